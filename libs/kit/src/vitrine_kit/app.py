@@ -1,0 +1,210 @@
+"""``create_service_app``: one call wires settings, logs, errors, metrics, database, events and auth."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from fastapi import APIRouter, FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import JSONResponse, Response
+from vitrine_contracts.identity import TenantCreated, TenantDeleted
+
+from vitrine_kit.auth.jwt import JWKSCache, TokenVerifier, http_jwks_fetcher
+from vitrine_kit.db.base import SHARED_SCHEMA
+from vitrine_kit.db.engine import Database
+from vitrine_kit.db.migrations import KIT_TREE, KIT_VERSION_TABLE, VERSION_TABLE, MigrationTrees, head_of
+from vitrine_kit.db.tenancy import TenantRegistry
+from vitrine_kit.errors import install_error_handlers
+from vitrine_kit.events.broker import Broker
+from vitrine_kit.events.consumer import ConsumerRunner, EventConsumer, EventContext
+from vitrine_kit.events.outbox import Outbox
+from vitrine_kit.events.relay import OutboxRelay
+from vitrine_kit.logging import configure_logging
+from vitrine_kit.metrics import ServiceMetrics
+from vitrine_kit.middleware import RequestContextMiddleware
+from vitrine_kit.settings import BaseServiceSettings, RunMode
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceRuntime:
+    """Everything the lifespan owns; reachable as ``app.state.runtime``."""
+
+    settings: BaseServiceSettings
+    metrics: ServiceMetrics
+    db: Database
+    broker: Broker
+    outbox: Outbox
+    verifier: TokenVerifier
+    trees: MigrationTrees | None
+    tenants: TenantRegistry | None = None
+    relay: OutboxRelay | None = None
+    runners: list[ConsumerRunner] = field(default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+Hook = Callable[[ServiceRuntime], Awaitable[None]]
+
+
+def tenant_lifecycle_consumer(service: str) -> EventConsumer:
+    """The consumer every service with tenant data runs: provision on create, drop on delete."""
+    consumer = EventConsumer(f"{service}.tenants")
+
+    @consumer.on(TenantCreated, tenant_scoped=False)
+    async def on_created(ctx: EventContext, event: TenantCreated) -> None:
+        assert ctx.tenants is not None
+        await ctx.tenants.provision(event.tenant_id)
+
+    @consumer.on(TenantDeleted, tenant_scoped=False)
+    async def on_deleted(ctx: EventContext, event: TenantDeleted) -> None:
+        assert ctx.tenants is not None
+        await ctx.tenants.drop(event.tenant_id)
+
+    return consumer
+
+
+async def _readiness(runtime: ServiceRuntime) -> dict[str, Any]:
+    checks: dict[str, Any] = {}
+    try:
+        async with runtime.db.engine.connect() as conn:
+            await conn.execute(sa.select(1))
+            checks["database"] = "ok"
+            if runtime.trees is not None:
+
+                def revisions(sync_conn: Any) -> tuple[str | None, str | None]:
+                    kit = MigrationContext.configure(
+                        sync_conn, opts={"version_table": KIT_VERSION_TABLE, "version_table_schema": SHARED_SCHEMA}
+                    ).get_current_revision()
+                    own = MigrationContext.configure(
+                        sync_conn, opts={"version_table": VERSION_TABLE, "version_table_schema": SHARED_SCHEMA}
+                    ).get_current_revision()
+                    return kit, own
+
+                kit_rev, own_rev = await conn.run_sync(revisions)
+                at_head = kit_rev == head_of(KIT_TREE) and own_rev == head_of(runtime.trees.shared)
+                checks["migrations"] = "ok" if at_head else f"behind (shared at {own_rev}, kit at {kit_rev})"
+    except Exception as exc:
+        checks.setdefault("database", f"unreachable: {type(exc).__name__}")
+    checks["broker"] = "ok" if runtime.broker.connected else "unreachable"
+    return checks
+
+
+def create_service_app(
+    settings: BaseServiceSettings,
+    *,
+    title: str,
+    version: str = "0.1.0",
+    description: str = "",
+    routers: Sequence[APIRouter] = (),
+    consumers: Sequence[EventConsumer] = (),
+    service_dir: Path | None = None,
+    verifier: TokenVerifier | None = None,
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+) -> FastAPI:
+    """The FastAPI app of a service.
+
+    ``service_dir`` holds ``migrations/shared`` and ``migrations/tenant``; with it the service has tenant
+    data, and provisions and drops tenant schemas on ``tenant.created`` / ``tenant.deleted``.
+    ``settings.run_mode`` decides whether this process runs the API, the workers (relay + consumers), or both.
+    """
+    trees = MigrationTrees.in_dir(service_dir) if service_dir is not None else None
+    metrics = ServiceMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.service_name, settings.log_level, settings.log_json)
+        db = Database(
+            settings.database_url.get_secret_value(), pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow, pool_timeout=settings.db_pool_timeout_s,
+        )
+        broker = Broker(
+            settings.amqp_url.get_secret_value(), namespace=settings.broker_namespace,
+            exchange=settings.events_exchange, connect_timeout_s=settings.broker_connect_timeout_s, metrics=metrics,
+        )
+        token_verifier = verifier or TokenVerifier(
+            JWKSCache(
+                http_jwks_fetcher(settings.jwks_url), min_refetch_interval_s=settings.jwks_min_refetch_interval_s,
+                ttl_s=settings.jwks_cache_ttl_s,
+            ),
+            issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+        )
+        runtime = ServiceRuntime(
+            settings=settings, metrics=metrics, db=db, broker=broker, outbox=Outbox(settings.service_name),
+            verifier=token_verifier, trees=trees,
+        )
+        if trees is not None:
+            runtime.tenants = TenantRegistry(db, trees.tenant)
+        app.state.runtime = runtime
+        app.state.verifier = token_verifier
+        workers = settings.run_mode in (RunMode.WORKER, RunMode.ALL)
+        if workers:
+            runtime.relay = OutboxRelay(
+                db, broker, metrics=metrics, batch_size=settings.outbox_batch_size,
+                poll_interval_s=settings.outbox_poll_interval_s, publish_timeout_s=settings.publish_timeout_s,
+            )
+            all_consumers = list(consumers)
+            if trees is not None:
+                all_consumers.append(tenant_lifecycle_consumer(settings.service_name))
+            for consumer in all_consumers:
+                runtime.runners.append(ConsumerRunner(
+                    consumer, broker=broker, db=db, tenants=runtime.tenants, outbox=runtime.outbox, metrics=metrics,
+                    prefetch=settings.consumer_prefetch, max_attempts=settings.consumer_max_attempts,
+                    retry_delays_ms=settings.consumer_retry_delays_ms,
+                ))
+        for hook in on_startup:
+            await hook(runtime)
+        runtime.tasks.append(asyncio.create_task(broker.run(), name="broker"))
+        if runtime.relay is not None:
+            runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
+        logger.info("service started", extra={"run_mode": settings.run_mode.value})
+        try:
+            yield
+        finally:
+            for hook in on_shutdown:
+                with contextlib.suppress(Exception):
+                    await hook(runtime)
+            if runtime.relay is not None:
+                await runtime.relay.stop()
+            await broker.stop()
+            for runner in runtime.runners:
+                await runner.drain()
+            for task in runtime.tasks:
+                task.cancel()
+            await asyncio.gather(*runtime.tasks, return_exceptions=True)
+            await db.dispose()
+            logger.info("service stopped")
+
+    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_request_body_bytes)
+    app.state.metrics = metrics
+
+    @app.get("/healthz", tags=["ops"], include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        checks = await _readiness(app.state.runtime)
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def prometheus() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,140 @@
+"""RS256 verification with PyJWT; keys from a JWKS endpoint, cached and refetched on an unknown ``kid``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import jwt
+from jwt.algorithms import RSAAlgorithm
+
+from vitrine_kit.auth.principal import Principal
+
+logger = logging.getLogger(__name__)
+MAX_TOKEN_BYTES = 8192
+ALGORITHMS = ["RS256"]
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+
+
+class InvalidToken(Exception):
+    """The token is not acceptable; ``str()`` says why (safe to show the caller)."""
+
+
+JwksFetcher = Callable[[], Awaitable[dict[str, Any]]]
+
+
+def http_jwks_fetcher(url: str, *, timeout_s: float = 3.0) -> JwksFetcher:
+    """Fetch a JWKS document over HTTP."""
+
+    async def fetch() -> dict[str, Any]:
+        async with httpx.AsyncClient(timeout=timeout_s) as client:
+            response = await client.get(url)
+            response.raise_for_status()
+            document: dict[str, Any] = response.json()
+            return document
+
+    return fetch
+
+
+class JWKSCache:
+    """Public keys by ``kid``.
+
+    A known ``kid`` costs a dict lookup. An unknown one triggers a refetch, at most once per
+    ``min_refetch_interval_s`` (so a flood of forged ``kid`` values cannot hammer auth-service); the whole
+    set is also refreshed after ``ttl_s`` so retired keys eventually disappear.
+    """
+
+    def __init__(self, fetcher: JwksFetcher, *, min_refetch_interval_s: float = 30.0, ttl_s: float = 600.0) -> None:
+        self.fetcher = fetcher
+        self.min_refetch_interval_s = min_refetch_interval_s
+        self.ttl_s = ttl_s
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = 0.0
+        self._attempted_at = -1e9
+        self._lock = asyncio.Lock()
+        self.fetches = 0
+
+    def load(self, document: dict[str, Any]) -> None:
+        keys: dict[str, Any] = {}
+        for jwk in document.get("keys", []):
+            if jwk.get("kty") != "RSA" or not jwk.get("kid") or jwk.get("use", "sig") != "sig":
+                continue
+            if jwk.get("alg", "RS256") != "RS256":
+                continue
+            keys[jwk["kid"]] = RSAAlgorithm.from_jwk(json.dumps(jwk))
+        self._keys = keys
+        self._fetched_at = time.monotonic()
+
+    async def _refresh(self, *, forced: bool) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            if now - self._attempted_at < self.min_refetch_interval_s and (forced or self._keys):
+                return
+            self._attempted_at = now
+            try:
+                self.fetches += 1
+                self.load(await self.fetcher())
+            except Exception as exc:
+                logger.warning("JWKS fetch failed", extra={"error": repr(exc)})
+
+    async def get(self, kid: str) -> Any:
+        if not self._keys or time.monotonic() - self._fetched_at > self.ttl_s:
+            await self._refresh(forced=False)
+        key = self._keys.get(kid)
+        if key is None:
+            await self._refresh(forced=True)
+            key = self._keys.get(kid)
+        return key
+
+
+class TokenVerifier:
+    """Verifies access tokens: RS256 only, ``iss``/``aud``/``exp`` required, ``nbf`` honoured."""
+
+    def __init__(self, keys: JWKSCache, *, issuer: str, audience: str, leeway_s: float = 5.0) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway_s = leeway_s
+
+    async def verify(self, token: str) -> Principal:
+        """Return the principal of a valid token; raise ``InvalidToken`` otherwise."""
+        return Principal.from_claims(await self.verify_claims(token))
+
+    async def verify_claims(self, token: str) -> dict[str, Any]:
+        if len(token) > MAX_TOKEN_BYTES:
+            raise InvalidToken("token too large")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("malformed token") from exc
+        if header.get("alg") not in ALGORITHMS:
+            raise InvalidToken("unsupported algorithm")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidToken("token has no key id")
+        key = await self.keys.get(kid)
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token, key=key, algorithms=ALGORITHMS, audience=self.audience, issuer=self.issuer,
+                leeway=self.leeway_s, options={"require": REQUIRED_CLAIMS, "verify_nbf": True},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidToken("token expired") from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise InvalidToken("token not yet valid") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise InvalidToken("wrong audience") from exc
+        except jwt.InvalidIssuerError as exc:
+            raise InvalidToken("wrong issuer") from exc
+        except jwt.MissingRequiredClaimError as exc:
+            raise InvalidToken(f"missing claim {exc.claim}") from exc
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("invalid token") from exc
+        return claims

@@ -1,0 +1,1 @@
+"""Database: async engine, sessions, tenancy by schema, migrations."""

@@ -1,0 +1,56 @@
+"""Declarative bases: service-wide tables live in schema ``shared``; tenant tables have no schema."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SHARED_SCHEMA = "shared"
+TEMPLATE_SCHEMA = "template_tenant"
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class KitBase(DeclarativeBase):
+    """The kit's own tables (outbox, inbox, tenant registry), in ``shared``, migrated by the kit."""
+
+    metadata = MetaData(schema=SHARED_SCHEMA, naming_convention=NAMING)
+
+
+def shared_base() -> type[DeclarativeBase]:
+    """A fresh declarative base for a service's ``shared`` tables."""
+
+    class SharedBase(DeclarativeBase):
+        metadata = MetaData(schema=SHARED_SCHEMA, naming_convention=NAMING)
+
+    return SharedBase
+
+
+def tenant_base() -> type[DeclarativeBase]:
+    """A fresh declarative base for a service's tenant tables (``schema=None``, mapped per session)."""
+
+    class TenantBase(DeclarativeBase):
+        metadata = MetaData(schema=None, naming_convention=NAMING)
+
+    return TenantBase
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -1,0 +1,102 @@
+"""The tenant registry: provisioning (on ``tenant.created`` and on first use) and deletion."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.schema import DropSchema
+
+from vitrine_kit.db.base import utcnow
+from vitrine_kit.db.engine import Database, schema_for
+from vitrine_kit.db.migrations import head_of, upgrade_tenant_sync
+from vitrine_kit.db.models import Tenant
+from vitrine_kit.errors import ProblemError
+
+logger = logging.getLogger(__name__)
+
+
+class TenantGone(ProblemError):
+    status, code, title = 410, "tenant-deleted", "This seller account has been deleted"
+
+
+def _lock_key(tenant_id: uuid.UUID) -> int:
+    return int.from_bytes(hashlib.blake2b(b"tenant:" + tenant_id.bytes, digest_size=8).digest(), "big", signed=True)
+
+
+class TenantRegistry:
+    """Knows which tenant schemas exist and brings them into being, idempotently.
+
+    ``ensure`` is called before every tenant-bound session: a cached tenant costs a set lookup; an unknown
+    one is provisioned under a PostgreSQL advisory lock, so replicas racing on the same tenant create it once.
+    """
+
+    def __init__(self, db: Database, tenant_tree: Path) -> None:
+        self.db = db
+        self.tenant_tree = tenant_tree
+        self.head = head_of(tenant_tree)
+        # tenant -> monotonic time until which it is known to be provisioned; the TTL bounds how long a
+        # replica that did not handle a deletion keeps trusting its cache.
+        self._ready: dict[uuid.UUID, float] = {}
+        self.cache_ttl_s = 60.0
+        # Alembic keeps the running migration in module globals: one migration at a time per process.
+        self._migrating = asyncio.Lock()
+
+    def forget(self, tenant_id: uuid.UUID) -> None:
+        self._ready.pop(tenant_id, None)
+
+    async def ensure(self, tenant_id: uuid.UUID) -> str:
+        """Return the tenant's schema, provisioning it first if needed; ``TenantGone`` if deleted."""
+        if self._ready.get(tenant_id, 0.0) > time.monotonic():
+            return schema_for(tenant_id)
+        async with self.db.session() as session:
+            row = (await session.execute(
+                sa.select(Tenant.status, Tenant.revision).where(Tenant.id == tenant_id)
+            )).first()
+        if row is not None and row.status == "deleted":
+            raise TenantGone("This seller account was deleted.")
+        if row is None or row.revision != self.head:
+            await self.provision(tenant_id)
+        self._ready[tenant_id] = time.monotonic() + self.cache_ttl_s
+        return schema_for(tenant_id)
+
+    async def provision(self, tenant_id: uuid.UUID) -> None:
+        """Create the tenant's schema and migrate it to head (a no-op when it already is)."""
+        schema = schema_for(tenant_id)
+        async with self._migrating, self.db.engine.connect() as conn, conn.begin():
+            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(tenant_id))))
+            status = (await conn.execute(sa.select(Tenant.status).where(Tenant.id == tenant_id))).scalar()
+            if status == "deleted":
+                raise TenantGone("This seller account was deleted.")
+            revision = await conn.run_sync(upgrade_tenant_sync, self.tenant_tree, schema)
+            await conn.execute(
+                insert(Tenant)
+                .values(id=tenant_id, schema_name=schema, status="active", revision=revision, migrated_at=utcnow())
+                .on_conflict_do_update(
+                    index_elements=[Tenant.id],
+                    set_={"revision": revision, "migrated_at": utcnow(), "last_error": None},
+                )
+            )
+        logger.info("tenant provisioned", extra={"tenant": str(tenant_id), "revision": revision})
+
+    async def drop(self, tenant_id: uuid.UUID) -> None:
+        """Drop the tenant's schema and remember the tenant as deleted (so it is never re-provisioned)."""
+        schema = schema_for(tenant_id)
+        async with self.db.engine.connect() as conn, conn.begin():
+            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(tenant_id))))
+            await conn.execute(DropSchema(schema, cascade=True, if_exists=True))
+            await conn.execute(
+                insert(Tenant)
+                .values(id=tenant_id, schema_name=schema, status="deleted", deleted_at=utcnow())
+                .on_conflict_do_update(
+                    index_elements=[Tenant.id], set_={"status": "deleted", "deleted_at": utcnow()}
+                )
+            )
+        self._ready.pop(tenant_id, None)
+        logger.info("tenant dropped", extra={"tenant": str(tenant_id)})

@@ -1,0 +1,149 @@
+"""RFC 9457 problem+json errors: one typed exception per failure, one JSON shape for all of them."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from vitrine_kit.logging import request_id_var
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://errors.vitrine.app/"
+logger = logging.getLogger(__name__)
+
+
+class ProblemError(Exception):
+    """Base of every business error; subclasses set ``status``, ``code`` and ``title``.
+
+    ``code`` becomes the stable ``type`` URI; ``detail`` is the human sentence for this occurrence.
+    """
+
+    status: int = 400
+    code: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(
+        self, detail: str | None = None, *, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class NotFound(ProblemError):
+    status, code, title = 404, "not-found", "Not found"
+
+
+class Conflict(ProblemError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class Unauthorized(ProblemError):
+    status, code, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="vitrine"'}, **extra)
+
+
+class Forbidden(ProblemError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class TooManyRequests(ProblemError):
+    status, code, title = 429, "too-many-requests", "Too many requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after_s: int, **extra: Any) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_s))}, **extra)
+        self.extra["retry_after"] = max(1, retry_after_s)
+
+
+class PayloadTooLarge(ProblemError):
+    status, code, title = 413, "payload-too-large", "Request body too large"
+
+
+class Unprocessable(ProblemError):
+    status, code, title = 422, "validation-error", "The request is not valid"
+
+
+def problem_body(
+    status: int, code: str, title: str, detail: str | None, instance: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The problem+json document; ``request_id`` lets a user quote the failing request."""
+    body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    rid = request_id_var.get()
+    if rid:
+        body["request_id"] = rid
+    body.update(extra)
+    return body
+
+
+def problem_response(
+    status: int, code: str, title: str, detail: str | None = None, *, headers: dict[str, str] | None = None,
+    instance: str | None = None, **extra: Any,
+) -> JSONResponse:
+    return JSONResponse(
+        problem_body(status, code, title, detail, instance, **extra),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map business errors, validation errors, HTTP errors and bugs to problem+json."""
+
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ProblemError)
+        return problem_response(
+            exc.status, exc.code, exc.title, exc.detail, headers=exc.headers,
+            instance=request.url.path, **exc.extra,
+        )
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = [
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body",
+                "message": err.get("msg", "invalid"),
+                "type": err.get("type", "value_error"),
+            }
+            for err in exc.errors()
+        ]
+        fields = ", ".join(e["field"] for e in errors)
+        return problem_response(
+            422, "validation-error", "The request is not valid", f"Invalid fields: {fields}",
+            instance=request.url.path, errors=errors,
+        )
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        try:
+            title = HTTPStatus(exc.status_code).phrase
+        except ValueError:
+            title = "Error"
+        code = title.lower().replace(" ", "-")
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem_response(
+            exc.status_code, code, title, detail, headers=getattr(exc, "headers", None),
+            instance=request.url.path,
+        )
+
+    async def on_bug(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error", exc_info=exc)
+        return problem_response(500, "internal-error", "Internal server error", None, instance=request.url.path)
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_bug)

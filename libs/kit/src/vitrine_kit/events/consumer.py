@@ -1,0 +1,254 @@
+"""Consuming events: durable quorum queues, manual acks, an inbox, retries through TTL queues, a DLQ.
+
+Topology for a consumer named ``catalog.events`` (inside the broker's namespace):
+
+- ``catalog.events``: quorum queue bound to ``vitrine.events`` with the handled routing keys;
+- ``catalog.events.retry.<n>``: one queue per delay, whose expired messages dead-letter back to the main
+  queue through the default exchange;
+- ``catalog.events.dlq``: where a message goes after ``max_attempts`` or when it cannot be parsed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from vitrine_contracts import Envelope, Event, RawEnvelope
+
+from vitrine_kit.db.engine import Database
+from vitrine_kit.db.models import InboxMessage
+from vitrine_kit.db.tenancy import TenantGone, TenantRegistry
+from vitrine_kit.events.broker import Broker
+from vitrine_kit.events.outbox import Outbox
+from vitrine_kit.logging import request_id_var, tenant_id_var
+from vitrine_kit.metrics import ServiceMetrics
+
+logger = logging.getLogger(__name__)
+E = TypeVar("E", bound=Event)
+
+
+@dataclass
+class EventContext:
+    """What a handler gets besides its event: the session of its transaction, the envelope, the outbox."""
+
+    session: AsyncSession
+    envelope: RawEnvelope
+    outbox: Outbox | None
+    tenants: TenantRegistry | None = None
+
+    @property
+    def tenant_id(self) -> uuid.UUID | None:
+        return self.envelope.tenant_id
+
+    def emit(self, event: Event, *, tenant_id: uuid.UUID | None = None) -> Envelope[Event]:
+        """Emit a follow-up event in the handler's transaction, caused by the one being handled."""
+        assert self.outbox is not None, "this consumer has no outbox"
+        return self.outbox.add(
+            self.session, event, tenant_id=tenant_id or self.envelope.tenant_id,
+            correlation_id=self.envelope.correlation_id, causation_id=self.envelope.id,
+        )
+
+
+Handler = Callable[[EventContext, Any], Awaitable[None]]
+
+
+@dataclass
+class _Route:
+    model: type[Event]
+    handler: Handler
+    tenant_scoped: bool
+
+
+class PermanentError(Exception):
+    """Raised by a handler for a failure no retry can fix: the message goes to the DLQ at once."""
+
+
+class EventConsumer:
+    """A named queue and the handlers bound to it.
+
+    ``tenant_scoped`` handlers (the default) run in a session bound to the envelope's tenant, provisioned
+    on first use; the others get a service-wide session.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.routes: dict[str, _Route] = {}
+
+    def on(self, model: type[E], *, tenant_scoped: bool = True) -> Callable[[Callable[[EventContext, E], Awaitable[None]]], Callable[[EventContext, E], Awaitable[None]]]:
+        """Register the decorated coroutine as the handler of ``model``'s event type."""
+
+        def register(fn: Callable[[EventContext, E], Awaitable[None]]) -> Callable[[EventContext, E], Awaitable[None]]:
+            if model.event_type in self.routes:
+                raise ValueError(f"{self.name} already handles {model.event_type}")
+            self.routes[model.event_type] = _Route(model, fn, tenant_scoped)
+            return fn
+
+        return register
+
+
+class ConsumerRunner:
+    """Runs one ``EventConsumer`` on the broker's current connection, and again after each reconnect."""
+
+    def __init__(
+        self, consumer: EventConsumer, *, broker: Broker, db: Database, tenants: TenantRegistry | None,
+        outbox: Outbox | None, metrics: ServiceMetrics | None = None, prefetch: int = 32, max_attempts: int = 5,
+        retry_delays_ms: list[int] | None = None,
+    ) -> None:
+        self.consumer = consumer
+        self.broker = broker
+        self.db = db
+        self.tenants = tenants
+        self.outbox = outbox
+        self.metrics = metrics
+        self.prefetch = prefetch
+        self.max_attempts = max_attempts
+        self.retry_delays_ms = retry_delays_ms or [1_000, 5_000, 30_000]
+        self.queue_name = broker.name(consumer.name)
+        self._channel: AbstractChannel | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        broker.subscribe(self._on_connected)
+
+    def retry_queue(self, attempt: int) -> str:
+        index = min(attempt - 1, len(self.retry_delays_ms) - 1)
+        return f"{self.queue_name}.retry.{index}"
+
+    @property
+    def dlq(self) -> str:
+        return f"{self.queue_name}.dlq"
+
+    async def _on_connected(self, connection: AbstractConnection) -> None:
+        channel = await connection.channel(publisher_confirms=True)
+        await channel.set_qos(prefetch_count=self.prefetch)
+        exchange = await channel.get_exchange(self.broker.exchange_name, ensure=False)
+        queue = await channel.declare_queue(
+            self.queue_name, durable=True,
+            # A message that crashes the process (never acked) is dropped to the DLQ by the broker itself.
+            arguments={"x-queue-type": "quorum", "x-delivery-limit": 20,
+                       "x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.dlq},
+        )
+        for routing_key in self.consumer.routes:
+            await queue.bind(exchange, routing_key)
+        for index, delay in enumerate(self.retry_delays_ms):
+            await channel.declare_queue(
+                f"{self.queue_name}.retry.{index}", durable=True,
+                arguments={"x-message-ttl": delay, "x-dead-letter-exchange": "",
+                           "x-dead-letter-routing-key": self.queue_name},
+            )
+        await channel.declare_queue(self.dlq, durable=True, arguments={"x-queue-type": "quorum"})
+        self._channel = channel
+        await queue.consume(self._on_message, no_ack=False)
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            await self._process(message)
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def _process(self, message: AbstractIncomingMessage) -> None:
+        attempt = int((message.headers or {}).get("x-attempt", 1) or 1)  # type: ignore[arg-type]
+        try:
+            envelope = RawEnvelope.model_validate_json(message.body)
+            route = self.consumer.routes[envelope.type]
+            event = route.model.model_validate(envelope.payload)
+        except (ValidationError, KeyError, ValueError) as exc:
+            logger.error("unparseable message dead-lettered", extra={"queue": self.queue_name, "error": repr(exc)})
+            await self._forward(message, self.dlq, attempt, f"unparseable: {exc!r}"[:1000])
+            return
+        rid_token = request_id_var.set(envelope.correlation_id or str(envelope.id))
+        tid_token = tenant_id_var.set(str(envelope.tenant_id) if envelope.tenant_id else None)
+        started = time.perf_counter()
+        if self.metrics:
+            lag = (datetime.now(UTC) - envelope.occurred_at).total_seconds()
+            self.metrics.event_lag.labels(self.queue_name).observe(max(lag, 0.0))
+        outcome = "ok"
+        try:
+            await self._handle(route, envelope, event)
+            await message.ack()
+        except Exception as exc:
+            permanent = isinstance(exc, PermanentError | TenantGone)
+            if permanent or attempt >= self.max_attempts:
+                outcome = "dead-lettered"
+                logger.error(
+                    "handler failed; dead-lettered", exc_info=exc,
+                    extra={"queue": self.queue_name, "event_type": envelope.type, "attempt": attempt},
+                )
+                await self._forward(message, self.dlq, attempt, repr(exc)[:1000])
+            else:
+                outcome = "retried"
+                logger.warning(
+                    "handler failed; will retry", exc_info=exc,
+                    extra={"queue": self.queue_name, "event_type": envelope.type, "attempt": attempt},
+                )
+                await self._forward(message, self.retry_queue(attempt), attempt + 1, repr(exc)[:1000])
+        finally:
+            if self.metrics:
+                self.metrics.consumed.labels(self.queue_name, envelope.type, outcome).inc()
+                self.metrics.consume_latency.labels(self.queue_name, envelope.type).observe(
+                    time.perf_counter() - started
+                )
+            request_id_var.reset(rid_token)
+            tenant_id_var.reset(tid_token)
+
+    async def _handle(self, route: _Route, envelope: RawEnvelope, event: Event) -> None:
+        if route.tenant_scoped:
+            if envelope.tenant_id is None:
+                raise PermanentError(f"{envelope.type} carries no tenant_id")
+            assert self.tenants is not None, "tenant-scoped handler in a service without tenant tables"
+            await self.tenants.ensure(envelope.tenant_id)
+            session = self.db.tenant_session(envelope.tenant_id)
+        else:
+            session = self.db.session()
+        async with session:
+            first_time = (await session.execute(
+                insert(InboxMessage)
+                .values(consumer=self.consumer.name, message_id=envelope.id, event_type=envelope.type)
+                .on_conflict_do_nothing()
+                .returning(InboxMessage.message_id)
+            )).scalar()
+            if first_time is None:
+                logger.info("duplicate message ignored", extra={"message_id": str(envelope.id)})
+                return
+            await route.handler(EventContext(session, envelope, self.outbox, self.tenants), event)
+            await session.commit()
+
+    async def _forward(self, message: AbstractIncomingMessage, queue: str, attempt: int, error: str) -> None:
+        """Publish a copy to a retry queue or the DLQ (confirmed), then ack the original."""
+        channel = self._channel
+        try:
+            assert channel is not None
+            headers: dict[str, Any] = dict(message.headers or {})
+            headers.update({"x-attempt": attempt, "x-last-error": error, "x-original-queue": self.queue_name})
+            await channel.default_exchange.publish(
+                aio_pika.Message(
+                    message.body, headers=headers, message_id=message.message_id, type=message.type,
+                    content_type=message.content_type, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                ),
+                routing_key=queue, timeout=5,
+            )
+            await message.ack()
+        except Exception:
+            logger.exception("could not forward message; leaving it to redelivery")
+            try:
+                await message.nack(requeue=True)
+            except Exception:
+                logger.debug("nack failed: the channel is gone, the broker will redeliver")
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait for handlers in flight (used at shutdown)."""
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=timeout)

@@ -1,0 +1,191 @@
+"""The outbox relay: publishes committed outbox rows with publisher confirms, safely from many replicas."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from datetime import timedelta
+
+import aio_pika
+import asyncpg
+import sqlalchemy as sa
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
+from aiormq.exceptions import PublishError
+
+from vitrine_kit.db.base import utcnow
+from vitrine_kit.db.engine import Database
+from vitrine_kit.db.models import OutboxMessage
+from vitrine_kit.events.broker import Broker
+from vitrine_kit.metrics import ServiceMetrics
+
+logger = logging.getLogger(__name__)
+NOTIFY_CHANNEL = "vitrine_outbox"
+
+
+def asyncpg_dsn(sqlalchemy_url: str) -> str:
+    return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+class OutboxRelay:
+    """Moves committed outbox rows to the exchange.
+
+    Woken by NOTIFY (sent by a trigger when an insert commits) and by a slow poll as a fallback; rows are
+    claimed with ``FOR UPDATE SKIP LOCKED`` so replicas share the work; each row is marked sent only after
+    the broker confirmed it. A row that no queue is bound for (``mandatory`` returned it) is marked sent
+    with ``last_error='unroutable'``: nobody subscribes to it yet, and retrying would not change that.
+    """
+
+    def __init__(
+        self, db: Database, broker: Broker, *, metrics: ServiceMetrics | None = None, batch_size: int = 200,
+        poll_interval_s: float = 1.0, publish_timeout_s: float = 5.0, retention: timedelta = timedelta(days=7),
+    ) -> None:
+        self.db = db
+        self.broker = broker
+        self.metrics = metrics
+        self.batch_size = batch_size
+        self.poll_interval_s = poll_interval_s
+        self.publish_timeout_s = publish_timeout_s
+        self.retention = retention
+        self._wake = asyncio.Event()
+        self._channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._stopping = False
+        broker.subscribe(self._on_connected)
+
+    async def _on_connected(self, connection: AbstractConnection) -> None:
+        self._channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        self._exchange = await self._channel.get_exchange(self.broker.exchange_name, ensure=False)
+        self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _listen(self) -> None:
+        """Keep a LISTEN connection open; reconnect when it drops."""
+        while not self._stopping:
+            try:
+                conn = await asyncpg.connect(asyncpg_dsn(self.db.url), timeout=5)
+            except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+                await asyncio.sleep(1)
+                continue
+            lost = asyncio.Event()
+            conn.add_termination_listener(lambda _c: lost.set())
+            await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+            try:
+                while not lost.is_set() and not self._stopping:
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(lost.wait(), 30)
+                    if not lost.is_set():
+                        await conn.execute("SELECT 1")  # keep-alive
+            except (OSError, asyncpg.PostgresError):
+                pass
+            finally:
+                with contextlib.suppress(Exception):
+                    await conn.close(timeout=2)
+
+    async def run(self) -> None:
+        listener = asyncio.create_task(self._listen(), name="outbox-listen")
+        last_purge = utcnow()
+        try:
+            while not self._stopping:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
+                self._wake.clear()
+                if not self.broker.connected or self._exchange is None:
+                    continue
+                try:
+                    while (await self.publish_batch()) == self.batch_size:
+                        pass
+                    if utcnow() - last_purge > timedelta(minutes=10):
+                        await self.purge()
+                        last_purge = utcnow()
+                except Exception:
+                    logger.exception("outbox relay pass failed")
+                    await asyncio.sleep(0.5)
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+
+    async def publish_batch(self) -> int:
+        """Publish one batch of unsent rows; returns how many rows were claimed."""
+        exchange = self._exchange
+        assert exchange is not None
+        async with self.db.engine.begin() as conn:
+            rows = (await conn.execute(
+                sa.select(OutboxMessage.seq, OutboxMessage.id, OutboxMessage.routing_key, OutboxMessage.body)
+                .where(OutboxMessage.sent_at.is_(None))
+                .order_by(OutboxMessage.seq)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            )).all()
+            if self.metrics:
+                self.metrics.outbox_pending.set(len(rows))
+            if not rows:
+                return 0
+
+            async def publish(row: sa.Row[tuple[int, object, str, dict[str, object]]]) -> str | None:
+                message = aio_pika.Message(
+                    json.dumps(row.body, separators=(",", ":")).encode(),
+                    message_id=str(row.id),
+                    type=row.routing_key,
+                    content_type="application/json",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    headers={"x-attempt": 1},
+                )
+                try:
+                    result = await exchange.publish(
+                        message, row.routing_key, mandatory=True, timeout=self.publish_timeout_s
+                    )
+                except PublishError:
+                    return "unroutable"
+                if result is not None and type(result).__name__ != "Ack":
+                    raise RuntimeError(f"broker refused the message: {type(result).__name__}")
+                return None
+
+            results = await asyncio.gather(*(publish(r) for r in rows), return_exceptions=True)
+            sent, unroutable, failed = [], [], []
+            for row, res in zip(rows, results, strict=True):
+                if isinstance(res, BaseException):
+                    failed.append((row.seq, repr(res)))
+                elif res == "unroutable":
+                    unroutable.append(row.seq)
+                else:
+                    sent.append(row.seq)
+            now = utcnow()
+            if sent:
+                await conn.execute(sa.update(OutboxMessage).where(OutboxMessage.seq.in_(sent)).values(sent_at=now))
+            if unroutable:
+                logger.warning("outbox: no queue bound for %d event(s)", len(unroutable))
+                await conn.execute(
+                    sa.update(OutboxMessage).where(OutboxMessage.seq.in_(unroutable))
+                    .values(sent_at=now, last_error="unroutable")
+                )
+            for seq, error in failed:
+                await conn.execute(
+                    sa.update(OutboxMessage).where(OutboxMessage.seq == seq)
+                    .values(attempts=OutboxMessage.attempts + 1, last_error=error[:2000])
+                )
+            if self.metrics:
+                for row, res in zip(rows, results, strict=True):
+                    if not isinstance(res, BaseException):
+                        self.metrics.outbox_published.labels(row.routing_key).inc()
+                if failed:
+                    self.metrics.outbox_failures.inc(len(failed))
+            if failed:
+                logger.warning("outbox: %d publish(es) failed; will retry", len(failed), extra={"error": failed[0][1]})
+                # The broker is struggling: leave the rest for the next pass instead of spinning.
+                return 0
+            return len(rows)
+
+    async def purge(self) -> None:
+        async with self.db.engine.begin() as conn:
+            await conn.execute(
+                sa.delete(OutboxMessage).where(OutboxMessage.sent_at < utcnow() - self.retention)
+            )
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()

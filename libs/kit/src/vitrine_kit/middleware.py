@@ -1,0 +1,125 @@
+"""Pure-ASGI middleware: request ids, access log + metrics, and the request body limit."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vitrine_kit.errors import PROBLEM_JSON, problem_body
+from vitrine_kit.logging import request_id_var
+from vitrine_kit.metrics import ServiceMetrics
+
+REQUEST_ID_HEADER = b"x-request-id"
+_WELL_FORMED = re.compile(rb"^[A-Za-z0-9._:-]{8,128}$")
+access_log = logging.getLogger("vitrine.access")
+
+
+def _route_of(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return str(path) if path else "unmatched"
+
+
+async def _send_problem(send: Send, status: int, code: str, title: str, detail: str) -> None:
+    import json
+
+    body = json.dumps(problem_body(status, code, title, detail)).encode()
+    rid = (request_id_var.get() or "").encode()
+    await send({
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
+                    (REQUEST_ID_HEADER, rid)],
+    })
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyTooLarge(Exception):
+    """Raised from ``receive`` when a streamed body passes the limit."""
+
+
+class RequestContextMiddleware:
+    """Request id (kept if well formed, else made), echoed; access log and metrics; body limit.
+
+    The body limit answers 413 from ``Content-Length`` before any byte is read, and stops a chunked
+    body as soon as it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, *, metrics: ServiceMetrics, max_body_bytes: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = None
+        content_length: int | None = None
+        for name, value in scope["headers"]:
+            if name == REQUEST_ID_HEADER:
+                incoming = value
+            elif name == b"content-length":
+                try:
+                    content_length = int(value)
+                except ValueError:
+                    content_length = None
+        rid = incoming.decode() if incoming and _WELL_FORMED.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(rid)
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+        limit = self.max_body_bytes
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge
+            return message
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                headers: list[Any] = list(message.get("headers", []))
+                headers.append((REQUEST_ID_HEADER, rid.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        self.metrics.http_in_flight.inc()
+        try:
+            if content_length is not None and content_length > limit:
+                status_holder["status"] = 413
+                await _send_problem(
+                    send, 413, "payload-too-large", "Request body too large",
+                    f"The body is {content_length} bytes; the limit is {limit}.",
+                )
+                return
+            try:
+                await self.app(scope, limited_receive, send_with_id)
+            except BodyTooLarge:
+                status_holder["status"] = 413
+                await _send_problem(
+                    send, 413, "payload-too-large", "Request body too large", f"The limit is {limit} bytes."
+                )
+        finally:
+            elapsed = time.perf_counter() - started
+            self.metrics.http_in_flight.dec()
+            route = _route_of(scope)
+            method = scope.get("method", "")
+            status = status_holder["status"]
+            self.metrics.http_requests.labels(method, route, str(status)).inc()
+            self.metrics.http_latency.labels(method, route).observe(elapsed)
+            if route not in ("/healthz", "/metrics", "/readyz"):
+                access_log.info(
+                    "%s %s %s", method, scope.get("path", ""), status,
+                    extra={"status": status, "duration_ms": round(elapsed * 1000, 2), "route": route},
+                )
+            request_id_var.reset(token)
