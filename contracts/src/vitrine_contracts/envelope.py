@@ -16,7 +16,9 @@ class Event(BaseModel):
     field is removed or changes meaning (adding an optional field is not a new version).
     """
 
-    model_config = ConfigDict(extra="ignore", frozen=True)  # tolerant reader: new optional fields never break consumers
+    model_config = ConfigDict(
+        extra="ignore", frozen=True
+    )  # tolerant reader: new optional fields never break consumers
 
     event_type: ClassVar[str]
     event_version: ClassVar[int] = 1

@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     existing = {p.name: p.read_text() for p in SCHEMA_DIR.glob("*.json")} if SCHEMA_DIR.exists() else {}
     if "--check" in args:
         if rendered != existing:
-            drifted = sorted(set(rendered) ^ set(existing) | {k for k in rendered if existing.get(k) != rendered[k]})
+            drifted = sorted(
+                set(rendered) ^ set(existing) | {k for k in rendered if existing.get(k) != rendered[k]}
+            )
             print("contracts/schemas drifted; run `make contracts`: " + ", ".join(drifted))
             return 1
         return 0

@@ -84,10 +84,12 @@ async def _readiness(runtime: ServiceRuntime) -> dict[str, Any]:
 
                 def revisions(sync_conn: Any) -> tuple[str | None, str | None]:
                     kit = MigrationContext.configure(
-                        sync_conn, opts={"version_table": KIT_VERSION_TABLE, "version_table_schema": SHARED_SCHEMA}
+                        sync_conn,
+                        opts={"version_table": KIT_VERSION_TABLE, "version_table_schema": SHARED_SCHEMA},
                     ).get_current_revision()
                     own = MigrationContext.configure(
-                        sync_conn, opts={"version_table": VERSION_TABLE, "version_table_schema": SHARED_SCHEMA}
+                        sync_conn,
+                        opts={"version_table": VERSION_TABLE, "version_table_schema": SHARED_SCHEMA},
                     ).get_current_revision()
                     return kit, own
 
@@ -126,23 +128,35 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level, settings.log_json)
         db = Database(
-            settings.database_url.get_secret_value(), pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow, pool_timeout=settings.db_pool_timeout_s,
+            settings.database_url.get_secret_value(),
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_s,
         )
         broker = Broker(
-            settings.amqp_url.get_secret_value(), namespace=settings.broker_namespace,
-            exchange=settings.events_exchange, connect_timeout_s=settings.broker_connect_timeout_s, metrics=metrics,
+            settings.amqp_url.get_secret_value(),
+            namespace=settings.broker_namespace,
+            exchange=settings.events_exchange,
+            connect_timeout_s=settings.broker_connect_timeout_s,
+            metrics=metrics,
         )
         token_verifier = verifier or TokenVerifier(
             JWKSCache(
-                http_jwks_fetcher(settings.jwks_url), min_refetch_interval_s=settings.jwks_min_refetch_interval_s,
+                http_jwks_fetcher(settings.jwks_url),
+                min_refetch_interval_s=settings.jwks_min_refetch_interval_s,
                 ttl_s=settings.jwks_cache_ttl_s,
             ),
-            issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
         )
         runtime = ServiceRuntime(
-            settings=settings, metrics=metrics, db=db, broker=broker, outbox=Outbox(settings.service_name),
-            verifier=token_verifier, trees=trees,
+            settings=settings,
+            metrics=metrics,
+            db=db,
+            broker=broker,
+            outbox=Outbox(settings.service_name),
+            verifier=token_verifier,
+            trees=trees,
         )
         if trees is not None:
             runtime.tenants = TenantRegistry(db, trees.tenant)
@@ -151,18 +165,30 @@ def create_service_app(
         workers = settings.run_mode in (RunMode.WORKER, RunMode.ALL)
         if workers:
             runtime.relay = OutboxRelay(
-                db, broker, metrics=metrics, batch_size=settings.outbox_batch_size,
-                poll_interval_s=settings.outbox_poll_interval_s, publish_timeout_s=settings.publish_timeout_s,
+                db,
+                broker,
+                metrics=metrics,
+                batch_size=settings.outbox_batch_size,
+                poll_interval_s=settings.outbox_poll_interval_s,
+                publish_timeout_s=settings.publish_timeout_s,
             )
             all_consumers = list(consumers)
             if trees is not None:
                 all_consumers.append(tenant_lifecycle_consumer(settings.service_name))
             for consumer in all_consumers:
-                runtime.runners.append(ConsumerRunner(
-                    consumer, broker=broker, db=db, tenants=runtime.tenants, outbox=runtime.outbox, metrics=metrics,
-                    prefetch=settings.consumer_prefetch, max_attempts=settings.consumer_max_attempts,
-                    retry_delays_ms=settings.consumer_retry_delays_ms,
-                ))
+                runtime.runners.append(
+                    ConsumerRunner(
+                        consumer,
+                        broker=broker,
+                        db=db,
+                        tenants=runtime.tenants,
+                        outbox=runtime.outbox,
+                        metrics=metrics,
+                        prefetch=settings.consumer_prefetch,
+                        max_attempts=settings.consumer_max_attempts,
+                        retry_delays_ms=settings.consumer_retry_delays_ms,
+                    )
+                )
         for hook in on_startup:
             await hook(runtime)
         runtime.tasks.append(asyncio.create_task(broker.run(), name="broker"))
@@ -188,7 +214,9 @@ def create_service_app(
 
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_request_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_request_body_bytes
+    )
     app.state.metrics = metrics
 
     @app.get("/healthz", tags=["ops"], include_in_schema=False)
@@ -199,7 +227,9 @@ def create_service_app(
     async def readyz() -> JSONResponse:
         checks = await _readiness(app.state.runtime)
         ready = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+        )
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
     async def prometheus() -> Response:

@@ -34,7 +34,9 @@ async def ensure_database(url: str) -> bool:
 
 
 def service_cli(
-    settings_factory: Callable[[], BaseServiceSettings], app_path: str, service_dir: Path | None,
+    settings_factory: Callable[[], BaseServiceSettings],
+    app_path: str,
+    service_dir: Path | None,
     argv: Sequence[str] | None = None,
 ) -> int:
     """Parse ``argv`` and run the chosen command for one service."""
@@ -59,21 +61,36 @@ def service_cli(
             log.info("no database migrations for this service")
             return 0
         asyncio.run(ensure_database(url))
-        report = asyncio.run(migrate_all(
-            url, MigrationTrees.in_dir(service_dir),
-            concurrency=args.concurrency or settings.tenant_migration_concurrency,
-        ))
+        report = asyncio.run(
+            migrate_all(
+                url,
+                MigrationTrees.in_dir(service_dir),
+                concurrency=args.concurrency or settings.tenant_migration_concurrency,
+            )
+        )
         log.info(
-            "migrated", extra={"tenants": report.total, "upgraded": len(report.upgraded),
-                               "at_head": report.already_at_head, "failed": len(report.failed),
-                               "seconds": round(report.seconds, 2)},
+            "migrated",
+            extra={
+                "tenants": report.total,
+                "upgraded": len(report.upgraded),
+                "at_head": report.already_at_head,
+                "failed": len(report.failed),
+                "seconds": round(report.seconds, 2),
+            },
         )
         for schema, error in report.failed.items():
             log.error("tenant schema failed to migrate", extra={"schema": schema, "error": error})
         return 1 if report.failed else 0
     uvicorn.run(
-        app_path, host=settings.host, port=settings.port, reload=args.reload, log_config=None,
-        loop="uvloop", http="httptools", proxy_headers=True, timeout_graceful_shutdown=15,
+        app_path,
+        host=settings.host,
+        port=settings.port,
+        reload=args.reload,
+        log_config=None,
+        loop="uvloop",
+        http="httptools",
+        proxy_headers=True,
+        timeout_graceful_shutdown=15,
     )
     return 0
 

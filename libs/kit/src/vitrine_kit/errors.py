@@ -89,8 +89,14 @@ def problem_body(
 
 
 def problem_response(
-    status: int, code: str, title: str, detail: str | None = None, *, headers: dict[str, str] | None = None,
-    instance: str | None = None, **extra: Any,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     return JSONResponse(
         problem_body(status, code, title, detail, instance, **extra),
@@ -106,8 +112,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
         return problem_response(
-            exc.status, exc.code, exc.title, exc.detail, headers=exc.headers,
-            instance=request.url.path, **exc.extra,
+            exc.status,
+            exc.code,
+            exc.title,
+            exc.detail,
+            headers=exc.headers,
+            instance=request.url.path,
+            **exc.extra,
         )
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
@@ -122,8 +133,12 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         fields = ", ".join(e["field"] for e in errors)
         return problem_response(
-            422, "validation-error", "The request is not valid", f"Invalid fields: {fields}",
-            instance=request.url.path, errors=errors,
+            422,
+            "validation-error",
+            "The request is not valid",
+            f"Invalid fields: {fields}",
+            instance=request.url.path,
+            errors=errors,
         )
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
@@ -135,13 +150,19 @@ def install_error_handlers(app: FastAPI) -> None:
         code = title.lower().replace(" ", "-")
         detail = exc.detail if isinstance(exc.detail, str) else None
         return problem_response(
-            exc.status_code, code, title, detail, headers=getattr(exc, "headers", None),
+            exc.status_code,
+            code,
+            title,
+            detail,
+            headers=getattr(exc, "headers", None),
             instance=request.url.path,
         )
 
     async def on_bug(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=exc)
-        return problem_response(500, "internal-error", "Internal server error", None, instance=request.url.path)
+        return problem_response(
+            500, "internal-error", "Internal server error", None, instance=request.url.path
+        )
 
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)

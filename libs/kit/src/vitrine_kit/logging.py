@@ -57,7 +57,9 @@ def configure_logging(service: str, level: str = "INFO", json_output: bool = Tru
         handler.setFormatter(JsonFormatter(service))
     else:
         handler.addFilter(ContextFilter())
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+        )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

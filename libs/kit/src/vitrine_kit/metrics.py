@@ -18,24 +18,38 @@ class ServiceMetrics:
     def __post_init__(self) -> None:
         r = self.registry
         self.http_requests = Counter(
-            "http_requests_total", "HTTP requests by route and status", ["method", "route", "status"], registry=r
+            "http_requests_total",
+            "HTTP requests by route and status",
+            ["method", "route", "status"],
+            registry=r,
         )
         self.http_latency = Histogram(
-            "http_request_duration_seconds", "HTTP request latency by route", ["method", "route"],
-            buckets=LATENCY_BUCKETS, registry=r,
+            "http_request_duration_seconds",
+            "HTTP request latency by route",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
         )
         self.http_in_flight = Gauge("http_requests_in_flight", "HTTP requests being served", registry=r)
         self.consumed = Counter(
-            "events_consumed_total", "Events handled, by queue, type and outcome",
-            ["queue", "event_type", "outcome"], registry=r,
+            "events_consumed_total",
+            "Events handled, by queue, type and outcome",
+            ["queue", "event_type", "outcome"],
+            registry=r,
         )
         self.consume_latency = Histogram(
-            "event_handler_duration_seconds", "Event handler latency", ["queue", "event_type"],
-            buckets=LATENCY_BUCKETS, registry=r,
+            "event_handler_duration_seconds",
+            "Event handler latency",
+            ["queue", "event_type"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
         )
         self.event_lag = Histogram(
-            "event_delivery_lag_seconds", "From occurred_at to the handler's start", ["queue"],
-            buckets=LATENCY_BUCKETS, registry=r,
+            "event_delivery_lag_seconds",
+            "From occurred_at to the handler's start",
+            ["queue"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
         )
         self.outbox_published = Counter(
             "outbox_published_total", "Outbox rows published", ["event_type"], registry=r

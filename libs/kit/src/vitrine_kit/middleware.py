@@ -30,12 +30,17 @@ async def _send_problem(send: Send, status: int, code: str, title: str, detail: 
 
     body = json.dumps(problem_body(status, code, title, detail)).encode()
     rid = (request_id_var.get() or "").encode()
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
-                    (REQUEST_ID_HEADER, rid)],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+                (REQUEST_ID_HEADER, rid),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -75,17 +80,34 @@ class RequestContextMiddleware:
         status_holder = {"status": 500}
         limit = self.max_body_bytes
         received = 0
+        too_large = False
+        replaced = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    too_large = True
                     raise BodyTooLarge
             return message
 
         async def send_with_id(message: Message) -> None:
+            nonlocal replaced
+            # Frameworks turn an exception while reading the body into their own 400: answer 413 instead.
+            if too_large:
+                if message["type"] == "http.response.start" and not replaced:
+                    replaced = True
+                    status_holder["status"] = 413
+                    await _send_problem(
+                        send,
+                        413,
+                        "payload-too-large",
+                        "Request body too large",
+                        f"The limit is {limit} bytes.",
+                    )
+                return
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 headers: list[Any] = list(message.get("headers", []))
@@ -98,13 +120,18 @@ class RequestContextMiddleware:
             if content_length is not None and content_length > limit:
                 status_holder["status"] = 413
                 await _send_problem(
-                    send, 413, "payload-too-large", "Request body too large",
+                    send,
+                    413,
+                    "payload-too-large",
+                    "Request body too large",
                     f"The body is {content_length} bytes; the limit is {limit}.",
                 )
                 return
             try:
                 await self.app(scope, limited_receive, send_with_id)
             except BodyTooLarge:
+                if replaced:
+                    return
                 status_holder["status"] = 413
                 await _send_problem(
                     send, 413, "payload-too-large", "Request body too large", f"The limit is {limit} bytes."
@@ -119,7 +146,10 @@ class RequestContextMiddleware:
             self.metrics.http_latency.labels(method, route).observe(elapsed)
             if route not in ("/healthz", "/metrics", "/readyz"):
                 access_log.info(
-                    "%s %s %s", method, scope.get("path", ""), status,
+                    "%s %s %s",
+                    method,
+                    scope.get("path", ""),
+                    status,
                     extra={"status": status, "duration_ms": round(elapsed * 1000, 2), "route": route},
                 )
             request_id_var.reset(token)

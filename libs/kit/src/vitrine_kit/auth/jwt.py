@@ -49,7 +49,9 @@ class JWKSCache:
     set is also refreshed after ``ttl_s`` so retired keys eventually disappear.
     """
 
-    def __init__(self, fetcher: JwksFetcher, *, min_refetch_interval_s: float = 30.0, ttl_s: float = 600.0) -> None:
+    def __init__(
+        self, fetcher: JwksFetcher, *, min_refetch_interval_s: float = 30.0, ttl_s: float = 600.0
+    ) -> None:
         self.fetcher = fetcher
         self.min_refetch_interval_s = min_refetch_interval_s
         self.ttl_s = ttl_s
@@ -122,8 +124,13 @@ class TokenVerifier:
             raise InvalidToken("unknown signing key")
         try:
             claims: dict[str, Any] = jwt.decode(
-                token, key=key, algorithms=ALGORITHMS, audience=self.audience, issuer=self.issuer,
-                leeway=self.leeway_s, options={"require": REQUIRED_CLAIMS, "verify_nbf": True},
+                token,
+                key=key,
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway_s,
+                options={"require": REQUIRED_CLAIMS, "verify_nbf": True},
             )
         except jwt.ExpiredSignatureError as exc:
             raise InvalidToken("token expired") from exc

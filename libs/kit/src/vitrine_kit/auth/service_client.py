@@ -13,8 +13,14 @@ class ServiceTokenClient:
     """Gets and caches a short-lived service token for calls to other services."""
 
     def __init__(
-        self, token_url: str, client_id: str, client_secret: SecretStr, *, scope: str = "",
-        http: httpx.AsyncClient | None = None, refresh_margin_s: float = 30.0,
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: SecretStr,
+        *,
+        scope: str = "",
+        http: httpx.AsyncClient | None = None,
+        refresh_margin_s: float = 30.0,
     ) -> None:
         self.token_url = token_url
         self.client_id = client_id

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrine_kit.auth.deps import TenantPrincipal
+from vitrine_kit.events.outbox import Outbox
 from vitrine_kit.logging import tenant_id_var
 
 if TYPE_CHECKING:
@@ -40,3 +41,10 @@ async def _tenant_session(request: Request, principal: TenantPrincipal) -> Async
 # for a change that then failed to commit.
 SharedSession = Annotated[AsyncSession, Depends(_shared_session, scope="function")]
 TenantSession = Annotated[AsyncSession, Depends(_tenant_session, scope="function")]
+
+
+def _outbox(request: Request) -> Outbox:
+    return runtime_of(request).outbox
+
+
+AppOutbox = Annotated[Outbox, Depends(_outbox)]

@@ -23,13 +23,22 @@ class Database:
     """
 
     def __init__(
-        self, url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_timeout: float = 10.0,
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+        pool_timeout: float = 10.0,
         echo: bool = False,
     ) -> None:
         self.url = url
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout,
-            pool_pre_ping=True, echo=echo,
+            url,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
+            pool_pre_ping=True,
+            echo=echo,
         )
         self._shared_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._tenant_makers: OrderedDict[uuid.UUID, async_sessionmaker[AsyncSession]] = OrderedDict()

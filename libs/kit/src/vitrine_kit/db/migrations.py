@@ -94,8 +94,11 @@ def _upgrade(conn: Connection, tree: Path, version_table: str, schema: str) -> s
     conn = conn.execution_options(schema_translate_map={None: schema})
     with EnvironmentContext(cfg, script, fn=do_upgrade, destination_rev="head") as env:
         env.configure(
-            connection=conn, version_table=version_table, version_table_schema=schema,
-            transactional_ddl=True, target_metadata=None,
+            connection=conn,
+            version_table=version_table,
+            version_table_schema=schema,
+            transactional_ddl=True,
+            target_metadata=None,
         )
         with env.begin_transaction():
             env.run_migrations()
@@ -120,20 +123,23 @@ def upgrade_tenant_sync(conn: Connection, tree: Path, schema: str) -> str | None
 async def current_revisions(conn: AsyncConnection, schemas: Sequence[str]) -> dict[str, str | None]:
     """Each schema's own recorded revision (``None`` where the schema or its version table is missing)."""
     found = set(
-        (await conn.execute(
-            sa.select(sa.column("table_schema", sa.String))
-            .select_from(sa.table("tables", schema="information_schema"))
-            .where(sa.column("table_name", sa.String) == VERSION_TABLE)
-            .where(sa.column("table_schema", sa.String).in_(list(schemas)))
-        )).scalars()
+        (
+            await conn.execute(
+                sa.select(sa.column("table_schema", sa.String))
+                .select_from(sa.table("tables", schema="information_schema"))
+                .where(sa.column("table_name", sa.String) == VERSION_TABLE)
+                .where(sa.column("table_schema", sa.String).in_(list(schemas)))
+            )
+        ).scalars()
     )
     out: dict[str, str | None] = dict.fromkeys(schemas)
     present = [s for s in schemas if s in found]
     for start in range(0, len(present), 500):
-        chunk = present[start:start + 500]
+        chunk = present[start : start + 500]
         parts = [
-            sa.select(sa.literal(s).label("schema"), sa.column("version_num", sa.String))
-            .select_from(sa.table(VERSION_TABLE, sa.column("version_num"), schema=s))
+            sa.select(sa.literal(s).label("schema"), sa.column("version_num", sa.String)).select_from(
+                sa.table(VERSION_TABLE, sa.column("version_num"), schema=s)
+            )
             for s in chunk
         ]
         for schema, rev in (await conn.execute(sa.union_all(*parts))).all():
@@ -148,7 +154,9 @@ async def _record(conn: AsyncConnection, schema: str, revision: str | None, erro
     await conn.execute(sa.update(Tenant).where(Tenant.schema_name == schema).values(**values))
 
 
-async def _migrate_schemas(url: str, tenant_tree: str, schemas: list[str]) -> list[tuple[str, str | None, str | None]]:
+async def _migrate_schemas(
+    url: str, tenant_tree: str, schemas: list[str]
+) -> list[tuple[str, str | None, str | None]]:
     engine = create_async_engine(url, poolclass=NullPool)
     results: list[tuple[str, str | None, str | None]] = []
     try:
@@ -169,7 +177,9 @@ async def _migrate_schemas(url: str, tenant_tree: str, schemas: list[str]) -> li
     return results
 
 
-def _migrate_schemas_process(url: str, tenant_tree: str, schemas: list[str]) -> list[tuple[str, str | None, str | None]]:
+def _migrate_schemas_process(
+    url: str, tenant_tree: str, schemas: list[str]
+) -> list[tuple[str, str | None, str | None]]:
     return asyncio.run(_migrate_schemas(url, tenant_tree, schemas))
 
 
@@ -208,10 +218,12 @@ async def migrate_all(
             chunks = [behind[i::workers] for i in range(workers)]
             loop = asyncio.get_running_loop()
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-                parts = await asyncio.gather(*(
-                    loop.run_in_executor(pool, _migrate_schemas_process, url, str(trees.tenant), chunk)
-                    for chunk in chunks
-                ))
+                parts = await asyncio.gather(
+                    *(
+                        loop.run_in_executor(pool, _migrate_schemas_process, url, str(trees.tenant), chunk)
+                        for chunk in chunks
+                    )
+                )
             results = [r for part in parts for r in part]
         for schema, _rev, error in results:
             if error is None:

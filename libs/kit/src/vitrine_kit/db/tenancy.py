@@ -27,7 +27,9 @@ class TenantGone(ProblemError):
 
 
 def _lock_key(tenant_id: uuid.UUID) -> int:
-    return int.from_bytes(hashlib.blake2b(b"tenant:" + tenant_id.bytes, digest_size=8).digest(), "big", signed=True)
+    return int.from_bytes(
+        hashlib.blake2b(b"tenant:" + tenant_id.bytes, digest_size=8).digest(), "big", signed=True
+    )
 
 
 class TenantRegistry:
@@ -56,9 +58,9 @@ class TenantRegistry:
         if self._ready.get(tenant_id, 0.0) > time.monotonic():
             return schema_for(tenant_id)
         async with self.db.session() as session:
-            row = (await session.execute(
-                sa.select(Tenant.status, Tenant.revision).where(Tenant.id == tenant_id)
-            )).first()
+            row = (
+                await session.execute(sa.select(Tenant.status, Tenant.revision).where(Tenant.id == tenant_id))
+            ).first()
         if row is not None and row.status == "deleted":
             raise TenantGone("This seller account was deleted.")
         if row is None or row.revision != self.head:
@@ -77,7 +79,9 @@ class TenantRegistry:
             revision = await conn.run_sync(upgrade_tenant_sync, self.tenant_tree, schema)
             await conn.execute(
                 insert(Tenant)
-                .values(id=tenant_id, schema_name=schema, status="active", revision=revision, migrated_at=utcnow())
+                .values(
+                    id=tenant_id, schema_name=schema, status="active", revision=revision, migrated_at=utcnow()
+                )
                 .on_conflict_do_update(
                     index_elements=[Tenant.id],
                     set_={"revision": revision, "migrated_at": utcnow(), "last_error": None},

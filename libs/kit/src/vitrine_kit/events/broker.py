@@ -26,8 +26,14 @@ class Broker:
     """Keeps a connection to RabbitMQ open and tells subscribers each time a new one is ready."""
 
     def __init__(
-        self, url: str, *, namespace: str = "", exchange: str = "vitrine.events", connect_timeout_s: float = 5.0,
-        metrics: ServiceMetrics | None = None, max_backoff_s: float = 10.0,
+        self,
+        url: str,
+        *,
+        namespace: str = "",
+        exchange: str = "vitrine.events",
+        connect_timeout_s: float = 5.0,
+        metrics: ServiceMetrics | None = None,
+        max_backoff_s: float = 10.0,
     ) -> None:
         self.url = url
         self.namespace = namespace
@@ -40,6 +46,8 @@ class Broker:
         self._ready = asyncio.Event()
         self._stopping = False
         self.connects = 0
+        # Names declared through this broker, so tests can delete their namespace afterwards.
+        self.declared_queues: set[str] = set()
 
     def name(self, local: str) -> str:
         """A queue or exchange name inside this broker's namespace."""
@@ -68,10 +76,12 @@ class Broker:
         while not self._stopping:
             try:
                 connection = await aio_pika.connect(self.url, timeout=self.connect_timeout_s)
-            except (OSError, asyncio.TimeoutError, aio_pika.exceptions.AMQPError) as exc:
+            except (TimeoutError, OSError, aio_pika.exceptions.AMQPError) as exc:
                 attempt += 1
                 delay = min(self.max_backoff_s, 0.2 * 2 ** min(attempt, 8)) * (0.5 + random.random() / 2)
-                logger.warning("broker unreachable, retrying", extra={"error": repr(exc), "retry_in_s": round(delay, 2)})
+                logger.warning(
+                    "broker unreachable, retrying", extra={"error": repr(exc), "retry_in_s": round(delay, 2)}
+                )
                 await asyncio.sleep(delay)
                 continue
             closed = asyncio.Event()

@@ -55,8 +55,11 @@ class EventContext:
         """Emit a follow-up event in the handler's transaction, caused by the one being handled."""
         assert self.outbox is not None, "this consumer has no outbox"
         return self.outbox.add(
-            self.session, event, tenant_id=tenant_id or self.envelope.tenant_id,
-            correlation_id=self.envelope.correlation_id, causation_id=self.envelope.id,
+            self.session,
+            event,
+            tenant_id=tenant_id or self.envelope.tenant_id,
+            correlation_id=self.envelope.correlation_id,
+            causation_id=self.envelope.id,
         )
 
 
@@ -85,10 +88,16 @@ class EventConsumer:
         self.name = name
         self.routes: dict[str, _Route] = {}
 
-    def on(self, model: type[E], *, tenant_scoped: bool = True) -> Callable[[Callable[[EventContext, E], Awaitable[None]]], Callable[[EventContext, E], Awaitable[None]]]:
+    def on(
+        self, model: type[E], *, tenant_scoped: bool = True
+    ) -> Callable[
+        [Callable[[EventContext, E], Awaitable[None]]], Callable[[EventContext, E], Awaitable[None]]
+    ]:
         """Register the decorated coroutine as the handler of ``model``'s event type."""
 
-        def register(fn: Callable[[EventContext, E], Awaitable[None]]) -> Callable[[EventContext, E], Awaitable[None]]:
+        def register(
+            fn: Callable[[EventContext, E], Awaitable[None]],
+        ) -> Callable[[EventContext, E], Awaitable[None]]:
             if model.event_type in self.routes:
                 raise ValueError(f"{self.name} already handles {model.event_type}")
             self.routes[model.event_type] = _Route(model, fn, tenant_scoped)
@@ -101,8 +110,16 @@ class ConsumerRunner:
     """Runs one ``EventConsumer`` on the broker's current connection, and again after each reconnect."""
 
     def __init__(
-        self, consumer: EventConsumer, *, broker: Broker, db: Database, tenants: TenantRegistry | None,
-        outbox: Outbox | None, metrics: ServiceMetrics | None = None, prefetch: int = 32, max_attempts: int = 5,
+        self,
+        consumer: EventConsumer,
+        *,
+        broker: Broker,
+        db: Database,
+        tenants: TenantRegistry | None,
+        outbox: Outbox | None,
+        metrics: ServiceMetrics | None = None,
+        prefetch: int = 32,
+        max_attempts: int = 5,
         retry_delays_ms: list[int] | None = None,
     ) -> None:
         self.consumer = consumer
@@ -132,20 +149,36 @@ class ConsumerRunner:
         await channel.set_qos(prefetch_count=self.prefetch)
         exchange = await channel.get_exchange(self.broker.exchange_name, ensure=False)
         queue = await channel.declare_queue(
-            self.queue_name, durable=True,
+            self.queue_name,
+            durable=True,
             # A message that crashes the process (never acked) is dropped to the DLQ by the broker itself.
-            arguments={"x-queue-type": "quorum", "x-delivery-limit": 20,
-                       "x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.dlq},
+            arguments={
+                "x-queue-type": "quorum",
+                "x-delivery-limit": 20,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": self.dlq,
+            },
         )
         for routing_key in self.consumer.routes:
             await queue.bind(exchange, routing_key)
         for index, delay in enumerate(self.retry_delays_ms):
             await channel.declare_queue(
-                f"{self.queue_name}.retry.{index}", durable=True,
-                arguments={"x-message-ttl": delay, "x-dead-letter-exchange": "",
-                           "x-dead-letter-routing-key": self.queue_name},
+                f"{self.queue_name}.retry.{index}",
+                durable=True,
+                arguments={
+                    "x-message-ttl": delay,
+                    "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": self.queue_name,
+                },
             )
         await channel.declare_queue(self.dlq, durable=True, arguments={"x-queue-type": "quorum"})
+        self.broker.declared_queues.update(
+            {
+                self.queue_name,
+                self.dlq,
+                *(f"{self.queue_name}.retry.{i}" for i in range(len(self.retry_delays_ms))),
+            }
+        )
         self._channel = channel
         await queue.consume(self._on_message, no_ack=False)
 
@@ -166,7 +199,9 @@ class ConsumerRunner:
             route = self.consumer.routes[envelope.type]
             event = route.model.model_validate(envelope.payload)
         except (ValidationError, KeyError, ValueError) as exc:
-            logger.error("unparseable message dead-lettered", extra={"queue": self.queue_name, "error": repr(exc)})
+            logger.error(
+                "unparseable message dead-lettered", extra={"queue": self.queue_name, "error": repr(exc)}
+            )
             await self._forward(message, self.dlq, attempt, f"unparseable: {exc!r}"[:1000])
             return
         rid_token = request_id_var.set(envelope.correlation_id or str(envelope.id))
@@ -184,14 +219,16 @@ class ConsumerRunner:
             if permanent or attempt >= self.max_attempts:
                 outcome = "dead-lettered"
                 logger.error(
-                    "handler failed; dead-lettered", exc_info=exc,
+                    "handler failed; dead-lettered",
+                    exc_info=exc,
                     extra={"queue": self.queue_name, "event_type": envelope.type, "attempt": attempt},
                 )
                 await self._forward(message, self.dlq, attempt, repr(exc)[:1000])
             else:
                 outcome = "retried"
                 logger.warning(
-                    "handler failed; will retry", exc_info=exc,
+                    "handler failed; will retry",
+                    exc_info=exc,
                     extra={"queue": self.queue_name, "event_type": envelope.type, "attempt": attempt},
                 )
                 await self._forward(message, self.retry_queue(attempt), attempt + 1, repr(exc)[:1000])
@@ -214,12 +251,14 @@ class ConsumerRunner:
         else:
             session = self.db.session()
         async with session:
-            first_time = (await session.execute(
-                insert(InboxMessage)
-                .values(consumer=self.consumer.name, message_id=envelope.id, event_type=envelope.type)
-                .on_conflict_do_nothing()
-                .returning(InboxMessage.message_id)
-            )).scalar()
+            first_time = (
+                await session.execute(
+                    insert(InboxMessage)
+                    .values(consumer=self.consumer.name, message_id=envelope.id, event_type=envelope.type)
+                    .on_conflict_do_nothing()
+                    .returning(InboxMessage.message_id)
+                )
+            ).scalar()
             if first_time is None:
                 logger.info("duplicate message ignored", extra={"message_id": str(envelope.id)})
                 return
@@ -235,10 +274,15 @@ class ConsumerRunner:
             headers.update({"x-attempt": attempt, "x-last-error": error, "x-original-queue": self.queue_name})
             await channel.default_exchange.publish(
                 aio_pika.Message(
-                    message.body, headers=headers, message_id=message.message_id, type=message.type,
-                    content_type=message.content_type, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    message.body,
+                    headers=headers,
+                    message_id=message.message_id,
+                    type=message.type,
+                    content_type=message.content_type,
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 ),
-                routing_key=queue, timeout=5,
+                routing_key=queue,
+                timeout=5,
             )
             await message.ack()
         except Exception:

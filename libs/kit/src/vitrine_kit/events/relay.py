@@ -38,8 +38,15 @@ class OutboxRelay:
     """
 
     def __init__(
-        self, db: Database, broker: Broker, *, metrics: ServiceMetrics | None = None, batch_size: int = 200,
-        poll_interval_s: float = 1.0, publish_timeout_s: float = 5.0, retention: timedelta = timedelta(days=7),
+        self,
+        db: Database,
+        broker: Broker,
+        *,
+        metrics: ServiceMetrics | None = None,
+        batch_size: int = 200,
+        poll_interval_s: float = 1.0,
+        publish_timeout_s: float = 5.0,
+        retention: timedelta = timedelta(days=7),
     ) -> None:
         self.db = db
         self.broker = broker
@@ -67,7 +74,7 @@ class OutboxRelay:
         while not self._stopping:
             try:
                 conn = await asyncpg.connect(asyncpg_dsn(self.db.url), timeout=5)
-            except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+            except (TimeoutError, OSError, asyncpg.PostgresError):
                 await asyncio.sleep(1)
                 continue
             lost = asyncio.Event()
@@ -114,13 +121,17 @@ class OutboxRelay:
         exchange = self._exchange
         assert exchange is not None
         async with self.db.engine.begin() as conn:
-            rows = (await conn.execute(
-                sa.select(OutboxMessage.seq, OutboxMessage.id, OutboxMessage.routing_key, OutboxMessage.body)
-                .where(OutboxMessage.sent_at.is_(None))
-                .order_by(OutboxMessage.seq)
-                .limit(self.batch_size)
-                .with_for_update(skip_locked=True)
-            )).all()
+            rows = (
+                await conn.execute(
+                    sa.select(
+                        OutboxMessage.seq, OutboxMessage.id, OutboxMessage.routing_key, OutboxMessage.body
+                    )
+                    .where(OutboxMessage.sent_at.is_(None))
+                    .order_by(OutboxMessage.seq)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
             if self.metrics:
                 self.metrics.outbox_pending.set(len(rows))
             if not rows:
@@ -156,16 +167,20 @@ class OutboxRelay:
                     sent.append(row.seq)
             now = utcnow()
             if sent:
-                await conn.execute(sa.update(OutboxMessage).where(OutboxMessage.seq.in_(sent)).values(sent_at=now))
+                await conn.execute(
+                    sa.update(OutboxMessage).where(OutboxMessage.seq.in_(sent)).values(sent_at=now)
+                )
             if unroutable:
                 logger.warning("outbox: no queue bound for %d event(s)", len(unroutable))
                 await conn.execute(
-                    sa.update(OutboxMessage).where(OutboxMessage.seq.in_(unroutable))
+                    sa.update(OutboxMessage)
+                    .where(OutboxMessage.seq.in_(unroutable))
                     .values(sent_at=now, last_error="unroutable")
                 )
             for seq, error in failed:
                 await conn.execute(
-                    sa.update(OutboxMessage).where(OutboxMessage.seq == seq)
+                    sa.update(OutboxMessage)
+                    .where(OutboxMessage.seq == seq)
                     .values(attempts=OutboxMessage.attempts + 1, last_error=error[:2000])
                 )
             if self.metrics:
@@ -175,7 +190,9 @@ class OutboxRelay:
                 if failed:
                     self.metrics.outbox_failures.inc(len(failed))
             if failed:
-                logger.warning("outbox: %d publish(es) failed; will retry", len(failed), extra={"error": failed[0][1]})
+                logger.warning(
+                    "outbox: %d publish(es) failed; will retry", len(failed), extra={"error": failed[0][1]}
+                )
                 # The broker is struggling: leave the rest for the next pass instead of spinning.
                 return 0
             return len(rows)

@@ -3,6 +3,7 @@
 Revision ID: kit0001
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -39,7 +40,9 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text),
         schema=S,
     )
-    op.create_index("ix_outbox_unsent", "outbox", ["seq"], schema=S, postgresql_where=sa.text("sent_at IS NULL"))
+    op.create_index(
+        "ix_outbox_unsent", "outbox", ["seq"], schema=S, postgresql_where=sa.text("sent_at IS NULL")
+    )
     op.create_index(
         "ix_outbox_sent_at", "outbox", ["sent_at"], schema=S, postgresql_where=sa.text("sent_at IS NOT NULL")
     )

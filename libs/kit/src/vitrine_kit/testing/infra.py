@@ -1,0 +1,107 @@
+"""Finding PostgreSQL and RabbitMQ for tests: the machine's own, or containers where Docker runs."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import aio_pika
+import asyncpg
+
+from vitrine_kit.db.migrations import MigrationTrees, migrate_all
+
+DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def port_open(url: str, default_port: int) -> bool:
+    parsed = urlparse(url.replace("+asyncpg", ""))
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1
+        ):
+            return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def postgres_url() -> Iterator[str]:
+    """``VITRINE_TEST_PG_URL`` or the machine's PostgreSQL; else a testcontainers one."""
+    url = os.environ.get("VITRINE_TEST_PG_URL", DEFAULT_PG)
+    if port_open(url, 5432):
+        yield url
+        return
+    from testcontainers.postgres import PostgresContainer  # only where a Docker engine runs
+
+    with PostgresContainer("postgres:16-alpine", driver="asyncpg") as pg:
+        yield pg.get_connection_url()
+
+
+@contextlib.contextmanager
+def amqp_url() -> Iterator[str]:
+    """``VITRINE_TEST_AMQP_URL`` or the machine's RabbitMQ; else a testcontainers one."""
+    url = os.environ.get("VITRINE_TEST_AMQP_URL", DEFAULT_AMQP)
+    if port_open(url, 5672):
+        yield url
+        return
+    from testcontainers.rabbitmq import RabbitMqContainer
+
+    with RabbitMqContainer("rabbitmq:3.13-alpine") as rmq:
+        params = rmq.get_connection_params()
+        yield f"amqp://guest:guest@{params.host}:{params.port}/"
+
+
+def with_database(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+async def create_database(server_url: str, name: str) -> str:
+    dsn = server_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(server_url, name)
+
+
+async def drop_database(server_url: str, name: str) -> None:
+    dsn = server_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def migrated_database(server_url: str, name: str, trees: MigrationTrees) -> str:
+    """A fresh database built by the service's real migrations."""
+    url = await create_database(server_url, name)
+    report = await migrate_all(url, trees)
+    assert not report.failed, report.failed
+    return url
+
+
+async def delete_queues(amqp: str, names: set[str]) -> None:
+    """Delete the queues a test run declared (its namespace), ignoring those already gone."""
+    if not names:
+        return
+    connection = await aio_pika.connect(amqp, timeout=5)
+    async with connection:
+        for name in sorted(names):
+            channel = await connection.channel()
+            with contextlib.suppress(Exception):
+                await channel.queue_delete(name)
+            with contextlib.suppress(Exception):
+                await channel.close()
+
+
+def run_namespace(worker: str) -> str:
+    return f"test.{uuid.uuid4().hex[:8]}.{worker}."

@@ -1,0 +1,106 @@
+"""A minimal service built on the kit, used by the kit's own tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Mapped, mapped_column
+from vitrine_contracts import Event
+from vitrine_kit.app import create_service_app
+from vitrine_kit.auth.deps import TenantPrincipal
+from vitrine_kit.auth.jwt import TokenVerifier
+from vitrine_kit.db.base import tenant_base
+from vitrine_kit.db.deps import AppOutbox, TenantSession
+from vitrine_kit.events.consumer import EventConsumer, EventContext
+from vitrine_kit.settings import BaseServiceSettings
+
+SERVICE_DIR = Path(__file__).parent
+TenantBase = tenant_base()
+
+
+class Marker(TenantBase):
+    __tablename__ = "markers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str]
+
+
+class Counter(TenantBase):
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(primary_key=True)
+    value: Mapped[int]
+
+
+class Ping(Event):
+    event_type = "kittest.ping"
+    name: str
+
+
+class Boom(Event):
+    event_type = "kittest.boom"
+    name: str
+
+
+class MarkerIn(BaseModel):
+    label: str = Field(min_length=1, max_length=100)
+
+
+router = APIRouter()
+
+
+@router.post("/markers", status_code=201)
+async def add_marker(body: MarkerIn, session: TenantSession, principal: TenantPrincipal) -> dict[str, str]:
+    session.add(Marker(label=body.label))
+    return {"label": body.label}
+
+
+@router.get("/markers")
+async def list_markers(session: TenantSession) -> list[str]:
+    return list((await session.execute(sa.select(Marker.label).order_by(Marker.id))).scalars())
+
+
+@router.post("/pings/{name}", status_code=202)
+async def emit_ping(
+    name: str, session: TenantSession, principal: TenantPrincipal, outbox: AppOutbox, fail: bool = False
+) -> dict[str, str]:
+    outbox.add(session, Ping(name=name), tenant_id=principal.tenant_id)
+    if fail:
+        raise RuntimeError("rolled back on purpose")
+    return {"name": name}
+
+
+consumer = EventConsumer("kittest.events")
+failures: dict[str, int] = {}
+
+
+async def bump(session: object, name: str) -> None:
+    await session.execute(  # type: ignore[attr-defined]
+        insert(Counter)
+        .values(name=name, value=1)
+        .on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + 1})
+    )
+
+
+@consumer.on(Ping)
+async def on_ping(ctx: EventContext, event: Ping) -> None:
+    await bump(ctx.session, event.name)
+
+
+@consumer.on(Boom)
+async def on_boom(ctx: EventContext, event: Boom) -> None:
+    failures[event.name] = failures.get(event.name, 0) + 1
+    raise RuntimeError("this handler always fails")
+
+
+def make_app(settings: BaseServiceSettings, verifier: TokenVerifier):  # type: ignore[no-untyped-def]
+    return create_service_app(
+        settings,
+        title="kit fixture",
+        routers=[router],
+        consumers=[consumer],
+        service_dir=SERVICE_DIR,
+        verifier=verifier,
+    )

@@ -1,0 +1,25 @@
+"""notes (a service-wide table)
+
+Revision ID: s0001
+Revises:
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "s0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "notes",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("text", sa.String(200), nullable=False),
+        schema="shared",
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("notes", schema="shared")
