@@ -29,9 +29,12 @@ def text_sql_lines(source: str) -> list[int]:
             name = fn.attr if isinstance(fn, ast.Attribute) else fn.id if isinstance(fn, ast.Name) else ""
             if name in {"text", "TextClause"}:
                 lines.append(node.lineno)
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
-            if any(alias.name == "text" for alias in node.names):
-                lines.append(node.lineno)
+        if (
+            isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("sqlalchemy")
+            and any(alias.name == "text" for alias in node.names)
+        ):
+            lines.append(node.lineno)
     return sorted(lines)
 
 

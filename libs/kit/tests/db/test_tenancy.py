@@ -41,7 +41,7 @@ class TestIsolation:
 class TestProvisioning:
     async def test_first_use_provisions_once_under_concurrency(self, fixture_app, test_keys) -> None:
         tenant = uuid.uuid4()
-        async with running_app(fixture_app()) as (client, runtime):
+        async with running_app(fixture_app()) as (_client, runtime):
             assert runtime.tenants is not None
             await asyncio.gather(*(runtime.tenants.provision(tenant) for _ in range(5)))
             await asyncio.gather(*(runtime.tenants.ensure(tenant) for _ in range(5)))

@@ -29,7 +29,8 @@ async def _shared_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 async def _tenant_session(request: Request, principal: TenantPrincipal) -> AsyncIterator[AsyncSession]:
     runtime = runtime_of(request)
-    assert principal.tenant_id is not None and runtime.tenants is not None
+    assert principal.tenant_id is not None
+    assert runtime.tenants is not None
     tenant_id_var.set(str(principal.tenant_id))
     await runtime.tenants.ensure(principal.tenant_id)
     async with runtime.db.tenant_session(principal.tenant_id) as session:

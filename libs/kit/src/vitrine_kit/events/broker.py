@@ -85,7 +85,7 @@ class Broker:
                 await asyncio.sleep(delay)
                 continue
             closed = asyncio.Event()
-            connection.close_callbacks.add(lambda *_: closed.set())
+            connection.close_callbacks.add(lambda *_, event=closed: event.set())
             try:
                 await self.declare_exchange(connection)
                 for subscriber in self._subscribers:

@@ -78,7 +78,7 @@ class OutboxRelay:
                 await asyncio.sleep(1)
                 continue
             lost = asyncio.Event()
-            conn.add_termination_listener(lambda _c: lost.set())
+            conn.add_termination_listener(lambda _c, event=lost: event.set())
             await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
             try:
                 while not lost.is_set() and not self._stopping:
