@@ -56,7 +56,8 @@ def new_envelope(
     causation_id: uuid.UUID | None = None,
 ) -> Envelope[Event]:
     """Wrap ``event`` in an envelope carrying its type and version."""
-    return Envelope[Event](
+    # Parametrised by the concrete class so that the payload serialises with all its fields.
+    return Envelope[type(event)](  # type: ignore[misc]
         type=event.event_type,
         version=event.event_version,
         tenant_id=tenant_id,

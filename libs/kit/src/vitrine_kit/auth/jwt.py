@@ -75,14 +75,21 @@ class JWKSCache:
     async def _refresh(self, *, forced: bool) -> None:
         async with self._lock:
             now = time.monotonic()
-            if now - self._attempted_at < self.min_refetch_interval_s and (forced or self._keys):
-                return
-            self._attempted_at = now
+            if forced:
+                # Unknown kids: at most one refetch per interval, whatever the flood of forged kids.
+                if now - self._attempted_at < self.min_refetch_interval_s:
+                    return
+                self._attempted_at = now
+            elif self._keys and now - self._fetched_at <= self.ttl_s:
+                return  # another task refreshed while we waited for the lock
             try:
                 self.fetches += 1
                 self.load(await self.fetcher())
             except Exception as exc:
                 logger.warning("JWKS fetch failed", extra={"error": repr(exc)})
+                if not forced:
+                    # Keep serving the known keys; try again after a short pause rather than per request.
+                    self._fetched_at = now - self.ttl_s + min(self.ttl_s, 5.0)
 
     async def get(self, kid: str) -> Any:
         if not self._keys or time.monotonic() - self._fetched_at > self.ttl_s:

@@ -69,8 +69,19 @@ def target_schema() -> str:
     return schema
 
 
-@functools.cache
 def _config(location: str) -> tuple[Config, ScriptDirectory]:
+    versions = Path(location) / "versions"
+    # Keyed by the revision files too: a new revision on disk is seen without a restart.
+    files = (
+        tuple(sorted((p.name, p.stat().st_mtime_ns) for p in versions.glob("*.py")))
+        if versions.exists()
+        else ()
+    )
+    return _load_config(location, files)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_config(location: str, _files: tuple[tuple[str, int], ...]) -> tuple[Config, ScriptDirectory]:
     cfg = Config()
     cfg.set_main_option("script_location", location)
     return cfg, ScriptDirectory.from_config(cfg)

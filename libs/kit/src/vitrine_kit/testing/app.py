@@ -22,7 +22,7 @@ async def running_app(
         runtime: ServiceRuntime = app.state.runtime
         if wait_broker:
             await runtime.broker.wait_connected(timeout=20)
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client, runtime
         declared = set(runtime.broker.declared_queues)

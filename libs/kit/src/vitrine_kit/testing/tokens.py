@@ -24,6 +24,8 @@ AUDIENCE = "vitrine"
 class TestKeys:
     """An RSA signing key with its ``kid``; issues tokens shaped like auth-service's."""
 
+    __test__ = False  # not a test class, despite its name
+
     kid: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     private_key: rsa.RSAPrivateKey = field(
         default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from urllib.parse import urlparse
+
+import aio_pika
+import sqlalchemy as sa
+from fixture_service.app import Boom, Counter, Ping, failures
+from vitrine_contracts import new_envelope
+from vitrine_kit.db.models import OutboxMessage
+from vitrine_kit.testing.app import running_app
+from vitrine_kit.testing.proxy import TcpProxy
+
+
+async def eventually(check: Callable[[], object], timeout: float = 15.0, interval: float = 0.1) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(interval)
+
+
+async def counter(runtime, tenant: uuid.UUID, name: str) -> int:
+    async with runtime.db.tenant_session(tenant) as session:
+        return (await session.execute(sa.select(Counter.value).where(Counter.name == name))).scalar() or 0
+
+
+async def publish_raw(runtime, envelope_json: bytes, routing_key: str) -> None:
+    connection = await aio_pika.connect(runtime.settings.amqp_url.get_secret_value())
+    async with connection:
+        channel = await connection.channel()
+        exchange = await channel.get_exchange(runtime.broker.exchange_name)
+        await exchange.publish(aio_pika.Message(envelope_json), routing_key)
+
+
+class TestOutbox:
+    async def test_committed_event_is_handled(self, fixture_app, test_keys) -> None:
+        tenant = uuid.uuid4()
+        auth = {"Authorization": f"Bearer {test_keys.issue(tenant_id=tenant)}"}
+        async with running_app(fixture_app()) as (client, runtime):
+            assert (await client.post("/pings/hello", headers=auth)).status_code == 202
+            await eventually(lambda: _eq(counter(runtime, tenant, "hello"), 1))
+
+    async def test_rolled_back_event_is_never_published(self, fixture_app, test_keys) -> None:
+        tenant = uuid.uuid4()
+        auth = {"Authorization": f"Bearer {test_keys.issue(tenant_id=tenant)}"}
+        async with running_app(fixture_app()) as (client, runtime):
+            failed = await client.post("/pings/ghost?fail=true", headers=auth)
+            assert failed.status_code == 500
+            assert (await client.post("/pings/after", headers=auth)).status_code == 202
+            await eventually(lambda: _eq(counter(runtime, tenant, "after"), 1))
+            assert await counter(runtime, tenant, "ghost") == 0
+            async with runtime.db.session() as session:
+                ghosts = (
+                    await session.execute(
+                        sa.select(sa.func.count())
+                        .select_from(OutboxMessage)
+                        .where(OutboxMessage.body["payload"]["name"].astext == "ghost")
+                    )
+                ).scalar()
+            assert ghosts == 0
+
+    async def test_event_committed_while_broker_is_down_is_published_when_it_is_back(
+        self, fixture_app, test_keys, amqp_url
+    ) -> None:
+        tenant = uuid.uuid4()
+        auth = {"Authorization": f"Bearer {test_keys.issue(tenant_id=tenant)}"}
+        target = urlparse(amqp_url)
+        proxy = await TcpProxy(target.hostname or "127.0.0.1", target.port or 5672).start()
+        try:
+            url = f"amqp://guest:guest@127.0.0.1:{proxy.port}/"
+            async with running_app(fixture_app(amqp_url=url)) as (client, runtime):
+                proxy.refuse()
+                await eventually(lambda: not runtime.broker.connected)
+                assert (await client.post("/pings/offline", headers=auth)).status_code == 202
+                await asyncio.sleep(0.5)
+                async with runtime.db.session() as session:
+                    pending = (
+                        await session.execute(
+                            sa.select(OutboxMessage.sent_at).where(
+                                OutboxMessage.body["payload"]["name"].astext == "offline"
+                            )
+                        )
+                    ).scalar_one()
+                assert pending is None
+                proxy.allow()
+                await eventually(lambda: _eq(counter(runtime, tenant, "offline"), 1), timeout=30)
+        finally:
+            await proxy.stop()
+
+
+async def _eq(value, expected) -> bool:
+    return (await value) == expected
+
+
+class TestConsumer:
+    async def test_a_message_delivered_twice_has_one_effect(self, fixture_app) -> None:
+        tenant = uuid.uuid4()
+        async with running_app(fixture_app()) as (_client, runtime):
+            await runtime.tenants.ensure(tenant)
+            envelope = new_envelope(Ping(name="twice"), producer="test", tenant_id=tenant)
+            body = envelope.model_dump_json().encode()
+            await publish_raw(runtime, body, "kittest.ping")
+            await publish_raw(runtime, body, "kittest.ping")
+            envelope2 = new_envelope(Ping(name="twice"), producer="test", tenant_id=tenant)
+            await publish_raw(runtime, envelope2.model_dump_json().encode(), "kittest.ping")
+            await eventually(lambda: _eq(counter(runtime, tenant, "twice"), 2))
+            await asyncio.sleep(0.5)
+            assert await counter(runtime, tenant, "twice") == 2
+
+    async def test_a_message_that_always_fails_is_dead_lettered_after_max_attempts(self, fixture_app) -> None:
+        tenant = uuid.uuid4()
+        name = uuid.uuid4().hex
+        async with running_app(fixture_app()) as (_client, runtime):
+            runner = runtime.runners[0]
+            envelope = new_envelope(Boom(name=name), producer="test", tenant_id=tenant)
+            await publish_raw(runtime, envelope.model_dump_json().encode(), "kittest.boom")
+            connection = await aio_pika.connect(runtime.settings.amqp_url.get_secret_value())
+            async with connection:
+                channel = await connection.channel()
+                dlq = await channel.get_queue(runner.dlq)
+                message = None
+                for _ in range(100):
+                    message = await dlq.get(fail=False)
+                    if message:
+                        break
+                    await asyncio.sleep(0.1)
+                assert message is not None, "nothing reached the DLQ"
+                await message.ack()
+                assert message.headers["x-attempt"] == 3
+                assert "always fails" in str(message.headers["x-last-error"])
+            assert failures[name] == 3
+
+    async def test_an_unparseable_message_goes_straight_to_the_dlq(self, fixture_app) -> None:
+        async with running_app(fixture_app()) as (_client, runtime):
+            runner = runtime.runners[0]
+            await publish_raw(runtime, b"{not json", "kittest.ping")
+            connection = await aio_pika.connect(runtime.settings.amqp_url.get_secret_value())
+            async with connection:
+                channel = await connection.channel()
+                dlq = await channel.get_queue(runner.dlq)
+                for _ in range(100):
+                    message = await dlq.get(fail=False)
+                    if message:
+                        break
+                    await asyncio.sleep(0.1)
+                assert message is not None
+                assert message.body == b"{not json"
+
+    async def test_consumers_receive_again_after_the_connection_is_cut(
+        self, fixture_app, test_keys, amqp_url
+    ) -> None:
+        tenant = uuid.uuid4()
+        auth = {"Authorization": f"Bearer {test_keys.issue(tenant_id=tenant)}"}
+        target = urlparse(amqp_url)
+        proxy = await TcpProxy(target.hostname or "127.0.0.1", target.port or 5672).start()
+        try:
+            url = f"amqp://guest:guest@127.0.0.1:{proxy.port}/"
+            async with running_app(fixture_app(amqp_url=url)) as (client, runtime):
+                await client.post("/pings/before", headers=auth)
+                await eventually(lambda: _eq(counter(runtime, tenant, "before"), 1))
+                connects = runtime.broker.connects
+                proxy.cut()
+                await eventually(lambda: runtime.broker.connects > connects, timeout=30)
+                # The event travels app → proxy → broker → proxy → consumer: both directions were rebuilt.
+                await client.post("/pings/after-cut", headers=auth)
+                await eventually(lambda: _eq(counter(runtime, tenant, "after-cut"), 1), timeout=30)
+        finally:
+            await proxy.stop()
