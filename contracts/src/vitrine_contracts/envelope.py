@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,12 +57,16 @@ def new_envelope(
 ) -> Envelope[Event]:
     """Wrap ``event`` in an envelope carrying its type and version."""
     # Parametrised by the concrete class so that the payload serialises with all its fields.
-    return Envelope[type(event)](  # type: ignore[misc]
-        type=event.event_type,
-        version=event.event_version,
-        tenant_id=tenant_id,
-        correlation_id=correlation_id,
-        causation_id=causation_id,
-        producer=producer,
-        payload=event,
+    model: Any = Envelope[type(event)]  # type: ignore[misc]
+    return cast(
+        Envelope[Event],
+        model(
+            type=event.event_type,
+            version=event.event_version,
+            tenant_id=tenant_id,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            producer=producer,
+            payload=event,
+        ),
     )

@@ -68,7 +68,8 @@ class TestMigrateAll:
             first = await migrate_all(url, trees, concurrency=2)
             assert len(first.upgraded) == 60
             again = await migrate_all(url, trees, concurrency=2)
-            assert again.upgraded == [] and again.already_at_head == 60
+            assert again.upgraded == []
+            assert again.already_at_head == 60
 
             (trees.tenant / "versions" / "0002_colour.py").write_text(ADD_COLUMN)
             broken = schemas[7]

@@ -65,7 +65,7 @@ def target_schema() -> str:
     from alembic import op
 
     schema = op.get_context().version_table_schema
-    assert schema is not None
+    assert isinstance(schema, str)
     return schema
 
 

@@ -1,0 +1,51 @@
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+UV ?= uv
+PYTEST_WORKERS ?= 2
+
+.PHONY: help install infra run test unit e2e lint fmt typecheck migrate contracts bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-11s %s\n", $$1, $$2}'
+
+install: ## install Python deps (uv, one lock for the workspace)
+	@command -v $(UV) >/dev/null || pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+infra: ## make sure PostgreSQL, RabbitMQ and Redis are up (start what is down)
+	@deploy/local/ensure-infra.sh
+
+run: install infra ## start the whole fleet (databases, migrations, services); Ctrl-C stops it
+	@$(UV) run --frozen python deploy/local/fleet.py
+
+test: install infra ## the whole suite: contracts drift, unit + integration, end-to-end
+	@$(UV) run --frozen python -m vitrine_contracts.schema --check
+	@$(UV) run --frozen pytest -n $(PYTEST_WORKERS) -q
+	@$(UV) run --frozen pytest tests-e2e -q
+
+unit: install infra ## unit + integration tests only
+	@$(UV) run --frozen pytest -n $(PYTEST_WORKERS) -q
+
+e2e: install infra ## end-to-end tests: one fleet started for them, driven through the gateway
+	@$(UV) run --frozen pytest tests-e2e -q
+
+lint: install ## ruff (lint + format check) and mypy (strict on libs/ and contracts/)
+	@$(UV) run --frozen ruff check .
+	@$(UV) run --frozen ruff format --check .
+	@$(UV) run --frozen mypy libs/kit/src contracts/src
+
+fmt: install ## format and fix what ruff can
+	@$(UV) run --frozen ruff check --fix .
+	@$(UV) run --frozen ruff format .
+
+migrate: install infra ## create and migrate every service database (shared, then every tenant schema)
+	@$(UV) run --frozen python deploy/local/fleet.py --migrate-only
+
+contracts: install ## regenerate contracts/schemas from the Pydantic models
+	@$(UV) run --frozen python -m vitrine_contracts.schema
+
+bench: install infra ## run the benchmarks (each prints a table)
+	@for b in bench/*/run.py; do echo "== $$b"; $(UV) run --frozen python $$b || exit 1; done
+
+clean: ## remove caches and local run logs
+	@rm -rf .run .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,176 @@
+"""Start the whole fleet on this machine: databases, migrations, every service, and the URLs.
+
+``make run`` calls this. Ctrl-C stops everything. The end-to-end tests import ``Fleet`` to start one fleet
+of their own (other ports, other databases, another broker namespace).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PG = os.environ.get("VITRINE_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
+AMQP = os.environ.get("VITRINE_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+@dataclass(frozen=True)
+class Service:
+    """One process of the fleet: its folder, console command, env prefix, port and whether it has a database."""
+
+    name: str
+    command: str
+    env_prefix: str
+    port: int
+    database: str | None
+    public_path: str = ""
+
+
+# The order is the start order; the gateway comes last so that its upstreams are there.
+SERVICES = [
+    Service("auth-service", "auth-service", "AUTH_", 8001, "vitrine_auth", "/api/auth"),
+    Service("gateway", "gateway", "GATEWAY_", 8000, None, ""),
+]
+
+
+def available(service: Service) -> bool:
+    return (ROOT / service.name / "pyproject.toml").exists()
+
+
+@dataclass
+class Fleet:
+    """The fleet's processes; ``port_offset``, ``db_suffix`` and ``namespace`` let tests run one beside ``make run``."""
+
+    port_offset: int = 0
+    db_suffix: str = ""
+    namespace: str = ""
+    log_dir: Path = ROOT / ".run" / "logs"
+    extra_env: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def port(self, service: Service) -> int:
+        return service.port + self.port_offset
+
+    def url(self, name: str) -> str:
+        service = next(s for s in SERVICES if s.name == name)
+        return f"http://127.0.0.1:{self.port(service)}"
+
+    def env(self, service: Service) -> dict[str, str]:
+        p = service.env_prefix
+        env = dict(os.environ)
+        auth = next(s for s in SERVICES if s.name == "auth-service")
+        env.update({
+            f"{p}PORT": str(self.port(service)),
+            f"{p}SERVICE_NAME": service.name,
+            f"{p}AMQP_URL": AMQP,
+            f"{p}BROKER_NAMESPACE": self.namespace,
+            f"{p}JWKS_URL": f"http://127.0.0.1:{self.port(auth)}/.well-known/jwks.json",
+            f"{p}LOG_JSON": env.get("VITRINE_LOG_JSON", "true"),
+        })
+        if service.database:
+            env[f"{p}DATABASE_URL"] = f"{PG}/{service.database}{self.db_suffix}"
+        if service.name == "gateway":
+            for other in SERVICES:
+                if other.public_path and available(other):
+                    key = other.name.removesuffix("-service").replace("-", "_").upper()
+                    env[f"GATEWAY_UPSTREAM_{key}"] = f"http://127.0.0.1:{self.port(other)}"
+        env.update(self.extra_env)
+        return env
+
+    def services(self) -> list[Service]:
+        return [s for s in SERVICES if available(s)]
+
+    def prepare(self) -> None:
+        """Create every service database and migrate it (shared, then every tenant schema)."""
+        for service in self.services():
+            if service.database:
+                for step in ("create-db", "migrate"):
+                    subprocess.run(
+                        ["uv", "run", "--frozen", service.command, step], cwd=ROOT, env=self.env(service), check=True,
+                        stdout=subprocess.DEVNULL if step == "create-db" else None,
+                    )
+
+    def start(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for service in self.services():
+            log = (self.log_dir / f"{service.name}{self.db_suffix}.log").open("ab")
+            self.processes[service.name] = subprocess.Popen(
+                ["uv", "run", "--frozen", service.command, "serve"], cwd=ROOT, env=self.env(service),
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+
+    def wait_ready(self, timeout: float = 60.0) -> dict[str, bool]:
+        deadline = time.monotonic() + timeout
+        state = {s.name: False for s in self.services()}
+        while time.monotonic() < deadline and not all(state.values()):
+            for service in self.services():
+                if state[service.name]:
+                    continue
+                proc = self.processes.get(service.name)
+                if proc is not None and proc.poll() is not None:
+                    raise RuntimeError(f"{service.name} exited with {proc.returncode}; see {self.log_dir}")
+                with contextlib.suppress(OSError):
+                    with urllib.request.urlopen(f"http://127.0.0.1:{self.port(service)}/readyz", timeout=2) as r:
+                        state[service.name] = r.status == 200
+            time.sleep(0.3)
+        return state
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for proc in self.processes.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+        self.processes.clear()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--no-prepare", action="store_true", help="skip database creation and migrations")
+    parser.add_argument("--migrate-only", action="store_true", help="create and migrate the databases, then exit")
+    args = parser.parse_args()
+    fleet = Fleet()
+    if not args.no_prepare:
+        fleet.prepare()
+    if args.migrate_only:
+        return 0
+    fleet.start()
+    try:
+        state = fleet.wait_ready()
+        gateway = next((s for s in fleet.services() if s.name == "gateway"), None)
+        print("\nVitrine is running:")
+        if gateway is not None:
+            print(f"  API (gateway)      http://127.0.0.1:{fleet.port(gateway)}    docs: /docs  spec: /openapi.json")
+        for service in fleet.services():
+            if service.name != "gateway":
+                mark = "ready" if state[service.name] else "NOT READY"
+                print(f"  {service.name:<18} http://127.0.0.1:{fleet.port(service)}    ({mark})")
+        print(f"  logs               {fleet.log_dir}")
+        print("Ctrl-C stops the fleet.\n")
+        while all(p.poll() is None for p in fleet.processes.values()):
+            time.sleep(1)
+        dead = [n for n, p in fleet.processes.items() if p.poll() is not None]
+        print(f"stopped: {', '.join(dead)} exited; see {fleet.log_dir}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping the fleet…")
+        return 0
+    finally:
+        fleet.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
