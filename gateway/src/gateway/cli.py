@@ -1,0 +1,39 @@
+"""``gateway``: run the gateway on uvicorn with uvloop and httptools."""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from gateway.config import Settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the gateway; host, port and workers default to the settings (``GATEWAY_HOST``/``GATEWAY_PORT``)."""
+    settings = Settings()
+    parser = argparse.ArgumentParser(prog="gateway", description="Vitrine API gateway")
+    parser.add_argument("--host", default=settings.host)
+    parser.add_argument("--port", type=int, default=settings.port)
+    parser.add_argument("--workers", type=int, default=1, help="processes (each with its own pool)")
+    args = parser.parse_args(argv)
+    uvicorn.run(
+        "gateway.main:app_factory",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        log_config=None,
+        backlog=2048,
+        timeout_keep_alive=75,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""Gateway settings (env prefix ``GATEWAY_``): upstreams, public routes, limits, CORS, rate limits."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from vitrine_kit.settings import BaseServiceSettings, service_config
+
+MiB = 1024 * 1024
+
+
+class Upstream(BaseModel):
+    """A service behind the gateway: requests under ``prefix`` go to ``url`` with the prefix stripped."""
+
+    prefix: str
+    url: str
+    timeout_s: float = 30.0
+    connect_timeout_s: float = 2.0
+    max_body_bytes: int = 1 * MiB
+    openapi_path: str | None = "/openapi.json"
+    health_path: str = "/healthz"
+
+
+class RouteOverride(BaseModel):
+    """Tighter or looser limits for public paths starting with ``prefix`` (the longest prefix wins)."""
+
+    prefix: str
+    timeout_s: float | None = None
+    max_body_bytes: int | None = None
+
+
+class RateLimitRule(BaseModel):
+    """A token bucket: ``burst`` tokens, refilled at ``rate_per_s``; one bucket per key (IP or tenant).
+
+    ``paths`` (exact public paths) and ``methods`` narrow where the rule applies; empty means everywhere.
+    """
+
+    name: str
+    key: Literal["ip", "tenant"]
+    rate_per_s: float
+    burst: int
+    paths: list[str] = Field(default_factory=list)
+    methods: list[str] = Field(default_factory=list)
+
+
+def _default_upstreams() -> dict[str, Upstream]:
+    return {
+        "auth": Upstream(prefix="/api/auth", url="http://127.0.0.1:8001"),
+        "catalog": Upstream(prefix="/api/catalog", url="http://127.0.0.1:8002"),
+        "media": Upstream(prefix="/api/media", url="http://127.0.0.1:8003", max_body_bytes=30 * MiB),
+        "ai": Upstream(prefix="/api/ai", url="http://127.0.0.1:8004", timeout_s=90.0),
+        "billing": Upstream(prefix="/api/billing", url="http://127.0.0.1:8005"),
+        "marketplace-ebay": Upstream(prefix="/api/marketplaces/ebay", url="http://127.0.0.1:8006"),
+        "marketplace-etsy": Upstream(prefix="/api/marketplaces/etsy", url="http://127.0.0.1:8007"),
+        "marketplace-vinted": Upstream(prefix="/api/marketplaces/vinted", url="http://127.0.0.1:8008"),
+    }
+
+
+# Paths reachable without a token. A trailing "*" matches any rest of the path.
+DEFAULT_PUBLIC_ROUTES = [
+    "/api/auth/register",
+    "/api/auth/login",
+    "/api/auth/refresh",
+    "/api/auth/logout",
+    "/api/auth/.well-known/jwks.json",
+    "/api/auth/password-reset/*",
+    "/api/auth/plugin/pair/exchange",
+    "/api/auth/oauth/token",
+    "/api/marketplaces/ebay/oauth/callback",
+    "/api/marketplaces/etsy/oauth/callback",
+    "/api/marketplaces/ebay/webhooks/*",
+    "/api/marketplaces/etsy/webhooks/*",
+    "/api/billing/webhooks/stripe",
+]
+
+DEFAULT_RATE_LIMITS = [
+    RateLimitRule(name="ip", key="ip", rate_per_s=50.0, burst=200),
+    RateLimitRule(name="tenant", key="tenant", rate_per_s=100.0, burst=400),
+    RateLimitRule(
+        name="login", key="ip", rate_per_s=10 / 60, burst=10, paths=["/api/auth/login"], methods=["POST"]
+    ),
+    RateLimitRule(
+        name="register",
+        key="ip",
+        rate_per_s=10 / 3600,
+        burst=10,
+        paths=["/api/auth/register", "/api/auth/password-reset/request"],
+        methods=["POST"],
+    ),
+]
+
+# Headers that claim an identity; only a verified token may do that, so a client's copy is dropped.
+DEFAULT_IDENTITY_HEADERS = [
+    "x-user-id",
+    "x-user",
+    "x-tenant-id",
+    "x-tenant",
+    "x-roles",
+    "x-role",
+    "x-scope",
+    "x-scopes",
+    "x-subject",
+    "x-remote-user",
+    "x-forwarded-user",
+    "x-forwarded-email",
+    "x-forwarded-groups",
+    "remote-user",
+    "x-authenticated-user",
+    "x-authenticated-userid",
+    "x-service",
+    "x-service-name",
+    "x-real-ip",
+    "forwarded",
+]
+DEFAULT_IDENTITY_HEADER_PREFIXES = ["x-principal-", "x-auth-", "x-user-", "x-tenant-", "x-vitrine-", "x-jwt-"]
+
+
+class Settings(BaseServiceSettings):
+    """Everything the gateway reads from the environment; every default works on a developer machine."""
+
+    model_config = service_config("GATEWAY_")
+
+    service_name: str = "gateway"
+    port: int = 8000
+
+    upstreams: dict[str, Upstream] = Field(default_factory=_default_upstreams)
+    route_overrides: list[RouteOverride] = Field(
+        default_factory=lambda: [RouteOverride(prefix="/api/catalog/exports", timeout_s=300.0)]
+    )
+    public_routes: list[str] = Field(default_factory=lambda: list(DEFAULT_PUBLIC_ROUTES))
+    identity_headers: list[str] = Field(default_factory=lambda: list(DEFAULT_IDENTITY_HEADERS))
+    identity_header_prefixes: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_IDENTITY_HEADER_PREFIXES)
+    )
+    # Upstream paths never exposed publicly (ops endpoints of the services).
+    blocked_upstream_paths: list[str] = Field(default_factory=lambda: ["/metrics", "/readyz"])
+    # Peers whose X-Forwarded-For is believed (a load balancer in front); empty: the TCP peer is the client.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    # Upstream HTTP client (aiohttp); keep-alive shorter than uvicorn's 5 s so a reused socket is never stale.
+    upstream_pool_size: int = 256
+    upstream_pool_size_per_host: int = 64
+    upstream_keepalive_s: float = 4.0
+    upstream_retries: int = 1
+    upstream_retry_backoff_s: float = 0.05
+
+    breaker_failure_threshold: int = 5
+    breaker_open_s: float = 10.0
+
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://localhost:5173", "http://127.0.0.1:5173", "http://localhost:3000"]
+    )
+    cors_extension_ids: list[str] = Field(default_factory=list)
+    cors_max_age_s: int = 600
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    rate_limit_enabled: bool = True
+    rate_limits: list[RateLimitRule] = Field(default_factory=lambda: list(DEFAULT_RATE_LIMITS))
+    rate_limit_key_prefix: str = "vitrine:rl:"
+    rate_limit_redis_timeout_s: float = 0.1
+    # After Redis fails, buckets live in this process for this long before Redis is tried again.
+    rate_limit_fallback_s: float = 5.0
+    # Replicas share a limit only through Redis; in fallback each takes 1/replicas of it.
+    replicas: int = 1
+
+    token_cache_size: int = 10_000
+    token_cache_ttl_s: float = 30.0
+
+    openapi_cache_ttl_s: float = 60.0
+    openapi_fetch_timeout_s: float = 2.0
+    readiness_timeout_s: float = 1.0
+    access_log: bool = True

@@ -1,0 +1,173 @@
+"""One OpenAPI document for the public API, merged from each service's own, with the gateway's prefixes."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import time
+from typing import Any
+
+import aiohttp
+
+from gateway.config import Upstream
+
+logger = logging.getLogger(__name__)
+
+# Ops endpoints of the services are not part of the public API.
+HIDDEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+COMPONENT_KINDS = (
+    "schemas",
+    "responses",
+    "parameters",
+    "examples",
+    "requestBodies",
+    "headers",
+    "securitySchemes",
+    "links",
+    "callbacks",
+)
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
+    """Point ``$ref``s at renamed components, in place."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref in renames:
+            node["$ref"] = renames[ref]
+        for value in node.values():
+            _rewrite_refs(value, renames)
+    elif isinstance(node, list):
+        for item in node:
+            _rewrite_refs(item, renames)
+    return node
+
+
+def merge_documents(
+    documents: dict[str, tuple[Upstream, dict[str, Any]]], *, title: str, version: str
+) -> dict[str, Any]:
+    """Merge service documents: paths get the service prefix; clashing component names and
+    operation ids get the service name in front, so no service's schema silently replaces another's."""
+    merged: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "servers": [{"url": "/"}],
+        "paths": {},
+        "components": {},
+        "tags": [],
+    }
+    components: dict[str, dict[str, Any]] = merged["components"]
+    operation_ids: set[str] = set()
+    tag_names: set[str] = set()
+    for name, (upstream, original) in sorted(documents.items()):
+        doc = copy.deepcopy(original)
+        safe = name.replace("-", "_")
+        renames: dict[str, str] = {}
+        for kind in COMPONENT_KINDS:
+            for comp_name, comp in (doc.get("components", {}).get(kind) or {}).items():
+                existing = components.get(kind, {}).get(comp_name)
+                if existing is not None and existing != comp:
+                    renames[f"#/components/{kind}/{comp_name}"] = f"#/components/{kind}/{safe}__{comp_name}"
+        _rewrite_refs(doc, renames)
+        for kind in COMPONENT_KINDS:
+            for comp_name, comp in (doc.get("components", {}).get(kind) or {}).items():
+                ref = f"#/components/{kind}/{comp_name}"
+                new_name = renames[ref].rsplit("/", 1)[1] if ref in renames else comp_name
+                components.setdefault(kind, {})[new_name] = comp
+        for path, item in (doc.get("paths") or {}).items():
+            if path in HIDDEN_PATHS:
+                continue
+            for method, operation in item.items():
+                if method not in HTTP_METHODS or not isinstance(operation, dict):
+                    continue
+                op_id = operation.get("operationId")
+                if op_id:
+                    if op_id in operation_ids:
+                        operation["operationId"] = op_id = f"{safe}__{op_id}"
+                    operation_ids.add(op_id)
+                operation.setdefault("tags", [name])
+                operation["x-vitrine-service"] = name
+            merged["paths"][upstream.prefix.rstrip("/") + (path if path.startswith("/") else "/" + path)] = (
+                item
+            )
+        for tag in doc.get("tags") or []:
+            if isinstance(tag, dict) and tag.get("name") not in tag_names:
+                tag_names.add(tag["name"])
+                merged["tags"].append(tag)
+    return merged
+
+
+class OpenAPIAggregator:
+    """Fetches the services' documents, merges them, and caches the result for ``ttl_s``.
+
+    A service that is down is left out of that version (listed in ``x-vitrine-unavailable``) and its last
+    good document is reused when there is one, so one dead service never hides the others' API.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        upstreams: dict[str, Upstream],
+        *,
+        ttl_s: float,
+        timeout_s: float,
+    ) -> None:
+        self.session = session
+        self.upstreams = {name: u for name, u in upstreams.items() if u.openapi_path}
+        self.ttl_s = ttl_s
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._last_good: dict[str, dict[str, Any]] = {}
+        self._document: dict[str, Any] | None = None
+        self._built_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _fetch(self, name: str, upstream: Upstream) -> dict[str, Any] | None:
+        try:
+            async with self.session.get(
+                upstream.url.rstrip("/") + str(upstream.openapi_path), timeout=self.timeout
+            ) as response:
+                if response.status != 200:
+                    return None
+                document = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            logger.info("no OpenAPI from %s: %r", name, exc)
+            return None
+        return document if isinstance(document, dict) else None
+
+    async def document(self) -> dict[str, Any]:
+        """The merged document, rebuilt when older than ``ttl_s``."""
+        if self._document is not None and time.monotonic() - self._built_at < self.ttl_s:
+            return self._document
+        async with self._lock:
+            if self._document is not None and time.monotonic() - self._built_at < self.ttl_s:
+                return self._document
+            names = list(self.upstreams)
+            fetched = await asyncio.gather(*(self._fetch(n, self.upstreams[n]) for n in names))
+            unavailable = []
+            for name, document in zip(names, fetched, strict=True):
+                if document is not None:
+                    self._last_good[name] = document
+                else:
+                    unavailable.append(name)
+            merged = merge_documents(
+                {n: (self.upstreams[n], d) for n, d in self._last_good.items()},
+                title="Vitrine API",
+                version="1.0.0",
+            )
+            merged["x-vitrine-unavailable"] = unavailable
+            self._document = merged
+            # A document missing a service is rebuilt sooner, so a service that starts late appears quickly.
+            self._built_at = time.monotonic() - (self.ttl_s * 0.8 if unavailable else 0.0)
+            return merged
+
+
+SWAGGER_UI = b"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Vitrine API</title>
+<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true});</script>
+<noscript>The API description is at <a href="/openapi.json">/openapi.json</a>.</noscript>
+</body></html>
+"""
