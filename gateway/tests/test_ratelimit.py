@@ -1,0 +1,84 @@
+"""Token buckets per IP, per tenant and per route, in Redis, with the per-replica fallback."""
+
+from __future__ import annotations
+
+import uuid
+
+from gateway.config import RateLimitRule
+from gateway.ratelimit import RateLimiter
+from vitrine_kit.testing.tokens import TestKeys
+
+from .conftest import GatewayFactory, UpstreamServer
+
+
+class TestRateLimits:
+    async def test_tenant_bucket_refuses_with_headers(
+        self, gateway_for: GatewayFactory, upstream: UpstreamServer, test_keys: TestKeys
+    ) -> None:
+        rules = [RateLimitRule(name="tenant", key="tenant", rate_per_s=0.5, burst=3)]
+        one = {"Authorization": "Bearer " + test_keys.issue(tenant_id=uuid.uuid4())}
+        other = {"Authorization": "Bearer " + test_keys.issue(tenant_id=uuid.uuid4())}
+        async with gateway_for({"auth": upstream}, rate_limits=rules) as gw:
+            remaining = []
+            for _ in range(3):
+                r = await gw.call("GET", "/api/auth/me", headers=one)
+                assert r.status == 200
+                assert r.headers["RateLimit-Limit"] == "3"
+                remaining.append(int(r.headers["RateLimit-Remaining"]))
+            assert remaining == [2, 1, 0]
+            r = await gw.call("GET", "/api/auth/me", headers=one)
+            assert r.status == 429
+            assert int(r.headers["Retry-After"]) >= 1
+            assert r.headers["RateLimit-Remaining"] == "0"
+            assert "name=tenant" in r.headers["RateLimit-Policy"]
+            assert r.json()["retry_after"] == int(r.headers["Retry-After"])
+            assert (await gw.call("GET", "/api/auth/me", headers=other)).status == 200  # tenants are apart
+        assert upstream.hits["/me"] == 4
+
+    async def test_login_is_tighter_than_the_rest(
+        self, gateway_for: GatewayFactory, upstream: UpstreamServer
+    ) -> None:
+        rules = [
+            RateLimitRule(name="ip", key="ip", rate_per_s=100, burst=100),
+            RateLimitRule(
+                name="login", key="ip", rate_per_s=0.1, burst=2, paths=["/api/auth/login"], methods=["POST"]
+            ),
+        ]
+        async with gateway_for({"auth": upstream}, rate_limits=rules) as gw:
+            statuses = [(await gw.call("POST", "/api/auth/login")).status for _ in range(3)]
+            assert statuses == [200, 200, 429]
+            r = await gw.call("POST", "/api/auth/register")
+            assert r.status == 200
+            assert "name=ip" in r.headers["RateLimit-Policy"]
+
+    async def test_ip_bucket_applies_without_a_token(
+        self, gateway_for: GatewayFactory, upstream: UpstreamServer
+    ) -> None:
+        rules = [RateLimitRule(name="ip", key="ip", rate_per_s=0.1, burst=2)]
+        async with gateway_for({"auth": upstream}, rate_limits=rules) as gw:
+            statuses = [(await gw.call("POST", "/api/auth/register")).status for _ in range(3)]
+        assert statuses == [200, 200, 429]
+
+
+class TestFallback:
+    async def test_redis_down_falls_back_to_per_replica_share(self) -> None:
+        limiter = RateLimiter("redis://127.0.0.1:1/0", key_prefix="test:", timeout_s=0.05, replicas=2)
+        rule = RateLimitRule(name="ip", key="ip", rate_per_s=0.01, burst=4)
+        try:
+            results = [(await limiter.check([(rule, "1.2.3.4")])).allowed for _ in range(3)]
+            assert limiter.using_fallback
+            assert results == [True, True, False]  # two replicas: each holds half of the burst
+        finally:
+            await limiter.close()
+
+    async def test_buckets_are_shared_through_redis(self) -> None:
+        prefix = f"test:gw:{uuid.uuid4().hex}:"
+        replicas = [RateLimiter("redis://127.0.0.1:6379/0", key_prefix=prefix) for _ in range(2)]
+        rule = RateLimitRule(name="tenant", key="tenant", rate_per_s=0.01, burst=3)
+        try:
+            results = [(await replicas[i % 2].check([(rule, "t1")])).allowed for i in range(4)]
+            assert results == [True, True, True, False]
+            assert not replicas[0].using_fallback
+        finally:
+            for limiter in replicas:
+                await limiter.close()
