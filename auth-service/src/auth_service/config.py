@@ -1,0 +1,60 @@
+"""Settings of auth-service (env prefix ``AUTH_``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, SecretStr
+from vitrine_kit.settings import BaseServiceSettings, service_config
+
+# Only for local runs: a warning is logged when it is used outside ``environment=local``.
+DEFAULT_KEY_ENCRYPTION_KEY = "vitrine-local-only-key-encryption-key-change-me"
+
+
+class Settings(BaseServiceSettings):
+    """auth-service settings; every default is safe for a local run."""
+
+    model_config = service_config("AUTH_")
+
+    service_name: str = "auth-service"
+    port: int = 8001
+    database_url: SecretStr = SecretStr("postgresql+asyncpg://postgres@127.0.0.1:5432/vitrine_auth")
+
+    # Token lifetimes.
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    # A second refresh with the same token within this window answers 409 instead of revoking the family.
+    refresh_grace_s: float = 10.0
+    plugin_token_ttl_s: int = 30 * 24 * 3600
+    service_token_ttl_s: int = 300
+    verify_email_ttl_s: int = 24 * 3600
+    password_reset_ttl_s: int = 3600
+    invitation_ttl_s: int = 7 * 24 * 3600
+    pairing_code_ttl_s: int = 600
+
+    # Argon2id, OWASP parameters (m=19 MiB, t=2, p=1); tests lower them.
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19456
+    argon2_parallelism: int = 1
+
+    # Signing keys: the private PEMs are encrypted at rest with this key (any string; Fernet key derived).
+    key_encryption_key: SecretStr = SecretStr(DEFAULT_KEY_ENCRYPTION_KEY)
+    # How long a replica caches the active signing key (bounds how late it notices a rotation).
+    signing_key_cache_s: float = 30.0
+
+    # Login throttling, per account and per IP, stored in PostgreSQL.
+    throttle_window_s: int = 900
+    account_free_failures: int = 5
+    ip_free_failures: int = 50
+    throttle_base_delay_s: float = 2.0
+    throttle_max_delay_s: float = 900.0
+    # Consecutive failures on one account before a hard lock (cleared by a successful password reset).
+    account_lock_after: int = 20
+    account_lock_s: int = 3600
+
+    # Peers whose X-Forwarded-For is believed (the gateway); CIDRs.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+    # Links in e-mails point here.
+    public_app_url: str = "http://localhost:5173"
+    # Service clients created at start-up for local runs: [{"client_id", "client_secret", "scopes": [...]}].
+    service_clients: list[dict[str, Any]] = Field(default_factory=list)

@@ -1,0 +1,26 @@
+"""RSA signing keys: one ``active``, older ones ``retiring`` until their tokens expire, then ``retired``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, LargeBinary, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+from vitrine_kit.db.base import utcnow
+
+from auth_service.models.base import SharedBase
+
+
+class SigningKey(SharedBase):
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # active | retiring | retired
+    private_key_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    retiring_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # After this instant no token it signed is still valid: it leaves the JWKS.
+    retire_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

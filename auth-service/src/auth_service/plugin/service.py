@@ -1,0 +1,152 @@
+"""Pairing the browser plugin: short codes for the seller, revocable plugin tokens for the device."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from vitrine_contracts.identity import PluginPaired, PluginRevoked
+from vitrine_kit.auth.principal import Principal
+from vitrine_kit.db.base import utcnow
+
+from auth_service.context import AuthContext
+from auth_service.errors import DeviceNotFound, InvalidPairingCode
+from auth_service.models import PairingCode, PluginDevice
+from auth_service.plugin.schemas import DeviceOut, DeviceStatusOut, PairingCodeOut, PluginTokenOut
+from auth_service.security.secrets import digest, new_code, normalise_code
+from auth_service.security.throttle import ip_key
+from auth_service.tenants import audit
+
+
+class PluginService:
+    async def create_code(
+        self, session: AsyncSession, auth: AuthContext, principal: Principal
+    ) -> PairingCodeOut:
+        """A single-use 8-character code, valid 10 minutes, stored hashed."""
+        assert principal.tenant_id is not None
+        code = new_code()
+        row = PairingCode(
+            code_hash=digest(code),
+            tenant_id=principal.tenant_id,
+            user_id=principal.user_id,
+            expires_at=utcnow() + timedelta(seconds=auth.settings.pairing_code_ttl_s),
+        )
+        session.add(row)
+        await session.flush()
+        return PairingCodeOut(code=code, expires_at=row.expires_at)
+
+    async def pair(
+        self, session: AsyncSession, auth: AuthContext, *, code: str, device_name: str, client_ip: str
+    ) -> PluginTokenOut:
+        """Trade a code for a plugin token; wrong codes are throttled per IP like failed logins."""
+        keys = [ip_key(client_ip, "pair")]
+        await auth.throttler.check(keys)
+        now = utcnow()
+        row = (
+            await session.execute(
+                sa.select(PairingCode)
+                .where(PairingCode.code_hash == digest(normalise_code(code)))
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+        if row is None or row.used_at is not None or row.expires_at <= now:
+            await auth.throttler.fail(keys)
+            raise InvalidPairingCode()
+        row.used_at = now
+        ttl = auth.settings.plugin_token_ttl_s
+        device = PluginDevice(
+            id=uuid.uuid4(),
+            tenant_id=row.tenant_id,
+            paired_by=row.user_id,
+            name=device_name,
+            expires_at=now + timedelta(seconds=ttl),
+        )
+        session.add(device)
+        await session.flush()
+        token, _ = await auth.keys.sign(
+            {"sub": str(device.id), "tid": str(row.tenant_id), "roles": [], "scope": "plugin"}, ttl
+        )
+        await audit.record(
+            session,
+            auth.tenants,
+            row.tenant_id,
+            "plugin.paired",
+            actor_id=row.user_id,
+            subject=str(device.id),
+            details={"name": device_name},
+        )
+        auth.outbox.add(
+            session,
+            PluginPaired(tenant_id=row.tenant_id, device_id=device.id, name=device_name),
+            tenant_id=row.tenant_id,
+        )
+        return PluginTokenOut(
+            access_token=token, expires_in=ttl, device_id=device.id, tenant_id=row.tenant_id
+        )
+
+    async def devices(self, session: AsyncSession, principal: Principal) -> list[DeviceOut]:
+        rows = await session.execute(
+            sa.select(PluginDevice)
+            .where(PluginDevice.tenant_id == principal.tenant_id)
+            .order_by(PluginDevice.created_at.desc())
+        )
+        return [
+            DeviceOut(
+                id=d.id,
+                name=d.name,
+                created_at=d.created_at,
+                expires_at=d.expires_at,
+                revoked_at=d.revoked_at,
+            )
+            for d in rows.scalars()
+        ]
+
+    async def revoke(
+        self, session: AsyncSession, auth: AuthContext, principal: Principal, device_id: uuid.UUID
+    ) -> None:
+        """Revoke a device of the caller's tenant; the relay learns it from ``plugin.revoked``."""
+        assert principal.tenant_id is not None
+        device = (
+            await session.execute(
+                sa.select(PluginDevice)
+                .where(PluginDevice.id == device_id, PluginDevice.tenant_id == principal.tenant_id)
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+        if device is None:
+            raise DeviceNotFound()
+        if device.revoked_at is not None:
+            return
+        device.revoked_at = utcnow()
+        await audit.record(
+            session,
+            auth.tenants,
+            principal.tenant_id,
+            "plugin.revoked",
+            actor_id=principal.user_id,
+            subject=str(device.id),
+        )
+        auth.outbox.add(
+            session,
+            PluginRevoked(tenant_id=principal.tenant_id, device_id=device.id),
+            tenant_id=principal.tenant_id,
+        )
+
+    async def is_active(self, session: AsyncSession, device_id: uuid.UUID) -> PluginDevice | None:
+        """The device if it exists, is not revoked and has not expired."""
+        device = await session.get(PluginDevice, device_id)
+        if device is None or device.revoked_at is not None or device.expires_at <= utcnow():
+            return None
+        return device
+
+    async def status(self, session: AsyncSession, device_id: uuid.UUID) -> DeviceStatusOut:
+        device = await session.get(PluginDevice, device_id)
+        if device is None:
+            raise DeviceNotFound()
+        active = await self.is_active(session, device_id) is not None
+        return DeviceStatusOut(device_id=device.id, tenant_id=device.tenant_id, active=active)
+
+
+plugin_service = PluginService()

@@ -1,0 +1,49 @@
+"""The client's address: ``X-Forwarded-For`` is believed only when the peer is a trusted proxy."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(cidrs: Sequence[str]) -> list[Network]:
+    """CIDR strings to networks."""
+    return [ipaddress.ip_network(c, strict=False) for c in cidrs]
+
+
+def _trusted(address: str, networks: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def resolve_client_ip(peer: str | None, forwarded_for: str | None, trusted: Sequence[Network]) -> str:
+    """Walk ``X-Forwarded-For`` from the right, skipping trusted proxies; the first other hop is the client."""
+    peer = peer or "unknown"
+    if not forwarded_for or not _trusted(peer, trusted):
+        return peer
+    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return peer  # a malformed chain is not believed
+        if not _trusted(hop, trusted):
+            return hop
+    return hops[0] if hops else peer
+
+
+def _client_ip(request: Request) -> str:
+    trusted: list[Network] = request.app.state.runtime.extras["trusted_proxies"]
+    peer = request.client.host if request.client else None
+    return resolve_client_ip(peer, request.headers.get("x-forwarded-for"), trusted)
+
+
+ClientIP = Annotated[str, Depends(_client_ip)]

@@ -1,0 +1,71 @@
+"""``/tenants/current/...`` and ``/invitations/accept``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from vitrine_kit.db.deps import SharedSession
+
+from auth_service.deps import Auth, ManagerPrincipal, MemberID, UserPrincipal
+from auth_service.security.mailer import Outgoing
+from auth_service.tenants.schemas import (
+    AcceptedInvitation,
+    AcceptIn,
+    AuditEntryOut,
+    InvitationIn,
+    InvitationOut,
+    MemberOut,
+    RoleIn,
+)
+from auth_service.tenants.service import tenant_service
+
+router = APIRouter(tags=["tenants"])
+
+
+@router.post("/tenants/current/invitations", status_code=201)
+async def invite(
+    body: InvitationIn, principal: ManagerPrincipal, session: SharedSession, auth: Auth, mail: Outgoing
+) -> InvitationOut:
+    """Invite someone by e-mail (owner or admin; only an owner invites an owner)."""
+    return await tenant_service.invite(session, auth, mail, principal, email=body.email, role=body.role)
+
+
+@router.post("/invitations/accept")
+async def accept(
+    body: AcceptIn, principal: UserPrincipal, session: SharedSession, auth: Auth
+) -> AcceptedInvitation:
+    """Join the inviting seller account; log in with its ``tenant_id`` to act in it."""
+    return await tenant_service.accept(session, auth, principal, body.token)
+
+
+@router.get("/tenants/current/members")
+async def members(principal: UserPrincipal, session: SharedSession) -> list[MemberOut]:
+    """The members of the current seller account."""
+    return await tenant_service.members(session, principal)
+
+
+@router.patch("/tenants/current/members/{user_id}")
+async def change_role(
+    user_id: MemberID, body: RoleIn, principal: ManagerPrincipal, session: SharedSession, auth: Auth
+) -> MemberOut:
+    """Change a member's role."""
+    return await tenant_service.change_role(session, auth, principal, user_id, body.role)
+
+
+@router.delete("/tenants/current/members/{user_id}", status_code=204)
+async def remove(user_id: MemberID, principal: UserPrincipal, session: SharedSession, auth: Auth) -> Response:
+    """Remove a member (never the last owner)."""
+    await tenant_service.remove(session, auth, principal, user_id)
+    return Response(status_code=204)
+
+
+@router.get("/tenants/current/audit-log")
+async def audit_log(
+    principal: ManagerPrincipal,
+    session: SharedSession,
+    auth: Auth,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[AuditEntryOut]:
+    """The latest tenant-level actions (owner or admin)."""
+    return await tenant_service.audit_log(session, auth, principal, limit)

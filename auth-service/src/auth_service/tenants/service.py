@@ -1,0 +1,218 @@
+"""Members of the current tenant: invitations, roles, removal, and its audit log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from vitrine_contracts.identity import MemberAdded, MemberRemoved
+from vitrine_kit.auth.principal import Principal
+from vitrine_kit.db.base import utcnow
+from vitrine_kit.errors import Forbidden
+
+from auth_service.accounts import repository as accounts_repo
+from auth_service.context import AuthContext
+from auth_service.errors import (
+    AlreadyMember,
+    InvalidToken,
+    InvitationEmailMismatch,
+    LastOwner,
+    MemberNotFound,
+    UserNotFound,
+)
+from auth_service.models import Invitation, Membership, Role, User
+from auth_service.security.mailer import MailMessage, PostCommitMail
+from auth_service.security.secrets import digest, new_token
+from auth_service.tenants import audit
+from auth_service.tenants.schemas import AcceptedInvitation, AuditEntryOut, InvitationOut, MemberOut
+
+
+def _tenant(principal: Principal) -> uuid.UUID:
+    assert principal.tenant_id is not None
+    return principal.tenant_id
+
+
+def _only_owners_touch_owners(principal: Principal, *roles: str) -> None:
+    if Role.OWNER.value in roles and not principal.has_role(Role.OWNER.value):
+        raise Forbidden("Only an owner can grant, change or remove the owner role.")
+
+
+class TenantService:
+    """The current tenant (from the token) and its people."""
+
+    async def invite(
+        self,
+        session: AsyncSession,
+        auth: AuthContext,
+        mail: PostCommitMail,
+        principal: Principal,
+        *,
+        email: str,
+        role: Role,
+    ) -> InvitationOut:
+        """Invite ``email`` with ``role``; the link carries a single-use token (7 days)."""
+        tenant_id = _tenant(principal)
+        _only_owners_touch_owners(principal, role.value)
+        existing = await accounts_repo.user_by_email(session, email)
+        if existing is not None and await accounts_repo.membership(session, tenant_id, existing.id):
+            raise AlreadyMember()
+        token = new_token()
+        invitation = Invitation(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            email=email,
+            role=role.value,
+            token_hash=digest(token),
+            invited_by=principal.user_id,
+            expires_at=utcnow() + timedelta(seconds=auth.settings.invitation_ttl_s),
+        )
+        session.add(invitation)
+        await session.flush()
+        await audit.record(
+            session,
+            auth.tenants,
+            tenant_id,
+            "member.invited",
+            actor_id=principal.user_id,
+            subject=email,
+            details={"role": role.value},
+        )
+        mail.send(
+            MailMessage(
+                to=email,
+                kind="invitation",
+                subject="You are invited to a Vitrine seller account",
+                link=f"{auth.settings.public_app_url}/invitations/accept?token={token}",
+                token=token,
+            )
+        )
+        return InvitationOut(id=invitation.id, email=email, role=role.value, expires_at=invitation.expires_at)
+
+    async def accept(
+        self, session: AsyncSession, auth: AuthContext, principal: Principal, token: str
+    ) -> AcceptedInvitation:
+        """Join the inviting tenant; the caller's e-mail must be the invited one."""
+        now = utcnow()
+        invitation = (
+            await session.execute(
+                sa.select(Invitation).where(Invitation.token_hash == digest(token)).with_for_update()
+            )
+        ).scalar_one_or_none()
+        if invitation is None or invitation.accepted_at is not None or invitation.expires_at <= now:
+            raise InvalidToken()
+        user = await accounts_repo.user_by_id(session, principal.user_id)
+        if user is None:
+            raise UserNotFound()
+        if user.email != invitation.email:
+            raise InvitationEmailMismatch()
+        if await accounts_repo.membership(session, invitation.tenant_id, user.id):
+            raise AlreadyMember()
+        invitation.accepted_at = now
+        session.add(Membership(tenant_id=invitation.tenant_id, user_id=user.id, role=invitation.role))
+        await session.flush()
+        await audit.record(
+            session,
+            auth.tenants,
+            invitation.tenant_id,
+            "member.joined",
+            actor_id=user.id,
+            subject=str(user.id),
+            details={"role": invitation.role},
+        )
+        auth.outbox.add(
+            session,
+            MemberAdded(tenant_id=invitation.tenant_id, user_id=user.id, role=invitation.role),
+            tenant_id=invitation.tenant_id,
+        )
+        return AcceptedInvitation(tenant_id=invitation.tenant_id, role=invitation.role)
+
+    async def members(self, session: AsyncSession, principal: Principal) -> list[MemberOut]:
+        rows = await session.execute(
+            sa.select(Membership, User.email)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.tenant_id == _tenant(principal))
+            .order_by(Membership.created_at)
+        )
+        return [
+            MemberOut(user_id=m.user_id, email=email, role=m.role, joined_at=m.created_at)
+            for m, email in rows.all()
+        ]
+
+    async def change_role(
+        self, session: AsyncSession, auth: AuthContext, principal: Principal, user_id: uuid.UUID, role: Role
+    ) -> MemberOut:
+        """Change a member's role; it reaches their token at its next refresh (at most 15 min)."""
+        tenant_id = _tenant(principal)
+        owners = await accounts_repo.owners_of(session, tenant_id, lock=True)
+        member = await accounts_repo.membership(session, tenant_id, user_id, lock=True)
+        if member is None:
+            raise MemberNotFound()
+        _only_owners_touch_owners(principal, member.role, role.value)
+        if member.role == Role.OWNER.value and role != Role.OWNER and owners == [user_id]:
+            raise LastOwner()
+        previous, member.role = member.role, role.value
+        await audit.record(
+            session,
+            auth.tenants,
+            tenant_id,
+            "member.role_changed",
+            actor_id=principal.user_id,
+            subject=str(user_id),
+            details={"from": previous, "to": role.value},
+        )
+        user = await accounts_repo.user_by_id(session, user_id)
+        assert user is not None
+        return MemberOut(user_id=user_id, email=user.email, role=member.role, joined_at=member.created_at)
+
+    async def remove(
+        self, session: AsyncSession, auth: AuthContext, principal: Principal, user_id: uuid.UUID
+    ) -> None:
+        """Remove a member (owners and admins; anyone may leave); never the last owner."""
+        tenant_id = _tenant(principal)
+        leaving = user_id == principal.user_id
+        if not leaving and not principal.has_role(Role.OWNER.value, Role.ADMIN.value):
+            raise Forbidden("This operation needs the role owner or admin.")
+        owners = await accounts_repo.owners_of(session, tenant_id, lock=True)
+        member = await accounts_repo.membership(session, tenant_id, user_id, lock=True)
+        if member is None:
+            raise MemberNotFound()
+        if not leaving:
+            _only_owners_touch_owners(principal, member.role)
+        if member.role == Role.OWNER.value and owners == [user_id]:
+            raise LastOwner()
+        await session.delete(member)
+        now = utcnow()
+        # Their sessions in this tenant end now; the access tokens they hold expire within 15 min.
+        await accounts_repo.revoke_families(
+            session, reason="removed", now=now, user_id=user_id, tenant_id=tenant_id
+        )
+        await audit.record(
+            session,
+            auth.tenants,
+            tenant_id,
+            "member.removed",
+            actor_id=principal.user_id,
+            subject=str(user_id),
+        )
+        auth.outbox.add(session, MemberRemoved(tenant_id=tenant_id, user_id=user_id), tenant_id=tenant_id)
+
+    async def audit_log(
+        self, session: AsyncSession, auth: AuthContext, principal: Principal, limit: int
+    ) -> list[AuditEntryOut]:
+        rows = await audit.entries(session, auth.tenants, _tenant(principal), limit=limit)
+        return [
+            AuditEntryOut(
+                id=r.id,
+                occurred_at=r.occurred_at,
+                actor_id=r.actor_id,
+                action=r.action,
+                subject=r.subject,
+                details=r.details,
+            )
+            for r in rows
+        ]
+
+
+tenant_service = TenantService()
