@@ -54,6 +54,8 @@ def random_ip() -> str:
 class Flows:
     """Common steps of the tests, on one running app."""
 
+    PASSWORD = PASSWORD
+
     def __init__(self, client: httpx.AsyncClient, runtime: ServiceRuntime, mailer: RecordingMailer) -> None:
         self.client = client
         self.runtime = runtime
@@ -103,7 +105,7 @@ async def flows(make_settings: Callable[..., Settings], mailer: RecordingMailer)
 def start(make_settings: Callable[..., Settings], mailer: RecordingMailer) -> Callable[..., Any]:
     """``async with start(**settings_overrides) as flows:`` for tests that need other settings."""
 
-    def run(**overrides: Any) -> Any:
-        return started(make_settings(**overrides), mailer)
+    def run(settings: Settings | None = None, **overrides: Any) -> Any:
+        return started(settings or make_settings(**overrides), mailer)
 
     return run
