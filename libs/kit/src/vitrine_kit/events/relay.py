@@ -13,6 +13,7 @@ import asyncpg
 import sqlalchemy as sa
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 from aiormq.exceptions import PublishError
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from vitrine_kit.db.base import utcnow
 from vitrine_kit.db.engine import Database
@@ -49,6 +50,8 @@ class OutboxRelay:
         retention: timedelta = timedelta(days=7),
     ) -> None:
         self.db = db
+        # A pool of its own: handlers holding every connection of the main pool must not stall the relay.
+        self.engine = create_async_engine(db.url, pool_size=2, max_overflow=0, pool_pre_ping=True)
         self.broker = broker
         self.metrics = metrics
         self.batch_size = batch_size
@@ -115,12 +118,13 @@ class OutboxRelay:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
+            await self.dispose()
 
     async def publish_batch(self) -> int:
         """Publish one batch of unsent rows; returns how many rows were claimed."""
         exchange = self._exchange
         assert exchange is not None
-        async with self.db.engine.begin() as conn:
+        async with self.engine.begin() as conn:
             rows = (
                 await conn.execute(
                     sa.select(
@@ -198,7 +202,7 @@ class OutboxRelay:
             return len(rows)
 
     async def purge(self) -> None:
-        async with self.db.engine.begin() as conn:
+        async with self.engine.begin() as conn:
             await conn.execute(
                 sa.delete(OutboxMessage).where(OutboxMessage.sent_at < utcnow() - self.retention)
             )
@@ -206,3 +210,6 @@ class OutboxRelay:
     async def stop(self) -> None:
         self._stopping = True
         self._wake.set()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
