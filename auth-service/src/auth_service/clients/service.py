@@ -40,10 +40,10 @@ def client_credentials(authorization: str | None, form: Mapping[str, str]) -> tu
         if not sep:
             raise InvalidClient(error="invalid_client")
         return unquote_plus(client_id), unquote_plus(secret)
-    client_id, secret = form.get("client_id"), form.get("client_secret")
-    if not client_id or not secret:
+    form_id, form_secret = form.get("client_id"), form.get("client_secret")
+    if not form_id or not form_secret:
         raise InvalidClient("Client credentials are required.", error="invalid_client")
-    return client_id, secret
+    return form_id, form_secret
 
 
 class ClientService:

@@ -80,20 +80,24 @@ class LoginThrottler:
 
     @classmethod
     def from_settings(cls, db: Database, settings: Settings) -> LoginThrottler:
-        common = {
-            "window_s": settings.throttle_window_s,
-            "base_delay_s": settings.throttle_base_delay_s,
-            "max_delay_s": settings.throttle_max_delay_s,
-        }
+        window, base, cap = (
+            settings.throttle_window_s,
+            settings.throttle_base_delay_s,
+            settings.throttle_max_delay_s,
+        )
         return cls(
             db,
             ThrottlePolicy(
                 free_failures=settings.account_free_failures,
+                window_s=window,
+                base_delay_s=base,
+                max_delay_s=cap,
                 lock_after=settings.account_lock_after,
                 lock_s=settings.account_lock_s,
-                **common,
             ),
-            ThrottlePolicy(free_failures=settings.ip_free_failures, **common),
+            ThrottlePolicy(
+                free_failures=settings.ip_free_failures, window_s=window, base_delay_s=base, max_delay_s=cap
+            ),
         )
 
     def _policy(self, key: str) -> ThrottlePolicy:
