@@ -200,3 +200,29 @@ class TestDeleteAccount:
             ).scalar_one_or_none()
         assert deleted_user is not None
         assert (await flows.client.get("/me", headers=flows.bearer(tokens))).status_code == 401
+
+    async def test_delete_leaves_tenants_with_other_owners(self, flows) -> None:
+        owner, owner_tokens = await flows.new_user()
+        guest = await flows.register()
+        await flows.client.post(
+            "/tenants/current/invitations",
+            json={"email": guest["email"], "role": "owner"},
+            headers=flows.bearer(owner_tokens),
+        )
+        token = flows.mailer.last(guest["email"], "invitation").token
+        guest_tokens = await flows.login(guest["email"])
+        assert (
+            await flows.client.post(
+                "/invitations/accept", json={"token": token}, headers=flows.bearer(guest_tokens)
+            )
+        ).status_code == 200
+        response = await flows.client.request(
+            "DELETE", "/me", json={"password": PASSWORD}, headers=flows.bearer(guest_tokens)
+        )
+        assert response.status_code == 204
+        keys = [r.routing_key for r in await outbox_rows(flows, owner["tenant_id"])]
+        assert "tenant.member_removed" in keys
+        assert "tenant.deleted" not in keys
+        assert "tenant.deleted" in [r.routing_key for r in await outbox_rows(flows, guest["tenant_id"])]
+        members = await flows.client.get("/tenants/current/members", headers=flows.bearer(owner_tokens))
+        assert [m["user_id"] for m in members.json()] == [owner["user_id"]]

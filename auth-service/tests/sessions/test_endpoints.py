@@ -99,6 +99,21 @@ class TestRefreshRotation:
         again = await flows.client.post("/refresh", json={"refresh_token": winner.json()["refresh_token"]})
         assert again.status_code == 200
 
+    async def test_five_concurrent_refreshes_one_winner(self, flows) -> None:
+        _, tokens = await flows.new_user()
+        body = {"refresh_token": tokens["refresh_token"]}
+        responses = await asyncio.gather(*(flows.client.post("/refresh", json=body) for _ in range(5)))
+        assert sorted(r.status_code for r in responses) == [200, 409, 409, 409, 409]
+        async with flows.runtime.db.session() as session:
+            live = (
+                await session.execute(
+                    sa.select(sa.func.count())
+                    .select_from(RefreshToken)
+                    .where(RefreshToken.user_id == winner_user(tokens), RefreshToken.status == "active")
+                )
+            ).scalar_one()
+        assert live == 1
+
     async def test_a_late_replay_after_the_grace_window_is_a_reuse(self, start) -> None:
         async with start(refresh_grace_s=0.2) as flows:
             _, tokens = await flows.new_user()
