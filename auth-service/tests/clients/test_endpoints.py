@@ -60,3 +60,16 @@ class TestClientCredentials:
                 auth=("seeded-relay", "s3cret-for-local-runs"),
             )
             assert response.status_code == 200
+
+    async def test_the_kits_service_token_client_works_against_it(self, flows) -> None:
+        from pydantic import SecretStr
+        from vitrine_kit.auth.service_client import ServiceTokenClient
+
+        name, secret = await new_client(flows, ["media.read"])
+        client = ServiceTokenClient(
+            "http://testserver/oauth/token", name, SecretStr(secret), http=flows.client
+        )
+        headers = await client.headers()
+        principal = await flows.runtime.verifier.verify(headers["Authorization"].split()[1])
+        assert principal.has_scope("service")
+        assert principal.has_scope("media.read")
