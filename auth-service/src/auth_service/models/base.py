@@ -1,6 +1,16 @@
 """The two declarative bases of auth-service."""
 
-from vitrine_kit.db.base import shared_base, tenant_base
+from sqlalchemy.orm import DeclarativeBase
+from vitrine_kit.db.base import shared_metadata, tenant_metadata
 
-SharedBase = shared_base()
-TenantBase = tenant_base()
+
+class SharedBase(DeclarativeBase):
+    """Service-wide tables (schema ``shared``)."""
+
+    metadata = shared_metadata()
+
+
+class TenantBase(DeclarativeBase):
+    """Per-tenant tables (``schema=None``, mapped to the tenant's schema per session)."""
+
+    metadata = tenant_metadata()

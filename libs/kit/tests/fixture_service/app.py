@@ -8,18 +8,21 @@ import sqlalchemy as sa
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from vitrine_contracts import Event
 from vitrine_kit.app import create_service_app
 from vitrine_kit.auth.deps import TenantPrincipal
 from vitrine_kit.auth.jwt import TokenVerifier
-from vitrine_kit.db.base import tenant_base
+from vitrine_kit.db.base import tenant_metadata
 from vitrine_kit.db.deps import AppOutbox, TenantSession
 from vitrine_kit.events.consumer import EventConsumer, EventContext
 from vitrine_kit.settings import BaseServiceSettings
 
 SERVICE_DIR = Path(__file__).parent
-TenantBase = tenant_base()
+
+
+class TenantBase(DeclarativeBase):
+    metadata = tenant_metadata()
 
 
 class Marker(TenantBase):

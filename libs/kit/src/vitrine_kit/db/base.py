@@ -33,22 +33,14 @@ class KitBase(DeclarativeBase):
     metadata = MetaData(schema=SHARED_SCHEMA, naming_convention=NAMING)
 
 
-def shared_base() -> type[DeclarativeBase]:
-    """A fresh declarative base for a service's ``shared`` tables."""
-
-    class SharedBase(DeclarativeBase):
-        metadata = MetaData(schema=SHARED_SCHEMA, naming_convention=NAMING)
-
-    return SharedBase
+def shared_metadata() -> MetaData:
+    """Metadata for a service's ``shared`` tables: ``class SharedBase(DeclarativeBase): metadata = shared_metadata()``."""
+    return MetaData(schema=SHARED_SCHEMA, naming_convention=NAMING)
 
 
-def tenant_base() -> type[DeclarativeBase]:
-    """A fresh declarative base for a service's tenant tables (``schema=None``, mapped per session)."""
-
-    class TenantBase(DeclarativeBase):
-        metadata = MetaData(schema=None, naming_convention=NAMING)
-
-    return TenantBase
+def tenant_metadata() -> MetaData:
+    """Metadata for a service's tenant tables (``schema=None``, mapped to the tenant's schema per session)."""
+    return MetaData(schema=None, naming_convention=NAMING)
 
 
 class TimestampMixin:

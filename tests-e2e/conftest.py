@@ -1,0 +1,86 @@
+"""One fleet for all end-to-end tests: its own ports, databases and broker namespace, beside `make run`."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "deploy" / "local"))
+from fleet import PG, SERVICES, Fleet  # noqa: E402
+
+PORT_OFFSET = 100
+
+
+def _drop_databases(suffix: str) -> None:
+    import asyncio
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(PG.replace("postgresql+asyncpg://", "postgresql://") + "/postgres")
+        try:
+            for service in SERVICES:
+                if service.database:
+                    await conn.execute(f'DROP DATABASE IF EXISTS "{service.database}{suffix}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
+
+
+def _delete_queues(namespace: str) -> None:
+    if not shutil.which("rabbitmqctl"):
+        return
+    with contextlib.suppress(Exception):
+        out = subprocess.run(
+            ["rabbitmqctl", "-q", "list_queues", "name"], capture_output=True, text=True, timeout=30, check=True
+        ).stdout
+        for name in out.split():
+            if name.startswith(namespace):
+                subprocess.run(["rabbitmqctl", "-q", "delete_queue", name], capture_output=True, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def fleet() -> Iterator[Fleet]:
+    run = uuid.uuid4().hex[:8]
+    fleet = Fleet(
+        port_offset=PORT_OFFSET,
+        db_suffix=f"_e2e_{run}",
+        namespace=f"e2e.{run}.",
+        extra_env={
+            # Many registrations from one IP in a few seconds: the e2e run lifts the per-IP signup limits.
+            "GATEWAY_RATE_LIMITS": '[{"name":"ip","key":"ip","rate_per_s":1000,"burst":5000}]',
+            "AUTH_ARGON2_MEMORY_KIB": "8192",
+            "AUTH_ARGON2_TIME_COST": "1",
+            "VITRINE_LOG_JSON": "true",
+        },
+    )
+    try:
+        fleet.prepare()
+        fleet.start()
+        state = fleet.wait_ready(timeout=90)
+        assert all(state.values()), f"fleet not ready: {state}; logs in {fleet.log_dir}"
+        yield fleet
+    finally:
+        fleet.stop()
+        _drop_databases(fleet.db_suffix)
+        _delete_queues(fleet.namespace)
+
+
+@pytest.fixture(scope="session")
+def gateway_url(fleet: Fleet) -> str:
+    return fleet.url("gateway")
+
+
+@pytest.fixture
+def api(gateway_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=gateway_url, timeout=30) as client:
+        yield client
