@@ -82,3 +82,29 @@ class TestFallback:
         finally:
             for limiter in replicas:
                 await limiter.close()
+
+
+class TestOptimisticAdmission:
+    async def test_far_from_the_limit_no_wait_near_it_exact(self) -> None:
+        limiter = RateLimiter("redis://127.0.0.1:6379/0", key_prefix=f"test:gw:{uuid.uuid4().hex}:")
+        rule = RateLimitRule(name="tenant", key="tenant", rate_per_s=0.001, burst=8)
+        try:
+            results = [(await limiter.check([(rule, "t")])).allowed for _ in range(10)]
+            assert results == [True] * 8 + [False] * 2
+            tokens = await limiter.redis.hget(limiter.key_prefix + "tenant:t", "t")
+            assert float(tokens) < 1  # every admitted request was counted in Redis
+        finally:
+            await limiter.close()
+
+    async def test_two_replicas_overshoot_is_bounded(self) -> None:
+        prefix = f"test:gw:{uuid.uuid4().hex}:"
+        replicas = [RateLimiter("redis://127.0.0.1:6379/0", key_prefix=prefix, replicas=2) for _ in range(2)]
+        rule = RateLimitRule(name="tenant", key="tenant", rate_per_s=0.001, burst=40)
+        limiter_margin = replicas[0].margin
+        try:
+            allowed = [(await replicas[i % 2].check([(rule, "t")])).allowed for i in range(60)]
+            assert 40 <= sum(allowed) <= 40 + 40 * limiter_margin
+            assert allowed[-5:] == [False] * 5
+        finally:
+            for limiter in replicas:
+                await limiter.close()
