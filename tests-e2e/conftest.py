@@ -41,7 +41,11 @@ def _delete_queues(namespace: str) -> None:
         return
     with contextlib.suppress(Exception):
         out = subprocess.run(
-            ["rabbitmqctl", "-q", "list_queues", "name"], capture_output=True, text=True, timeout=30, check=True
+            ["rabbitmqctl", "-q", "list_queues", "name"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
         ).stdout
         for name in out.split():
             if name.startswith(namespace):

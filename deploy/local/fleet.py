@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -32,12 +33,28 @@ class Service:
     port: int
     database: str | None
     public_path: str = ""
+    serve: tuple[str, ...] = ("serve",)
+    ready_path: str = "/readyz"
 
 
 # The order is the start order; the gateway comes last so that its upstreams are there.
 SERVICES = [
     Service("auth-service", "auth-service", "AUTH_", 8001, "vitrine_auth", "/api/auth"),
-    Service("gateway", "gateway", "GATEWAY_", 8000, None, ""),
+    # The gateway's /readyz reports every upstream, including those not built yet: /healthz says it is up.
+    Service("gateway", "gateway", "GATEWAY_", 8000, None, "", serve=(), ready_path="/healthz"),
+]
+
+
+# The gateway's routing table (its defaults use these ports); a fleet on other ports passes its own.
+GATEWAY_ROUTES = [
+    ("auth", "/api/auth", 8001),
+    ("catalog", "/api/catalog", 8002),
+    ("media", "/api/media", 8003),
+    ("ai", "/api/ai", 8004),
+    ("billing", "/api/billing", 8005),
+    ("marketplace-ebay", "/api/marketplaces/ebay", 8006),
+    ("marketplace-etsy", "/api/marketplaces/etsy", 8007),
+    ("marketplace-vinted", "/api/marketplaces/vinted", 8008),
 ]
 
 
@@ -67,21 +84,24 @@ class Fleet:
         p = service.env_prefix
         env = dict(os.environ)
         auth = next(s for s in SERVICES if s.name == "auth-service")
-        env.update({
-            f"{p}PORT": str(self.port(service)),
-            f"{p}SERVICE_NAME": service.name,
-            f"{p}AMQP_URL": AMQP,
-            f"{p}BROKER_NAMESPACE": self.namespace,
-            f"{p}JWKS_URL": f"http://127.0.0.1:{self.port(auth)}/.well-known/jwks.json",
-            f"{p}LOG_JSON": env.get("VITRINE_LOG_JSON", "true"),
-        })
+        env.update(
+            {
+                f"{p}PORT": str(self.port(service)),
+                f"{p}SERVICE_NAME": service.name,
+                f"{p}AMQP_URL": AMQP,
+                f"{p}BROKER_NAMESPACE": self.namespace,
+                f"{p}JWKS_URL": f"http://127.0.0.1:{self.port(auth)}/.well-known/jwks.json",
+                f"{p}LOG_JSON": env.get("VITRINE_LOG_JSON", "true"),
+            }
+        )
         if service.database:
             env[f"{p}DATABASE_URL"] = f"{PG}/{service.database}{self.db_suffix}"
-        if service.name == "gateway":
-            for other in SERVICES:
-                if other.public_path and available(other):
-                    key = other.name.removesuffix("-service").replace("-", "_").upper()
-                    env[f"GATEWAY_UPSTREAM_{key}"] = f"http://127.0.0.1:{self.port(other)}"
+        if service.name == "gateway" and self.port_offset:
+            upstreams = {
+                name: {"prefix": prefix, "url": f"http://127.0.0.1:{port + self.port_offset}"}
+                for name, prefix, port in GATEWAY_ROUTES
+            }
+            env["GATEWAY_UPSTREAMS"] = json.dumps(upstreams)
         env.update(self.extra_env)
         return env
 
@@ -94,7 +114,10 @@ class Fleet:
             if service.database:
                 for step in ("create-db", "migrate"):
                     subprocess.run(
-                        ["uv", "run", "--frozen", service.command, step], cwd=ROOT, env=self.env(service), check=True,
+                        ["uv", "run", "--frozen", service.command, step],
+                        cwd=ROOT,
+                        env=self.env(service),
+                        check=True,
                         stdout=subprocess.DEVNULL if step == "create-db" else None,
                     )
 
@@ -103,8 +126,12 @@ class Fleet:
         for service in self.services():
             log = (self.log_dir / f"{service.name}{self.db_suffix}.log").open("ab")
             self.processes[service.name] = subprocess.Popen(
-                ["uv", "run", "--frozen", service.command, "serve"], cwd=ROOT, env=self.env(service),
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                ["uv", "run", "--frozen", service.command, *service.serve],
+                cwd=ROOT,
+                env=self.env(service),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
     def wait_ready(self, timeout: float = 60.0) -> dict[str, bool]:
@@ -118,7 +145,8 @@ class Fleet:
                 if proc is not None and proc.poll() is not None:
                     raise RuntimeError(f"{service.name} exited with {proc.returncode}; see {self.log_dir}")
                 with contextlib.suppress(OSError):
-                    with urllib.request.urlopen(f"http://127.0.0.1:{self.port(service)}/readyz", timeout=2) as r:
+                    url = f"http://127.0.0.1:{self.port(service)}{service.ready_path}"
+                    with urllib.request.urlopen(url, timeout=2) as r:
                         state[service.name] = r.status == 200
             time.sleep(0.3)
         return state
@@ -140,9 +168,17 @@ class Fleet:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--no-prepare", action="store_true", help="skip database creation and migrations")
-    parser.add_argument("--migrate-only", action="store_true", help="create and migrate the databases, then exit")
+    parser.add_argument(
+        "--migrate-only", action="store_true", help="create and migrate the databases, then exit"
+    )
     args = parser.parse_args()
     fleet = Fleet()
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)  # also when started in the background, where SIGINT is ignored
     if not args.no_prepare:
         fleet.prepare()
     if args.migrate_only:
@@ -153,7 +189,9 @@ def main() -> int:
         gateway = next((s for s in fleet.services() if s.name == "gateway"), None)
         print("\nVitrine is running:")
         if gateway is not None:
-            print(f"  API (gateway)      http://127.0.0.1:{fleet.port(gateway)}    docs: /docs  spec: /openapi.json")
+            print(
+                f"  API (gateway)      http://127.0.0.1:{fleet.port(gateway)}    docs: /docs  spec: /openapi.json"
+            )
         for service in fleet.services():
             if service.name != "gateway":
                 mark = "ready" if state[service.name] else "NOT READY"
@@ -169,6 +207,9 @@ def main() -> int:
         print("\nstopping the fleet…")
         return 0
     finally:
+        # A second Ctrl-C (or the signal forwarded by `uv run`) must not cut the orderly stop short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         fleet.stop()
 
 
