@@ -40,6 +40,8 @@ class Service:
 # The order is the start order; the gateway comes last so that its upstreams are there.
 SERVICES = [
     Service("auth-service", "auth-service", "AUTH_", 8001, "vitrine_auth", "/api/auth"),
+    Service("catalog-service", "catalog-service", "CATALOG_", 8002, "vitrine_catalog", "/api/catalog"),
+    Service("media-service", "media-service", "MEDIA_", 8003, "vitrine_media", "/api/media"),
     # The gateway's /readyz reports every upstream, including those not built yet: /healthz says it is up.
     Service("gateway", "gateway", "GATEWAY_", 8000, None, "", serve=(), ready_path="/healthz"),
 ]

@@ -23,6 +23,10 @@ class Event(BaseModel):
     event_type: ClassVar[str]
     event_version: ClassVar[int] = 1
 
+    def routing_key(self) -> str:
+        """The AMQP routing key; commands addressed to one service append its name (``.ebay``)."""
+        return self.event_type
+
 
 P = TypeVar("P", bound=BaseModel)
 

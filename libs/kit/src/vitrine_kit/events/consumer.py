@@ -71,6 +71,7 @@ class _Route:
     model: type[Event]
     handler: Handler
     tenant_scoped: bool
+    bindings: tuple[str, ...]
 
 
 class PermanentError(Exception):
@@ -89,18 +90,22 @@ class EventConsumer:
         self.routes: dict[str, _Route] = {}
 
     def on(
-        self, model: type[E], *, tenant_scoped: bool = True
+        self, model: type[E], *, tenant_scoped: bool = True, bindings: tuple[str, ...] | None = None
     ) -> Callable[
         [Callable[[EventContext, E], Awaitable[None]]], Callable[[EventContext, E], Awaitable[None]]
     ]:
-        """Register the decorated coroutine as the handler of ``model``'s event type."""
+        """Register the decorated coroutine as the handler of ``model``'s event type.
+
+        ``bindings`` are the routing keys to bind (default: the event type); an adapter binds only its own
+        commands, e.g. ``("publication.requested.ebay",)``.
+        """
 
         def register(
             fn: Callable[[EventContext, E], Awaitable[None]],
         ) -> Callable[[EventContext, E], Awaitable[None]]:
             if model.event_type in self.routes:
                 raise ValueError(f"{self.name} already handles {model.event_type}")
-            self.routes[model.event_type] = _Route(model, fn, tenant_scoped)
+            self.routes[model.event_type] = _Route(model, fn, tenant_scoped, bindings or (model.event_type,))
             return fn
 
         return register
@@ -159,8 +164,9 @@ class ConsumerRunner:
                 "x-dead-letter-routing-key": self.dlq,
             },
         )
-        for routing_key in self.consumer.routes:
-            await queue.bind(exchange, routing_key)
+        for route in self.consumer.routes.values():
+            for routing_key in route.bindings:
+                await queue.bind(exchange, routing_key)
         for index, delay in enumerate(self.retry_delays_ms):
             await channel.declare_queue(
                 f"{self.queue_name}.retry.{index}",

@@ -35,6 +35,8 @@ class Outbox:
             causation_id=causation_id,
         )
         session.add(
-            OutboxMessage(id=envelope.id, routing_key=envelope.type, body=envelope.model_dump(mode="json"))
+            OutboxMessage(
+                id=envelope.id, routing_key=event.routing_key(), body=envelope.model_dump(mode="json")
+            )
         )
         return envelope

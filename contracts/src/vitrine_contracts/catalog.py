@@ -1,0 +1,196 @@
+"""Events of catalog-service and the marketplace adapters: publications, orders, sales."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vitrine_contracts.common import Marketplace, Money
+from vitrine_contracts.envelope import Event
+
+
+class ImageRef(BaseModel):
+    """One photo of a product, in order; ``url`` is fetchable by the marketplace (signed, JPEG)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    media_id: uuid.UUID
+    url: str
+    is_label: bool = False
+
+
+class MaterialShare(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    material: str
+    percent: int | None = Field(default=None, ge=0, le=100)
+
+
+class MarketplaceMapping(BaseModel):
+    """The product's reference data translated to one marketplace's ids (from catalog's mapping tables).
+
+    eBay: ``category_id``, ``condition_id`` (ConditionEnum), ``aspects``. Etsy: ``category_id`` (taxonomy id),
+    ``extra.when_made``, ``extra.who_made``. Vinted: ``category_id`` (catalog_id), ``condition_id``
+    (status_id), ``extra.color_ids``, ``extra.size_id``, ``extra.brand_id``, ``extra.package_size_id``.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    category_id: str | None = None
+    condition_id: str | None = None
+    aspects: dict[str, list[str]] = Field(default_factory=dict)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class ProductSnapshot(BaseModel):
+    """What an adapter needs to list a product, frozen at the moment of the request."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    product_id: uuid.UUID
+    sku: str
+    title: str
+    description: str
+    price: Money
+    quantity: int = Field(ge=0)
+    brand: str | None = None
+    category_id: str | None = Field(default=None, description="Vitrine's category id")
+    category_path: list[str] = Field(default_factory=list)
+    condition: str | None = Field(default=None, description="Vitrine's condition code")
+    size: str | None = None
+    size_system: str | None = None
+    gender: str | None = None
+    colours: list[str] = Field(default_factory=list)
+    materials: list[MaterialShare] = Field(default_factory=list)
+    measurements_cm: dict[str, Decimal] = Field(default_factory=dict)
+    attributes: dict[str, str] = Field(default_factory=dict, description="fit, season, pattern, neckline…")
+    flaws: list[str] = Field(default_factory=list)
+    images: list[ImageRef] = Field(default_factory=list)
+    mapping: MarketplaceMapping = Field(default_factory=MarketplaceMapping)
+
+
+class PublicationRequested(Event):
+    """Catalog asks one marketplace adapter to publish (or revise) a product.
+
+    Routed as ``publication.requested.<marketplace>`` so that each adapter binds only its own.
+    """
+
+    event_type = "publication.requested"
+    publication_id: uuid.UUID
+    product_id: uuid.UUID
+    marketplace: Marketplace
+    account_id: uuid.UUID | None = Field(default=None, description="The seller's account on the marketplace")
+    action: Literal["publish", "revise"] = "publish"
+    snapshot: ProductSnapshot
+
+    def routing_key(self) -> str:
+        return f"{self.event_type}.{self.marketplace.value}"
+
+
+class PublicationSucceeded(Event):
+    """The adapter listed (or revised) the product."""
+
+    event_type = "publication.succeeded"
+    publication_id: uuid.UUID
+    product_id: uuid.UUID
+    marketplace: Marketplace
+    external_id: str
+    url: str | None = None
+    listed_at: datetime | None = None
+
+
+class PublicationFailed(Event):
+    """The adapter could not list the product; ``reason`` is for the seller, ``retryable`` says if trying later may work."""
+
+    event_type = "publication.failed"
+    publication_id: uuid.UUID
+    product_id: uuid.UUID
+    marketplace: Marketplace
+    reason: str
+    code: str | None = Field(default=None, description="A stable code, e.g. 'missing-policies'")
+    retryable: bool = False
+
+
+class PublicationDelistRequested(Event):
+    """Catalog asks one adapter to end a listing. Routed as ``publication.delist_requested.<marketplace>``."""
+
+    event_type = "publication.delist_requested"
+    publication_id: uuid.UUID
+    product_id: uuid.UUID
+    marketplace: Marketplace
+    account_id: uuid.UUID | None = None
+    external_id: str | None = None
+    why: Literal["sold_elsewhere", "seller_request", "archived", "out_of_stock"] = "seller_request"
+
+    def routing_key(self) -> str:
+        return f"{self.event_type}.{self.marketplace.value}"
+
+
+class PublicationDelisted(Event):
+    """The listing is no longer live (ended by Vitrine, or found deleted on the marketplace)."""
+
+    event_type = "publication.delisted"
+    publication_id: uuid.UUID
+    product_id: uuid.UUID
+    marketplace: Marketplace
+    delisted_at: datetime
+    by: Literal["vitrine", "seller_on_marketplace", "marketplace"] = "vitrine"
+
+
+class PublicationDelistFailed(Event):
+    """Ending the listing failed; catalog alerts the seller once retries are exhausted."""
+
+    event_type = "publication.delist_failed"
+    publication_id: uuid.UUID
+    product_id: uuid.UUID
+    marketplace: Marketplace
+    reason: str
+    retryable: bool = True
+
+
+class OrderLine(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    external_listing_id: str
+    sku: str | None = None
+    quantity: int = Field(ge=1)
+    price: Money
+
+
+class OrderReceived(Event):
+    """An adapter saw a new paid order; catalog decrements stock once per (marketplace, order id)."""
+
+    event_type = "order.received"
+    marketplace: Marketplace
+    order_id: str
+    account_id: uuid.UUID | None = None
+    external_listing_id: str
+    publication_id: uuid.UUID | None = None
+    sku: str | None = None
+    quantity: int = Field(default=1, ge=1)
+    price: Money
+    buyer: str | None = None
+    ordered_at: datetime
+
+
+class ProductSold(Event):
+    """A product's stock reached zero through an order."""
+
+    event_type = "product.sold"
+    product_id: uuid.UUID
+    marketplace: Marketplace
+    order_id: str
+
+
+class OversellDetected(Event):
+    """An order arrived for a product with no stock left: both orders need the seller."""
+
+    event_type = "oversell.detected"
+    product_id: uuid.UUID
+    alert_id: uuid.UUID
+    first_order: dict[str, Any]
+    second_order: dict[str, Any]
