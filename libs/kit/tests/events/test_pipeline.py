@@ -100,6 +100,28 @@ async def _eq(value, expected) -> bool:
     return (await value) == expected
 
 
+class TestRouting:
+    async def test_a_command_reaches_only_the_service_bound_to_its_key(self, fixture_app, test_keys) -> None:
+        tenant = uuid.uuid4()
+        auth = {"Authorization": f"Bearer {test_keys.issue(tenant_id=tenant)}"}
+        async with running_app(fixture_app()) as (client, runtime):
+            await client.post("/commands/theirs/cmd-theirs", headers=auth)
+            await client.post("/commands/mine/cmd-mine", headers=auth)
+            await eventually(lambda: _eq(counter(runtime, tenant, "cmd-mine"), 1))
+            async with runtime.db.session() as session:
+                keys = set(
+                    (
+                        await session.execute(
+                            sa.select(OutboxMessage.routing_key, OutboxMessage.last_error)
+                            .where(OutboxMessage.routing_key.like("kittest.command.%"))
+                            .where(OutboxMessage.body["tenant_id"].astext == str(tenant))
+                        )
+                    ).all()
+                )
+            assert keys == {("kittest.command.mine", None), ("kittest.command.theirs", "unroutable")}
+            assert await counter(runtime, tenant, "cmd-theirs") == 0
+
+
 class TestConsumer:
     async def test_a_message_delivered_twice_has_one_effect(self, fixture_app) -> None:
         tenant = uuid.uuid4()

@@ -47,6 +47,17 @@ class Boom(Event):
     name: str
 
 
+class Command(Event):
+    """A command addressed to one service: routed as ``kittest.command.<target>``."""
+
+    event_type = "kittest.command"
+    target: str
+    name: str
+
+    def routing_key(self) -> str:
+        return f"{self.event_type}.{self.target}"
+
+
 class MarkerIn(BaseModel):
     label: str = Field(min_length=1, max_length=100)
 
@@ -90,6 +101,19 @@ async def bump(session: object, name: str) -> None:
 @consumer.on(Ping)
 async def on_ping(ctx: EventContext, event: Ping) -> None:
     await bump(ctx.session, event.name)
+
+
+@consumer.on(Command, bindings=("kittest.command.mine",))
+async def on_command(ctx: EventContext, event: Command) -> None:
+    await bump(ctx.session, event.name)
+
+
+@router.post("/commands/{target}/{name}", status_code=202)
+async def emit_command(
+    target: str, name: str, session: TenantSession, principal: TenantPrincipal, outbox: AppOutbox
+) -> dict[str, str]:
+    outbox.add(session, Command(target=target, name=name), tenant_id=principal.tenant_id)
+    return {"name": name}
 
 
 @consumer.on(Boom)
