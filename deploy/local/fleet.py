@@ -35,13 +35,26 @@ class Service:
     public_path: str = ""
     serve: tuple[str, ...] = ("serve",)
     ready_path: str = "/readyz"
+    path: str = ""  # folder, when it is not the name (the sandboxes live under sandbox/)
 
 
 # The order is the start order; the gateway comes last so that its upstreams are there.
 SERVICES = [
+    # Stand-ins for the outside world (sandbox/): the default marketplaces of a local run.
+    Service(
+        "sandbox-ebay",
+        "sandbox-ebay",
+        "SANDBOX_EBAY_",
+        8021,
+        None,
+        serve=(),
+        ready_path="/healthz",
+        path="sandbox/ebay",
+    ),
     Service("auth-service", "auth-service", "AUTH_", 8001, "vitrine_auth", "/api/auth"),
     Service("catalog-service", "catalog-service", "CATALOG_", 8002, "vitrine_catalog", "/api/catalog"),
     Service("media-service", "media-service", "MEDIA_", 8003, "vitrine_media", "/api/media"),
+    Service("marketplace-ebay", "marketplace-ebay", "EBAY_", 8006, "vitrine_ebay", "/api/marketplaces/ebay"),
     # The gateway's /readyz reports every upstream, including those not built yet: /healthz says it is up.
     Service("gateway", "gateway", "GATEWAY_", 8000, None, "", serve=(), ready_path="/healthz"),
 ]
@@ -61,7 +74,7 @@ GATEWAY_ROUTES = [
 
 
 def available(service: Service) -> bool:
-    return (ROOT / service.name / "pyproject.toml").exists()
+    return (ROOT / (service.path or service.name) / "pyproject.toml").exists()
 
 
 @dataclass
