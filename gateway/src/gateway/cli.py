@@ -15,7 +15,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="gateway", description="Vitrine API gateway")
     parser.add_argument("--host", default=settings.host)
     parser.add_argument("--port", type=int, default=settings.port)
-    parser.add_argument("--workers", type=int, default=1, help="processes (each with its own pool)")
+    parser.add_argument(
+        "--workers", type=int, default=settings.workers, help="processes, each with its own pools and caches"
+    )
     args = parser.parse_args(argv)
     uvicorn.run(
         "gateway.main:app_factory",

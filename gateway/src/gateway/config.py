@@ -64,7 +64,10 @@ DEFAULT_PUBLIC_ROUTES = [
     "/api/auth/refresh",
     "/api/auth/logout",
     "/api/auth/.well-known/jwks.json",
+    "/api/auth/password-reset",
     "/api/auth/password-reset/*",
+    "/api/auth/verify-email",
+    "/api/auth/plugin/pair",
     "/api/auth/plugin/pair/exchange",
     "/api/auth/oauth/token",
     "/api/marketplaces/ebay/oauth/callback",
@@ -85,7 +88,7 @@ DEFAULT_RATE_LIMITS = [
         key="ip",
         rate_per_s=10 / 3600,
         burst=10,
-        paths=["/api/auth/register", "/api/auth/password-reset/request"],
+        paths=["/api/auth/register", "/api/auth/password-reset", "/api/auth/verify-email/resend"],
         methods=["POST"],
     ),
 ]
@@ -123,6 +126,7 @@ class Settings(BaseServiceSettings):
 
     service_name: str = "gateway"
     port: int = 8000
+    workers: int = 1
 
     upstreams: dict[str, Upstream] = Field(default_factory=_default_upstreams)
     route_overrides: list[RouteOverride] = Field(
