@@ -62,6 +62,7 @@ def fleet() -> Iterator[Fleet]:
         extra_env={
             # Many registrations from one IP in a few seconds: the e2e run lifts the per-IP signup limits.
             "GATEWAY_RATE_LIMITS": '[{"name":"ip","key":"ip","rate_per_s":1000,"burst":5000}]',
+            "GATEWAY_RATE_LIMIT_KEY_PREFIX": f"vitrine:rl:e2e-{run}:",
             "AUTH_ARGON2_MEMORY_KIB": "8192",
             "AUTH_ARGON2_TIME_COST": "1",
             "VITRINE_LOG_JSON": "true",

@@ -55,6 +55,15 @@ SERVICES = [
     Service("catalog-service", "catalog-service", "CATALOG_", 8002, "vitrine_catalog", "/api/catalog"),
     Service("media-service", "media-service", "MEDIA_", 8003, "vitrine_media", "/api/media"),
     Service("marketplace-ebay", "marketplace-ebay", "EBAY_", 8006, "vitrine_ebay", "/api/marketplaces/ebay"),
+    Service(
+        "marketplace-vinted",
+        "marketplace-vinted",
+        "VINTED_",
+        8008,
+        "vitrine_vinted",
+        "/api/marketplaces/vinted",
+    ),
+    Service("relay-service", "relay-service", "RELAY_", 8009, None, ready_path="/readyz"),
     # The gateway's /readyz reports every upstream, including those not built yet: /healthz says it is up.
     Service("gateway", "gateway", "GATEWAY_", 8000, None, "", serve=(), ready_path="/healthz"),
 ]
