@@ -32,6 +32,7 @@ e2e: install infra ## end-to-end tests: one fleet started for them, driven throu
 lint: install ## ruff (lint + format check) and mypy (strict on libs/ and contracts/)
 	@$(UV) run --frozen ruff check .
 	@$(UV) run --frozen ruff format --check .
+	@$(UV) run --frozen python deploy/k8s/generate.py --check
 	@$(UV) run --frozen mypy libs/kit/src contracts/src auth-service/src
 
 fmt: install ## format and fix what ruff can
