@@ -1,0 +1,1 @@
+"""media-service: images — uploads, clean originals, derivatives, signed URLs."""

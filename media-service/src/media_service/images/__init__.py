@@ -1,0 +1,1 @@
+"""Images: upload, read, delete; signed URLs of their files."""

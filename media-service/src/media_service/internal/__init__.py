@@ -1,0 +1,1 @@
+"""Endpoints for other services (service token only): image URLs and bytes for the marketplace adapters."""

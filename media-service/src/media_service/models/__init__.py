@@ -1,0 +1,7 @@
+"""The tables of media-service."""
+
+from media_service.models.base import SharedBase, TenantBase
+from media_service.models.image import Image
+from media_service.models.purge import StoragePurge
+
+__all__ = ["Image", "SharedBase", "StoragePurge", "TenantBase"]

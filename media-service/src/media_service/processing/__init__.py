@@ -1,0 +1,1 @@
+"""Checking, orienting, stripping and resizing images (CPU work, run in a thread pool)."""

@@ -1,0 +1,1 @@
+"""Receiving uploads: multipart streamed to temp files, and presigned direct uploads."""
