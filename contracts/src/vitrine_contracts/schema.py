@@ -1,4 +1,4 @@
-"""Generate the committed JSON Schemas of every event (``make contracts``)."""
+"""Generate the committed JSON Schemas of every event and relay message (``make contracts``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from typing import Any
 
 from vitrine_contracts.envelope import Envelope
 from vitrine_contracts.registry import EVENTS
+from vitrine_contracts.relay import v1 as relay_v1
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
+RELAY_SCHEMA_DIR = Path(__file__).resolve().parents[2] / "relay" / "schemas"
 
 
 def render_schemas() -> dict[str, str]:
@@ -26,25 +28,44 @@ def render_schemas() -> dict[str, str]:
     return out
 
 
+def render_relay_schemas() -> dict[str, str]:
+    """Return ``{file name: JSON text}`` for every message of the relay protocol (v1)."""
+    out: dict[str, str] = {}
+    for name, (model, direction) in sorted(relay_v1.MESSAGES.items()):
+        schema: dict[str, Any] = model.model_json_schema()
+        schema["$id"] = f"https://schemas.vitrine.app/relay/v{relay_v1.PROTOCOL_VERSION}/{name}.json"
+        schema["title"] = f"{name} (relay v{relay_v1.PROTOCOL_VERSION})"
+        schema["x-direction"] = direction
+        out[f"v{relay_v1.PROTOCOL_VERSION}.{name}.json"] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
+    return out
+
+
+def _sync(directory: Path, rendered: dict[str, str], check: bool) -> list[str]:
+    """Compare (``check``) or write ``rendered`` into ``directory``; returns the drifted file names."""
+    existing = {p.name: p.read_text() for p in directory.glob("*.json")} if directory.exists() else {}
+    drifted = sorted(set(rendered) ^ set(existing) | {k for k in rendered if existing.get(k) != rendered[k]})
+    if not check:
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in set(existing) - set(rendered):
+            (directory / stale).unlink()
+        for name, text in rendered.items():
+            (directory / name).write_text(text)
+    return drifted
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the schemas; with ``--check``, exit 1 if the committed ones differ."""
     args = sys.argv[1:] if argv is None else argv
-    rendered = render_schemas()
-    existing = {p.name: p.read_text() for p in SCHEMA_DIR.glob("*.json")} if SCHEMA_DIR.exists() else {}
-    if "--check" in args:
-        if rendered != existing:
-            drifted = sorted(
-                set(rendered) ^ set(existing) | {k for k in rendered if existing.get(k) != rendered[k]}
-            )
+    check = "--check" in args
+    drifted = _sync(SCHEMA_DIR, render_schemas(), check) + _sync(
+        RELAY_SCHEMA_DIR, render_relay_schemas(), check
+    )
+    if check:
+        if drifted:
             print("contracts/schemas drifted; run `make contracts`: " + ", ".join(drifted))
             return 1
         return 0
-    SCHEMA_DIR.mkdir(parents=True, exist_ok=True)
-    for stale in set(existing) - set(rendered):
-        (SCHEMA_DIR / stale).unlink()
-    for name, text in rendered.items():
-        (SCHEMA_DIR / name).write_text(text)
-    print(f"wrote {len(rendered)} schemas to {SCHEMA_DIR}")
+    print(f"wrote schemas to {SCHEMA_DIR} and {RELAY_SCHEMA_DIR}")
     return 0
 
 
