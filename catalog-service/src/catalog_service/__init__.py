@@ -1,0 +1,1 @@
+"""catalog-service: the seller's products, reference data, publications and sales."""

@@ -1,0 +1,13 @@
+"""The routers of catalog-service (own paths; the gateway serves them under ``/api/catalog``)."""
+
+from fastapi import APIRouter
+
+from catalog_service.products.endpoints import router as products
+from catalog_service.publications.endpoints import router as publications
+from catalog_service.quotas.endpoints import router as quota
+from catalog_service.reference.endpoints import router as reference
+from catalog_service.sales.endpoints import router as alerts
+from catalog_service.transfer.endpoints import router as transfer
+
+# The CSV routes come before ``/products/{id}`` so that "export" is not read as an id.
+routers: list[APIRouter] = [transfer, products, publications, alerts, quota, reference]

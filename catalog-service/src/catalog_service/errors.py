@@ -1,0 +1,68 @@
+"""catalog-service's business errors (RFC 9457 through the kit)."""
+
+from __future__ import annotations
+
+from vitrine_kit.errors import Conflict, Forbidden, NotFound, ProblemError, Unprocessable
+
+
+class ProductNotFound(NotFound):
+    code, title = "product-not-found", "No such product"
+
+
+class PublicationNotFound(NotFound):
+    code, title = "publication-not-found", "No such publication"
+
+
+class AlertNotFound(NotFound):
+    code, title = "alert-not-found", "No such alert"
+
+
+class ReferenceTypeNotFound(NotFound):
+    code, title = "reference-type-not-found", "No such reference data type"
+
+
+class SkuTaken(Conflict):
+    code, title = "sku-taken", "Another product already has this SKU"
+
+
+class InvalidTransition(Conflict):
+    code, title = "invalid-transition", "This status change is not allowed"
+
+
+class ProductDeleted(Conflict):
+    code, title = "product-deleted", "The product is deleted; restore it first"
+
+
+class ProductNotDeleted(Conflict):
+    code, title = "product-not-deleted", "The product is not deleted"
+
+
+class PublicationBusy(Conflict):
+    code, title = "publication-busy", "The publication cannot be changed in its current state"
+
+
+class VersionMismatch(ProblemError):
+    status, code, title = 412, "version-mismatch", "The product changed since you read it"
+
+
+class InvalidProduct(Unprocessable):
+    code, title = "invalid-product", "Some fields of the product are not valid"
+
+
+class ProductIncomplete(Unprocessable):
+    code, title = "product-incomplete", "The product lacks what this status needs"
+
+
+class PublishBlocked(Unprocessable):
+    code, title = (
+        "publish-requirements-missing",
+        "The marketplaces need more before this product can be listed",
+    )
+
+
+class QuotaExceeded(Forbidden):
+    code, title = "product-quota-exceeded", "Your plan's product limit is reached"
+
+
+class InvalidCursor(ProblemError):
+    status, code, title = 400, "invalid-cursor", "The cursor is not valid"

@@ -1,0 +1,126 @@
+"""Tenant tables: products, publications, orders seen, alerts, and the product quota counter."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+from vitrine_kit.db.base import new_id, utcnow
+
+from catalog_service.models.base import TenantBase
+
+
+class Product(TenantBase):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("stock_quantity >= 0", name="stock_not_negative"),
+        # A deleted product frees its SKU; restoring it checks the SKU again.
+        Index("uq_products_sku_live", "sku", unique=True, postgresql_where="deleted_at IS NULL"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    sku: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    stock_quantity: Mapped[int] = mapped_column(Integer, default=1)
+    brand: Mapped[str | None] = mapped_column(String(80))
+    category: Mapped[str | None] = mapped_column(String(80))
+    size_system: Mapped[str | None] = mapped_column(String(20))
+    size: Mapped[str | None] = mapped_column(String(20))
+    colours: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
+    materials: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    condition: Mapped[str | None] = mapped_column(String(40))
+    gender: Mapped[str | None] = mapped_column(String(20))
+    measurements_cm: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
+    attributes: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
+    flaws: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    images: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    sold_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Publication(TenantBase):
+    __tablename__ = "publications"
+    __table_args__ = (UniqueConstraint("product_id", "marketplace"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    marketplace: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    reason_code: Mapped[str | None] = mapped_column(String(100))
+    retryable: Mapped[bool | None] = mapped_column()
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    listed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delisted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Order(TenantBase):
+    """An order an adapter reported, seen once per (marketplace, order id)."""
+
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("marketplace", "order_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    marketplace: Mapped[str] = mapped_column(String(20))
+    order_id: Mapped[str] = mapped_column(String(200))
+    product_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    external_listing_id: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    # applied | oversold | unmatched
+    outcome: Mapped[str] = mapped_column(String(20), default="applied")
+    ordered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Alert(TenantBase):
+    """Something the seller must act on: an oversell (both orders) or a delist that failed."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(40))
+    product_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Quota(TenantBase):
+    """One row: the tenant's plan and live product count, updated conditionally to admit a product."""
+
+    __tablename__ = "quota"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    # None until billing-service tells us: the free plan's limit (a setting) applies.
+    plan: Mapped[str | None] = mapped_column(String(40))
+    product_limit: Mapped[int | None] = mapped_column(Integer)
+    product_count: Mapped[int] = mapped_column(Integer, default=0)
+    plan_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

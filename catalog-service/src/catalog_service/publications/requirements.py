@@ -1,0 +1,175 @@
+"""What each marketplace needs before a product can be listed there, and the snapshot sent to it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from vitrine_contracts.catalog import ImageRef, MarketplaceMapping, MaterialShare, ProductSnapshot
+from vitrine_contracts.common import Marketplace, Money
+
+from catalog_service.config import Settings
+from catalog_service.models import Product
+from catalog_service.reference.catalog import ReferenceCatalog
+
+TITLE_LIMIT = {Marketplace.EBAY: 80, Marketplace.ETSY: 140, Marketplace.VINTED: 100}
+IMAGE_LIMIT = {Marketplace.EBAY: 24, Marketplace.ETSY: 10, Marketplace.VINTED: 20}
+LISTABLE = ("ready", "listed")
+
+
+def _gender(product: Product) -> str:
+    return product.gender or ""
+
+
+def missing(
+    product: Product, marketplace: Marketplace, ref: ReferenceCatalog, settings: Settings
+) -> list[dict[str, str]]:
+    """Every missing piece for ``marketplace``, each naming the field and what it lacks."""
+    out: list[dict[str, str]] = []
+
+    def need(field: str, code: str, message: str) -> None:
+        out.append({"marketplace": marketplace.value, "field": field, "code": code, "message": message})
+
+    if product.status not in LISTABLE:
+        need("status", "not-ready", f"the product is {product.status}; mark it ready first")
+    if not product.title.strip():
+        need("title", "required", "a title is required")
+    elif len(product.title) > TITLE_LIMIT[marketplace]:
+        need("title", "too-long", f"at most {TITLE_LIMIT[marketplace]} characters")
+    if not product.description.strip():
+        need("description", "required", "a description is required")
+    if product.price is None or product.price <= 0:
+        need("price", "required", "a price above zero is required")
+    if product.stock_quantity <= 0:
+        need("stock_quantity", "out-of-stock", "nothing left in stock")
+    if not product.images:
+        need("images", "required", "at least one image is required")
+    elif len(product.images) > IMAGE_LIMIT[marketplace]:
+        need("images", "too-many", f"at most {IMAGE_LIMIT[marketplace]} images")
+    if product.category is None:
+        need("category", "required", "a category is required")
+    if product.condition is None and marketplace != Marketplace.ETSY:
+        need("condition", "required", "a condition is required")
+    if marketplace in (Marketplace.EBAY, Marketplace.VINTED):
+        if product.brand is None:
+            need("brand", "required", "a brand is required")
+        if product.size is None:
+            need("size", "required", "a size is required")
+        if product.gender is None:
+            need("gender", "required", "a gender is required (the category depends on it)")
+    if marketplace == Marketplace.VINTED and not product.colours:
+        need("colours", "required", "at least one colour is required")
+    mapping = snapshot_mapping(product, marketplace, ref, settings)
+    if (
+        product.category
+        and (product.gender or marketplace == Marketplace.ETSY)
+        and mapping.category_id is None
+    ):
+        need(
+            "category",
+            "unmapped",
+            f"no {marketplace.value} category for {product.category} ({_gender(product)})",
+        )
+    if product.condition and marketplace != Marketplace.ETSY and mapping.condition_id is None:
+        need("condition", "unmapped", f"no {marketplace.value} condition for {product.condition}")
+    return out
+
+
+def snapshot_mapping(
+    product: Product, marketplace: Marketplace, ref: ReferenceCatalog, settings: Settings
+) -> MarketplaceMapping:
+    """The product's codes translated to ``marketplace``'s ids (missing ones left empty)."""
+    m = marketplace.value
+    category = product.category or ""
+    condition = product.condition or ""
+    if marketplace == Marketplace.EBAY:
+        cat = ref.mapping(m, "category", category, _gender(product), settings.ebay_site)
+        cond = ref.mapping(m, "condition", condition)
+        aspects: dict[str, list[str]] = {}
+        if product.brand in ref.brands:
+            aspects["Brand"] = [ref.brands[product.brand].name]
+        if product.size:
+            aspects["Size"] = [product.size]
+        if product.colours:
+            aspects["Colour"] = [ref.label("colour", c) for c in product.colours]
+        if product.materials:
+            aspects["Material"] = [ref.label("material", x["material"]) for x in product.materials]
+        if product.gender:
+            aspects["Department"] = [ref.label("gender", product.gender)]
+        return MarketplaceMapping(
+            category_id=cat.external_id if cat else None,
+            condition_id=cond.external_id if cond else None,
+            aspects=aspects,
+            extra={
+                "site": settings.ebay_site,
+                "condition_code": cond.data.get("condition_id") if cond else None,
+            },
+        )
+    if marketplace == Marketplace.ETSY:
+        cat = ref.mapping(m, "category", category)
+        when = ref.mapping(m, "when_made", product.attributes.get("decade", "default")) or ref.mapping(
+            m, "when_made", "default"
+        )
+        return MarketplaceMapping(
+            category_id=cat.external_id if cat else None,
+            extra={"when_made": when.external_id if when else None, "who_made": "someone_else"},
+        )
+    cat = ref.mapping(m, "category", category, _gender(product))
+    cond = ref.mapping(m, "condition", condition)
+    package = ref.mapping(m, "package_size", category)
+    brand = ref.mapping(m, "brand", product.brand or "")
+    colours = [c for c in (ref.mapping(m, "colour", code) for code in product.colours) if c]
+    extra: dict[str, Any] = {
+        "color_ids": [int(c.external_id) for c in colours],
+        "package_size_id": int(package.external_id) if package else None,
+    }
+    if brand:
+        extra["brand_id"] = int(brand.external_id)
+    return MarketplaceMapping(
+        category_id=cat.external_id if cat else None,
+        condition_id=cond.external_id if cond else None,
+        extra=extra,
+    )
+
+
+def snapshot(
+    product: Product, marketplace: Marketplace, ref: ReferenceCatalog, settings: Settings
+) -> ProductSnapshot:
+    """The product frozen for the adapter, image URLs included."""
+    category_path = []
+    code = product.category
+    while code:
+        category_path.insert(0, ref.label("category", code))
+        value = ref.values.get("category", {}).get(code)
+        code = value.parent if value else None
+    return ProductSnapshot(
+        product_id=product.id,
+        sku=product.sku,
+        title=product.title,
+        description=product.description,
+        price=Money(amount=product.price or Decimal("0"), currency=product.currency),
+        quantity=product.stock_quantity,
+        brand=ref.brands[product.brand].name if product.brand in ref.brands else product.brand,
+        category_id=product.category,
+        category_path=category_path,
+        condition=product.condition,
+        size=product.size,
+        size_system=product.size_system,
+        gender=product.gender,
+        colours=list(product.colours),
+        materials=[
+            MaterialShare(material=x["material"], percent=x.get("percent")) for x in product.materials
+        ],
+        measurements_cm={k: Decimal(str(v)) for k, v in product.measurements_cm.items()},
+        attributes=dict(product.attributes),
+        flaws=list(product.flaws),
+        images=[
+            ImageRef(
+                media_id=img["media_id"],
+                url=settings.media_public_url.format(media_id=img["media_id"]),
+                is_label=img.get("is_label", False),
+            )
+            for img in product.images
+        ],
+        mapping=snapshot_mapping(product, marketplace, ref, settings),
+    )

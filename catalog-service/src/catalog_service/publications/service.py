@@ -1,0 +1,228 @@
+"""Publications: one per product and marketplace, moved by requests and by the adapters' events."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Literal
+
+import sqlalchemy as sa
+from vitrine_contracts.catalog import (
+    PublicationDelisted,
+    PublicationDelistFailed,
+    PublicationDelistRequested,
+    PublicationFailed,
+    PublicationRequested,
+    PublicationSucceeded,
+)
+from vitrine_contracts.common import Marketplace
+from vitrine_kit.db.base import utcnow
+
+from catalog_service.errors import (
+    ProductDeleted,
+    ProductNotFound,
+    PublicationBusy,
+    PublicationNotFound,
+    PublishBlocked,
+)
+from catalog_service.models import Alert, Product, Publication
+from catalog_service.products import repository as products_repo
+from catalog_service.publications.requirements import missing, snapshot
+from catalog_service.publications.schemas import PublicationOut
+from catalog_service.scope import Scope
+
+logger = logging.getLogger(__name__)
+Why = Literal["sold_elsewhere", "seller_request", "archived", "out_of_stock"]
+
+# States a listing may be live in (or about to be): a sale must delist them.
+LIVE = ("pending", "listing", "listed")
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "pending": frozenset({"listing", "listed", "failed", "delisting"}),
+    "listing": frozenset({"listed", "failed", "delisting"}),
+    "listed": frozenset({"delisting", "delisted"}),
+    "delisting": frozenset({"delisted", "listed"}),
+    "failed": frozenset({"pending"}),
+    "delisted": frozenset({"pending"}),
+}
+
+
+def _move(pub: Publication, target: str) -> bool:
+    """Apply a transition if the rules allow it; events arrive late or twice, so others are ignored."""
+    if target not in TRANSITIONS[pub.status]:
+        logger.info(
+            "publication transition ignored", extra={"from": pub.status, "to": target, "id": str(pub.id)}
+        )
+        return False
+    pub.status = target
+    pub.updated_at = utcnow()
+    return True
+
+
+def to_out(pub: Publication) -> PublicationOut:
+    return PublicationOut.model_validate(pub, from_attributes=True)
+
+
+class PublicationService:
+    """Publish, delist, and follow what the adapters report."""
+
+    async def request(
+        self, scope: Scope, product_id: uuid.UUID, marketplaces: list[Marketplace]
+    ) -> list[PublicationOut]:
+        """Check every marketplace first (422 with every missing piece), then request the missing listings."""
+        product = await products_repo.get_for_update(scope.session, product_id)
+        if product is None:
+            raise ProductNotFound()
+        if product.deleted_at is not None:
+            raise ProductDeleted()
+        wanted = list(dict.fromkeys(marketplaces))
+        problems = [p for m in wanted for p in missing(product, m, scope.ref, scope.settings)]
+        if problems:
+            names = ", ".join(f"{p['marketplace']}.{p['field']}" for p in problems)
+            raise PublishBlocked(f"Missing: {names}", missing=problems)
+        existing = {p.marketplace: p for p in await self._of(scope, product_id, lock=True)}
+        out = []
+        for marketplace in wanted:
+            pub = existing.get(marketplace.value)
+            if pub is None:
+                pub = Publication(
+                    id=uuid.uuid4(), product_id=product.id, marketplace=marketplace.value, status="pending"
+                )
+                scope.session.add(pub)
+            elif not _move(pub, "pending"):
+                # Already pending, listing, listed or delisting: a second request changes nothing.
+                out.append(to_out(pub))
+                continue
+            pub.reason = pub.reason_code = pub.retryable = None
+            pub.requested_at = pub.updated_at = utcnow()
+            await scope.session.flush()
+            scope.emit(
+                PublicationRequested(
+                    publication_id=pub.id,
+                    product_id=product.id,
+                    marketplace=marketplace,
+                    snapshot=snapshot(product, marketplace, scope.ref, scope.settings),
+                )
+            )
+            out.append(to_out(pub))
+        return out
+
+    async def delist(self, scope: Scope, product_id: uuid.UUID, marketplace: Marketplace) -> PublicationOut:
+        """The seller ends one listing."""
+        pub = await scope.session.scalar(
+            sa.select(Publication)
+            .where(Publication.product_id == product_id, Publication.marketplace == marketplace.value)
+            .with_for_update()
+        )
+        if pub is None:
+            raise PublicationNotFound()
+        if pub.status not in LIVE:
+            raise PublicationBusy(f"The publication is {pub.status}.")
+        self._request_delist(scope, pub, "seller_request")
+        return to_out(pub)
+
+    async def delist_live(
+        self, scope: Scope, product: Product, why: Why, except_marketplace: str | None = None
+    ) -> int:
+        """Ask every live listing of ``product`` (but one) to end; returns how many were asked."""
+        count = 0
+        for pub in await self._of(scope, product.id, lock=True):
+            if pub.marketplace != except_marketplace and pub.status in LIVE:
+                self._request_delist(scope, pub, why)
+                count += 1
+        return count
+
+    def _request_delist(self, scope: Scope, pub: Publication, why: Why) -> None:
+        _move(pub, "delisting")
+        scope.emit(
+            PublicationDelistRequested(
+                publication_id=pub.id,
+                product_id=pub.product_id,
+                marketplace=Marketplace(pub.marketplace),
+                external_id=pub.external_id,
+                why=why,
+            )
+        )
+
+    async def list_for(self, scope: Scope, product_id: uuid.UUID) -> list[PublicationOut]:
+        if await scope.session.get(Product, product_id) is None:
+            raise ProductNotFound()
+        return [to_out(p) for p in await self._of(scope, product_id)]
+
+    async def _of(self, scope: Scope, product_id: uuid.UUID, *, lock: bool = False) -> list[Publication]:
+        stmt = (
+            sa.select(Publication)
+            .where(Publication.product_id == product_id)
+            .order_by(Publication.marketplace)
+        )
+        if lock:
+            stmt = stmt.with_for_update()
+        return list((await scope.session.scalars(stmt.execution_options(populate_existing=True))).all())
+
+    async def _locked(self, scope: Scope, publication_id: uuid.UUID) -> tuple[Publication, Product] | None:
+        pub = await scope.session.scalar(
+            sa.select(Publication).where(Publication.id == publication_id).with_for_update()
+        )
+        if pub is None:
+            logger.warning("event for an unknown publication", extra={"publication_id": str(publication_id)})
+            return None
+        product = await products_repo.get_for_update(scope.session, pub.product_id)
+        assert product is not None
+        return pub, product
+
+    async def on_succeeded(self, scope: Scope, event: PublicationSucceeded) -> None:
+        """Listed; unless the product sold or went away meanwhile, in which case it is delisted at once."""
+        found = await self._locked(scope, event.publication_id)
+        if found is None:
+            return
+        pub, product = found
+        pub.external_id, pub.url = event.external_id, event.url
+        pub.listed_at = event.listed_at or utcnow()
+        gone = product.status in ("sold", "archived") or product.deleted_at is not None
+        if pub.status == "delisting" or gone:
+            why: Why = "sold_elsewhere" if product.status == "sold" else "archived"
+            pub.status = "listed"
+            self._request_delist(scope, pub, why)
+            return
+        if _move(pub, "listed") and product.status == "ready":
+            product.status, product.version, product.updated_at = "listed", product.version + 1, utcnow()
+
+    async def on_failed(self, scope: Scope, event: PublicationFailed) -> None:
+        found = await self._locked(scope, event.publication_id)
+        if found is not None and _move(found[0], "failed"):
+            pub = found[0]
+            pub.reason, pub.reason_code, pub.retryable = event.reason, event.code, event.retryable
+
+    async def on_delisted(self, scope: Scope, event: PublicationDelisted) -> None:
+        """Ended; a listed product with no live listing left is ready again."""
+        found = await self._locked(scope, event.publication_id)
+        if found is None:
+            return
+        pub, product = found
+        if pub.status == "delisted":
+            return
+        pub.status, pub.delisted_at, pub.updated_at = "delisted", event.delisted_at, utcnow()
+        others = [p for p in await self._of(scope, product.id) if p.status in (*LIVE, "delisting")]
+        if product.status == "listed" and not others:
+            product.status, product.version, product.updated_at = "ready", product.version + 1, utcnow()
+
+    async def on_delist_failed(self, scope: Scope, event: PublicationDelistFailed) -> None:
+        """The listing is still live: say so, and alert the seller (the adapter has retried already)."""
+        found = await self._locked(scope, event.publication_id)
+        if found is None or not _move(found[0], "listed"):
+            return
+        pub, product = found
+        pub.reason, pub.retryable = f"delist failed: {event.reason}", event.retryable
+        scope.session.add(
+            Alert(
+                kind="delist_failed",
+                product_id=product.id,
+                details={
+                    "marketplace": pub.marketplace,
+                    "publication_id": str(pub.id),
+                    "reason": event.reason,
+                },
+            )
+        )
+
+
+publication_service = PublicationService()

@@ -1,0 +1,65 @@
+"""Listing and searching reference data."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog_service.errors import ReferenceTypeNotFound
+from catalog_service.models import Brand
+from catalog_service.reference.catalog import ReferenceCatalog
+from catalog_service.reference.schemas import BrandOut, MappingOut, ValueOut
+from catalog_service.reference.seed import normalise
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class ReferenceService:
+    """Values per type (labels per language), brands by name or alias, marketplace mappings."""
+
+    def types(self, catalog: ReferenceCatalog) -> list[str]:
+        return sorted([*catalog.values, "brand"])
+
+    def values(self, catalog: ReferenceCatalog, type_: str, lang: str, q: str | None) -> list[ValueOut]:
+        """The values of ``type_`` in their order; ``q`` matches the label in ``lang`` or the code."""
+        if type_ not in catalog.values:
+            raise ReferenceTypeNotFound(f"Unknown reference type '{type_}'.")
+        needle = normalise(q) if q else ""
+        out = []
+        for v in sorted(catalog.values[type_].values(), key=lambda v: (v.parent or "", v.position)):
+            label = v.labels.get(lang) or v.labels.get("en") or v.code
+            if needle and needle not in normalise(label) and needle not in normalise(v.code):
+                continue
+            out.append(ValueOut(code=v.code, parent=v.parent, label=label, labels=v.labels, data=v.data))
+        return out
+
+    async def brands(self, session: AsyncSession, q: str | None, limit: int) -> list[BrandOut]:
+        """Brands whose name or an alias contains ``q`` (accents, case and punctuation ignored)."""
+        stmt = sa.select(Brand)
+        needle = normalise(q) if q else ""
+        if needle:
+            stmt = stmt.where(Brand.search_text.ilike(f"%{_escape(needle)}%")).order_by(
+                # Names that start with the query come first.
+                sa.case((Brand.search_text.ilike(f"{_escape(needle)}%"), 0), else_=1),
+                Brand.name,
+            )
+        else:
+            stmt = stmt.order_by(Brand.name)
+        rows = (await session.scalars(stmt.limit(limit))).all()
+        return [BrandOut(code=b.code, name=b.name, aliases=list(b.aliases)) for b in rows]
+
+    def mappings(
+        self, catalog: ReferenceCatalog, marketplace: str, kind: str | None, code: str | None
+    ) -> list[MappingOut]:
+        return [
+            MappingOut(
+                marketplace=m, kind=k, code=c, gender=g, site=s, external_id=v.external_id, data=v.data
+            )
+            for (m, k, c, g, s), v in sorted(catalog.mappings.items())
+            if m == marketplace and (kind is None or k == kind) and (code is None or c == code)
+        ]
+
+
+reference_service = ReferenceService()

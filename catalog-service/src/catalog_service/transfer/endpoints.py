@@ -1,0 +1,34 @@
+"""``/products/export`` (CSV, streamed) and ``/products/import`` (CSV, a result per row)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, UploadFile
+from fastapi.responses import StreamingResponse
+from vitrine_kit.auth.deps import TenantPrincipal
+from vitrine_kit.db.deps import runtime_of
+
+from catalog_service.scope import RequestScope
+from catalog_service.transfer.service import ImportReport, transfer_service
+
+router = APIRouter(prefix="/products", tags=["csv"])
+
+
+@router.get("/export", response_class=StreamingResponse)
+async def export_csv(request: Request, principal: TenantPrincipal) -> StreamingResponse:
+    """Every live product as CSV (lists joined by '|', pairs as key:value)."""
+    runtime = runtime_of(request)
+    assert principal.tenant_id is not None
+    assert runtime.tenants is not None
+    await runtime.tenants.ensure(principal.tenant_id)
+    return StreamingResponse(
+        transfer_service.export(runtime.db, principal.tenant_id),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="products.csv"'},
+    )
+
+
+@router.post("/import")
+async def import_csv(file: UploadFile, scope: RequestScope) -> ImportReport:
+    """Create a draft per row of the uploaded CSV (same columns as the export; status is not imported)."""
+    text = (await file.read()).decode("utf-8-sig")
+    return await transfer_service.import_csv(scope, text)
