@@ -1,0 +1,74 @@
+"""The eBay sandbox app: eBay's endpoints, faults and latency on demand, and the control API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from starlette.responses import JSONResponse, Response
+
+from sandbox_ebay.config import Settings
+from sandbox_ebay.errors import error_item, install
+from sandbox_ebay.routes_control import page_router
+from sandbox_ebay.routes_control import router as control
+from sandbox_ebay.routes_oauth import router as oauth
+from sandbox_ebay.routes_sell import router as sell
+from sandbox_ebay.state import World
+
+NOT_EBAY = ("/sandbox", "/healthz", "/itm", "/docs", "/openapi.json")
+
+
+def _fault_response(status: int, retry_after: int | None) -> Response:
+    category = "REQUEST" if status < 500 else "APPLICATION"
+    message = (
+        "Too many requests."
+        if status == 429
+        else "There was a problem with an eBay internal system or process."
+    )
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return JSONResponse(
+        {
+            "errors": [
+                error_item(
+                    2001 if status == 429 else 25001, message, domain="API_INVENTORY", category=category
+                )
+            ]
+        },
+        status_code=status,
+        headers=headers,
+    )
+
+
+def create_app(settings: Settings | None = None, world: World | None = None) -> FastAPI:
+    """Build the sandbox; tests may pass their own settings and world."""
+    settings = settings or Settings()
+    app = FastAPI(title="sandbox-ebay", description="A local stand-in for eBay's Sell APIs.")
+    app.state.settings = settings
+    app.state.world = world or World()
+    install(app)
+
+    @app.middleware("http")
+    async def faults(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        path = request.url.path
+        if path.startswith(NOT_EBAY):
+            return await call_next(request)
+        state: World = app.state.world
+        key = f"{request.method} {path}"
+        state.requests[key] = state.requests.get(key, 0) + 1
+        if state.latency_ms:
+            await asyncio.sleep(state.latency_ms / 1000)
+        fault = state.fault_for(path)
+        if fault is None:
+            return await call_next(request)
+        if fault.after_processing:
+            await call_next(request)
+        return _fault_response(fault.status, fault.retry_after)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for router in (oauth, sell, control, page_router):
+        app.include_router(router)
+    return app
