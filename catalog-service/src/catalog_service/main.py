@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from vitrine_kit.app import ServiceRuntime, create_service_app
+from vitrine_kit.auth.jwt import TokenVerifier
 from vitrine_kit.events.outbox import Outbox
 
 from catalog_service.api import routers
@@ -19,8 +20,8 @@ SERVICE_DIR = Path(__file__).resolve().parents[2]
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; tests pass their own settings."""
+def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings and token verifier."""
     settings = settings or Settings()
     # The cache gets its database at start-up; the consumer needs the context before that.
     context = CatalogContext(
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=routers,
         consumers=[build_consumer(context)],
         service_dir=SERVICE_DIR,
+        verifier=verifier,
         on_startup=[startup],
     )
 

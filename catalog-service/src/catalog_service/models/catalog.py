@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    column,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -30,7 +31,7 @@ class Product(TenantBase):
     __table_args__ = (
         CheckConstraint("stock_quantity >= 0", name="stock_not_negative"),
         # A deleted product frees its SKU; restoring it checks the SKU again.
-        Index("uq_products_sku_live", "sku", unique=True, postgresql_where="deleted_at IS NULL"),
+        Index("uq_products_sku_live", "sku", unique=True, postgresql_where=column("deleted_at").is_(None)),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)

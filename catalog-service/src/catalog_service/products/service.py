@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -80,7 +82,8 @@ class ProductService:
         values.setdefault("currency", scope.settings.default_currency)
         values = {k: v for k, v in values.items() if v is not None}
         product = Product(id=product_id, status="draft", version=1, **values)
-        await self._flush_unique(scope, product)
+        async with self._unique_sku(scope, values["sku"]):
+            scope.session.add(product)
         return product
 
     async def get(self, scope: Scope, product_id: uuid.UUID, *, deleted_ok: bool = False) -> Product:
@@ -103,9 +106,10 @@ class ProductService:
                 raise InvalidProduct(
                     f"{key} cannot be emptied", errors=[{"field": key, "message": "cannot be null"}]
                 )
-            setattr(product, key, EMPTY[key]() if value is None and key in EMPTY else value)
-        self._touch(product)
-        await self._flush_unique(scope, product)
+        async with self._unique_sku(scope, values.get("sku") or product.sku):
+            for key, value in values.items():
+                setattr(product, key, EMPTY[key]() if value is None and key in EMPTY else value)
+            self._touch(product)
         return product
 
     async def change_status(
@@ -150,9 +154,9 @@ class ProductService:
         if product.deleted_at is None:
             raise ProductNotDeleted()
         await quota_service.admit(scope)
-        product.deleted_at = None
-        self._touch(product)
-        await self._flush_unique(scope, product)
+        async with self._unique_sku(scope, product.sku):
+            product.deleted_at = None
+            self._touch(product)
         return product
 
     async def search(
@@ -204,15 +208,17 @@ class ProductService:
         product.version += 1
         product.updated_at = utcnow()
 
-    async def _flush_unique(self, scope: Scope, product: Product) -> None:
+    @asynccontextmanager
+    async def _unique_sku(self, scope: Scope, sku: str) -> AsyncIterator[None]:
+        """Changes made inside are flushed in a savepoint; a SKU clash becomes a 409."""
         try:
             async with scope.session.begin_nested():
-                scope.session.add(product)
+                yield
                 await scope.session.flush()
         except IntegrityError as exc:
             if "uq_products_sku_live" in str(exc.orig):
                 raise SkuTaken(
-                    f"SKU '{product.sku}' is already used.", errors=[{"field": "sku", "message": "taken"}]
+                    f"SKU '{sku}' is already used.", errors=[{"field": "sku", "message": "taken"}]
                 ) from exc
             raise
 
