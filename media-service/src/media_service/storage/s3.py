@@ -31,8 +31,10 @@ class S3Storage:
         access_key_id: str,
         secret_access_key: str,
         addressing_style: str = "path",
+        list_page_size: int = 1000,
     ) -> None:
         self.bucket = bucket
+        self.list_page_size = list_page_size
         self._client_args: dict[str, Any] = {
             "endpoint_url": endpoint_url,
             "region_name": region,
@@ -117,7 +119,9 @@ class S3Storage:
     async def delete_prefix(self, prefix: str) -> int:
         deleted = 0
         paginator = self.client.get_paginator("list_objects_v2")
-        async for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+        async for page in paginator.paginate(
+            Bucket=self.bucket, Prefix=prefix, PaginationConfig={"PageSize": self.list_page_size}
+        ):
             keys = [obj["Key"] for obj in page.get("Contents", [])]
             if keys:
                 await self.delete(keys)
