@@ -390,7 +390,7 @@ BRANDS: list[tuple[str, list[str], int | None]] = [
 
 
 def slug(name: str) -> str:
-    out = "".join(c if c.isalnum() else "-" for c in name.lower().replace("&", "and").replace("é", "e"))
+    out = "".join(c if c.isalnum() else "-" for c in name.lower().replace("&", " and ").replace("é", "e"))
     return "-".join(p for p in out.split("-") if p)
 
 

@@ -56,6 +56,7 @@ class Seller:
     """One tenant using the API."""
 
     sample = staticmethod(complete_product)
+    eventually = staticmethod(eventually)
 
     def __init__(self, app: App, tenant_id: uuid.UUID) -> None:
         self.app = app

@@ -63,7 +63,9 @@ def etag(product: Product | ProductOut) -> str:
 
 
 def _values(fields: ProductFields) -> dict[str, Any]:
-    data = fields.model_dump(exclude_unset=True, exclude={"version"}, mode="json")
+    # Only the fields sent, but each in full (nested defaults such as is_label included).
+    full = fields.model_dump(mode="json")
+    data = {k: full[k] for k in fields.model_fields_set if k != "version"}
     if "price" in data and data["price"] is not None:
         data["price"] = fields.price
     return data
