@@ -9,5 +9,4 @@ from catalog_service.reference.endpoints import router as reference
 from catalog_service.sales.endpoints import router as alerts
 from catalog_service.transfer.endpoints import router as transfer
 
-# The CSV routes come before ``/products/{id}`` so that "export" is not read as an id.
 routers: list[APIRouter] = [transfer, products, publications, alerts, quota, reference]

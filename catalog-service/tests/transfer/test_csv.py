@@ -10,7 +10,7 @@ class TestCsv:
         await seller.create(**seller.sample(sku="CSV-2", title="Second", colours=["black", "white"]))
         deleted = await seller.create(sku="CSV-GONE")
         await seller.delete(f"/products/{deleted['id']}")
-        export = await seller.get("/products/export")
+        export = await seller.get("/exports/products.csv")
         assert export.status_code == 200
         assert export.headers["content-type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(export.text)))
@@ -19,7 +19,7 @@ class TestCsv:
         bad = dict(rows[0], sku="CSV-BAD", brand="nobody", price="cheap")
         text = export.text + "".join([",".join(f'"{v}"' for v in bad.values()) + "\n"])
         other = app.seller()
-        response = await other.post("/products/import", files={"file": ("products.csv", text, "text/csv")})
+        response = await other.post("/imports/products", files={"file": ("products.csv", text, "text/csv")})
         assert response.status_code == 200, response.text
         report = response.json()
         assert (report["created"], report["failed"]) == (2, 1)
@@ -37,6 +37,6 @@ class TestCsv:
 
     async def test_a_row_with_an_unknown_brand_is_reported_by_field(self, seller) -> None:
         text = "sku,title,brand\nA-1,ok,zara\nA-2,bad,nobody\n"
-        report = (await seller.post("/products/import", files={"file": ("p.csv", text, "text/csv")})).json()
+        report = (await seller.post("/imports/products", files={"file": ("p.csv", text, "text/csv")})).json()
         assert report["created"] == 1
         assert report["rows"][1]["errors"][0]["field"] == "brand"

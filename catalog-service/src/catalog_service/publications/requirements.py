@@ -136,7 +136,7 @@ def snapshot(
     product: Product, marketplace: Marketplace, ref: ReferenceCatalog, settings: Settings
 ) -> ProductSnapshot:
     """The product frozen for the adapter, image URLs included."""
-    category_path = []
+    category_path: list[str] = []
     code = product.category
     while code:
         category_path.insert(0, ref.label("category", code))

@@ -1,4 +1,4 @@
-"""``/products/export`` (CSV, streamed) and ``/products/import`` (CSV, a result per row)."""
+"""``/exports/products.csv`` (CSV, streamed; the gateway gives ``/exports`` a long timeout) and ``/imports/products``."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from vitrine_kit.db.deps import runtime_of
 from catalog_service.scope import RequestScope
 from catalog_service.transfer.service import ImportReport, transfer_service
 
-router = APIRouter(prefix="/products", tags=["csv"])
+router = APIRouter(tags=["csv"])
 
 
-@router.get("/export", response_class=StreamingResponse)
+@router.get("/exports/products.csv", response_class=StreamingResponse)
 async def export_csv(request: Request, principal: TenantPrincipal) -> StreamingResponse:
     """Every live product as CSV (lists joined by '|', pairs as key:value)."""
     runtime = runtime_of(request)
@@ -27,7 +27,7 @@ async def export_csv(request: Request, principal: TenantPrincipal) -> StreamingR
     )
 
 
-@router.post("/import")
+@router.post("/imports/products")
 async def import_csv(file: UploadFile, scope: RequestScope) -> ImportReport:
     """Create a draft per row of the uploaded CSV (same columns as the export; status is not imported)."""
     text = (await file.read()).decode("utf-8-sig")
