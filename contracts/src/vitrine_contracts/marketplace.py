@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from vitrine_contracts.common import Marketplace
+from pydantic import BaseModel, ConfigDict, Field
+
+from vitrine_contracts.common import Marketplace, Money
 from vitrine_contracts.envelope import Event
 
 
@@ -30,3 +32,32 @@ class AccountSessionExpired(Event):
     marketplace: Marketplace
     account_id: uuid.UUID
     live_listings: int = 0
+
+
+class ImportedListing(BaseModel):
+    """A listing found on a marketplace, as catalog needs it to create or link a product."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    external_listing_id: str
+    sku: str | None = None
+    title: str
+    description: str = ""
+    price: Money | None = None
+    quantity: int = Field(default=1, ge=0)
+    image_urls: list[str] = Field(default_factory=list)
+    category_id: str | None = Field(default=None, description="The marketplace's category id")
+    condition_id: str | None = Field(default=None, description="The marketplace's condition id")
+    aspects: dict[str, list[str]] = Field(default_factory=dict)
+    url: str | None = None
+
+
+class ListingImported(Event):
+    """An adapter imports a live listing: catalog links it to ``product_id``, or creates a new product when
+    it is ``None``, and records the publication as listed with ``external_listing_id``."""
+
+    event_type = "marketplace.listing.imported"
+    marketplace: Marketplace
+    account_id: uuid.UUID
+    product_id: uuid.UUID | None = None
+    listing: ImportedListing

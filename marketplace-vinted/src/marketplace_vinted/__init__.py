@@ -1,0 +1,1 @@
+"""marketplace-vinted: Vinted through the seller's browser plugin."""

@@ -1,0 +1,1 @@
+"""relay-service: holds the browser plugins' Socket.IO connections and carries jobs to them."""

@@ -1,0 +1,40 @@
+"""Settings of relay-service (env prefix ``RELAY_``)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+from pydantic import Field, SecretStr
+from vitrine_kit.settings import BaseServiceSettings, service_config
+
+
+def _instance_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+class Settings(BaseServiceSettings):
+    """relay-service settings; no database. Every default is safe for a local run."""
+
+    model_config = service_config("RELAY_")
+
+    service_name: str = "relay-service"
+    port: int = 8009
+    # This replica's name: jobs for its sockets are routed with key vinted.job.dispatch.<instance_id>.
+    instance_id: str = Field(default_factory=_instance_id)
+
+    # Revocation check at connect (RFC 7662 at auth-service); empty auth_url skips it (tests, offline dev).
+    auth_url: str = "http://127.0.0.1:8001"
+    client_id: str = "relay-service"
+    client_secret: SecretStr = SecretStr("relay-service-local-secret")
+    introspect_cache_s: float = 10.0
+
+    max_in_flight: int = 2
+    ack_timeout_s: float = 10.0
+    heartbeat_interval_s: float = 15.0
+    ping_interval_s: float = 20.0
+    ping_timeout_s: float = 20.0
+    drain_timeout_s: float = 10.0
+    # The plugin's origin is chrome-extension://…; auth is a bearer token, never a cookie, so any origin is safe.
+    cors_allowed_origins: list[str] | str = "*"

@@ -1,0 +1,381 @@
+"""The relay: plugin connections on this replica, job delivery with acks, results turned into events.
+
+Jobs reach this replica through its own AMQP queue (exclusive, bound on connect to
+``vinted.job.dispatch.<instance_id>``); durable state (the job queue, redelivery after a reconnect) lives in
+marketplace-vinted, which dispatches again on ``plugin.connected``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import aio_pika
+import socketio
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from pydantic import ValidationError
+from vitrine_contracts import Event, RawEnvelope, new_envelope
+from vitrine_contracts.identity import PluginRevoked
+from vitrine_contracts.relay.v1 import (
+    NAMESPACE,
+    Heartbeat,
+    HeartbeatAck,
+    Hello,
+    JobAck,
+    JobDeliver,
+    JobProgress,
+    JobResult,
+    ResultAck,
+    VintedSession,
+    Welcome,
+)
+from vitrine_contracts.vinted import (
+    PluginConnected,
+    PluginDisconnected,
+    VintedJobCompleted,
+    VintedJobDispatch,
+    VintedSessionReported,
+)
+from vitrine_kit.events.broker import Broker
+
+from relay_service.auth import PluginAuthenticator, Refused
+from relay_service.config import Settings
+from relay_service.metrics import RelayMetrics
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Connection:
+    """One plugin socket on this replica."""
+
+    sid: str
+    tenant_id: uuid.UUID
+    device_id: uuid.UUID
+    connection_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    ready: bool = False
+    vinted: VintedSession | None = None
+    in_flight: dict[uuid.UUID, VintedJobDispatch] = field(default_factory=dict)
+    waiting: deque[VintedJobDispatch] = field(default_factory=deque)
+
+
+class Relay:
+    """Owns the Socket.IO server's plugin namespace and this replica's queue on the broker."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sio: socketio.AsyncServer,
+        broker: Broker,
+        auth: PluginAuthenticator,
+        metrics: RelayMetrics,
+    ) -> None:
+        self.settings = settings
+        self.sio = sio
+        self.broker = broker
+        self.auth = auth
+        self.metrics = metrics
+        self.by_sid: dict[str, Connection] = {}
+        self.by_device: dict[uuid.UUID, Connection] = {}
+        # Jobs this replica delivered, by id → device: a late result (after an ack timeout or a reconnect)
+        # is still accepted from the same device, and from no one else.
+        self.delivered: OrderedDict[uuid.UUID, uuid.UUID] = OrderedDict()
+        self.draining = False
+        self._channel: AbstractChannel | None = None
+        self._consumer_tag: str | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        broker.subscribe(self._on_broker)
+        for event, handler in {
+            "connect": self.on_connect,
+            "disconnect": self.on_disconnect,
+            "plugin.hello": self.on_hello,
+            "plugin.heartbeat": self.on_heartbeat,
+            "vinted.session": self.on_session,
+            "job.progress": self.on_progress,
+            "job.result": self.on_result,
+        }.items():
+            sio.on(event, handler, namespace=NAMESPACE)
+
+    # --- broker ----------------------------------------------------------------------------------------
+
+    @property
+    def queue_name(self) -> str:
+        return self.broker.name(f"relay.{self.settings.instance_id}")
+
+    async def _on_broker(self, connection: AbstractConnection) -> None:
+        channel = await connection.channel(publisher_confirms=True)
+        await channel.set_qos(prefetch_count=200)
+        exchange = await channel.get_exchange(self.broker.exchange_name, ensure=False)
+        # Exclusive: it lives as long as this replica's connection; routed dispatches for a dead replica
+        # come back unroutable to marketplace-vinted, which waits for the plugin to reconnect elsewhere.
+        queue = await channel.declare_queue(self.queue_name, exclusive=True, auto_delete=True)
+        await queue.bind(exchange, f"{VintedJobDispatch.event_type}.{self.settings.instance_id}")
+        await queue.bind(exchange, PluginRevoked.event_type)
+        self._channel = channel
+        self._consumer_tag = await queue.consume(self._on_message, no_ack=False)
+
+    async def publish(self, event: Event, tenant_id: uuid.UUID) -> None:
+        """Publish an event with a publisher confirm (no outbox here: the relay has no database)."""
+        channel = self._channel
+        if channel is None or channel.is_closed:
+            raise ConnectionError("broker not connected")
+        envelope = new_envelope(event, producer=self.settings.service_name, tenant_id=tenant_id)
+        exchange = await channel.get_exchange(self.broker.exchange_name, ensure=False)
+        await exchange.publish(
+            aio_pika.Message(
+                envelope.model_dump_json().encode(),
+                message_id=str(envelope.id),
+                type=event.event_type,
+                content_type="application/json",
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            ),
+            routing_key=event.routing_key(),
+            timeout=self.settings.publish_timeout_s,
+        )
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        try:
+            envelope = RawEnvelope.model_validate_json(message.body)
+            if envelope.type == PluginRevoked.event_type:
+                await self._revoked(PluginRevoked.model_validate(envelope.payload))
+            else:
+                self._dispatch(VintedJobDispatch.model_validate(envelope.payload))
+        except ValidationError:
+            logger.exception("unparseable message dropped")
+        await message.ack()
+
+    # --- delivery --------------------------------------------------------------------------------------
+
+    def _dispatch(self, job: VintedJobDispatch) -> None:
+        self.metrics.jobs.labels("received").inc()
+        conn = self.by_device.get(job.device_id)
+        if conn is None or not conn.ready or self.draining:
+            self._spawn(self._undelivered(job, "gone"))
+            return
+        if job.job_id in conn.in_flight or any(w.job_id == job.job_id for w in conn.waiting):
+            return  # already on its way to this very connection
+        conn.waiting.append(job)
+        self._pump(conn)
+
+    def _pump(self, conn: Connection) -> None:
+        while conn.waiting and len(conn.in_flight) < self.settings.max_in_flight:
+            job = conn.waiting.popleft()
+            conn.in_flight[job.job_id] = job
+            self._remember(job)
+            self._spawn(self._deliver(conn, job))
+        self.metrics.in_flight.set(sum(len(c.in_flight) for c in self.by_sid.values()))
+
+    def _remember(self, job: VintedJobDispatch) -> None:
+        self.delivered[job.job_id] = job.device_id
+        while len(self.delivered) > 10_000:
+            self.delivered.popitem(last=False)
+
+    async def _deliver(self, conn: Connection, job: VintedJobDispatch) -> None:
+        message = JobDeliver(
+            job_id=job.job_id,
+            kind=job.kind,
+            attempt=job.attempt,
+            deadline_s=job.deadline_s,
+            params=job.params,
+        )
+        started = asyncio.get_running_loop().time()
+        try:
+            raw = await self.sio.call(
+                "job.deliver",
+                message.model_dump(mode="json"),
+                to=conn.sid,
+                namespace=NAMESPACE,
+                timeout=self.settings.ack_timeout_s,
+            )
+            ack = JobAck.model_validate(raw)
+        except (socketio.exceptions.TimeoutError, socketio.exceptions.SocketIOError, ValidationError) as exc:
+            self._release(conn, job.job_id)
+            reason = "ack-timeout" if isinstance(exc, socketio.exceptions.TimeoutError) else "gone"
+            await self._undelivered(job, reason)
+            return
+        self.metrics.delivery_latency.observe(asyncio.get_running_loop().time() - started)
+        if not ack.accepted:
+            self._release(conn, job.job_id)
+            await self._undelivered(job, f"refused:{ack.reason or 'unknown'}")
+            return
+        self.metrics.jobs.labels("acked").inc()
+
+    def _release(self, conn: Connection, job_id: uuid.UUID) -> None:
+        conn.in_flight.pop(job_id, None)
+        self._pump(conn)
+
+    async def _undelivered(self, job: VintedJobDispatch, reason: str) -> None:
+        self.metrics.jobs.labels("undelivered").inc()
+        event = VintedJobCompleted(
+            job_id=job.job_id,
+            tenant_id=job.tenant_id,
+            device_id=job.device_id,
+            outcome="undelivered",
+            reason=reason,
+        )
+        with contextlib.suppress(Exception):  # marketplace-vinted's lease brings the job back anyway
+            await self.publish(event, job.tenant_id)
+
+    # --- socket events --------------------------------------------------------------------------------
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        if self.draining:
+            refusal = Refused("draining", "this relay is shutting down; reconnect", retry=True).refusal
+            raise socketio.exceptions.ConnectionRefusedError(refusal.message, refusal.model_dump())
+        try:
+            identity = await self.auth.authenticate(auth)
+        except Refused as refused:
+            self.metrics.refused.labels(refused.refusal.code).inc()
+            # Socket.IO delivers the second argument as connect_error's ``data`` (err.data in JS).
+            raise socketio.exceptions.ConnectionRefusedError(
+                refused.refusal.message, refused.refusal.model_dump()
+            ) from refused
+        self.by_sid[sid] = Connection(sid, identity.tenant_id, identity.device_id)
+        await self.sio.enter_room(sid, f"tenant:{identity.tenant_id}", namespace=NAMESPACE)
+        self.metrics.connections.inc()
+
+    async def on_hello(self, sid: str, data: Any) -> dict[str, Any]:
+        conn = self.by_sid[sid]
+        hello = Hello.model_validate(data)
+        previous = self.by_device.get(conn.device_id)
+        if previous is not None and previous.sid != sid:  # one socket per device: the newest wins
+            await self.sio.disconnect(previous.sid, namespace=NAMESPACE)
+        conn.ready, conn.vinted = True, hello.vinted
+        self.by_device[conn.device_id] = conn
+        await self.publish(
+            PluginConnected(
+                tenant_id=conn.tenant_id,
+                device_id=conn.device_id,
+                relay_instance=self.settings.instance_id,
+                connection_id=conn.connection_id,
+                plugin_version=hello.plugin_version,
+                capabilities=hello.capabilities,
+                vinted=hello.vinted,
+                max_in_flight=self.settings.max_in_flight,
+                connected_at=datetime.now(UTC),
+            ),
+            conn.tenant_id,
+        )
+        if hello.vinted is not None:
+            await self._report_session(conn, hello.vinted)
+        return Welcome(
+            connection_id=conn.connection_id,
+            tenant_id=conn.tenant_id,
+            device_id=conn.device_id,
+            max_in_flight=self.settings.max_in_flight,
+            ack_timeout_s=self.settings.ack_timeout_s,
+            heartbeat_interval_s=self.settings.heartbeat_interval_s,
+            server_time=datetime.now(UTC),
+        ).model_dump(mode="json")
+
+    async def on_heartbeat(self, sid: str, data: Any) -> dict[str, Any]:
+        beat = Heartbeat.model_validate(data)
+        conn = self.by_sid.get(sid)
+        if conn is not None and beat.vinted is not None and beat.vinted != conn.vinted:
+            conn.vinted = beat.vinted
+            await self._report_session(conn, beat.vinted)
+        return HeartbeatAck(server_time=datetime.now(UTC)).model_dump(mode="json")
+
+    async def on_session(self, sid: str, data: Any) -> None:
+        conn = self.by_sid.get(sid)
+        if conn is not None:
+            conn.vinted = VintedSession.model_validate(data)
+            await self._report_session(conn, conn.vinted)
+
+    async def _report_session(self, conn: Connection, session: VintedSession) -> None:
+        await self.publish(
+            VintedSessionReported(tenant_id=conn.tenant_id, device_id=conn.device_id, session=session),
+            conn.tenant_id,
+        )
+
+    async def on_progress(self, sid: str, data: Any) -> None:
+        progress = JobProgress.model_validate(data)
+        conn = self.by_sid.get(sid)
+        if conn is not None and progress.job_id in conn.in_flight:
+            self.metrics.progress.inc()
+
+    async def on_result(self, sid: str, data: Any) -> dict[str, Any]:
+        result = JobResult.model_validate(data)
+        conn = self.by_sid.get(sid)
+        if conn is None or self.delivered.get(result.job_id) != conn.device_id:
+            self.metrics.jobs.labels("result_refused").inc()
+            return ResultAck(job_id=result.job_id, accepted=False).model_dump(mode="json")
+        # Published before the ack: if the broker is away the plugin gets no ack and sends it again.
+        await self.publish(
+            VintedJobCompleted(
+                job_id=result.job_id,
+                tenant_id=conn.tenant_id,
+                device_id=conn.device_id,
+                outcome=result.outcome,
+                calls=result.calls,
+                data=result.data,
+                error=result.error,
+                replayed=result.replayed,
+            ),
+            conn.tenant_id,
+        )
+        self.metrics.jobs.labels(result.outcome).inc()
+        for call in result.calls:
+            self.metrics.vinted_calls.labels(str(call.status)).inc()
+        self._release(conn, result.job_id)
+        return ResultAck(job_id=result.job_id, accepted=True).model_dump(mode="json")
+
+    async def on_disconnect(self, sid: str, *_: Any) -> None:
+        conn = self.by_sid.pop(sid, None)
+        if conn is None:
+            return
+        self.metrics.connections.dec()
+        if self.by_device.get(conn.device_id) is conn:
+            del self.by_device[conn.device_id]
+        if not conn.ready:
+            return
+        pending = [*conn.in_flight, *(w.job_id for w in conn.waiting)]
+        event = PluginDisconnected(
+            tenant_id=conn.tenant_id,
+            device_id=conn.device_id,
+            relay_instance=self.settings.instance_id,
+            connection_id=conn.connection_id,
+            reason="relay-draining" if self.draining else "socket-closed",
+            in_flight=pending,
+            disconnected_at=datetime.now(UTC),
+        )
+        try:
+            await self.publish(event, conn.tenant_id)
+        except Exception:
+            logger.warning("could not report a disconnect", extra={"device_id": str(conn.device_id)})
+        self.metrics.in_flight.set(sum(len(c.in_flight) for c in self.by_sid.values()))
+
+    async def _revoked(self, event: PluginRevoked) -> None:
+        self.auth.forget(event.device_id)
+        conn = self.by_device.get(event.device_id)
+        if conn is not None:
+            await self.sio.disconnect(conn.sid, namespace=NAMESPACE)
+
+    # --- lifecycle -------------------------------------------------------------------------------------
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Refuse new sockets and jobs, let running jobs report for a while, then close every socket."""
+        self.draining = True
+        if self._channel is not None and self._consumer_tag is not None:
+            with contextlib.suppress(Exception):
+                queue = await self._channel.get_queue(self.queue_name, ensure=False)
+                await queue.cancel(self._consumer_tag)
+        deadline = asyncio.get_running_loop().time() + self.settings.drain_timeout_s
+        while any(c.in_flight for c in self.by_sid.values()) and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+        for sid in list(self.by_sid):
+            with contextlib.suppress(Exception):
+                await self.sio.disconnect(sid, namespace=NAMESPACE)
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=5)
