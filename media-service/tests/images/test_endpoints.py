@@ -171,6 +171,20 @@ class TestDeduplication:
         assert second["duplicate"]
         assert second["image"]["id"] == first["image"]["id"]
 
+    async def test_concurrent_uploads_of_the_same_bytes_make_one_image(self, media, pics) -> None:
+        import asyncio
+
+        seller = media.seller()
+        data = pics.photo((1500, 1000))
+        responses = await asyncio.gather(
+            *(media.upload(seller, (f"{i}.jpg", data, "image/jpeg")) for i in range(4))
+        )
+        ids = {r.json()["results"][0]["image"]["id"] for r in responses}
+        assert len(ids) == 1
+        assert sorted(r.status_code for r in responses) == [200, 200, 200, 201]
+        events = await media.outbox("media.image.processed")
+        assert sum(e["payload"]["image_id"] in ids for e in events) == 1
+
 
 class TestTenantIsolation:
     async def test_another_tenants_image_is_not_found_anywhere(self, media, pics) -> None:
