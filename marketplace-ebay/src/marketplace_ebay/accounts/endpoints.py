@@ -1,0 +1,81 @@
+"""Connecting accounts (OAuth), listing and disconnecting them, the setup checklist."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import RedirectResponse, Response
+from vitrine_kit.auth.deps import TenantPrincipal
+from vitrine_kit.db.deps import SharedSession, TenantSession
+
+from marketplace_ebay.accounts import repository
+from marketplace_ebay.accounts.schemas import AccountOut, ConnectIn, ConnectOut, SetupIn, SetupOut
+from marketplace_ebay.accounts.service import account_service
+from marketplace_ebay.deps import AccountID, Ebay
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.post("/oauth/authorize")
+async def authorize(
+    body: ConnectIn, principal: TenantPrincipal, session: SharedSession, ebay: Ebay
+) -> ConnectOut:
+    """Start connecting an eBay account: the consent URL to send the seller to."""
+    url = await account_service.start_connect(session, ebay, principal, body.site)
+    return ConnectOut(authorize_url=url, expires_in=ebay.settings.oauth_state_ttl_s)
+
+
+@router.get("/oauth/callback", response_class=RedirectResponse, status_code=303)
+async def callback(
+    request: Request,
+    ebay: Ebay,
+    code: Annotated[str | None, Query()] = None,
+    state: Annotated[str, Query()] = "",
+    error: Annotated[str | None, Query()] = None,
+) -> Response:
+    """Where eBay sends the seller back (public): checks the state, stores the account, back to the app."""
+    if error or not code:
+        return RedirectResponse(f"{ebay.settings.app_url}?{urlencode({'ebay': 'declined'})}", status_code=303)
+    account = await account_service.complete_connect(ebay, request.app.state.runtime.tenants, code, state)
+    query = urlencode({"ebay": "connected", "account_id": str(account.id)})
+    return RedirectResponse(f"{ebay.settings.app_url}?{query}", status_code=303)
+
+
+@router.get("/accounts")
+async def list_accounts(_: TenantPrincipal, session: TenantSession) -> list[AccountOut]:
+    """The tenant's eBay accounts (never their tokens)."""
+    return [
+        AccountOut.model_validate(a, from_attributes=True) for a in await repository.all_accounts(session)
+    ]
+
+
+@router.delete("/accounts/{account_id}", status_code=204)
+async def disconnect(
+    account_id: AccountID, principal: TenantPrincipal, session: TenantSession, ebay: Ebay
+) -> Response:
+    """Forget the account and its tokens."""
+    assert principal.tenant_id is not None
+    await account_service.disconnect(session, ebay, principal.tenant_id, account_id)
+    return Response(status_code=204)
+
+
+@router.get("/accounts/{account_id}/setup")
+async def setup_check(
+    account_id: AccountID, principal: TenantPrincipal, session: TenantSession, ebay: Ebay
+) -> SetupOut:
+    """What eBay needs before publishing: business policies opt-in, three policies, a location."""
+    assert principal.tenant_id is not None
+    account = await account_service.get(session, account_id)
+    return await account_service.check_setup(session, ebay, principal.tenant_id, account)
+
+
+@router.post("/accounts/{account_id}/setup")
+async def guided_setup(
+    account_id: AccountID, body: SetupIn, principal: TenantPrincipal, session: TenantSession, ebay: Ebay
+) -> SetupOut:
+    """Create what is missing with sensible defaults, then answer the checklist."""
+    assert principal.tenant_id is not None
+    account = await account_service.get(session, account_id)
+    return await account_service.guided_setup(session, ebay, principal.tenant_id, account, body)

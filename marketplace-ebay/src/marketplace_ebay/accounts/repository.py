@@ -1,0 +1,55 @@
+"""Queries on accounts and their service-wide rows (directory, poll schedule)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace_ebay.models import AccountDirectory, EbayAccount, OrderPoll
+
+
+async def get(session: AsyncSession, account_id: uuid.UUID, *, lock: bool = False) -> EbayAccount | None:
+    stmt = sa.select(EbayAccount).where(EbayAccount.id == account_id)
+    return (await session.execute(stmt.with_for_update() if lock else stmt)).scalar_one_or_none()
+
+
+async def by_ebay_user(session: AsyncSession, ebay_user_id: str, site: str) -> EbayAccount | None:
+    stmt = sa.select(EbayAccount).where(EbayAccount.ebay_user_id == ebay_user_id, EbayAccount.site == site)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def all_accounts(session: AsyncSession) -> list[EbayAccount]:
+    return list((await session.execute(sa.select(EbayAccount).order_by(EbayAccount.connected_at))).scalars())
+
+
+async def default_account(session: AsyncSession, site: str | None) -> EbayAccount | None:
+    """The tenant's account for ``site`` (or its oldest one) when an event names none."""
+    accounts = [a for a in await all_accounts(session) if a.status == "active"]
+    return next((a for a in accounts if a.site == site), accounts[0] if accounts else None)
+
+
+async def register(
+    session: AsyncSession, account: EbayAccount, tenant_id: uuid.UUID, since: datetime
+) -> None:
+    """The directory row (for deletion notices) and the order-poll schedule (first poll now)."""
+    await session.execute(
+        insert(AccountDirectory)
+        .values(account_id=account.id, tenant_id=tenant_id, ebay_user_id=account.ebay_user_id)
+        .on_conflict_do_nothing()
+    )
+    await session.execute(
+        insert(OrderPoll)
+        .values(account_id=account.id, tenant_id=tenant_id, next_poll_at=since, cursor=since)
+        .on_conflict_do_nothing()
+    )
+
+
+async def forget(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """Delete the account and its rows everywhere (listings and order lines cascade)."""
+    await session.execute(sa.delete(OrderPoll).where(OrderPoll.account_id == account_id))
+    await session.execute(sa.delete(AccountDirectory).where(AccountDirectory.account_id == account_id))
+    await session.execute(sa.delete(EbayAccount).where(EbayAccount.id == account_id))

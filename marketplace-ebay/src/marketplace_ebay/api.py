@@ -1,0 +1,10 @@
+"""The routers of marketplace-ebay (own paths; the gateway serves them under ``/api/marketplaces/ebay``)."""
+
+from fastapi import APIRouter
+
+from marketplace_ebay.accounts.endpoints import router as accounts
+from marketplace_ebay.imports.endpoints import router as imports
+from marketplace_ebay.notifications.endpoints import router as notifications
+from marketplace_ebay.publications.endpoints import router as listings
+
+routers: list[APIRouter] = [accounts, imports, listings, notifications]

@@ -1,0 +1,71 @@
+"""Settings of marketplace-ebay (env prefix ``EBAY_``)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from vitrine_kit.settings import BaseServiceSettings, service_config
+
+SANDBOX = "http://127.0.0.1:8021"
+DEFAULT_SCOPES = [
+    "https://api.ebay.com/oauth/api_scope",
+    "https://api.ebay.com/oauth/api_scope/sell.inventory",
+    "https://api.ebay.com/oauth/api_scope/sell.account",
+    "https://api.ebay.com/oauth/api_scope/sell.fulfillment",
+    "https://api.ebay.com/oauth/api_scope/commerce.identity.readonly",
+]
+
+
+class Settings(BaseServiceSettings):
+    """Defaults point at the local eBay sandbox (sandbox/ebay); real keys and hosts come from the env."""
+
+    model_config = service_config("EBAY_")
+
+    service_name: str = "marketplace-ebay"
+    port: int = 8006
+    database_url: SecretStr = SecretStr("postgresql+asyncpg://postgres@127.0.0.1:5432/vitrine_ebay")
+
+    # eBay hosts: https://api.ebay.com and https://auth.ebay.com in production.
+    api_base_url: str = SANDBOX
+    auth_base_url: str = SANDBOX
+    # Public listing pages: ``{item_url_base}/itm/{listingId}`` (https://www.ebay.fr etc. in production).
+    item_url_base: str = SANDBOX
+    client_id: str = "vitrine-local-client"
+    client_secret: SecretStr = SecretStr("vitrine-local-secret")
+    ru_name: str = "vitrine-local-runame"
+    scopes: list[str] = Field(default_factory=lambda: list(DEFAULT_SCOPES))
+    default_site: str = "EBAY_FR"
+    # Where the seller's browser lands after the OAuth callback.
+    app_url: str = "http://localhost:5173/settings/marketplaces"
+
+    # Tokens at rest: newest key first; older keys still decrypt (rotation).
+    token_keys: list[SecretStr] = Field(
+        default_factory=lambda: [SecretStr("vitrine-local-only-ebay-token-key-change-me")]
+    )
+    oauth_state_ttl_s: int = 600
+    # Refresh the access token when it expires within this margin.
+    refresh_margin_s: int = 300
+
+    # Marketplace account deletion notifications (the endpoint URL must be byte-identical to eBay's).
+    verification_token: SecretStr = SecretStr("vitrine-local-verification-token-0123456789abcdef")
+    deletion_endpoint_url: str = "https://vitrine.local/api/marketplaces/ebay/webhooks/account-deletion"
+    public_key_cache_s: int = 3600
+
+    # Calls to eBay.
+    http_timeout_s: float = 20.0
+    app_rate_per_s: float = 50.0
+    app_burst: float = 100.0
+    account_rate_per_s: float = 5.0
+    account_burst: float = 20.0
+    retry_attempts: int = 4
+    retry_base_delay_s: float = 0.5
+    breaker_failures: int = 5
+    breaker_reset_s: float = 10.0
+    # Publish/delist give up (and tell the seller) after this many deliveries of the command.
+    command_max_attempts: int = 5
+
+    # Orders: each connected account is polled every this many seconds, by exactly one replica.
+    order_poll_interval_s: float = 30.0
+    order_poll_tick_s: float = 1.0
+    order_poll_batch: int = 20
+    # Re-read this much before the cursor, since eBay's lastModifiedDate may lag.
+    order_poll_overlap_s: float = 120.0

@@ -1,0 +1,72 @@
+"""Service-wide tables: OAuth states, the account directory, order poll schedules, deletion notices."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, String, Text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+from vitrine_kit.db.base import utcnow
+
+from marketplace_ebay.models.base import SharedBase
+
+
+class OAuthState(SharedBase):
+    """A pending connection: the SHA-256 of the ``state`` sent to eBay, bound to tenant and user."""
+
+    __tablename__ = "oauth_states"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    site: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AccountDirectory(SharedBase):
+    """Which tenant holds which eBay user: deletion notifications name only the eBay user."""
+
+    __tablename__ = "account_directory"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    ebay_user_id: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class OrderPoll(SharedBase):
+    """The order-polling schedule of one account, claimed with ``FOR UPDATE SKIP LOCKED``."""
+
+    __tablename__ = "order_polls"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    next_poll_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    cursor: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class DeletionNotice(SharedBase):
+    """A marketplace account deletion notification, kept once per notification id."""
+
+    __tablename__ = "deletion_notices"
+
+    notification_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    ebay_user_id: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    accounts_removed: Mapped[int] = mapped_column(default=0)
+
+
+class CommandAttempt(SharedBase):
+    """How many times a command (by envelope id) was tried: counted outside the handler's transaction,
+    so the last attempt can tell the seller instead of dead-lettering in silence."""
+
+    __tablename__ = "command_attempts"
+
+    message_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,29 @@
+"""The Marketplace Account Deletion endpoint eBay requires (public; verified by signature)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from starlette.responses import Response
+
+from marketplace_ebay.deps import Ebay
+from marketplace_ebay.notifications.service import notification_service
+
+router = APIRouter(prefix="/webhooks", tags=["notifications"])
+
+
+@router.get("/account-deletion")
+async def challenge(ebay: Ebay, challenge_code: Annotated[str, Query(min_length=1)]) -> dict[str, str]:
+    """eBay's endpoint validation: the challenge response."""
+    return {"challengeResponse": notification_service.challenge_response(ebay, challenge_code)}
+
+
+@router.post("/account-deletion", status_code=204)
+async def account_deletion(
+    request: Request, ebay: Ebay, x_ebay_signature: Annotated[str | None, Header()] = None
+) -> Response:
+    """A signed deletion notice: the eBay user's accounts and tokens are removed (412 when the signature fails)."""
+    message = await notification_service.verify(ebay, await request.body(), x_ebay_signature)
+    await notification_service.account_deleted(ebay, message)
+    return Response(status_code=204)

@@ -1,0 +1,144 @@
+"""Polling getOrders per account: each schedule row claimed with ``FOR UPDATE SKIP LOCKED``, so any number
+of replicas poll each account once per interval; each order line is reported once (unique key)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from vitrine_contracts.catalog import OrderReceived
+from vitrine_contracts.common import Marketplace, Money
+from vitrine_kit.db.base import utcnow
+from vitrine_marketplace import AuthRevoked, ExternalOrder, MarketplaceError
+
+from marketplace_ebay.accounts import repository as accounts
+from marketplace_ebay.accounts.service import account_service
+from marketplace_ebay.context import EbayContext
+from marketplace_ebay.ebay_api import EbaySeller
+from marketplace_ebay.models import EbayListing, OrderPoll, SeenOrderLine
+
+logger = logging.getLogger(__name__)
+
+
+class OrderPoller:
+    """Claims due schedules one at a time and turns new paid order lines into ``order.received``."""
+
+    async def run(self, ebay: EbayContext) -> None:
+        """Poll forever (a worker task), a tick every ``order_poll_tick_s``."""
+        while True:
+            try:
+                await self.tick(ebay)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("order poll tick failed")
+            await asyncio.sleep(ebay.settings.order_poll_tick_s)
+
+    async def tick(self, ebay: EbayContext) -> int:
+        """Poll every due account (up to a batch); returns how many were polled here."""
+        polled = 0
+        while polled < ebay.settings.order_poll_batch and await self.poll_one(ebay):
+            polled += 1
+        return polled
+
+    async def poll_one(self, ebay: EbayContext) -> bool:
+        """Claim one due schedule (skipping those another replica holds) and poll it; False when none is due."""
+        async with ebay.database.session() as shared:
+            poll = (
+                await shared.execute(
+                    sa.select(OrderPoll)
+                    .where(OrderPoll.next_poll_at <= utcnow())
+                    .order_by(OrderPoll.next_poll_at)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                )
+            ).scalar_one_or_none()
+            if poll is None:
+                return False
+            started = utcnow()
+            try:
+                await self._poll(ebay, poll.tenant_id, poll.account_id, poll.cursor)
+                poll.cursor, poll.last_error = started, None
+            except (MarketplaceError, AuthRevoked) as exc:
+                poll.last_error = exc.message[:2000]
+                logger.warning(
+                    "order poll failed", extra={"account": str(poll.account_id), "error": exc.message}
+                )
+            poll.last_polled_at = started
+            poll.next_poll_at = started + timedelta(seconds=ebay.settings.order_poll_interval_s)
+            await shared.commit()
+        return True
+
+    async def _poll(
+        self, ebay: EbayContext, tenant_id: uuid.UUID, account_id: uuid.UUID, cursor: datetime
+    ) -> int:
+        since = cursor - timedelta(seconds=ebay.settings.order_poll_overlap_s)
+        async with ebay.database.tenant_session(tenant_id) as session:
+            account = await accounts.get(session, account_id)
+            if account is None or account.status != "active":
+                return 0
+
+            async def fetch(seller: EbaySeller) -> Sequence[ExternalOrder]:
+                return await ebay.ebay.fetch_orders(seller, since=since)
+
+            lines = await account_service.call(session, ebay, tenant_id, account, fetch)
+            reported = 0
+            for line in lines:
+                first = await session.scalar(
+                    insert(SeenOrderLine)
+                    .values(
+                        order_id=line.order_id,
+                        line_item_id=line.line_id,
+                        account_id=account.id,
+                        listing_id=line.external_listing_id,
+                        seen_at=utcnow(),
+                    )
+                    .on_conflict_do_nothing()
+                    .returning(SeenOrderLine.order_id)
+                )
+                if first is None:
+                    continue
+                listing = (
+                    (
+                        await session.execute(
+                            sa.select(EbayListing).where(
+                                sa.or_(
+                                    EbayListing.listing_id == line.external_listing_id,
+                                    EbayListing.sku == line.sku,
+                                )
+                            )
+                        )
+                    )
+                    .scalars()
+                    .first()
+                )
+                assert ebay.outbox is not None
+                ebay.outbox.add(
+                    session,
+                    OrderReceived(
+                        marketplace=Marketplace.EBAY,
+                        order_id=line.order_id,
+                        account_id=account.id,
+                        external_listing_id=line.external_listing_id,
+                        publication_id=listing.publication_id if listing else None,
+                        sku=line.sku,
+                        quantity=line.quantity,
+                        price=Money(amount=line.price, currency=line.currency),
+                        buyer=line.buyer,
+                        ordered_at=line.ordered_at,
+                    ),
+                    tenant_id=tenant_id,
+                )
+                reported += 1
+            await session.commit()
+        if reported:
+            logger.info("orders received", extra={"account": str(account_id), "lines": reported})
+        return reported
+
+
+order_poller = OrderPoller()

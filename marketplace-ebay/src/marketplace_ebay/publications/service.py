@@ -1,0 +1,317 @@
+"""Publishing, revising and ending listings on ``publication.requested`` / ``publication.delist_requested``."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from vitrine_contracts.catalog import (
+    PublicationDelisted,
+    PublicationDelistFailed,
+    PublicationDelistRequested,
+    PublicationFailed,
+    PublicationRequested,
+    PublicationSucceeded,
+)
+from vitrine_contracts.common import Marketplace
+from vitrine_kit.db.base import utcnow
+from vitrine_kit.events.consumer import EventContext
+from vitrine_marketplace import (
+    AuthRevoked,
+    ListingDraft,
+    MarketplaceError,
+    MarketplaceRejected,
+    PublishedListing,
+)
+
+from marketplace_ebay.accounts import repository as accounts
+from marketplace_ebay.accounts.service import account_service
+from marketplace_ebay.context import EbayContext
+from marketplace_ebay.ebay_api import POLICY_KINDS, EbaySeller
+from marketplace_ebay.models import CommandAttempt, EbayAccount, EbayListing
+
+logger = logging.getLogger(__name__)
+
+
+class SetupIncomplete(MarketplaceRejected):
+    code = "setup-incomplete"
+
+
+def sku_for(publication_id: uuid.UUID) -> str:
+    """The SKU of a publication: the same on every retry, so eBay never gets a second listing."""
+    return f"VTR-{publication_id.hex}"
+
+
+def seller_reason(exc: MarketplaceRejected) -> tuple[str, str]:
+    """(code, sentence) the seller can act on, from eBay's error items."""
+    if isinstance(exc, SetupIncomplete):
+        return exc.code, exc.message
+    items = exc.details if isinstance(exc.details, list) else []
+    ids = {int(e.get("errorId", 0)) for e in items if isinstance(e, dict)}
+    refs = {r for e in items if isinstance(e, dict) for r in e.get("inputRefIds") or []}
+    if ids & {25007, 25008, 25009}:
+        return (
+            "missing-policies",
+            f"{exc.message}. Run the eBay setup in Vitrine to create shipping, payment and return policies.",
+        )
+    if "$.merchantLocationKey" in refs:
+        return "missing-location", f"{exc.message}. Add the address you ship from in the eBay setup."
+    if 25005 in ids:
+        return "category-invalid", f"{exc.message}. Choose another category for this product."
+    if 25021 in ids:
+        return "condition-invalid", f"{exc.message}. Choose a condition eBay accepts for this category."
+    if ids & {25014, 25015}:
+        return "images-invalid", f"{exc.message}. Add at least one photo."
+    return "ebay-rejected", exc.message
+
+
+class PublicationService:
+    """The adapter's side of a publication: the listing row, the eBay calls, the result event."""
+
+    async def count_attempt(self, ebay: EbayContext, message_id: uuid.UUID) -> int:
+        """Count this delivery in a transaction of its own (it survives the handler's rollback)."""
+        async with ebay.database.session() as session:
+            attempts = await session.scalar(
+                insert(CommandAttempt)
+                .values(message_id=message_id, attempts=1, updated_at=utcnow())
+                .on_conflict_do_update(
+                    index_elements=[CommandAttempt.message_id],
+                    set_={"attempts": CommandAttempt.attempts + 1, "updated_at": utcnow()},
+                )
+                .returning(CommandAttempt.attempts)
+            )
+            await session.commit()
+        return int(attempts or 1)
+
+    async def publish(self, ctx: EventContext, ebay: EbayContext, event: PublicationRequested) -> None:
+        """inventory item → offer → publish, then ``publication.succeeded`` or ``publication.failed``."""
+        assert ctx.tenant_id is not None
+        session, snapshot = ctx.session, event.snapshot
+        account = await self._account(session, event.account_id, snapshot.mapping.extra.get("site"))
+        if account is None:
+            self._failed(
+                ctx, event, "no-account", "Connect an eBay account in Vitrine before publishing to eBay."
+            )
+            return
+        missing = [
+            n
+            for n, v in (
+                ("category", snapshot.mapping.category_id),
+                ("condition", snapshot.mapping.condition_id),
+            )
+            if not v
+        ]
+        if missing or not snapshot.images:
+            what = ", ".join(missing + ([] if snapshot.images else ["photos"]))
+            self._failed(ctx, event, "incomplete-product", f"eBay needs the product's {what}.")
+            return
+        attempt = await self.count_attempt(ebay, ctx.envelope.id)
+        listing = await self._listing(session, event, account)
+        draft = ListingDraft(
+            sku=listing.sku,
+            title=snapshot.title,
+            description=snapshot.description,
+            price=snapshot.price.amount,
+            currency=snapshot.price.currency,
+            quantity=max(snapshot.quantity, 1),
+            image_urls=[image.url for image in snapshot.images],
+            category_id=snapshot.mapping.category_id,
+            condition_id=snapshot.mapping.condition_id,
+            aspects=snapshot.mapping.aspects,
+            brand=snapshot.brand,
+        )
+
+        async def run(seller: EbaySeller) -> PublishedListing:
+            seller = await self._ensure_setup(ebay, account, seller)
+            if event.action == "revise" and listing.listing_id:
+                return await ebay.ebay.revise(seller, draft)
+            return await ebay.ebay.publish(seller, draft)
+
+        try:
+            result = await account_service.call(session, ebay, ctx.tenant_id, account, run)
+        except AuthRevoked:
+            listing.status, listing.last_error = "failed", "account-reconnect"
+            self._failed(
+                ctx,
+                event,
+                "account-reconnect",
+                "eBay no longer accepts this account: reconnect eBay in Vitrine.",
+            )
+            return
+        except MarketplaceRejected as exc:
+            code, reason = seller_reason(exc)
+            listing.status, listing.last_error = "failed", reason[:2000]
+            self._failed(ctx, event, code, reason)
+            return
+        except MarketplaceError as exc:
+            if attempt < ebay.settings.command_max_attempts:
+                raise  # the consumer retries later, with a growing delay
+            listing.status, listing.last_error = "failed", exc.message[:2000]
+            reason = f"eBay did not answer after {attempt} attempts ({exc.message}). Try publishing again in a few minutes."
+            self._failed(ctx, event, "ebay-unavailable", reason, retryable=True)
+            return
+        listing.status, listing.offer_id, listing.listing_id = "listed", result.offer_id, result.external_id
+        listing.price, listing.currency, listing.quantity = draft.price, draft.currency, draft.quantity
+        listing.last_error, listing.updated_at = None, utcnow()
+        ctx.emit(
+            PublicationSucceeded(
+                publication_id=event.publication_id,
+                product_id=event.product_id,
+                marketplace=Marketplace.EBAY,
+                external_id=result.external_id,
+                url=result.url,
+                listed_at=datetime.now(UTC),
+            )
+        )
+
+    async def delist(self, ctx: EventContext, ebay: EbayContext, event: PublicationDelistRequested) -> None:
+        """withdrawOffer, then ``publication.delisted`` (or ``publication.delist_failed``)."""
+        assert ctx.tenant_id is not None
+        stmt = sa.select(EbayListing).where(EbayListing.publication_id == event.publication_id)
+        if event.external_id:
+            stmt = sa.select(EbayListing).where(
+                sa.or_(
+                    EbayListing.publication_id == event.publication_id,
+                    EbayListing.listing_id == event.external_id,
+                )
+            )
+        listing = (await ctx.session.execute(stmt.with_for_update())).scalars().first()
+        account = await accounts.get(ctx.session, listing.account_id) if listing is not None else None
+        if listing is None or account is None or listing.status == "delisted":
+            self._delisted(ctx, event)  # nothing live on eBay for it
+            return
+        attempt = await self.count_attempt(ebay, ctx.envelope.id)
+        sku = listing.sku
+
+        async def run(seller: EbaySeller) -> None:
+            await ebay.ebay.delist(seller, sku)
+
+        try:
+            await account_service.call(ctx.session, ebay, ctx.tenant_id, account, run)
+        except AuthRevoked:
+            self._delist_failed(
+                ctx,
+                event,
+                "eBay no longer accepts this account: reconnect eBay, then end the listing.",
+                False,
+            )
+            return
+        except MarketplaceRejected as exc:
+            self._delist_failed(ctx, event, exc.message, False)
+            return
+        except MarketplaceError as exc:
+            if attempt < ebay.settings.command_max_attempts:
+                raise
+            self._delist_failed(
+                ctx, event, f"eBay did not answer after {attempt} attempts ({exc.message}).", True
+            )
+            return
+        listing.status, listing.updated_at = "delisted", utcnow()
+        self._delisted(ctx, event)
+
+    # --- helpers --------------------------------------------------------------------------------------
+
+    async def _account(
+        self, session: AsyncSession, account_id: uuid.UUID | None, site: object
+    ) -> EbayAccount | None:
+        if account_id is not None:
+            return await accounts.get(session, account_id)
+        return await accounts.default_account(session, str(site) if site else None)
+
+    async def _listing(
+        self, session: AsyncSession, event: PublicationRequested, account: EbayAccount
+    ) -> EbayListing:
+        listing = (
+            await session.execute(
+                sa.select(EbayListing)
+                .where(EbayListing.publication_id == event.publication_id)
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+        if listing is None:
+            listing = EbayListing(
+                id=uuid.uuid4(),
+                account_id=account.id,
+                publication_id=event.publication_id,
+                product_id=event.product_id,
+                sku=sku_for(event.publication_id),
+                status="publishing",
+                attempts=0,
+            )
+            session.add(listing)
+        listing.attempts += 1
+        await session.flush()
+        return listing
+
+    async def _ensure_setup(self, ebay: EbayContext, account: EbayAccount, seller: EbaySeller) -> EbaySeller:
+        """Policies and location known on the account, or found on eBay; else a reason for the seller."""
+        found: dict[str, str | None] = {}
+        for kind in POLICY_KINDS:
+            current = getattr(account, f"{kind}_policy_id")
+            if current is None:
+                rows = await ebay.ebay.policies(seller, kind) if await ebay.ebay.opted_in(seller) else []
+                current = str(rows[0][f"{kind}PolicyId"]) if rows else None
+                setattr(account, f"{kind}_policy_id", current)
+            found[kind] = current
+        if account.location_key is None:
+            rows = await ebay.ebay.locations(seller)
+            account.location_key = str(rows[0]["merchantLocationKey"]) if rows else None
+        missing = [f"{k} policy" for k, v in found.items() if v is None]
+        missing += [] if account.location_key else ["inventory location (the address you ship from)"]
+        if missing:
+            raise SetupIncomplete(
+                f"Your eBay account ({account.site}) is not ready to sell: missing {', '.join(missing)}. "
+                "Run the eBay setup in Vitrine."
+            )
+        return account_service.seller(ebay, account)
+
+    def _failed(
+        self,
+        ctx: EventContext,
+        event: PublicationRequested,
+        code: str,
+        reason: str,
+        *,
+        retryable: bool = False,
+    ) -> None:
+        logger.info("publication failed", extra={"publication": str(event.publication_id), "code": code})
+        ctx.emit(
+            PublicationFailed(
+                publication_id=event.publication_id,
+                product_id=event.product_id,
+                marketplace=Marketplace.EBAY,
+                reason=reason,
+                code=code,
+                retryable=retryable,
+            )
+        )
+
+    def _delisted(self, ctx: EventContext, event: PublicationDelistRequested) -> None:
+        ctx.emit(
+            PublicationDelisted(
+                publication_id=event.publication_id,
+                product_id=event.product_id,
+                marketplace=Marketplace.EBAY,
+                delisted_at=datetime.now(UTC),
+            )
+        )
+
+    def _delist_failed(
+        self, ctx: EventContext, event: PublicationDelistRequested, reason: str, retryable: bool
+    ) -> None:
+        ctx.emit(
+            PublicationDelistFailed(
+                publication_id=event.publication_id,
+                product_id=event.product_id,
+                marketplace=Marketplace.EBAY,
+                reason=reason,
+                retryable=retryable,
+            )
+        )
+
+
+publication_service = PublicationService()
