@@ -118,6 +118,9 @@ class Fleet:
                 f"{p}LOG_JSON": env.get("VITRINE_LOG_JSON", "true"),
             }
         )
+        if service.name == "media-service":
+            # Signed file URLs go through the gateway, the only public door.
+            env["MEDIA_PUBLIC_BASE_URL"] = f"{self.url('gateway')}/api/media"
         if service.database:
             env[f"{p}DATABASE_URL"] = f"{PG}/{service.database}{self.db_suffix}"
         if service.name == "gateway" and self.port_offset:

@@ -75,6 +75,8 @@ DEFAULT_PUBLIC_ROUTES = [
     "/api/marketplaces/ebay/webhooks/*",
     "/api/marketplaces/etsy/webhooks/*",
     "/api/billing/webhooks/stripe",
+    # Signed media URLs (HMAC + expiry checked by media-service): marketplaces and <img> tags fetch them.
+    "/api/media/files/*",
 ]
 
 DEFAULT_RATE_LIMITS = [
