@@ -1,0 +1,26 @@
+"""Settings of marketplace-vinted (env prefix ``VINTED_``); pacing defaults from external-apis §3.6."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from vitrine_kit.settings import BaseServiceSettings, service_config
+
+
+class Settings(BaseServiceSettings):
+    model_config = service_config("VINTED_")
+
+    service_name: str = "marketplace-vinted"
+    port: int = 8008
+    database_url: SecretStr = SecretStr("postgresql+asyncpg://postgres@127.0.0.1:5432/vitrine_vinted")
+    # Pacing per Vinted account (about 50 writes/hour, 20-50 s apart; a pause now and then).
+    writes_per_hour: int = 50
+    min_gap_s: float = 20.0
+    max_gap_s: float = 50.0
+    pause_every: int = 12
+    pause_s: float = 20.0
+    delist_reserve: int = 10  # writes per hour only delists may use: a sale must never wait for the budget
+    block_pause_s: float = 3600.0  # after a DataDome 403
+    lease_s: float = 120.0  # a dispatched job with no result by then is queued again
+    sync_interval_s: float = 300.0
+    dispatch_poll_s: float = 0.5
+    idle_wake_s: float = 30.0

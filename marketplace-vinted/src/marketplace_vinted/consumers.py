@@ -1,0 +1,157 @@
+"""Event handlers: catalog's commands, the relay's reports."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from vitrine_contracts.catalog import PublicationDelistRequested, PublicationFailed, PublicationRequested
+from vitrine_contracts.common import Marketplace
+from vitrine_contracts.relay.v1 import JobKind
+from vitrine_contracts.vinted import (
+    PluginConnected,
+    PluginDisconnected,
+    VintedJobCompleted,
+    VintedSessionReported,
+)
+from vitrine_kit.db.base import utcnow
+from vitrine_kit.events.consumer import EventConsumer, EventContext
+
+from marketplace_vinted.config import Settings
+from marketplace_vinted.jobs import JobService, ListingRuleError, vinted_item
+from marketplace_vinted.models import Alert, Job, Listing, PluginDevice
+
+
+def consumer(settings: Settings) -> EventConsumer:
+    """The service's queue and its handlers."""
+    jobs = JobService(settings)
+    events = EventConsumer("marketplace-vinted.events")
+
+    def emit_via(ctx: EventContext):  # type: ignore[no-untyped-def]
+        return lambda _session, event: ctx.emit(event)
+
+    @events.on(PublicationRequested, bindings=("publication.requested.vinted",))
+    async def on_publish(ctx: EventContext, event: PublicationRequested) -> None:
+        assert ctx.tenant_id is not None
+        listing = await ctx.session.get(Listing, event.publication_id)
+        try:
+            item = vinted_item(event.snapshot)
+        except ListingRuleError as exc:
+            ctx.emit(
+                PublicationFailed(
+                    publication_id=event.publication_id,
+                    product_id=event.product_id,
+                    marketplace=Marketplace.VINTED,
+                    reason=str(exc),
+                    code="vinted-rules",
+                )
+            )
+            return
+        photos = [{"url": i.url} for i in event.snapshot.images]
+        ctx_data = {"publication_id": str(event.publication_id), "product_id": str(event.product_id)}
+        if listing is not None and listing.vinted_item_id is not None:
+            await jobs.enqueue(
+                ctx.session,
+                ctx.tenant_id,
+                JobKind.UPDATE,
+                {"item_id": listing.vinted_item_id, "item": item},
+                f"update:{ctx.envelope.id}",
+                context=ctx_data,
+            )
+            return
+        if listing is None:
+            ctx.session.add(
+                Listing(
+                    publication_id=event.publication_id,
+                    product_id=event.product_id,
+                    status="publishing",
+                    price=event.snapshot.price.amount,
+                    currency=event.snapshot.price.currency,
+                )
+            )
+        await jobs.enqueue(
+            ctx.session,
+            ctx.tenant_id,
+            JobKind.PUBLISH,
+            {"photos": photos, "item": item},
+            f"publish:{event.publication_id}",
+            context=ctx_data,
+        )
+
+    @events.on(PublicationDelistRequested, bindings=("publication.delist_requested.vinted",))
+    async def on_delist(ctx: EventContext, event: PublicationDelistRequested) -> None:
+        assert ctx.tenant_id is not None
+        listing = await ctx.session.get(Listing, event.publication_id)
+        item_id = (
+            listing.vinted_item_id if listing else (int(event.external_id) if event.external_id else None)
+        )
+        if item_id is None:
+            return
+        await jobs.enqueue(
+            ctx.session,
+            ctx.tenant_id,
+            JobKind.DELIST,
+            {"item_id": item_id},
+            f"delist:{event.publication_id}",
+            context={"publication_id": str(event.publication_id), "product_id": str(event.product_id)},
+            priority=0,
+        )
+        if not await jobs.online_devices(ctx.session):
+            ctx.session.add(
+                Alert(
+                    kind="delist_waiting_for_plugin",
+                    subject=str(event.publication_id),
+                    message="An item sold elsewhere is still on Vinted: open your browser with the "
+                    "Vitrine plugin so it can be deleted.",
+                )
+            )
+
+    @events.on(PluginConnected)
+    async def on_connected(ctx: EventContext, event: PluginConnected) -> None:
+        device = await ctx.session.get(PluginDevice, event.device_id, with_for_update=True)
+        if device is None:
+            device = PluginDevice(device_id=event.device_id)
+            ctx.session.add(device)
+        device.relay_instance, device.connection_id, device.online = (
+            event.relay_instance,
+            event.connection_id,
+            True,
+        )
+        device.max_in_flight, device.capabilities, device.seen_at = (
+            event.max_in_flight,
+            event.capabilities,
+            utcnow(),
+        )
+        # Whatever this device had in flight went with its old socket: deliver it again (same job ids).
+        await ctx.session.execute(
+            sa.update(Job)
+            .where(Job.device_id == event.device_id, Job.status == "dispatched")
+            .values(status="queued")
+        )
+        if event.vinted is not None:
+            await jobs.session_reported(ctx.session, event.tenant_id, event.vinted, emit_via(ctx))
+        await jobs.wake(ctx.session, event.tenant_id, online=True)
+
+    @events.on(PluginDisconnected)
+    async def on_disconnected(ctx: EventContext, event: PluginDisconnected) -> None:
+        device = await ctx.session.get(PluginDevice, event.device_id, with_for_update=True)
+        if device is None or device.connection_id != event.connection_id:
+            return  # a newer connection of this device already reported in
+        device.online = False
+        await ctx.session.execute(
+            sa.update(Job)
+            .where(Job.device_id == event.device_id, Job.status == "dispatched")
+            .values(status="queued")
+        )
+        await jobs.wake(ctx.session, event.tenant_id, online=bool(await jobs.online_devices(ctx.session)))
+
+    @events.on(VintedSessionReported)
+    async def on_session(ctx: EventContext, event: VintedSessionReported) -> None:
+        await jobs.session_reported(ctx.session, event.tenant_id, event.session, emit_via(ctx))
+
+    @events.on(VintedJobCompleted)
+    async def on_completed(ctx: EventContext, event: VintedJobCompleted) -> None:
+        await jobs.complete(ctx.session, event.tenant_id, event, emit_via(ctx))
+
+    _ = uuid
+    return events

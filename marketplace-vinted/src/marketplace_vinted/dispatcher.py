@@ -1,0 +1,54 @@
+"""The dispatch loop: tenants with a plugin online and work due, several replicas safely (SKIP LOCKED)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+from vitrine_kit.app import ServiceRuntime
+from vitrine_kit.db.base import utcnow
+
+from marketplace_vinted.config import Settings
+from marketplace_vinted.jobs import JobService, outbox_emitter
+from marketplace_vinted.models import DispatchTenant
+
+logger = logging.getLogger(__name__)
+
+
+async def run_dispatcher(runtime: ServiceRuntime, settings: Settings) -> None:
+    """Forever: claim due tenants for a few seconds, dispatch each one's jobs in its own transaction."""
+    jobs = JobService(settings)
+    while True:
+        try:
+            async with runtime.db.session() as session, session.begin():
+                due = sa.select(DispatchTenant.tenant_id).where(
+                    DispatchTenant.online, DispatchTenant.wake_at <= utcnow()
+                )
+                claimed = (
+                    (
+                        await session.execute(
+                            sa.update(DispatchTenant)
+                            .where(
+                                DispatchTenant.tenant_id.in_(
+                                    due.limit(20).with_for_update(skip_locked=True).scalar_subquery()
+                                )
+                            )
+                            .values(wake_at=utcnow() + timedelta(seconds=5))
+                            .returning(DispatchTenant.tenant_id)
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+            for tenant_id in claimed:
+                assert runtime.tenants is not None
+                await runtime.tenants.ensure(tenant_id)
+                async with runtime.db.tenant_session(tenant_id) as session, session.begin():
+                    await jobs.dispatch(session, tenant_id, outbox_emitter(runtime.outbox, tenant_id))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("dispatch pass failed")
+        await asyncio.sleep(settings.dispatch_poll_s)
