@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -20,6 +21,8 @@ from marketplace_ebay.config import Settings
 from marketplace_ebay.main import SERVICE_DIR, create_app
 from sandbox_ebay.app import create_app as create_sandbox
 from vitrine_contracts import Event, new_envelope
+from vitrine_contracts.catalog import ImageRef, MarketplaceMapping, ProductSnapshot, PublicationRequested
+from vitrine_contracts.common import Marketplace, Money
 from vitrine_kit.app import ServiceRuntime
 from vitrine_kit.db.models import OutboxMessage
 from vitrine_kit.testing.app import running_app
@@ -182,3 +185,49 @@ async def ebay(
 ) -> AsyncIterator[Ebay]:
     async with started(make_settings(), sandbox, test_keys) as e:
         yield e
+
+
+def publication_request(
+    account: str | None, *, title: str = "Veste en jean Levi's", price: str = "42.50"
+) -> PublicationRequested:
+    product = uuid.uuid4()
+    return PublicationRequested(
+        publication_id=uuid.uuid4(),
+        product_id=product,
+        marketplace=Marketplace.EBAY,
+        account_id=uuid.UUID(account) if account else None,
+        snapshot=ProductSnapshot(
+            product_id=product,
+            sku="P-1",
+            title=title,
+            description="Très bon état, taille M.",
+            price=Money(amount=Decimal(price), currency="EUR"),
+            quantity=1,
+            images=[
+                ImageRef(media_id=uuid.uuid4(), url="https://media.example/1.jpg"),
+                ImageRef(media_id=uuid.uuid4(), url="https://media.example/2.jpg"),
+            ],
+            mapping=MarketplaceMapping(
+                category_id="57988", condition_id="USED_EXCELLENT", aspects={"Brand": ["Levi's"]}
+            ),
+        ),
+    )
+
+
+async def ready_account(ebay) -> str:
+    account = await ebay.connect("EBAY_FR")
+    await ebay.setup(account)
+    return account
+
+
+class Helpers:
+    """Steps shared by the test modules (``--import-mode=importlib`` forbids importing siblings)."""
+
+    request = staticmethod(publication_request)
+    ready_account = staticmethod(ready_account)
+    started = staticmethod(started)
+
+
+@pytest.fixture
+def h() -> type[Helpers]:
+    return Helpers

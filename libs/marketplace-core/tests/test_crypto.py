@@ -38,8 +38,10 @@ class TestTokenCipher:
 class TestOAuthHelpers:
     def test_states_are_unique_and_stored_hashed(self) -> None:
         a, b = new_state(), new_state()
-        assert a != b and len(a) >= 40
-        assert state_digest(a) != a and len(state_digest(a)) == 64
+        assert a != b
+        assert len(a) >= 40
+        assert state_digest(a) != a
+        assert len(state_digest(a)) == 64
 
     def test_pkce_pair(self) -> None:
         verifier, challenge = pkce_pair()

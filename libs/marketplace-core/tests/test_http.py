@@ -34,7 +34,8 @@ class TestRetries:
     async def test_5xx_retried_for_idempotent_calls(self) -> None:
         handler, calls = scripted(500, 503, 200)
         response = await client_for(handler).request("PUT", "/x")
-        assert response.status_code == 200 and len(calls) == 3
+        assert response.status_code == 200
+        assert len(calls) == 3
 
     async def test_5xx_not_retried_for_a_post(self) -> None:
         handler, calls = scripted(500, 200)
@@ -45,7 +46,8 @@ class TestRetries:
     async def test_429_retried_even_for_a_post_after_retry_after(self) -> None:
         handler, calls = scripted(429, 429, 201, headers={"Retry-After": "0"})
         response = await client_for(handler).request("POST", "/x", account="acc")
-        assert response.status_code == 201 and len(calls) == 3
+        assert response.status_code == 201
+        assert len(calls) == 3
 
     async def test_long_retry_after_gives_up_with_rate_limited(self) -> None:
         handler, _ = scripted(429, headers={"Retry-After": "3600"})

@@ -44,9 +44,11 @@ async def connect(ebay) -> tuple[str, str, str]:
     token = await ebay.post("/identity/v1/oauth2/token", data=form, headers={"Authorization": BASIC})
     assert token.status_code == 200, token.text
     again = await ebay.post("/identity/v1/oauth2/token", data=form, headers={"Authorization": BASIC})
-    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    assert again.status_code == 400
+    assert again.json()["error"] == "invalid_grant"
     body = token.json()
-    assert body["expires_in"] == 7200 and body["refresh_token_expires_in"] == 47304000
+    assert body["expires_in"] == 7200
+    assert body["refresh_token_expires_in"] == 47304000
     me = await ebay.get(
         "/commerce/identity/v1/user/", headers={"Authorization": f"Bearer {body['access_token']}"}
     )
@@ -86,7 +88,7 @@ async def setup_seller(ebay, token: str) -> dict[str, str]:
 
 class TestSandbox:
     async def test_list_sell_and_poll(self, ebay) -> None:
-        token, refresh, _ = await connect(ebay)
+        token, _refresh, _ = await connect(ebay)
         item = {
             "availability": {"shipToLocationAvailability": {"quantity": 1}},
             "condition": "USED_EXCELLENT",
@@ -116,7 +118,8 @@ class TestSandbox:
         assert published.status_code == 200, published.text
         listing_id = published.json()["listingId"]
         view = (await ebay.get("/sandbox/listings", params={"sku": "SKU1"})).json()
-        assert view[0]["title"] == "Blue jacket" and view[0]["price"] == "25.00"
+        assert view[0]["title"] == "Blue jacket"
+        assert view[0]["price"] == "25.00"
         sold = await ebay.post(f"/sandbox/listings/{listing_id}/sell", json={})
         assert sold.status_code == 200
         orders = (
@@ -126,7 +129,8 @@ class TestSandbox:
                 headers=h(token),
             )
         ).json()
-        assert orders["total"] == 1 and orders["orders"][0]["lineItems"][0]["legacyItemId"] == listing_id
+        assert orders["total"] == 1
+        assert orders["orders"][0]["lineItems"][0]["legacyItemId"] == listing_id
         assert orders["orders"][0]["orderPaymentStatus"] == "PAID"
         future = (
             await ebay.get(
@@ -141,13 +145,15 @@ class TestSandbox:
         token, refresh, _ = await connect(ebay)
         await ebay.post("/sandbox/tokens/expire", json={})
         refused = await ebay.get(f"{INV}/location", headers=h(token))
-        assert refused.status_code == 401 and refused.json()["errors"][0]["errorId"] == 1001
+        assert refused.status_code == 401
+        assert refused.json()["errors"][0]["errorId"] == 1001
         new = await ebay.post(
             "/identity/v1/oauth2/token",
             data={"grant_type": "refresh_token", "refresh_token": refresh},
             headers={"Authorization": BASIC},
         )
-        assert new.status_code == 200 and "refresh_token" not in new.json()
+        assert new.status_code == 200
+        assert "refresh_token" not in new.json()
         assert (await ebay.get(f"{INV}/location", headers=h(new.json()["access_token"]))).status_code == 200
         await ebay.post("/sandbox/tokens/revoke", json={})
         gone = await ebay.post(
@@ -155,13 +161,15 @@ class TestSandbox:
             data={"grant_type": "refresh_token", "refresh_token": refresh},
             headers={"Authorization": BASIC},
         )
-        assert gone.status_code == 400 and gone.json()["error"] == "invalid_grant"
+        assert gone.status_code == 400
+        assert gone.json()["error"] == "invalid_grant"
 
     async def test_faults_and_latency(self, ebay) -> None:
         token, _, _ = await connect(ebay)
         await ebay.post("/sandbox/faults", json={"status": 429, "count": 2, "retry_after": 1})
         first = await ebay.get(f"{INV}/location", headers=h(token))
-        assert first.status_code == 429 and first.headers["retry-after"] == "1"
+        assert first.status_code == 429
+        assert first.headers["retry-after"] == "1"
         assert (await ebay.get(f"{INV}/location", headers=h(token))).status_code == 429
         assert (await ebay.get(f"{INV}/location", headers=h(token))).status_code == 200
         assert (await ebay.get("/sandbox/requests")).json()[f"GET {INV}/location"] == 3
