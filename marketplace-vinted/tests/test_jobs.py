@@ -20,28 +20,31 @@ SERVICE_DIR = Path(__file__).resolve().parents[1]
 
 
 def snapshot(**over) -> ProductSnapshot:
-    values = dict(
-        product_id=uuid.uuid4(),
-        sku="S1",
-        title="Levi's 501   jeans",
-        description="d",
-        price=Money(amount=Decimal("27.90"), currency="EUR"),
-        quantity=1,
-        images=[ImageRef(media_id=uuid.uuid4(), url="http://x/1.jpg")],
-        mapping=MarketplaceMapping(
+    values = {
+        "product_id": uuid.uuid4(),
+        "sku": "S1",
+        "title": "Levi's 501   jeans",
+        "description": "d",
+        "price": Money(amount=Decimal("27.90"), currency="EUR"),
+        "quantity": 1,
+        "images": [ImageRef(media_id=uuid.uuid4(), url="http://x/1.jpg")],
+        "mapping": MarketplaceMapping(
             category_id="1206",
             condition_id="2",
             extra={"color_ids": [1, 2, 3], "size_id": 206, "brand_id": 53},
         ),
-    )
+    }
     return ProductSnapshot(**(values | over))
 
 
 class TestVintedItem:
     def test_maps_attributes_and_applies_rules(self) -> None:
         item = vinted_item(snapshot())
-        assert item["title"] == "Levi's 501 jeans" and item["price"] == 27.9
-        assert item["color_ids"] == [1, 2] and item["status_id"] == 2 and item["size_id"] == 206
+        assert item["title"] == "Levi's 501 jeans"
+        assert item["price"] == 27.9
+        assert item["color_ids"] == [1, 2]
+        assert item["status_id"] == 2
+        assert item["size_id"] == 206
         assert {"code": "size", "ids": [206]} in item["item_attributes"]
 
     def test_refuses_what_vinted_refuses(self) -> None:
@@ -88,5 +91,7 @@ class TestQueue:
             await jobs.complete(s, tenant, done, emit)
             await jobs.complete(s, tenant, done.model_copy(update={"replayed": True}), emit)
             job = await s.get(Job, again.id)
-            assert job is not None and job.status == "succeeded" and job.attempt in (0, 1)
+            assert job is not None
+            assert job.status == "succeeded"
+            assert job.attempt in (0, 1)
         await db.dispose()
