@@ -121,6 +121,16 @@ class Fleet:
         if service.name == "media-service":
             # Signed file URLs go through the gateway, the only public door.
             env["MEDIA_PUBLIC_BASE_URL"] = f"{self.url('gateway')}/api/media"
+        if service.name == "marketplace-ebay":
+            # This fleet's eBay is the sandbox; sales show up within a few seconds of a poll.
+            sandbox = self.url("sandbox-ebay")
+            env.update({f"EBAY_{k}": sandbox for k in ("API_BASE_URL", "AUTH_BASE_URL", "ITEM_URL_BASE")})
+            env["EBAY_ORDER_POLL_INTERVAL_S"] = "2" if self.port_offset else "5"
+        if service.name == "sandbox-ebay":
+            # The consent page sends the seller back to this fleet's gateway (eBay's RuName → accepted URL).
+            callback = f"{self.url('gateway')}/api/marketplaces/ebay/oauth/callback"
+            env["SANDBOX_EBAY_PUBLIC_URL"] = self.url("sandbox-ebay")
+            env["SANDBOX_EBAY_RU_NAMES"] = json.dumps({"vitrine-local-runame": callback})
         if service.database:
             env[f"{p}DATABASE_URL"] = f"{PG}/{service.database}{self.db_suffix}"
         if service.name == "gateway" and self.port_offset:
