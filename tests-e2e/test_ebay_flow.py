@@ -1,0 +1,137 @@
+"""Through the gateway, as a seller would: register → connect eBay → product with two photos → publish to
+eBay → the sandbox holds the listing → it sells there → catalog shows the product sold."""
+
+from __future__ import annotations
+
+import io
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from PIL import Image
+
+
+def photo(colour: tuple[int, int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 1000), colour).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def eventually(check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.3) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(interval)
+
+
+class TestEbayFlow:
+    def test_connect_publish_sell(self, api: httpx.Client, fleet) -> None:
+        email = f"seller-{uuid.uuid4().hex[:10]}@example.com"
+        assert (
+            api.post(
+                "/api/auth/register", json={"email": email, "password": "correct horse battery"}
+            ).status_code
+            == 201
+        )
+        tokens = api.post(
+            "/api/auth/login", json={"email": email, "password": "correct horse battery"}
+        ).json()
+        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+
+        # Connect eBay: the consent page (the sandbox) sends the browser back through the gateway.
+        start = api.post("/api/marketplaces/ebay/oauth/authorize", json={"site": "EBAY_FR"}, headers=auth)
+        assert start.status_code == 200, start.text
+        consent = httpx.get(start.json()["authorize_url"], follow_redirects=False)
+        assert consent.status_code == 302, consent.text
+        back = httpx.get(consent.headers["location"], follow_redirects=False)
+        assert back.status_code == 303, back.text
+        assert "ebay=connected" in back.headers["location"]
+        account = back.headers["location"].split("account_id=")[1]
+        setup = api.post(
+            f"/api/marketplaces/ebay/accounts/{account}/setup",
+            json={"address": {"country": "FR", "postal_code": "75011", "city": "Paris"}},
+            headers=auth,
+        )
+        assert setup.status_code == 200, setup.text
+        assert setup.json()["ready"], setup.json()
+
+        # A product with two photos.
+        files = [
+            ("files", ("front.jpg", photo((20, 40, 160)), "image/jpeg")),
+            ("files", ("back.jpg", photo((200, 40, 60)), "image/jpeg")),
+        ]
+        uploaded = api.post("/api/media/images", files=files, headers=auth)
+        assert uploaded.status_code == 201, uploaded.text
+        media_ids = [r["image"]["id"] for r in uploaded.json()["results"]]
+        assert len(set(media_ids)) == 2
+        body = {
+            "title": "Levi's 501 straight jeans",
+            "description": "Classic 501, straight leg, barely worn.",
+            "price": "35.00",
+            "stock_quantity": 1,
+            "brand": "levi-s",
+            "category": "jeans",
+            "size_system": "waist",
+            "size": "W32",
+            "colours": ["blue"],
+            "condition": "very_good",
+            "gender": "men",
+            "images": [{"media_id": media_ids[0]}, {"media_id": media_ids[1]}],
+        }
+        created = api.post("/api/catalog/products", json=body, headers=auth)
+        assert created.status_code == 201, created.text
+        product = created.json()["id"]
+        ready = api.post(f"/api/catalog/products/{product}/status", json={"status": "ready"}, headers=auth)
+        assert ready.status_code == 200, ready.text
+
+        # Publish to eBay.
+        published = api.post(
+            f"/api/catalog/products/{product}/publications", json={"marketplaces": ["ebay"]}, headers=auth
+        )
+        assert published.status_code == 202, published.text
+
+        def ebay_publication() -> dict[str, Any] | None:
+            pubs = api.get(f"/api/catalog/products/{product}/publications", headers=auth).json()
+            found = next((p for p in pubs if p["marketplace"] == "ebay"), None)
+            assert found is None or found["status"] != "failed", found
+            return found if found and found["status"] == "listed" else None
+
+        eventually(ebay_publication)
+        sandbox = fleet.url("sandbox-ebay")
+        listings = [
+            x
+            for x in httpx.get(f"{sandbox}/sandbox/listings", params={"status": "ACTIVE"}).json()
+            if x["sellerUsername"] and x["title"] == body["title"]
+        ]
+        listing = next(x for x in listings if any(media_ids[0] in u for u in x["imageUrls"]))
+        category = api.get(
+            "/api/catalog/reference/mappings/ebay", params={"kind": "category", "code": "jeans"}, headers=auth
+        ).json()
+        condition = api.get(
+            "/api/catalog/reference/mappings/ebay",
+            params={"kind": "condition", "code": "very_good"},
+            headers=auth,
+        ).json()
+        assert (listing["price"], listing["currency"]) == ("35.00", "EUR")
+        assert listing["condition"] in {c["external_id"] for c in condition}
+        assert listing["categoryId"] in {c["external_id"] for c in category}
+        assert len(listing["imageUrls"]) == 2
+        assert all(any(m in u for u in listing["imageUrls"]) for m in media_ids)
+
+        # It sells on eBay: within a few seconds of the next poll, catalog has the order and the product sold.
+        sold = httpx.post(f"{sandbox}/sandbox/listings/{listing['listingId']}/sell", json={"buyer": "marie"})
+        assert sold.status_code == 200, sold.text
+
+        def product_sold() -> dict[str, Any] | None:
+            found = api.get(f"/api/catalog/products/{product}", headers=auth).json()
+            return found if found["status"] == "sold" else None
+
+        sold_product = eventually(product_sold, timeout=20)
+        assert sold_product["stock_quantity"] == 0
+        assert sold_product["sold_at"]
