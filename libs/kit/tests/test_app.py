@@ -72,3 +72,28 @@ class TestProblems:
                 "/markers", content=chunks(), headers={"Authorization": f"Bearer {token}"}
             )
             assert streamed.status_code == 413
+
+
+class TestDatabaseRestart:
+    async def test_a_dropped_connection_answers_503_then_recovers(self, fixture_app, test_keys) -> None:
+        import asyncpg
+
+        tenant = uuid.uuid4()
+        auth = {"Authorization": f"Bearer {test_keys.issue(tenant_id=tenant)}"}
+        async with running_app(fixture_app(db_pool_size=1, db_max_overflow=0)) as (client, runtime):
+            assert (await client.get("/markers", headers=auth)).status_code == 200
+            # Kill the pooled connection from the server side, as a PostgreSQL restart would.
+            dsn = runtime.db.url.replace("postgresql+asyncpg://", "postgresql://")
+            name = dsn.rsplit("/", 1)[1]
+            killer = await asyncpg.connect(dsn)
+            await killer.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()"
+                " AND backend_type = 'client backend' AND application_name = ''",
+                name,
+            )
+            await killer.close()
+            first = await client.get("/markers", headers=auth)
+            assert first.status_code == 503, first.text
+            assert first.headers["retry-after"] == "1"
+            assert first.json()["type"].endswith("/database-unavailable")
+            assert (await client.get("/markers", headers=auth)).status_code == 200

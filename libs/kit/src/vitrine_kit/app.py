@@ -132,6 +132,8 @@ def create_service_app(
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout_s,
+            pre_ping=settings.db_pool_pre_ping,
+            recycle_s=settings.db_pool_recycle_s,
         )
         broker = Broker(
             settings.amqp_url.get_secret_value(),

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -158,6 +159,21 @@ def install_error_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
+    async def on_db_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DBAPIError)
+        if exc.connection_invalidated:
+            # The database restarted or dropped us: the pool is being renewed; the next try will work.
+            logger.warning("database connection lost", extra={"error": repr(exc.orig)})
+            return problem_response(
+                503,
+                "database-unavailable",
+                "Service temporarily unavailable",
+                "The database connection was reset; retry the request.",
+                headers={"Retry-After": "1"},
+                instance=request.url.path,
+            )
+        return await on_bug(request, exc)
+
     async def on_bug(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=exc)
         return problem_response(
@@ -167,4 +183,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(DBAPIError, on_db_error)
     app.add_exception_handler(Exception, on_bug)

@@ -39,6 +39,8 @@ class BaseServiceSettings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 10
     db_pool_timeout_s: float = 10.0
+    db_pool_pre_ping: bool = False
+    db_pool_recycle_s: int = 1800
 
     amqp_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
     events_exchange: str = "vitrine.events"
