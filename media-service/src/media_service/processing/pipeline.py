@@ -25,6 +25,11 @@ DERIVATIVES: tuple[tuple[str, int], ...] = (("large", 1600), ("medium", 1024), (
 CONTENT_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp"}
 _SRGB = ImageCms.createProfile("sRGB")
+# Settings chosen by measurement in bench/media (README there), each without a visible loss.
+# A box reduce() by 2 before Lanczos when the scale is ≥ 2.5x: 12 MP → large in half the time, 47 dB.
+REDUCING_GAP = 1.25
+# WebP method 2 encodes in half the time of 4 at the same PSNR, for ~5% more bytes.
+WEBP_METHOD = 2
 
 
 @dataclass(frozen=True)
@@ -135,20 +140,22 @@ def _fit(image: Image.Image, longest: int) -> Image.Image:
         return image
     scale = longest / max(width, height)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    # reducing_gap: a fast integer reduce() first, then Lanczos over the last 3x (no visible loss).
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
 
 
 def _save(
     image: Image.Image, name: str, fmt: str, out_dir: Path, quality: Quality, *, original: bool
 ) -> Rendition:
     path = out_dir / f"{name}.{EXTENSIONS[fmt]}"
-    if fmt == "jpeg":
-        q = quality.original if original else quality.jpeg
-        _flatten(image).save(path, "JPEG", quality=q, progressive=True, subsampling=0 if original else 2)
+    if fmt == "jpeg" and original:
+        # Baseline, not progressive: the private original is read whole by adapters; progressive cost 6x.
+        _flatten(image).save(path, "JPEG", quality=quality.original, subsampling=0)
+    elif fmt == "jpeg":
+        # Baseline with optimised Huffman tables: marketplaces re-encode, so progressive buys nothing.
+        _flatten(image).save(path, "JPEG", quality=quality.jpeg, subsampling=2, optimize=True)
     elif fmt == "webp":
         q = quality.original if original else quality.webp
-        image.save(path, "WEBP", quality=q, method=4)
+        image.save(path, "WEBP", quality=q, method=WEBP_METHOD)
     else:
         image.save(path, "PNG", compress_level=6)
     return Rendition(name, fmt, image.width, image.height, path.stat().st_size, path)
