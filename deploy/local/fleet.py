@@ -64,6 +64,27 @@ SERVICES = [
         "/api/marketplaces/vinted",
     ),
     Service("relay-service", "relay-service", "RELAY_", 8009, None, ready_path="/readyz"),
+    Service(
+        "sandbox-vinted",
+        "sandbox-vinted",
+        "SANDBOX_VINTED_",
+        8023,
+        None,
+        serve=(),
+        ready_path="/healthz",
+        path="sandbox/vinted",
+    ),
+    # The browser plugin's stand-in, paired with the demo seller; /healthz is 200 once it is connected.
+    Service(
+        "sandbox-vinted-plugin",
+        "sandbox-vinted-plugin",
+        "SANDBOX_VINTED_PLUGIN_",
+        8024,
+        None,
+        serve=(),
+        ready_path="/healthz",
+        path="sandbox/vinted",
+    ),
     # The gateway's /readyz reports every upstream, including those not built yet: /healthz says it is up.
     Service("gateway", "gateway", "GATEWAY_", 8000, None, "", serve=(), ready_path="/healthz"),
 ]
@@ -79,6 +100,15 @@ GATEWAY_ROUTES = [
     ("marketplace-ebay", "/api/marketplaces/ebay", 8006),
     ("marketplace-etsy", "/api/marketplaces/etsy", 8007),
     ("marketplace-vinted", "/api/marketplaces/vinted", 8008),
+]
+
+
+# Service clients seeded at auth-service for a local run (client-credentials grant between services); the
+# secrets are each service's local default. One list: add a line when a service starts using service tokens.
+SERVICE_CLIENTS = [
+    {"client_id": "marketplace-ebay", "client_secret": "marketplace-ebay-local-secret", "scopes": []},
+    {"client_id": "relay-service", "client_secret": "relay-service-local-secret", "scopes": []},
+    {"client_id": "marketplace-vinted", "client_secret": "marketplace-vinted-local-secret", "scopes": []},
 ]
 
 
@@ -118,6 +148,8 @@ class Fleet:
                 f"{p}LOG_JSON": env.get("VITRINE_LOG_JSON", "true"),
             }
         )
+        if service.name == "auth-service":
+            env["AUTH_SERVICE_CLIENTS"] = json.dumps(SERVICE_CLIENTS)
         if service.name == "media-service":
             # Signed file URLs go through the gateway, the only public door.
             env["MEDIA_PUBLIC_BASE_URL"] = f"{self.url('gateway')}/api/media"
@@ -126,11 +158,26 @@ class Fleet:
             sandbox = self.url("sandbox-ebay")
             env.update({f"EBAY_{k}": sandbox for k in ("API_BASE_URL", "AUTH_BASE_URL", "ITEM_URL_BASE")})
             env["EBAY_ORDER_POLL_INTERVAL_S"] = "2" if self.port_offset else "5"
+            env["EBAY_MEDIA_URL"] = self.url("media-service")
+            env["EBAY_AUTH_TOKEN_URL"] = f"{self.url('auth-service')}/oauth/token"
         if service.name == "sandbox-ebay":
             # The consent page sends the seller back to this fleet's gateway (eBay's RuName → accepted URL).
             callback = f"{self.url('gateway')}/api/marketplaces/ebay/oauth/callback"
             env["SANDBOX_EBAY_PUBLIC_URL"] = self.url("sandbox-ebay")
             env["SANDBOX_EBAY_RU_NAMES"] = json.dumps({"vitrine-local-runame": callback})
+        if service.name == "relay-service":
+            env["RELAY_AUTH_URL"] = self.url("auth-service")  # device revocation checked at connect
+        if service.name == "marketplace-vinted":
+            env["VINTED_AUTH_URL"] = self.url("auth-service")
+            env["VINTED_MEDIA_URL"] = self.url("media-service")  # signs photo URLs for the plugin
+        if service.name == "sandbox-vinted-plugin":
+            env.update(
+                {
+                    "SANDBOX_VINTED_PLUGIN_RELAY_URL": self.url("relay-service"),
+                    "SANDBOX_VINTED_PLUGIN_AUTH_URL": self.url("auth-service"),
+                    "SANDBOX_VINTED_PLUGIN_VINTED_URL": self.url("sandbox-vinted"),
+                }
+            )
         if service.database:
             env[f"{p}DATABASE_URL"] = f"{PG}/{service.database}{self.db_suffix}"
         if service.name == "gateway" and self.port_offset:

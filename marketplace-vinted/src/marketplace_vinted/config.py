@@ -24,3 +24,9 @@ class Settings(BaseServiceSettings):
     sync_interval_s: float = 300.0
     dispatch_poll_s: float = 0.5
     idle_wake_s: float = 30.0
+    # Photo URLs signed by media-service when a job goes out (empty media_url: the snapshot's URLs as they are).
+    media_url: str = "http://127.0.0.1:8003"
+    auth_url: str = "http://127.0.0.1:8001"
+    client_id: str = "marketplace-vinted"
+    client_secret: SecretStr = SecretStr("marketplace-vinted-local-secret")
+    photo_url_ttl_s: int = 3600

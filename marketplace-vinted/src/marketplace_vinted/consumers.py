@@ -47,7 +47,7 @@ def consumer(settings: Settings) -> EventConsumer:
                 )
             )
             return
-        photos = [{"url": i.url} for i in event.snapshot.images]
+        photos = [{"media_id": str(i.media_id), "url": i.url} for i in event.snapshot.images]
         ctx_data = {"publication_id": str(event.publication_id), "product_id": str(event.product_id)}
         if listing is not None and listing.vinted_item_id is not None:
             await jobs.enqueue(

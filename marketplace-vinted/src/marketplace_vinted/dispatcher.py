@@ -13,13 +13,14 @@ from vitrine_kit.db.base import utcnow
 from marketplace_vinted.config import Settings
 from marketplace_vinted.jobs import JobService, outbox_emitter
 from marketplace_vinted.models import DispatchTenant
+from marketplace_vinted.photos import PhotoResolver
 
 logger = logging.getLogger(__name__)
 
 
 async def run_dispatcher(runtime: ServiceRuntime, settings: Settings) -> None:
     """Forever: claim due tenants for a few seconds, dispatch each one's jobs in its own transaction."""
-    jobs = JobService(settings)
+    jobs = JobService(settings, PhotoResolver(settings))
     while True:
         try:
             async with runtime.db.session() as session, session.begin():

@@ -36,6 +36,7 @@ from marketplace_vinted.models import (
     SeenOrder,
     VintedAccount,
 )
+from marketplace_vinted.photos import PhotoResolver, PhotosUnavailable
 
 WRITES = {k.value for k in WRITE_KINDS}
 Emit = Any  # a callable(session, event) that writes to the outbox
@@ -91,8 +92,9 @@ def vinted_item(snapshot: ProductSnapshot) -> dict[str, Any]:
 
 
 class JobService:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, photos: PhotoResolver | None = None) -> None:
         self.settings = settings
+        self.photos = photos  # None: the photo URLs stored in the job go out as they are
 
     async def account(self, session: AsyncSession) -> VintedAccount:
         account = (
@@ -213,9 +215,7 @@ class JobService:
                     .where(Job.status == "dispatched")
                     .group_by(Job.device_id)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         free = {d.device_id: d.max_in_flight - busy.get(d.device_id, 0) for d in devices}
         by_id = {d.device_id: d for d in devices}
@@ -248,6 +248,15 @@ class JobService:
                 if wait is not None:
                     next_wake = min(next_wake, wait)
                     continue
+            params = job.params
+            if self.photos is not None and params.get("photos"):
+                try:
+                    params = params | {"photos": await self.photos.resolve(tenant_id, params["photos"])}
+                except PhotosUnavailable:
+                    job.not_before = now + timedelta(seconds=10)
+                    next_wake = min(next_wake, job.not_before)
+                    continue
+            if job.kind in WRITES:
                 used += 1
                 write_running = True
                 self._after_write(account, now)
@@ -264,7 +273,7 @@ class JobService:
                     kind=JobKind(job.kind),
                     attempt=job.attempt,
                     deadline_s=self.settings.lease_s,
-                    params=job.params,
+                    params=params,
                 ),
             )
         due = (

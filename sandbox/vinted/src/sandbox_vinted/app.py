@@ -243,7 +243,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @api.get("/item_upload/brands")
     async def brands(request: Request, keyword: str = "") -> dict[str, Any]:
         session_of(request)
-        found = [b for b in BRANDS if keyword.lower() in b["title"].lower()]
+        found = [b for b in BRANDS if keyword.lower() in str(b["title"]).lower()]
         return {"brands": found, "disable_custom_brands": False}
 
     @api.get("/item_upload/colors")

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import re
 import time
 import uuid
@@ -393,7 +394,9 @@ class PluginStandIn:
     async def _upload_photos(self, photos: list[dict[str, Any]], temp_uuid: str) -> list[int]:
         ids = []
         async with contextlib.AsyncExitStack() as stack:
-            fetcher = self.photos_http or await stack.enter_async_context(httpx.AsyncClient(timeout=15))
+            fetcher = self.photos_http
+            if fetcher is None:
+                fetcher = await stack.enter_async_context(httpx.AsyncClient(timeout=15))
             for photo in photos:
                 image = (await fetcher.get(photo["url"])).content
                 files = {
@@ -495,16 +498,40 @@ async def pair_demo_seller(auth_url: str, email: str, password: str, device_name
         return str(paired.json()["access_token"])
 
 
+def status_app(plugin: PluginStandIn) -> Any:
+    """``/healthz``: 200 once the plugin is connected to the relay (the fleet's readiness check), else 503."""
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse
+
+    app = FastAPI(title="sandbox-vinted-plugin")
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        up = plugin.sio.connected and plugin.connected.is_set()
+        body = {"status": "connected" if up else "disconnected", "welcome": plugin.welcome}
+        return JSONResponse(body, status_code=200 if up else 503)
+
+    return app
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"SANDBOX_VINTED_PLUGIN_{name}", default)
+
+
 def main(argv: list[str] | None = None) -> int:
     """``sandbox-vinted-plugin``: pair a demo seller (or use --token) and stay connected to the relay."""
     parser = argparse.ArgumentParser(prog="sandbox-vinted-plugin", description=__doc__)
-    parser.add_argument("--relay", default="http://127.0.0.1:8009")
-    parser.add_argument("--auth", default="http://127.0.0.1:8001")
-    parser.add_argument("--vinted", default="http://127.0.0.1:8023")
-    parser.add_argument("--vinted-token", default="sandbox-vinted-demo-token")
-    parser.add_argument("--email", default="demo@vitrine.local")
-    parser.add_argument("--password", default="demo-password-123")
-    parser.add_argument("--token", default=None, help="a plugin token (skips pairing)")
+    # Defaults from SANDBOX_VINTED_PLUGIN_* so that the local fleet can point it at its own ports.
+    parser.add_argument("--relay", default=_env("RELAY_URL", "http://127.0.0.1:8009"))
+    parser.add_argument("--auth", default=_env("AUTH_URL", "http://127.0.0.1:8001"))
+    parser.add_argument("--vinted", default=_env("VINTED_URL", "http://127.0.0.1:8023"))
+    parser.add_argument("--vinted-token", default=_env("VINTED_TOKEN", "sandbox-vinted-demo-token"))
+    parser.add_argument("--email", default=_env("EMAIL", "demo@example.com"))
+    parser.add_argument("--password", default=_env("PASSWORD", "demo-password-123"))
+    parser.add_argument(
+        "--token", default=os.environ.get("SANDBOX_VINTED_PLUGIN_TOKEN"), help="a plugin token"
+    )
+    parser.add_argument("--port", type=int, default=int(_env("PORT", "8024")), help="/healthz; 0 = none")
     parser.add_argument("--disconnect-mid-job", action="append", default=[], metavar="KIND")
     parser.add_argument("--ack-delay", type=float, default=0.0)
     parser.add_argument("--duplicate-results", action="store_true")
@@ -528,6 +555,11 @@ def main(argv: list[str] | None = None) -> int:
         plugin = PluginStandIn(
             args.relay, token, VintedTab(args.vinted, args.vinted_token), switches=switches
         )
+        if args.port:
+            import uvicorn
+
+            config = uvicorn.Config(status_app(plugin), host="127.0.0.1", port=args.port, log_level="warning")
+            plugin._spawn(uvicorn.Server(config).serve())
         for attempt in range(60):
             try:
                 await plugin.start()
