@@ -109,7 +109,8 @@ class TestEbayFlow:
             for x in httpx.get(f"{sandbox}/sandbox/listings", params={"status": "ACTIVE"}).json()
             if x["sellerUsername"] and x["title"] == body["title"]
         ]
-        listing = next(x for x in listings if any(media_ids[0] in u for u in x["imageUrls"]))
+        assert len(listings) == 1, listings
+        listing = listings[0]
         category = api.get(
             "/api/catalog/reference/mappings/ebay", params={"kind": "category", "code": "jeans"}, headers=auth
         ).json()
@@ -122,7 +123,14 @@ class TestEbayFlow:
         assert listing["condition"] in {c["external_id"] for c in condition}
         assert listing["categoryId"] in {c["external_id"] for c in category}
         assert len(listing["imageUrls"]) == 2
-        assert all(any(m in u for u in listing["imageUrls"]) for m in media_ids)
+        # eBay fetches the photos itself: signed URLs through the gateway, the product's photos in order.
+        for url, media_id in zip(listing["imageUrls"], media_ids, strict=True):
+            fetched = httpx.get(url, timeout=10)
+            assert fetched.status_code == 200, url
+            assert fetched.headers["content-type"] == "image/jpeg"
+            own = api.get(f"/api/media/images/{media_id}/large.jpg", headers=auth, follow_redirects=True)
+            assert own.status_code == 200
+            assert fetched.content == own.content
 
         # It sells on eBay: within a few seconds of the next poll, catalog has the order and the product sold.
         sold = httpx.post(f"{sandbox}/sandbox/listings/{listing['listingId']}/sell", json={"buyer": "marie"})

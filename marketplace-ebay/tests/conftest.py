@@ -96,6 +96,7 @@ def make_settings(
             "retry_attempts": 2,
             "retry_base_delay_s": 0.05,
             "breaker_reset_s": 0.3,
+            "media_url": None,  # photos resolved through media-service are covered by the e2e test
         }
         values.update(overrides)
         return Settings(**values)

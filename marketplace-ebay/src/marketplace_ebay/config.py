@@ -37,6 +37,15 @@ class Settings(BaseServiceSettings):
     # Where the seller's browser lands after the OAuth callback.
     app_url: str = "http://localhost:5173/settings/marketplaces"
 
+    # Photos: fresh signed URLs from media-service (service token from auth-service) right before each
+    # publish, so a retried or revised listing never hands eBay an expired URL.
+    # None: the snapshot's URLs are used as they are (a catalog configured with public, lasting URLs).
+    media_url: str | None = "http://127.0.0.1:8003"
+    auth_token_url: str = "http://127.0.0.1:8001/oauth/token"
+    service_client_id: str = "marketplace-ebay"
+    service_client_secret: SecretStr = SecretStr("marketplace-ebay-local-secret")
+    image_url_ttl_s: int = 7 * 24 * 3600
+
     # Tokens at rest: newest key first; older keys still decrypt (rotation).
     token_keys: list[SecretStr] = Field(
         default_factory=lambda: [SecretStr("vitrine-local-only-ebay-token-key-change-me")]

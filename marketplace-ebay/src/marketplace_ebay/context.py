@@ -10,6 +10,7 @@ from vitrine_marketplace import TokenCipher
 
 from marketplace_ebay.config import Settings
 from marketplace_ebay.ebay_api import EbayAdapter
+from marketplace_ebay.media import MediaImages
 
 
 @dataclass
@@ -22,6 +23,7 @@ class EbayContext:
     db: Database | None = None
     outbox: Outbox | None = None
     public_keys: dict[str, tuple[str, float]] = field(default_factory=dict)
+    media: MediaImages | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> EbayContext:
@@ -29,6 +31,7 @@ class EbayContext:
             settings=settings,
             cipher=TokenCipher([k.get_secret_value() for k in settings.token_keys]),
             ebay=EbayAdapter(settings),
+            media=MediaImages(settings) if settings.media_url else None,
         )
 
     @property

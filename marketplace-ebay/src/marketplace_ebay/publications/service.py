@@ -32,6 +32,7 @@ from marketplace_ebay.accounts import repository as accounts
 from marketplace_ebay.accounts.service import account_service
 from marketplace_ebay.context import EbayContext
 from marketplace_ebay.ebay_api import POLICY_KINDS, EbaySeller
+from marketplace_ebay.media import MediaUnavailable, PhotoMissing
 from marketplace_ebay.models import CommandAttempt, EbayAccount, EbayListing
 
 logger = logging.getLogger(__name__)
@@ -110,6 +111,28 @@ class PublicationService:
             self._failed(ctx, event, "incomplete-product", f"eBay needs the product's {what}.")
             return
         attempt = await self.count_attempt(ebay, ctx.envelope.id)
+        image_urls = [image.url for image in snapshot.images]
+        if ebay.media is not None:
+            try:
+                image_urls = await ebay.media.large_jpeg_urls(
+                    ctx.tenant_id, [i.media_id for i in snapshot.images]
+                )
+            except PhotoMissing as exc:
+                self._failed(
+                    ctx, event, "photo-missing", f"{exc} Remove it from the product or upload it again."
+                )
+                return
+            except MediaUnavailable as exc:
+                if attempt < ebay.settings.command_max_attempts:
+                    raise  # retried later, with a growing delay
+                self._failed(
+                    ctx,
+                    event,
+                    "photos-unavailable",
+                    f"Vitrine could not prepare the photos ({exc}). Try publishing again in a few minutes.",
+                    retryable=True,
+                )
+                return
         listing = await self._listing(session, event, account)
         draft = ListingDraft(
             sku=listing.sku,
@@ -118,7 +141,7 @@ class PublicationService:
             price=snapshot.price.amount,
             currency=snapshot.price.currency,
             quantity=max(snapshot.quantity, 1),
-            image_urls=[image.url for image in snapshot.images],
+            image_urls=image_urls,
             category_id=snapshot.mapping.category_id,
             condition_id=snapshot.mapping.condition_id,
             aspects=snapshot.mapping.aspects,
