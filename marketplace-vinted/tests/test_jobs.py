@@ -95,3 +95,28 @@ class TestQueue:
             assert job.status == "succeeded"
             assert job.attempt in (0, 1)
         await db.dispose()
+
+
+class TestAccount:
+    async def test_two_first_uses_at_once_make_one_account(self, service_database) -> None:
+        import asyncio
+
+        import sqlalchemy as sa
+        from marketplace_vinted.models import VintedAccount
+
+        url = await service_database("vinted", SERVICE_DIR)
+        db = Database(url)
+        tenant = uuid.uuid4()
+        await TenantRegistry(db, MigrationTrees.in_dir(SERVICE_DIR).tenant).ensure(tenant)
+        jobs = JobService(Settings())
+
+        async def first_use() -> uuid.UUID:
+            async with db.tenant_session(tenant) as s, s.begin():
+                return (await jobs.account(s, tenant)).id
+
+        ids = await asyncio.gather(first_use(), first_use(), first_use())
+        async with db.tenant_session(tenant) as s:
+            rows = (await s.execute(sa.select(VintedAccount))).scalars().all()
+        assert len(rows) == 1
+        assert set(ids) == {rows[0].id}
+        await db.dispose()

@@ -54,7 +54,8 @@ def _job_out(job: Job) -> dict[str, Any]:
 async def account(request: Request, principal: TenantPrincipal, session: TenantSession) -> dict[str, Any]:
     """The Vinted account as the plugin reports it, the plugins online and the remaining write budget."""
     jobs = _jobs(request)
-    acc = await jobs.account(session)
+    assert principal.tenant_id is not None
+    acc = await jobs.account(session, principal.tenant_id)
     return {
         "vinted_user_id": acc.vinted_user_id,
         "login": acc.login,
@@ -72,7 +73,8 @@ async def set_pacing(
 ) -> dict[str, Any]:
     """Change the pacing of this account's writes."""
     jobs = _jobs(request)
-    acc = await jobs.account(session)
+    assert principal.tenant_id is not None
+    acc = await jobs.account(session, principal.tenant_id)
     for key, value in body.model_dump().items():
         setattr(acc, key, value)
     acc.max_gap_s = max(acc.max_gap_s, acc.min_gap_s)

@@ -39,6 +39,7 @@ from marketplace_vinted.models import (
 from marketplace_vinted.photos import PhotoResolver, PhotosUnavailable
 
 WRITES = {k.value for k in WRITE_KINDS}
+ACCOUNT_NS = uuid.UUID("6f1d0c1e-5b7a-4e57-9a55-1d2b0f7c9a10")  # account id = uuid5(ACCOUNT_NS, tenant id)
 Emit = Any  # a callable(session, event) that writes to the outbox
 
 
@@ -96,13 +97,14 @@ class JobService:
         self.settings = settings
         self.photos = photos  # None: the photo URLs stored in the job go out as they are
 
-    async def account(self, session: AsyncSession) -> VintedAccount:
-        account = (
-            await session.execute(sa.select(VintedAccount).limit(1).with_for_update())
-        ).scalar_one_or_none()
-        if account is None:
-            s = self.settings
-            account = VintedAccount(
+    async def account(self, session: AsyncSession, tenant_id: uuid.UUID) -> VintedAccount:
+        """The tenant's one account row, locked; made on first use (its id is derived from the tenant, so
+        two transactions making it at once end with one row)."""
+        s, account_id = self.settings, uuid.uuid5(ACCOUNT_NS, str(tenant_id))
+        await session.execute(
+            insert(VintedAccount)
+            .values(
+                id=account_id,
                 logged_in=False,
                 writes_per_hour=s.writes_per_hour,
                 min_gap_s=s.min_gap_s,
@@ -112,9 +114,16 @@ class JobService:
                 writes_since_pause=0,
                 next_write_at=utcnow(),
             )
-            session.add(account)
-            await session.flush()
-        return account
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        return (
+            await session.execute(
+                sa.select(VintedAccount)
+                .where(VintedAccount.id == account_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one()
 
     async def enqueue(
         self,
@@ -207,7 +216,7 @@ class JobService:
             await self.wake(session, tenant_id, now + timedelta(seconds=60), online=False)
             return
         await self._schedule_syncs(session, now)
-        account = await self.account(session)
+        account = await self.account(session, tenant_id)
         busy = dict(
             (
                 await session.execute(
@@ -355,7 +364,7 @@ class JobService:
         assert event.error is not None
         now, code = utcnow(), event.error.code
         job.error = event.error.model_dump(mode="json")
-        account = await self.account(session)
+        account = await self.account(session, tenant_id)
         if code in ("rate_limited", "datadome", "session_expired", "network", "no_vinted_tab", "csrf"):
             job.status = "queued"
             if code == "rate_limited":
@@ -529,7 +538,7 @@ class JobService:
         self, session: AsyncSession, tenant_id: uuid.UUID, report: VintedSession, emit: Emit
     ) -> None:
         """Keep the account as the plugin sees it; alert once when it expires with listings live."""
-        account = await self.account(session)
+        account = await self.account(session, tenant_id)
         now = utcnow()
         account.logged_in, account.session_checked_at = report.logged_in, report.checked_at or now
         if report.logged_in:
