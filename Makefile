@@ -33,7 +33,7 @@ lint: install ## ruff (lint + format check) and mypy (strict on libs/ and contra
 	@$(UV) run --frozen ruff check .
 	@$(UV) run --frozen ruff format --check .
 	@$(UV) run --frozen python deploy/k8s/generate.py --check
-	@$(UV) run --frozen mypy libs/kit/src contracts/src auth-service/src catalog-service/src media-service/src libs/marketplace-core/src marketplace-ebay/src sandbox/ebay/src
+	@$(UV) run --frozen mypy libs/kit/src contracts/src auth-service/src catalog-service/src media-service/src libs/marketplace-core/src marketplace-ebay/src sandbox/ebay/src relay-service/src marketplace-vinted/src sandbox/vinted/src
 
 fmt: install ## format and fix what ruff can
 	@$(UV) run --frozen ruff check --fix .
