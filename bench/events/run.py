@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import aio_pika
 
@@ -96,7 +97,7 @@ async def pipeline(
     db = Database(url, pool_size=50, max_overflow=0)
     broker = Broker(AMQP, namespace=ns)
     relay = OutboxRelay(db, broker, batch_size=200, poll_interval_s=1.0)
-    consumer = EventConsumer(f"bench.{uuid.uuid4().hex[:6]}")
+    consumer = EventConsumer(f"bench.{uuid.uuid4().hex[:6]}", batchable=True)
     received: dict[int, float] = {}
     committed: dict[int, float] = {}
     done = asyncio.Event()
@@ -145,6 +146,77 @@ async def pipeline(
     return n / elapsed, [(received[i] - committed[i]) * 1000 for i in committed if i in received]
 
 
+def _worker(url: str, namespace: str, queue: str, stop: Any) -> None:
+    """One worker process (RUN_MODE=worker): the relay and the consumer, until ``stop`` is set."""
+
+    async def run() -> None:
+        db = Database(url, pool_size=40, max_overflow=0)
+        broker = Broker(AMQP, namespace=namespace)
+        relay = OutboxRelay(db, broker, batch_size=200, poll_interval_s=0.2)
+        consumer = EventConsumer(queue, batchable=True)
+
+        @consumer.on(BenchEvent, tenant_scoped=False)
+        async def handle(ctx: EventContext, event: BenchEvent) -> None:
+            return None
+
+        runner = ConsumerRunner(consumer, broker=broker, db=db, tenants=None, outbox=None, prefetch=64)
+        tasks = [asyncio.create_task(broker.run()), asyncio.create_task(relay.run())]
+        while not stop.is_set():
+            await asyncio.sleep(0.05)
+        await relay.stop()
+        await runner.drain()
+        await broker.stop()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await db.dispose()
+
+    import uvloop
+
+    uvloop.run(run())
+
+
+async def pipeline_workers(url: str, n: int, workers: int) -> float:
+    """Throughput with ``workers`` worker processes sharing the outbox (SKIP LOCKED) and the queue."""
+    import multiprocessing
+
+    import sqlalchemy as sa
+    from vitrine_kit.db.models import InboxMessage
+
+    namespace, queue = f"bench.{uuid.uuid4().hex[:6]}.", f"bench.{uuid.uuid4().hex[:6]}"
+    db = Database(url)
+    outbox = Outbox("bench")
+    async with db.session() as session:
+        for i in range(n):
+            outbox.add(session, BenchEvent(seq=i, sent_at=time.time()))
+        # Held back until the workers' queue exists, so that no row is published unroutable.
+        await session.flush()
+        ctx = multiprocessing.get_context("spawn")
+        stop = ctx.Event()
+        procs = [ctx.Process(target=_worker, args=(url, namespace, queue, stop)) for _ in range(workers)]
+        for proc in procs:
+            proc.start()
+        await asyncio.sleep(4)  # the workers import, connect and declare their queue
+        await session.commit()
+    started = time.perf_counter()
+    count_handled = sa.select(sa.func.count()).select_from(InboxMessage).where(InboxMessage.consumer == queue)
+    while True:
+        async with db.session() as session:
+            if (await session.execute(count_handled)).scalar_one() >= n:
+                break
+        await asyncio.sleep(0.02)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    for proc in procs:
+        proc.join(30)
+    await db.dispose()
+    await infra.delete_queues(
+        AMQP,
+        {namespace + queue, *(f"{namespace}{queue}.{s}" for s in ("dlq", "retry.0", "retry.1", "retry.2"))},
+    )
+    return n / elapsed
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=5000)
@@ -160,6 +232,7 @@ async def main() -> None:
         bare_burst, _ = await bare(args.events, None, args.producers)
         pipe_burst, _ = await pipeline(url, args.events, None, 0, precommitted=True)
         e2e_burst, _ = await pipeline(url, args.events, None, args.producers)
+        two_workers = await pipeline_workers(url, args.events, 2)
         _, bare_lat = await bare(fixed_n, args.rate, 4)
         _, pipe_lat = await pipeline(url, fixed_n, args.rate, 4)
     finally:
@@ -178,7 +251,13 @@ async def main() -> None:
             f"{percentile(pipe_lat, 99):.1f}",
         ],
         ["  same, clock includes the producers' own commits", f"{e2e_burst:,.0f}", "", ""],
-        ["pipeline / bare", f"{pipe_burst / bare_burst:.0%}", "", ""],
+        ["  same, 2 worker processes (relay + consumer each)", f"{two_workers:,.0f}", "", ""],
+        [
+            "pipeline / bare (1 process; 2 processes)",
+            f"{pipe_burst / bare_burst:.0%}; {two_workers / bare_burst:.0%}",
+            "",
+            "",
+        ],
     ]
     print(
         f"\nEvents: burst of {args.events} ({args.producers} producers); latency at {args.rate:.0f}/s for "

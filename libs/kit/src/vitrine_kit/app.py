@@ -189,6 +189,8 @@ def create_service_app(
                         prefetch=settings.consumer_prefetch,
                         max_attempts=settings.consumer_max_attempts,
                         retry_delays_ms=settings.consumer_retry_delays_ms,
+                        batch_max=settings.consumer_batch_max,
+                        batch_window_s=settings.consumer_batch_window_ms / 1000,
                     )
                 )
         for hook in on_startup:

@@ -50,6 +50,9 @@ class BaseServiceSettings(BaseSettings):
     publish_timeout_s: float = 5.0
     consumer_prefetch: int = 32
     consumer_max_attempts: int = 5
+    # Messages of one tenant delivered together are handled in one transaction (1 = one by one).
+    consumer_batch_max: int = 64
+    consumer_batch_window_ms: float = 2.0
     consumer_retry_delays_ms: list[int] = Field(default_factory=lambda: [1_000, 5_000, 30_000, 120_000])
     outbox_batch_size: int = 200
     outbox_poll_interval_s: float = 1.0

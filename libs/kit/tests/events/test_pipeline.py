@@ -100,6 +100,52 @@ async def _eq(value, expected) -> bool:
     return (await value) == expected
 
 
+class TestBatching:
+    async def test_a_poisoned_batch_is_replayed_one_by_one_and_each_message_counts_once(
+        self, fixture_app
+    ) -> None:
+        from fixture_service.app import Tick
+
+        tenant = uuid.uuid4()
+        async with running_app(fixture_app()) as (_client, runtime):
+            await runtime.tenants.ensure(tenant)
+            runner = next(r for r in runtime.runners if r.consumer.name == "kittest.batched")
+            connection = await aio_pika.connect(runtime.settings.amqp_url.get_secret_value())
+            async with connection:
+                channel = await connection.channel()
+                bodies = [
+                    new_envelope(Tick(name="tick", poison=(i == 17)), producer="test", tenant_id=tenant)
+                    for i in range(40)
+                ]
+                flushes: list[int] = []
+                original = runner._flush
+
+                async def spy(batch):
+                    flushes.append(len(batch))
+                    await original(batch)
+
+                runner._flush = spy
+                exchange = await channel.get_exchange(runtime.broker.exchange_name)
+                for envelope in bodies:
+                    await exchange.publish(
+                        aio_pika.Message(envelope.model_dump_json().encode()), "kittest.tick"
+                    )
+                # A redelivered copy of a message already in the burst has no second effect.
+                await exchange.publish(aio_pika.Message(bodies[3].model_dump_json().encode()), "kittest.tick")
+                await eventually(lambda: _eq(counter(runtime, tenant, "tick"), 39), timeout=30)
+                dlq = await channel.get_queue(runner.dlq)
+                for _ in range(100):
+                    dead = await dlq.get(fail=False)
+                    if dead:
+                        break
+                    await asyncio.sleep(0.1)
+                assert dead is not None
+                assert b"poison" in dead.body
+            await asyncio.sleep(0.3)
+            assert await counter(runtime, tenant, "tick") == 39
+            assert max(flushes) > 1, flushes
+
+
 class TestRouting:
     async def test_a_command_reaches_only_the_service_bound_to_its_key(self, fixture_app, test_keys) -> None:
         tenant = uuid.uuid4()

@@ -122,12 +122,31 @@ async def on_boom(ctx: EventContext, event: Boom) -> None:
     raise RuntimeError("this handler always fails")
 
 
+class Tick(Event):
+    """Handled by a batchable consumer; ``poison`` makes its handler fail."""
+
+    event_type = "kittest.tick"
+    name: str
+    poison: bool = False
+
+
+batched = EventConsumer("kittest.batched", batchable=True)
+batch_sizes: list[int] = []
+
+
+@batched.on(Tick)
+async def on_tick(ctx: EventContext, event: Tick) -> None:
+    if event.poison:
+        raise RuntimeError("poisoned tick")
+    await bump(ctx.session, event.name)
+
+
 def make_app(settings: BaseServiceSettings, verifier: TokenVerifier):  # type: ignore[no-untyped-def]
     return create_service_app(
         settings,
         title="kit fixture",
         routers=[router],
-        consumers=[consumer],
+        consumers=[consumer, batched],
         service_dir=SERVICE_DIR,
         verifier=verifier,
     )

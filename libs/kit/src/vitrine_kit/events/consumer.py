@@ -11,10 +11,11 @@ Topology for a consumer named ``catalog.events`` (inside the broker's namespace)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -85,8 +86,11 @@ class EventConsumer:
     on first use; the others get a service-wide session.
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, batchable: bool = False) -> None:
         self.name = name
+        # Handlers that only touch the database may share one transaction per batch of a tenant's messages.
+        # Not for handlers with outside effects (HTTP calls): a failed batch is replayed one by one.
+        self.batchable = batchable
         self.routes: dict[str, _Route] = {}
 
     def on(
@@ -111,6 +115,54 @@ class EventConsumer:
         return register
 
 
+@dataclass
+class _Item:
+    """A parsed delivery waiting for its batch (or handled alone)."""
+
+    message: AbstractIncomingMessage
+    envelope: RawEnvelope
+    route: _Route
+    event: Event
+    attempt: int
+    done: asyncio.Future[None]
+
+
+@contextlib.contextmanager
+def _log_context(envelope: RawEnvelope) -> Iterator[None]:
+    """Log lines of a handler carry its flow's correlation id and its tenant."""
+    rid = request_id_var.set(envelope.correlation_id or str(envelope.id))
+    tid = tenant_id_var.set(str(envelope.tenant_id) if envelope.tenant_id else None)
+    try:
+        yield
+    finally:
+        request_id_var.reset(rid)
+        tenant_id_var.reset(tid)
+
+
+class _SessionOpener:
+    """``async with``: the session a message's handler runs in (tenant-bound, provisioned on first use)."""
+
+    def __init__(self, runner: ConsumerRunner, item: _Item) -> None:
+        self.runner, self.item = runner, item
+        self.session: AsyncSession | None = None
+
+    async def __aenter__(self) -> AsyncSession:
+        route, envelope = self.item.route, self.item.envelope
+        if route.tenant_scoped:
+            if envelope.tenant_id is None:
+                raise PermanentError(f"{envelope.type} carries no tenant_id")
+            assert self.runner.tenants is not None, "tenant-scoped handler in a service without tenant tables"
+            await self.runner.tenants.ensure(envelope.tenant_id)
+            self.session = self.runner.db.tenant_session(envelope.tenant_id)
+        else:
+            self.session = self.runner.db.session()
+        return await self.session.__aenter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.session is not None
+        await self.session.__aexit__(*exc)  # type: ignore[arg-type]
+
+
 class ConsumerRunner:
     """Runs one ``EventConsumer`` on the broker's current connection, and again after each reconnect."""
 
@@ -126,8 +178,17 @@ class ConsumerRunner:
         prefetch: int = 32,
         max_attempts: int = 5,
         retry_delays_ms: list[int] | None = None,
+        batch_max: int = 64,
+        batch_window_s: float = 0.002,
     ) -> None:
         self.consumer = consumer
+        # Messages of one tenant delivered together share one transaction (one commit, one inbox insert);
+        # a failure in a batch sends each of its messages through the one-by-one path.
+        self.batch_max = batch_max
+        self.batch_window_s = batch_window_s
+        self._forming: dict[uuid.UUID | None, list[_Item]] = {}
+        self._draining: set[uuid.UUID | None] = set()
+        self._flushes: set[asyncio.Task[None]] = set()
         self.broker = broker
         self.db = db
         self.tenants = tenants
@@ -210,65 +271,151 @@ class ConsumerRunner:
             )
             await self._forward(message, self.dlq, attempt, f"unparseable: {exc!r}"[:1000])
             return
-        rid_token = request_id_var.set(envelope.correlation_id or str(envelope.id))
-        tid_token = tenant_id_var.set(str(envelope.tenant_id) if envelope.tenant_id else None)
-        started = time.perf_counter()
         if self.metrics:
             lag = (datetime.now(UTC) - envelope.occurred_at).total_seconds()
             self.metrics.event_lag.labels(self.queue_name).observe(max(lag, 0.0))
-        outcome = "ok"
-        try:
-            await self._handle(route, envelope, event)
-            await message.ack()
-        except Exception as exc:
-            permanent = isinstance(exc, PermanentError | TenantGone)
-            if permanent or attempt >= self.max_attempts:
-                outcome = "dead-lettered"
-                logger.error(
-                    "handler failed; dead-lettered",
-                    exc_info=exc,
-                    extra={"queue": self.queue_name, "event_type": envelope.type, "attempt": attempt},
-                )
-                await self._forward(message, self.dlq, attempt, repr(exc)[:1000])
-            else:
-                outcome = "retried"
-                logger.warning(
-                    "handler failed; will retry",
-                    exc_info=exc,
-                    extra={"queue": self.queue_name, "event_type": envelope.type, "attempt": attempt},
-                )
-                await self._forward(message, self.retry_queue(attempt), attempt + 1, repr(exc)[:1000])
-        finally:
-            if self.metrics:
-                self.metrics.consumed.labels(self.queue_name, envelope.type, outcome).inc()
-                self.metrics.consume_latency.labels(self.queue_name, envelope.type).observe(
-                    time.perf_counter() - started
-                )
-            request_id_var.reset(rid_token)
-            tenant_id_var.reset(tid_token)
+        item = _Item(message, envelope, route, event, attempt, asyncio.get_running_loop().create_future())
+        if not self.consumer.batchable or self.batch_max <= 1:
+            await self._run_one(item)
+            return
+        # One batch at a time per tenant: what arrives meanwhile forms the next one (like group commit).
+        key = envelope.tenant_id if route.tenant_scoped else None
+        self._forming.setdefault(key, []).append(item)
+        if key not in self._draining:
+            self._draining.add(key)
+            task = asyncio.get_running_loop().create_task(self._drain(key))
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
+        await item.done
 
-    async def _handle(self, route: _Route, envelope: RawEnvelope, event: Event) -> None:
-        if route.tenant_scoped:
-            if envelope.tenant_id is None:
-                raise PermanentError(f"{envelope.type} carries no tenant_id")
-            assert self.tenants is not None, "tenant-scoped handler in a service without tenant tables"
-            await self.tenants.ensure(envelope.tenant_id)
-            session = self.db.tenant_session(envelope.tenant_id)
-        else:
-            session = self.db.session()
-        async with session:
+    async def _drain(self, key: uuid.UUID | None) -> None:
+        try:
+            await asyncio.sleep(self.batch_window_s)  # let messages delivered in the same burst join
+            while pending := self._forming.pop(key, []):
+                for start in range(0, len(pending), self.batch_max):
+                    await self._flush(pending[start : start + self.batch_max])
+        finally:
+            self._draining.discard(key)
+
+    async def _flush(self, batch: list[_Item]) -> None:
+        try:
+            if len(batch) == 1 or not await self._run_batch(batch):
+                for item in batch:
+                    await self._run_one(item)
+        finally:
+            for item in batch:
+                if not item.done.done():
+                    item.done.set_result(None)
+
+    async def _run_batch(self, batch: list[_Item]) -> bool:
+        """One transaction for the whole batch; ``False`` if anything failed (nothing was committed)."""
+        started = time.perf_counter()
+        first = batch[0]
+        try:
+            async with self._session_for(first) as session:
+                new_ids = set(
+                    (
+                        await session.execute(
+                            insert(InboxMessage)
+                            .values(
+                                [
+                                    {
+                                        "consumer": self.consumer.name,
+                                        "message_id": i.envelope.id,
+                                        "event_type": i.envelope.type,
+                                    }
+                                    for i in batch
+                                ]
+                            )
+                            .on_conflict_do_nothing()
+                            .returning(InboxMessage.message_id)
+                        )
+                    ).scalars()
+                )
+                for item in batch:
+                    if item.envelope.id in new_ids:
+                        new_ids.discard(item.envelope.id)  # a message twice in one batch runs once
+                        with _log_context(item.envelope):
+                            await item.route.handler(
+                                EventContext(session, item.envelope, self.outbox, self.tenants), item.event
+                            )
+                await session.commit()
+        except Exception:
+            logger.info("batch failed; handling its messages one by one", extra={"size": len(batch)})
+            return False
+        elapsed = (time.perf_counter() - started) / len(batch)
+        for item in batch:
+            try:
+                await item.message.ack()
+            except Exception:
+                logger.debug("ack failed: the channel is gone, the broker will redeliver (inbox dedups)")
+            self._count(item, "ok", elapsed)
+            if not item.done.done():
+                item.done.set_result(None)
+        return True
+
+    def _count(self, item: _Item, outcome: str, seconds: float) -> None:
+        if self.metrics:
+            self.metrics.consumed.labels(self.queue_name, item.envelope.type, outcome).inc()
+            self.metrics.consume_latency.labels(self.queue_name, item.envelope.type).observe(seconds)
+
+    async def _run_one(self, item: _Item) -> None:
+        """Handle one message in its own transaction; on failure, retry later or dead-letter it."""
+        envelope, attempt = item.envelope, item.attempt
+        started = time.perf_counter()
+        outcome = "ok"
+        with _log_context(envelope):
+            try:
+                await self._handle(item)
+                await item.message.ack()
+            except Exception as exc:
+                permanent = isinstance(exc, PermanentError | TenantGone)
+                if permanent or attempt >= self.max_attempts:
+                    outcome = "dead-lettered"
+                    logger.error(
+                        "handler failed; dead-lettered",
+                        exc_info=exc,
+                        extra={"queue": self.queue_name, "event_type": envelope.type, "attempt": attempt},
+                    )
+                    await self._forward(item.message, self.dlq, attempt, repr(exc)[:1000])
+                else:
+                    outcome = "retried"
+                    logger.warning(
+                        "handler failed; will retry",
+                        exc_info=exc,
+                        extra={"queue": self.queue_name, "event_type": envelope.type, "attempt": attempt},
+                    )
+                    await self._forward(
+                        item.message, self.retry_queue(attempt), attempt + 1, repr(exc)[:1000]
+                    )
+            finally:
+                self._count(item, outcome, time.perf_counter() - started)
+                if not item.done.done():
+                    item.done.set_result(None)
+
+    def _session_for(self, item: _Item) -> _SessionOpener:
+        return _SessionOpener(self, item)
+
+    async def _handle(self, item: _Item) -> None:
+        async with self._session_for(item) as session:
             first_time = (
                 await session.execute(
                     insert(InboxMessage)
-                    .values(consumer=self.consumer.name, message_id=envelope.id, event_type=envelope.type)
+                    .values(
+                        consumer=self.consumer.name,
+                        message_id=item.envelope.id,
+                        event_type=item.envelope.type,
+                    )
                     .on_conflict_do_nothing()
                     .returning(InboxMessage.message_id)
                 )
             ).scalar()
             if first_time is None:
-                logger.info("duplicate message ignored", extra={"message_id": str(envelope.id)})
+                logger.info("duplicate message ignored", extra={"message_id": str(item.envelope.id)})
                 return
-            await route.handler(EventContext(session, envelope, self.outbox, self.tenants), event)
+            await item.route.handler(
+                EventContext(session, item.envelope, self.outbox, self.tenants), item.event
+            )
             await session.commit()
 
     async def _forward(self, message: AbstractIncomingMessage, queue: str, attempt: int, error: str) -> None:
