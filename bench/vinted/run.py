@@ -136,8 +136,14 @@ async def bench(args: argparse.Namespace) -> None:
         "RELAY_MAX_IN_FLIGHT": "2",
         "RELAY_HEARTBEAT_INTERVAL_S": "60",
     }
+    log = (ROOT / ".run" / "bench-relay.log").open("wb") if (ROOT / ".run").is_dir() else subprocess.DEVNULL
     relay = subprocess.Popen(
-        [sys.executable, "-m", "relay_service.cli", "serve"], cwd=ROOT, env=env, start_new_session=True
+        [sys.executable, "-m", "relay_service.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     connection = await aio_pika.connect_robust(AMQP)
