@@ -21,7 +21,8 @@ from catalog_service.scope import Scope, event_scope
 
 def build_consumer(context: CatalogContext) -> EventConsumer:
     """One queue for everything catalog-service listens to."""
-    consumer = EventConsumer("catalog-service.events")
+    # Every handler only touches catalog's database: bursts of a tenant's events share a transaction.
+    consumer = EventConsumer("catalog-service.events", batchable=True)
 
     async def scope_of(ctx: EventContext) -> Scope:
         return await event_scope(ctx, context.settings, await context.reference.get())
