@@ -313,22 +313,19 @@ class ConsumerRunner:
         first = batch[0]
         try:
             async with self._session_for(first) as session:
+                # One cached statement, executed with many parameter sets (SQLAlchemy's insertmanyvalues).
                 new_ids = set(
                     (
                         await session.execute(
-                            insert(InboxMessage)
-                            .values(
-                                [
-                                    {
-                                        "consumer": self.consumer.name,
-                                        "message_id": i.envelope.id,
-                                        "event_type": i.envelope.type,
-                                    }
-                                    for i in batch
-                                ]
-                            )
-                            .on_conflict_do_nothing()
-                            .returning(InboxMessage.message_id)
+                            insert(InboxMessage).on_conflict_do_nothing().returning(InboxMessage.message_id),
+                            [
+                                {
+                                    "consumer": self.consumer.name,
+                                    "message_id": i.envelope.id,
+                                    "event_type": i.envelope.type,
+                                }
+                                for i in batch
+                            ],
                         )
                     ).scalars()
                 )

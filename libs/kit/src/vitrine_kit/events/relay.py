@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
+import uuid
 from datetime import timedelta
 
 import aio_pika
@@ -127,8 +127,12 @@ class OutboxRelay:
         async with self.engine.begin() as conn:
             rows = (
                 await conn.execute(
+                    # The body as JSON text: published as stored, never decoded and re-encoded.
                     sa.select(
-                        OutboxMessage.seq, OutboxMessage.id, OutboxMessage.routing_key, OutboxMessage.body
+                        OutboxMessage.seq,
+                        OutboxMessage.id,
+                        OutboxMessage.routing_key,
+                        sa.cast(OutboxMessage.body, sa.Text).label("body"),
                     )
                     .where(OutboxMessage.sent_at.is_(None))
                     .order_by(OutboxMessage.seq)
@@ -141,9 +145,9 @@ class OutboxRelay:
             if not rows:
                 return 0
 
-            async def publish(row: sa.Row[tuple[int, object, str, dict[str, object]]]) -> str | None:
+            async def publish(row: sa.Row[int, uuid.UUID, str, str]) -> str | None:
                 message = aio_pika.Message(
-                    json.dumps(row.body, separators=(",", ":")).encode(),
+                    row.body.encode(),
                     message_id=str(row.id),
                     type=row.routing_key,
                     content_type="application/json",
