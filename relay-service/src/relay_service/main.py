@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -78,6 +79,9 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level, settings.log_json)
         task = asyncio.create_task(broker.run(), name="broker")
+        if settings.gc_freeze:
+            gc.freeze()
+            gc.set_threshold(*settings.gc_threshold)
         logger.info("relay started", extra={"instance": settings.instance_id})
         try:
             yield

@@ -88,9 +88,13 @@ class Relay:
         self.delivered: OrderedDict[uuid.UUID, uuid.UUID] = OrderedDict()
         self.draining = False
         self._channel: AbstractChannel | None = None
+        self._publisher: AbstractChannel | None = None
         self._consumer_tag: str | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         broker.subscribe(self._on_broker)
+        # Summed when /metrics is scraped, not on every job (an O(connections) walk per job showed up as
+        # 15 % of the relay's CPU with 1,000 sockets).
+        metrics.in_flight.set_function(lambda: sum(len(c.in_flight) for c in self.by_sid.values()))
         for event, handler in {
             "connect": self.on_connect,
             "disconnect": self.on_disconnect,
@@ -109,7 +113,9 @@ class Relay:
         return self.broker.name(f"relay.{self.settings.instance_id}")
 
     async def _on_broker(self, connection: AbstractConnection) -> None:
-        channel = await connection.channel(publisher_confirms=True)
+        # Events go out on their own channel, so acks of consumed jobs never queue behind publishes.
+        self._publisher = await connection.channel(publisher_confirms=True)
+        channel = await connection.channel()
         await channel.set_qos(prefetch_count=200)
         exchange = await channel.get_exchange(self.broker.exchange_name, ensure=False)
         # Exclusive: it lives as long as this replica's connection; routed dispatches for a dead replica
@@ -121,22 +127,33 @@ class Relay:
         self._consumer_tag = await queue.consume(self._on_message, no_ack=False)
 
     async def publish(self, event: Event, tenant_id: uuid.UUID) -> None:
-        """Publish an event with a publisher confirm (no outbox here: the relay has no database)."""
-        channel = self._channel
+        """Publish an event with a publisher confirm (no outbox here: the relay has no database).
+
+        The frame is handed to the connection's writer without waiting for it to reach the socket
+        (``wait=False``), so the channel's lock is held only while queueing it: many results' confirms are
+        awaited at once instead of one publish per event-loop turn (aio-pika's ``Exchange.publish`` holds
+        the lock until the frame is written, which capped the relay near 400 events/s under load).
+        """
+        channel = self._publisher
         if channel is None or channel.is_closed:
             raise ConnectionError("broker not connected")
         envelope = new_envelope(event, producer=self.settings.service_name, tenant_id=tenant_id)
-        exchange = await channel.get_exchange(self.broker.exchange_name, ensure=False)
-        await exchange.publish(
-            aio_pika.Message(
-                envelope.model_dump_json().encode(),
-                message_id=str(envelope.id),
-                type=event.event_type,
-                content_type="application/json",
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            ),
+        message = aio_pika.Message(
+            envelope.model_dump_json().encode(),
+            message_id=str(envelope.id),
+            type=event.event_type,
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        )
+        underlay = await channel.get_underlay_channel()
+        # A Nack raises DeliveryError; an unroutable event is dropped by the broker (mandatory=False).
+        await underlay.basic_publish(  # type: ignore[call-arg]  # aiormq's Channel takes wait=; its ABC omits it
+            message.body,
+            exchange=self.broker.exchange_name,
             routing_key=event.routing_key(),
+            properties=message.properties,
             timeout=self.settings.publish_timeout_s,
+            wait=False,
         )
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
@@ -169,7 +186,6 @@ class Relay:
             conn.in_flight[job.job_id] = job
             self._remember(job)
             self._spawn(self._deliver(conn, job))
-        self.metrics.in_flight.set(sum(len(c.in_flight) for c in self.by_sid.values()))
 
     def _remember(self, job: VintedJobDispatch) -> None:
         self.delivered[job.job_id] = job.device_id
@@ -349,7 +365,6 @@ class Relay:
             await self.publish(event, conn.tenant_id)
         except Exception:
             logger.warning("could not report a disconnect", extra={"device_id": str(conn.device_id)})
-        self.metrics.in_flight.set(sum(len(c.in_flight) for c in self.by_sid.values()))
 
     async def _revoked(self, event: PluginRevoked) -> None:
         self.auth.forget(event.device_id)
