@@ -1,10 +1,12 @@
 """Relay benchmark: N simulated plugins on one relay-service process, jobs at a fixed rate, then flat out.
 
 Prints one table: offered and achieved jobs/s, delivery latency (dispatch published to the broker → the
-plugin holds ``job.deliver``) p50/p99, round trip (dispatch → ``vinted.job.completed`` back on the broker)
-p50/p99, and the relay's memory per connection. The plugins are python-socketio clients in this process,
-acking and answering every job at once (the relay's own work, not Vinted's, is measured). Needs the local
-RabbitMQ. Run from the repository root: ``uv run python bench/vinted/run.py [--plugins 1000 --rate 200]``.
+plugin holds ``job.deliver``) p50/p99/max, round trip (dispatch → ``vinted.job.completed`` back on the
+broker) p50/p99, the CPU each process used per phase, and the relay's garbage collections (pauses measured by
+``relay_probe.py``); before it, the relay's memory per connection. The plugins are lean Engine.IO/Socket.IO
+websocket clients (aiohttp) in ``--client-procs`` processes of their own, acking and answering every job at
+once (the relay's own work, not Vinted's, is measured). Needs the local RabbitMQ. Run from the repository
+root: ``uv run python bench/vinted/run.py [--plugins 1000 --rate 200]``. See ``README.md`` beside it.
 """
 
 from __future__ import annotations
