@@ -122,8 +122,8 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         """Publish one batch of unsent rows; returns how many rows were claimed."""
-        exchange = self._exchange
-        assert exchange is not None
+        channel = self._channel
+        assert channel is not None
         async with self.engine.begin() as conn:
             rows = (
                 await conn.execute(
@@ -145,18 +145,29 @@ class OutboxRelay:
             if not rows:
                 return 0
 
+            underlay = await channel.get_underlay_channel()
+            exchange_name = self.broker.exchange_name
+
             async def publish(row: sa.Row[int, uuid.UUID, str, str]) -> str | None:
-                message = aio_pika.Message(
-                    row.body.encode(),
+                properties = aio_pika.Message(
+                    b"",
                     message_id=str(row.id),
                     type=row.routing_key,
                     content_type="application/json",
                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                     headers={"x-attempt": 1},
-                )
+                ).properties
                 try:
-                    result = await exchange.publish(
-                        message, row.routing_key, mandatory=True, timeout=self.publish_timeout_s
+                    # wait=False: the channel lock is held only while the frame is queued, so the batch's
+                    # confirms are awaited together (aio-pika's publish holds it until the frame is written).
+                    result = await underlay.basic_publish(  # type: ignore[call-arg]
+                        row.body.encode(),
+                        exchange=exchange_name,
+                        routing_key=row.routing_key,
+                        properties=properties,
+                        mandatory=True,
+                        timeout=self.publish_timeout_s,
+                        wait=False,
                     )
                 except PublishError:
                     return "unroutable"
