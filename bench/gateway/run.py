@@ -1,14 +1,20 @@
 """Gateway benchmark: one authenticated endpoint called directly, through the gateway, and through nginx.
 
+The endpoint is auth-service's ``GET /me`` (bearer token verified, the user and their tenants read from
+PostgreSQL), on a scratch database made and migrated for the run and dropped at the end; ``--endpoint
+stub`` uses a minimal FastAPI app instead (``upstream.py``: token verification only, no database).
+
 Prints one table: requests per second and p50/p99 latency at a fixed moderate rate (wrk with each
 connection paced by a Lua ``delay()``, see paced.lua) and at saturation (wrk, closed loop), with
-the gateway's figures as ratios of nginx's. Needs ``wrk`` and ``nginx`` (Debian packages) and the Redis
-on 127.0.0.1:6379. Run from the repository root: ``uv run python bench/gateway/run.py``.
+the gateway's figures as ratios of nginx's. Needs ``wrk`` and ``nginx`` (Debian packages), the Redis
+on 127.0.0.1:6379, and (for auth-service) the PostgreSQL and RabbitMQ of this machine. Run from the
+repository root: ``uv run python bench/gateway/run.py``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
@@ -20,15 +26,19 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from vitrine_kit.testing.tokens import TestKeys
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
+PG_SERVER = os.environ.get("VITRINE_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+AMQP = os.environ.get("VITRINE_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
+RESERVED_PORTS = range(8000, 8125)  # the local fleet and the e2e fleet
 
 NGINX_CONF = """
 daemon off;
@@ -49,7 +59,7 @@ http {{
     }}
     server {{
         listen 127.0.0.1:{port};
-        location /api/bench/ {{
+        location {prefix}/ {{
             proxy_pass http://bench/;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
@@ -63,17 +73,21 @@ http {{
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free port outside 8000-8124."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in RESERVED_PORTS:
+            return port
 
 
-def wait_http(url: str, timeout_s: float = 20.0) -> None:
-    """Block until ``url`` answers 200."""
-    import urllib.request
-
+def wait_http(url: str, timeout_s: float = 30.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Block until ``url`` answers 200 (fail at once if ``proc`` exits)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{url}: the process exited with {proc.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
@@ -83,20 +97,38 @@ def wait_http(url: str, timeout_s: float = 20.0) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+def get_status(url: str, token: str) -> int:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return int(response.status)
+
+
 @contextlib.contextmanager
 def process(
     cmd: list[str], env: dict[str, str] | None = None, log: Path | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``cmd`` in its own session; on exit SIGTERM its process group (uvicorn workers included)."""
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         yield proc
     finally:
-        proc.send_signal(signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(10)
+            proc.wait(20)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
         if log:
             out.close()  # type: ignore[union-attr]
 
@@ -110,19 +142,81 @@ class Result:
     requests: int = 0
 
 
-def session_cpu_s(session_id: int) -> float:
-    """User+system CPU seconds of every live process in a session (uvicorn workers, nginx workers)."""
+def _proc_cpu_ticks(match: Callable[[Path, list[str]], bool]) -> int:
     ticks = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if match(entry, fields):
+                ticks += int(fields[11]) + int(fields[12])
         except OSError:
             continue
-        if int(fields[3]) == session_id:  # field 6 of stat: the session id
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return ticks
+
+
+def session_cpu_s(session_id: int) -> float:
+    """User+system CPU seconds of every live process in a session (uvicorn workers, nginx workers)."""
+    # field 6 of stat: the session id
+    return _proc_cpu_ticks(lambda _, fields: int(fields[3]) == session_id) / os.sysconf("SC_CLK_TCK")
+
+
+class PostgresCpu:
+    """CPU seconds of the PostgreSQL backends connected to one database, sampled every 50 ms in a thread.
+
+    Backends come and go (the service's pool closes its overflow connections), so a before/after reading
+    of the live ones would lose the CPU of those that exited: each backend counts from its first sample
+    (from zero if it started during the window) to its last.
+    """
+
+    def __init__(self, database: str) -> None:
+        self.needle = f" {database} ".encode()
+        self.first: dict[int, int] = {}
+        self.last: dict[int, int] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _sample(self) -> dict[int, int]:
+        seen: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if self.needle not in (entry / "cmdline").read_bytes().replace(b"\0", b" "):
+                    continue
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            seen[int(entry.name)] = int(fields[11]) + int(fields[12])
+        return seen
+
+    def _loop(self) -> None:
+        while not self.stop.wait(0.05):
+            for pid, ticks in self._sample().items():
+                self.first.setdefault(pid, 0)
+                self.last[pid] = ticks
+
+    def __enter__(self) -> PostgresCpu:
+        self.first = dict(self._sample())
+        self.last = dict(self.first)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        for pid, ticks in self._sample().items():
+            self.first.setdefault(pid, 0)
+            self.last[pid] = ticks
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.last[pid] - self.first[pid] for pid in self.last) / os.sysconf("SC_CLK_TCK")
+
+    @property
+    def backends_started(self) -> int:
+        return sum(1 for ticks in self.first.values() if ticks == 0)
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -190,12 +284,148 @@ def paced(url: str, token: str, *, rate: float, seconds: int, connections: int =
     return _parse_wrk(out)
 
 
+@dataclass
+class Upstream:
+    """The service under test: where it listens, its process, the token, and what to clean up."""
+
+    name: str
+    url: str
+    prefix: str  # its prefix behind the proxies
+    jwks_url: str
+    proc: subprocess.Popen[bytes]
+    token: str
+    database: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _drop_database(name: str) -> None:
+    from vitrine_kit.testing.infra import drop_database
+
+    asyncio.run(drop_database(PG_SERVER, name))
+
+
+def _delete_namespace(namespace: str) -> None:
+    """Delete the queues and the exchange auth-service declared in its broker namespace."""
+    import aio_pika
+    from vitrine_kit.testing.infra import delete_queues
+
+    queue = f"{namespace}auth-service.tenants"  # the kit's tenant-provisioning consumer
+    names = {queue, f"{queue}.dlq", *(f"{queue}.retry.{i}" for i in range(10))}
+
+    async def run() -> None:
+        await delete_queues(AMQP, names)
+        connection = await aio_pika.connect(AMQP, timeout=5)
+        async with connection:
+            channel = await connection.channel()
+            with contextlib.suppress(Exception):
+                await channel.exchange_delete(f"{namespace}vitrine.events")
+
+    asyncio.run(run())
+
+
+@contextlib.contextmanager
+def auth_service(stack: contextlib.ExitStack, tmp: Path) -> Iterator[Upstream]:
+    """auth-service on a scratch database (created, migrated, dropped), one user registered and logged in."""
+    suffix = uuid.uuid4().hex[:8]
+    database, namespace, port = f"bench_auth_{suffix}", f"bench.{suffix}.", free_port()
+    env = {
+        **os.environ,
+        "AUTH_DATABASE_URL": f"{PG_SERVER.rpartition('/')[0]}/{database}",
+        "AUTH_AMQP_URL": AMQP,
+        "AUTH_BROKER_NAMESPACE": namespace,
+        "AUTH_PORT": str(port),
+        "AUTH_HOST": "127.0.0.1",
+        "AUTH_ARGON2_MEMORY_KIB": "8192",
+        "AUTH_ARGON2_TIME_COST": "1",
+        # Long enough for any run: an expired token mid-run would turn into 401s.
+        "AUTH_ACCESS_TOKEN_TTL_S": "7200",
+        # No access log line per request, like nginx (access_log off) and the gateway here.
+        "AUTH_LOG_LEVEL": "WARNING",
+    }
+    cli = str(Path(sys.executable).with_name("auth-service"))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for command in ("create-db", "migrate"):
+            subprocess.run(
+                [cli, command], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+        proc = stack.enter_context(process([cli, "serve"], env, tmp / "auth-service.log"))
+        wait_http(url + "/readyz", proc=proc)
+        email, password = f"bench-{suffix}@example.com", f"bench-{uuid.uuid4().hex}"
+        post_json(url + "/register", {"email": email, "password": password, "tenant_name": "Bench"})
+        token = post_json(url + "/login", {"email": email, "password": password})["access_token"]
+        yield Upstream(
+            name="auth-service GET /me (token verified, user + memberships read from PostgreSQL)",
+            url=url,
+            prefix="/api/auth",
+            jwks_url=url + "/.well-known/jwks.json",
+            proc=proc,
+            token=token,
+            database=database,
+        )
+    finally:
+        stack.close()  # stop auth-service (and whatever was started after it) before dropping its database
+        for cleanup in (lambda: _drop_database(database), lambda: _delete_namespace(namespace)):
+            try:
+                cleanup()
+            except Exception as exc:  # report it and go on cleaning
+                print(f"cleanup failed: {exc!r}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def stub_upstream(stack: contextlib.ExitStack, tmp: Path) -> Iterator[Upstream]:
+    """The minimal FastAPI app of upstream.py: the kit's TokenVerifier, no database."""
+    from vitrine_kit.testing.tokens import TestKeys
+
+    keys = TestKeys()
+    (tmp / "jwks.json").write_text(json.dumps(keys.jwks()))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "upstream:create_app",
+        "--app-dir",
+        str(HERE),
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    try:
+        env = {**os.environ, "BENCH_JWKS_FILE": str(tmp / "jwks.json")}
+        proc = stack.enter_context(process(cmd, env, tmp / "upstream.log"))
+        wait_http(url + "/healthz", proc=proc)
+        yield Upstream(
+            name="stub GET /me (FastAPI + kit TokenVerifier, no database; upstream.py)",
+            url=url,
+            prefix="/api/bench",
+            jwks_url=url + "/.well-known/jwks.json",
+            proc=proc,
+            token=keys.issue(tenant_id=uuid.uuid4(), roles=("owner",)),
+        )
+    finally:
+        stack.close()
+
+
+def _on_sigterm(*_: object) -> None:
+    raise SystemExit(143)  # so that every ``finally`` runs and nothing is left behind
+
+
 def main() -> None:
-    """Start the three targets, load each, print the table."""
+    """Start the upstream and the two proxies, load each path, print the table; clean up in any case."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--endpoint", choices=("auth", "stub"), default="auth")
     parser.add_argument("--seconds", type=int, default=8, help="per saturation run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported")
-    parser.add_argument("--rate", type=float, default=1000.0, help="fixed moderate rate, req/s")
+    parser.add_argument("--rate", type=float, default=None, help="fixed moderate rate, req/s")
     parser.add_argument("--rate-seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--wrk-threads", type=int, default=1)
@@ -203,21 +433,42 @@ def main() -> None:
     parser.add_argument("--nginx-workers", type=int, default=1)
     parser.add_argument("--no-rate-limit", action="store_true", help="gateway without its Redis call")
     args = parser.parse_args()
+    if args.rate is None:  # well below what the upstream sustains alone here (~350 and ~2500 req/s)
+        args.rate = 150.0 if args.endpoint == "auth" else 1000.0
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
             sys.exit(f"{tool} is missing: apt-get install -y {tool}")
+    signal.signal(signal.SIGTERM, _on_sigterm)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
-    keys = TestKeys()
-    token = keys.issue(tenant_id=uuid.uuid4(), roles=("owner",))
-    (tmp / "jwks.json").write_text(json.dumps(keys.jwks()))
-    up_port, gw_port, nginx_port = free_port(), free_port(), free_port()
-    upstream_url = f"http://127.0.0.1:{up_port}"
-    env = {**os.environ, "BENCH_JWKS_FILE": str(tmp / "jwks.json")}
+    start = auth_service if args.endpoint == "auth" else stub_upstream
+    try:
+        with contextlib.ExitStack() as stack, start(stack, tmp) as upstream:
+            runs = bench(stack, tmp, upstream, args)
+        print_table(runs, upstream, args)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@dataclass
+class Run:
+    fixed: Result
+    sat: Result
+    proxy_cpu_us: float | None  # per request of the saturation run
+    upstream_cpu_us: float
+    postgres_cpu_us: float | None
+    postgres_backends_started: int | None  # new connections the service opened during the saturation run
+
+
+def bench(
+    stack: contextlib.ExitStack, tmp: Path, upstream: Upstream, args: argparse.Namespace
+) -> dict[str, list[Run]]:
+    """Start the gateway and nginx in front of ``upstream``; interleaved rounds of paced + saturation runs."""
+    gw_port, nginx_port = free_port(), free_port()
     gw_env = {
         **os.environ,
-        "GATEWAY_UPSTREAMS": json.dumps({"bench": {"prefix": "/api/bench", "url": upstream_url}}),
-        "GATEWAY_JWKS_URL": upstream_url + "/.well-known/jwks.json",
+        "GATEWAY_UPSTREAMS": json.dumps({"bench": {"prefix": upstream.prefix, "url": upstream.url}}),
+        "GATEWAY_JWKS_URL": upstream.jwks_url,
         # Limits far above the load: every request still pays the Redis check, none is refused.
         "GATEWAY_RATE_LIMITS": json.dumps(
             [
@@ -237,80 +488,69 @@ def main() -> None:
         NGINX_CONF.format(
             workers=args.nginx_workers,
             tmp=nginx_dir,
-            upstream_port=up_port,
+            upstream_port=int(upstream.url.rsplit(":", 1)[1]),
             port=nginx_port,
+            prefix=upstream.prefix,
         )
     )
     nginx_bin = shutil.which("nginx") or "/usr/sbin/nginx"
-    python = sys.executable
-    with (
-        process(
-            [
-                python,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "upstream:create_app",
-                "--app-dir",
-                str(HERE),
-                "--port",
-                str(up_port),
-                "--loop",
-                "uvloop",
-                "--http",
-                "httptools",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            env,
-            tmp / "upstream.log",
-        ) as upstream,
-        process(
-            [
-                python,
-                "-m",
-                "gateway.cli",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(gw_port),
-                "--workers",
-                str(args.gateway_workers),
-            ],
-            gw_env,
-            tmp / "gateway.log",
-        ) as gateway,
+    gw_cmd = [sys.executable, "-m", "gateway.cli", "--host", "127.0.0.1", "--port", str(gw_port)]
+    gateway = stack.enter_context(
+        process([*gw_cmd, "--workers", str(args.gateway_workers)], gw_env, tmp / "gateway.log")
+    )
+    nginx = stack.enter_context(
         process(
             [nginx_bin, "-c", str(nginx_dir / "nginx.conf"), "-p", str(nginx_dir), "-e", "stderr"],
             None,
             tmp / "nginx.log",
-        ) as nginx,
-    ):
-        wait_http(upstream_url + "/healthz")
-        wait_http(f"http://127.0.0.1:{gw_port}/healthz")
-        wait_http(f"http://127.0.0.1:{nginx_port}/api/bench/healthz")
-        targets = {
-            "direct": (upstream_url + "/me", upstream.pid),
-            "gateway": (f"http://127.0.0.1:{gw_port}/api/bench/me", gateway.pid),
-            "nginx": (f"http://127.0.0.1:{nginx_port}/api/bench/me", nginx.pid),
-        }
-        runs: dict[str, list[tuple[Result, Result, float]]] = {name: [] for name in targets}
-        for url, _ in targets.values():
-            wrk(url, token, seconds=2, connections=args.connections, threads=args.wrk_threads)  # warm-up
-        for round_no in range(args.rounds):
-            for name, (url, session_id) in targets.items():
-                fixed = paced(url, token, rate=args.rate, seconds=args.rate_seconds)
-                cpu_before = session_cpu_s(session_id)
-                saturated = wrk(
-                    url, token, seconds=args.seconds, connections=args.connections, threads=args.wrk_threads
+        )
+    )
+    wait_http(f"http://127.0.0.1:{gw_port}/healthz", proc=gateway)
+    wait_http(f"http://127.0.0.1:{nginx_port}{upstream.prefix}/healthz", proc=nginx)
+    targets: dict[str, tuple[str, int | None]] = {
+        "direct": (upstream.url + "/me", None),
+        "gateway": (f"http://127.0.0.1:{gw_port}{upstream.prefix}/me", gateway.pid),
+        "nginx": (f"http://127.0.0.1:{nginx_port}{upstream.prefix}/me", nginx.pid),
+    }
+    for url, _ in targets.values():
+        if (status := get_status(url, upstream.token)) != 200:  # urllib raises on 4xx/5xx anyway
+            raise RuntimeError(f"{url} answered {status}")
+        wrk(url, upstream.token, seconds=2, connections=args.connections, threads=args.wrk_threads)  # warm-up
+    runs: dict[str, list[Run]] = {name: [] for name in targets}
+    for round_no in range(args.rounds):
+        for name, (url, proxy_session) in targets.items():
+            fixed = paced(url, upstream.token, rate=args.rate, seconds=args.rate_seconds)
+            before = _cpu(proxy_session, upstream)
+            with contextlib.ExitStack() as sampling:
+                pg = sampling.enter_context(PostgresCpu(upstream.database)) if upstream.database else None
+                sat = wrk(
+                    url,
+                    upstream.token,
+                    seconds=args.seconds,
+                    connections=args.connections,
+                    threads=args.wrk_threads,
                 )
-                cpu_us = (session_cpu_s(session_id) - cpu_before) / max(1, saturated.requests) * 1e6
-                runs[name].append((fixed, saturated, cpu_us))
-                print(f"  round {round_no + 1} {name}: {saturated.rps:.0f} req/s", file=sys.stderr)
+            after = _cpu(proxy_session, upstream)
+            requests = max(1, sat.requests)
+            runs[name].append(
+                Run(
+                    fixed,
+                    sat,
+                    None
+                    if after[0] is None or before[0] is None
+                    else (after[0] - before[0]) / requests * 1e6,
+                    (after[1] - before[1]) / requests * 1e6,
+                    None if pg is None else pg.seconds / requests * 1e6,
+                    None if pg is None else pg.backends_started,
+                )
+            )
+            print(f"  round {round_no + 1} {name}: {sat.rps:.0f} req/s", file=sys.stderr)
+    return runs
 
-    print_table(runs, args)
-    shutil.rmtree(tmp, ignore_errors=True)
+
+def _cpu(proxy_session: int | None, upstream: Upstream) -> tuple[float | None, float]:
+    """CPU seconds so far of the proxy and of the upstream service."""
+    return (None if proxy_session is None else session_cpu_s(proxy_session), session_cpu_s(upstream.proc.pid))
 
 
 def _median(results: list[Result]) -> Result:
@@ -322,12 +562,17 @@ def _median(results: list[Result]) -> Result:
     )
 
 
-def print_table(runs: dict[str, list[tuple[Result, Result, float]]], args: argparse.Namespace) -> None:
+def _median_us(values: list[float | None] | list[int | None]) -> str:
+    present = [v for v in values if v is not None]
+    return f"{statistics.median(present):.0f}" if present else "-"
+
+
+def print_table(runs: dict[str, list[Run]], upstream: Upstream, args: argparse.Namespace) -> None:
     """The one table (medians over the rounds), then the gateway-vs-nginx ratios."""
     print(
-        f"\nGET /me (FastAPI + kit TokenVerifier on uvicorn/uvloop/httptools, 1 process); {os.cpu_count()} "
-        f"cores shared by load generator, proxy, upstream and Redis; medians of {args.rounds} interleaved "
-        f"rounds. fixed: wrk paced to ~{args.rate:g} req/s for {args.rate_seconds:g} s; saturation: wrk "
+        f"\n{upstream.name}, uvicorn/uvloop/httptools, 1 process; {os.cpu_count()} cores shared by load "
+        f"generator, proxy, service, PostgreSQL and Redis; medians of {args.rounds} interleaved rounds. "
+        f"fixed: wrk paced to ~{args.rate:g} req/s for {args.rate_seconds:g} s; saturation: wrk "
         f"-t{args.wrk_threads} -c{args.connections} {args.seconds} s. gateway workers={args.gateway_workers}, "
         f"rate limit={'off' if args.no_rate_limit else 'Redis'}; nginx workers={args.nginx_workers}."
     )
@@ -339,7 +584,10 @@ def print_table(runs: dict[str, list[tuple[Result, Result, float]]], args: argpa
         "sat req/s",
         "sat p50 ms",
         "sat p99 ms",
-        "CPU us/req",
+        "proxy CPU us/req",
+        "service CPU us/req",
+        "PG CPU us/req",
+        "PG conns opened",
         "errors",
     ]
     cols[0] = cols[0].ljust(8)
@@ -347,9 +595,8 @@ def print_table(runs: dict[str, list[tuple[Result, Result, float]]], args: argpa
     print("|" + "|".join("-" * (len(c) + 2) for c in cols) + "|")
     summary: dict[str, tuple[Result, Result]] = {}
     for name, entries in runs.items():
-        fixed = _median([e[0] for e in entries])
-        sat = _median([e[1] for e in entries])
-        cpu = statistics.median(e[2] for e in entries)
+        fixed = _median([e.fixed for e in entries])
+        sat = _median([e.sat for e in entries])
         summary[name] = (fixed, sat)
         values = [
             name,
@@ -359,7 +606,10 @@ def print_table(runs: dict[str, list[tuple[Result, Result, float]]], args: argpa
             f"{sat.rps:.0f}",
             f"{sat.p50_ms:.2f}",
             f"{sat.p99_ms:.2f}",
-            f"{cpu:.0f}",
+            _median_us([e.proxy_cpu_us for e in entries]),
+            _median_us([e.upstream_cpu_us for e in entries]),
+            _median_us([e.postgres_cpu_us for e in entries]),
+            _median_us([e.postgres_backends_started for e in entries]),
             str(fixed.errors + sat.errors),
         ]
         print(
@@ -381,8 +631,10 @@ def print_table(runs: dict[str, list[tuple[Result, Result, float]]], args: argpa
     )
     print(
         f"added p50 at {args.rate:g} req/s: gateway {g_fixed.p50_ms - d_fixed.p50_ms:+.2f} ms (goal < 1 ms), "
-        f"nginx {n_fixed.p50_ms - d_fixed.p50_ms:+.2f} ms. CPU us/req: the process serving that column "
-        f"(direct: the upstream itself)."
+        f"nginx {n_fixed.p50_ms - d_fixed.p50_ms:+.2f} ms; gateway - nginx "
+        f"{g_fixed.p50_ms - n_fixed.p50_ms:+.2f} ms. CPU us/req: CPU time of the saturation run / its "
+        f"requests; proxy: the gateway's or nginx's processes; service: the upstream's process; PG: its "
+        f"PostgreSQL backends."
     )
 
 
