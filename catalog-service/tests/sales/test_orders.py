@@ -60,6 +60,16 @@ class TestOrders:
         await asyncio.sleep(0.5)
         fresh = await seller.product(product["id"])
         assert (fresh["stock_quantity"], fresh["status"]) == (1, "listed")
+        orders = (await seller.get("/orders", params={"product_id": product["id"]})).json()
+        assert sorted((o["order_id"], o["outcome"], o["quantity"]) for o in orders) == [
+            ("O-1", "applied", 1),
+            ("O-2", "applied", 1),
+        ]
+        others = await seller.get("/orders", params={"marketplace": "vinted"})
+        assert others.status_code == 200
+        assert [o for o in others.json() if o["product_id"] == product["id"]] == []
+        bad = await seller.get("/orders", params={"marketplace": "amazon"})
+        assert bad.status_code == 422
 
     async def test_the_last_unit_sells_and_every_other_listing_is_delisted(self, seller) -> None:
         product = await listed_everywhere(seller)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,6 +29,22 @@ class AlertOut(BaseModel):
     details: dict[str, Any]
     created_at: Any
     acknowledged_at: Any
+
+
+class OrderOut(BaseModel):
+    """An order a marketplace reported, and what it did to the stock (applied, oversold, unmatched)."""
+
+    id: uuid.UUID
+    marketplace: str
+    order_id: str
+    product_id: uuid.UUID | None
+    external_listing_id: str
+    quantity: int
+    price: Decimal
+    currency: str
+    outcome: str
+    ordered_at: datetime
+    received_at: datetime
 
 
 def _order_view(order: Order) -> dict[str, Any]:
@@ -133,6 +151,17 @@ class SaleService:
         alert = Alert(id=uuid.uuid4(), kind="oversell", product_id=product_id, details=details)
         s.add(alert)
         scope.emit(OversellDetected(product_id=product_id, alert_id=alert.id, **details))
+
+    async def orders(
+        self, scope: Scope, product_id: uuid.UUID | None, marketplace: str | None, limit: int
+    ) -> list[OrderOut]:
+        """The newest orders first, optionally for one product or one marketplace."""
+        stmt = sa.select(Order).order_by(Order.received_at.desc()).limit(limit)
+        if product_id is not None:
+            stmt = stmt.where(Order.product_id == product_id)
+        if marketplace is not None:
+            stmt = stmt.where(Order.marketplace == marketplace)
+        return [OrderOut.model_validate(o, from_attributes=True) for o in await scope.session.scalars(stmt)]
 
     async def alerts(self, scope: Scope, acknowledged: bool | None) -> list[AlertOut]:
         stmt = sa.select(Alert).order_by(Alert.created_at.desc())
