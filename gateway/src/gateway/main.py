@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import Receive, Scope, Send
-from vitrine_kit.auth.jwt import JWKSCache, TokenVerifier, http_jwks_fetcher
+from vitrine_kit.auth.jwt import TokenVerifier, verifier_from_settings
 from vitrine_kit.logging import configure_logging, request_id_var
 from vitrine_kit.metrics import LATENCY_BUCKETS
 
@@ -98,15 +98,7 @@ class Gateway:
             for name in s.upstreams
         }
         self.routes = self._build_routes()
-        self._verifier = verifier or TokenVerifier(
-            JWKSCache(
-                http_jwks_fetcher(s.jwks_url),
-                min_refetch_interval_s=s.jwks_min_refetch_interval_s,
-                ttl_s=s.jwks_cache_ttl_s,
-            ),
-            issuer=s.jwt_issuer,
-            audience=s.jwt_audience,
-        )
+        self._verifier = verifier or verifier_from_settings(s)
         self.tokens = CachedVerifier(self._verifier, size=s.token_cache_size, ttl_s=s.token_cache_ttl_s)
         self._general_rules = [r for r in s.rate_limits if not r.paths]
         self._path_rules: dict[str, list[RateLimitRule]] = {}

@@ -18,13 +18,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import JSONResponse, Response
 from vitrine_contracts.identity import TenantCreated, TenantDeleted
 
-from vitrine_kit.auth.jwt import JWKSCache, TokenVerifier, http_jwks_fetcher
+from vitrine_kit.auth.jwt import TokenVerifier, verifier_from_settings
 from vitrine_kit.db.base import SHARED_SCHEMA
 from vitrine_kit.db.engine import Database
 from vitrine_kit.db.migrations import KIT_TREE, KIT_VERSION_TABLE, VERSION_TABLE, MigrationTrees, head_of
 from vitrine_kit.db.tenancy import TenantRegistry
 from vitrine_kit.errors import install_error_handlers
-from vitrine_kit.events.broker import Broker
+from vitrine_kit.events.broker import Broker, broker_from_settings
 from vitrine_kit.events.consumer import ConsumerRunner, EventConsumer, EventContext
 from vitrine_kit.events.outbox import Outbox
 from vitrine_kit.events.relay import OutboxRelay
@@ -135,22 +135,8 @@ def create_service_app(
             pre_ping=settings.db_pool_pre_ping,
             recycle_s=settings.db_pool_recycle_s,
         )
-        broker = Broker(
-            settings.amqp_url.get_secret_value(),
-            namespace=settings.broker_namespace,
-            exchange=settings.events_exchange,
-            connect_timeout_s=settings.broker_connect_timeout_s,
-            metrics=metrics,
-        )
-        token_verifier = verifier or TokenVerifier(
-            JWKSCache(
-                http_jwks_fetcher(settings.jwks_url),
-                min_refetch_interval_s=settings.jwks_min_refetch_interval_s,
-                ttl_s=settings.jwks_cache_ttl_s,
-            ),
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-        )
+        broker = broker_from_settings(settings, metrics)
+        token_verifier = verifier or verifier_from_settings(settings)
         runtime = ServiceRuntime(
             settings=settings,
             metrics=metrics,

@@ -14,6 +14,7 @@ import jwt
 from jwt.algorithms import RSAAlgorithm
 
 from vitrine_kit.auth.principal import Principal
+from vitrine_kit.settings import BaseServiceSettings
 
 logger = logging.getLogger(__name__)
 MAX_TOKEN_BYTES = 8192
@@ -152,3 +153,16 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise InvalidToken("invalid token") from exc
         return claims
+
+
+def verifier_from_settings(settings: BaseServiceSettings) -> TokenVerifier:
+    """The token verifier a service's settings describe (JWKS fetched from auth-service, cached)."""
+    return TokenVerifier(
+        JWKSCache(
+            http_jwks_fetcher(settings.jwks_url),
+            min_refetch_interval_s=settings.jwks_min_refetch_interval_s,
+            ttl_s=settings.jwks_cache_ttl_s,
+        ),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )

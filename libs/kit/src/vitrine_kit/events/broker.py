@@ -17,6 +17,7 @@ import aio_pika
 from aio_pika.abc import AbstractConnection
 
 from vitrine_kit.metrics import ServiceMetrics
+from vitrine_kit.settings import BaseServiceSettings
 
 logger = logging.getLogger(__name__)
 OnConnected = Callable[[AbstractConnection], Awaitable[None]]
@@ -115,3 +116,14 @@ class Broker:
         if self._connection is not None:
             with contextlib.suppress(Exception):
                 await self._connection.close()
+
+
+def broker_from_settings(settings: BaseServiceSettings, metrics: ServiceMetrics | None = None) -> Broker:
+    """The supervised broker connection a service's settings describe."""
+    return Broker(
+        settings.amqp_url.get_secret_value(),
+        namespace=settings.broker_namespace,
+        exchange=settings.events_exchange,
+        connect_timeout_s=settings.broker_connect_timeout_s,
+        metrics=metrics,
+    )
