@@ -17,6 +17,8 @@ class TestPublish:
         account = await h.ready_account(ebay)
         event = h.request(account)
         await ebay.send(event)
+        started = await ebay.wait_event("publication.started", publication_id=str(event.publication_id))
+        assert started["attempt"] == 1
         done = await ebay.wait_event("publication.succeeded", publication_id=str(event.publication_id))
         [listing] = await listings_for(ebay, event)
         assert done["external_id"] == listing["listingId"]

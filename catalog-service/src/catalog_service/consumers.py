@@ -8,6 +8,7 @@ from vitrine_contracts.catalog import (
     PublicationDelisted,
     PublicationDelistFailed,
     PublicationFailed,
+    PublicationStarted,
     PublicationSucceeded,
 )
 from vitrine_kit.events.consumer import EventConsumer, EventContext
@@ -26,6 +27,10 @@ def build_consumer(context: CatalogContext) -> EventConsumer:
 
     async def scope_of(ctx: EventContext) -> Scope:
         return await event_scope(ctx, context.settings, await context.reference.get())
+
+    @consumer.on(PublicationStarted)
+    async def started(ctx: EventContext, event: PublicationStarted) -> None:
+        await publication_service.on_started(await scope_of(ctx), event)
 
     @consumer.on(PublicationSucceeded)
     async def succeeded(ctx: EventContext, event: PublicationSucceeded) -> None:

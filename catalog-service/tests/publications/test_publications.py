@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -7,6 +8,7 @@ from vitrine_contracts.catalog import (
     PublicationDelisted,
     PublicationDelistFailed,
     PublicationFailed,
+    PublicationStarted,
     PublicationSucceeded,
 )
 from vitrine_contracts.common import Marketplace
@@ -94,6 +96,21 @@ class TestPublish:
 
 
 class TestAdapterEvents:
+    async def test_started_shows_listing_and_a_late_notice_changes_nothing(self, seller) -> None:
+        product = await seller.ready()
+        [pub] = await seller.publish(product["id"], "ebay")
+        assert pub["status"] == "pending"
+        started = PublicationStarted(
+            publication_id=pub["id"], product_id=pub["product_id"], marketplace=Marketplace.EBAY
+        )
+        await seller.play(started)
+        await wait_status(seller, product["id"], "ebay", "listing")
+        await seller.play(succeeded(pub, "v-9"))
+        await wait_status(seller, product["id"], "ebay", "listed")
+        await seller.play(started.model_copy(update={"attempt": 2}))  # a retry's notice, after the fact
+        await asyncio.sleep(0.5)
+        assert (await seller.product(product["id"]))["publications"][0]["status"] == "listed"
+
     async def test_succeeded_lists_it_and_the_product(self, seller) -> None:
         product = await seller.ready()
         [pub] = await seller.publish(product["id"], "ebay")

@@ -91,6 +91,19 @@ class PublicationRequested(Event):
         return f"{self.event_type}.{self.marketplace.value}"
 
 
+class PublicationStarted(Event):
+    """The adapter began the marketplace calls for a publication (catalog shows it as ``listing``).
+
+    Emitted outside the adapter's handler transaction, so the seller sees it while the calls run.
+    """
+
+    event_type = "publication.started"
+    publication_id: uuid.UUID
+    product_id: uuid.UUID
+    marketplace: Marketplace
+    attempt: int = Field(default=1, ge=1)
+
+
 class PublicationSucceeded(Event):
     """The adapter listed (or revised) the product."""
 

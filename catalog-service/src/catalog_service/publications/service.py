@@ -13,6 +13,7 @@ from vitrine_contracts.catalog import (
     PublicationDelistRequested,
     PublicationFailed,
     PublicationRequested,
+    PublicationStarted,
     PublicationSucceeded,
 )
 from vitrine_contracts.common import Marketplace
@@ -168,6 +169,12 @@ class PublicationService:
         product = await products_repo.get_for_update(scope.session, pub.product_id)
         assert product is not None
         return pub, product
+
+    async def on_started(self, scope: Scope, event: PublicationStarted) -> None:
+        """The adapter is at work: pending → listing (a late or repeated notice changes nothing)."""
+        found = await self._locked(scope, event.publication_id)
+        if found is not None and found[0].status == "pending":
+            _move(found[0], "listing")
 
     async def on_succeeded(self, scope: Scope, event: PublicationSucceeded) -> None:
         """Listed; unless the product sold or went away meanwhile, in which case it is delisted at once."""

@@ -15,6 +15,7 @@ from vitrine_contracts.catalog import (
     PublicationDelistRequested,
     PublicationFailed,
     PublicationRequested,
+    PublicationStarted,
     PublicationSucceeded,
 )
 from vitrine_contracts.common import Marketplace
@@ -73,8 +74,18 @@ def seller_reason(exc: MarketplaceRejected) -> tuple[str, str]:
 class PublicationService:
     """The adapter's side of a publication: the listing row, the eBay calls, the result event."""
 
-    async def count_attempt(self, ebay: EbayContext, message_id: uuid.UUID) -> int:
-        """Count this delivery in a transaction of its own (it survives the handler's rollback)."""
+    async def count_attempt(
+        self,
+        ebay: EbayContext,
+        message_id: uuid.UUID,
+        *,
+        started: tuple[EventContext, PublicationRequested] | None = None,
+    ) -> int:
+        """Count this delivery in a transaction of its own (it survives the handler's rollback).
+
+        With ``started``, the same transaction emits ``publication.started``, so the seller sees the listing
+        under way while the eBay calls run (the handler's own events commit only when it ends).
+        """
         async with ebay.database.session() as session:
             attempts = await session.scalar(
                 insert(CommandAttempt)
@@ -85,6 +96,20 @@ class PublicationService:
                 )
                 .returning(CommandAttempt.attempts)
             )
+            if started is not None and ebay.outbox is not None:
+                ctx, event = started
+                ebay.outbox.add(
+                    session,
+                    PublicationStarted(
+                        publication_id=event.publication_id,
+                        product_id=event.product_id,
+                        marketplace=Marketplace.EBAY,
+                        attempt=int(attempts or 1),
+                    ),
+                    tenant_id=ctx.tenant_id,
+                    correlation_id=ctx.envelope.correlation_id,
+                    causation_id=ctx.envelope.id,
+                )
             await session.commit()
         return int(attempts or 1)
 
@@ -110,7 +135,7 @@ class PublicationService:
             what = ", ".join(missing + ([] if snapshot.images else ["photos"]))
             self._failed(ctx, event, "incomplete-product", f"eBay needs the product's {what}.")
             return
-        attempt = await self.count_attempt(ebay, ctx.envelope.id)
+        attempt = await self.count_attempt(ebay, ctx.envelope.id, started=(ctx, event))
         image_urls = [image.url for image in snapshot.images]
         if ebay.media is not None:
             try:
