@@ -217,3 +217,16 @@ class TestJobs:
         await relay.stop()
         [gone] = await bus.wait("plugin.disconnected", lambda p: p["device_id"] == str(device))
         assert gone["reason"] == "relay-draining"
+
+
+class TestReplicaAlive:
+    async def test_the_replica_says_it_is_alive_every_few_seconds(
+        self, start_relay, make_plugin, bus, tenant_id
+    ) -> None:
+        relay = await start_relay(replica_heartbeat_s=0.1)
+        name = relay.settings.instance_id
+        await make_plugin(relay, tenant_id)
+        beats = await bus.wait(
+            "relay.replica.alive", lambda p: p["relay_instance"] == name and p["connections"] == 1, count=2
+        )
+        assert beats[0]["interval_s"] == 0.1

@@ -41,6 +41,18 @@ class PluginDisconnected(Event):
     disconnected_at: datetime
 
 
+class RelayReplicaAlive(Event):
+    """A relay replica is up; sent every ``interval_s`` (no tenant). A replica silent for longer than
+    marketplace-vinted's ``REPLICA_TIMEOUT_S`` is taken for dead: its devices go offline and their jobs are
+    queued again (a replica killed without draining sends no ``plugin.disconnected``)."""
+
+    event_type = "relay.replica.alive"
+    relay_instance: str
+    interval_s: float
+    connections: int = 0
+    sent_at: datetime
+
+
 class VintedSessionReported(Event):
     """The plugin told what Vinted session it sees (at hello, on change, in heartbeats when it changed)."""
 

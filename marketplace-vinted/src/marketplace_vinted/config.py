@@ -24,6 +24,10 @@ class Settings(BaseServiceSettings):
     sync_interval_s: float = 300.0
     dispatch_poll_s: float = 0.5
     idle_wake_s: float = 30.0
+    # A relay replica silent (no relay.replica.alive, sent every 5 s) this long is dead: its devices go
+    # offline and their dispatched jobs are queued again at once. Checked every replica_check_s.
+    replica_timeout_s: float = 15.0
+    replica_check_s: float = 2.0
     # Photo URLs signed by media-service when a job goes out (empty media_url: the snapshot's URLs as they are).
     media_url: str = "http://127.0.0.1:8003"
     auth_url: str = "http://127.0.0.1:8001"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from vitrine_contracts.catalog import PublicationDelistRequested, PublicationFailed, PublicationRequested
 from vitrine_contracts.common import Marketplace
 from vitrine_contracts.relay.v1 import JobKind
 from vitrine_contracts.vinted import (
     PluginConnected,
     PluginDisconnected,
+    RelayReplicaAlive,
     VintedJobCompleted,
     VintedSessionReported,
 )
@@ -19,7 +21,8 @@ from vitrine_kit.events.consumer import EventConsumer, EventContext
 
 from marketplace_vinted.config import Settings
 from marketplace_vinted.jobs import JobService, ListingRuleError, vinted_item
-from marketplace_vinted.models import Alert, Job, Listing, PluginDevice
+from marketplace_vinted.models import Job, Listing, PluginDevice, RelayDevice
+from marketplace_vinted.replicas import replica_seen
 
 
 def consumer(settings: Settings) -> EventConsumer:
@@ -97,14 +100,7 @@ def consumer(settings: Settings) -> EventConsumer:
             priority=0,
         )
         if not await jobs.online_devices(ctx.session):
-            ctx.session.add(
-                Alert(
-                    kind="delist_waiting_for_plugin",
-                    subject=str(event.publication_id),
-                    message="An item sold elsewhere is still on Vinted: open your browser with the "
-                    "Vitrine plugin so it can be deleted.",
-                )
-            )
+            await jobs.alert_waiting_delists(ctx.session)
 
     @events.on(PluginConnected)
     async def on_connected(ctx: EventContext, event: PluginConnected) -> None:
@@ -122,6 +118,21 @@ def consumer(settings: Settings) -> EventConsumer:
             event.capabilities,
             utcnow(),
         )
+        # Which replica holds it, across tenants: the tenants to visit if that replica dies silently.
+        await ctx.session.execute(
+            insert(RelayDevice)
+            .values(
+                device_id=event.device_id,
+                tenant_id=event.tenant_id,
+                relay_instance=event.relay_instance,
+                connection_id=event.connection_id,
+            )
+            .on_conflict_do_update(
+                index_elements=["device_id"],
+                set_={"relay_instance": event.relay_instance, "connection_id": event.connection_id},
+            )
+        )
+        await replica_seen(ctx.session, event.relay_instance)
         # Whatever this device had in flight went with its old socket: deliver it again (same job ids).
         await ctx.session.execute(
             sa.update(Job)
@@ -137,13 +148,21 @@ def consumer(settings: Settings) -> EventConsumer:
         device = await ctx.session.get(PluginDevice, event.device_id, with_for_update=True)
         if device is None or device.connection_id != event.connection_id:
             return  # a newer connection of this device already reported in
-        device.online = False
         await ctx.session.execute(
-            sa.update(Job)
-            .where(Job.device_id == event.device_id, Job.status == "dispatched")
-            .values(status="queued")
+            sa.delete(RelayDevice).where(
+                RelayDevice.device_id == event.device_id, RelayDevice.connection_id == event.connection_id
+            )
         )
-        await jobs.wake(ctx.session, event.tenant_id, online=bool(await jobs.online_devices(ctx.session)))
+        await jobs.devices_offline(
+            ctx.session,
+            event.tenant_id,
+            PluginDevice.device_id == event.device_id,
+            PluginDevice.connection_id == event.connection_id,
+        )
+
+    @events.on(RelayReplicaAlive, tenant_scoped=False)
+    async def on_replica_alive(ctx: EventContext, event: RelayReplicaAlive) -> None:
+        await replica_seen(ctx.session, event.relay_instance)
 
     @events.on(VintedSessionReported)
     async def on_session(ctx: EventContext, event: VintedSessionReported) -> None:

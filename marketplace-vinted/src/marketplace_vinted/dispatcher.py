@@ -1,4 +1,5 @@
-"""The dispatch loop: tenants with a plugin online and work due, several replicas safely (SKIP LOCKED)."""
+"""The dispatch loop: tenants with a plugin online and work due, several replicas safely (SKIP LOCKED);
+every ``REPLICA_CHECK_S`` it also takes the devices of silent relay replicas offline (``replicas.py``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from marketplace_vinted.config import Settings
 from marketplace_vinted.jobs import JobService, outbox_emitter
 from marketplace_vinted.models import DispatchTenant
 from marketplace_vinted.photos import PhotoResolver
+from marketplace_vinted.replicas import reap_replicas
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +23,18 @@ logger = logging.getLogger(__name__)
 async def run_dispatcher(runtime: ServiceRuntime, settings: Settings) -> None:
     """Forever: claim due tenants for a few seconds, dispatch each one's jobs in its own transaction."""
     jobs = JobService(settings, PhotoResolver(settings))
+    loop = asyncio.get_running_loop()
+    next_reap = loop.time()
     while True:
+        if loop.time() >= next_reap:
+            next_reap = loop.time() + settings.replica_check_s
+            try:
+                assert runtime.tenants is not None
+                await reap_replicas(runtime.db, runtime.tenants, jobs, settings)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("relay replica check failed")
         try:
             async with runtime.db.session() as session, session.begin():
                 due = sa.select(DispatchTenant.tenant_id).where(

@@ -178,6 +178,63 @@ class JobService:
         )
         return list(rows.scalars())
 
+    async def devices_offline(
+        self, session: AsyncSession, tenant_id: uuid.UUID, *where: sa.ColumnElement[bool]
+    ) -> list[uuid.UUID]:
+        """Take the devices matching ``where`` offline: their dispatched jobs are queued again at once (no
+        lease wait), and with no plugin left online each waiting delist raises ``delist_waiting_for_plugin``."""
+        gone = list(
+            (
+                await session.execute(
+                    sa.update(PluginDevice)
+                    .where(PluginDevice.online, *where)
+                    .values(online=False)
+                    .returning(PluginDevice.device_id)
+                )
+            ).scalars()
+        )
+        if gone:
+            await session.execute(
+                sa.update(Job)
+                .where(Job.device_id.in_(gone), Job.status == "dispatched")
+                .values(status="queued", not_before=utcnow())
+            )
+        online = bool(await self.online_devices(session))
+        if not online:
+            await self.alert_waiting_delists(session)
+        await self.wake(session, tenant_id, online=online)
+        return gone
+
+    async def alert_waiting_delists(self, session: AsyncSession) -> None:
+        """One open ``delist_waiting_for_plugin`` alert per delist still waiting (none twice)."""
+        waiting = (
+            await session.execute(
+                sa.select(Job.context["publication_id"].astext).where(
+                    Job.kind == JobKind.DELIST.value,
+                    Job.status.in_(("queued", "dispatched")),
+                    Job.context.has_key("publication_id"),
+                )
+            )
+        ).scalars()
+        open_ = set(
+            (
+                await session.execute(
+                    sa.select(Alert.subject).where(
+                        Alert.kind == "delist_waiting_for_plugin", Alert.resolved_at.is_(None)
+                    )
+                )
+            ).scalars()
+        )
+        for publication_id in set(waiting) - open_:
+            session.add(
+                Alert(
+                    kind="delist_waiting_for_plugin",
+                    subject=publication_id,
+                    message="An item sold elsewhere is still on Vinted: open your browser with the "
+                    "Vitrine plugin so it can be deleted.",
+                )
+            )
+
     async def budget(self, session: AsyncSession, account: VintedAccount) -> dict[str, Any]:
         """What the seller sees: writes used in the last hour and what is left."""
         used = await self._writes_last_hour(session)

@@ -30,6 +30,26 @@ class DispatchTenant(SharedBase):
     wake_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class RelayReplica(SharedBase):
+    """A relay replica's last ``relay.replica.alive`` (or ``plugin.connected``); ``dead_at`` once it was
+    silent past ``REPLICA_TIMEOUT_S`` and its devices were taken offline."""
+
+    __tablename__ = "relay_replicas"
+    relay_instance: Mapped[str] = mapped_column(String(200), primary_key=True)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    dead_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RelayDevice(SharedBase):
+    """Which replica holds each online device, across tenants (the tenants to visit when a replica dies)."""
+
+    __tablename__ = "relay_devices"
+    device_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    relay_instance: Mapped[str] = mapped_column(String(200), index=True)
+    connection_id: Mapped[str] = mapped_column(String(64))
+
+
 class VintedAccount(TenantBase):
     """The seller's Vinted account as the plugin reports it, and its pacing."""
 

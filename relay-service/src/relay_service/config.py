@@ -36,6 +36,8 @@ class Settings(BaseServiceSettings):
     ping_interval_s: float = 20.0
     ping_timeout_s: float = 20.0
     drain_timeout_s: float = 10.0
+    # relay.replica.alive every N seconds; keep it well under marketplace-vinted's REPLICA_TIMEOUT_S (15).
+    replica_heartbeat_s: float = 5.0
     # After start-up: move the import-time heap out of the collector's reach (gc.freeze) and collect young
     # objects less often. A full collection with 1,000 sockets took 100-260 ms (bench/vinted/README.md).
     gc_freeze: bool = True

@@ -79,6 +79,7 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level, settings.log_json)
         task = asyncio.create_task(broker.run(), name="broker")
+        alive = asyncio.create_task(relay.run_alive(), name="replica-alive")
         if settings.gc_freeze:
             gc.freeze()
             gc.set_threshold(*settings.gc_threshold)
@@ -87,6 +88,9 @@ def create_app(
             yield
         finally:
             await relay.drain()
+            alive.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await alive
             await broker.stop()
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

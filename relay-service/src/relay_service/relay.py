@@ -38,6 +38,7 @@ from vitrine_contracts.relay.v1 import (
 from vitrine_contracts.vinted import (
     PluginConnected,
     PluginDisconnected,
+    RelayReplicaAlive,
     VintedJobCompleted,
     VintedJobDispatch,
     VintedSessionReported,
@@ -126,7 +127,26 @@ class Relay:
         self._channel = channel
         self._consumer_tag = await queue.consume(self._on_message, no_ack=False)
 
-    async def publish(self, event: Event, tenant_id: uuid.UUID) -> None:
+    async def run_alive(self) -> None:
+        """Forever: tell marketplace-vinted this replica is up (``relay.replica.alive``), every
+        ``REPLICA_HEARTBEAT_S``. A replica killed without draining stops sending it, and marketplace-vinted
+        takes its devices offline after ``VINTED_REPLICA_TIMEOUT_S``."""
+        interval = self.settings.replica_heartbeat_s
+        while True:
+            if self._publisher is not None and not self._publisher.is_closed:
+                event = RelayReplicaAlive(
+                    relay_instance=self.settings.instance_id,
+                    interval_s=interval,
+                    connections=len(self.by_device),
+                    sent_at=datetime.now(UTC),
+                )
+                try:
+                    await self.publish(event, None)
+                except Exception:
+                    logger.warning("could not publish relay.replica.alive", exc_info=True)
+            await asyncio.sleep(interval)
+
+    async def publish(self, event: Event, tenant_id: uuid.UUID | None) -> None:
         """Publish an event with a publisher confirm (no outbox here: the relay has no database).
 
         The frame is handed to the connection's writer without waiting for it to reach the socket
