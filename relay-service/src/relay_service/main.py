@@ -14,9 +14,9 @@ import socketio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from vitrine_kit.auth.jwt import JWKSCache, TokenVerifier, http_jwks_fetcher
+from vitrine_kit.auth.jwt import TokenVerifier, verifier_from_settings
 from vitrine_kit.auth.service_client import ServiceTokenClient
-from vitrine_kit.events.broker import Broker
+from vitrine_kit.events.broker import broker_from_settings
 from vitrine_kit.logging import configure_logging
 
 from relay_service.auth import PluginAuthenticator
@@ -45,22 +45,8 @@ def create_app(
         logger=False,
         engineio_logger=False,
     )
-    broker = Broker(
-        settings.amqp_url.get_secret_value(),
-        namespace=settings.broker_namespace,
-        exchange=settings.events_exchange,
-        connect_timeout_s=settings.broker_connect_timeout_s,
-        metrics=metrics,
-    )
-    token_verifier = verifier or TokenVerifier(
-        JWKSCache(
-            http_jwks_fetcher(settings.jwks_url),
-            min_refetch_interval_s=settings.jwks_min_refetch_interval_s,
-            ttl_s=settings.jwks_cache_ttl_s,
-        ),
-        issuer=settings.jwt_issuer,
-        audience=settings.jwt_audience,
-    )
+    broker = broker_from_settings(settings, metrics)
+    token_verifier = verifier or verifier_from_settings(settings)
     if authenticator is None:
         tokens = None
         if settings.auth_url:
