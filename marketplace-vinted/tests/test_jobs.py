@@ -96,6 +96,41 @@ class TestQueue:
             assert job.attempt in (0, 1)
         await db.dispose()
 
+    async def test_a_publish_going_out_tells_catalog_it_started(self, service_database) -> None:
+        url = await service_database("vinted", SERVICE_DIR)
+        db = Database(url)
+        tenant, device = uuid.uuid4(), uuid.uuid4()
+        publication, product = uuid.uuid4(), uuid.uuid4()
+        await TenantRegistry(db, MigrationTrees.in_dir(SERVICE_DIR).tenant).ensure(tenant)
+        jobs = JobService(Settings(min_gap_s=0, max_gap_s=0))
+        sent = []
+        async with db.tenant_session(tenant) as s, s.begin():
+            s.add(
+                PluginDevice(
+                    device_id=device,
+                    relay_instance="r1",
+                    connection_id="c",
+                    online=True,
+                    max_in_flight=5,
+                    capabilities=[],
+                )
+            )
+            await jobs.enqueue(
+                s,
+                tenant,
+                JobKind.PUBLISH,
+                {"photos": [], "item": {}},
+                f"publish:{publication}",
+                context={"publication_id": str(publication), "product_id": str(product)},
+            )
+            await jobs.dispatch(s, tenant, lambda _s, e: sent.append(e))  # makes the account, paced from now
+        async with db.tenant_session(tenant) as s, s.begin():
+            await jobs.dispatch(s, tenant, lambda _s, e: sent.append(e))
+        started = [e for e in sent if e.event_type == "publication.started"]
+        assert [(e.publication_id, e.product_id, e.attempt) for e in started] == [(publication, product, 1)]
+        assert any(e.event_type == "vinted.job.dispatch" for e in sent)
+        await db.dispose()
+
 
 class TestAccount:
     async def test_two_first_uses_at_once_make_one_account(self, service_database) -> None:

@@ -18,6 +18,7 @@ from vitrine_contracts.catalog import (
     PublicationDelisted,
     PublicationDelistFailed,
     PublicationFailed,
+    PublicationStarted,
     PublicationSucceeded,
 )
 from vitrine_contracts.common import Marketplace, Money
@@ -329,6 +330,17 @@ class JobService:
             job.status, job.device_id, job.attempt = "dispatched", device_id, job.attempt + 1
             job.dispatched_at, job.lease_until = now, now + timedelta(seconds=self.settings.lease_s)
             free[device_id] -= 1
+            if job.kind == JobKind.PUBLISH.value and "publication_id" in job.context:
+                # The seller sees the listing under way (pacing may have kept it queued until now).
+                emit(
+                    session,
+                    PublicationStarted(
+                        publication_id=job.context["publication_id"],
+                        product_id=job.context["product_id"],
+                        marketplace=Marketplace.VINTED,
+                        attempt=job.attempt,
+                    ),
+                )
             emit(
                 session,
                 VintedJobDispatch(
