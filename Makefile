@@ -45,7 +45,10 @@ migrate: install infra ## create and migrate every service database (shared, the
 contracts: install ## regenerate contracts/schemas from the Pydantic models
 	@$(UV) run --frozen python -m vitrine_contracts.schema
 
-bench: install infra ## run the benchmarks (each prints a table)
+bench: install infra ## run the benchmarks (each prints a table; installs wrk and nginx when apt-get can)
+	@command -v wrk >/dev/null && { command -v nginx >/dev/null || test -x /usr/sbin/nginx; } || \
+		{ command -v apt-get >/dev/null && apt-get install -y -q wrk nginx >/dev/null; } || \
+		echo "wrk and nginx are needed by bench/gateway: install them with your package manager"
 	@for b in bench/*/run.py; do echo "== $$b"; $(UV) run --frozen python $$b || exit 1; done
 
 clean: ## remove caches and local run logs
