@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -16,7 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "deploy" / "local"))
-from fleet import PG, SERVICES, Fleet  # noqa: E402
+from fleet import AMQP, PG, SERVICES, Fleet  # noqa: E402
+from vitrine_kit.testing.infra import delete_namespace  # noqa: E402
 
 PORT_OFFSET = 100
 
@@ -34,22 +32,6 @@ def _drop_databases(suffix: str) -> None:
             await conn.close()
 
     asyncio.run(drop())
-
-
-def _delete_queues(namespace: str) -> None:
-    if not shutil.which("rabbitmqctl"):
-        return
-    with contextlib.suppress(Exception):
-        out = subprocess.run(
-            ["rabbitmqctl", "-q", "list_queues", "name"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        ).stdout
-        for name in out.split():
-            if name.startswith(namespace):
-                subprocess.run(["rabbitmqctl", "-q", "delete_queue", name], capture_output=True, timeout=30)
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +59,7 @@ def fleet() -> Iterator[Fleet]:
     finally:
         fleet.stop()
         _drop_databases(fleet.db_suffix)
-        _delete_queues(fleet.namespace)
+        delete_namespace(fleet.namespace, AMQP)
 
 
 @pytest.fixture(scope="session")

@@ -89,9 +89,9 @@ async def migrated_database(server_url: str, name: str, trees: MigrationTrees) -
     return url
 
 
-async def delete_queues(amqp: str, names: set[str]) -> None:
-    """Delete the queues a test run declared (its namespace), ignoring those already gone."""
-    if not names:
+async def delete_queues(amqp: str, names: set[str], exchanges: set[str] | None = None) -> None:
+    """Delete the queues (and exchanges) a test run declared in its namespace, ignoring those already gone."""
+    if not (names or exchanges) or not amqp:
         return
     connection = await aio_pika.connect(amqp, timeout=5)
     async with connection:
@@ -101,7 +101,38 @@ async def delete_queues(amqp: str, names: set[str]) -> None:
                 await channel.queue_delete(name)
             with contextlib.suppress(Exception):
                 await channel.close()
+        for name in sorted(exchanges or ()):
+            channel = await connection.channel()
+            with contextlib.suppress(Exception):
+                await channel.exchange_delete(name)
+            with contextlib.suppress(Exception):
+                await channel.close()
 
 
 def run_namespace(worker: str) -> str:
     return f"test.{uuid.uuid4().hex[:8]}.{worker}."
+
+
+def delete_namespace(prefix: str, amqp: str) -> None:
+    """Delete every queue and exchange whose name starts with ``prefix`` (listed with ``rabbitmqctl``).
+
+    The safety net at the end of a run: what a crashed or interrupted test could not delete itself.
+    """
+    import asyncio
+    import shutil
+    import subprocess
+
+    ctl = shutil.which("rabbitmqctl")
+    if not prefix or ctl is None:
+        return
+
+    def listed(what: str) -> set[str]:
+        out = subprocess.run(  # noqa: S603 - fixed arguments
+            [ctl, "-q", what, "name"], capture_output=True, text=True, timeout=60, check=True
+        ).stdout.split()
+        return {name for name in out if name.startswith(prefix)}
+
+    with contextlib.suppress(Exception):
+        queues, exchanges = listed("list_queues"), listed("list_exchanges")
+        if queues or exchanges:
+            asyncio.run(delete_queues(amqp, queues, exchanges))

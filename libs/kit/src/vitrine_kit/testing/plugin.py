@@ -44,9 +44,11 @@ def amqp_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def broker_namespace(run_id: str) -> str:
+def broker_namespace(run_id: str, amqp_url: str) -> Iterator[str]:
     """Prefix for every exchange and queue of this run: runs never see each other's messages."""
-    return f"test.{run_id}."
+    namespace = f"test.{run_id}."
+    yield namespace
+    infra.delete_namespace(namespace, amqp_url)
 
 
 ServiceDatabase = Callable[[str, Path], Awaitable[str]]
