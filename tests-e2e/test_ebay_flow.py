@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from e2e_samples import jeans
 from PIL import Image
 
 
@@ -70,20 +71,7 @@ class TestEbayFlow:
         assert uploaded.status_code == 201, uploaded.text
         media_ids = [r["image"]["id"] for r in uploaded.json()["results"]]
         assert len(set(media_ids)) == 2
-        body = {
-            "title": "Levi's 501 straight jeans",
-            "description": "Classic 501, straight leg, barely worn.",
-            "price": "35.00",
-            "stock_quantity": 1,
-            "brand": "levi-s",
-            "category": "jeans",
-            "size_system": "waist",
-            "size": "W32",
-            "colours": ["blue"],
-            "condition": "very_good",
-            "gender": "men",
-            "images": [{"media_id": media_ids[0]}, {"media_id": media_ids[1]}],
-        }
+        body = jeans("Levi's 501 straight jeans", media_ids)
         created = api.post("/api/catalog/products", json=body, headers=auth)
         assert created.status_code == 201, created.text
         product = created.json()["id"]

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from e2e_samples import jeans
 from PIL import Image
 from sandbox_vinted.plugin import PluginStandIn, Switches, VintedTab
 
@@ -149,20 +150,7 @@ class Seller:
         return str(uploaded.json()["results"][0]["image"]["id"])
 
     def product(self, title: str, media_id: str, ready: bool = True) -> str:
-        body = {
-            "title": title,
-            "description": "Classic 501, straight leg, barely worn.",
-            "price": "35.00",
-            "stock_quantity": 1,
-            "brand": "levi-s",
-            "category": "jeans",
-            "size_system": "waist",
-            "size": "W32",
-            "colours": ["blue"],
-            "condition": "very_good",
-            "gender": "men",
-            "images": [{"media_id": media_id}],
-        }
+        body = jeans(title, [media_id])
         product = str(self.post("/api/catalog/products", body, expect=201)["id"])
         if ready:
             self.post(f"/api/catalog/products/{product}/status", {"status": "ready"})

@@ -115,6 +115,19 @@ async def read_small_body(receive: Receive, limit: int) -> tuple[bytes, bool, bo
             return b"".join(parts), more, False
 
 
+async def _too_large(send: Send, route: Route, extra: Headers) -> int:
+    """Answer 413 naming the route's limit."""
+    await send_problem(
+        send,
+        413,
+        "payload-too-large",
+        "Request body too large",
+        f"The limit for this route is {route.max_body_bytes} bytes.",
+        extra,
+    )
+    return 413
+
+
 class Proxy:
     """Sends requests upstream through one pooled aiohttp session."""
 
@@ -144,15 +157,7 @@ class Proxy:
                 return 499
             if len(first) > route.max_body_bytes:
                 route.breaker.release()
-                await send_problem(
-                    send,
-                    413,
-                    "payload-too-large",
-                    "Request body too large",
-                    f"The limit for this route is {route.max_body_bytes} bytes.",
-                    extra,
-                )
-                return 413
+                return await _too_large(send, route, extra)
             body = _RequestBody(receive, route.max_body_bytes, first, more)
 
         breaker = route.breaker
@@ -188,15 +193,7 @@ class Proxy:
             except (aiohttp.ClientError, ClientGone, BodyTooLarge) as exc:
                 if body is not None and body.too_large:
                     breaker.release()
-                    await send_problem(
-                        send,
-                        413,
-                        "payload-too-large",
-                        "Request body too large",
-                        f"The limit for this route is {route.max_body_bytes} bytes.",
-                        extra,
-                    )
-                    return 413
+                    return await _too_large(send, route, extra)
                 if body is not None and body.client_gone:
                     breaker.release()
                     return 499
