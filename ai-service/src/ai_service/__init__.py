@@ -1,0 +1,1 @@
+"""Vitrine ai-service: photos to drafted listings, on credits, cached"""

@@ -1,0 +1,1 @@
+"""Vitrine billing-service: plans, Stripe subscriptions and credit packs, the credit ledger"""

@@ -1,0 +1,1 @@
+"""Vitrine marketplace-etsy: Etsy shops (PKCE), listings, receipt polling"""

@@ -1,0 +1,1 @@
+"""A local stand-in for Gemini (generateContent) and OpenAI (chat completions, responses)"""
