@@ -4,31 +4,19 @@ eBay → the sandbox holds the listing → it sells there → catalog shows the 
 from __future__ import annotations
 
 import io
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 from e2e_samples import jeans
 from PIL import Image
+from vitrine_kit.testing.helpers import eventually_sync as eventually
 
 
 def photo(colour: tuple[int, int, int]) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (800, 1000), colour).save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
-
-
-def eventually(check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.3) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(interval)
 
 
 class TestEbayFlow:

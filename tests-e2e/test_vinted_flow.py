@@ -15,7 +15,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Coroutine, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,22 +25,12 @@ import pytest
 from e2e_samples import jeans
 from PIL import Image
 from sandbox_vinted.plugin import PluginStandIn, Switches, VintedTab
+from vitrine_kit.testing.helpers import eventually_sync as eventually
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery"
 VINTED = "/api/marketplaces/vinted"
 LATENCIES: dict[str, list[float]] = {}
-
-
-def eventually(check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(interval)
 
 
 def ts(value: str) -> float:

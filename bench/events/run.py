@@ -102,8 +102,8 @@ async def pipeline(
     committed: dict[int, float] = {}
     done = asyncio.Event()
 
-    @consumer.on(BenchEvent, tenant_scoped=False)
-    async def handle(ctx: EventContext, event: BenchEvent) -> None:
+    @consumer.on_shared(BenchEvent)
+    async def handle(ctx: EventContext[Any], event: BenchEvent) -> None:
         received[event.seq] = time.perf_counter()
         if len(received) >= n:
             done.set()
@@ -155,8 +155,8 @@ def _worker(url: str, namespace: str, queue: str, stop: Any) -> None:
         relay = OutboxRelay(db, broker, batch_size=200, poll_interval_s=0.2)
         consumer = EventConsumer(queue, batchable=True)
 
-        @consumer.on(BenchEvent, tenant_scoped=False)
-        async def handle(ctx: EventContext, event: BenchEvent) -> None:
+        @consumer.on_shared(BenchEvent)
+        async def handle(ctx: EventContext[Any], event: BenchEvent) -> None:
             return None
 
         runner = ConsumerRunner(consumer, broker=broker, db=db, tenants=None, outbox=None, prefetch=64)

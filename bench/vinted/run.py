@@ -17,7 +17,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,15 +39,10 @@ from vitrine_kit.testing.tokens import TestKeys
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _common import AMQP, percentile, table
+from vitrine_kit.testing.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LOAD = os.getloadavg()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def serve_jwks(keys: TestKeys) -> tuple[ThreadingHTTPServer, str]:

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,6 +13,7 @@ from vitrine_contracts import Event
 from vitrine_kit.app import ServiceRuntime
 from vitrine_kit.db.models import OutboxMessage
 from vitrine_kit.testing.app import running_app
+from vitrine_kit.testing.helpers import eventually
 
 
 def complete_product(**overrides: Any) -> dict[str, Any]:
@@ -39,17 +38,6 @@ def complete_product(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
-    """Poll ``check`` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result or time.monotonic() > deadline:
-            assert result, "condition not met in time"
-            return result
-        await asyncio.sleep(0.1)
 
 
 class Seller:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 import uuid
@@ -26,13 +25,8 @@ from vitrine_contracts.common import Marketplace, Money
 from vitrine_kit.app import ServiceRuntime
 from vitrine_kit.db.models import OutboxMessage
 from vitrine_kit.testing.app import running_app
+from vitrine_kit.testing.helpers import free_port
 from vitrine_kit.testing.proxy import TcpProxy
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -17,12 +16,7 @@ from relay_service.server import DrainingServer
 from sandbox_vinted.app import create_app as create_vinted
 from sandbox_vinted.plugin import PluginStandIn, Switches, VintedTab
 from vitrine_contracts import Event, RawEnvelope, new_envelope
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from vitrine_kit.testing.helpers import free_port
 
 
 class Bus:

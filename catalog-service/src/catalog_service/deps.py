@@ -5,21 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
-from vitrine_kit.app import ServiceRuntime
+from fastapi import Depends, Header, Path
+from vitrine_kit.scope import context_of
 
 from catalog_service.config import Settings
 from catalog_service.context import CatalogContext
 from catalog_service.reference.catalog import ReferenceCatalog
 
-
-def _context(request: Request) -> CatalogContext:
-    runtime: ServiceRuntime = request.app.state.runtime
-    context: CatalogContext = runtime.extras["catalog"]
-    return context
-
-
-Catalog = Annotated[CatalogContext, Depends(_context)]
+Catalog = Annotated[CatalogContext, Depends(context_of)]
 
 
 async def _reference(context: Catalog) -> ReferenceCatalog:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import Iterator
 
@@ -10,12 +9,7 @@ import httpx
 import pytest
 from media_service.storage.s3 import S3Storage
 from moto.server import ThreadedMotoServer
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from vitrine_kit.testing.helpers import free_port
 
 
 @pytest.fixture(scope="module")

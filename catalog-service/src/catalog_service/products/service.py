@@ -77,11 +77,11 @@ class ProductService:
     async def create(self, scope: Scope, body: ProductCreate) -> Product:
         """A draft, counted against the plan's limit; 409 when the SKU is taken."""
         values = _values(body)
-        self._check(scope, values)
+        await self._check(scope, values)
         await quota_service.admit(scope)
         product_id = uuid.uuid4()
         values.setdefault("sku", f"VT-{product_id.hex[:10].upper()}")
-        values.setdefault("currency", scope.settings.default_currency)
+        values.setdefault("currency", scope.context.settings.default_currency)
         values = {k: v for k, v in values.items() if v is not None}
         product = Product(id=product_id, status="draft", version=1, **values)
         async with self._unique_sku(scope, values["sku"]):
@@ -102,7 +102,7 @@ class ProductService:
         """Change the fields sent; a stale version answers 412."""
         product = await self._locked(scope, product_id, expected)
         values = _values(body)
-        self._check(scope, merged(product, values))
+        await self._check(scope, merged(product, values))
         for key, value in values.items():
             if value is None and key in NOT_NULL:
                 raise InvalidProduct(
@@ -166,7 +166,8 @@ class ProductService:
     ) -> ProductPage:
         descending = sort.startswith("-")
         if filters.categories is not None:
-            filters.categories = [c for code in filters.categories for c in scope.ref.with_descendants(code)]
+            ref = await scope.context.reference.get()
+            filters.categories = [c for code in filters.categories for c in ref.with_descendants(code)]
         rows, total, next_cursor = await repo.page(
             scope.session, filters, sort.lstrip("-"), descending, limit, cursor
         )
@@ -187,8 +188,8 @@ class ProductService:
             out.append(item)
         return out
 
-    def _check(self, scope: Scope, values: dict[str, Any]) -> None:
-        errors = reference_errors(values, scope.ref)
+    async def _check(self, scope: Scope, values: dict[str, Any]) -> None:
+        errors = reference_errors(values, await scope.context.reference.get())
         if errors:
             raise InvalidProduct("Invalid fields: " + ", ".join(e["field"] for e in errors), errors=errors)
 

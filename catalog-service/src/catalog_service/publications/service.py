@@ -76,7 +76,8 @@ class PublicationService:
         if product.deleted_at is not None:
             raise ProductDeleted()
         wanted = list(dict.fromkeys(marketplaces))
-        problems = [p for m in wanted for p in missing(product, m, scope.ref, scope.settings)]
+        ref = await scope.context.reference.get()
+        problems = [p for m in wanted for p in missing(product, m, ref, scope.context.settings)]
         if problems:
             names = ", ".join(f"{p['marketplace']}.{p['field']}" for p in problems)
             raise PublishBlocked(f"Missing: {names}", missing=problems)
@@ -101,7 +102,7 @@ class PublicationService:
                     publication_id=pub.id,
                     product_id=product.id,
                     marketplace=marketplace,
-                    snapshot=snapshot(product, marketplace, scope.ref, scope.settings),
+                    snapshot=snapshot(product, marketplace, ref, scope.context.settings),
                 )
             )
             out.append(to_out(pub))

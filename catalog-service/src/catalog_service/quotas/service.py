@@ -23,7 +23,7 @@ class QuotaService:
 
     async def admit(self, scope: Scope, count: int = 1) -> None:
         """Take ``count`` places or raise; the row lock serialises concurrent creations."""
-        free = scope.settings.free_plan_products
+        free = scope.context.settings.free_plan_products
         room = sa.or_(
             sa.and_(Quota.plan.is_(None), Quota.product_count + count <= free),
             sa.and_(
@@ -55,7 +55,9 @@ class QuotaService:
         quota = await scope.session.get_one(Quota, 1, populate_existing=True)
         if quota.plan is None:
             return QuotaOut(
-                plan="free", product_limit=scope.settings.free_plan_products, products=quota.product_count
+                plan="free",
+                product_limit=scope.context.settings.free_plan_products,
+                products=quota.product_count,
             )
         return QuotaOut(plan=quota.plan, product_limit=quota.product_limit, products=quota.product_count)
 

@@ -120,7 +120,7 @@ async def load_catalog(session: AsyncSession) -> ReferenceCatalog:
 class ReferenceCache:
     """Loads the catalog on first use (after a migration a restart picks up new data)."""
 
-    def __init__(self, db: Database | None) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         self._catalog: ReferenceCatalog | None = None
         self._lock = asyncio.Lock()
@@ -129,7 +129,6 @@ class ReferenceCache:
         if self._catalog is None:
             async with self._lock:
                 if self._catalog is None:
-                    assert self.db is not None, "the reference cache is used before start-up"
                     async with self.db.session() as session:
                         self._catalog = await load_catalog(session)
         return self._catalog

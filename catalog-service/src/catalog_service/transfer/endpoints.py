@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, UploadFile
 from fastapi.responses import StreamingResponse
-from vitrine_kit.auth.deps import TenantPrincipal
-from vitrine_kit.db.deps import runtime_of
+from vitrine_kit.db.deps import ProvisionedTenant
 
+from catalog_service.deps import Catalog
 from catalog_service.scope import RequestScope
 from catalog_service.transfer.service import ImportReport, transfer_service
 
@@ -14,14 +14,10 @@ router = APIRouter(tags=["csv"])
 
 
 @router.get("/exports/products.csv", response_class=StreamingResponse)
-async def export_csv(request: Request, principal: TenantPrincipal) -> StreamingResponse:
+async def export_csv(tenant_id: ProvisionedTenant, context: Catalog) -> StreamingResponse:
     """Every live product as CSV (lists joined by '|', pairs as key:value)."""
-    runtime = runtime_of(request)
-    assert principal.tenant_id is not None
-    assert runtime.tenants is not None
-    await runtime.tenants.ensure(principal.tenant_id)
     return StreamingResponse(
-        transfer_service.export(runtime.db, principal.tenant_id),
+        transfer_service.export(context.db, tenant_id),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="products.csv"'},
     )

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from vitrine_contracts.identity import TenantCreated, TenantDeleted
 
 from vitrine_kit.auth.jwt import TokenVerifier, verifier_from_settings
+from vitrine_kit.context import Kit, ServiceContext
 from vitrine_kit.db.base import SHARED_SCHEMA
 from vitrine_kit.db.engine import Database
 from vitrine_kit.db.migrations import KIT_TREE, KIT_VERSION_TABLE, VERSION_TABLE, MigrationTrees, head_of
@@ -29,16 +30,20 @@ from vitrine_kit.events.consumer import ConsumerRunner, EventConsumer, EventCont
 from vitrine_kit.events.outbox import Outbox
 from vitrine_kit.events.relay import OutboxRelay
 from vitrine_kit.logging import configure_logging
+from vitrine_kit.loops import BackgroundLoop, LoopSupervisor
 from vitrine_kit.metrics import ServiceMetrics
 from vitrine_kit.middleware import RequestContextMiddleware
 from vitrine_kit.settings import BaseServiceSettings, RunMode
 
 logger = logging.getLogger(__name__)
+S = TypeVar("S", bound=BaseServiceSettings)
+C = TypeVar("C", bound=ServiceContext[Any])
 
 
 @dataclass
 class ServiceRuntime:
-    """Everything the lifespan owns; reachable as ``app.state.runtime``."""
+    """Everything the lifespan owns; reachable as ``app.state.runtime`` (the service's own parts are in
+    ``context``, also ``app.state.context``)."""
 
     settings: BaseServiceSettings
     metrics: ServiceMetrics
@@ -47,29 +52,33 @@ class ServiceRuntime:
     outbox: Outbox
     verifier: TokenVerifier
     trees: MigrationTrees | None
+    context: ServiceContext[Any]
+    loops: LoopSupervisor
     tenants: TenantRegistry | None = None
     relay: OutboxRelay | None = None
     runners: list[ConsumerRunner] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
-Hook = Callable[[ServiceRuntime], Awaitable[None]]
+ContextFactory = Callable[[Kit[S]], Awaitable[C]]
 
 
-def tenant_lifecycle_consumer(service: str) -> EventConsumer:
+async def base_context(kit: Kit[Any]) -> ServiceContext[Any]:
+    """The context of a service that needs nothing beyond the kit's parts."""
+    return ServiceContext(**ServiceContext.parts(kit))  # type: ignore[arg-type]
+
+
+def tenant_lifecycle_consumer(service: str, tenants: TenantRegistry) -> EventConsumer[Any]:
     """The consumer every service with tenant data runs: provision on create, drop on delete."""
-    consumer = EventConsumer(f"{service}.tenants")
+    consumer: EventConsumer[Any] = EventConsumer(f"{service}.tenants")
 
-    @consumer.on(TenantCreated, tenant_scoped=False)
-    async def on_created(ctx: EventContext, event: TenantCreated) -> None:
-        assert ctx.tenants is not None
-        await ctx.tenants.provision(event.tenant_id)
+    @consumer.on_shared(TenantCreated)
+    async def on_created(ctx: EventContext[Any], event: TenantCreated) -> None:
+        await tenants.provision(event.tenant_id)
 
-    @consumer.on(TenantDeleted, tenant_scoped=False)
-    async def on_deleted(ctx: EventContext, event: TenantDeleted) -> None:
-        assert ctx.tenants is not None
-        await ctx.tenants.drop(event.tenant_id)
+    @consumer.on_shared(TenantDeleted)
+    async def on_deleted(ctx: EventContext[Any], event: TenantDeleted) -> None:
+        await tenants.drop(event.tenant_id)
 
     return consumer
 
@@ -102,24 +111,30 @@ async def _readiness(runtime: ServiceRuntime) -> dict[str, Any]:
     return checks
 
 
+def _loops_report(runtime: ServiceRuntime) -> dict[str, Any]:
+    return runtime.loops.report()
+
+
 def create_service_app(
-    settings: BaseServiceSettings,
+    settings: S,
     *,
     title: str,
     version: str = "0.1.0",
     description: str = "",
+    context: ContextFactory[S, C] | None = None,
     routers: Sequence[APIRouter] = (),
-    consumers: Sequence[EventConsumer] = (),
+    consumers: Sequence[EventConsumer[C]] = (),
+    loops: Sequence[BackgroundLoop[C]] = (),
     service_dir: Path | None = None,
     verifier: TokenVerifier | None = None,
-    on_startup: Sequence[Hook] = (),
-    on_shutdown: Sequence[Hook] = (),
 ) -> FastAPI:
     """The FastAPI app of a service.
 
-    ``service_dir`` holds ``migrations/shared`` and ``migrations/tenant``; with it the service has tenant
-    data, and provisions and drops tenant schemas on ``tenant.created`` / ``tenant.deleted``.
-    ``settings.run_mode`` decides whether this process runs the API, the workers (relay + consumers), or both.
+    ``context`` builds the service's typed context from the kit's parts, once, at start-up; requests, event
+    handlers and ``loops`` all receive it (``Scope.context``). ``service_dir`` holds ``migrations/shared`` and
+    ``migrations/tenant``; with it the service has tenant data, and provisions and drops tenant schemas on
+    ``tenant.created`` / ``tenant.deleted``. ``settings.run_mode`` decides whether this process runs the API,
+    the workers (relay, consumers, loops), or both.
     """
     trees = MigrationTrees.in_dir(service_dir) if service_dir is not None else None
     metrics = ServiceMetrics()
@@ -137,18 +152,32 @@ def create_service_app(
         )
         broker = broker_from_settings(settings, metrics)
         token_verifier = verifier or verifier_from_settings(settings)
+        outbox = Outbox(settings.service_name)
+        tenants = TenantRegistry(db, trees.tenant) if trees is not None else None
+        kit = Kit(
+            settings=settings,
+            db=db,
+            broker=broker,
+            outbox=outbox,
+            metrics=metrics,
+            verifier=token_verifier,
+            tenants=tenants,
+        )
+        service_context = await (context or base_context)(kit)
         runtime = ServiceRuntime(
             settings=settings,
             metrics=metrics,
             db=db,
             broker=broker,
-            outbox=Outbox(settings.service_name),
+            outbox=outbox,
             verifier=token_verifier,
             trees=trees,
+            context=service_context,
+            loops=LoopSupervisor(metrics),
+            tenants=tenants,
         )
-        if trees is not None:
-            runtime.tenants = TenantRegistry(db, trees.tenant)
         app.state.runtime = runtime
+        app.state.context = service_context
         app.state.verifier = token_verifier
         workers = settings.run_mode in (RunMode.WORKER, RunMode.ALL)
         if workers:
@@ -160,9 +189,9 @@ def create_service_app(
                 poll_interval_s=settings.outbox_poll_interval_s,
                 publish_timeout_s=settings.publish_timeout_s,
             )
-            all_consumers = list(consumers)
-            if trees is not None:
-                all_consumers.append(tenant_lifecycle_consumer(settings.service_name))
+            all_consumers: list[EventConsumer[Any]] = list(consumers)
+            if tenants is not None:
+                all_consumers.append(tenant_lifecycle_consumer(settings.service_name, tenants))
             for consumer in all_consumers:
                 runtime.runners.append(
                     ConsumerRunner(
@@ -171,6 +200,7 @@ def create_service_app(
                         db=db,
                         tenants=runtime.tenants,
                         outbox=runtime.outbox,
+                        context=service_context,
                         metrics=metrics,
                         prefetch=settings.consumer_prefetch,
                         max_attempts=settings.consumer_max_attempts,
@@ -179,18 +209,16 @@ def create_service_app(
                         batch_window_s=settings.consumer_batch_window_ms / 1000,
                     )
                 )
-        for hook in on_startup:
-            await hook(runtime)
+        await service_context.start()
         runtime.tasks.append(asyncio.create_task(broker.run(), name="broker"))
         if runtime.relay is not None:
             runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
+        runtime.loops.start(loops, service_context, settings.run_mode)
         logger.info("service started", extra={"run_mode": settings.run_mode.value})
         try:
             yield
         finally:
-            for hook in on_shutdown:
-                with contextlib.suppress(Exception):
-                    await hook(runtime)
+            await runtime.loops.stop()
             if runtime.relay is not None:
                 await runtime.relay.stop()
             await broker.stop()
@@ -199,6 +227,8 @@ def create_service_app(
             for task in runtime.tasks:
                 task.cancel()
             await asyncio.gather(*runtime.tasks, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await service_context.aclose()
             await db.dispose()
             logger.info("service stopped")
 
@@ -215,10 +245,13 @@ def create_service_app(
 
     @app.get("/readyz", tags=["ops"], include_in_schema=False)
     async def readyz() -> JSONResponse:
-        checks = await _readiness(app.state.runtime)
+        runtime: ServiceRuntime = app.state.runtime
+        checks = await _readiness(runtime)
         ready = all(v == "ok" for v in checks.values())
+        # Loops are reported, not judged: a failing poller must not take the API out of rotation.
         return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+            {"status": "ready" if ready else "not ready", "checks": checks, "loops": _loops_report(runtime)},
+            status_code=200 if ready else 503,
         )
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)

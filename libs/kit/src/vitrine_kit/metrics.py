@@ -57,3 +57,9 @@ class ServiceMetrics:
         self.outbox_failures = Counter("outbox_publish_failures_total", "Failed outbox publishes", registry=r)
         self.outbox_pending = Gauge("outbox_pending", "Unsent outbox rows at the last relay pass", registry=r)
         self.broker_connected = Gauge("broker_connected", "1 while the broker connection is open", registry=r)
+        self.loop_runs = Counter(
+            "background_loop_runs_total",
+            "Runs of background loops by outcome",
+            ["loop", "outcome"],
+            registry=r,
+        )

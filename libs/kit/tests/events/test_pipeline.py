@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
 from urllib.parse import urlparse
 
 import aio_pika
@@ -11,20 +10,8 @@ from fixture_service.app import Boom, Counter, Ping, failures
 from vitrine_contracts import new_envelope
 from vitrine_kit.db.models import OutboxMessage
 from vitrine_kit.testing.app import running_app
+from vitrine_kit.testing.helpers import eventually
 from vitrine_kit.testing.proxy import TcpProxy
-
-
-async def eventually(check: Callable[[], object], timeout: float = 15.0, interval: float = 0.1) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(interval)
 
 
 async def counter(runtime, tenant: uuid.UUID, name: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter
@@ -15,7 +16,8 @@ from vitrine_kit.auth.deps import TenantPrincipal
 from vitrine_kit.auth.jwt import TokenVerifier
 from vitrine_kit.db.base import tenant_metadata
 from vitrine_kit.db.deps import AppOutbox, TenantSession
-from vitrine_kit.events.consumer import EventConsumer, EventContext
+from vitrine_kit.events.consumer import EventConsumer
+from vitrine_kit.scope import Scope
 from vitrine_kit.settings import BaseServiceSettings
 
 SERVICE_DIR = Path(__file__).parent
@@ -86,7 +88,7 @@ async def emit_ping(
     return {"name": name}
 
 
-consumer = EventConsumer("kittest.events")
+consumer: EventConsumer[Any] = EventConsumer("kittest.events")
 failures: dict[str, int] = {}
 
 
@@ -99,12 +101,12 @@ async def bump(session: object, name: str) -> None:
 
 
 @consumer.on(Ping)
-async def on_ping(ctx: EventContext, event: Ping) -> None:
+async def on_ping(ctx: Scope[Any], event: Ping) -> None:
     await bump(ctx.session, event.name)
 
 
 @consumer.on(Command, bindings=("kittest.command.mine",))
-async def on_command(ctx: EventContext, event: Command) -> None:
+async def on_command(ctx: Scope[Any], event: Command) -> None:
     await bump(ctx.session, event.name)
 
 
@@ -117,7 +119,7 @@ async def emit_command(
 
 
 @consumer.on(Boom)
-async def on_boom(ctx: EventContext, event: Boom) -> None:
+async def on_boom(ctx: Scope[Any], event: Boom) -> None:
     failures[event.name] = failures.get(event.name, 0) + 1
     raise RuntimeError("this handler always fails")
 
@@ -130,12 +132,12 @@ class Tick(Event):
     poison: bool = False
 
 
-batched = EventConsumer("kittest.batched", batchable=True)
+batched: EventConsumer[Any] = EventConsumer("kittest.batched", batchable=True)
 batch_sizes: list[int] = []
 
 
 @batched.on(Tick)
-async def on_tick(ctx: EventContext, event: Tick) -> None:
+async def on_tick(ctx: Scope[Any], event: Tick) -> None:
     if event.poison:
         raise RuntimeError("poisoned tick")
     await bump(ctx.session, event.name)

@@ -6,6 +6,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from vitrine_kit.errors import Forbidden
+
+
+class NoTenant(Forbidden):
+    """The caller is bound to no tenant (a service token) where a tenant is required."""
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -18,6 +24,13 @@ class Principal:
     token_id: str | None = None
     kind: str = "user"  # user | plugin | service
     claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def tenant(self) -> uuid.UUID:
+        """The tenant this caller acts for; ``NoTenant`` (403) for a caller bound to none."""
+        if self.tenant_id is None:
+            raise NoTenant("This operation needs a token bound to a seller account.")
+        return self.tenant_id
 
     @property
     def user_id(self) -> uuid.UUID:

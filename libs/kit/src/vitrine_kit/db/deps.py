@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated
 
@@ -27,13 +28,22 @@ async def _shared_session(request: Request) -> AsyncIterator[AsyncSession]:
         await session.commit()
 
 
-async def _tenant_session(request: Request, principal: TenantPrincipal) -> AsyncIterator[AsyncSession]:
+async def _provisioned_tenant(request: Request, principal: TenantPrincipal) -> uuid.UUID:
     runtime = runtime_of(request)
-    assert principal.tenant_id is not None
-    assert runtime.tenants is not None
-    tenant_id_var.set(str(principal.tenant_id))
-    await runtime.tenants.ensure(principal.tenant_id)
-    async with runtime.db.tenant_session(principal.tenant_id) as session:
+    tenant_id = principal.tenant
+    if runtime.tenants is None:
+        raise RuntimeError(f"{runtime.settings.service_name} has no tenant tables")
+    tenant_id_var.set(str(tenant_id))
+    await runtime.tenants.ensure(tenant_id)
+    return tenant_id
+
+
+# The caller's tenant, its schema provisioned: for handlers that open their own sessions (streamed exports).
+ProvisionedTenant = Annotated[uuid.UUID, Depends(_provisioned_tenant)]
+
+
+async def _tenant_session(request: Request, tenant_id: ProvisionedTenant) -> AsyncIterator[AsyncSession]:
+    async with runtime_of(request).db.tenant_session(tenant_id) as session:
         yield session
         await session.commit()
 

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
@@ -35,26 +35,27 @@ from vitrine_kit.events.outbox import Outbox
 from vitrine_kit.logging import request_id_var, tenant_id_var
 from vitrine_kit.metrics import ServiceMetrics
 
+if TYPE_CHECKING:
+    from vitrine_kit.context import ServiceContext
+    from vitrine_kit.scope import Scope
+
 logger = logging.getLogger(__name__)
 E = TypeVar("E", bound=Event)
+C = TypeVar("C", bound="ServiceContext[Any]")
 
 
 @dataclass
-class EventContext:
-    """What a handler gets besides its event: the session of its transaction, the envelope, the outbox."""
+class EventContext(Generic[C]):
+    """What a service-wide handler gets besides its event: its transaction's session, the envelope, the
+    outbox and the service's context. Tenant handlers get a :class:`~vitrine_kit.scope.Scope` instead."""
 
     session: AsyncSession
     envelope: RawEnvelope
-    outbox: Outbox | None
-    tenants: TenantRegistry | None = None
-
-    @property
-    def tenant_id(self) -> uuid.UUID | None:
-        return self.envelope.tenant_id
+    outbox: Outbox
+    context: C
 
     def emit(self, event: Event, *, tenant_id: uuid.UUID | None = None) -> Envelope[Event]:
         """Emit a follow-up event in the handler's transaction, caused by the one being handled."""
-        assert self.outbox is not None, "this consumer has no outbox"
         return self.outbox.add(
             self.session,
             event,
@@ -63,8 +64,14 @@ class EventContext:
             causation_id=self.envelope.id,
         )
 
+    def scope(self, tenant_id: uuid.UUID) -> Scope[Any]:
+        """The tenant scope of this message's transaction."""
+        from vitrine_kit.scope import Scope
 
-Handler = Callable[[EventContext, Any], Awaitable[None]]
+        return Scope(session=self.session, tenant_id=tenant_id, context=self.context, envelope=self.envelope)
+
+
+Handler = Callable[[EventContext[Any], Any], Awaitable[None]]
 
 
 @dataclass
@@ -79,11 +86,12 @@ class PermanentError(Exception):
     """Raised by a handler for a failure no retry can fix: the message goes to the DLQ at once."""
 
 
-class EventConsumer:
+class EventConsumer(Generic[C]):
     """A named queue and the handlers bound to it.
 
-    ``tenant_scoped`` handlers (the default) run in a session bound to the envelope's tenant, provisioned
-    on first use; the others get a service-wide session.
+    Handlers registered with :meth:`on` run in a session bound to the envelope's tenant (provisioned on
+    first use) and receive a ``Scope``; those registered with :meth:`on_shared` get a service-wide session
+    and an :class:`EventContext`.
     """
 
     def __init__(self, name: str, *, batchable: bool = False) -> None:
@@ -94,25 +102,49 @@ class EventConsumer:
         self.routes: dict[str, _Route] = {}
 
     def on(
-        self, model: type[E], *, tenant_scoped: bool = True, bindings: tuple[str, ...] | None = None
-    ) -> Callable[
-        [Callable[[EventContext, E], Awaitable[None]]], Callable[[EventContext, E], Awaitable[None]]
-    ]:
-        """Register the decorated coroutine as the handler of ``model``'s event type.
+        self, model: type[E], *, bindings: tuple[str, ...] | None = None
+    ) -> Callable[[Callable[[Scope[C], E], Awaitable[None]]], Callable[[Scope[C], E], Awaitable[None]]]:
+        """Register the decorated ``handler(scope, event)`` for ``model``'s event type, in its tenant's scope.
 
         ``bindings`` are the routing keys to bind (default: the event type); an adapter binds only its own
-        commands, e.g. ``("publication.requested.ebay",)``.
+        commands, e.g. ``("publication.requested.ebay",)``. An event without a tenant is dead-lettered.
         """
 
         def register(
-            fn: Callable[[EventContext, E], Awaitable[None]],
-        ) -> Callable[[EventContext, E], Awaitable[None]]:
-            if model.event_type in self.routes:
-                raise ValueError(f"{self.name} already handles {model.event_type}")
-            self.routes[model.event_type] = _Route(model, fn, tenant_scoped, bindings or (model.event_type,))
+            fn: Callable[[Scope[C], E], Awaitable[None]],
+        ) -> Callable[[Scope[C], E], Awaitable[None]]:
+            async def in_scope(ctx: EventContext[Any], event: Any) -> None:
+                tenant_id = ctx.envelope.tenant_id
+                if tenant_id is None:
+                    raise PermanentError(f"{ctx.envelope.type} carries no tenant_id")
+                await fn(ctx.scope(tenant_id), event)
+
+            self._add(model, in_scope, tenant_scoped=True, bindings=bindings)
             return fn
 
         return register
+
+    def on_shared(
+        self, model: type[E], *, bindings: tuple[str, ...] | None = None
+    ) -> Callable[
+        [Callable[[EventContext[C], E], Awaitable[None]]], Callable[[EventContext[C], E], Awaitable[None]]
+    ]:
+        """Register the decorated ``handler(ctx, event)`` for ``model``'s event type, service-wide."""
+
+        def register(
+            fn: Callable[[EventContext[C], E], Awaitable[None]],
+        ) -> Callable[[EventContext[C], E], Awaitable[None]]:
+            self._add(model, fn, tenant_scoped=False, bindings=bindings)
+            return fn
+
+        return register
+
+    def _add(
+        self, model: type[Event], handler: Handler, *, tenant_scoped: bool, bindings: tuple[str, ...] | None
+    ) -> None:
+        if model.event_type in self.routes:
+            raise ValueError(f"{self.name} already handles {model.event_type}")
+        self.routes[model.event_type] = _Route(model, handler, tenant_scoped, bindings or (model.event_type,))
 
 
 @dataclass
@@ -151,7 +183,8 @@ class _SessionOpener:
         if route.tenant_scoped:
             if envelope.tenant_id is None:
                 raise PermanentError(f"{envelope.type} carries no tenant_id")
-            assert self.runner.tenants is not None, "tenant-scoped handler in a service without tenant tables"
+            if self.runner.tenants is None:
+                raise PermanentError("a tenant handler in a service without tenant tables")
             await self.runner.tenants.ensure(envelope.tenant_id)
             self.session = self.runner.db.tenant_session(envelope.tenant_id)
         else:
@@ -168,12 +201,13 @@ class ConsumerRunner:
 
     def __init__(
         self,
-        consumer: EventConsumer,
+        consumer: EventConsumer[Any],
         *,
         broker: Broker,
         db: Database,
         tenants: TenantRegistry | None,
         outbox: Outbox | None,
+        context: Any = None,
         metrics: ServiceMetrics | None = None,
         prefetch: int = 32,
         max_attempts: int = 5,
@@ -192,7 +226,9 @@ class ConsumerRunner:
         self.broker = broker
         self.db = db
         self.tenants = tenants
-        self.outbox = outbox
+        # Follow-up events name the consumer as producer when the service gave no outbox (benchmarks, tests).
+        self.outbox = outbox or Outbox(consumer.name)
+        self.context = context
         self.metrics = metrics
         self.prefetch = prefetch
         self.max_attempts = max_attempts
@@ -334,7 +370,7 @@ class ConsumerRunner:
                         new_ids.discard(item.envelope.id)  # a message twice in one batch runs once
                         with _log_context(item.envelope):
                             await item.route.handler(
-                                EventContext(session, item.envelope, self.outbox, self.tenants), item.event
+                                EventContext(session, item.envelope, self.outbox, self.context), item.event
                             )
                 await session.commit()
         except Exception:
@@ -411,7 +447,7 @@ class ConsumerRunner:
                 logger.info("duplicate message ignored", extra={"message_id": str(item.envelope.id)})
                 return
             await item.route.handler(
-                EventContext(session, item.envelope, self.outbox, self.tenants), item.event
+                EventContext(session, item.envelope, self.outbox, self.context), item.event
             )
             await session.commit()
 

@@ -20,6 +20,12 @@ from vitrine_kit.testing import infra
 from vitrine_kit.testing.tokens import TestKeys
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "unit: a fast test that needs no broker and no database (`make unit-fast` runs these)"
+    )
+
+
 @pytest.fixture(scope="session")
 def worker_id_suffix() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "gw")
