@@ -10,9 +10,10 @@ from vitrine_contracts.envelope import Event
 class PlanQuotas(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    products: int | None = Field(default=None, description="None: unlimited")
-    marketplaces: int | None = None
-    monthly_credits: int = 0
+    products: int | None = Field(default=None, description="Products the tenant may keep; None: unlimited")
+    marketplaces: int | None = Field(default=None, description="Connected marketplaces; None: unlimited")
+    monthly_credits: int = Field(default=0, description="AI credits granted at each period start")
+    photos_per_analysis: int = Field(default=5, description="Photos one AI analysis may read")
 
 
 class SubscriptionChanged(Event):
