@@ -7,28 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-
-
-class RenditionOut(BaseModel):
-    name: str = Field(description="original | large | medium | thumb")
-    format: str = Field(description="jpeg | webp | png")
-    width: int
-    height: int
-    bytes: int
-    url: str = Field(description="Signed URL; expires at urls_expire_at")
-
-
-class ImageOut(BaseModel):
-    id: uuid.UUID
-    filename: str
-    content_hash: str
-    source_format: str
-    width: int
-    height: int
-    created_at: datetime
-    original: RenditionOut
-    derivatives: list[RenditionOut]
-    urls_expire_at: datetime
+from vitrine_contracts.media_api import (
+    ImageOut,
+    RenditionOut,
+    ResolvedImage,
+    ResolveRequest,
+    ResolveResponse,
+)
 
 
 class UploadResult(BaseModel):
@@ -75,19 +60,4 @@ class CompleteUploadsRequest(BaseModel):
     uploads: list[CompleteUpload] = Field(min_length=1, max_length=200)
 
 
-class ResolveRequest(BaseModel):
-    """An adapter asks for the URLs of a tenant's images (the tenant of the event it is handling)."""
-
-    tenant_id: uuid.UUID
-    image_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
-    ttl_s: int | None = Field(default=None, ge=60, le=7 * 24 * 3600)
-
-
-class ResolvedImage(BaseModel):
-    id: uuid.UUID
-    found: bool
-    image: ImageOut | None = None
-
-
-class ResolveResponse(BaseModel):
-    images: list[ResolvedImage]
+__all__ = ["ImageOut", "RenditionOut", "ResolveRequest", "ResolveResponse", "ResolvedImage"]
