@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from vitrine_marketplace.breaker import CircuitBreaker
+from vitrine_kit.breaker import CircuitBreaker
 from vitrine_marketplace.errors import AuthExpired, CircuitOpen, MarketplaceUnavailable, RateLimited
 from vitrine_marketplace.http import MarketplaceHttpClient, RetryPolicy, retry_after_seconds
 from vitrine_marketplace.ratelimit import RateLimiter

@@ -14,10 +14,10 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+from vitrine_kit.breaker import BreakerOpen, CircuitBreaker
 
-from vitrine_marketplace.breaker import CircuitBreaker
 from vitrine_marketplace.dto import utcnow
-from vitrine_marketplace.errors import AuthExpired, MarketplaceUnavailable, RateLimited
+from vitrine_marketplace.errors import AuthExpired, CircuitOpen, MarketplaceUnavailable, RateLimited
 from vitrine_marketplace.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -107,31 +107,23 @@ class MarketplaceHttpClient:
         while True:
             attempt += 1
             await self.limiter.acquire(account)
-            self.breaker.before_call()
-            try:
-                response = await self.http.request(
-                    method, url, headers=headers, params=params, json=json, data=data, auth=auth
+            outcome = await self._send(
+                method, url, headers=headers, params=params, json=json, data=data, auth=auth
+            )
+            if isinstance(outcome, httpx.TransportError):
+                # No connection made: the marketplace never saw the call, so any method may be retried.
+                never_sent = isinstance(
+                    outcome, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
                 )
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                # Never reached the marketplace: safe to retry whatever the method.
-                self.breaker.record_failure()
-                if attempt >= self.retry.max_attempts:
-                    raise MarketplaceUnavailable(
-                        f"{self.name} could not be reached: {type(exc).__name__}"
-                    ) from exc
+                if attempt >= self.retry.max_attempts or not (safe or never_sent):
+                    kind = type(outcome).__name__
+                    reason = f"could not be reached: {kind}" if never_sent else f"did not answer ({kind})"
+                    raise MarketplaceUnavailable(f"{self.name} {reason}") from outcome
                 await asyncio.sleep(self.retry.backoff(attempt))
                 continue
-            except httpx.TransportError as exc:
-                self.breaker.record_failure()
-                if not safe or attempt >= self.retry.max_attempts:
-                    raise MarketplaceUnavailable(
-                        f"{self.name} did not answer ({type(exc).__name__})"
-                    ) from exc
-                await asyncio.sleep(self.retry.backoff(attempt))
-                continue
+            response = outcome
             status = response.status_code
-            if status == 429:
-                self.breaker.record_success()  # it answered: the marketplace is up, only busy
+            if status == 429:  # it answered: the marketplace is up, only busy
                 wait = retry_after_seconds(response.headers.get("Retry-After"))
                 delay = wait if wait is not None else self.retry.backoff(attempt) + self.retry.base_delay_s
                 rate_limited_s += delay
@@ -144,19 +136,46 @@ class MarketplaceHttpClient:
                 attempt -= 1  # 429s are bounded by time, not by attempts
                 continue
             if status >= 500:
-                self.breaker.record_failure()
                 if not safe or attempt >= self.retry.max_attempts:
                     raise MarketplaceUnavailable(
                         f"{self.name} answered {status}", status=status, details=_body(response)
                     )
                 await asyncio.sleep(self.retry.backoff(attempt))
                 continue
-            self.breaker.record_success()
             if status == 401:
                 raise AuthExpired(
                     f"{self.name} refused the access token", status=401, details=_body(response)
                 )
             return response
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None,
+        params: dict[str, Any] | None,
+        json: Any,
+        data: dict[str, str] | None,
+        auth: tuple[str, str] | None,
+    ) -> httpx.Response | httpx.TransportError:
+        """One attempt through the breaker: a transport failure or a 5xx counts against it."""
+        try:
+            with self.breaker.attempt() as call:
+                try:
+                    response = await self.http.request(
+                        method, url, headers=headers, params=params, json=json, data=data, auth=auth
+                    )
+                except httpx.TransportError as exc:
+                    call.failed()
+                    return exc
+                if response.status_code >= 500:
+                    call.failed()
+                else:
+                    call.succeeded()
+                return response
+        except BreakerOpen as exc:
+            raise CircuitOpen(str(exc)) from exc
 
 
 def _body(response: httpx.Response) -> Any:

@@ -3,8 +3,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from vitrine_marketplace.breaker import BreakerState, CircuitBreaker
-from vitrine_marketplace.errors import CircuitOpen
 from vitrine_marketplace.ratelimit import RateLimiter, TokenBucket
 
 
@@ -36,31 +34,3 @@ class TestRateLimiter:
         await limiter.acquire("b")
         assert time.monotonic() - started < 0.1
         assert limiter.bucket("a").paused_for > 4
-
-
-class TestCircuitBreaker:
-    def test_opens_probes_and_closes(self) -> None:
-        now = [0.0]
-        breaker = CircuitBreaker("ebay", failure_threshold=2, reset_timeout_s=10, clock=lambda: now[0])
-        breaker.before_call()
-        breaker.record_failure()
-        breaker.record_failure()
-        assert breaker.state is BreakerState.OPEN
-        with pytest.raises(CircuitOpen):
-            breaker.before_call()
-        now[0] = 11
-        breaker.before_call()  # the probe
-        with pytest.raises(CircuitOpen):
-            breaker.before_call()  # only one probe at a time
-        breaker.record_success()
-        assert breaker.state is BreakerState.CLOSED
-
-    def test_failed_probe_reopens(self) -> None:
-        now = [0.0]
-        breaker = CircuitBreaker("ebay", failure_threshold=1, reset_timeout_s=1, clock=lambda: now[0])
-        breaker.record_failure()
-        now[0] = 2
-        breaker.before_call()
-        breaker.record_failure()
-        with pytest.raises(CircuitOpen):
-            breaker.before_call()
