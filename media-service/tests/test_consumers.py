@@ -13,7 +13,7 @@ class TestTenantDeleted:
         await media.upload_one(media.seller(gone), "a.jpg", pics.photo())
         await media.upload_one(media.seller(gone), "b.png", pics.photo(fmt="PNG"), "image/png")
         survivor = await media.upload_one(media.seller(kept), "c.jpg", pics.photo())
-        root = media.runtime.extras["media"].storage.root
+        root = media.runtime.context.storage.root
         assert len(list((root / "t" / gone.hex).rglob("*.*"))) == 14
         # As auth-service would: the event comes through the outbox, the relay and the broker.
         async with media.runtime.db.session() as session, session.begin():

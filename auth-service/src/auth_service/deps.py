@@ -9,22 +9,18 @@ from fastapi import Depends, Path, Request
 from vitrine_kit.auth.deps import CurrentPrincipal, require_scope
 from vitrine_kit.auth.principal import Principal
 from vitrine_kit.errors import Forbidden
+from vitrine_kit.scope import context_of
 
 from auth_service.context import AuthContext
 from auth_service.keys.service import KeyStore
 
 
-def _auth(request: Request) -> AuthContext:
-    context: AuthContext = request.app.state.runtime.extras["auth"]
-    return context
-
-
 def _keys(request: Request) -> KeyStore:
-    keys: KeyStore = request.app.state.runtime.extras["keys"]
-    return keys
+    context: AuthContext = context_of(request)
+    return context.keys
 
 
-Auth = Annotated[AuthContext, Depends(_auth)]
+Auth = Annotated[AuthContext, Depends(context_of)]
 Keys = Annotated[KeyStore, Depends(_keys)]
 
 

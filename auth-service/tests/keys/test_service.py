@@ -45,12 +45,12 @@ class TestRotation:
         registered, before = await flows.new_user()
         old_kid = jwt.get_unverified_header(before["access_token"])["kid"]
         async with flows.runtime.db.session() as session, session.begin():
-            new_kid = await rotate_keys(session, flows.runtime.extras["auth"].settings)
-        flows.runtime.extras["keys"].forget()
+            new_kid = await rotate_keys(session, flows.runtime.context.settings)
+        flows.runtime.context.keys.forget()
         assert new_kid != old_kid
         # The old token is still accepted (by this app and by a fresh verifier reading the JWKS).
         assert (await flows.client.get("/me", headers=flows.bearer(before))).status_code == 200
-        fresh = KeyStore(flows.runtime.extras["auth"].settings)
+        fresh = KeyStore(flows.runtime.context.settings)
         fresh.attach(flows.runtime.db)
         assert (await fresh.verifier().verify(before["access_token"])).subject == registered["user_id"]
         after = await flows.login(registered["email"])
@@ -64,7 +64,7 @@ class TestRotation:
         assert old.retire_after is not None
 
     async def test_keys_past_their_tokens_lifetime_leave_the_jwks(self, flows) -> None:
-        settings = flows.runtime.extras["auth"].settings
+        settings = flows.runtime.context.settings
         async with flows.runtime.db.session() as session, session.begin():
             first = await rotate_keys(session, settings)
             await rotate_keys(session, settings)  # ``first`` is now retiring
@@ -72,7 +72,7 @@ class TestRotation:
                 sa.update(SigningKey).where(SigningKey.kid == first).values(retire_after=sa.func.now())
             )
             await rotate_keys(session, settings)
-        flows.runtime.extras["keys"].forget()
+        flows.runtime.context.keys.forget()
         async with flows.runtime.db.session() as session:
             assert (await session.get(SigningKey, first)).status == "retired"
         kids = {k["kid"] for k in (await flows.client.get("/.well-known/jwks.json")).json()["keys"]}
@@ -87,7 +87,7 @@ class TestVerifierRejects:
         _registered, tokens = await flows.new_user()
         claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
         header = jwt.get_unverified_header(tokens["access_token"])
-        _kid, private = await flows.runtime.extras["keys"].signing_key()
+        _kid, private = await flows.runtime.context.keys.signing_key()
         return flows.runtime.verifier, tokens["access_token"], claims, header, private
 
     async def reject(self, verifier, token: str, reason: str) -> None:

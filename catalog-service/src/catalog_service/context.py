@@ -21,14 +21,7 @@ class CatalogContext(ServiceContext[Settings]):
 
     @classmethod
     async def build(cls, kit: Kit[Settings]) -> CatalogContext:
-        return cls(
-            settings=kit.settings,
-            db=kit.db,
-            outbox=kit.outbox,
-            metrics=kit.metrics,
-            tenants=kit.tenants,
-            reference=ReferenceCache(kit.db),
-        )
+        return cls(**cls.parts(kit), reference=ReferenceCache(kit.db))
 
     async def start(self) -> None:
         try:

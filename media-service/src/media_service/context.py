@@ -1,4 +1,4 @@
-"""What the handlers share: settings, storage and the image-processing pool (``runtime.extras["media"]``)."""
+"""media-service's context: the kit's parts, the storage and the image-processing pool, built once."""
 
 from __future__ import annotations
 
@@ -9,21 +9,40 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
-from vitrine_kit.db.deps import runtime_of
+from fastapi import Depends
+from vitrine_kit.context import Kit, ServiceContext
+from vitrine_kit.scope import context_of
 
 from media_service.config import Settings
-from media_service.processing.pipeline import Quality
-from media_service.storage import Storage
+from media_service.processing.pipeline import Quality, configure_limits
+from media_service.storage import Storage, build_storage
 
 T = TypeVar("T")
 
 
-@dataclass
-class MediaContext:
-    settings: Settings
+@dataclass(kw_only=True)
+class MediaContext(ServiceContext[Settings]):
+    """Storage and the CPU pool besides the kit's parts."""
+
     storage: Storage
     pool: ThreadPoolExecutor
+
+    @classmethod
+    async def build(cls, kit: Kit[Settings], *, storage: Storage | None = None) -> MediaContext:
+        settings = kit.settings
+        configure_limits(settings.max_image_pixels)
+        return cls(
+            **cls.parts(kit),
+            storage=storage or build_storage(settings),
+            pool=ThreadPoolExecutor(max_workers=settings.processing_workers, thread_name_prefix="media-cpu"),
+        )
+
+    async def start(self) -> None:
+        await self.storage.start()
+
+    async def aclose(self) -> None:
+        await self.storage.close()
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
     @property
     def quality(self) -> Quality:
@@ -36,9 +55,4 @@ class MediaContext:
         return await loop.run_in_executor(self.pool, functools.partial(fn, *args, **kwargs))
 
 
-def media_context(request: Request) -> MediaContext:
-    context: MediaContext = runtime_of(request).extras["media"]
-    return context
-
-
-Media = Annotated[MediaContext, Depends(media_context)]
+Media = Annotated[MediaContext, Depends(context_of)]

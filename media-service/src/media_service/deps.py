@@ -30,7 +30,8 @@ async def service_tenant_session(request: Request, tenant_id: uuid.UUID) -> Asyn
     verified service may do so.
     """
     runtime = runtime_of(request)
-    assert runtime.tenants is not None
+    if runtime.tenants is None:
+        raise RuntimeError("media-service runs without its tenant tables")
     tenant_id_var.set(str(tenant_id))
     await runtime.tenants.ensure(tenant_id)
     async with runtime.db.tenant_session(tenant_id) as session:

@@ -112,13 +112,12 @@ class AccountService:
         """The caller, with every tenant they belong to and their role there."""
         user = await self.current_user(session, principal.user_id)
         memberships = await repo.memberships_of(session, user.id)
-        assert principal.tenant_id is not None
         return MeOut(
             id=user.id,
             email=user.email,
             email_verified=user.email_verified_at is not None,
             created_at=user.created_at,
-            current_tenant_id=principal.tenant_id,
+            current_tenant_id=principal.tenant,
             roles=sorted(principal.roles),
             tenants=[TenantMembership(id=t.id, name=t.name, role=m.role) for m, t in memberships],
         )
@@ -141,8 +140,7 @@ class AccountService:
             user_id=user.id,
             keep_family=uuid.UUID(sid) if sid else None,
         )
-        assert principal.tenant_id is not None
-        await audit.record(session, auth.tenants, principal.tenant_id, "password.changed", actor_id=user.id)
+        await audit.record(session, auth.tenants, principal.tenant, "password.changed", actor_id=user.id)
 
     async def verify_email(self, session: AsyncSession, token: str) -> None:
         """Mark the e-mail verified with a single-use token."""

@@ -8,7 +8,7 @@ import hmac
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 import sqlalchemy as sa
@@ -20,11 +20,13 @@ from vitrine_kit.auth.principal import Principal
 
 from auth_service.accounts import repository as accounts_repo
 from auth_service.clients.schemas import IntrospectionOut, ServiceTokenOut
-from auth_service.context import AuthContext
 from auth_service.errors import InvalidClient, InvalidScope
 from auth_service.models import ServiceClient
 from auth_service.plugin.service import plugin_service
 from auth_service.security.secrets import digest, new_token
+
+if TYPE_CHECKING:
+    from auth_service.context import AuthContext
 
 logger = logging.getLogger(__name__)
 

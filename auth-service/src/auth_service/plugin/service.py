@@ -25,11 +25,10 @@ class PluginService:
         self, session: AsyncSession, auth: AuthContext, principal: Principal
     ) -> PairingCodeOut:
         """A single-use 8-character code, valid 10 minutes, stored hashed."""
-        assert principal.tenant_id is not None
         code = new_code()
         row = PairingCode(
             code_hash=digest(code),
-            tenant_id=principal.tenant_id,
+            tenant_id=principal.tenant,
             user_id=principal.user_id,
             expires_at=utcnow() + timedelta(seconds=auth.settings.pairing_code_ttl_s),
         )
@@ -89,7 +88,7 @@ class PluginService:
     async def devices(self, session: AsyncSession, principal: Principal) -> list[DeviceOut]:
         rows = await session.execute(
             sa.select(PluginDevice)
-            .where(PluginDevice.tenant_id == principal.tenant_id)
+            .where(PluginDevice.tenant_id == principal.tenant)
             .order_by(PluginDevice.created_at.desc())
         )
         return [
@@ -107,11 +106,10 @@ class PluginService:
         self, session: AsyncSession, auth: AuthContext, principal: Principal, device_id: uuid.UUID
     ) -> None:
         """Revoke a device of the caller's tenant; the relay learns it from ``plugin.revoked``."""
-        assert principal.tenant_id is not None
         device = (
             await session.execute(
                 sa.select(PluginDevice)
-                .where(PluginDevice.id == device_id, PluginDevice.tenant_id == principal.tenant_id)
+                .where(PluginDevice.id == device_id, PluginDevice.tenant_id == principal.tenant)
                 .with_for_update()
             )
         ).scalar_one_or_none()
@@ -123,15 +121,15 @@ class PluginService:
         await audit.record(
             session,
             auth.tenants,
-            principal.tenant_id,
+            principal.tenant,
             "plugin.revoked",
             actor_id=principal.user_id,
             subject=str(device.id),
         )
         auth.outbox.add(
             session,
-            PluginRevoked(tenant_id=principal.tenant_id, device_id=device.id),
-            tenant_id=principal.tenant_id,
+            PluginRevoked(tenant_id=principal.tenant, device_id=device.id),
+            tenant_id=principal.tenant,
         )
 
     async def is_active(self, session: AsyncSession, device_id: uuid.UUID) -> PluginDevice | None:

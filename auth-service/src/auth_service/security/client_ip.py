@@ -41,7 +41,7 @@ def resolve_client_ip(peer: str | None, forwarded_for: str | None, trusted: Sequ
 
 
 def _client_ip(request: Request) -> str:
-    trusted: list[Network] = request.app.state.runtime.extras["trusted_proxies"]
+    trusted: list[Network] = request.app.state.context.trusted_proxies
     peer = request.client.host if request.client else None
     return resolve_client_ip(peer, request.headers.get("x-forwarded-for"), trusted)
 

@@ -68,7 +68,7 @@ class PostCommitMail:
 
 
 def _post_commit_mail(request: Request, background: BackgroundTasks) -> PostCommitMail:
-    return PostCommitMail(request.app.state.runtime.extras["mailer"], background)
+    return PostCommitMail(request.app.state.context.mailer, background)
 
 
 Outgoing = Annotated[PostCommitMail, Depends(_post_commit_mail)]

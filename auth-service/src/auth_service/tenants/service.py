@@ -30,8 +30,7 @@ from auth_service.tenants.schemas import AcceptedInvitation, AuditEntryOut, Invi
 
 
 def _tenant(principal: Principal) -> uuid.UUID:
-    assert principal.tenant_id is not None
-    return principal.tenant_id
+    return principal.tenant
 
 
 def _only_owners_touch_owners(principal: Principal, *roles: str) -> None:

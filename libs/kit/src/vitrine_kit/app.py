@@ -65,7 +65,7 @@ ContextFactory = Callable[[Kit[S]], Awaitable[C]]
 
 async def base_context(kit: Kit[Any]) -> ServiceContext[Any]:
     """The context of a service that needs nothing beyond the kit's parts."""
-    return ServiceContext(**ServiceContext.parts(kit))  # type: ignore[arg-type]
+    return ServiceContext(**ServiceContext.parts(kit))
 
 
 def tenant_lifecycle_consumer(service: str, tenants: TenantRegistry) -> EventConsumer[Any]:

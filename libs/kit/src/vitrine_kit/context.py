@@ -9,7 +9,7 @@ loops all receive the same object.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, TypedDict, TypeVar
 
 from vitrine_kit.auth.jwt import TokenVerifier
 from vitrine_kit.db.engine import Database
@@ -35,6 +35,16 @@ class Kit(Generic[SettingsT]):
     tenants: TenantRegistry | None
 
 
+class KitParts(TypedDict, Generic[SettingsT]):
+    """The base fields of a :class:`ServiceContext`, as keyword arguments."""
+
+    settings: SettingsT
+    db: Database
+    outbox: Outbox
+    metrics: ServiceMetrics
+    tenants: TenantRegistry | None
+
+
 @dataclass(kw_only=True)
 class ServiceContext(Generic[SettingsT]):
     """Base of every service's context; subclasses add their own fields and may override ``aclose``."""
@@ -46,7 +56,7 @@ class ServiceContext(Generic[SettingsT]):
     tenants: TenantRegistry | None
 
     @classmethod
-    def parts(cls, kit: Kit[SettingsT]) -> dict[str, object]:
+    def parts(cls, kit: Kit[SettingsT]) -> KitParts[SettingsT]:
         """The base fields from ``kit``, for a subclass's factory: ``cls(**cls.parts(kit), cache=…)``."""
         return {
             "settings": kit.settings,

@@ -68,8 +68,7 @@ async def upload(
     files = await receive_files(
         request, max_file_bytes=s.max_image_bytes, max_files=s.max_files_per_request, tmp_dir=s.tmp_dir
     )
-    assert principal.tenant_id is not None
-    return _answer(await image_service.ingest_all(session, media, outbox, principal.tenant_id, files))
+    return _answer(await image_service.ingest_all(session, media, outbox, principal.tenant, files))
 
 
 @router.post("/uploads", status_code=201)
@@ -77,8 +76,7 @@ async def create_direct_uploads(
     body: DirectUploadRequest, principal: TenantPrincipal, media: Media
 ) -> DirectUploads:
     """Presigned PUT URLs for a large batch: upload each file there, then complete the uploads."""
-    assert principal.tenant_id is not None
-    return DirectUploads(uploads=await upload_service.create(media, principal.tenant_id, body.files))
+    return DirectUploads(uploads=await upload_service.create(media, principal.tenant, body.files))
 
 
 @router.post("/uploads/complete", response_model=UploadResults, responses={207: {"model": UploadResults}})
@@ -90,8 +88,7 @@ async def complete_direct_uploads(
     outbox: AppOutbox,
 ) -> JSONResponse:
     """Process directly uploaded files exactly like a multipart upload; a result per file."""
-    assert principal.tenant_id is not None
-    return _answer(await upload_service.complete(session, media, outbox, principal.tenant_id, body.uploads))
+    return _answer(await upload_service.complete(session, media, outbox, principal.tenant, body.uploads))
 
 
 @router.get("/images/{image_id}")
@@ -99,9 +96,8 @@ async def get_image(
     image_id: ImageID, principal: TenantPrincipal, session: TenantSession, media: Media
 ) -> ImageOut:
     """The image, its sizes and a signed URL for each file."""
-    assert principal.tenant_id is not None
     image = await image_service.get(session, image_id)
-    return await image_service.view(media, principal.tenant_id, image)
+    return await image_service.view(media, principal.tenant, image)
 
 
 @router.get("/images/{image_id}/{rendition}", status_code=307, response_class=RedirectResponse)
@@ -109,8 +105,7 @@ async def redirect_to_file(
     image_id: ImageID, rendition: Rendition, principal: TenantPrincipal, session: TenantSession, media: Media
 ) -> RedirectResponse:
     """Redirect to a fresh signed URL of ``original``, ``large.webp``, ``thumb.jpg``…"""
-    assert principal.tenant_id is not None
-    url = await image_service.signed_rendition_url(session, media, principal.tenant_id, image_id, rendition)
+    url = await image_service.signed_rendition_url(session, media, principal.tenant, image_id, rendition)
     return RedirectResponse(url, status_code=307)
 
 
@@ -124,7 +119,6 @@ async def delete_image(
     background: BackgroundTasks,
 ) -> Response:
     """Delete the image (``media.image.deleted``); its files are removed once the deletion is committed."""
-    assert principal.tenant_id is not None
-    prefix = await image_service.delete(session, outbox, principal.tenant_id, image_id)
+    prefix = await image_service.delete(session, outbox, principal.tenant, image_id)
     background.add_task(remove_files, media, prefix)
     return Response(status_code=204)
