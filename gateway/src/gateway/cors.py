@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from gateway.config import Settings
-
-Headers = list[tuple[bytes, bytes]]
+from gateway.request import Request
+from gateway.responses import Headers, Refusal
 
 ALLOWED_METHODS = b"GET, POST, PUT, PATCH, DELETE, OPTIONS"
 ALLOWED_HEADERS = (
@@ -52,3 +52,24 @@ class Cors:
             (b"access-control-max-age", self.max_age),
             (b"vary", b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
         ]
+
+    def preflight(self, request: Request) -> Headers | None:
+        """The headers answering a CORS preflight; None when ``request`` is not one. Refuses (403) an origin
+        or a header the policy does not allow."""
+        origin = request.origin
+        if origin is None or request.method != "OPTIONS":
+            return None
+        requested_method = requested_headers = None
+        for name, value in request.headers:
+            if name == b"access-control-request-method":
+                requested_method = value
+            elif name == b"access-control-request-headers":
+                requested_headers = value
+        if requested_method is None:
+            return None
+        if not self.allows(origin):
+            raise Refusal.cors_origin()
+        answer = self.preflight_headers(origin, requested_headers)
+        if answer is None:
+            raise Refusal.cors_header()
+        return answer

@@ -72,18 +72,15 @@ class Decision:
     retry_after_s: int
 
     def headers(self) -> list[tuple[bytes, bytes]]:
-        """``RateLimit-*`` headers (IETF httpapi draft), plus ``Retry-After`` when refused."""
+        """``RateLimit-*`` headers (IETF httpapi draft); a refusal adds its own ``Retry-After``."""
         rule = self.rule
         window = max(1, round(rule.burst / rule.rate_per_s))
-        out = [
+        return [
             (b"ratelimit-limit", str(rule.burst).encode()),
             (b"ratelimit-remaining", str(self.remaining).encode()),
             (b"ratelimit-reset", str(self.reset_s).encode()),
             (b"ratelimit-policy", f"{rule.burst};w={window};name={rule.name}".encode()),
         ]
-        if not self.allowed:
-            out.append((b"retry-after", str(self.retry_after_s).encode()))
-        return out
 
 
 def decide(

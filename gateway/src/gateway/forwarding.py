@@ -1,0 +1,191 @@
+"""Forwarding: the upstream call through the route's breaker, with retries, streaming both bodies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import aiohttp
+from starlette.types import Receive, Send
+from vitrine_kit.breaker import Attempt, BreakerOpen
+from yarl import URL
+
+from gateway.auth import IdentityHeaders
+from gateway.body import SMALL_BODY, ClientGone, RequestBody, open_body
+from gateway.client import ClientAddresses
+from gateway.request import Request
+from gateway.responses import Headers, Refusal
+from gateway.routing import Route, Target
+
+logger = logging.getLogger(__name__)
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+# RFC 9110 §7.6.1 connection-specific headers, plus the pre-standard ones proxies still meet.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "proxy-connection",
+        "expect",
+    }
+)
+_HOP_BY_HOP_BYTES = frozenset(h.encode() for h in HOP_BY_HOP)
+# Set by the gateway for the upstream; a client's own copies are replaced.
+_REPLACED = frozenset({"host", "x-request-id", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"})
+# The gateway's server writes its own Date; Server would only advertise the upstream's stack.
+_DROPPED_RESPONSE = frozenset({b"date", b"server"})
+# Upstream statuses that say "unavailable": they count against the breaker.
+UNAVAILABLE = frozenset({502, 503, 504})
+
+
+class Forwarder:
+    """Sends a routed request upstream through one pooled aiohttp session and relays the answer."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        clients: ClientAddresses,
+        identity: IdentityHeaders,
+        *,
+        retries: int,
+        retry_backoff_s: float,
+    ) -> None:
+        self.session = session
+        self.clients = clients
+        self.identity = identity
+        self.retries = retries
+        self.retry_backoff_s = retry_backoff_s
+
+    async def forward(
+        self, request: Request, target: Target, declared: int | None, receive: Receive, send: Send
+    ) -> int:
+        """Forward the request and stream the answer back; returns the status sent to the client."""
+        route = target.route
+        # Refused at once while the breaker is open: no need to read a body first.
+        if (wait := route.breaker.retry_after_s()) > 0:
+            raise Refusal.upstream_failing(route.upstream, wait)
+        body: RequestBody | None = None
+        if (declared is not None and declared > 0) or request.chunked:
+            body = await open_body(receive, route.max_body_bytes)
+        try:
+            with route.breaker.attempt() as attempt:
+                url = URL(route.base_url + target.path, encoded=True)
+                response = await self._send(request, route, url, body, attempt)
+                try:
+                    await self._relay(request, route, response, send)
+                finally:
+                    response.release()
+                return response.status
+        except BreakerOpen as exc:
+            raise Refusal.upstream_failing(route.upstream, exc.retry_after_s) from None
+
+    async def _send(
+        self, request: Request, route: Route, url: URL, body: RequestBody | None, attempt: Attempt
+    ) -> aiohttp.ClientResponse:
+        headers = self.upstream_headers(request)
+        tries = 0
+        while True:
+            data: bytes | AsyncIterator[bytes] | None = None
+            if body is not None:
+                data = body.chunks() if body.streamed else body.first
+            try:
+                response = await self.session.request(
+                    request.method,
+                    url,
+                    headers=headers,
+                    data=data,
+                    allow_redirects=False,
+                    timeout=route.timeout,
+                    auto_decompress=False,
+                )
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+                # Nothing reached the upstream: safe to retry an idempotent request whose body is unread.
+                never_reached = body is None or not body.started
+                if tries < self.retries and request.method in IDEMPOTENT_METHODS and never_reached:
+                    tries += 1
+                    await asyncio.sleep(self.retry_backoff_s * tries)
+                    continue
+                attempt.failed()
+                logger.warning("upstream %s unreachable: %r", route.upstream, exc)
+                if isinstance(exc, aiohttp.ConnectionTimeoutError):
+                    raise Refusal.upstream_timeout(route.upstream, route.timeout_s) from None
+                raise Refusal.upstream_unreachable(route.upstream) from None
+            except (TimeoutError, aiohttp.ServerTimeoutError):
+                attempt.failed()
+                raise Refusal.upstream_timeout(route.upstream, route.timeout_s) from None
+            except (aiohttp.ClientError, ClientGone, Refusal) as exc:
+                if body is not None and body.failure is not None:
+                    raise body.failure from None
+                attempt.failed()
+                logger.warning("upstream %s failed: %r", route.upstream, exc)
+                raise Refusal.upstream_unreachable(route.upstream) from None
+            if response.status in UNAVAILABLE:
+                attempt.failed()
+            else:
+                attempt.succeeded()
+            return response
+
+    def upstream_headers(self, request: Request) -> list[tuple[str, str]]:
+        """The client's headers minus hop-by-hop and identity ones, plus ``X-Forwarded-*`` and the request id."""
+        connection_listed: set[str] = set()
+        out: list[tuple[str, str]] = []
+        host = ""
+        identity = self.identity
+        for raw_name, raw_value in request.headers:
+            name = raw_name.decode("latin-1")
+            if name == "host":
+                host = raw_value.decode("latin-1")
+                continue
+            if name == "connection":
+                connection_listed.update(t.strip().lower() for t in raw_value.decode("latin-1").split(","))
+                continue
+            if name in HOP_BY_HOP or name in _REPLACED or name in identity:
+                continue
+            out.append((name, raw_value.decode("latin-1")))
+        if connection_listed:
+            out = [(n, v) for n, v in out if n not in connection_listed]
+        out.append(("x-forwarded-for", self.clients.forwarded_for(request.peer, request.forwarded_for)))
+        out.append(("x-forwarded-proto", request.scope.get("scheme", "http")))
+        if host:
+            out.append(("x-forwarded-host", host))
+        out.append(("x-request-id", request.id))
+        return out
+
+    async def _relay(
+        self, request: Request, route: Route, response: aiohttp.ClientResponse, send: Send
+    ) -> None:
+        out: Headers = []
+        for name, value in response.raw_headers:
+            lname = name.lower()
+            if (
+                lname in _HOP_BY_HOP_BYTES
+                or lname.startswith(b"access-control-")
+                or lname in _DROPPED_RESPONSE
+            ):
+                continue
+            out.append((lname, value))
+        out.extend(request.response_headers)
+        length = response.content_length
+        if length is not None and length <= SMALL_BODY:
+            try:
+                payload = await response.read()
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                logger.warning("upstream body failed: %r", exc)
+                raise Refusal.answer_broke_off(route.upstream) from None
+            request.responded = True
+            await send({"type": "http.response.start", "status": response.status, "headers": out})
+            await send({"type": "http.response.body", "body": payload})
+            return
+        request.responded = True
+        await send({"type": "http.response.start", "status": response.status, "headers": out})
+        # Once the status is sent an upstream failure can only cut the connection, which the client sees.
+        async for chunk in response.content.iter_any():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})

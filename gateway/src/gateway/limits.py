@@ -1,0 +1,69 @@
+"""Limits a request meets before it costs an upstream anything: rate limits and the declared body size."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+from gateway.config import RateLimitRule, Settings
+from gateway.ratelimit import RateLimiter
+from gateway.request import Request
+from gateway.responses import Refusal
+
+
+def declared_body_size(request: Request, max_body_bytes: int) -> int | None:
+    """The ``Content-Length``, refused when unreadable or over the route's limit (before a byte is read)."""
+    if request.content_length is None:
+        return None
+    try:
+        declared = int(request.content_length)
+    except ValueError:
+        raise Refusal.bad_request("Invalid Content-Length.") from None
+    if declared > max_body_bytes:
+        raise Refusal.payload_too_large(max_body_bytes, declared)
+    return declared
+
+
+class RateLimits:
+    """Picks a request's buckets (per IP, per tenant, per path) and takes a token from each, or refuses."""
+
+    def __init__(self, settings: Settings, refused: Counter) -> None:
+        self.refused = refused
+        self.enabled = settings.rate_limit_enabled
+        self.general = [r for r in settings.rate_limits if not r.paths]
+        self.by_path: dict[str, list[RateLimitRule]] = {}
+        for rule in settings.rate_limits:
+            for path in rule.paths:
+                self.by_path.setdefault(path, []).append(rule)
+        self.limiter: RateLimiter | None = None
+
+    async def check(self, request: Request, path: str, tenant: str | None) -> None:
+        """Take a token from every bucket of the request, or refuse it with 429; its answer gets
+        ``RateLimit-*`` headers either way."""
+        if not self.enabled or self.limiter is None:
+            return
+        buckets = self.buckets(path, request.method, request.client_ip, tenant)
+        if not buckets:
+            return
+        decision = await self.limiter.check(buckets)
+        request.response_headers.extend(decision.headers())
+        if not decision.allowed:
+            self.refused.labels(decision.rule.name).inc()
+            raise Refusal.too_many_requests(decision.rule.name, decision.retry_after_s)
+
+    def buckets(self, path: str, method: str, ip: str, tenant: str | None) -> list[tuple[RateLimitRule, str]]:
+        """The (rule, key) pairs a request draws from."""
+        out: list[tuple[RateLimitRule, str]] = []
+        for rule in self.general:
+            if rule.methods and method not in rule.methods:
+                continue
+            if rule.key == "ip":
+                out.append((rule, ip))
+            elif tenant is not None:
+                out.append((rule, tenant))
+        for rule in self.by_path.get(path, ()):
+            if rule.methods and method not in rule.methods:
+                continue
+            key = ip if rule.key == "ip" else tenant
+            if key is not None:
+                out.append((rule, key))
+        return out

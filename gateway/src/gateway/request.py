@@ -1,0 +1,78 @@
+"""One incoming request as the stages see it: its headers read once, its client, and its answer headers."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from starlette.types import Scope
+
+from gateway.client import ClientAddresses
+from gateway.responses import Headers
+
+_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{8,128}$")
+
+
+@dataclass(slots=True, eq=False)
+class Request:
+    """What the stages read of a request, and what they add to its answer (``response_headers``)."""
+
+    scope: Scope
+    method: str
+    path: str
+    headers: list[tuple[bytes, bytes]]
+    id: str
+    peer: str
+    client_ip: str
+    origin: bytes | None = None
+    authorization: bytes | None = None
+    content_length: bytes | None = None
+    chunked: bool = False
+    forwarded_for: bytes | None = None
+    # Sent with every answer, the gateway's own and the upstream's: request id, CORS, RateLimit-*.
+    response_headers: Headers = field(default_factory=list)
+    upstream: str = "gateway"
+    started: float = field(default_factory=time.perf_counter)
+    # Set once the status line went out: after that a failure can only cut the connection.
+    responded: bool = False
+
+
+def read_request(scope: Scope, clients: ClientAddresses) -> Request:
+    """Read the headers the stages need in one pass, and settle the request id and client address."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    rid_in = origin = authorization = content_length = forwarded_for = None
+    chunked = False
+    for name, value in headers:
+        if name == b"x-request-id":
+            rid_in = value
+        elif name == b"origin":
+            origin = value
+        elif name == b"authorization":
+            authorization = value
+        elif name == b"content-length":
+            content_length = value
+        elif name == b"transfer-encoding":
+            chunked = True
+        elif name == b"x-forwarded-for":
+            # Several X-Forwarded-For lines are one list (RFC 9110 §5.3), in order.
+            forwarded_for = value if forwarded_for is None else forwarded_for + b", " + value
+    rid = rid_in.decode() if rid_in is not None and _REQUEST_ID.match(rid_in) else uuid.uuid4().hex
+    client = scope.get("client")
+    peer: str = client[0] if client else "unknown"
+    return Request(
+        scope=scope,
+        method=scope["method"],
+        path=scope["path"],
+        headers=headers,
+        id=rid,
+        peer=peer,
+        client_ip=clients.client_ip(peer, forwarded_for),
+        origin=origin,
+        authorization=authorization,
+        content_length=content_length,
+        chunked=chunked,
+        forwarded_for=forwarded_for,
+        response_headers=[(b"x-request-id", rid.encode())],
+    )
