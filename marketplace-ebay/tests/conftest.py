@@ -110,7 +110,7 @@ class Ebay:
 
     @property
     def ctx(self) -> Any:
-        return self.runtime.extras["ebay"]
+        return self.runtime.context
 
     def auth(self, tenant: uuid.UUID | None = None) -> dict[str, str]:
         token = self.keys.issue(sub=str(self.user), tenant_id=tenant or self.tenant)

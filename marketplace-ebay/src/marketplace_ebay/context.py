@@ -1,40 +1,52 @@
-"""What the domain services need besides a session, built once per app."""
+"""marketplace-ebay's context: the kit's parts, the token cipher, the eBay adapter and the media client."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from vitrine_kit.db.engine import Database
-from vitrine_kit.events.outbox import Outbox
+import httpx
+from vitrine_kit.auth.service_client import ServiceTokenClient
+from vitrine_kit.clients.media import MediaClient
+from vitrine_kit.context import Kit, ServiceContext
 from vitrine_marketplace import TokenCipher
 
 from marketplace_ebay.config import Settings
 from marketplace_ebay.ebay_api import EbayAdapter
-from marketplace_ebay.media import MediaImages
 
 
-@dataclass
-class EbayContext:
-    """Settings, the token cipher, the eBay adapter; the database and outbox once the app has started."""
+@dataclass(kw_only=True)
+class EbayContext(ServiceContext[Settings]):
+    """What the domain services need besides a session, built once at start-up."""
 
-    settings: Settings
     cipher: TokenCipher
     ebay: EbayAdapter
-    db: Database | None = None
-    outbox: Outbox | None = None
+    # None when media-service is not configured: the snapshot's own photo URLs are used as they are.
+    media: MediaClient | None
+    http: httpx.AsyncClient
+    # eBay's notification public keys by kid, with when they were fetched.
     public_keys: dict[str, tuple[str, float]] = field(default_factory=dict)
-    media: MediaImages | None = None
 
     @classmethod
-    def build(cls, settings: Settings) -> EbayContext:
+    async def build(cls, kit: Kit[Settings], *, ebay_http: httpx.AsyncClient | None = None) -> EbayContext:
+        settings = kit.settings
+        http = httpx.AsyncClient(timeout=10.0)
+        media = None
+        if settings.media_url:
+            tokens = ServiceTokenClient(
+                settings.auth_token_url,
+                settings.service_client_id,
+                settings.service_client_secret,
+                http=http,
+            )
+            media = MediaClient(settings.media_url, tokens, http)
         return cls(
-            settings=settings,
+            **cls.parts(kit),
             cipher=TokenCipher([k.get_secret_value() for k in settings.token_keys]),
-            ebay=EbayAdapter(settings),
-            media=MediaImages(settings) if settings.media_url else None,
+            ebay=EbayAdapter(settings, http=ebay_http),
+            media=media,
+            http=http,
         )
 
-    @property
-    def database(self) -> Database:
-        assert self.db is not None, "the app has not started"
-        return self.db
+    async def aclose(self) -> None:
+        await self.ebay.aclose()
+        await self.http.aclose()

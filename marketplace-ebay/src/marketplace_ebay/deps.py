@@ -5,15 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path
+from vitrine_kit.scope import context_of
 
 from marketplace_ebay.context import EbayContext
 
-
-def _context(request: Request) -> EbayContext:
-    context: EbayContext = request.app.state.runtime.extras["ebay"]
-    return context
-
-
-Ebay = Annotated[EbayContext, Depends(_context)]
+Ebay = Annotated[EbayContext, Depends(context_of)]
 AccountID = Annotated[uuid.UUID, Path(description="The eBay account's id in Vitrine")]

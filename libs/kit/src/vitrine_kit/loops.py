@@ -31,7 +31,7 @@ class BackgroundLoop(Generic[C]):
     """
 
     name: str
-    body: Callable[[C], Awaitable[None]]
+    body: Callable[[C], Awaitable[object]]
     every_s: float | None
     restart_s: float = 5.0
     first_delay_s: float = 0.0
@@ -42,7 +42,7 @@ class BackgroundLoop(Generic[C]):
         cls,
         name: str,
         seconds: float,
-        tick: Callable[[C], Awaitable[None]],
+        tick: Callable[[C], Awaitable[object]],
         *,
         first_delay_s: float = 0.0,
         modes: frozenset[RunMode] = WORKERS,
@@ -54,7 +54,7 @@ class BackgroundLoop(Generic[C]):
     def forever(
         cls,
         name: str,
-        run: Callable[[C], Awaitable[None]],
+        run: Callable[[C], Awaitable[object]],
         *,
         restart_s: float = 5.0,
         modes: frozenset[RunMode] = WORKERS,

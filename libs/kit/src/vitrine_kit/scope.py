@@ -35,6 +35,13 @@ class Scope(Generic[ContextT]):
     principal: Principal | None = None
     envelope: RawEnvelope | None = None
 
+    @property
+    def event(self) -> RawEnvelope:
+        """The envelope of the event being handled; only in an event handler's scope."""
+        if self.envelope is None:
+            raise RuntimeError("this scope is a request's, not an event handler's")
+        return self.envelope
+
     def emit(self, event: Event, *, tenant_id: uuid.UUID | None = None) -> Envelope[Event]:
         """Write ``event`` to the outbox in this scope's transaction (sent only if it commits)."""
         caused_by = self.envelope

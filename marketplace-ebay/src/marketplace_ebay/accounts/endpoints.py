@@ -56,8 +56,7 @@ async def disconnect(
     account_id: AccountID, principal: TenantPrincipal, session: TenantSession, ebay: Ebay
 ) -> Response:
     """Forget the account and its tokens."""
-    assert principal.tenant_id is not None
-    await account_service.disconnect(session, ebay, principal.tenant_id, account_id)
+    await account_service.disconnect(session, ebay, principal.tenant, account_id)
     return Response(status_code=204)
 
 
@@ -66,9 +65,8 @@ async def setup_check(
     account_id: AccountID, principal: TenantPrincipal, session: TenantSession, ebay: Ebay
 ) -> SetupOut:
     """What eBay needs before publishing: business policies opt-in, three policies, a location."""
-    assert principal.tenant_id is not None
     account = await account_service.get(session, account_id)
-    return await account_service.check_setup(session, ebay, principal.tenant_id, account)
+    return await account_service.check_setup(session, ebay, principal.tenant, account)
 
 
 @router.post("/accounts/{account_id}/setup")
@@ -76,6 +74,5 @@ async def guided_setup(
     account_id: AccountID, body: SetupIn, principal: TenantPrincipal, session: TenantSession, ebay: Ebay
 ) -> SetupOut:
     """Create what is missing with sensible defaults, then answer the checklist."""
-    assert principal.tenant_id is not None
     account = await account_service.get(session, account_id)
-    return await account_service.guided_setup(session, ebay, principal.tenant_id, account, body)
+    return await account_service.guided_setup(session, ebay, principal.tenant, account, body)

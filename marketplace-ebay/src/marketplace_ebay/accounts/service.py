@@ -47,12 +47,11 @@ class AccountService:
         site = site or ctx.settings.default_site
         if site not in SITES:
             raise UnknownSite(f"{site} is not one of {', '.join(sorted(SITES))}.")
-        assert principal.tenant_id is not None
         state = new_state()
         session.add(
             OAuthState(
                 state_hash=state_digest(state),
-                tenant_id=principal.tenant_id,
+                tenant_id=principal.tenant,
                 user_id=principal.user_id,
                 site=site,
                 expires_at=utcnow() + timedelta(seconds=ctx.settings.oauth_state_ttl_s),
@@ -62,7 +61,7 @@ class AccountService:
 
     async def _claim_state(self, ctx: EbayContext, state: str) -> OAuthState:
         """Use the state up, whatever happens next: a replay finds it used."""
-        async with ctx.database.session() as session:
+        async with ctx.db.session() as session:
             found = (
                 await session.execute(
                     sa.select(OAuthState)
@@ -88,7 +87,7 @@ class AccountService:
         except MarketplaceError as exc:
             raise ConnectionRefused(exc.message) from exc
         await tenants.ensure(claimed.tenant_id)
-        async with ctx.database.tenant_session(claimed.tenant_id) as session:
+        async with ctx.db.tenant_session(claimed.tenant_id) as session:
             account = await repository.by_ebay_user(session, str(me["userId"]), claimed.site)
             if account is None:
                 account = EbayAccount(
@@ -103,7 +102,6 @@ class AccountService:
             self._store_tokens(ctx, account, tokens)
             await session.flush()
             await repository.register(session, account, claimed.tenant_id, utcnow())
-            assert ctx.outbox is not None
             ctx.outbox.add(
                 session,
                 AccountConnected(
@@ -145,14 +143,13 @@ class AccountService:
 
     async def mark_reconnect(self, ctx: EbayContext, tenant_id: uuid.UUID, account: EbayAccount) -> None:
         """eBay refuses the account's tokens: tell catalog once, in a transaction of its own."""
-        async with ctx.database.tenant_session(tenant_id) as own:
+        async with ctx.db.tenant_session(tenant_id) as own:
             flagged = await own.execute(
                 sa.update(EbayAccount)
                 .where(EbayAccount.id == account.id, EbayAccount.status == "active")
                 .values(status="reconnect", updated_at=utcnow())
             )
             if flagged.rowcount:  # type: ignore[attr-defined]
-                assert ctx.outbox is not None
                 ctx.outbox.add(
                     own,
                     AccountSessionExpired(marketplace=Marketplace.EBAY, account_id=account.id),
@@ -207,7 +204,6 @@ class AccountService:
         """Forget the account and its tokens (eBay offers no token revocation endpoint)."""
         await self.get(session, account_id)
         await repository.forget(session, account_id)
-        assert ctx.outbox is not None
         ctx.outbox.add(
             session,
             AccountDisconnected(marketplace=Marketplace.EBAY, account_id=account_id, reason="seller"),

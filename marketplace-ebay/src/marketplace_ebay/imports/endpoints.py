@@ -19,9 +19,8 @@ async def remote_listings(
     account_id: AccountID, principal: TenantPrincipal, session: TenantSession, ebay: Ebay
 ) -> list[RemoteListingOut]:
     """The account's live listings on eBay, each marked when Vitrine already knows it."""
-    assert principal.tenant_id is not None
     account = await account_service.get(session, account_id)
-    return await import_service.remote_listings(session, ebay, principal.tenant_id, account)
+    return await import_service.remote_listings(session, ebay, principal.tenant, account)
 
 
 @router.post("/accounts/{account_id}/imports", status_code=202)
@@ -29,6 +28,5 @@ async def import_listings(
     account_id: AccountID, body: ImportIn, principal: TenantPrincipal, session: TenantSession, ebay: Ebay
 ) -> ImportOut:
     """Link each listing to a product, or import it as a new product (catalog does it on the event)."""
-    assert principal.tenant_id is not None
     account = await account_service.get(session, account_id)
-    return await import_service.import_listings(session, ebay, principal.tenant_id, account, body)
+    return await import_service.import_listings(session, ebay, principal.tenant, account, body)

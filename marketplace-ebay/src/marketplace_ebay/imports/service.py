@@ -94,7 +94,6 @@ class ImportService:
             price = (
                 Money(amount=found.price, currency=found.currency) if found.price and found.currency else None
             )
-            assert ebay.outbox is not None
             ebay.outbox.add(
                 session,
                 ListingImported(

@@ -82,7 +82,7 @@ class NotificationService:
         notification = message.get("notification") or {}
         user_id = str((notification.get("data") or {}).get("userId", ""))
         notice_id = str(notification.get("notificationId") or uuid.uuid4())
-        async with ebay.database.session() as shared:
+        async with ebay.db.session() as shared:
             first = await shared.scalar(
                 insert(DeletionNotice)
                 .values(notification_id=notice_id, ebay_user_id=user_id, accounts_removed=0)
@@ -102,9 +102,8 @@ class NotificationService:
         if first is None:
             return 0
         for holder in holders:
-            async with ebay.database.tenant_session(holder.tenant_id) as session:
+            async with ebay.db.tenant_session(holder.tenant_id) as session:
                 await accounts.forget(session, holder.account_id)
-                assert ebay.outbox is not None
                 ebay.outbox.add(
                     session,
                     AccountDisconnected(
@@ -115,7 +114,7 @@ class NotificationService:
                     tenant_id=holder.tenant_id,
                 )
                 await session.commit()
-        async with ebay.database.session() as shared:
+        async with ebay.db.session() as shared:
             await shared.execute(
                 sa.update(DeletionNotice)
                 .where(DeletionNotice.notification_id == notice_id)

@@ -3,7 +3,6 @@ of replicas poll each account once per interval; each order line is reported onc
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
@@ -28,17 +27,6 @@ logger = logging.getLogger(__name__)
 class OrderPoller:
     """Claims due schedules one at a time and turns new paid order lines into ``order.received``."""
 
-    async def run(self, ebay: EbayContext) -> None:
-        """Poll forever (a worker task), a tick every ``order_poll_tick_s``."""
-        while True:
-            try:
-                await self.tick(ebay)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("order poll tick failed")
-            await asyncio.sleep(ebay.settings.order_poll_tick_s)
-
     async def tick(self, ebay: EbayContext) -> int:
         """Poll every due account (up to a batch); returns how many were polled here."""
         polled = 0
@@ -48,7 +36,7 @@ class OrderPoller:
 
     async def poll_one(self, ebay: EbayContext) -> bool:
         """Claim one due schedule (skipping those another replica holds) and poll it; False when none is due."""
-        async with ebay.database.session() as shared:
+        async with ebay.db.session() as shared:
             poll = (
                 await shared.execute(
                     sa.select(OrderPoll)
@@ -78,7 +66,7 @@ class OrderPoller:
         self, ebay: EbayContext, tenant_id: uuid.UUID, account_id: uuid.UUID, cursor: datetime
     ) -> int:
         since = cursor - timedelta(seconds=ebay.settings.order_poll_overlap_s)
-        async with ebay.database.tenant_session(tenant_id) as session:
+        async with ebay.db.tenant_session(tenant_id) as session:
             account = await accounts.get(session, account_id)
             if account is None or account.status != "active":
                 return 0
@@ -117,7 +105,6 @@ class OrderPoller:
                     .scalars()
                     .first()
                 )
-                assert ebay.outbox is not None
                 ebay.outbox.add(
                     session,
                     OrderReceived(

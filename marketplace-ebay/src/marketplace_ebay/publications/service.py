@@ -20,7 +20,6 @@ from vitrine_contracts.catalog import (
 )
 from vitrine_contracts.common import Marketplace
 from vitrine_kit.db.base import utcnow
-from vitrine_kit.events.consumer import EventContext
 from vitrine_marketplace import (
     AuthRevoked,
     ListingDraft,
@@ -33,8 +32,9 @@ from marketplace_ebay.accounts import repository as accounts
 from marketplace_ebay.accounts.service import account_service
 from marketplace_ebay.context import EbayContext
 from marketplace_ebay.ebay_api import POLICY_KINDS, EbaySeller
-from marketplace_ebay.media import MediaUnavailable, PhotoMissing
+from marketplace_ebay.media import MediaUnavailable, PhotoMissing, large_jpeg_urls
 from marketplace_ebay.models import CommandAttempt, EbayAccount, EbayListing
+from marketplace_ebay.scope import Scope
 
 logger = logging.getLogger(__name__)
 
@@ -79,14 +79,14 @@ class PublicationService:
         ebay: EbayContext,
         message_id: uuid.UUID,
         *,
-        started: tuple[EventContext, PublicationRequested] | None = None,
+        started: tuple[Scope, PublicationRequested] | None = None,
     ) -> int:
         """Count this delivery in a transaction of its own (it survives the handler's rollback).
 
         With ``started``, the same transaction emits ``publication.started``, so the seller sees the listing
         under way while the eBay calls run (the handler's own events commit only when it ends).
         """
-        async with ebay.database.session() as session:
+        async with ebay.db.session() as session:
             attempts = await session.scalar(
                 insert(CommandAttempt)
                 .values(message_id=message_id, attempts=1, updated_at=utcnow())
@@ -96,8 +96,8 @@ class PublicationService:
                 )
                 .returning(CommandAttempt.attempts)
             )
-            if started is not None and ebay.outbox is not None:
-                ctx, event = started
+            if started is not None:
+                scope, event = started
                 ebay.outbox.add(
                     session,
                     PublicationStarted(
@@ -106,21 +106,21 @@ class PublicationService:
                         marketplace=Marketplace.EBAY,
                         attempt=int(attempts or 1),
                     ),
-                    tenant_id=ctx.tenant_id,
-                    correlation_id=ctx.envelope.correlation_id,
-                    causation_id=ctx.envelope.id,
+                    tenant_id=scope.tenant_id,
+                    correlation_id=scope.event.correlation_id,
+                    causation_id=scope.event.id,
                 )
             await session.commit()
         return int(attempts or 1)
 
-    async def publish(self, ctx: EventContext, ebay: EbayContext, event: PublicationRequested) -> None:
+    async def publish(self, scope: Scope, event: PublicationRequested) -> None:
         """inventory item → offer → publish, then ``publication.succeeded`` or ``publication.failed``."""
-        assert ctx.tenant_id is not None
-        session, snapshot = ctx.session, event.snapshot
+        ebay = scope.context
+        session, snapshot = scope.session, event.snapshot
         account = await self._account(session, event.account_id, snapshot.mapping.extra.get("site"))
         if account is None:
             self._failed(
-                ctx, event, "no-account", "Connect an eBay account in Vitrine before publishing to eBay."
+                scope, event, "no-account", "Connect an eBay account in Vitrine before publishing to eBay."
             )
             return
         missing = [
@@ -133,25 +133,28 @@ class PublicationService:
         ]
         if missing or not snapshot.images:
             what = ", ".join(missing + ([] if snapshot.images else ["photos"]))
-            self._failed(ctx, event, "incomplete-product", f"eBay needs the product's {what}.")
+            self._failed(scope, event, "incomplete-product", f"eBay needs the product's {what}.")
             return
-        attempt = await self.count_attempt(ebay, ctx.envelope.id, started=(ctx, event))
+        attempt = await self.count_attempt(ebay, scope.event.id, started=(scope, event))
         image_urls = [image.url for image in snapshot.images]
         if ebay.media is not None:
             try:
-                image_urls = await ebay.media.large_jpeg_urls(
-                    ctx.tenant_id, [i.media_id for i in snapshot.images]
+                image_urls = await large_jpeg_urls(
+                    ebay.media,
+                    scope.tenant_id,
+                    [i.media_id for i in snapshot.images],
+                    ebay.settings.image_url_ttl_s,
                 )
             except PhotoMissing as exc:
                 self._failed(
-                    ctx, event, "photo-missing", f"{exc} Remove it from the product or upload it again."
+                    scope, event, "photo-missing", f"{exc} Remove it from the product or upload it again."
                 )
                 return
             except MediaUnavailable as exc:
                 if attempt < ebay.settings.command_max_attempts:
                     raise  # retried later, with a growing delay
                 self._failed(
-                    ctx,
+                    scope,
                     event,
                     "photos-unavailable",
                     f"Vitrine could not prepare the photos ({exc}). Try publishing again in a few minutes.",
@@ -180,11 +183,11 @@ class PublicationService:
             return await ebay.ebay.publish(seller, draft)
 
         try:
-            result = await account_service.call(session, ebay, ctx.tenant_id, account, run)
+            result = await account_service.call(session, ebay, scope.tenant_id, account, run)
         except AuthRevoked:
             listing.status, listing.last_error = "failed", "account-reconnect"
             self._failed(
-                ctx,
+                scope,
                 event,
                 "account-reconnect",
                 "eBay no longer accepts this account: reconnect eBay in Vitrine.",
@@ -193,19 +196,19 @@ class PublicationService:
         except MarketplaceRejected as exc:
             code, reason = seller_reason(exc)
             listing.status, listing.last_error = "failed", reason[:2000]
-            self._failed(ctx, event, code, reason)
+            self._failed(scope, event, code, reason)
             return
         except MarketplaceError as exc:
             if attempt < ebay.settings.command_max_attempts:
                 raise  # the consumer retries later, with a growing delay
             listing.status, listing.last_error = "failed", exc.message[:2000]
             reason = f"eBay did not answer after {attempt} attempts ({exc.message}). Try publishing again in a few minutes."
-            self._failed(ctx, event, "ebay-unavailable", reason, retryable=True)
+            self._failed(scope, event, "ebay-unavailable", reason, retryable=True)
             return
         listing.status, listing.offer_id, listing.listing_id = "listed", result.offer_id, result.external_id
         listing.price, listing.currency, listing.quantity = draft.price, draft.currency, draft.quantity
         listing.last_error, listing.updated_at = None, utcnow()
-        ctx.emit(
+        scope.emit(
             PublicationSucceeded(
                 publication_id=event.publication_id,
                 product_id=event.product_id,
@@ -216,9 +219,9 @@ class PublicationService:
             )
         )
 
-    async def delist(self, ctx: EventContext, ebay: EbayContext, event: PublicationDelistRequested) -> None:
+    async def delist(self, scope: Scope, event: PublicationDelistRequested) -> None:
         """withdrawOffer, then ``publication.delisted`` (or ``publication.delist_failed``)."""
-        assert ctx.tenant_id is not None
+        ebay = scope.context
         stmt = sa.select(EbayListing).where(EbayListing.publication_id == event.publication_id)
         if event.external_id:
             stmt = sa.select(EbayListing).where(
@@ -227,39 +230,39 @@ class PublicationService:
                     EbayListing.listing_id == event.external_id,
                 )
             )
-        listing = (await ctx.session.execute(stmt.with_for_update())).scalars().first()
-        account = await accounts.get(ctx.session, listing.account_id) if listing is not None else None
+        listing = (await scope.session.execute(stmt.with_for_update())).scalars().first()
+        account = await accounts.get(scope.session, listing.account_id) if listing is not None else None
         if listing is None or account is None or listing.status == "delisted":
-            self._delisted(ctx, event)  # nothing live on eBay for it
+            self._delisted(scope, event)  # nothing live on eBay for it
             return
-        attempt = await self.count_attempt(ebay, ctx.envelope.id)
+        attempt = await self.count_attempt(ebay, scope.event.id)
         sku = listing.sku
 
         async def run(seller: EbaySeller) -> None:
             await ebay.ebay.delist(seller, sku)
 
         try:
-            await account_service.call(ctx.session, ebay, ctx.tenant_id, account, run)
+            await account_service.call(scope.session, ebay, scope.tenant_id, account, run)
         except AuthRevoked:
             self._delist_failed(
-                ctx,
+                scope,
                 event,
                 "eBay no longer accepts this account: reconnect eBay, then end the listing.",
                 False,
             )
             return
         except MarketplaceRejected as exc:
-            self._delist_failed(ctx, event, exc.message, False)
+            self._delist_failed(scope, event, exc.message, False)
             return
         except MarketplaceError as exc:
             if attempt < ebay.settings.command_max_attempts:
                 raise
             self._delist_failed(
-                ctx, event, f"eBay did not answer after {attempt} attempts ({exc.message}).", True
+                scope, event, f"eBay did not answer after {attempt} attempts ({exc.message}).", True
             )
             return
         listing.status, listing.updated_at = "delisted", utcnow()
-        self._delisted(ctx, event)
+        self._delisted(scope, event)
 
     # --- helpers --------------------------------------------------------------------------------------
 
@@ -319,7 +322,7 @@ class PublicationService:
 
     def _failed(
         self,
-        ctx: EventContext,
+        scope: Scope,
         event: PublicationRequested,
         code: str,
         reason: str,
@@ -327,7 +330,7 @@ class PublicationService:
         retryable: bool = False,
     ) -> None:
         logger.info("publication failed", extra={"publication": str(event.publication_id), "code": code})
-        ctx.emit(
+        scope.emit(
             PublicationFailed(
                 publication_id=event.publication_id,
                 product_id=event.product_id,
@@ -338,8 +341,8 @@ class PublicationService:
             )
         )
 
-    def _delisted(self, ctx: EventContext, event: PublicationDelistRequested) -> None:
-        ctx.emit(
+    def _delisted(self, scope: Scope, event: PublicationDelistRequested) -> None:
+        scope.emit(
             PublicationDelisted(
                 publication_id=event.publication_id,
                 product_id=event.product_id,
@@ -349,9 +352,9 @@ class PublicationService:
         )
 
     def _delist_failed(
-        self, ctx: EventContext, event: PublicationDelistRequested, reason: str, retryable: bool
+        self, scope: Scope, event: PublicationDelistRequested, reason: str, retryable: bool
     ) -> None:
-        ctx.emit(
+        scope.emit(
             PublicationDelistFailed(
                 publication_id=event.publication_id,
                 product_id=event.product_id,
