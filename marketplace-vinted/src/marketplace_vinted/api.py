@@ -13,6 +13,7 @@ from vitrine_contracts.vinted import VintedListingLinked
 from vitrine_kit.auth.deps import TenantPrincipal
 from vitrine_kit.db.deps import AppOutbox, TenantSession
 
+from marketplace_vinted.context import VintedContext
 from marketplace_vinted.jobs import JobService
 from marketplace_vinted.models import Alert, Job, Listing
 
@@ -33,7 +34,8 @@ class LinkIn(BaseModel):
 
 
 def _jobs(request: Request) -> JobService:
-    return JobService(request.app.state.runtime.settings)
+    context: VintedContext = request.app.state.context
+    return context.jobs
 
 
 def _job_out(job: Job) -> dict[str, Any]:
@@ -54,8 +56,7 @@ def _job_out(job: Job) -> dict[str, Any]:
 async def account(request: Request, principal: TenantPrincipal, session: TenantSession) -> dict[str, Any]:
     """The Vinted account as the plugin reports it, the plugins online and the remaining write budget."""
     jobs = _jobs(request)
-    assert principal.tenant_id is not None
-    acc = await jobs.account(session, principal.tenant_id)
+    acc = await jobs.account(session, principal.tenant)
     return {
         "vinted_user_id": acc.vinted_user_id,
         "login": acc.login,
@@ -73,8 +74,7 @@ async def set_pacing(
 ) -> dict[str, Any]:
     """Change the pacing of this account's writes."""
     jobs = _jobs(request)
-    assert principal.tenant_id is not None
-    acc = await jobs.account(session, principal.tenant_id)
+    acc = await jobs.account(session, principal.tenant)
     for key, value in body.model_dump().items():
         setattr(acc, key, value)
     acc.max_gap_s = max(acc.max_gap_s, acc.min_gap_s)
@@ -120,7 +120,6 @@ async def listings(principal: TenantPrincipal, session: TenantSession) -> list[d
 @router.post("/sync", status_code=202)
 async def sync(request: Request, principal: TenantPrincipal, session: TenantSession) -> list[dict[str, Any]]:
     """Sync sales and the wardrobe now (sold items become orders, deleted ones delisted publications)."""
-    assert principal.tenant_id is not None
     jobs, key = _jobs(request), uuid.uuid4().hex
     live = (
         (await session.execute(sa.select(Listing.vinted_item_id).where(Listing.status == "live")))
@@ -128,11 +127,11 @@ async def sync(request: Request, principal: TenantPrincipal, session: TenantSess
         .all()
     )
     sales = await jobs.enqueue(
-        session, principal.tenant_id, JobKind.SYNC_SALES, {}, f"sync_sales:{key}", priority=1
+        session, principal.tenant, JobKind.SYNC_SALES, {}, f"sync_sales:{key}", priority=1
     )
     wardrobe = await jobs.enqueue(
         session,
-        principal.tenant_id,
+        principal.tenant,
         JobKind.SYNC_WARDROBE,
         {"known_item_ids": [i for i in live if i]},
         f"sync_wardrobe:{key}",
@@ -150,10 +149,9 @@ async def reference(
     catalog_id: int | None = None,
 ) -> dict[str, Any]:
     """Fetch Vinted reference data through the plugin (catalogs, brands, colors, conditions, size_groups…)."""
-    assert principal.tenant_id is not None
     job = await _jobs(request).enqueue(
         session,
-        principal.tenant_id,
+        principal.tenant,
         JobKind.FETCH_REFERENCE,
         {"what": what, "catalog_id": catalog_id},
         f"ref:{what}:{catalog_id}:{uuid.uuid4().hex}",
@@ -166,10 +164,9 @@ async def import_item(
     vinted_item_id: int, request: Request, principal: TenantPrincipal, session: TenantSession
 ) -> dict[str, Any]:
     """Import an item already on Vinted as a new product (emits ``vinted.item.imported`` with its photos)."""
-    assert principal.tenant_id is not None
     job = await _jobs(request).enqueue(
         session,
-        principal.tenant_id,
+        principal.tenant,
         JobKind.FETCH_ITEM,
         {"item_id": vinted_item_id},
         f"import:{vinted_item_id}",
@@ -195,6 +192,6 @@ async def link_item(
     outbox.add(
         session,
         VintedListingLinked(product_id=body.product_id, vinted_item_id=vinted_item_id),
-        tenant_id=principal.tenant_id,
+        tenant_id=principal.tenant,
     )
     return {"publication_id": body.publication_id, "vinted_item_id": vinted_item_id, "status": "live"}

@@ -8,35 +8,32 @@ import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
-from vitrine_kit.app import ServiceRuntime
 from vitrine_kit.db.base import utcnow
 
-from marketplace_vinted.config import Settings
-from marketplace_vinted.jobs import JobService, outbox_emitter
+from marketplace_vinted.context import VintedContext
+from marketplace_vinted.jobs import outbox_emitter
 from marketplace_vinted.models import DispatchTenant
-from marketplace_vinted.photos import PhotoResolver
 from marketplace_vinted.replicas import reap_replicas
 
 logger = logging.getLogger(__name__)
 
 
-async def run_dispatcher(runtime: ServiceRuntime, settings: Settings) -> None:
+async def run_dispatcher(context: VintedContext) -> None:
     """Forever: claim due tenants for a few seconds, dispatch each one's jobs in its own transaction."""
-    jobs = JobService(settings, PhotoResolver(settings))
+    settings, jobs = context.settings, context.jobs
     loop = asyncio.get_running_loop()
     next_reap = loop.time()
     while True:
         if loop.time() >= next_reap:
             next_reap = loop.time() + settings.replica_check_s
             try:
-                assert runtime.tenants is not None
-                await reap_replicas(runtime.db, runtime.tenants, jobs, settings)
+                await reap_replicas(context.db, context.tenants, jobs, settings)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("relay replica check failed")
         try:
-            async with runtime.db.session() as session, session.begin():
+            async with context.db.session() as session, session.begin():
                 due = sa.select(DispatchTenant.tenant_id).where(
                     DispatchTenant.online, DispatchTenant.wake_at <= utcnow()
                 )
@@ -57,10 +54,9 @@ async def run_dispatcher(runtime: ServiceRuntime, settings: Settings) -> None:
                     .all()
                 )
             for tenant_id in claimed:
-                assert runtime.tenants is not None
-                await runtime.tenants.ensure(tenant_id)
-                async with runtime.db.tenant_session(tenant_id) as session, session.begin():
-                    await jobs.dispatch(session, tenant_id, outbox_emitter(runtime.outbox, tenant_id))
+                await context.tenants.ensure(tenant_id)
+                async with context.db.tenant_session(tenant_id) as session, session.begin():
+                    await jobs.dispatch(session, tenant_id, outbox_emitter(context.outbox, tenant_id))
         except asyncio.CancelledError:
             raise
         except Exception:

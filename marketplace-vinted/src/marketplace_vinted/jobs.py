@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -26,6 +27,7 @@ from vitrine_contracts.marketplace import AccountSessionExpired
 from vitrine_contracts.relay.v1 import WRITE_KINDS, JobKind, SalesData, VintedSession, WardrobeData
 from vitrine_contracts.vinted import VintedItemImported, VintedJobCompleted, VintedJobDispatch
 from vitrine_kit.db.base import utcnow
+from vitrine_kit.events.outbox import Outbox
 
 from marketplace_vinted.config import Settings
 from marketplace_vinted.models import (
@@ -41,7 +43,8 @@ from marketplace_vinted.photos import PhotoResolver, PhotosUnavailable
 
 WRITES = {k.value for k in WRITE_KINDS}
 ACCOUNT_NS = uuid.UUID("6f1d0c1e-5b7a-4e57-9a55-1d2b0f7c9a10")  # account id = uuid5(ACCOUNT_NS, tenant id)
-Emit = Any  # a callable(session, event) that writes to the outbox
+# Writes an event to the outbox in the caller's transaction.
+Emit = Callable[[AsyncSession, Event], object]
 
 
 class ListingRuleError(ValueError):
@@ -650,13 +653,10 @@ class JobService:
             )
 
 
-def outbox_emitter(outbox: Any, tenant_id: uuid.UUID, causation: Any = None) -> Emit:
+def outbox_emitter(outbox: Outbox, tenant_id: uuid.UUID) -> Emit:
     """An ``emit(session, event)`` writing to the outbox in the caller's transaction."""
 
     def emit(session: AsyncSession, event: Event) -> None:
-        if causation is not None:
-            causation.emit(event)
-        else:
-            outbox.add(session, event, tenant_id=tenant_id)
+        outbox.add(session, event, tenant_id=tenant_id)
 
     return emit
