@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= uv
 PYTEST_WORKERS ?= 2
 
-.PHONY: help install infra run test unit e2e lint fmt typecheck migrate contracts bench clean
+.PHONY: help install infra run test unit e2e lint fmt generate migrate contracts bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-11s %s\n", $$1, $$2}'
@@ -29,15 +29,18 @@ unit: install infra ## unit + integration tests only
 e2e: install infra ## end-to-end tests: one fleet started for them, driven through the gateway
 	@$(UV) run --frozen pytest tests-e2e -q
 
-lint: install ## ruff (lint + format check) and mypy (strict on libs/ and contracts/)
+lint: install ## ruff, generated files vs deploy/fleet.toml, mypy (strict, one list), shape lints
 	@$(UV) run --frozen ruff check .
 	@$(UV) run --frozen ruff format --check .
-	@$(UV) run --frozen python deploy/k8s/generate.py --check
-	@$(UV) run --frozen mypy libs/kit/src contracts/src auth-service/src catalog-service/src media-service/src libs/marketplace-core/src marketplace-ebay/src sandbox/ebay/src relay-service/src marketplace-vinted/src sandbox/vinted/src
+	@$(UV) run --frozen python deploy/generate.py --check
+	@$(UV) run --frozen mypy
 
 fmt: install ## format and fix what ruff can
 	@$(UV) run --frozen ruff check --fix .
 	@$(UV) run --frozen ruff format .
+
+generate: install ## write the Dockerfiles, docker-compose.yml and deploy/k8s/base from deploy/fleet.toml
+	@$(UV) run --frozen python deploy/generate.py
 
 migrate: install infra ## create and migrate every service database (shared, then every tenant schema)
 	@$(UV) run --frozen python deploy/local/fleet.py --migrate-only

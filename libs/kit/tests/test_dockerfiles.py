@@ -1,4 +1,4 @@
-"""Every service image is built from the root with uv (no Docker engine here: the files are checked as text)."""
+"""Every image is built from the root with uv and runs as the table says (no Docker engine here: checked as text)."""
 
 from __future__ import annotations
 
@@ -7,26 +7,34 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT / "deploy" / "local"))
-from fleet import SERVICES, available  # noqa: E402
+sys.path.insert(0, str(ROOT / "deploy"))
+from fleet_table import IMAGES, PROCESSES, Process  # noqa: E402
+
+IMAGED = [p for p in PROCESSES if p.image == p.name and (ROOT / p.folder / "pyproject.toml").exists()]
 
 
+@pytest.mark.parametrize("image", IMAGED, ids=lambda p: p.name)
 class TestDockerfiles:
-    def test_each_service_syncs_its_own_package_from_the_whole_workspace(self) -> None:
-        pins = set()
-        for service in filter(available, SERVICES):
-            folder = ROOT / (service.path or service.name)
-            text = (folder / "Dockerfile").read_text()
-            package = tomllib.loads((folder / "pyproject.toml").read_text())["project"]["name"]
-            # The lock is checked against every member's metadata: the whole workspace goes into the build.
-            assert "COPY . ." in text, service.name
-            assert re.search(rf"uv sync --frozen --no-dev( --no-editable)? --package {package}\b", text), (
-                service.name
-            )
-            pins.update(re.findall(r"ghcr\.io/astral-sh/uv:([0-9.]+)", text))
-        assert len(pins) == 1, f"one uv version for every image, not {pins}"
+    def test_it_syncs_its_own_package_from_the_whole_workspace(self, image: Process) -> None:
+        text = (ROOT / image.folder / "Dockerfile").read_text()
+        package = tomllib.loads((ROOT / image.folder / "pyproject.toml").read_text())["project"]["name"]
+        # The lock is checked against every member's metadata: the whole workspace goes into the build.
+        assert "COPY . ." in text
+        assert re.search(rf"uv sync --frozen --no-dev --package {package}\n", text)
+        assert re.findall(r"ghcr\.io/astral-sh/uv:([0-9.]+)", text) == [IMAGES.uv]
 
-    def test_the_host_environment_stays_out_of_the_build_context(self) -> None:
-        ignored = (ROOT / ".dockerignore").read_text().split()
-        assert {".venv", ".run", ".git", ".env"} <= set(ignored)
+    def test_it_runs_as_the_table_says(self, image: Process) -> None:
+        text = (ROOT / image.folder / "Dockerfile").read_text()
+        assert f"\nUSER {IMAGES.uid}\n" in text
+        assert f"\nEXPOSE {image.port}\n" in text
+        assert f"{image.env_prefix}PORT={image.port}" in text
+        assert f"http://127.0.0.1:{image.port}/healthz" in text
+        assert text.rstrip().endswith(f"CMD {[image.command, *image.args]}".replace("'", '"'))
+
+
+def test_the_host_environment_stays_out_of_the_build_context() -> None:
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".venv", ".run", ".git", ".env"} <= set(ignored)

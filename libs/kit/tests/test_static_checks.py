@@ -20,21 +20,35 @@ def application_files() -> list[Path]:
     return files
 
 
+def root_name(node: ast.expr) -> str:
+    """``sa.sql.text`` → ``sa``."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
 def text_sql_lines(source: str) -> list[int]:
-    """Lines that call ``text(...)`` or import ``text`` from SQLAlchemy."""
-    lines = []
-    for node in ast.walk(ast.parse(source)):
+    """Lines that import SQLAlchemy's ``text`` or call it (``text(...)``, ``sa.text(...)``), not any ``.text()``."""
+    tree = ast.parse(source)
+    modules, functions, lines = set(), set(), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules |= {a.asname or a.name for a in node.names if a.name.split(".")[0] == "sqlalchemy"}
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+            modules |= {a.asname or a.name for a in node.names if a.name == "sql"}
+            named = {a.asname or a.name for a in node.names if a.name in {"text", "TextClause"}}
+            functions |= named
+            if named:
+                lines.append(node.lineno)
+    for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             fn = node.func
-            name = fn.attr if isinstance(fn, ast.Attribute) else fn.id if isinstance(fn, ast.Name) else ""
-            if name in {"text", "TextClause"}:
+            if (isinstance(fn, ast.Name) and fn.id in functions) or (
+                isinstance(fn, ast.Attribute)
+                and fn.attr in {"text", "TextClause"}
+                and root_name(fn.value) in modules
+            ):
                 lines.append(node.lineno)
-        if (
-            isinstance(node, ast.ImportFrom)
-            and (node.module or "").startswith("sqlalchemy")
-            and any(alias.name == "text" for alias in node.names)
-        ):
-            lines.append(node.lineno)
     return sorted(lines)
 
 
@@ -50,8 +64,13 @@ class TestNoTenantBypass:
         assert offenders == [], f"search_path appears in application code: {offenders}"
 
     def test_the_detector_catches_text_sql(self) -> None:
-        sample = "import sqlalchemy as sa\nfrom sqlalchemy import text\nq = sa.text('select 1')\n"
-        assert text_sql_lines(sample) == [2, 3]
+        sample = (
+            "import sqlalchemy as sa\nfrom sqlalchemy import text\nq = sa.text('select 1')\nr = text('x')\n"
+        )
+        assert text_sql_lines(sample) == [2, 3, 4]
+
+    def test_the_detector_ignores_other_text_methods(self) -> None:
+        assert text_sql_lines("title = params.text('title')\nbody = response.text()\n") == []
 
     def test_no_text_sql(self) -> None:
         offenders = []

@@ -1,0 +1,194 @@
+"""The fleet table (`deploy/fleet.toml`) as typed, validated records, for the runner, the generator and tests.
+
+Import it with `deploy/` on `sys.path`: ``from fleet_table import PROCESSES, available``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLE = ROOT / "deploy" / "fleet.toml"
+
+KINDS = {"service", "sandbox"}
+ROLE_SETS = [("api", "worker"), ("api",), ("all",)]
+INFRA = {"rabbitmq", "redis"}
+# "${auth-service}" (another process, as processes reach it) or "${public:gateway}" (as a browser does).
+LINK = re.compile(r"\$\{(public:)?([a-z0-9-]+)\}")
+
+
+def links(value: str) -> list[tuple[bool, str]]:
+    """``(public, name)`` of every process ``value`` names."""
+    return [(bool(m[1]), m[2]) for m in LINK.finditer(value)]
+
+
+@dataclass(frozen=True)
+class Volume:
+    """A data directory kept across restarts: a named volume at ``path``, its setting ``env`` pointing there."""
+
+    name: str
+    path: str
+    env: str
+
+
+@dataclass(frozen=True)
+class Process:
+    """One process of the fleet (one row of the table); see the header of ``deploy/fleet.toml``."""
+
+    name: str
+    kind: str
+    folder: str
+    package: str
+    command: str
+    args: tuple[str, ...]
+    port: int
+    env_prefix: str
+    roles: tuple[str, ...]
+    ready_path: str
+    image: str
+    infra: tuple[str, ...]
+    service_client: bool
+    settings: str | None = None
+    database: str | None = None
+    public_path: str | None = None
+    route: dict[str, Any] = field(default_factory=dict)
+    volume: Volume | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def module(self) -> str:
+        """The import name of its package (``auth-service`` → ``auth_service``)."""
+        return self.package.replace("-", "_")
+
+    @property
+    def upstream(self) -> str:
+        """Its name in the gateway's routing table (``auth-service`` → ``auth``)."""
+        return self.name.removesuffix("-service")
+
+    @property
+    def serving_role(self) -> str:
+        """The role whose process answers HTTP (``api`` or ``all``)."""
+        return self.roles[0]
+
+    def links(self) -> list[tuple[bool, str]]:
+        """``(public, name)`` of every process its env names, in order."""
+        return [link for value in self.env.values() for link in links(value)]
+
+
+@dataclass(frozen=True)
+class Images:
+    """What every image is built from."""
+
+    python: str
+    uv: str
+    registry: str
+    uid: int
+
+
+OPTIONAL = {"settings", "database", "public_path", "route", "volume", "env"}
+REQUIRED = set(Process.__dataclass_fields__) - OPTIONAL
+
+
+def _process(row: dict[str, Any]) -> Process:
+    name = row.get("name", "?")
+    missing, unknown = REQUIRED - set(row), set(row) - REQUIRED - OPTIONAL
+    if missing or unknown:
+        raise ValueError(f"{TABLE.name}: {name}: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    volume = row.get("volume")
+    return Process(
+        **{
+            **row,
+            "args": tuple(row["args"]),
+            "roles": tuple(row["roles"]),
+            "infra": tuple(row["infra"]),
+            "volume": Volume(**volume) if volume else None,
+        }
+    )
+
+
+def validate(processes: list[Process]) -> None:
+    """Raise ``ValueError`` on a table that cannot describe one fleet (duplicates, dangling names…)."""
+    by_name = {p.name: p for p in processes}
+    columns: dict[str, list[str | int]] = {
+        "name": [p.name for p in processes],
+        "port": [p.port for p in processes],
+        "env_prefix": [p.env_prefix for p in processes],
+        "database": [p.database for p in processes if p.database],
+        "public_path": [p.public_path for p in processes if p.public_path],
+    }
+    for what, values in columns.items():
+        twice = {v for v in values if values.count(v) > 1}
+        if twice:
+            raise ValueError(f"{TABLE.name}: {what} used twice: {sorted(map(str, twice))}")
+    for p in processes:
+        problems = []
+        if p.kind not in KINDS:
+            problems.append(f"kind {p.kind!r} not in {sorted(KINDS)}")
+        if p.roles not in ROLE_SETS:
+            problems.append(f"roles {list(p.roles)} not one of {[list(r) for r in ROLE_SETS]}")
+        if set(p.infra) - INFRA:
+            problems.append(f"infra {sorted(set(p.infra) - INFRA)} unknown")
+        if not p.env_prefix.endswith("_") or not p.env_prefix.isupper():
+            problems.append(f"env_prefix {p.env_prefix!r} is not like AUTH_")
+        owner = by_name.get(p.image)
+        if owner is None or owner.folder != p.folder:
+            problems.append(f"image {p.image!r} is not a process of {p.folder}")
+        problems += [f"env names unknown process {n!r}" for _, n in p.links() if n not in by_name]
+        if p.route and not p.public_path:
+            problems.append("route without public_path")
+        if problems:
+            raise ValueError(f"{TABLE.name}: {p.name}: {'; '.join(problems)}")
+
+
+def load(path: Path = TABLE) -> tuple[Images, list[Process]]:
+    """Read and validate the table."""
+    data = tomllib.loads(path.read_text())
+    processes = [_process(row) for row in data["process"]]
+    validate(processes)
+    return Images(**data["images"]), processes
+
+
+IMAGES, PROCESSES = load()
+
+
+def process(name: str) -> Process:
+    """The row named ``name``."""
+    return next(p for p in PROCESSES if p.name == name)
+
+
+def scripts(folder: str) -> dict[str, str]:
+    """The console scripts a workspace folder's package declares (none when it has no package yet)."""
+    pyproject = ROOT / folder / "pyproject.toml"
+    if not pyproject.exists():
+        return {}
+    scripts: dict[str, str] = tomllib.loads(pyproject.read_text())["project"].get("scripts", {})
+    return scripts
+
+
+def available(p: Process) -> bool:
+    """Ready to run: its package declares its console script (new packages get it when they are ready)."""
+    return p.command in scripts(p.folder)
+
+
+def resolve(value: str, internal: Callable[[Process], str], public: Callable[[Process], str]) -> str:
+    """``value`` with every ``${x}`` / ``${public:x}`` replaced by that process's URL."""
+    return LINK.sub(lambda m: (public if m[1] else internal)(process(m[2])), value)
+
+
+def gateway_upstreams(url: Callable[[Process], str], among: Iterable[Process] = PROCESSES) -> dict[str, Any]:
+    """The gateway's routing table (``GATEWAY_UPSTREAMS``): every process with a public path."""
+    return {p.upstream: {"prefix": p.public_path, "url": url(p), **p.route} for p in among if p.public_path}
+
+
+def service_clients(among: Iterable[Process]) -> list[dict[str, Any]]:
+    """Service clients seeded at auth-service (client-credentials grant); each secret is the service's default."""
+    return [
+        {"client_id": p.name, "client_secret": f"{p.name}-local-secret", "scopes": []}
+        for p in among
+        if p.service_client
+    ]
