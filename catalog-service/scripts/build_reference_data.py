@@ -1,6 +1,14 @@
 """Writes ``src/catalog_service/reference/data/*.json`` from the definitions below and eBay's taxonomy.
 
-Run: ``uv run python catalog-service/scripts/build_reference_data.py /work/shared/data/ebay-taxonomy``.
+Run: ``uv run python catalog-service/scripts/build_reference_data.py <taxonomy-dir>`` (or set
+``EBAY_TAXONOMY_DIR``). The generated JSON is committed; the taxonomy is only needed to rebuild it.
+
+The taxonomy directory holds, per site, eBay's clothing subtree as the Taxonomy API returns it, named
+``clothing_EBAY_<SITE>.json``: for each of EBAY_FR, BE, ES, NL, IT, GB, PL and DE,
+``GET /commerce/taxonomy/v1/get_default_category_tree_id?marketplace_id=<site>`` then
+``GET /commerce/taxonomy/v1/category_tree/<tree id>/get_category_subtree?category_id=11450`` ("Clothes,
+Shoes & Accessories") with an application token (client-credentials grant, scope
+``https://api.ebay.com/oauth/api_scope``), saving each answer as is.
 Leaf category labels come from eBay's category names on the GB/FR/DE/IT/ES sites; the eBay category
 mapping is checked against every site's tree (a row per site where the category exists).
 """
@@ -8,6 +16,7 @@ mapping is checked against every site's tree (a row per site where the category 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -599,7 +608,12 @@ def build(taxonomy: Path) -> dict[str, Any]:
 
 
 def main() -> None:
-    taxonomy = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/ebay-taxonomy")
+    given = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("EBAY_TAXONOMY_DIR")
+    if not given:
+        sys.exit("usage: build_reference_data.py <taxonomy-dir> (see the module docstring for how to get it)")
+    taxonomy = Path(given)
+    if not any(taxonomy.glob("clothing_EBAY_*.json")):
+        sys.exit(f"{taxonomy}: no clothing_EBAY_<SITE>.json files (see the module docstring)")
     OUT.mkdir(parents=True, exist_ok=True)
     for name, rows in build(taxonomy).items():
         (OUT / f"{name}.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
