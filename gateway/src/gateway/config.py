@@ -139,8 +139,9 @@ class Settings(BaseServiceSettings):
     identity_header_prefixes: list[str] = Field(
         default_factory=lambda: list(DEFAULT_IDENTITY_HEADER_PREFIXES)
     )
-    # Upstream paths never exposed publicly (ops endpoints of the services).
+    # Upstream paths never exposed publicly: ops endpoints, and service-to-service APIs under /internal.
     blocked_upstream_paths: list[str] = Field(default_factory=lambda: ["/metrics", "/readyz"])
+    blocked_upstream_prefixes: list[str] = Field(default_factory=lambda: ["/internal"])
     # Peers whose X-Forwarded-For is believed (a load balancer in front); empty: the TCP peer is the client.
     trusted_proxies: list[str] = Field(default_factory=list)
 

@@ -76,7 +76,7 @@ class Forwarder:
             body = await open_body(receive, route.max_body_bytes)
         try:
             with route.breaker.attempt() as attempt:
-                url = URL(route.base_url + target.path, encoded=True)
+                url = URL(route.base_url + target.upstream_target, encoded=True)
                 response = await self._send(request, route, url, body, attempt)
                 try:
                     await self._relay(request, route, response, send)

@@ -135,8 +135,8 @@ class Gateway:
         target = self.router.resolve(request)
         request.upstream = target.route.upstream
         declared = declared_body_size(request, target.route.max_body_bytes)
-        tenant = await self.auth.tenant(request, request.path)
-        await self.limits.check(request, request.path, tenant)
+        tenant = await self.auth.tenant(request, target.path)
+        await self.limits.check(request, target.path, tenant)
         if self.forwarder is None:
             raise RuntimeError("requests are served only after startup()")
         return await self.forwarder.forward(request, target, declared, receive, send)

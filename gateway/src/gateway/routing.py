@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import quote, unquote_to_bytes
 
 import aiohttp
 from vitrine_kit.breaker import CircuitBreaker
@@ -18,7 +20,7 @@ class Route:
 
     upstream: str
     match_prefix: str
-    strip_len: int
+    segments: list[str]
     base_url: str
     timeout_s: float
     timeout: aiohttp.ClientTimeout
@@ -32,47 +34,103 @@ class Route:
 
 @dataclass(slots=True)
 class Target:
-    """A routed request: its route and the path and query to ask the upstream for."""
+    """A routed request: its route, its public path as checked, and what to ask the upstream for."""
 
     route: Route
+    # Decoded and normalised: what the allow-list, the rate-limit rules and the upstream itself see.
     path: str
+    # The upstream path re-encoded from ``path`` (never cut from the raw one), with the raw query.
+    upstream_target: str
 
 
-def _has_dot_segment(path: str) -> bool:
-    # "/public/../private" would pass the allow-list as one path and reach another upstream route.
-    return "/." in path and any(seg in (".", "..") for seg in path.split("/"))
+# A raw path made only of characters a segment may hold unencoded (RFC 3986 pchar, without "%").
+_PLAIN = re.compile(rb"[A-Za-z0-9/\-._~!$&'()*+,;=:@]*")
+_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
+_STILL_ENCODED = re.compile(r"%[0-9A-Fa-f]{2}")
+# Encoded again when re-encoding a segment: everything but unreserved characters and these, so "/" → %2F.
+_SEGMENT_SAFE = "!$&'()*+,;=:@"
+
+
+def decode_segments(raw_path: bytes, plain: bool) -> list[str]:
+    """The path's segments, each percent-decoded once (``plain``: nothing to decode); empty segments
+    inside the path are dropped.
+
+    Refused (400): control characters (NUL included), bytes that are not UTF-8, a segment still
+    percent-encoded after decoding (double encoding), ``.``/``..`` segments — also when spelt ``%2e`` or
+    hidden behind ``%2F``.
+    """
+    if not raw_path.startswith(b"/"):
+        raise Refusal.not_found()
+    if plain:
+        segments = raw_path.decode("ascii").split("/")[1:]
+    else:
+        segments = [_decode_segment(seg) for seg in raw_path.split(b"/")[1:]]
+    if len(segments) > 1 and "" in segments[:-1]:
+        segments = [seg for seg in segments[:-1] if seg] + segments[-1:]
+    return segments
+
+
+def _decode_segment(raw: bytes) -> str:
+    decoded = unquote_to_bytes(raw) if b"%" in raw else raw
+    if _CONTROL.search(decoded):
+        raise Refusal.bad_request("The path holds a control character.")
+    try:
+        segment = decoded.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refusal.bad_request("The path is not UTF-8.") from None
+    if "%" in segment and _STILL_ENCODED.search(segment):
+        raise Refusal.bad_request("The path is percent-encoded twice.")
+    # A "." or ".." would let "/public/../private" pass the allow-list as one path and reach another.
+    if segment in (".", "..") or ("/" in segment and any(p in (".", "..") for p in segment.split("/"))):
+        raise Refusal.bad_request("The path holds a '.' or '..' segment.")
+    return segment
 
 
 class Router:
     """Longest-prefix routing over the upstream table and its per-path overrides."""
 
     def __init__(self, settings: Settings, breakers: dict[str, CircuitBreaker]) -> None:
-        self.blocked = frozenset(settings.blocked_upstream_paths)
+        self.blocked = frozenset(p.rstrip("/") for p in settings.blocked_upstream_paths)
+        self.blocked_prefixes = tuple(p.rstrip("/") + "/" for p in settings.blocked_upstream_prefixes)
         self.routes = _build_routes(settings, breakers)
 
-    def route_for(self, path: str) -> Route | None:
-        """The route with the longest prefix matching ``path``."""
+    def route_for(self, segments: list[str]) -> Route | None:
+        """The route with the longest prefix matching the path's ``segments``."""
         for route in self.routes:
-            if route.matches(path):
+            n = len(route.segments)
+            if segments[:n] == route.segments:
                 return route
         return None
 
     def resolve(self, request: Request) -> Target:
-        """The route and upstream target of ``request``; refuses paths no service may be asked for."""
-        path = request.path
-        route = self.route_for(path)
-        if route is None:
-            raise Refusal.not_found()
-        upstream_path = path[route.strip_len :] or "/"
-        if _has_dot_segment(path) or upstream_path in self.blocked:
-            raise Refusal.not_found()
+        """The route and upstream target of ``request``; refuses paths no service may be asked for.
+
+        Every decision is taken on the decoded path, the one the upstream will see; the target is that path
+        re-encoded, so no spelling of a path can reach what its decoded form may not.
+        """
         scope = request.scope
-        raw_path: bytes = scope.get("raw_path") or path.encode()
-        target = raw_path[route.strip_len :].decode("latin-1") or "/"
+        raw_path: bytes = scope.get("raw_path") or quote(request.path).encode()
+        # Most paths hold nothing to decode nor re-encode.
+        plain = _PLAIN.fullmatch(raw_path) is not None and b"/." not in raw_path
+        segments = decode_segments(raw_path, plain)
+        path = "/" + "/".join(segments)
+        route = self.route_for(segments)
+        if route is None:
+            if any(route.matches(path) for route in self.routes):
+                raise Refusal.bad_request("An encoded '/' (%2F) is not allowed in the service prefix.")
+            raise Refusal.not_found()
+        rest = segments[len(route.segments) :]
+        upstream_path = "/" + "/".join(rest)
+        # As the upstream reads it, an encoded slash included: "/internal%2Fx" is "/internal/x" there.
+        seen = "/" + "/".join(p for p in upstream_path.split("/") if p)
+        if seen in self.blocked or (seen + "/").startswith(self.blocked_prefixes):
+            raise Refusal.not_found()
+        if not plain:
+            upstream_path = "/" + "/".join(quote(seg, safe=_SEGMENT_SAFE) for seg in rest)
         query: bytes = scope.get("query_string", b"")
         if query:
-            target += "?" + query.decode("latin-1")
-        return Target(route, target)
+            upstream_path += "?" + query.decode("latin-1")
+        return Target(route, path, upstream_path)
 
 
 def _build_routes(settings: Settings, breakers: dict[str, CircuitBreaker]) -> list[Route]:
@@ -87,14 +145,13 @@ def _build_routes(settings: Settings, breakers: dict[str, CircuitBreaker]) -> li
             max_body: int,
             *,
             _n: str = name,
-            _p: str = prefix,
             _b: str = base,
             _c: float = up.connect_timeout_s,
         ) -> Route:
             return Route(
                 upstream=_n,
                 match_prefix=match,
-                strip_len=len(_p),
+                segments=match.strip("/").split("/"),
                 base_url=_b,
                 timeout_s=timeout_s,
                 timeout=aiohttp.ClientTimeout(total=None, connect=_c, sock_read=timeout_s),
