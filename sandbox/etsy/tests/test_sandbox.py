@@ -245,6 +245,20 @@ class TestApiKey:
             (f"{API}/users/me", "ok", 401),
         ]
 
+    async def test_scopes_and_unknown_paths(self, etsy) -> None:
+        seller = await connect(etsy, scope="shops_r")
+        refused = await draft(etsy, seller)
+        assert refused.status_code == 403
+        assert "listings_w" in refused.json()["error"]
+        shop = (await etsy.get(f"{API}/shops/{seller['shop_id']}", headers=KEY)).json()
+        assert shop["currency_code"] == "EUR"
+        assert (await etsy.get(urlparse(shop["url"]).path)).status_code == 200
+        missing = await etsy.get(f"{API}/no-such-thing", headers=KEY)
+        assert missing.status_code == 404
+        assert "error" in missing.json()
+        put = await etsy.put(f"{API}/shops/{seller['shop_id']}/listings/1", headers=h(seller["access"]))
+        assert put.status_code == 405  # updateListing is a PATCH
+
     async def test_another_sellers_shop_is_forbidden(self, etsy) -> None:
         one, two = await connect(etsy), await connect(etsy)
         refused = await etsy.get(f"{API}/shops/{one['shop_id']}/listings", headers=h(two["access"]))
@@ -652,3 +666,119 @@ class TestLimitsAndFaults:
         assert all(r["user_id"] == seller["user_id"] for r in log)
         await etsy.post("/sandbox/reset")
         assert (await etsy.get(f"{API}/users/me", headers=h(seller["access"]))).status_code == 401
+
+
+class TestMore:
+    async def test_variations_reattach_and_shipment(self, etsy) -> None:
+        seller = await connect(etsy)
+        listing_id = await active_listing(etsy, seller, quantity=1, price=20)
+        inventory_url = f"{API}/listings/{listing_id}/inventory"
+        readiness = (await profiles(etsy, seller))["readiness_state_id"]
+
+        def product(size: str, value_id: int, price: float, quantity: int) -> dict[str, Any]:
+            return {
+                "sku": f"JKT-{size}",
+                "property_values": [
+                    {"property_id": 100, "property_name": "Size", "value_ids": [value_id], "values": [size]}
+                ],
+                "offerings": [
+                    {
+                        "price": price,
+                        "quantity": quantity,
+                        "is_enabled": True,
+                        "readiness_state_id": readiness,
+                    }
+                ],
+            }
+
+        sizes = [product("S", 1, 20.0, 1), product("M", 2, 25.0, 2)]
+        unnamed = await etsy.put(inventory_url, json={"products": sizes}, headers=h(seller["access"]))
+        assert unnamed.status_code == 400
+        assert "price_on_property" in unnamed.json()["error"]
+        body = {
+            "products": sizes,
+            "price_on_property": [100],
+            "quantity_on_property": [100],
+            "sku_on_property": [100],
+        }
+        varied = await etsy.put(inventory_url, json=body, headers=h(seller["access"]))
+        assert varied.status_code == 200, varied.text
+        listing = (
+            await etsy.get(
+                f"{API}/listings/{listing_id}",
+                params=[
+                    ("includes", "Shop"),
+                    ("includes", "User"),
+                    ("includes", "Shipping"),
+                    ("includes", "Inventory"),
+                ],
+                headers=h(seller["access"]),
+            )
+        ).json()
+        assert listing["has_variations"] is True
+        assert listing["quantity"] == 3
+        assert listing["price"]["amount"] == 2000  # the cheapest offering
+        assert listing["shop"]["shop_id"] == seller["shop_id"]
+        assert listing["user"]["user_id"] == seller["user_id"]
+        assert listing["shipping_profile"]["shipping_profile_id"] == listing["shipping_profile_id"]
+        assert sorted(listing["skus"]) == ["JKT-M", "JKT-S"]
+        sold = await etsy.post(f"/sandbox/listings/{listing_id}/sell", json={"quantity": 2, "sku": "JKT-M"})
+        assert sold.status_code == 200, sold.text
+        transaction = sold.json()["transactions"][0]
+        assert transaction["sku"] == "JKT-M"
+        assert transaction["price"]["amount"] == 2500
+        assert transaction["product_data"][0]["values"] == ["M"]
+        receipt_id = sold.json()["receipt_id"]
+        shipped = await etsy.post(
+            f"{API}/shops/{seller['shop_id']}/receipts/{receipt_id}/tracking",
+            json={"tracking_code": "6A12345678901", "carrier_name": "colissimo"},
+            headers=h(seller["access"]),
+        )
+        assert shipped.status_code == 200, shipped.text
+        assert shipped.json()["is_shipped"] is True
+        assert shipped.json()["shipments"][0]["tracking_code"] == "6A12345678901"
+        url = f"{API}/shops/{seller['shop_id']}/receipts"
+        unshipped = (await etsy.get(url, params={"was_shipped": "false"}, headers=h(seller["access"]))).json()
+        assert unshipped["count"] == 0
+        # A deleted image comes back by its id, without uploading the file again.
+        images = (await etsy.get(f"{API}/listings/{listing_id}/images", headers=KEY)).json()["results"]
+        extra = (await upload(etsy, seller, listing_id, rank=2)).json()["listing_image_id"]
+        images_url = f"{API}/shops/{seller['shop_id']}/listings/{listing_id}/images"
+        assert (await etsy.delete(f"{images_url}/{extra}", headers=h(seller["access"]))).status_code == 204
+        back = await etsy.post(
+            images_url, data={"listing_image_id": str(extra), "rank": "1"}, headers=h(seller["access"])
+        )
+        assert back.status_code == 201, back.text
+        now_images = (await etsy.get(f"{API}/listings/{listing_id}/images", headers=KEY)).json()["results"]
+        assert [i["listing_image_id"] for i in now_images] == [extra, images[0]["listing_image_id"]]
+        public = (await etsy.get(f"{API}/shops/{seller['shop_id']}/listings/active", headers=KEY)).json()
+        assert [v["listing_id"] for v in public["results"]] == [listing_id]
+        await etsy.post(f"/sandbox/listings/{listing_id}/expire")
+        expired = (
+            await etsy.get(
+                f"{API}/shops/{seller['shop_id']}/listings",
+                params={"state": "expired"},
+                headers=h(seller["access"]),
+            )
+        ).json()
+        assert expired["count"] == 1
+        renewed = await patch(etsy, seller, listing_id, state="active")
+        assert renewed.json()["state"] == "active"
+        user = await etsy.get(f"{API}/users/{seller['user_id']}", headers=h(seller["access"]))
+        assert user.json()["user_id"] == seller["user_id"]
+
+    async def test_fault_after_processing(self, etsy) -> None:
+        seller = await connect(etsy)
+        await etsy.post(
+            "/sandbox/faults",
+            json={
+                "status": 500,
+                "count": 1,
+                "path_prefix": f"{API}/shops/{seller['shop_id']}/listings",
+                "after_processing": True,
+            },
+        )
+        lost = await draft(etsy, seller)
+        assert lost.status_code == 500
+        made = (await etsy.get("/sandbox/listings", params={"user": seller["user_id"]})).json()
+        assert len(made) == 1  # created although the caller saw a 500

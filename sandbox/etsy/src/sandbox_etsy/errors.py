@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from starlette.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, Response
 
 
 class EtsyError(Exception):
@@ -58,6 +59,14 @@ def install(app: FastAPI) -> None:
             problems.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
         return JSONResponse({"error": "; ".join(problems) or "Invalid request"}, status_code=400)
 
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code < 400 or exc.status_code in {204, 304}:
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        body = {"error": str(exc.detail)} if request.url.path.startswith("/v3/") else {"detail": exc.detail}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(EtsyError, on_etsy)
     app.add_exception_handler(OAuthError, on_oauth)
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -330,6 +330,22 @@ async def item_page(listing_id: int, world: WorldDep, settings: SettingsDep, slu
     )
 
 
+@page_router.get("/shop/{shop_name}", response_class=HTMLResponse)
+async def shop_page(shop_name: str, world: WorldDep) -> HTMLResponse:
+    """The public page of a shop: its active listings."""
+    seller = next((s for s in world.sellers.values() if s.shop_name == shop_name), None)
+    if seller is None:
+        return HTMLResponse("<h1>Sorry, this shop is unavailable.</h1>", status_code=404)
+    items = "".join(
+        f'<li><a href="/listing/{v["listing_id"]}">{escape(v["title"])}</a></li>'
+        for v in world.listings.values()
+        if v["user_id"] == seller.user_id and v["state"] == "active" and not v["_deleted"]
+    )
+    return HTMLResponse(
+        f"<!doctype html><title>{escape(shop_name)} - Etsy</title><h1>{escape(shop_name)}</h1><ul>{items}</ul>"
+    )
+
+
 @page_router.get("/images/{image_id}/{name}")
 async def image_file(image_id: int, world: WorldDep, name: str) -> Response:
     """The image files behind ``url_75x75`` ... ``url_fullxfull`` (the original, at every size)."""

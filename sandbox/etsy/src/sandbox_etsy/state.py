@@ -99,6 +99,7 @@ class Fault:
 
 
 BUCKET_S = 60
+REQUEST_LOG = 10_000  # the request log keeps the latest calls
 DAY_S = 86_400
 
 
@@ -160,7 +161,7 @@ class World:
         self.buyers: dict[str, int] = {}
         self.faults: list[Fault] = []
         self.latency_ms = 0
-        self.requests: list[dict[str, Any]] = []
+        self.requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG)
         self.limiter = RateLimiter(*self.default_limits)
         self.used_ids: set[int] = set()
 
