@@ -34,6 +34,8 @@ class UpstreamServer:
     uploaded: int = 0
     healthy: bool = True
     fail_status: int | None = None
+    # A service's own error answers are problem+json; a proxy or a crashed server's are not.
+    fail_content_type: str = "application/json"
     url: str = ""
     _runner: web.AppRunner | None = None
 
@@ -116,7 +118,11 @@ class UpstreamServer:
         self.hits[request.raw_path.split("?")[0]] += 1
         self.last_headers = dict(request.headers)
         if self.fail_status is not None:
-            return web.json_response({"failing": True}, status=self.fail_status)
+            return web.json_response(
+                {"type": "https://errors.vitrine.app/failing", "failing": True},
+                status=self.fail_status,
+                content_type=self.fail_content_type,
+            )
         body = await request.read()
         return web.json_response(
             {

@@ -315,3 +315,35 @@ class TestTimeoutsRetriesBreaker:
             async with gw.session.get(gw.url + "/api/auth/me", headers=auth) as r:
                 assert r.status == 503
             assert upstream.hits["/me"] == 2
+
+
+class TestWhatCountsAsAnOutage:
+    async def test_a_services_own_502_and_503_answers_do_not_open_the_breaker(
+        self, gateway_for: GatewayFactory, upstream: UpstreamServer, test_keys: TestKeys
+    ) -> None:
+        auth = bearer(test_keys)
+        async with gateway_for({"auth": upstream}, breaker_failure_threshold=3, breaker_open_s=30) as gw:
+            upstream.fail_content_type = "application/problem+json"
+            for status in (502, 503, 504):
+                upstream.fail_status = status
+                # Concurrent, like bogus OAuth callbacks sent all at once by one seller.
+                replies = await asyncio.gather(
+                    *(gw.call("GET", "/api/auth/oauth/callback", headers=auth) for _ in range(5))
+                )
+                assert [r.status for r in replies] == [status] * 5
+                assert replies[0].json()["type"] == "https://errors.vitrine.app/failing"
+            assert gw.app.breakers["auth"].state == "closed"
+            upstream.fail_status = None
+            assert (await gw.call("GET", "/api/auth/me", headers=auth)).status == 200
+        assert upstream.hits["/oauth/callback"] == 15
+
+    async def test_a_bare_503_still_counts(
+        self, gateway_for: GatewayFactory, upstream: UpstreamServer, test_keys: TestKeys
+    ) -> None:
+        auth = bearer(test_keys)
+        async with gateway_for({"auth": upstream}, breaker_failure_threshold=3, breaker_open_s=30) as gw:
+            upstream.fail_status = 503
+            upstream.fail_content_type = "text/html"
+            for _ in range(3):
+                assert (await gw.call("GET", "/api/auth/me", headers=auth)).status == 503
+            assert gw.app.breakers["auth"].state == "open"

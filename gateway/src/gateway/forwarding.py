@@ -41,8 +41,21 @@ _HOP_BY_HOP_BYTES = frozenset(h.encode() for h in HOP_BY_HOP)
 _REPLACED = frozenset({"host", "x-request-id", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"})
 # The gateway's server writes its own Date; Server would only advertise the upstream's stack.
 _DROPPED_RESPONSE = frozenset({b"date", b"server"})
-# Upstream statuses that say "unavailable": they count against the breaker.
+# Statuses that may mean "unavailable"; see ``is_outage``.
 UNAVAILABLE = frozenset({502, 503, 504})
+_PROBLEM_JSON = "application/problem+json"
+
+
+def is_outage(response: aiohttp.ClientResponse) -> bool:
+    """Whether an answer says the service itself is down: a 502/503/504 it did not write itself.
+
+    Services answer their own errors as problem+json, so a 502 about a marketplace or a 503 about a
+    dependency is an application answer (any client could provoke it) and never opens the breaker; a
+    bare 502/503/504 comes from a proxy in front of a dead service or a server that is not up.
+    """
+    return response.status in UNAVAILABLE and not response.headers.get("Content-Type", "").startswith(
+        _PROBLEM_JSON
+    )
 
 
 class Forwarder:
@@ -126,7 +139,7 @@ class Forwarder:
                 attempt.failed()
                 logger.warning("upstream %s failed: %r", route.upstream, exc)
                 raise Refusal.upstream_unreachable(route.upstream) from None
-            if response.status in UNAVAILABLE:
+            if is_outage(response):
                 attempt.failed()
             else:
                 attempt.succeeded()
