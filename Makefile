@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 UV ?= uv
 PYTEST_WORKERS ?= 2
+# The checks of the code's shape and of the fleet table that need no database or broker (run by `make lint`).
+SHAPE_TESTS = libs/kit/tests/test_fleet*.py libs/kit/tests/test_shape*.py libs/kit/tests/test_dockerfiles.py \
+	libs/kit/tests/test_static_checks.py
 
 .PHONY: help install infra run test unit e2e lint fmt generate migrate contracts bench clean
 
@@ -34,6 +37,8 @@ lint: install ## ruff, generated files vs deploy/fleet.toml, mypy (strict, one l
 	@$(UV) run --frozen ruff format --check .
 	@$(UV) run --frozen python deploy/generate.py --check
 	@$(UV) run --frozen mypy
+	@$(UV) run --frozen python deploy/lint_shape.py
+	@$(UV) run --frozen pytest -q $(SHAPE_TESTS)
 
 fmt: install ## format and fix what ruff can
 	@$(UV) run --frozen ruff check --fix .
