@@ -40,3 +40,17 @@ class TestCsv:
         report = (await seller.post("/imports/products", files={"file": ("p.csv", text, "text/csv")})).json()
         assert report["created"] == 1
         assert report["rows"][1]["errors"][0]["field"] == "brand"
+
+    async def test_formulas_are_exported_inert_and_import_back_unchanged(self, app, seller) -> None:
+        title = '=HYPERLINK("http://evil.example","click")'
+        await seller.create(**seller.sample(sku="CSV-F", title=title, notes="@SUM(A1:A9)"))
+        export = await seller.get("/exports/products.csv")
+        [row] = list(csv.DictReader(io.StringIO(export.text)))
+        assert row["title"] == "'" + title
+        assert row["notes"] == "'@SUM(A1:A9)"
+        assert row["price"] == "35.00"
+        other = app.seller()
+        response = await other.post("/imports/products", files={"file": ("p.csv", export.text, "text/csv")})
+        assert response.json()["created"] == 1
+        [copied] = (await other.get("/products")).json()["items"]
+        assert (copied["title"], copied["notes"]) == (title, "@SUM(A1:A9)")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 from vitrine_marketplace import (
@@ -472,7 +472,7 @@ class EbayAdapter:
         token = await self.app_token()
         response = await self.client.request(
             "GET",
-            f"{self.api}/commerce/notification/v1/public_key/{kid}",
+            f"{self.api}/commerce/notification/v1/public_key/{quote(kid, safe='')}",
             headers={"Authorization": f"Bearer {token}"},
         )
         if response.status_code != 200:

@@ -29,12 +29,14 @@ class Mailer(Protocol):
 
 
 class LogMailer:
-    """The default: the message (with its link) becomes a JSON log line; enough for local runs."""
+    """The default: a JSON log line saying a message was sent — never its token: logs are read by many,
+    and a reset or invitation link is a credential."""
 
     async def send(self, message: MailMessage) -> None:
+        link = message.link.replace(message.token, "[redacted]") if message.token else message.link
         logger.info(
             "mail",
-            extra={"to": message.to, "kind": message.kind, "subject": message.subject, "link": message.link},
+            extra={"to": message.to, "kind": message.kind, "subject": message.subject, "link": link},
         )
 
 

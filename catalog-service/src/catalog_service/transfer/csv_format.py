@@ -37,9 +37,33 @@ def to_row(product: Product) -> list[str]:
     ]  # fmt: skip
 
 
+# A cell starting with one of these is run as a formula by spreadsheet programs (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(cell: str) -> str:
+    """``cell`` made inert for spreadsheets: a leading quote before a formula character; numbers as they are."""
+    if cell.startswith(FORMULA_STARTS) and not _is_number(cell):
+        return "'" + cell
+    return cell
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _restored(cell: str) -> str:
+    """The text a neutralised cell stood for, so an export imports back unchanged."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
 def line(cells: list[str]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerow(cells)
+    csv.writer(buffer).writerow([neutralised(c) for c in cells])
     return buffer.getvalue()
 
 
@@ -57,7 +81,7 @@ def _pair_map(cell: str) -> dict[str, str]:
 
 def from_row(row: dict[str, str]) -> dict[str, Any]:
     """CSV cells → a ``ProductCreate`` payload (validation happens there); ``status`` is not imported."""
-    cell = {k: (v or "").strip() for k, v in row.items() if k}
+    cell = {k: _restored((v or "").strip()) for k, v in row.items() if k}
     data: dict[str, Any] = {}
     for key in ("sku", "title", "description", "currency", "brand", "category", "size_system", "size",
                 "condition", "gender", "notes"):  # fmt: skip

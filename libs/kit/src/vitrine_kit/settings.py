@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Environments where the public defaults of secrets are acceptable: a developer's machine and the tests.
+LOCAL_ENVIRONMENTS = frozenset({"local", "test"})
+
+
+class DefaultSecretRefused(ValueError):
+    """A secret still holds its public default outside a local run."""
+
+
+def _secret_values(value: Any) -> list[str]:
+    if isinstance(value, SecretStr):
+        return [value.get_secret_value()]
+    if isinstance(value, list | tuple):
+        return [v.get_secret_value() for v in value if isinstance(v, SecretStr)]
+    return []
 
 
 class RunMode(StrEnum):
@@ -65,6 +80,24 @@ class BaseServiceSettings(BaseSettings):
 
     max_request_body_bytes: int = 1_048_576
     tenant_migration_concurrency: int = 4
+
+    @model_validator(mode="after")
+    def _no_default_secrets_outside_local(self) -> BaseServiceSettings:
+        """Refuse to start outside ``local``/``test`` while any secret keeps its (public) default value."""
+        if self.environment in LOCAL_ENVIRONMENTS:
+            return self
+        prefix = str(self.model_config.get("env_prefix") or "")
+        defaulted = []
+        for name, field in type(self).model_fields.items():
+            default = field.get_default(call_default_factory=True)
+            public = [v for v in _secret_values(default) if v]
+            if public and set(_secret_values(getattr(self, name))) & set(public):
+                defaulted.append(f"{prefix}{name.upper()}")
+        if defaulted:
+            raise DefaultSecretRefused(
+                f"environment '{self.environment}' needs its own value for: {', '.join(sorted(defaulted))}"
+            )
+        return self
 
 
 def service_config(prefix: str) -> SettingsConfigDict:

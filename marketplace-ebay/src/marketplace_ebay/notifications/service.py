@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import json
 import logging
+import re
 import time
 import uuid
 from typing import Any
@@ -26,6 +27,7 @@ from marketplace_ebay.errors import BadSignature, EbayUnavailable
 from marketplace_ebay.models import AccountDirectory, DeletionNotice
 
 logger = logging.getLogger(__name__)
+KID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 TOPIC = "MARKETPLACE_ACCOUNT_DELETION"
 
 
@@ -64,6 +66,8 @@ class NotificationService:
             message = json.loads(raw)
         except (binascii.Error, ValueError, KeyError, TypeError) as exc:
             raise BadSignature("X-EBAY-SIGNATURE or the body is malformed.") from exc
+        if not KID.fullmatch(kid):  # it goes into an eBay API path: nothing but an id's characters
+            raise BadSignature("X-EBAY-SIGNATURE names a malformed key id.")
         key = await self._public_key(ebay, kid)
         # eBay signs JSON.stringify(message): the raw body, or its compact re-serialisation.
         compact = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
