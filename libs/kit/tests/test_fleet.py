@@ -132,6 +132,19 @@ def test_the_readme_states_the_tables_ports(folder: str) -> None:
     assert [port for port in ports if not re.search(rf"\b{port}\b", text)] == []
 
 
+def test_the_root_readmes_layout_states_the_tables_ports() -> None:
+    rows = [
+        line.split("|")[1:-1]
+        for line in (ROOT / "README.md").read_text().splitlines()
+        if line.startswith("| `")
+    ]
+    for cells in rows:
+        folders = re.findall(r"`([^`]+)`", cells[0])
+        stated = {int(port) for port in re.findall(r"\b(\d{4})\b", cells[-1])}
+        if stated and set(folders) <= set(FOLDERS):
+            assert stated == {p.port for p in PROCESSES if p.folder in folders}, cells[0]
+
+
 class TestGenerated:
     """What the generator writes (the files on disk are compared with it by the first test)."""
 
