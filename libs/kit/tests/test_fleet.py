@@ -7,6 +7,7 @@ gateway's default routes, each service's Settings and README, the packages' cons
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import sys
 import tomllib
@@ -22,9 +23,12 @@ sys.path.insert(0, str(ROOT / "deploy" / "local"))
 import fleet_table  # noqa: E402
 import generate  # noqa: E402
 from fleet import Fleet  # noqa: E402
-from fleet_table import PROCESSES, Process, available, gateway_upstreams, scripts  # noqa: E402
+from fleet_table import PROCESSES, Process, available, gateway_upstreams, resolve, scripts  # noqa: E402
 
 FOLDERS = list(dict.fromkeys(p.folder for p in PROCESSES))
+PORTS = {p.port for p in PROCESSES}
+# Where a process's own default differs, on purpose, from what a fleet run passes it.
+OWN_DEFAULTS = {("media-service", "PUBLIC_BASE_URL"): "run alone, it serves its signed files itself"}
 WITH_SETTINGS = [p for p in PROCESSES if p.settings]
 
 
@@ -109,6 +113,21 @@ class TestSettings:
             assert default(settings, "service_name") == p.name
         if p.database:
             assert default(settings, "database_url").get_secret_value().endswith(f"/{p.database}")
+
+    def test_defaults_name_the_same_processes_as_the_tables_env(self, p: Process) -> None:
+        settings = settings_class(p)
+        local = lambda q: f"http://127.0.0.1:{q.port}"  # noqa: E731
+        for key, value in p.env.items():
+            if (p.name, key) in OWN_DEFAULTS or key.lower() not in settings.model_fields:
+                continue
+            own = default(settings, key.lower())
+            fleet = resolve(value, local, local)
+            assert own == (json.loads(fleet) if isinstance(own, dict) else fleet), f"{p.env_prefix}{key}"
+
+    def test_every_fleet_port_in_its_defaults_is_the_tables(self, p: Process) -> None:
+        settings = settings_class(p)
+        defaults = " ".join(str(default(settings, f)) for f in settings.model_fields)
+        assert {int(port) for port in re.findall(r"127\.0\.0\.1:(80\d\d)\b", defaults)} <= PORTS
 
     def test_service_client_secret(self, p: Process) -> None:
         settings = settings_class(p)
