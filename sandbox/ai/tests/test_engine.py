@@ -142,15 +142,19 @@ def test_token_rules() -> None:
 
 def test_prompt_reading() -> None:
     text = (
-        "Write a title.\nTitle: at most 80 characters\nBrand: Sézane\n"
-        'Attributes: {"item": {"colour": "red", "size": "S"}}\n'
+        "Write a title.\n- brand: the brand if visible, else null\n"
+        'Attributes: {"item": {"colour": "red", "size": "S", "brand": "Sézane"}}\n'
+        'Answer like {"brand": "string or null", "material": "<material>", "condition": "good"}\n'
+        'Schema: {"type": "object", "properties": {"title": {"type": "string"}}}\n'
         'SANDBOX_HINTS: {"Category": "dress", "confidence": 0.1}'
     )
     facts = read(text)
     assert facts.hints == {"category": "dress", "confidence": 0.1}
     assert facts.fact("brand") == "Sézane"
     assert facts.fact("colour") == "red"
-    assert facts.fact("title") is None  # an instruction, not a fact
+    assert facts.fact("material") is None  # a placeholder
+    assert facts.fact("condition") == "good"
+    assert facts.fact("title") is None  # a schema, not facts
     assert "confidence" not in facts.facts
 
 

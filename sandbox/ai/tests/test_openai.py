@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from enum import StrEnum
 
 import httpx
 import jsonschema
@@ -317,3 +318,40 @@ async def test_models_list_is_openai_shaped(oai, sandbox_url) -> None:
     async with httpx.AsyncClient(base_url=sandbox_url) as client:
         gemini_list = await client.get("/v1/models", headers={"x-goog-api-key": "test-gemini-key"})
     assert "models" in gemini_list.json()
+
+
+class Condition(StrEnum):
+    NEW = "new"
+    GOOD = "good"
+    FAIR = "fair"
+
+
+class Variant(BaseModel):
+    size: str
+    stock: int = Field(ge=0, le=3)
+
+
+class Draft(BaseModel):
+    title: str = Field(max_length=50)
+    condition: Condition
+    previous_condition: Condition | None
+    variants: list[Variant] = Field(min_length=1, max_length=2)
+    brand: str | None
+
+
+async def test_parse_nested_models_with_refs(oai) -> None:
+    """The SDK sends a strict schema with $defs/$ref for nested models and enums; it passes the strict
+    check and the answer parses."""
+    completion = await oai.chat.completions.parse(
+        model=MODEL,
+        messages=[{"role": "user", "content": 'Draft this: {"brand": "Sézane", "condition": "good"}'}],
+        response_format=Draft,
+    )
+    draft = completion.choices[0].message.parsed
+    assert isinstance(draft, Draft)
+    assert draft.condition == Condition.GOOD
+    assert draft.brand == "Sézane"
+    assert draft.title.startswith("Sézane")
+    response = await oai.responses.parse(model=MODEL, input="Draft a listing.", text_format=Draft)
+    assert isinstance(response.output_parsed, Draft)
+    assert response.output_parsed.brand is None

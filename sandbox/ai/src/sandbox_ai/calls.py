@@ -58,6 +58,7 @@ class Call:
     forced: bool = False
     fault: int | None = None
     error: str | None = None
+    ignored: list[str] = field(default_factory=list)  # request fields the sandbox does not know
 
     async def delay(self) -> None:
         ms = self.world.latency_for(self.provider)
@@ -93,5 +94,6 @@ class Call:
                 "forced": self.forced,
                 "fault": self.fault,
                 "error": self.error,
+                "ignored_fields": self.ignored,
             }
         )

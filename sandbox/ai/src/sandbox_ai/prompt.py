@@ -1,8 +1,10 @@
 """What the sandbox reads in the prompt: the test hints and the facts the caller states.
 
 - ``SANDBOX_HINTS:`` followed by a JSON object: values forced for properties of the same name.
-- Facts: every JSON object in the text (flattened: ``{"attributes": {"brand": "X"}}`` gives ``brand``) and
-  ``Key: value`` lines. They fill properties of the same name and make titles and descriptions.
+- Facts: every JSON object in the text (flattened: ``{"attributes": {"brand": "X"}}`` gives ``brand``).
+  They fill properties of the same name and make titles and descriptions. JSON Schemas and placeholder
+  values (``"string"``, ``"<brand>"``, ``"..."``) quoted in the prompt are not facts. Free text is not read
+  for facts: instructions such as "brand: the brand if visible, else null" would be taken for values.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 HINTS_MARKER = "SANDBOX_HINTS:"
-# ``Key: value`` lines with these keys are instructions about the output, not facts about the item.
-_NOT_FACTS = {"title", "description", "summary", "tags", "keywords", "json", "format", "output", "return",
-              "rules", "note", "notes", "important", "task", "instructions", "example", "schema"}  # fmt: skip
-_KEY_LINE = re.compile(r"^\s*(?:[-*•]\s*)?([A-Za-z][A-Za-z0-9 _/-]{0,30}?)\s*[:=]\s*(.{1,120}?)\s*$")
+_SCHEMA_KEYS = {"properties", "$defs", "$schema", "$ref", "anyOf", "oneOf", "allOf"}
+_PLACEHOLDERS = re.compile(
+    r"^(<.*>|\.\.\.|…|string|number|integer|int|float|boolean|bool|null|none|n/a|"
+    r"(string|number|integer)\s*(\||or)\s*null|str|array|object)$",
+    re.IGNORECASE,
+)
 
 
 def key(name: str) -> str:
@@ -72,13 +76,28 @@ def _json_objects(text: str) -> list[tuple[int, int, dict[str, Any]]]:
     return found
 
 
+def _is_schema(obj: dict[str, Any]) -> bool:
+    kind = obj.get("type")
+    return bool(_SCHEMA_KEYS & obj.keys()) or (isinstance(kind, str) and kind.lower() in ("object", "array"))
+
+
+def _placeholder(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(_PLACEHOLDERS.match(value.strip()))
+    if isinstance(value, list):
+        return any(isinstance(v, dict | list) or _placeholder(v) for v in value)
+    return False
+
+
 def _flatten(obj: dict[str, Any], into: dict[str, Any], names: dict[str, str]) -> None:
+    if _is_schema(obj):
+        return
     for name, value in obj.items():
         if isinstance(value, dict):
             _flatten(value, into, names)
             continue
         k = key(str(name))
-        if k and k not in into and value not in (None, ""):
+        if k and k not in into and value not in (None, "", []) and not _placeholder(value):
             into[k] = value
             names[k] = str(name)
 
@@ -101,13 +120,4 @@ def read(text: str) -> PromptFacts:
         if (start, end) == hint_span:
             continue
         _flatten(obj, out.facts, out.fact_names)
-    for line in text.splitlines():
-        if HINTS_MARKER in line or "{" in line or "}" in line:
-            continue
-        match = _KEY_LINE.match(line)
-        if match:
-            k = key(match.group(1))
-            if k and k not in out.facts and k not in _NOT_FACTS:
-                out.facts[k] = match.group(2).strip().strip('"').rstrip(".")
-                out.fact_names[k] = match.group(1).strip()
     return out

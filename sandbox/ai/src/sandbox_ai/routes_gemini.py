@@ -38,7 +38,8 @@ RESPONSE_TYPES = {"text/plain", "application/json", "text/x.enum", "application/
 TOP_LEVEL = {
     "model", "contents", "systemInstruction", "system_instruction", "generationConfig", "generation_config",
     "safetySettings", "safety_settings", "tools", "toolConfig", "tool_config", "cachedContent",
-    "cached_content", "labels", "serviceTier", "service_tier", "store",
+    "cached_content", "labels", "serviceTier", "service_tier", "store", "continuationToken",
+    "continuation_token",
 }  # fmt: skip
 TROUBLESHOOTING = "Please retry or report in https://developers.generativeai.google/guide/troubleshooting"
 
@@ -123,11 +124,8 @@ async def _body(request: Request, settings: Settings) -> dict[str, Any]:
 
 
 async def _parse(body: dict[str, Any], call: Call, *, where: str = "GenerateContentRequest") -> Parsed:
-    for name in body:
-        if name not in TOP_LEVEL:
-            raise GeminiError(
-                400, f'Invalid JSON payload received. Unknown name "{name}": Cannot find field.'
-            )
+    # Unknown fields are logged, not refused: a newer SDK may send fields this list does not know yet.
+    call.ignored = [name for name in body if name not in TOP_LEVEL]
     parsed = Parsed(config=_get(body, "generationConfig", "generation_config") or {})
     system = _get(body, "systemInstruction", "system_instruction")
     contents = body.get("contents")
