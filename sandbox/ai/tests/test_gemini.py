@@ -273,6 +273,16 @@ async def test_bad_and_missing_key(sandbox_url, control) -> None:
         await client.aio.aclose()
     assert caught.value.code == 400
     assert caught.value.details["error"]["details"][0]["reason"] == "API_KEY_INVALID"
+    client = genai.Client(
+        api_key="sandbox-gemini-denied-key", http_options=types.HttpOptions(base_url=sandbox_url)
+    )
+    try:
+        with pytest.raises(errors.ClientError) as caught:
+            await client.aio.models.generate_content(model=MODEL, contents=["Hello"])
+    finally:
+        await client.aio.aclose()
+    assert caught.value.code == 403
+    assert caught.value.status == "PERMISSION_DENIED"
     missing = await control.post(f"/v1beta/models/{MODEL}:generateContent", json={"contents": []})
     assert missing.status_code == 403
     assert missing.json()["error"]["status"] == "PERMISSION_DENIED"

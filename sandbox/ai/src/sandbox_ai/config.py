@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # Keys the sandbox accepts ("x-goog-api-key" / "?key=" for Gemini, "Authorization: Bearer" for OpenAI).
     gemini_api_keys: list[str] = Field(default_factory=lambda: ["sandbox-gemini-key"])
     openai_api_keys: list[str] = Field(default_factory=lambda: ["sandbox-openai-key"])
+    # Gemini keys that exist but are refused (403 PERMISSION_DENIED, as for a key reported as leaked).
+    gemini_denied_keys: list[str] = Field(default_factory=lambda: ["sandbox-gemini-denied-key"])
     # Known models; a dated variant ("gpt-4o-mini-2024-07-18", "gemini-2.5-flash-001") is known too.
     gemini_models: list[str] = Field(default_factory=lambda: list(GEMINI_MODELS))
     openai_models: list[str] = Field(default_factory=lambda: list(OPENAI_MODELS))

@@ -48,6 +48,8 @@ def check_key(request: Request, settings: Settings) -> None:
     key = request.headers.get("x-goog-api-key") or request.query_params.get("key")
     if not key:
         raise missing_api_key()
+    if key.strip() in settings.gemini_denied_keys:
+        raise GeminiError(403, "Your API key was reported as leaked. Please use another API key.")
     if key.strip() not in settings.gemini_api_keys:
         raise bad_api_key()
 
