@@ -1,0 +1,54 @@
+"""Accounts: one row per tenant, created once (``ON CONFLICT DO NOTHING``), locked to change it."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing_service.models import Account, Balance, Reservation
+
+
+async def create(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+    """Insert the account and its empty balance; ``False`` when they already existed."""
+    created = await session.scalar(
+        insert(Account).values(tenant_id=tenant_id).on_conflict_do_nothing().returning(Account.tenant_id)
+    )
+    if created is None:
+        return False
+    await session.execute(insert(Balance).values(tenant_id=tenant_id).on_conflict_do_nothing())
+    return True
+
+
+async def get(session: AsyncSession, tenant_id: uuid.UUID) -> Account:
+    """An account known to exist (``NoResultFound`` otherwise)."""
+    return await session.get_one(Account, tenant_id, populate_existing=True)
+
+
+async def find(session: AsyncSession, tenant_id: uuid.UUID) -> Account | None:
+    return await session.get(Account, tenant_id, populate_existing=True)
+
+
+async def lock(session: AsyncSession, tenant_id: uuid.UUID) -> Account:
+    """The account, locked until the transaction ends (serialises its changes across replicas)."""
+    return await session.get_one(Account, tenant_id, with_for_update=True, populate_existing=True)
+
+
+async def by_customer(session: AsyncSession, customer_id: str) -> Account | None:
+    return await session.scalar(sa.select(Account).where(Account.stripe_customer_id == customer_id))
+
+
+async def by_subscription(session: AsyncSession, subscription_id: str) -> Account | None:
+    return await session.scalar(sa.select(Account).where(Account.stripe_subscription_id == subscription_id))
+
+
+async def lock_any(session: AsyncSession, tenant_id: uuid.UUID) -> Account | None:
+    return await session.get(Account, tenant_id, with_for_update=True, populate_existing=True)
+
+
+async def forget_credits(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """A deleted tenant's balance and holds (its ledger went with its schema)."""
+    await session.execute(sa.delete(Reservation).where(Reservation.tenant_id == tenant_id))
+    await session.execute(sa.delete(Balance).where(Balance.tenant_id == tenant_id))

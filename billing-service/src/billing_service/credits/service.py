@@ -1,0 +1,405 @@
+"""The credit ledger that never goes negative.
+
+Every change first locks the tenant's balance row (``SELECT … FOR UPDATE``), checks, changes it and appends a
+ledger entry in the same transaction; the table's CHECKs refuse a negative balance should a bug try. Monthly
+credits are spent first, then purchased ones. Grants are idempotent twice over: by their key in the ledger,
+and by the period they are for (a period is granted once, an upgrade in it tops up to the new allowance).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from vitrine_contracts.billing import CreditKind, CreditsExhausted, CreditsGranted, CreditsLow
+from vitrine_kit.db.base import utcnow
+
+from billing_service.credits import repository
+from billing_service.credits.schemas import CreditsOut, LedgerEntryOut, LedgerPage
+from billing_service.errors import (
+    ReservationCommitted,
+    ReservationExpired,
+    ReservationKeyReused,
+    ReservationNotFound,
+    ReservationReleased,
+)
+from billing_service.models import Balance, LedgerEntry, Reservation
+from billing_service.models.enums import LedgerKind, ReleaseCause, ReservationStatus
+from billing_service.scope import Scope
+
+logger = logging.getLogger(__name__)
+
+
+def month_start(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def next_month_start(at: datetime) -> datetime:
+    start = month_start(at)
+    return (start + timedelta(days=32)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class Hold:
+    """What a reservation request came to: the reservation (``None`` when refused) and the balance after."""
+
+    reservation: Reservation | None
+    created: bool
+    monthly_left: int
+    purchased_left: int
+
+
+class CreditService:
+    # --- grants -----------------------------------------------------------------------------------------
+    async def grant_period(
+        self,
+        scope: Scope,
+        *,
+        start: datetime,
+        end: datetime,
+        allowance: int,
+        grant_key: str,
+        reference: str | None,
+        note: str,
+    ) -> int:
+        """Give the allowance of the period ``[start, end)``; returns the credits added (0: already given).
+
+        A later period resets the monthly credits (what is left of the old one lapses); the current one
+        tops up to a higher allowance; an earlier one (a late event) changes nothing.
+        """
+        balance = await self._balance(scope)
+        if await repository.grant_seen(scope.session, grant_key):
+            return 0
+        if balance.period_start is None or start > balance.period_start:
+            if balance.monthly_left:
+                lapsed = balance.monthly_left
+                balance.monthly_left = 0
+                self._record(
+                    scope,
+                    balance,
+                    LedgerKind.EXPIRE,
+                    monthly=-lapsed,
+                    note="Unused credits of the last period",
+                )
+            balance.monthly_left = allowance
+            balance.monthly_allowance = allowance
+            balance.period_start, balance.period_end = start, end
+            granted = allowance
+        elif start == balance.period_start and allowance > balance.monthly_allowance:
+            granted = allowance - balance.monthly_allowance
+            balance.monthly_left += granted
+            balance.monthly_allowance = allowance
+            balance.period_end = max(end, balance.period_end or end)
+        else:
+            return 0
+        self._record(
+            scope,
+            balance,
+            LedgerKind.GRANT_MONTHLY,
+            monthly=granted,
+            reference=reference,
+            grant_key=grant_key,
+            note=note,
+        )
+        self._granted(scope, balance, CreditKind.MONTHLY, granted)
+        await scope.session.flush()
+        return granted
+
+    async def start_free_period(self, scope: Scope, allowance: int, *, at: datetime) -> int:
+        """The free plan's allowance from ``at`` to the end of its calendar month (a new or returning tenant)."""
+        return await self.grant_period(
+            scope,
+            start=at,
+            end=next_month_start(at),
+            allowance=allowance,
+            grant_key=f"free:{at.isoformat()}",
+            reference=None,
+            note="Free plan",
+        )
+
+    async def grant_free_month(self, scope: Scope, allowance: int, *, now: datetime) -> int:
+        """The free allowance of the month ``now`` is in, if the tenant's last period is over."""
+        balance = await self._balance(scope)
+        if balance.period_end is not None and balance.period_end > now:
+            return 0
+        # A new period starts at the month's start, or where the last one ended if that was later.
+        start = max(month_start(now), balance.period_end or month_start(now))
+        return await self.grant_period(
+            scope,
+            start=start,
+            end=next_month_start(now),
+            allowance=allowance,
+            grant_key=f"free:{start.isoformat()}",
+            reference=None,
+            note=f"Free plan, {start:%B %Y}",
+        )
+
+    async def top_up(
+        self, scope: Scope, *, allowance: int, at: datetime, grant_key: str, reference: str
+    ) -> int:
+        """Raise the current period's credits to a higher plan's ``allowance`` (an upgrade paid at ``at``)."""
+        balance = await self._balance(scope)
+        inside = (
+            balance.period_start is not None
+            and balance.period_end is not None
+            and balance.period_start <= at < balance.period_end
+        )
+        if not inside or balance.period_start is None or balance.period_end is None:
+            return 0
+        return await self.grant_period(
+            scope,
+            start=balance.period_start,
+            end=balance.period_end,
+            allowance=allowance,
+            grant_key=grant_key,
+            reference=reference,
+            note="Plan upgrade",
+        )
+
+    async def grant_pack(
+        self, scope: Scope, *, credits: int, grant_key: str, reference: str, note: str
+    ) -> int:
+        """Add purchased credits once per ``grant_key`` (the checkout session); returns the credits added."""
+        balance = await self._balance(scope)
+        if await repository.grant_seen(scope.session, grant_key):
+            return 0
+        balance.purchased_left += credits
+        self._record(
+            scope,
+            balance,
+            LedgerKind.GRANT_PURCHASED,
+            purchased=credits,
+            reference=reference,
+            grant_key=grant_key,
+            note=note,
+        )
+        self._granted(scope, balance, CreditKind.PURCHASED, credits)
+        await scope.session.flush()
+        return credits
+
+    # --- reservations -----------------------------------------------------------------------------------
+    async def reserve(self, scope: Scope, *, key: str, amount: int, reason: str, caller: str) -> Hold:
+        """Hold ``amount`` credits under ``key`` (the same answer for the same key), or refuse (no credits)."""
+        existing = await repository.reservation(scope.session, key)
+        if existing is not None:
+            return await self._again(scope, existing, amount)
+        balance = await self._balance(scope)
+        existing = await repository.reservation(scope.session, key)  # a twin request may have won the lock
+        if existing is not None:
+            return await self._again(scope, existing, amount)
+        if balance.total < amount:
+            if not balance.exhausted_notified:
+                balance.exhausted_notified = True
+                scope.emit(CreditsExhausted(balance=balance.total, requested=amount))
+            await scope.session.flush()
+            return Hold(None, False, balance.monthly_left, balance.purchased_left)
+        from_monthly = min(balance.monthly_left, amount)
+        from_purchased = amount - from_monthly
+        balance.monthly_left -= from_monthly
+        balance.purchased_left -= from_purchased
+        now = utcnow()
+        values: dict[str, object] = {
+            "key": key,
+            "tenant_id": scope.tenant_id,
+            "amount": amount,
+            "from_monthly": from_monthly,
+            "from_purchased": from_purchased,
+            "period_start": balance.period_start,
+            "status": ReservationStatus.HELD,
+            "reason": reason,
+            "caller": caller,
+            "expires_at": now + timedelta(seconds=scope.context.settings.reservation_ttl_s),
+            "created_at": now,
+        }
+        if not await repository.insert_reservation(scope.session, values):
+            raise ReservationKeyReused("This key is being used for another reservation.")
+        self._record(
+            scope,
+            balance,
+            LedgerKind.RESERVE,
+            monthly=-from_monthly,
+            purchased=-from_purchased,
+            reference=key,
+            note=reason,
+        )
+        self._spent(scope, balance)
+        await scope.session.flush()
+        reservation = await repository.reservation(scope.session, key)
+        return Hold(reservation, True, balance.monthly_left, balance.purchased_left)
+
+    async def _again(self, scope: Scope, existing: Reservation, amount: int) -> Hold:
+        if existing.tenant_id != scope.tenant_id or existing.amount != amount:
+            raise ReservationKeyReused(
+                "This key was used for another reservation (another tenant or amount)."
+            )
+        balance = await repository.read_balance(scope.session, scope.tenant_id)
+        return Hold(existing, False, balance.monthly_left, balance.purchased_left)
+
+    async def commit(self, scope: Scope, key: str) -> tuple[Reservation, Balance]:
+        """Spend a held reservation for good (again: the same answer); 409 if it was released or expired."""
+        balance = await self._balance(scope)
+        reservation = await self._held(scope, key)
+        if reservation.status is ReservationStatus.COMMITTED:
+            return reservation, balance
+        if reservation.status is ReservationStatus.RELEASED:
+            raise self._released_error(reservation)
+        if reservation.expires_at <= utcnow():  # the sweeper gives the credits back shortly
+            raise ReservationExpired("The reservation expired before it was committed.")
+        reservation.status = ReservationStatus.COMMITTED
+        reservation.settled_at = utcnow()
+        self._record(scope, balance, LedgerKind.COMMIT, reference=key, note=reservation.reason)
+        await scope.session.flush()
+        return reservation, balance
+
+    async def release(
+        self, scope: Scope, key: str, cause: ReleaseCause = ReleaseCause.CALLER
+    ) -> tuple[Reservation, Balance]:
+        """Give a held reservation's credits back (again: the same answer); 409 if it was committed."""
+        balance = await self._balance(scope)
+        reservation = await self._held(scope, key)
+        if reservation.status is ReservationStatus.RELEASED:
+            return reservation, balance
+        if reservation.status is ReservationStatus.COMMITTED:
+            raise ReservationCommitted("The reservation was committed; its credits are spent.")
+        self._give_back(scope, balance, reservation, cause)
+        await scope.session.flush()
+        return reservation, balance
+
+    async def release_if_expired(self, scope: Scope, key: str, now: datetime) -> bool:
+        """For the sweeper: release ``key`` if it is still held and past due; ``False`` if busy or done."""
+        balance = await repository.lock_balance(scope.session, scope.tenant_id, skip_locked=True)
+        if balance is None:
+            return False
+        reservation = await repository.reservation(scope.session, key, lock=True)
+        if (
+            reservation is None
+            or reservation.status is not ReservationStatus.HELD
+            or reservation.expires_at > now
+        ):
+            return False
+        self._give_back(scope, balance, reservation, ReleaseCause.EXPIRY)
+        await scope.session.flush()
+        return True
+
+    def _give_back(
+        self, scope: Scope, balance: Balance, reservation: Reservation, cause: ReleaseCause
+    ) -> None:
+        # Monthly credits held across a period reset belonged to the old period: they lapse.
+        same_period = reservation.period_start == balance.period_start
+        monthly = reservation.from_monthly if same_period else 0
+        balance.monthly_left += monthly
+        balance.purchased_left += reservation.from_purchased
+        reservation.status = ReservationStatus.RELEASED
+        reservation.released_by = cause
+        reservation.settled_at = utcnow()
+        note = "Expired unused" if cause is ReleaseCause.EXPIRY else "Released"
+        if not same_period and reservation.from_monthly:
+            note += f" ({reservation.from_monthly} monthly credits of the last period lapsed)"
+        self._record(
+            scope,
+            balance,
+            LedgerKind.RELEASE,
+            monthly=monthly,
+            purchased=reservation.from_purchased,
+            reference=reservation.key,
+            note=note,
+        )
+        if balance.total > 0:
+            balance.exhausted_notified = False
+
+    async def _held(self, scope: Scope, key: str) -> Reservation:
+        reservation = await repository.reservation(scope.session, key, lock=True)
+        if reservation is None or reservation.tenant_id != scope.tenant_id:
+            raise ReservationNotFound(f"No reservation has the key '{key}'.")
+        return reservation
+
+    @staticmethod
+    def _released_error(reservation: Reservation) -> ReservationReleased | ReservationExpired:
+        if reservation.released_by is ReleaseCause.EXPIRY:
+            return ReservationExpired("The reservation expired; its credits were given back.")
+        return ReservationReleased("The reservation was released; its credits were given back.")
+
+    # --- reading ----------------------------------------------------------------------------------------
+    async def read(self, scope: Scope, *, limit: int, cursor: str | None) -> CreditsOut:
+        balance = await repository.read_balance(scope.session, scope.tenant_id)
+        before = repository.decode_cursor(cursor) if cursor else None
+        rows = await repository.history(scope.session, limit=limit, before_seq=before)
+        page = rows[:limit]
+        next_cursor = repository.encode_cursor(page[-1].seq) if len(rows) > limit else None
+        return CreditsOut(
+            monthly_left=balance.monthly_left,
+            purchased_left=balance.purchased_left,
+            total=balance.total,
+            monthly_allowance=balance.monthly_allowance,
+            period_start=balance.period_start,
+            period_end=balance.period_end,
+            history=LedgerPage(
+                items=[LedgerEntryOut.model_validate(row, from_attributes=True) for row in page],
+                next_cursor=next_cursor,
+            ),
+        )
+
+    # --- internals --------------------------------------------------------------------------------------
+    async def _balance(self, scope: Scope) -> Balance:
+        balance = await repository.lock_balance(scope.session, scope.tenant_id)
+        if balance is None:
+            raise LookupError(f"tenant {scope.tenant_id} has no billing account yet")
+        return balance
+
+    @staticmethod
+    def _record(
+        scope: Scope,
+        balance: Balance,
+        kind: LedgerKind,
+        *,
+        monthly: int = 0,
+        purchased: int = 0,
+        reference: str | None = None,
+        grant_key: str | None = None,
+        note: str = "",
+    ) -> None:
+        balance.updated_at = utcnow()
+        repository.add_entry(
+            scope.session,
+            LedgerEntry(
+                kind=kind,
+                monthly_delta=monthly,
+                purchased_delta=purchased,
+                monthly_after=balance.monthly_left,
+                purchased_after=balance.purchased_left,
+                reference=reference,
+                grant_key=grant_key,
+                note=note[:200],
+                created_at=utcnow(),
+            ),
+        )
+
+    @staticmethod
+    def _granted(scope: Scope, balance: Balance, kind: CreditKind, amount: int) -> None:
+        balance.exhausted_notified = False
+        if balance.total * 10 >= balance.monthly_allowance:
+            balance.low_notified = False
+        scope.emit(
+            CreditsGranted(
+                balance=balance.total,
+                kind=kind,
+                amount=amount,
+                monthly_left=balance.monthly_left,
+                purchased_left=balance.purchased_left,
+            )
+        )
+
+    @staticmethod
+    def _spent(scope: Scope, balance: Balance) -> None:
+        """Say it once when the balance reaches zero, or falls below a tenth of the monthly allowance."""
+        if balance.total == 0:
+            if not balance.exhausted_notified:
+                balance.exhausted_notified = True
+                scope.emit(CreditsExhausted(balance=0))
+        elif balance.total * 10 < balance.monthly_allowance and not balance.low_notified:
+            balance.low_notified = True
+            scope.emit(CreditsLow(balance=balance.total, monthly_allowance=balance.monthly_allowance))
+
+
+credit_service = CreditService()

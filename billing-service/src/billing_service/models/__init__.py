@@ -1,0 +1,26 @@
+"""SQLAlchemy models: plans, accounts, balances, reservations and webhooks in ``shared``; the ledger per tenant."""
+
+from billing_service.models.base import SharedBase, TenantBase
+from billing_service.models.billing import (
+    Account,
+    Balance,
+    CreditPack,
+    Plan,
+    Reservation,
+    StripePrice,
+    WebhookEvent,
+)
+from billing_service.models.ledger import LedgerEntry
+
+__all__ = [
+    "Account",
+    "Balance",
+    "CreditPack",
+    "LedgerEntry",
+    "Plan",
+    "Reservation",
+    "SharedBase",
+    "StripePrice",
+    "TenantBase",
+    "WebhookEvent",
+]

@@ -1,0 +1,74 @@
+"""Stripe prices for the price list: made on first use by ``lookup_key``, then remembered.
+
+The lookup key carries the amount and currency, so changing a plan's price in the table makes a new Stripe
+price on the next checkout while existing subscribers keep theirs (Stripe prices are immutable).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing_service.models import CreditPack, Plan
+from billing_service.models.enums import PriceKind
+from billing_service.plans import repository
+from billing_service.stripe_api import StripeApi
+
+# Metadata keys on the prices we make, read back when a subscription or invoice names a price.
+PLAN_KEY = "vitrine_plan"
+PACK_KEY = "vitrine_pack"
+
+
+def lookup_key_of(item: Plan | CreditPack) -> str:
+    if isinstance(item, Plan):
+        return f"vitrine-plan-{item.code}-{item.price_cents}-{item.currency}-month"
+    return f"vitrine-pack-{item.code}-{item.price_cents}-{item.currency}"
+
+
+class PriceList:
+    """Price ids by lookup key: this process's memory, then the table, then Stripe (found, or made)."""
+
+    def __init__(self, stripe: StripeApi) -> None:
+        self.stripe = stripe
+        self._ids: dict[str, str] = {}
+
+    async def price_for(self, session: AsyncSession, item: Plan | CreditPack) -> str:
+        key = lookup_key_of(item)
+        cached = self._ids.get(key) or await repository.price_id(session, key)
+        if cached is None:
+            cached = await self._from_stripe(key, item)
+            kind = PriceKind.PLAN if isinstance(item, Plan) else PriceKind.PACK
+            await repository.remember_price(session, key, cached, kind, item.code)
+        self._ids[key] = cached
+        return cached
+
+    async def _from_stripe(self, key: str, item: Plan | CreditPack) -> str:
+        found = await self.stripe.find_price(key)
+        if found is not None:
+            return found
+        metadata = {PLAN_KEY: item.code} if isinstance(item, Plan) else {PACK_KEY: item.code}
+        return await self.stripe.create_price(
+            lookup_key=key,
+            name=f"Vitrine {item.name}",
+            amount=item.price_cents,
+            currency=item.currency,
+            monthly=isinstance(item, Plan),
+            metadata=metadata,
+        )
+
+    async def plan_of_price(self, session: AsyncSession, price: str | dict[str, Any]) -> str | None:
+        """The plan code a Stripe price stands for (its metadata, our table, or Stripe's copy of it)."""
+        if isinstance(price, dict):
+            code = (price.get("metadata") or {}).get(PLAN_KEY)
+            if code:
+                return str(code)
+            price_id = str(price.get("id"))
+        else:
+            price_id = price
+        known = await repository.code_of_price(session, price_id, PriceKind.PLAN)
+        if known is not None:
+            return known
+        fetched = await self.stripe.retrieve_price(price_id)
+        code = (fetched.get("metadata") or {}).get(PLAN_KEY)
+        return str(code) if code else None

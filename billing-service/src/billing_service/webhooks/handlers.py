@@ -1,0 +1,144 @@
+"""What each Stripe event does, in its tenant's scope (one transaction with the event's ``processed`` mark).
+
+Each handler is safe to run again and in any order: subscription state is fetched from Stripe, grants are
+keyed (a pack per Checkout Session, monthly credits per subscription period and plan).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from vitrine_contracts.billing import PaymentFailed
+
+from billing_service.accounts.service import account_service
+from billing_service.credits.service import credit_service
+from billing_service.models import Account
+from billing_service.plans import repository as plans
+from billing_service.plans.service import plan_service
+from billing_service.scope import Scope
+from billing_service.subscriptions.service import subscription_service
+from billing_service.subscriptions.stripe_objects import LIVE, InvoiceView, object_id
+
+logger = logging.getLogger(__name__)
+Handler = Callable[[Scope, dict[str, Any]], Awaitable[str]]
+
+
+async def _account(scope: Scope, customer: str | None) -> Account:
+    """The tenant's account (made on the fly for a tenant billing has not seen), linked to ``customer``."""
+    account = await account_service.lock(scope)
+    if customer and account.stripe_customer_id is None:
+        account.link_customer(customer)
+        await scope.session.flush()
+    elif customer and account.stripe_customer_id != customer:
+        logger.warning(
+            "event names another customer of the tenant",
+            extra={"tenant": str(scope.tenant_id), "known": account.stripe_customer_id, "event": customer},
+        )
+    return account
+
+
+async def checkout_completed(scope: Scope, session: dict[str, Any]) -> str:
+    await _account(scope, object_id(session.get("customer")))
+    mode = session.get("mode")
+    if mode == "subscription":
+        subscription = object_id(session.get("subscription"))
+        if subscription is None:
+            return "subscription checkout without a subscription"
+        return await subscription_service.sync(scope, subscription)
+    if mode != "payment":
+        return f"checkout mode {mode} not handled"
+    if session.get("payment_status") not in ("paid", "no_payment_required"):
+        return "payment not settled yet (async_payment_succeeded will say)"
+    metadata: dict[str, str] = session.get("metadata") or {}
+    code = metadata.get("pack")
+    if not code:
+        return "payment checkout without a pack"
+    pack = await plans.pack(scope.session, code)
+    credits = int(metadata.get("credits") or (pack.credits if pack else 0))
+    if credits <= 0:
+        return f"unknown pack {code}"
+    granted = await credit_service.grant_pack(
+        scope,
+        credits=credits,
+        grant_key=f"pack:{session['id']}",
+        reference=str(session["id"]),
+        note=pack.name if pack else f"{credits} credits",
+    )
+    return f"pack {code}: {granted} credits" if granted else f"pack {code} already granted"
+
+
+async def subscription_changed(scope: Scope, subscription: dict[str, Any]) -> str:
+    await _account(scope, object_id(subscription.get("customer")))
+    return await subscription_service.sync(scope, str(subscription["id"]), seen=subscription)
+
+
+async def invoice_paid(scope: Scope, invoice: dict[str, Any]) -> str:
+    """A paid subscription invoice starts (or upgrades) a period: its monthly credits, once."""
+    view = InvoiceView.of(invoice)
+    if view.subscription is None:
+        return "not a subscription invoice"
+    account = await _account(scope, view.customer)
+    followed = account.stripe_subscription_id
+    if followed and followed != view.subscription and account.stripe_status in LIVE:
+        return f"invoice of {view.subscription}, not the subscription followed ({followed})"
+    granted = 0
+    for line in view.lines:
+        if line.price is None:
+            continue
+        code = await scope.context.prices.plan_of_price(scope.session, line.price)
+        if code is None:
+            continue
+        plan = await plan_service.get(scope.session, code)
+        if line.period_line and line.period_start and line.period_end:
+            granted += await credit_service.grant_period(
+                scope,
+                start=line.period_start,
+                end=line.period_end,
+                allowance=plan.monthly_credits,
+                grant_key=f"period:{view.subscription}:{int(line.period_start.timestamp())}:{plan.code}",
+                reference=view.id,
+                note=f"{plan.name} plan, period from {line.period_start:%d %b %Y}",
+            )
+        elif line.proration and line.amount > 0 and line.period_start:
+            granted += await credit_service.top_up(
+                scope,
+                allowance=plan.monthly_credits,
+                at=line.period_start,
+                grant_key=f"topup:{view.id}:{plan.code}",
+                reference=view.id,
+            )
+    return f"invoice {view.id} ({view.billing_reason}): {granted} credits"
+
+
+async def payment_failed(scope: Scope, invoice: dict[str, Any]) -> str:
+    """The subscription's state from Stripe (past_due), and an event for the seller's alert and e-mail."""
+    view = InvoiceView.of(invoice)
+    account = await _account(scope, view.customer)
+    outcome = "one-off invoice"
+    if view.subscription is not None:
+        outcome = await subscription_service.sync(scope, view.subscription)
+    scope.emit(
+        PaymentFailed(
+            plan=account.plan,
+            invoice_id=view.id,
+            amount_due=view.amount_due,
+            currency=view.currency,
+            attempt_count=max(1, view.attempt_count),
+            next_payment_attempt=view.next_payment_attempt,
+            hosted_invoice_url=view.hosted_invoice_url,
+        )
+    )
+    return f"payment failed on {view.id}; {outcome}"
+
+
+HANDLERS: dict[str, Handler] = {
+    "checkout.session.completed": checkout_completed,
+    "checkout.session.async_payment_succeeded": checkout_completed,
+    "customer.subscription.created": subscription_changed,
+    "customer.subscription.updated": subscription_changed,
+    "customer.subscription.deleted": subscription_changed,
+    "invoice.paid": invoice_paid,
+    "invoice.payment_failed": payment_failed,
+}
