@@ -180,6 +180,11 @@ class OrderReceived(Event):
     event_type = "order.received"
     marketplace: Marketplace
     order_id: str
+    line_id: str | None = Field(
+        default=None,
+        description="The order line (eBay line item id, Etsy transaction id): one event per line, "
+        "an order is (marketplace, order_id, line_id)",
+    )
     account_id: uuid.UUID | None = None
     external_listing_id: str
     publication_id: uuid.UUID | None = None
