@@ -6,11 +6,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from starlette.responses import Response
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, Response
 
 from sandbox_stripe.api import request_id_of
 from sandbox_stripe.api import router as api
 from sandbox_stripe.config import Settings
+from sandbox_stripe.errors import StripeError
 from sandbox_stripe.pages import router as pages
 from sandbox_stripe.routes_control import router as control
 from sandbox_stripe.seed import seed
@@ -45,6 +48,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response = await call_next(request)
         response.headers.setdefault("Request-Id", request_id)
         return response
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        first = exc.errors()[0] if exc.errors() else {}
+        param = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or None
+        error = StripeError(400, f"Invalid request: {first.get('msg', 'invalid body')}", param=param)
+        return JSONResponse(error.body(request_id_of(request)), status_code=400)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        error = StripeError(exc.status_code, str(exc.detail))
+        return JSONResponse(error.body(request_id_of(request)), status_code=exc.status_code)
+
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(HTTPException, on_http)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

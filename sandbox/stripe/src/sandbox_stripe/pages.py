@@ -113,8 +113,10 @@ async def checkout_page(session_id: str, request: Request) -> Response:
     billing.sweep(world)
     session = world.find(session_id, "checkout.session")
     if session is None:
-        return page("This Checkout Session does not exist", "", 404)
-    return _checkout_page(world, session)
+        return page("This Checkout Session does not exist", "", 404, _flush(request))
+    response = _checkout_page(world, session)
+    response.background = _flush(request)  # an expiry found on the way
+    return response
 
 
 @router.post("/c/pay/{session_id}")

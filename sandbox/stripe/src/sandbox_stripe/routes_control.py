@@ -339,4 +339,4 @@ async def index(world: WorldDep, dispatcher: DispatcherDep) -> HTMLResponse:
         f"<p>Control API: <a href='/docs#/control'>/docs</a> · <code>{escape(json.dumps({'deliveries': len(world.deliveries)}))}</code></p>"
         "</body>"
     )
-    return HTMLResponse(html)
+    return HTMLResponse(html, background=BackgroundTask(dispatcher.flush_async))
