@@ -1,0 +1,152 @@
+"""Connecting a shop: authorization code with PKCE (S256), the state and verifier kept server-side.
+
+The state row is single-use, expires, and is bound to the tenant and user who started the connection and
+to their browser (a random cookie set on the start response, stored hashed): a seller tricked into finishing
+someone else's consent link has no matching cookie, so their shop never lands in the other tenant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from datetime import timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+from vitrine_contracts.common import Marketplace
+from vitrine_contracts.marketplace import AccountConnected
+from vitrine_kit.auth.principal import Principal
+from vitrine_kit.db.base import utcnow
+from vitrine_marketplace import MarketplaceError
+from vitrine_marketplace.oauth import new_state, pkce_pair, state_digest
+
+from marketplace_etsy.accounts import repository
+from marketplace_etsy.accounts.tokens import store_tokens
+from marketplace_etsy.context import EtsyContext
+from marketplace_etsy.models import EtsyAccount, OAuthState
+from marketplace_etsy.scope import Scope
+
+logger = logging.getLogger(__name__)
+
+
+class ConnectFailure(StrEnum):
+    """Why a callback did not connect a shop (sent back to the app as ``reason``)."""
+
+    DECLINED = "declined"
+    INVALID_STATE = "invalid-state"
+    STATE_USED = "state-used"
+    STATE_EXPIRED = "state-expired"
+    OTHER_BROWSER = "other-browser"
+    ETSY_REFUSED = "etsy-refused"
+    SHOP_ELSEWHERE = "shop-connected-elsewhere"
+    ANOTHER_SHOP = "another-shop-connected"
+
+
+class ConnectFailed(Exception):
+    def __init__(self, reason: ConnectFailure, detail: str = "") -> None:
+        super().__init__(detail or reason.value)
+        self.reason = reason
+
+
+def browser_digest(cookie: str) -> str:
+    return hashlib.sha256(cookie.encode()).hexdigest()
+
+
+class ConnectService:
+    async def start(self, scope: Scope, principal: Principal) -> tuple[str, str]:
+        """``(consent URL, browser cookie value)``; the state and verifier are stored, never returned."""
+        ctx = scope.context
+        state, (verifier, challenge) = new_state(), pkce_pair()
+        browser = secrets.token_urlsafe(32)
+        scope.session.add(
+            OAuthState(
+                state_hash=state_digest(state),
+                tenant_id=scope.tenant_id,
+                user_id=principal.user_id,
+                browser_hash=browser_digest(browser),
+                verifier_enc=ctx.cipher.encrypt(verifier),
+                expires_at=utcnow() + timedelta(seconds=ctx.settings.oauth_state_ttl_s),
+            )
+        )
+        return ctx.etsy.authorize_url(state=state, code_challenge=challenge), browser
+
+    async def _claim(self, ctx: EtsyContext, state: str, browser: str | None) -> OAuthState:
+        """Use the state up, whatever happens next (a replay finds it used), then check its bindings."""
+        async with ctx.db.session() as session:
+            found = (
+                await session.execute(
+                    sa.select(OAuthState)
+                    .where(OAuthState.state_hash == state_digest(state))
+                    .with_for_update()
+                )
+            ).scalar_one_or_none()
+            if found is None:
+                raise ConnectFailed(ConnectFailure.INVALID_STATE)
+            if found.used_at is not None:
+                raise ConnectFailed(ConnectFailure.STATE_USED)
+            now = utcnow()
+            found.use(now)
+            await session.commit()
+        if found.expires_at <= now:
+            raise ConnectFailed(ConnectFailure.STATE_EXPIRED)
+        if browser is None or not hmac.compare_digest(browser_digest(browser), found.browser_hash):
+            logger.warning(
+                "etsy callback from another browser refused", extra={"tenant": str(found.tenant_id)}
+            )
+            raise ConnectFailed(ConnectFailure.OTHER_BROWSER)
+        return found
+
+    async def complete(self, ctx: EtsyContext, code: str, state: str, browser: str | None) -> EtsyAccount:
+        """The callback: check the state, trade the code (with the verifier), store the shop."""
+        claimed = await self._claim(ctx, state, browser)
+        try:
+            tokens = await ctx.etsy.exchange_code(
+                code, code_verifier=ctx.cipher.decrypt(claimed.verifier_enc)
+            )
+            me = await ctx.etsy.me(tokens.access_token)
+            shop = await ctx.etsy.shop(tokens.access_token, me.shop_id) if me.shop_id else None
+        except MarketplaceError as exc:
+            raise ConnectFailed(ConnectFailure.ETSY_REFUSED, exc.message) from exc
+        tenant_id = claimed.tenant_id
+        await ctx.registry.ensure(tenant_id)
+        async with ctx.db.tenant_session(tenant_id) as session:
+            if shop is not None:
+                holder = await repository.holder_of(session, shop.shop_id)
+                if holder is not None and holder.tenant_id != tenant_id:
+                    raise ConnectFailed(ConnectFailure.SHOP_ELSEWHERE)
+            account = await repository.current(session)
+            if account is not None and account.etsy_user_id != me.user_id:
+                raise ConnectFailed(ConnectFailure.ANOTHER_SHOP)
+            if account is None:
+                account = EtsyAccount(id=uuid.uuid4(), connected_by=claimed.user_id, etsy_user_id=me.user_id)
+                session.add(account)
+            account.shop_id = me.shop_id
+            if shop is not None:
+                account.shop_name, account.shop_url = shop.shop_name, shop.url
+                account.currency, account.country = shop.currency_code, shop.country
+            account.mark_active()
+            store_tokens(ctx, account, tokens)
+            await session.flush()
+            await repository.register(session, account, tenant_id, utcnow())
+            holder = await repository.holder_of(session, me.shop_id) if me.shop_id else None
+            if holder is not None and holder.tenant_id != tenant_id:  # another tenant won a race for it
+                raise ConnectFailed(ConnectFailure.SHOP_ELSEWHERE)
+            ctx.outbox.add(
+                session,
+                AccountConnected(
+                    marketplace=Marketplace.ETSY,
+                    account_id=account.id,
+                    display_name=account.shop_name,
+                    site=account.country,
+                ),
+                tenant_id=tenant_id,
+            )
+            await session.commit()
+        logger.info("etsy shop connected", extra={"account": str(account.id), "shop": account.shop_id})
+        return account
+
+
+connect_service = ConnectService()
