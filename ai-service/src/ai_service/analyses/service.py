@@ -1,0 +1,346 @@
+"""Analyses: asked for (cache, credits, queue), read, and decided by the worker.
+
+Asking is quick: the photos are checked at media-service, a cached answer is returned at once (no
+credit), otherwise the analysis price is reserved at billing-service and the analysis queued. The worker
+runs the provider calls outside any transaction and comes back here to record the outcome.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from datetime import datetime, timedelta
+
+from vitrine_contracts.ai import AnalysisCompleted, AnalysisFailed
+from vitrine_kit.clients.media import MediaUnavailable as MediaDown
+from vitrine_kit.clients.media import PhotoMissing
+from vitrine_kit.db.base import utcnow
+
+from ai_service import errors
+from ai_service.analyses import repository as repo
+from ai_service.analyses.schemas import (
+    AnalysisError,
+    AnalysisOut,
+    AnalysisPage,
+    AnalysisRequest,
+    AnalysisResult,
+    PhotoLimit,
+    StepUsage,
+)
+from ai_service.credits.client import BillingUnavailable, CreditsExhausted, reservation_key
+from ai_service.models import Analysis, AnalysisJob, AnalysisStatus, CreditsState, Settlement
+from ai_service.pipeline.run import Outcome, Spec
+from ai_service.scope import Scope
+
+CACHED = "cached"
+FREE_PLAN = "free"
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str, separators=(",", ":")).encode()).hexdigest()
+
+
+def encode_cursor(analysis: Analysis) -> str:
+    return base64.urlsafe_b64encode(f"{analysis.created_at.isoformat()}|{analysis.id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        at, _, ident = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(at), uuid.UUID(ident)
+    except ValueError as exc:
+        raise errors.InvalidCursor() from exc
+
+
+class AnalysisService:
+    """The tenant's analyses."""
+
+    async def photo_limit(self, scope: Scope) -> PhotoLimit:
+        plan = await repo.plan(scope.session)
+        if plan is None:
+            return PhotoLimit(
+                plan=FREE_PLAN, photos_per_analysis=scope.context.settings.free_photos_per_analysis
+            )
+        return PhotoLimit(plan=plan.plan, photos_per_analysis=plan.photos_per_analysis)
+
+    async def set_plan(self, scope: Scope, plan: str, photos: int, changed_at: datetime) -> None:
+        await repo.set_plan(scope.session, plan, max(1, photos), changed_at)
+
+    async def request(
+        self, scope: Scope, body: AnalysisRequest, idempotency_key: str | None
+    ) -> tuple[Analysis, bool]:
+        """The analysis for ``body`` and whether it is new (False: the same request seen before)."""
+        ctx, session = scope.context, scope.session
+        image_ids, label = body.image_ids, body.label_image_id
+        if image_ids is None:
+            last = await repo.latest_for_product(session, body.product_id) if body.product_id else None
+            if last is None:
+                raise errors.PhotosRequired(
+                    "This product has not been analysed yet; send its photos as image_ids."
+                )
+            image_ids, label = list(last.image_ids), label or last.label_image_id
+        limit = min((await self.photo_limit(scope)).photos_per_analysis, ctx.settings.max_photos)
+        language = body.language or ctx.settings.default_language
+        fingerprint = _digest(
+            body.product_id,
+            image_ids,
+            label,
+            language,
+            body.notes,
+            limit,
+            ctx.prompt_version,
+            ctx.model,
+            ctx.text_model,
+        )
+        if idempotency_key is not None:
+            seen = await repo.by_idempotency_key(session, idempotency_key)
+            if seen is not None:
+                if seen.fingerprint != fingerprint:
+                    raise errors.IdempotencyKeyReused()
+                return seen, False
+        joined = await repo.in_flight(session, fingerprint)
+        if joined is not None:
+            return joined, False
+        try:
+            images = await ctx.media.require(scope.tenant_id, image_ids)
+        except PhotoMissing as exc:
+            raise errors.PhotoNotFound(str(exc), image_id=str(exc.image_id)) from exc
+        except MediaDown as exc:
+            raise errors.MediaUnavailable() from exc
+        hashes = [image.content_hash for image in images]
+        label_hash = hashes[image_ids.index(label)] if label is not None else None
+        analysis = Analysis(
+            id=uuid.uuid4(),
+            status=AnalysisStatus.QUEUED,
+            product_id=body.product_id,
+            image_ids=image_ids,
+            label_image_id=label,
+            image_hashes=hashes,
+            photo_limit=limit,
+            language=language,
+            notes=body.notes,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            # Same photos (by content) + same prompt version + same models: the same answer.
+            cache_key=_digest(
+                hashes,
+                label_hash,
+                limit,
+                language,
+                body.notes,
+                ctx.prompt_version,
+                ctx.vision.name,
+                ctx.model,
+                ctx.text_model,
+            ),
+            prompt_version=ctx.prompt_version,
+            provider=ctx.vision.name,
+            model=ctx.model,
+            text_model=ctx.text_model,
+            cached=False,
+            credits=0,
+            credits_state=CreditsState.NONE,
+            usage=[],
+            created_at=utcnow(),
+        )
+        hit = await repo.cached(session, analysis.cache_key, utcnow())
+        if hit is not None:
+            await repo.count_hit(session, hit.key)
+            analysis.complete(hit.result, pipeline=CACHED, usage=[], cached=True, at=utcnow())
+            session.add(analysis)
+            await session.flush()
+            self._emit_completed(scope, analysis)
+            return analysis, True
+        key = reservation_key(analysis.id)
+        price = ctx.settings.analysis_price_credits
+        try:
+            await ctx.credits.reserve(scope.tenant_id, price, key, f"AI analysis of {len(image_ids)} photos")
+        except CreditsExhausted as exc:
+            raise errors.CreditsExhausted(
+                f"An analysis costs {price} credit{'s' if price > 1 else ''}; "
+                f"you have {exc.credits_left if exc.credits_left is not None else 'none'} left.",
+                credits_needed=price,
+                credits_left=exc.credits_left,
+                monthly_left=exc.monthly_left,
+                purchased_left=exc.purchased_left,
+            ) from exc
+        except BillingUnavailable as exc:
+            raise errors.BillingUnavailable() from exc
+        analysis.hold_credits(price, key)
+        session.add(analysis)
+        # If this transaction fails to commit, billing releases the hold when it expires.
+        session.add(AnalysisJob(analysis_id=analysis.id, tenant_id=scope.tenant_id, attempts=0))
+        await session.flush()
+        return analysis, True
+
+    async def get(self, scope: Scope, analysis_id: uuid.UUID) -> Analysis:
+        analysis = await repo.get(scope.session, analysis_id)
+        if analysis is None:
+            raise errors.AnalysisNotFound()
+        return analysis
+
+    async def page(
+        self,
+        scope: Scope,
+        *,
+        product_id: uuid.UUID | None,
+        status: AnalysisStatus | None,
+        limit: int,
+        cursor: str | None,
+    ) -> AnalysisPage:
+        after = decode_cursor(cursor) if cursor else None
+        rows = await repo.page(
+            scope.session, product_id=product_id, status=status, after=after, limit=limit + 1
+        )
+        items = rows[:limit]
+        return AnalysisPage(
+            items=[self.render(a) for a in items],
+            next_cursor=encode_cursor(items[-1]) if len(rows) > limit else None,
+        )
+
+    def render(self, analysis: Analysis) -> AnalysisOut:
+        error = (
+            AnalysisError(
+                code=analysis.error_code,
+                detail=analysis.error_detail or "",
+                retryable=bool(analysis.retryable),
+            )
+            if analysis.error_code
+            else None
+        )
+        return AnalysisOut(
+            id=analysis.id,
+            status=analysis.status,
+            product_id=analysis.product_id,
+            image_ids=list(analysis.image_ids),
+            label_image_id=analysis.label_image_id,
+            language=analysis.language,
+            photo_limit=analysis.photo_limit,
+            cached=analysis.cached,
+            credits=analysis.credits,
+            credits_state=analysis.credits_state,
+            pipeline=analysis.pipeline,
+            prompt_version=analysis.prompt_version,
+            provider=analysis.provider,
+            model=analysis.model,
+            result=AnalysisResult.model_validate(analysis.result) if analysis.result else None,
+            error=error,
+            usage=[StepUsage.model_validate(u) for u in analysis.usage],
+            created_at=analysis.created_at,
+            finished_at=analysis.finished_at,
+        )
+
+    # -- the worker's side ---------------------------------------------------------------------------
+
+    async def start(self, scope: Scope, analysis_id: uuid.UUID) -> Spec | None:
+        """Mark the analysis running; None when it is already decided (a job run twice)."""
+        analysis = await repo.get(scope.session, analysis_id, lock=True)
+        if analysis is None or analysis.status.finished:
+            return None
+        analysis.start(at=utcnow())
+        await scope.session.flush()
+        return Spec(
+            tenant_id=scope.tenant_id,
+            image_ids=list(analysis.image_ids),
+            label_image_id=analysis.label_image_id,
+            photo_limit=analysis.photo_limit,
+            language=analysis.language,
+            notes=analysis.notes,
+        )
+
+    async def succeed(self, scope: Scope, analysis_id: uuid.UUID, outcome: Outcome) -> None:
+        """Record the answer, cache it, tell catalog, and leave the credits to be committed."""
+        analysis = await self._decidable(scope, analysis_id)
+        if analysis is None:
+            return
+        analysis.complete(
+            outcome.result.model_dump(mode="json"),
+            pipeline=outcome.pipeline,
+            usage=[u.model_dump() for u in outcome.usage],
+            cached=False,
+            at=utcnow(),
+        )
+        await repo.keep(scope.session, analysis, timedelta(days=scope.context.settings.cache_ttl_days))
+        self._emit_completed(scope, analysis)
+        await self._settle_later(scope, analysis, Settlement.COMMIT)
+
+    async def fail(
+        self,
+        scope: Scope,
+        analysis_id: uuid.UUID,
+        code: str,
+        detail: str,
+        *,
+        retryable: bool,
+        usage: list[StepUsage],
+    ) -> None:
+        """Record the failure, tell catalog, and leave the credits to be released."""
+        analysis = await self._decidable(scope, analysis_id)
+        if analysis is None:
+            return
+        analysis.fail(code, detail, retryable=retryable, usage=[u.model_dump() for u in usage], at=utcnow())
+        scope.emit(
+            AnalysisFailed(
+                analysis_id=analysis.id,
+                product_id=analysis.product_id,
+                code=code,
+                reason=detail,
+                retryable=retryable,
+            )
+        )
+        await self._settle_later(scope, analysis, Settlement.RELEASE)
+
+    async def settled(self, scope: Scope, analysis_id: uuid.UUID, state: CreditsState) -> None:
+        """Billing acknowledged the commit or the release: the job is over."""
+        analysis = await repo.get(scope.session, analysis_id, lock=True)
+        if analysis is not None:
+            analysis.settled(state)
+        job = await repo.job(scope.session, analysis_id)
+        if job is not None:
+            await scope.session.delete(job)
+        await scope.session.flush()
+
+    async def retry_later(self, scope: Scope, analysis_id: uuid.UUID, at: datetime, error: str) -> None:
+        job = await repo.job(scope.session, analysis_id)
+        if job is not None:
+            job.retry_at(at, error)
+        analysis = await repo.get(scope.session, analysis_id, lock=True)
+        if analysis is not None and not analysis.status.finished:
+            analysis.requeue()
+        await scope.session.flush()
+
+    async def _decidable(self, scope: Scope, analysis_id: uuid.UUID) -> Analysis | None:
+        analysis = await repo.get(scope.session, analysis_id, lock=True)
+        return None if analysis is None or analysis.status.finished else analysis
+
+    async def _settle_later(self, scope: Scope, analysis: Analysis, settlement: Settlement) -> None:
+        job = await repo.job(scope.session, analysis.id)
+        if job is not None:
+            if analysis.reservation_key:
+                job.settle_later(settlement, analysis.reservation_key, at=utcnow())
+            else:
+                await scope.session.delete(job)
+        await scope.session.flush()
+
+    def _emit_completed(self, scope: Scope, analysis: Analysis) -> None:
+        assert analysis.result is not None, "a completed analysis has a result"
+        result = AnalysisResult.model_validate(analysis.result)
+        scope.emit(
+            AnalysisCompleted(
+                analysis_id=analysis.id,
+                product_id=analysis.product_id,
+                image_ids=list(analysis.image_ids),
+                label_image_id=result.label_image_id,
+                language=analysis.language,
+                attributes=result.attributes,
+                flaws=result.flaws,
+                drafts=result.drafts,
+                price=result.price,
+                cached=analysis.cached,
+            )
+        )
+
+
+analysis_service = AnalysisService()
