@@ -51,6 +51,8 @@ RULES = {
     "secret-str": "secrets in Settings are SecretStr",
     "file-length": f"a source file stays under {MAX_LINES} lines (split by concern)",
     "public-docstring": "public functions of libs/ and contracts/ have a docstring",
+    "annotated-deps": "endpoint parameters are Annotated aliases, not `= Depends(...)` / `= Query(...)` defaults",
+    "status-enum": "a status is an enum the model uses, not a string with its values in a comment",
     "skeleton": "every service has the same skeleton (README, Dockerfile, main/config/api, migrations, tests)",
 }
 
@@ -141,7 +143,20 @@ ALLOWED: dict[str, set[str]] = {
         "libs/kit/src/vitrine_kit/testing/infra.py::drop_database",
         "libs/kit/src/vitrine_kit/testing/infra.py::run_namespace",
     },
-    "skeleton": {"billing-service::README.md"},
+    "skeleton": {
+        "ai-service::README.md",
+        "billing-service::README.md",
+        "marketplace-etsy::README.md",
+    },  # being written
+    "annotated-deps": set(),
+    "status-enum": {
+        "auth-service/src/auth_service/models/tokens.py::RefreshToken.status",
+        "auth-service/src/auth_service/models/keys.py::SigningKey.status",
+        "libs/kit/src/vitrine_kit/db/models.py::Tenant.status",
+        "marketplace-ebay/src/marketplace_ebay/models/tenant.py::EbayAccount.status",
+        "marketplace-vinted/src/marketplace_vinted/models.py::Job.status",
+        "marketplace-vinted/src/marketplace_vinted/models.py::Listing.status",
+    },
 }
 
 
@@ -165,13 +180,17 @@ class Offence:
 class Source:
     path: Path
     rel: str
+    text: str
     tree: ast.Module
-    lines: int
 
     @classmethod
     def parse(cls, rel: str, text: str) -> Source:
         """A file at ``rel`` (relative to the repository root) holding ``text``."""
-        return cls(ROOT / rel, rel, ast.parse(text, rel), text.count("\n") + 1)
+        return cls(ROOT / rel, rel, text, ast.parse(text, rel))
+
+    @property
+    def lines(self) -> int:
+        return self.text.count("\n") + 1
 
     @property
     def in_src(self) -> bool:
@@ -447,6 +466,54 @@ def check_docstrings(s: Source, models: set[str]) -> Iterator[Offence]:
             yield Offence("public-docstring", s.rel, node.lineno, node.name, f"{node.name} has no docstring")
 
 
+PARAM_DEFAULTS = {"Depends", "Security", "Query", "Path", "Body", "Header", "Cookie", "Form", "File"}
+LISTED_VALUES = re.compile(r"#.*\w\s*\|\s*\w")
+
+
+def check_annotated_deps(s: Source, models: set[str]) -> Iterator[Offence]:
+    if not s.in_src or owner(s.rel) in SANDBOX_MODULES.values():
+        return
+    for fn in functions(s.tree):
+        if route(fn) is None:
+            continue
+        positional = [*fn.args.posonlyargs, *fn.args.args][::-1]
+        pairs: list[tuple[ast.arg, ast.expr | None]] = [
+            *zip(positional, fn.args.defaults[::-1], strict=False),
+            *zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=True),
+        ]
+        for arg, value in pairs:
+            yield from _param_default(s, fn, arg, value)
+
+
+def _param_default(
+    s: Source, fn: ast.FunctionDef | ast.AsyncFunctionDef, arg: ast.arg, value: ast.expr | None
+) -> Iterator[Offence]:
+    if isinstance(value, ast.Call) and last_name(value.func) in PARAM_DEFAULTS:
+        what = f"{fn.name}({arg.arg}=...{last_name(value.func)}())"
+        yield Offence("annotated-deps", s.rel, arg.lineno, f"{fn.name}.{arg.arg}", what)
+
+
+def check_status_strings(s: Source, models: set[str]) -> Iterator[Offence]:
+    if not s.in_src or owner(s.rel) in SANDBOX_MODULES.values():
+        return
+    lines = s.text.splitlines()
+    for cls in ast.walk(s.tree):
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        for item in cls.body:
+            if (
+                isinstance(item, ast.AnnAssign)
+                and isinstance(item.target, ast.Name)
+                and re.fullmatch(r"(\w+_)?(status|state)", item.target.id)
+                and re.fullmatch(r"(Mapped\[)?str( \| None)?\]?", ast.unparse(item.annotation))
+                and LISTED_VALUES.search(lines[item.lineno - 1])
+            ):
+                key = f"{cls.name}.{item.target.id}"
+                yield Offence(
+                    "status-enum", s.rel, item.lineno, key, f"{key}: {ast.unparse(item.annotation)}"
+                )
+
+
 def skeleton(p: Process) -> list[str]:
     """What a service folder holds (ARCHITECTURE.md §2); one with a database also holds its migrations."""
     parts = ["README.md", "Dockerfile", f"src/{p.module}/main.py", f"src/{p.module}/config.py", "tests"]
@@ -475,6 +542,8 @@ CHECKS: list[Callable[[Source, set[str]], Iterator[Offence]]] = [
     check_secrets,
     check_length,
     check_docstrings,
+    check_annotated_deps,
+    check_status_strings,
 ]
 
 

@@ -135,6 +135,19 @@ class Settings(BaseServiceSettings):
         assert rules("libs/kit/src/vitrine_kit/x.py", code) == ["public-docstring"]
         assert rules(CATALOG, code) == []
 
+    def test_dependencies_as_annotated_aliases(self) -> None:
+        code = """
+@router.get("/a")
+async def a(session: Session = Depends(get_session), q: str = Query("x")) -> Product: ...
+@router.get("/b")
+async def b(session: TenantSession, q: Annotated[str, Query()] = "x") -> Product: ...
+"""
+        assert sorted(o.symbol for o in found(CATALOG, code)) == ["a.q", "a.session"]
+
+    def test_statuses_listed_in_a_comment(self) -> None:
+        code = "class Job:\n    status: Mapped[str] = col()  # queued | done\n    state: JobState\n"
+        assert rules("catalog-service/src/catalog_service/models.py", code) == ["status-enum"]
+
     def test_the_skeleton_of_a_service_with_a_database(self) -> None:
         assert "migrations/tenant" in lint_shape.skeleton(process("catalog-service"))
         assert "migrations/tenant" not in lint_shape.skeleton(process("relay-service"))
