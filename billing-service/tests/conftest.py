@@ -10,11 +10,13 @@ import httpx
 import pytest
 import pytest_asyncio
 import sqlalchemy as sa
+import stripe
 import uvicorn
 from billing_service.config import Settings
 from billing_service.context import BillingContext
 from billing_service.main import SERVICE_DIR, create_app
-from billing_service.models import WebhookEvent
+from billing_service.models import Account, WebhookEvent
+from billing_service.plans.service import plan_service
 from fastapi import FastAPI
 from sandbox_stripe.config import Settings as StandInSettings
 from sandbox_stripe.testing import serve
@@ -55,6 +57,16 @@ async def standin(standin_url: str) -> AsyncIterator[httpx.AsyncClient]:
         yield client
         await client.post("/sandbox/deliveries/resume")
         await client.delete("/sandbox/faults")
+
+
+@pytest_asyncio.fixture(scope="session")
+async def stripe_client(standin_url: str) -> AsyncIterator[stripe.StripeClient]:
+    """The official SDK on the stand-in, for what a seller does in Stripe's pages (portal changes)."""
+    http = stripe.HTTPXClient()
+    yield stripe.StripeClient(
+        "sk_test_local_sandbox", base_addresses={"api": standin_url}, http_client=http, max_network_retries=0
+    )
+    await http.close_async()
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -179,6 +191,18 @@ class App:
             if tenant_id is not None:
                 query = query.where(WebhookEvent.tenant_id == tenant_id)
             return list(await session.scalars(query))
+
+    async def customer_of(self, tenant_id: uuid.UUID) -> str | None:
+        async with self.runtime.db.session() as session:
+            account = await session.get(Account, tenant_id)
+            return account.stripe_customer_id if account else None
+
+    async def price_of(self, plan: str) -> str:
+        """The Stripe price of a plan (made at the stand-in if needed)."""
+        async with self.runtime.db.session() as session:
+            price = await self.context.prices.price_for(session, await plan_service.get(session, plan))
+            await session.commit()
+        return price
 
     async def play(self, event: Event, tenant_id: uuid.UUID) -> None:
         """Publish an event as another service would (outbox → relay → broker → billing's consumer)."""

@@ -29,6 +29,8 @@ from billing_service.models.enums import LedgerKind, ReleaseCause, ReservationSt
 from billing_service.scope import Scope
 
 logger = logging.getLogger(__name__)
+# The period source of the free plan's allowance (a subscription's periods use its id).
+FREE_SOURCE = "free"
 
 
 def month_start(at: datetime) -> datetime:
@@ -56,6 +58,7 @@ class CreditService:
         self,
         scope: Scope,
         *,
+        source: str,
         start: datetime,
         end: datetime,
         allowance: int,
@@ -63,15 +66,17 @@ class CreditService:
         reference: str | None,
         note: str,
     ) -> int:
-        """Give the allowance of the period ``[start, end)``; returns the credits added (0: already given).
+        """Give the allowance of ``source``'s period ``[start, end)``; returns the credits added (0: given before).
 
-        A later period resets the monthly credits (what is left of the old one lapses); the current one
-        tops up to a higher allowance; an earlier one (a late event) changes nothing.
+        A period of another source (free → paid, paid → free) or a later one of the same source resets the
+        monthly credits (what is left of the old period lapses); the current period tops up to a higher
+        allowance; an earlier one (a late event) changes nothing.
         """
         balance = await self._balance(scope)
         if await repository.grant_seen(scope.session, grant_key):
             return 0
-        if balance.period_start is None or start > balance.period_start:
+        current = balance.period_start
+        if current is None or source != balance.period_source or start > current:
             if balance.monthly_left:
                 lapsed = balance.monthly_left
                 balance.monthly_left = 0
@@ -82,15 +87,11 @@ class CreditService:
                     monthly=-lapsed,
                     note="Unused credits of the last period",
                 )
-            balance.monthly_left = allowance
-            balance.monthly_allowance = allowance
-            balance.period_start, balance.period_end = start, end
+            balance.start_period(source, start, end, allowance)
             granted = allowance
-        elif start == balance.period_start and allowance > balance.monthly_allowance:
+        elif start == current and allowance > balance.monthly_allowance:
             granted = allowance - balance.monthly_allowance
-            balance.monthly_left += granted
-            balance.monthly_allowance = allowance
-            balance.period_end = max(end, balance.period_end or end)
+            balance.raise_allowance(allowance, end)
         else:
             return 0
         self._record(
@@ -110,6 +111,7 @@ class CreditService:
         """The free plan's allowance from ``at`` to the end of its calendar month (a new or returning tenant)."""
         return await self.grant_period(
             scope,
+            source=FREE_SOURCE,
             start=at,
             end=next_month_start(at),
             allowance=allowance,
@@ -127,6 +129,7 @@ class CreditService:
         start = max(month_start(now), balance.period_end or month_start(now))
         return await self.grant_period(
             scope,
+            source=FREE_SOURCE,
             start=start,
             end=next_month_start(now),
             allowance=allowance,
@@ -136,21 +139,18 @@ class CreditService:
         )
 
     async def top_up(
-        self, scope: Scope, *, allowance: int, at: datetime, grant_key: str, reference: str
+        self, scope: Scope, *, source: str, allowance: int, at: datetime, grant_key: str, reference: str
     ) -> int:
-        """Raise the current period's credits to a higher plan's ``allowance`` (an upgrade paid at ``at``)."""
+        """Raise ``source``'s current period to a higher plan's ``allowance`` (an upgrade paid at ``at``)."""
         balance = await self._balance(scope)
-        inside = (
-            balance.period_start is not None
-            and balance.period_end is not None
-            and balance.period_start <= at < balance.period_end
-        )
-        if not inside or balance.period_start is None or balance.period_end is None:
+        start, end = balance.period_start, balance.period_end
+        if balance.period_source != source or start is None or end is None or not start <= at < end:
             return 0
         return await self.grant_period(
             scope,
-            start=balance.period_start,
-            end=balance.period_end,
+            source=source,
+            start=start,
+            end=end,
             allowance=allowance,
             grant_key=grant_key,
             reference=reference,

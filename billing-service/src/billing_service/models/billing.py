@@ -162,6 +162,8 @@ class Balance(SharedBase):
     monthly_allowance: Mapped[int] = mapped_column(Integer, default=0)
     period_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     period_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # ``free``, or the subscription whose period it is: periods compare only within one source.
+    period_source: Mapped[str | None] = mapped_column(String(255))
     # credits.low and credits.exhausted are said once until the next grant.
     low_notified: Mapped[bool] = mapped_column(Boolean, default=False)
     exhausted_notified: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -170,6 +172,20 @@ class Balance(SharedBase):
     @property
     def total(self) -> int:
         return self.monthly_left + self.purchased_left
+
+    def start_period(self, source: str, start: datetime, end: datetime, allowance: int) -> None:
+        """A new period: its whole allowance, in place of what was left of the last one."""
+        self.period_source = source
+        self.period_start = start
+        self.period_end = end
+        self.monthly_allowance = allowance
+        self.monthly_left = allowance
+
+    def raise_allowance(self, allowance: int, end: datetime) -> None:
+        """The same period under a bigger plan: the difference is added."""
+        self.monthly_left += allowance - self.monthly_allowance
+        self.monthly_allowance = allowance
+        self.period_end = max(end, self.period_end or end)
 
 
 class Reservation(SharedBase):

@@ -12,7 +12,7 @@ from typing import Any
 
 from vitrine_contracts.billing import PaymentFailed
 
-from billing_service.accounts.service import account_service
+from billing_service.accounts.service import ENDED, account_service
 from billing_service.credits.service import credit_service
 from billing_service.models import Account
 from billing_service.plans import repository as plans
@@ -83,6 +83,8 @@ async def invoice_paid(scope: Scope, invoice: dict[str, Any]) -> str:
     followed = account.stripe_subscription_id
     if followed and followed != view.subscription and account.stripe_status in LIVE:
         return f"invoice of {view.subscription}, not the subscription followed ({followed})"
+    if followed == view.subscription and account.stripe_status in ENDED:
+        return f"invoice of {view.subscription}, which has ended"
     granted = 0
     for line in view.lines:
         if line.price is None:
@@ -94,6 +96,7 @@ async def invoice_paid(scope: Scope, invoice: dict[str, Any]) -> str:
         if line.period_line and line.period_start and line.period_end:
             granted += await credit_service.grant_period(
                 scope,
+                source=view.subscription,
                 start=line.period_start,
                 end=line.period_end,
                 allowance=plan.monthly_credits,
@@ -104,6 +107,7 @@ async def invoice_paid(scope: Scope, invoice: dict[str, Any]) -> str:
         elif line.proration and line.amount > 0 and line.period_start:
             granted += await credit_service.top_up(
                 scope,
+                source=view.subscription,
                 allowance=plan.monthly_credits,
                 at=line.period_start,
                 grant_key=f"topup:{view.id}:{plan.code}",
