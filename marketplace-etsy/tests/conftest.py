@@ -42,10 +42,10 @@ from vitrine_kit.testing.helpers import free_port, settings_for_test
 JEANS = "438"
 
 
-def serve(app: FastAPI) -> Iterator[int]:
-    """``app`` on a free port, in a thread of its own (its own event loop)."""
+def serve(app_on: Callable[[int], FastAPI]) -> Iterator[int]:
+    """``app_on(port)`` on a free port, in a thread of its own (its own event loop)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app_on(port), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -59,7 +59,11 @@ def serve(app: FastAPI) -> Iterator[int]:
 @pytest.fixture(scope="session")
 def sandbox_port() -> Iterator[int]:
     """The Etsy stand-in on a free port."""
-    yield from serve(create_sandbox(SandboxSettings(rate_limit_per_second=100_000)))
+    yield from serve(
+        lambda port: create_sandbox(
+            SandboxSettings(public_url=f"http://127.0.0.1:{port}", rate_limit_per_second=100_000)
+        )
+    )
 
 
 class FakeMedia:
@@ -98,7 +102,7 @@ def media() -> FakeMedia:
 
 @pytest.fixture(scope="session")
 def media_port(media: FakeMedia) -> Iterator[int]:
-    yield from serve(media.app())
+    yield from serve(lambda _: media.app())
 
 
 @pytest_asyncio.fixture
@@ -235,6 +239,18 @@ class Etsy:
                 return found[0]
             await asyncio.sleep(0.1)
         raise AssertionError(f"no {event_type} {payload} in time")
+
+    async def wait_events(
+        self, event_type: str, count: int, timeout: float = 20, **payload: str
+    ) -> list[dict[str, Any]]:
+        """The first ``count`` events of a kind, once there are that many."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            found = await self.events(event_type, **payload)
+            if len(found) >= count or asyncio.get_running_loop().time() > deadline:
+                assert len(found) == count, found
+                return found
+            await asyncio.sleep(0.1)
 
     async def listings(self, state: str | None = None) -> list[dict[str, Any]]:
         """This seller's listings in the stand-in (deleted ones too)."""

@@ -89,6 +89,8 @@ def _description(snapshot: ProductSnapshot, title: str) -> str:
 def seller_reason(exc: MarketplaceRejected) -> tuple[str, str]:
     """(code, sentence) the seller can act on, from Etsy's error message."""
     message = exc.message
+    if exc.code == "setup-incomplete":  # already a seller's sentence
+        return exc.code, message
     lowered = message.lower()
     if exc.status == 403:
         return (
