@@ -1,10 +1,13 @@
-"""The client's request body: a small one read whole, a large one streamed as the upstream takes it."""
+"""The client's request body, read within a size limit and a time limit: a small one whole before any
+upstream connection is taken, a large one streamed as the upstream takes it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
-from starlette.types import Receive
+from starlette.types import Message, Receive
 
 from gateway.responses import Refusal
 
@@ -16,22 +19,34 @@ class ClientGone(Exception):
     """The client disconnected while its body was being read: there is nobody left to answer."""
 
 
+@dataclass(frozen=True, slots=True)
+class BodyLimits:
+    """How much a body may hold and how long it may take: at most ``timeout_s`` in all, and after
+    ``grace_s`` at least ``min_rate`` bytes per second on average (0: no minimum rate)."""
+
+    max_bytes: int
+    timeout_s: float
+    min_rate: float
+    grace_s: float
+
+
 class RequestBody:
-    """The first ``SMALL_BODY`` bytes read, and the rest as an async iterator counted against the limit.
+    """The first ``SMALL_BODY`` bytes read, and the rest as an async iterator under the same limits.
 
     A failure while the upstream reads the iterator surfaces there as a connection error; ``failure`` keeps
     what really happened (a ``Refusal`` for the client, or ``ClientGone``) so it is not taken for the
     upstream's fault.
     """
 
-    __slots__ = ("failure", "first", "limit", "more", "receive", "received", "started")
+    __slots__ = ("failure", "first", "limits", "more", "receive", "received", "start", "started")
 
-    def __init__(self, receive: Receive, limit: int, first: bytes, more: bool) -> None:
+    def __init__(self, receive: Receive, limits: BodyLimits, start: float) -> None:
         self.receive = receive
-        self.limit = limit
-        self.first = first
-        self.more = more
-        self.received = len(first)
+        self.limits = limits
+        self.start = start
+        self.first = b""
+        self.more = True
+        self.received = 0
         self.started = False
         self.failure: Refusal | ClientGone | None = None
 
@@ -41,37 +56,52 @@ class RequestBody:
         return self.more
 
     async def chunks(self) -> AsyncIterator[bytes]:
+        """The body for the upstream: what was read first, then the rest as it arrives."""
         self.started = True
         if self.first:
             yield self.first
         while self.more:
-            message = await self.receive()
-            if message["type"] == "http.disconnect":
-                self.failure = ClientGone()
-                raise self.failure
-            chunk: bytes = message.get("body", b"")
-            self.received += len(chunk)
-            if self.received > self.limit:
-                self.failure = Refusal.payload_too_large(self.limit)
-                raise self.failure
-            self.more = message.get("more_body", False)
+            try:
+                chunk = await self._next()
+            except (Refusal, ClientGone) as exc:
+                self.failure = exc
+                raise
             if chunk:
                 yield chunk
 
+    @classmethod
+    async def open(cls, receive: Receive, limits: BodyLimits) -> RequestBody:
+        """Start reading a body: up to ``SMALL_BODY`` bytes (all of it when it is small), within its limits."""
+        body = cls(receive, limits, asyncio.get_running_loop().time())
+        await body._read_first()
+        return body
 
-async def open_body(receive: Receive, limit: int) -> RequestBody:
-    """Read up to ``SMALL_BODY`` bytes of the body (all of it when it is small)."""
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
+    async def _read_first(self) -> None:
+        parts: list[bytes] = []
+        size = 0
+        while self.more and size < SMALL_BODY:
+            chunk = await self._next()
+            parts.append(chunk)
+            size += len(chunk)
+        self.first = b"".join(parts)
+
+    async def _next(self) -> bytes:
+        """The next chunk from the client, counted against the size limit and awaited until the deadline."""
+        limits = self.limits
+        deadline = self.start + limits.timeout_s
+        if limits.min_rate > 0:
+            # The average rate after the grace period: the bytes received so far buy this much time.
+            deadline = min(deadline, self.start + limits.grace_s + self.received / limits.min_rate)
+        try:
+            async with asyncio.timeout_at(deadline):
+                message: Message = await self.receive()
+        except TimeoutError:
+            raise Refusal.request_timeout(limits.timeout_s, limits.min_rate) from None
         if message["type"] == "http.disconnect":
             raise ClientGone
         chunk: bytes = message.get("body", b"")
-        parts.append(chunk)
-        size += len(chunk)
-        more: bool = message.get("more_body", False)
-        if size > limit:
-            raise Refusal.payload_too_large(limit)
-        if not more or size >= SMALL_BODY:
-            return RequestBody(receive, limit, b"".join(parts), more)
+        self.received += len(chunk)
+        if self.received > limits.max_bytes:
+            raise Refusal.payload_too_large(limits.max_bytes)
+        self.more = message.get("more_body", False)
+        return chunk

@@ -18,6 +18,8 @@ class Upstream(BaseModel):
     timeout_s: float = 30.0
     connect_timeout_s: float = 2.0
     max_body_bytes: int = 1 * MiB
+    # Time a client has to send its whole body; None: ``Settings.request_body_timeout_s``.
+    body_timeout_s: float | None = None
     openapi_path: str | None = "/openapi.json"
     health_path: str = "/healthz"
 
@@ -28,6 +30,7 @@ class RouteOverride(BaseModel):
     prefix: str
     timeout_s: float | None = None
     max_body_bytes: int | None = None
+    body_timeout_s: float | None = None
 
 
 class RateLimitRule(BaseModel):
@@ -48,7 +51,9 @@ def _default_upstreams() -> dict[str, Upstream]:
     return {
         "auth": Upstream(prefix="/api/auth", url="http://127.0.0.1:8001"),
         "catalog": Upstream(prefix="/api/catalog", url="http://127.0.0.1:8002"),
-        "media": Upstream(prefix="/api/media", url="http://127.0.0.1:8003", max_body_bytes=30 * MiB),
+        "media": Upstream(
+            prefix="/api/media", url="http://127.0.0.1:8003", max_body_bytes=30 * MiB, body_timeout_s=300.0
+        ),
         "ai": Upstream(prefix="/api/ai", url="http://127.0.0.1:8004", timeout_s=90.0),
         "billing": Upstream(prefix="/api/billing", url="http://127.0.0.1:8005"),
         "marketplace-ebay": Upstream(prefix="/api/marketplaces/ebay", url="http://127.0.0.1:8006"),
@@ -145,9 +150,21 @@ class Settings(BaseServiceSettings):
     # Peers whose X-Forwarded-For is believed (a load balancer in front); empty: the TCP peer is the client.
     trusted_proxies: list[str] = Field(default_factory=list)
 
+    # A body must arrive whole within this time, and after the grace period at this average rate at least:
+    # a slow client must not hold an upstream connection (or the gateway) for as long as it likes.
+    request_body_timeout_s: float = 60.0
+    request_body_min_rate: float = 8 * 1024
+    request_body_grace_s: float = 5.0
+    # Bodies over 64 KiB are streamed and hold an upstream connection while they arrive: at most this many
+    # at once per client address (IPv6: per /64) and route, and per upstream (None: half its pool).
+    upload_streams_per_client: int = 4
+    upload_streams_per_upstream: int | None = None
+
     # Upstream HTTP client (aiohttp); keep-alive shorter than uvicorn's 5 s so a reused socket is never stale.
     upstream_pool_size: int = 256
     upstream_pool_size_per_host: int = 64
+    # Longest wait for a free pool connection before a 503 (a busy pool is not an outage: no breaker count).
+    upstream_pool_wait_s: float = 1.0
     upstream_keepalive_s: float = 4.0
     upstream_retries: int = 1
     upstream_retry_backoff_s: float = 0.05

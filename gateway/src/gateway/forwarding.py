@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, nullcontext
 
 import aiohttp
 from starlette.types import Receive, Send
@@ -12,8 +13,9 @@ from vitrine_kit.breaker import Attempt, BreakerOpen
 from yarl import URL
 
 from gateway.auth import IdentityHeaders
-from gateway.body import SMALL_BODY, ClientGone, RequestBody, open_body
+from gateway.body import SMALL_BODY, ClientGone, RequestBody
 from gateway.client import ClientAddresses
+from gateway.limits import UploadSlots
 from gateway.request import Request
 from gateway.responses import Headers, Refusal
 from gateway.routing import Route, Target
@@ -58,12 +60,52 @@ def is_outage(response: aiohttp.ClientResponse) -> bool:
     )
 
 
+class UpstreamPool:
+    """Upstream connections, counted here so that waiting for one is bounded (``wait_s``) and told apart
+    from an outage: a full pool is refused 503 for that request only and never counts against a breaker."""
+
+    def __init__(self, total: int, per_origin: int, wait_s: float) -> None:
+        self.total = asyncio.Semaphore(total)
+        self.per_origin_size = per_origin
+        self.per_origin: dict[str, asyncio.Semaphore] = {}
+        self.wait_s = wait_s
+
+    @asynccontextmanager
+    async def connection(self, route: Route) -> AsyncIterator[None]:
+        """Hold one connection's worth of the pool to ``route``'s origin for the duration of the block."""
+        origin = self.per_origin.get(route.origin)
+        if origin is None:
+            origin = self.per_origin[route.origin] = asyncio.Semaphore(self.per_origin_size)
+        try:
+            async with asyncio.timeout(self.wait_s):
+                await self.total.acquire()
+                try:
+                    await origin.acquire()
+                except BaseException:
+                    self.total.release()
+                    raise
+        except TimeoutError:
+            raise Refusal.upstream_busy(route.upstream, "connection") from None
+        try:
+            yield
+        finally:
+            origin.release()
+            self.total.release()
+
+
 class Forwarder:
-    """Sends a routed request upstream through one pooled aiohttp session and relays the answer."""
+    """Sends a routed request upstream through one pooled aiohttp session and relays the answer.
+
+    In order: the body's first 64 KiB (all of a small body) is read before anything upstream is held; a
+    streamed body takes an upload slot; the breaker admits the call; a pool connection is taken; the call
+    is made (retried when it never reached the service); the answer is streamed back.
+    """
 
     def __init__(
         self,
         session: aiohttp.ClientSession,
+        pool: UpstreamPool,
+        uploads: UploadSlots,
         clients: ClientAddresses,
         identity: IdentityHeaders,
         *,
@@ -71,6 +113,8 @@ class Forwarder:
         retry_backoff_s: float,
     ) -> None:
         self.session = session
+        self.pool = pool
+        self.uploads = uploads
         self.clients = clients
         self.identity = identity
         self.retries = retries
@@ -86,18 +130,25 @@ class Forwarder:
             raise Refusal.upstream_failing(route.upstream, wait)
         body: RequestBody | None = None
         if (declared is not None and declared > 0) or request.chunked:
-            body = await open_body(receive, route.max_body_bytes)
-        try:
-            with route.breaker.attempt() as attempt:
-                url = URL(route.base_url + target.upstream_target, encoded=True)
-                response = await self._send(request, route, url, body, attempt)
-                try:
-                    await self._relay(request, route, response, send)
-                finally:
-                    response.release()
-                return response.status
-        except BreakerOpen as exc:
-            raise Refusal.upstream_failing(route.upstream, exc.retry_after_s) from None
+            body = await RequestBody.open(receive, route.body)
+        upload = (
+            self.uploads.hold(request.client_ip, route)
+            if body is not None and body.streamed
+            else nullcontext()
+        )
+        with upload:
+            try:
+                with route.breaker.attempt() as attempt:
+                    async with self.pool.connection(route):
+                        url = URL(route.base_url + target.upstream_target, encoded=True)
+                        response = await self._send(request, route, url, body, attempt)
+                        try:
+                            await self._relay(request, route, response, send)
+                        finally:
+                            response.release()
+                        return response.status
+            except BreakerOpen as exc:
+                raise Refusal.upstream_failing(route.upstream, exc.retry_after_s) from None
 
     async def _send(
         self, request: Request, route: Route, url: URL, body: RequestBody | None, attempt: Attempt

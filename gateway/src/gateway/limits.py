@@ -1,6 +1,11 @@
-"""Limits a request meets before it costs an upstream anything: rate limits and the declared body size."""
+"""Limits a request meets before it costs an upstream much: rate limits, the declared body size, and
+how many streamed uploads may hold upstream connections at once."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
 
 from prometheus_client import Counter
 
@@ -8,6 +13,9 @@ from gateway.config import RateLimitRule, Settings
 from gateway.ratelimit import RateLimiter
 from gateway.request import Request
 from gateway.responses import Refusal
+from gateway.routing import Route
+
+K = TypeVar("K")
 
 
 def declared_body_size(request: Request, max_body_bytes: int) -> int | None:
@@ -67,3 +75,39 @@ class RateLimits:
             if key is not None:
                 out.append((rule, key))
         return out
+
+
+class UploadSlots:
+    """A streamed body holds an upstream connection for as long as its client takes to send it, so few may
+    stream at once: ``per_client`` per client address and route, ``per_upstream`` per upstream, which
+    leaves the rest of its pool to everyone else. Over either, the upload is refused at once."""
+
+    def __init__(self, per_client: int, per_upstream: int) -> None:
+        self.per_client = per_client
+        self.per_upstream = per_upstream
+        self._by_client: dict[tuple[str, str], int] = {}
+        self._by_upstream: dict[str, int] = {}
+
+    @contextmanager
+    def hold(self, client: str, route: Route) -> Iterator[None]:
+        """Hold one upload slot for ``client`` on ``route`` for the duration of the block."""
+        client_key = (client, route.match_prefix)
+        if self._by_client.get(client_key, 0) >= self.per_client:
+            raise Refusal.too_many_uploads(self.per_client)
+        if self._by_upstream.get(route.upstream, 0) >= self.per_upstream:
+            raise Refusal.upstream_busy(route.upstream, "upload slot")
+        self._by_client[client_key] = self._by_client.get(client_key, 0) + 1
+        self._by_upstream[route.upstream] = self._by_upstream.get(route.upstream, 0) + 1
+        try:
+            yield
+        finally:
+            _decrement(self._by_client, client_key)
+            _decrement(self._by_upstream, route.upstream)
+
+
+def _decrement(counts: dict[K, int], key: K) -> None:
+    left = counts[key] - 1
+    if left:
+        counts[key] = left
+    else:
+        del counts[key]  # only clients with an upload in flight stay in memory

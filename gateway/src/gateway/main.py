@@ -20,8 +20,8 @@ from gateway.body import ClientGone
 from gateway.client import ClientAddresses
 from gateway.config import Settings
 from gateway.cors import Cors
-from gateway.forwarding import Forwarder
-from gateway.limits import RateLimits, declared_body_size
+from gateway.forwarding import Forwarder, UpstreamPool
+from gateway.limits import RateLimits, UploadSlots, declared_body_size
 from gateway.ops import LOCAL_PATHS, GatewayMetrics, Ops
 from gateway.ratelimit import RateLimiter
 from gateway.request import Request, read_request
@@ -58,11 +58,9 @@ class Gateway:
     async def startup(self) -> None:
         """Open the upstream connection pool and the rate-limit store."""
         s = self.settings
+        # No limits in aiohttp: UpstreamPool counts connections and bounds the wait, aiohttp could not.
         connector = aiohttp.TCPConnector(
-            limit=s.upstream_pool_size,
-            limit_per_host=s.upstream_pool_size_per_host,
-            keepalive_timeout=s.upstream_keepalive_s,
-            ttl_dns_cache=300,
+            limit=0, limit_per_host=0, keepalive_timeout=s.upstream_keepalive_s, ttl_dns_cache=300
         )
         # No cookie jar: cookies belong to the client, a shared jar would leak them between users.
         self.session = aiohttp.ClientSession(
@@ -71,8 +69,11 @@ class Gateway:
             auto_decompress=False,
             skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept"),
         )
+        per_host = s.upstream_pool_size_per_host
         self.forwarder = Forwarder(
             self.session,
+            UpstreamPool(s.upstream_pool_size, per_host, s.upstream_pool_wait_s),
+            UploadSlots(s.upload_streams_per_client, s.upload_streams_per_upstream or max(1, per_host // 2)),
             self.clients,
             self.identity,
             retries=s.upstream_retries,
@@ -134,7 +135,7 @@ class Gateway:
             return await self.ops.answer(request, send)
         target = self.router.resolve(request)
         request.upstream = target.route.upstream
-        declared = declared_body_size(request, target.route.max_body_bytes)
+        declared = declared_body_size(request, target.route.body.max_bytes)
         tenant = await self.auth.tenant(request, target.path)
         await self.limits.check(request, target.path, tenant)
         if self.forwarder is None:

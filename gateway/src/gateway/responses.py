@@ -108,6 +108,17 @@ class Refusal(Exception):
         )
 
     @classmethod
+    def request_timeout(cls, timeout_s: float, min_rate: float) -> Refusal:
+        rate = f", nor at {min_rate:g} bytes/s or more" if min_rate > 0 else ""
+        return cls(
+            408,
+            "request-timeout",
+            "Request timeout",
+            f"The request body did not arrive within {timeout_s:g} s{rate}.",
+            close=True,
+        )
+
+    @classmethod
     def too_many_requests(cls, rule: str, retry_after_s: int) -> Refusal:
         return cls(
             429,
@@ -127,6 +138,27 @@ class Refusal(Exception):
             f"The {upstream} service is failing; retry in {wait} s.",
             retry_after_s=wait,
             upstream=upstream,
+        )
+
+    @classmethod
+    def upstream_busy(cls, upstream: str, what: str) -> Refusal:
+        return cls(
+            503,
+            "upstream-busy",
+            "Service busy",
+            f"Every {what} to the {upstream} service is in use; retry in a moment.",
+            retry_after_s=1,
+            upstream=upstream,
+        )
+
+    @classmethod
+    def too_many_uploads(cls, limit: int) -> Refusal:
+        return cls(
+            429,
+            "too-many-uploads",
+            "Too many uploads",
+            f"At most {limit} large bodies may be sent to this service at once from one address.",
+            retry_after_s=1,
         )
 
     @classmethod

@@ -8,7 +8,9 @@ from urllib.parse import quote, unquote_to_bytes
 
 import aiohttp
 from vitrine_kit.breaker import CircuitBreaker
+from yarl import URL
 
+from gateway.body import BodyLimits
 from gateway.config import Settings
 from gateway.request import Request
 from gateway.responses import Refusal
@@ -22,9 +24,11 @@ class Route:
     match_prefix: str
     segments: list[str]
     base_url: str
+    # The pool is counted per origin (scheme, host, port), as connections are.
+    origin: str
     timeout_s: float
     timeout: aiohttp.ClientTimeout
-    max_body_bytes: int
+    body: BodyLimits
     breaker: CircuitBreaker
 
     def matches(self, path: str) -> bool:
@@ -138,14 +142,17 @@ def _build_routes(settings: Settings, breakers: dict[str, CircuitBreaker]) -> li
     for name, up in settings.upstreams.items():
         prefix = up.prefix.rstrip("/")
         base = up.url.rstrip("/")
+        origin = str(URL(base).origin())
 
         def make(
             match: str,
             timeout_s: float,
             max_body: int,
+            body_timeout_s: float | None,
             *,
             _n: str = name,
             _b: str = base,
+            _o: str = origin,
             _c: float = up.connect_timeout_s,
         ) -> Route:
             return Route(
@@ -153,13 +160,20 @@ def _build_routes(settings: Settings, breakers: dict[str, CircuitBreaker]) -> li
                 match_prefix=match,
                 segments=match.strip("/").split("/"),
                 base_url=_b,
+                origin=_o,
                 timeout_s=timeout_s,
-                timeout=aiohttp.ClientTimeout(total=None, connect=_c, sock_read=timeout_s),
-                max_body_bytes=max_body,
+                # No pool wait in here (the gateway bounds it itself): connect is the socket's alone.
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=_c, sock_read=timeout_s),
+                body=BodyLimits(
+                    max_bytes=max_body,
+                    timeout_s=body_timeout_s or settings.request_body_timeout_s,
+                    min_rate=settings.request_body_min_rate,
+                    grace_s=settings.request_body_grace_s,
+                ),
                 breaker=breakers[_n],
             )
 
-        routes.append(make(prefix, up.timeout_s, up.max_body_bytes))
+        routes.append(make(prefix, up.timeout_s, up.max_body_bytes, up.body_timeout_s))
         for override in settings.route_overrides:
             o_prefix = override.prefix.rstrip("/")
             if o_prefix.startswith(prefix + "/"):
@@ -168,6 +182,7 @@ def _build_routes(settings: Settings, breakers: dict[str, CircuitBreaker]) -> li
                         o_prefix,
                         override.timeout_s or up.timeout_s,
                         override.max_body_bytes or up.max_body_bytes,
+                        override.body_timeout_s or up.body_timeout_s,
                     )
                 )
     routes.sort(key=lambda r: len(r.match_prefix), reverse=True)
