@@ -300,10 +300,12 @@ async def requests(
 
 @router.post("/reset", status_code=204)
 async def reset(world: WorldDep, dispatcher: DispatcherDep) -> Response:
-    """Forget everything; the settings' endpoints and prices are made again."""
+    """Forget everything; the settings' endpoints and prices are made again. Answers once the deliveries
+    already on the wire have ended, so nothing from before the reset arrives after it."""
     dispatcher.reset()
     world.reset()
     seed(world)
+    await dispatcher.settle()
     return Response(status_code=204)
 
 

@@ -41,6 +41,8 @@ class Dispatcher:
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._timers: set[asyncio.TimerHandle] = set()
         self._client: httpx.AsyncClient | None = None
+        self._in_flight = 0
+        self._idle: asyncio.Event | None = None
 
     # --- queueing --------------------------------------------------------------------------------------
     def flush(self) -> None:
@@ -106,6 +108,8 @@ class Dispatcher:
         started = time.monotonic()
         status: int | None = None
         error: str | None = None
+        self._in_flight += 1
+        self._idle_event().clear()
         try:
             response = await self._http().post(
                 str(endpoint.obj["url"]),
@@ -118,6 +122,10 @@ class Dispatcher:
             error = "timeout"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle_event().set()
         if world.epoch != epoch:  # the world was reset meanwhile
             return status
         delivery.attempts.append(
@@ -211,6 +219,18 @@ class Dispatcher:
             handle.cancel()
         self._timers.clear()
         self.paused = False
+
+    async def settle(self) -> None:
+        """Wait for the attempts on the wire to end (after a reset: nothing from before arrives later)."""
+        if self._in_flight:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle_event().wait(), self.world.settings.webhook_timeout_s + 1)
+
+    def _idle_event(self) -> asyncio.Event:
+        if self._idle is None:
+            self._idle = asyncio.Event()
+            self._idle.set()
+        return self._idle
 
     async def stop(self) -> None:
         self.reset()
