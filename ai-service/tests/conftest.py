@@ -88,6 +88,7 @@ class Edge:
     reservations: dict[str, Reservation] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     media_down: bool = False
+    bytes_down: bool = False  # image bytes refused while resolving still works
     billing_down: bool = False
     url: str = ""
 
@@ -186,7 +187,7 @@ def build_app(edge: Edge) -> FastAPI:
     ) -> Response:
         if "service" not in await service_scopes(authorization):
             return JSONResponse({"title": "Forbidden"}, status_code=403)
-        if edge.media_down:
+        if edge.media_down or edge.bytes_down:
             return JSONResponse({"title": "down"}, status_code=503)
         edge.calls.append(("media", rendition))
         stored = edge.images.get(tenant_id, {}).get(image_id)
@@ -304,6 +305,9 @@ class Sandbox:
         body = {"status": status, "count": count, "provider": provider, **extra}
         (await self.http.post("/sandbox/faults", json=body)).raise_for_status()
 
+    async def latency(self, ms: int) -> None:
+        (await self.http.post("/sandbox/latency", json={"ms": ms})).raise_for_status()
+
     async def next_answer(self, answer: Any, provider: str = "gemini") -> None:
         (
             await self.http.post("/sandbox/next", json={"provider": provider, "json": answer})
@@ -319,6 +323,9 @@ class Sandbox:
 
 class Seller:
     """One tenant using the API, with photos at the (fake) media-service."""
+
+    hints = staticmethod(hints)
+    eventually = staticmethod(eventually)
 
     def __init__(self, app: App, tenant_id: uuid.UUID) -> None:
         self.app = app
@@ -388,6 +395,32 @@ class Seller:
                 .order_by(OutboxMessage.seq)
             )
             return [r.body["payload"] for r in rows if r.body.get("tenant_id") == str(self.tenant_id)]
+
+    async def expire_lease(self, analysis_id: str) -> None:
+        """Once a worker runs the analysis, end its lease (as if that worker had died)."""
+        job = sa.table(
+            "analysis_jobs",
+            sa.column("analysis_id"),
+            sa.column("state"),
+            sa.column("lease_until"),
+            schema="shared",
+        )
+
+        async def running() -> bool:
+            async with self.app.runtime.db.session() as session:
+                state = await session.scalar(
+                    sa.select(job.c.state).where(job.c.analysis_id == uuid.UUID(analysis_id))
+                )
+                return state == "running"
+
+        await eventually(running)
+        async with self.app.runtime.db.session() as session:
+            await session.execute(
+                sa.update(job)
+                .where(job.c.analysis_id == uuid.UUID(analysis_id))
+                .values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
+            )
+            await session.commit()
 
     @property
     def credits_left(self) -> int:
@@ -469,5 +502,5 @@ async def app(
 @pytest_asyncio.fixture
 async def seller(app: App) -> Seller:
     await app.sandbox.reset()
-    app.edge.media_down = app.edge.billing_down = False
+    app.edge.media_down = app.edge.billing_down = app.edge.bytes_down = False
     return app.seller()
