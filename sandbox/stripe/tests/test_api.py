@@ -128,6 +128,10 @@ def test_errors_surface_as_the_sdk_expects(
     assert unknown.value.code == "parameter_unknown"
     assert unknown.value.param == "emial"
 
+    with pytest.raises(stripe.InvalidRequestError) as not_an_email:
+        client.v1.customers.create({"email": "not-an-email"})
+    assert not_an_email.value.code == "email_invalid"
+
     with pytest.raises(stripe.InvalidRequestError) as required:
         client.v1.prices.create({"currency": "eur", "product_data": {"name": "x"}})  # type: ignore[typeddict-item]
     assert required.value.param == "unit_amount"

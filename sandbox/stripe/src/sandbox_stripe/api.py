@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import time
 from typing import Any
 from urllib.parse import parse_qsl
@@ -22,6 +23,7 @@ from sandbox_stripe.state import StoredResult, World, new_id
 from sandbox_stripe.webhooks import Dispatcher
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("sandbox_stripe.api")
 MAX_LOG = 2000
 
 
@@ -168,6 +170,11 @@ def _run(
         ctx = handlers.Ctx(world, params, method, path, request_id, key)
         result = handler(ctx, **args)
         result = expand(world, result, forms.expand_paths(params))
+    except StripeError:
+        raise
+    except Exception as exc:  # a bug of the stand-in still answers in Stripe's envelope
+        log.exception("%s %s failed", method, path)
+        raise StripeError(500, "An unknown error occurred", type="api_error") from exc
     finally:
         world.request_ctx = None
     return json.dumps(result, indent=2).encode()

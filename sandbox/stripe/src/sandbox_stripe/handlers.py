@@ -126,6 +126,13 @@ def _deleted(obj: dict[str, Any]) -> dict[str, Any]:
     return {"id": obj["id"], "object": obj["object"], "deleted": True}
 
 
+def _email(params: dict[str, Any], name: str) -> str | None:
+    value = get_str(params, name, max_length=512)
+    if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        raise invalid(f"Invalid email address: {value}", name, "email_invalid")
+    return value
+
+
 def _url(params: dict[str, Any], name: str, *, required: bool = False, prefix: str = "") -> str | None:
     value = get_str(params, name, required=required, prefix=prefix, max_length=5000)
     if value is not None:
@@ -503,7 +510,7 @@ def create_customer(ctx: Ctx) -> dict[str, Any]:
     check_known(p, CUSTOMER_CREATE)
     customer = billing.new_customer(
         ctx.world,
-        email=get_str(p, "email", max_length=512),
+        email=_email(p, "email"),
         name=get_str(p, "name", max_length=256),
         description=get_str(p, "description"),
         phone=get_str(p, "phone"),
@@ -545,7 +552,9 @@ def update_customer(ctx: Ctx, id: str) -> dict[str, Any]:
     check_known(p, CUSTOMER_UPDATE)
     customer = ctx.world.get("customer", id)
     before = render(ctx.world, customer)
-    for field, limit in (("email", 512), ("name", 256), ("description", None), ("phone", None)):
+    if "email" in p:
+        customer["email"] = _email(p, "email")
+    for field, limit in (("name", 256), ("description", None), ("phone", None)):
         if field in p:
             customer[field] = get_str(p, field, max_length=limit)
     balance = get_int(p, "balance")
@@ -763,7 +772,7 @@ def create_checkout_session(ctx: Ctx) -> dict[str, Any]:
     success_url = _url(p, "success_url")
     cancel_url = _url(p, "cancel_url")
     customer_id = get_str(p, "customer")
-    customer_email = get_str(p, "customer_email", max_length=512)
+    customer_email = _email(p, "customer_email")
     if customer_id is not None and customer_email is not None:
         raise invalid(
             "You may only specify one of these parameters: customer, customer_email.", "customer_email"
