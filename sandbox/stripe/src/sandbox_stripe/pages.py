@@ -100,7 +100,9 @@ def _checkout_page(
         + "<button name='outcome' value='declined'>Pay with a declined card (0002)</button></form>"
         + cancel
     )
-    return page(f"{verb} — {session['mode']}", body, status)
+    first = str(session["_line_items"][0]["description"])
+    title = f"Subscribe to {first}" if session["mode"] == "subscription" else f"Pay for {first}"
+    return page(title, body, status)
 
 
 def _success(session: dict[str, Any]) -> str:
