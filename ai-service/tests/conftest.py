@@ -21,6 +21,7 @@ import sqlalchemy as sa
 import uvicorn
 from ai_service.config import Settings
 from ai_service.main import SERVICE_DIR, create_app
+from ai_service.models import CacheEntry
 from fastapi import FastAPI, Header, Request
 from PIL import Image
 from sandbox_ai.app import create_app as create_sandbox
@@ -419,6 +420,14 @@ class Seller:
                 sa.update(job)
                 .where(job.c.analysis_id == uuid.UUID(analysis_id))
                 .values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
+            )
+            await session.commit()
+
+    async def expire_cache(self) -> None:
+        """Age every cached answer of the tenant past its 30 days."""
+        async with self.app.runtime.db.tenant_session(self.tenant_id) as session:
+            await session.execute(
+                sa.update(CacheEntry).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
             )
             await session.commit()
 

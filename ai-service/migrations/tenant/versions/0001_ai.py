@@ -66,6 +66,7 @@ def upgrade() -> None:
         sa.Column("model", sa.String(80), nullable=False),
         sa.Column("text_model", sa.String(80), nullable=False),
         sa.Column("image_hashes", pg.ARRAY(sa.String(128)), nullable=False),
+        sa.Column("image_ids", pg.ARRAY(pg.UUID(as_uuid=True)), nullable=False),
         sa.Column("analysis_id", pg.UUID(as_uuid=True), nullable=False),
         sa.Column("pipeline", sa.String(20), nullable=False),
         sa.Column("result", pg.JSONB, nullable=False),

@@ -85,6 +85,7 @@ async def keep(session: AsyncSession, analysis: Analysis, ttl: timedelta) -> Non
         "model": analysis.model,
         "text_model": analysis.text_model,
         "image_hashes": analysis.image_hashes,
+        "image_ids": analysis.image_ids,
         "analysis_id": analysis.id,
         "pipeline": analysis.pipeline or "",
         "result": analysis.result,

@@ -12,6 +12,7 @@ import hashlib
 import json
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from vitrine_contracts.ai import AnalysisCompleted, AnalysisFailed
 from vitrine_kit.clients.media import MediaUnavailable as MediaDown
@@ -52,6 +53,23 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         return datetime.fromisoformat(at), uuid.UUID(ident)
     except ValueError as exc:
         raise errors.InvalidCursor() from exc
+
+
+def remap(result: dict[str, Any], ids: dict[uuid.UUID, uuid.UUID]) -> dict[str, Any]:
+    """A cached answer with the photo ids of the analysis that made it replaced by the asker's."""
+    answer = AnalysisResult.model_validate(result)
+    label = answer.label_image_id
+    updated = answer.model_copy(
+        update={
+            "label_image_id": ids.get(label, label) if label else None,
+            "photos_read": [ids.get(i, i) for i in answer.photos_read],
+            "flaws": [
+                f.model_copy(update={"image_id": ids.get(f.image_id, f.image_id)}) if f.image_id else f
+                for f in answer.flaws
+            ],
+        }
+    )
+    return updated.model_dump(mode="json")
 
 
 class AnalysisService:
@@ -148,7 +166,8 @@ class AnalysisService:
         hit = await repo.cached(session, analysis.cache_key, utcnow())
         if hit is not None:
             await repo.count_hit(session, hit.key)
-            analysis.complete(hit.result, pipeline=CACHED, usage=[], cached=True, at=utcnow())
+            result = remap(hit.result, dict(zip(hit.image_ids, image_ids, strict=True)))
+            analysis.complete(result, pipeline=CACHED, usage=[], cached=True, at=utcnow())
             session.add(analysis)
             await session.flush()
             self._emit_completed(scope, analysis)

@@ -133,6 +133,8 @@ class CacheEntry(TenantBase):
     model: Mapped[str] = mapped_column(String(80))
     text_model: Mapped[str] = mapped_column(String(80))
     image_hashes: Mapped[list[str]] = mapped_column(ARRAY(String(128)))
+    # The photos of the analysis that made the answer: a hit maps them to the asker's, by position.
+    image_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID(as_uuid=True)))
     analysis_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     pipeline: Mapped[str] = mapped_column(String(20))
     result: Mapped[dict[str, Any]] = mapped_column(JSONB)

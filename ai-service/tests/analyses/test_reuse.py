@@ -1,0 +1,102 @@
+"""What ``POST /analyses`` reuses: the 30-day cache, a retried request, a request already running; and what
+it never shares between tenants."""
+
+from __future__ import annotations
+
+import uuid
+
+
+class TestCache:
+    async def test_the_same_photos_are_answered_from_the_cache_for_free(self, seller) -> None:
+        ids = seller.photos(3)
+        first = await seller.analyse(image_ids=ids, label_image_id=ids[1])
+        calls = len(await seller.app.sandbox.requests())
+        again = await seller.ask(expect=200, image_ids=ids, label_image_id=ids[1])
+        assert again["id"] != first["id"]
+        assert (again["status"], again["cached"], again["pipeline"]) == ("completed", True, "cached")
+        assert (again["credits"], again["credits_state"]) == (0, "none")
+        assert again["result"] == first["result"]
+        assert len(await seller.app.sandbox.requests()) == calls  # no provider call
+        assert len(seller.reservations()) == 1  # no credit reserved
+        assert seller.credits_left == 9
+        events = await seller.emitted("ai.analysis.completed")
+        assert [e["cached"] for e in events] == [False, True]
+
+    async def test_the_same_content_under_new_ids_is_cached_too(self, seller) -> None:
+        first = await seller.analyse(image_ids=seller.photos(2))
+        again = await seller.ask(
+            expect=200, image_ids=seller.photos(2)
+        )  # uploaded again: new ids, same bytes
+        assert again["cached"] is True
+        assert again["result"]["attributes"] == first["result"]["attributes"]
+
+    async def test_another_language_is_another_answer(self, seller) -> None:
+        ids = seller.photos(2)
+        await seller.analyse(image_ids=ids)
+        other = await seller.ask(image_ids=ids, language="fr")
+        assert other["cached"] is False
+        assert (await seller.finished(other["id"]))["language"] == "fr"
+        assert len(seller.reservations()) == 2
+
+    async def test_an_expired_answer_is_not_served(self, seller) -> None:
+        ids = seller.photos(2)
+        await seller.analyse(image_ids=ids)
+        await seller.expire_cache()
+        again = await seller.ask(image_ids=ids)
+        assert again["cached"] is False
+
+
+class TestIdempotency:
+    async def test_a_retried_request_returns_the_same_analysis(self, seller) -> None:
+        ids = seller.photos(2)
+        key = str(uuid.uuid4())
+        first = await seller.ask(idempotency_key=key, image_ids=ids)
+        retried = await seller.ask(expect=200, idempotency_key=key, image_ids=ids)
+        assert retried["id"] == first["id"]
+        await seller.finished(first["id"])
+        after = await seller.ask(expect=200, idempotency_key=key, image_ids=ids)
+        assert (after["id"], after["status"]) == (first["id"], "completed")
+        assert len(seller.reservations()) == 1
+
+    async def test_a_key_used_for_other_photos_is_refused(self, seller) -> None:
+        key = str(uuid.uuid4())
+        await seller.ask(idempotency_key=key, image_ids=seller.photos(2))
+        response = await seller.post(
+            "/analyses", json={"image_ids": seller.photos(1, start=3)}, headers={"Idempotency-Key": key}
+        )
+        assert response.status_code == 422
+        assert response.json()["type"].endswith("idempotency-key-reused")
+
+    async def test_the_same_request_while_it_runs_joins_it(self, seller) -> None:
+        await seller.app.sandbox.latency(500)
+        ids = seller.photos(2)
+        first = await seller.ask(image_ids=ids)
+        second = await seller.ask(expect=200, image_ids=ids)
+        assert second["id"] == first["id"]
+        await seller.finished(first["id"])
+        assert len(seller.reservations()) == 1
+
+
+class TestIsolation:
+    async def test_another_tenant_sees_none_of_it(self, app, seller) -> None:
+        done = await seller.analyse(image_ids=seller.photos(2))
+        other = app.seller()
+        assert (await other.get(f"/analyses/{done['id']}")).status_code == 404
+        assert (await other.get("/analyses")).json()["items"] == []
+
+    async def test_another_tenant_cannot_use_its_photos(self, app, seller) -> None:
+        ids = seller.photos(2)
+        other = app.seller()
+        response = await other.post("/analyses", json={"image_ids": ids})
+        assert response.status_code == 422
+        assert response.json()["type"].endswith("photo-not-found")
+
+    async def test_the_cache_is_never_shared_between_tenants(self, app, seller) -> None:
+        await seller.analyse(image_ids=seller.photos(2))
+        other = app.seller()
+        same = other.photos(2)  # the same bytes, uploaded by another seller
+        analysis = await other.ask(image_ids=same)
+        assert analysis["cached"] is False
+        done = await other.finished(analysis["id"])
+        assert done["credits_state"] == "committed"
+        assert other.credits_left == 9
