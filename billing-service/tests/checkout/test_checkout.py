@@ -112,3 +112,32 @@ class TestPortal:
 
     async def test_only_owners_and_admins(self, seller) -> None:
         assert (await seller.as_member("member").post("/portal")).status_code == 403
+
+
+class TestStripeWrites:
+    async def test_every_write_carries_our_idempotency_key(self, seller, standin) -> None:
+        await seller.checkout("credits", "credits_500")
+        await seller.post("/portal")
+        writes = [
+            r
+            for r in (await standin.get("/sandbox/requests")).json()
+            if r["method"] == "POST"
+            and r["path"].split("/")[2] in ("customers", "prices", "checkout", "billing_portal")
+        ]
+        assert writes
+        prefixes = ("customer:", "price:", "checkout-", "portal:")
+        assert all((r["idempotency_key"] or "").startswith(prefixes) for r in writes), writes
+
+    async def test_stripe_down_is_a_503_naming_it(self, seller, standin) -> None:
+        fault = {"status": 500, "count": 1, "path_prefix": "/v1/checkout/sessions", "method": "POST"}
+        await standin.post("/sandbox/faults", json=fault)
+        response = await seller.post("/checkout/credits", json={"pack": "credits_500"})
+        assert response.status_code == 503
+        assert response.json()["type"].endswith("/payment-provider-unavailable")
+        # The failed request's customer comes back from its idempotency key: still one customer.
+        assert (await seller.post("/checkout/credits", json={"pack": "credits_500"})).status_code == 201
+        customers = await stripe_get(standin, "/v1/customers", limit=100)
+        assert (
+            len([c for c in customers["data"] if c["metadata"].get("tenant_id") == str(seller.tenant_id)])
+            == 1
+        )
