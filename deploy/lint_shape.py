@@ -2,6 +2,7 @@
 
     uv run python deploy/lint_shape.py          # `make lint`: new offenders fail, with file:line
     uv run python deploy/lint_shape.py --all    # also list the allowed ones (ALLOWED, below)
+    uv run python deploy/lint_shape.py --keys   # the new offenders' keys, as ALLOWED spells them
 
 Each offender has a key (``path::symbol``) that survives edits elsewhere in the file; ALLOWED holds today's
 keys, to be emptied as the code is fixed, and an entry that no longer matches is reported so it is removed.
