@@ -31,6 +31,7 @@ class UpstreamServer:
     jwks: dict[str, Any] | None = None
     hits: Counter[str] = field(default_factory=Counter)
     last_headers: dict[str, str] = field(default_factory=dict)
+    last_body: bytes = b""
     uploaded: int = 0
     healthy: bool = True
     fail_status: int | None = None
@@ -64,6 +65,7 @@ class UpstreamServer:
             await self._runner.cleanup()
 
     async def healthz(self, request: web.Request) -> web.Response:
+        self.hits["/healthz"] += 1
         return web.json_response({"status": "ok"}, status=200 if self.healthy else 503)
 
     async def jwks_doc(self, request: web.Request) -> web.Response:
@@ -89,6 +91,7 @@ class UpstreamServer:
                         }
                     },
                     "/healthz": {"get": {"operationId": "healthz"}},
+                    "/internal/things/{id}": {"get": {"operationId": "resolve_thing"}},
                 },
                 "components": {"schemas": {"Thing": schema}},
             }
@@ -124,14 +127,19 @@ class UpstreamServer:
                 content_type=self.fail_content_type,
             )
         body = await request.read()
+        self.last_body = body
+        # Like every service (the kit's middleware), the request id comes back on the answer.
+        rid = {"X-Request-Id": request.headers["X-Request-Id"]} if "X-Request-Id" in request.headers else {}
         return web.json_response(
             {
                 "service": self.name,
                 "method": request.method,
                 "path": request.raw_path,
                 "headers": {k.lower(): v for k, v in request.headers.items()},
+                "header_lines": [[k.lower(), v] for k, v in request.headers.items()],
                 "body_len": len(body),
-            }
+            },
+            headers=rid,
         )
 
 

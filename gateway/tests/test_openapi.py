@@ -20,6 +20,7 @@ class TestMergedOpenAPI:
         assert "/api/auth/auth-things" in doc["paths"]
         assert "/api/catalog/catalog-things" in doc["paths"]
         assert not any(p.endswith("/healthz") for p in doc["paths"])
+        assert not any("/internal" in p for p in doc["paths"])  # service-to-service APIs are not public
         assert doc["x-vitrine-unavailable"] == ["media"]
         # Both services call their schema "Thing": the second keeps its own under a prefixed name.
         schemas = doc["components"]["schemas"]

@@ -7,6 +7,7 @@ import uuid
 from types import SimpleNamespace
 
 import aiohttp
+from gateway.config import RateLimitRule
 from vitrine_kit.testing.tokens import TestKeys
 from yarl import URL
 
@@ -347,3 +348,42 @@ class TestWhatCountsAsAnOutage:
             for _ in range(3):
                 assert (await gw.call("GET", "/api/auth/me", headers=auth)).status == 503
             assert gw.app.breakers["auth"].state == "open"
+
+
+class TestRequestId:
+    async def test_sent_once_on_a_forwarded_answer(
+        self, gateway_for: GatewayFactory, upstream: UpstreamServer, test_keys: TestKeys
+    ) -> None:
+        async with gateway_for({"auth": upstream}) as gw:
+            r = await gw.call(
+                "GET", "/api/auth/me", headers={**bearer(test_keys), "X-Request-Id": "req-abcdefgh"}
+            )
+            assert r.status == 200
+            assert r.headers.getall("X-Request-Id") == ["req-abcdefgh"]
+            r = await gw.call("GET", "/api/auth/me")
+            assert r.status == 401
+            assert len(r.headers.getall("X-Request-Id")) == 1
+
+
+class TestReadiness:
+    async def test_upstreams_are_probed_once_per_period_however_often_asked(
+        self, gateway_for: GatewayFactory, upstream: UpstreamServer
+    ) -> None:
+        async with gateway_for({"auth": upstream}, readiness_cache_s=0.5) as gw:
+            replies = await asyncio.gather(*(gw.call("GET", "/readyz") for _ in range(20)))
+            assert {r.status for r in replies} == {200}
+            assert all(r.json()["upstreams"]["auth"]["healthy"] for r in replies)
+            assert upstream.hits["/healthz"] == 1
+            await asyncio.sleep(0.6)
+            await gw.call("GET", "/readyz")
+            assert upstream.hits["/healthz"] == 2
+
+    async def test_readyz_is_rate_limited_healthz_is_not(
+        self, gateway_for: GatewayFactory, upstream: UpstreamServer
+    ) -> None:
+        rules = [RateLimitRule(name="ip", key="ip", rate_per_s=0.01, burst=3)]
+        async with gateway_for({"auth": upstream}, rate_limits=rules) as gw:
+            statuses = [(await gw.call("GET", "/readyz")).status for _ in range(4)]
+            assert statuses == [200, 200, 200, 429]
+            assert (await gw.call("GET", "/openapi.json")).status == 429
+            assert {(await gw.call("GET", "/healthz")).status for _ in range(10)} == {200}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from gateway.client import client_key
 from gateway.config import RateLimitRule
 from gateway.ratelimit import RateLimiter
+from multidict import CIMultiDict
 from vitrine_kit.testing.tokens import TestKeys
 
 from .conftest import GatewayFactory, UpstreamServer
@@ -108,3 +110,60 @@ class TestOptimisticAdmission:
         finally:
             for limiter in replicas:
                 await limiter.close()
+
+
+class TestClientAddress:
+    async def test_ipv6_clients_share_a_bucket_per_64(
+        self, gateway_for: GatewayFactory, upstream: UpstreamServer
+    ) -> None:
+        rules = [RateLimitRule(name="ip", key="ip", rate_per_s=0.01, burst=2)]
+        async with gateway_for({"auth": upstream}, rate_limits=rules, trusted_proxies=["127.0.0.1/32"]) as gw:
+            statuses = [
+                (await gw.call("POST", "/api/auth/login", headers={"X-Forwarded-For": address})).status
+                for address in ("2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff:ffff:ffff:ffff")
+            ]
+            assert statuses == [200, 200, 429]
+            other = await gw.call("POST", "/api/auth/login", headers={"X-Forwarded-For": "2001:db8:1:3::1"})
+            assert other.status == 200
+
+    def test_keys(self) -> None:
+        assert client_key("203.0.113.9") == "203.0.113.9"
+        assert client_key("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
+        assert client_key("::ffff:203.0.113.9") == "203.0.113.9"
+        assert client_key("unknown") == "unknown"
+
+    async def test_behind_a_trusted_proxy_the_rightmost_untrusted_address_is_the_client(
+        self, gateway_for: GatewayFactory, upstream: UpstreamServer
+    ) -> None:
+        rules = [RateLimitRule(name="ip", key="ip", rate_per_s=0.01, burst=1)]
+        async with gateway_for(
+            {"auth": upstream}, rate_limits=rules, trusted_proxies=["127.0.0.0/8", "10.0.0.0/8"]
+        ) as gw:
+
+            async def login(forwarded_for: str) -> int:
+                return (
+                    await gw.call("POST", "/api/auth/login", headers={"X-Forwarded-For": forwarded_for})
+                ).status
+
+            # The client may write anything on the left; the proxies' own entries on the right are skipped.
+            assert await login("6.6.6.6, 203.0.113.9, 10.0.0.2") == 200
+            assert await login("7.7.7.7, 203.0.113.9") == 429  # same client: the forged part is ignored
+            assert await login("203.0.113.10") == 200
+
+    async def test_an_untrusted_peers_forwarded_for_is_ignored(
+        self, gateway_for: GatewayFactory, upstream: UpstreamServer
+    ) -> None:
+        rules = [RateLimitRule(name="ip", key="ip", rate_per_s=0.01, burst=1)]
+        async with gateway_for({"auth": upstream}, rate_limits=rules, trusted_proxies=["10.0.0.0/8"]) as gw:
+            first = await gw.call("POST", "/api/auth/login", headers={"X-Forwarded-For": "203.0.113.1"})
+            second = await gw.call("POST", "/api/auth/login", headers={"X-Forwarded-For": "203.0.113.2"})
+            assert [first.status, second.status] == [200, 429]  # both are the peer, 127.0.0.1
+            assert first.json()["headers"]["x-forwarded-for"] == "127.0.0.1"
+
+    async def test_several_forwarded_for_lines_are_one_list(
+        self, gateway_for: GatewayFactory, upstream: UpstreamServer
+    ) -> None:
+        async with gateway_for({"auth": upstream}, trusted_proxies=["127.0.0.0/8"]) as gw:
+            headers = CIMultiDict([("X-Forwarded-For", "198.51.100.7"), ("X-Forwarded-For", "203.0.113.9")])
+            r = await gw.call("POST", "/api/auth/login", headers=headers)
+        assert r.json()["headers"]["x-forwarded-for"] == "198.51.100.7, 203.0.113.9, 127.0.0.1"

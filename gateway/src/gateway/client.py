@@ -38,3 +38,20 @@ class ClientAddresses:
         if forwarded_for is not None and self.is_trusted(peer):
             return f"{forwarded_for.decode('latin-1')}, {peer}"
         return peer
+
+
+def client_key(ip: str) -> str:
+    """What a client's limits are counted under: its IPv4 address, or the /64 of its IPv6 one.
+
+    A /64 is one subscriber's network, in which a host may take any of 2^64 addresses: counted per
+    address, one machine could have as many buckets as it likes.
+    """
+    if ":" not in ip:
+        return ip
+    try:
+        address = ipaddress.IPv6Address(ip)
+    except ValueError:
+        return ip
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network((int(address) >> 64 << 64, 64)))

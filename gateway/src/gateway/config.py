@@ -194,4 +194,6 @@ class Settings(BaseServiceSettings):
     openapi_cache_ttl_s: float = 60.0
     openapi_fetch_timeout_s: float = 2.0
     readiness_timeout_s: float = 1.0
+    # /readyz probes every upstream at most this often, however often it is asked.
+    readiness_cache_s: float = 2.0
     access_log: bool = True

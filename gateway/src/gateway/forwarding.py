@@ -41,8 +41,9 @@ HOP_BY_HOP = frozenset(
 _HOP_BY_HOP_BYTES = frozenset(h.encode() for h in HOP_BY_HOP)
 # Set by the gateway for the upstream; a client's own copies are replaced.
 _REPLACED = frozenset({"host", "x-request-id", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"})
-# The gateway's server writes its own Date; Server would only advertise the upstream's stack.
-_DROPPED_RESPONSE = frozenset({b"date", b"server"})
+# The gateway's server writes its own Date; Server would only advertise the upstream's stack; the request
+# id is the gateway's own, already among the answer's headers.
+_DROPPED_RESPONSE = frozenset({b"date", b"server", b"x-request-id"})
 # Statuses that may mean "unavailable"; see ``is_outage``.
 UNAVAILABLE = frozenset({502, 503, 504})
 _PROBLEM_JSON = "application/problem+json"
@@ -132,7 +133,7 @@ class Forwarder:
         if (declared is not None and declared > 0) or request.chunked:
             body = await RequestBody.open(receive, route.body)
         upload = (
-            self.uploads.hold(request.client_ip, route)
+            self.uploads.hold(request.client_key, route)
             if body is not None and body.streamed
             else nullcontext()
         )

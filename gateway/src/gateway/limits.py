@@ -49,7 +49,7 @@ class RateLimits:
         ``RateLimit-*`` headers either way."""
         if not self.enabled or self.limiter is None:
             return
-        buckets = self.buckets(path, request.method, request.client_ip, tenant)
+        buckets = self.buckets(path, request.method, request.client_key, tenant)
         if not buckets:
             return
         decision = await self.limiter.check(buckets)
@@ -91,17 +91,17 @@ class UploadSlots:
     @contextmanager
     def hold(self, client: str, route: Route) -> Iterator[None]:
         """Hold one upload slot for ``client`` on ``route`` for the duration of the block."""
-        client_key = (client, route.match_prefix)
-        if self._by_client.get(client_key, 0) >= self.per_client:
+        key = (client, route.match_prefix)
+        if self._by_client.get(key, 0) >= self.per_client:
             raise Refusal.too_many_uploads(self.per_client)
         if self._by_upstream.get(route.upstream, 0) >= self.per_upstream:
             raise Refusal.upstream_busy(route.upstream, "upload slot")
-        self._by_client[client_key] = self._by_client.get(client_key, 0) + 1
+        self._by_client[key] = self._by_client.get(key, 0) + 1
         self._by_upstream[route.upstream] = self._by_upstream.get(route.upstream, 0) + 1
         try:
             yield
         finally:
-            _decrement(self._by_client, client_key)
+            _decrement(self._by_client, key)
             _decrement(self._by_upstream, route.upstream)
 
 

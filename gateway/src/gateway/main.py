@@ -51,7 +51,7 @@ class Gateway:
         self.router = Router(s, self.breakers)
         self.auth = Authenticator(s, verifier or verifier_from_settings(s))
         self.limits = RateLimits(s, self.metrics.rate_limited)
-        self.ops = Ops(s, self.metrics, self.breakers)
+        self.ops = Ops(s, self.metrics, self.breakers, self.limits)
         self.session: aiohttp.ClientSession | None = None
         self.forwarder: Forwarder | None = None
 
@@ -86,7 +86,7 @@ class Gateway:
             fallback_s=s.rate_limit_fallback_s,
             replicas=s.replicas,
         )
-        self.ops.start(self.session, self.limits.limiter)
+        self.ops.start(self.session)
         logger.info("gateway ready", extra={"upstreams": {n: u.url for n, u in s.upstreams.items()}})
 
     async def shutdown(self) -> None:

@@ -45,10 +45,18 @@ def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
 
 
 def merge_documents(
-    documents: dict[str, tuple[Upstream, dict[str, Any]]], *, title: str, version: str
+    documents: dict[str, tuple[Upstream, dict[str, Any]]],
+    *,
+    title: str,
+    version: str,
+    hidden_prefixes: tuple[str, ...] = ("/internal",),
 ) -> dict[str, Any]:
     """Merge service documents: paths get the service prefix; clashing component names and
-    operation ids get the service name in front, so no service's schema silently replaces another's."""
+    operation ids get the service name in front, so no service's schema silently replaces another's.
+
+    Ops endpoints and paths under ``hidden_prefixes`` (service-to-service APIs the gateway does not
+    forward) are left out."""
+    hidden = tuple(p.rstrip("/") + "/" for p in hidden_prefixes)
     merged: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
@@ -76,7 +84,7 @@ def merge_documents(
                 new_name = renames[ref].rsplit("/", 1)[1] if ref in renames else comp_name
                 components.setdefault(kind, {})[new_name] = comp
         for path, item in (doc.get("paths") or {}).items():
-            if path in HIDDEN_PATHS:
+            if path in HIDDEN_PATHS or (path.rstrip("/") + "/").startswith(hidden):
                 continue
             for method, operation in item.items():
                 if method not in HTTP_METHODS or not isinstance(operation, dict):
@@ -112,8 +120,10 @@ class OpenAPIAggregator:
         *,
         ttl_s: float,
         timeout_s: float,
+        hidden_prefixes: list[str] | None = None,
     ) -> None:
         self.session = session
+        self.hidden_prefixes = tuple(hidden_prefixes if hidden_prefixes is not None else ["/internal"])
         self.upstreams = {name: u for name, u in upstreams.items() if u.openapi_path}
         self.ttl_s = ttl_s
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
@@ -154,6 +164,7 @@ class OpenAPIAggregator:
                 {n: (self.upstreams[n], d) for n, d in self._last_good.items()},
                 title="Vitrine API",
                 version="1.0.0",
+                hidden_prefixes=self.hidden_prefixes,
             )
             merged["x-vitrine-unavailable"] = unavailable
             self._document = merged

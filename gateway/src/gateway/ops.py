@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from typing import Any
 
@@ -13,8 +14,8 @@ from vitrine_kit.breaker import BreakerState, CircuitBreaker
 from vitrine_kit.metrics import LATENCY_BUCKETS
 
 from gateway.config import Settings
+from gateway.limits import RateLimits
 from gateway.openapi import SWAGGER_UI, OpenAPIAggregator
-from gateway.ratelimit import RateLimiter
 from gateway.request import Request
 from gateway.responses import Refusal, send_bytes, send_json
 
@@ -64,24 +65,37 @@ class GatewayMetrics:
 
 
 class Ops:
-    """Answers ``LOCAL_PATHS``."""
+    """Answers ``LOCAL_PATHS``. Each is public, so each but ``/healthz`` (a constant, for load balancers)
+    draws from the per-IP rate limits like any public route."""
 
     def __init__(
-        self, settings: Settings, metrics: GatewayMetrics, breakers: dict[str, CircuitBreaker]
+        self,
+        settings: Settings,
+        metrics: GatewayMetrics,
+        breakers: dict[str, CircuitBreaker],
+        limits: RateLimits,
     ) -> None:
         self.settings = settings
         self.metrics = metrics
         self.breakers = breakers
+        self.limits = limits
         self.session: aiohttp.ClientSession | None = None
-        self.limiter: RateLimiter | None = None
         self.openapi: OpenAPIAggregator | None = None
+        # Upstream health as last probed, and when: /readyz probes at most once per readiness_cache_s.
+        self._health: dict[str, dict[str, Any]] = {}
+        self._redis_ok = False
+        self._probed_at = -math.inf
+        self._probing = asyncio.Lock()
 
-    def start(self, session: aiohttp.ClientSession, limiter: RateLimiter) -> None:
+    def start(self, session: aiohttp.ClientSession) -> None:
         s = self.settings
         self.session = session
-        self.limiter = limiter
         self.openapi = OpenAPIAggregator(
-            session, s.upstreams, ttl_s=s.openapi_cache_ttl_s, timeout_s=s.openapi_fetch_timeout_s
+            session,
+            s.upstreams,
+            ttl_s=s.openapi_cache_ttl_s,
+            timeout_s=s.openapi_fetch_timeout_s,
+            hidden_prefixes=s.blocked_upstream_prefixes,
         )
 
     async def answer(self, request: Request, send: Send) -> int:
@@ -89,6 +103,8 @@ class Ops:
         if request.method not in ("GET", "HEAD"):
             raise Refusal.method_not_allowed(b"GET, HEAD")
         path, headers = request.path, request.response_headers
+        if path != "/healthz":
+            await self.limits.check(request, path, None)
         if path == "/healthz":
             await send_json(send, 200, {"status": "ok"}, headers)
         elif path == "/readyz":
@@ -96,8 +112,8 @@ class Ops:
         elif path == "/metrics":
             for name, breaker in self.breakers.items():
                 self.metrics.breaker_open.labels(name).set(0 if breaker.state is BreakerState.CLOSED else 1)
-            if self.limiter is not None:
-                self.metrics.ratelimit_fallback.set(1 if self.limiter.using_fallback else 0)
+            if (limiter := self.limits.limiter) is not None:
+                self.metrics.ratelimit_fallback.set(1 if limiter.using_fallback else 0)
             body = generate_latest(self.metrics.registry)
             await send_bytes(send, 200, body, b"text/plain; version=0.0.4; charset=utf-8", headers)
         elif path == "/openapi.json" and self.openapi is not None:
@@ -110,39 +126,55 @@ class Ops:
         """Each upstream's health and breaker, and the rate-limit store.
 
         Always answered 200 while the gateway itself works: one service down must not take every gateway
-        replica out of the load balancer; ``status`` says "degraded" instead.
+        replica out of the load balancer; ``status`` says "degraded" instead. Health is probed at most once
+        per ``readiness_cache_s`` (one probe round at a time, the others wait for it); breakers are live.
         """
-        session = self.session
-        if session is None:
-            raise Refusal.internal()
-        upstreams = self.settings.upstreams
-        timeout = aiohttp.ClientTimeout(total=self.settings.readiness_timeout_s)
-
-        async def probe(name: str) -> tuple[str, dict[str, Any]]:
-            up = upstreams[name]
-            started = time.perf_counter()
-            try:
-                async with session.get(up.url.rstrip("/") + up.health_path, timeout=timeout) as response:
-                    healthy = response.status == 200
-                    detail = f"HTTP {response.status}"
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                healthy, detail = False, type(exc).__name__
-            return name, {
-                "url": up.url,
-                "healthy": healthy,
-                "detail": detail,
-                "breaker": self.breakers[name].state.value,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-            }
-
-        results = dict(await asyncio.gather(*(probe(n) for n in upstreams)))
-        redis_ok = await self.limiter.ping() if self.limiter is not None else False
+        await self._probe_health()
+        results = {
+            name: {**health, "breaker": self.breakers[name].state.value}
+            for name, health in self._health.items()
+        }
+        redis_ok = self._redis_ok
         all_ok = redis_ok and all(r["healthy"] and r["breaker"] == "closed" for r in results.values())
         return {
             "status": "ok" if all_ok else "degraded",
             "upstreams": results,
             "rate_limit_store": {
                 "redis": redis_ok,
-                "fallback": bool(self.limiter and self.limiter.using_fallback),
+                "fallback": bool(self.limits.limiter and self.limits.limiter.using_fallback),
             },
         }
+
+    async def _probe_health(self) -> None:
+        ttl = self.settings.readiness_cache_s
+        if time.monotonic() - self._probed_at < ttl:
+            return
+        async with self._probing:
+            if time.monotonic() - self._probed_at < ttl:
+                return  # probed while this request waited for the lock
+            session = self.session
+            if session is None:
+                raise RuntimeError("readiness is probed only after start()")
+            upstreams = self.settings.upstreams
+            timeout = aiohttp.ClientTimeout(total=self.settings.readiness_timeout_s)
+
+            async def probe(name: str) -> tuple[str, dict[str, Any]]:
+                up = upstreams[name]
+                started = time.perf_counter()
+                try:
+                    async with session.get(up.url.rstrip("/") + up.health_path, timeout=timeout) as response:
+                        healthy = response.status == 200
+                        detail = f"HTTP {response.status}"
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    healthy, detail = False, type(exc).__name__
+                return name, {
+                    "url": up.url,
+                    "healthy": healthy,
+                    "detail": detail,
+                    "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+                }
+
+            self._health = dict(await asyncio.gather(*(probe(n) for n in upstreams)))
+            limiter = self.limits.limiter
+            self._redis_ok = await limiter.ping() if limiter is not None else False
+            self._probed_at = time.monotonic()

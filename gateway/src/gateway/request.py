@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from starlette.types import Scope
 
-from gateway.client import ClientAddresses
+from gateway.client import ClientAddresses, client_key
 from gateway.responses import Headers
 
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{8,128}$")
@@ -26,6 +26,8 @@ class Request:
     id: str
     peer: str
     client_ip: str
+    # Per-client limits count under this: the IPv4 address, or the IPv6 /64.
+    client_key: str
     origin: bytes | None = None
     authorization: bytes | None = None
     content_length: bytes | None = None
@@ -61,6 +63,7 @@ def read_request(scope: Scope, clients: ClientAddresses) -> Request:
     rid = rid_in.decode() if rid_in is not None and _REQUEST_ID.match(rid_in) else uuid.uuid4().hex
     client = scope.get("client")
     peer: str = client[0] if client else "unknown"
+    client_ip = clients.client_ip(peer, forwarded_for)
     return Request(
         scope=scope,
         method=scope["method"],
@@ -68,7 +71,8 @@ def read_request(scope: Scope, clients: ClientAddresses) -> Request:
         headers=headers,
         id=rid,
         peer=peer,
-        client_ip=clients.client_ip(peer, forwarded_for),
+        client_ip=client_ip,
+        client_key=client_key(client_ip),
         origin=origin,
         authorization=authorization,
         content_length=content_length,
