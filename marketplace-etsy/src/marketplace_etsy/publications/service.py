@@ -62,6 +62,11 @@ class PublicationService:
                 scope, event, "account-reconnect", "Etsy no longer accepts this shop: connect Etsy again."
             )
             return
+        if account.shop_id is None:
+            self._failed(
+                scope, event, "setup-incomplete", "Open your Etsy shop, then connect it to Vitrine again."
+            )
+            return
         sku = sku_for(event.publication_id)
         built = etsy_draft(event.snapshot, sku)
         if built.draft is None:
