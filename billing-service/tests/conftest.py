@@ -246,4 +246,7 @@ async def app(
 
 @pytest_asyncio.fixture
 async def seller(app: App) -> Seller:
-    return app.seller()
+    """A tenant that has used billing once (as after tenant.created): services may then name it."""
+    seller = app.seller()
+    await seller.credits()
+    return seller

@@ -24,6 +24,8 @@ class TestTenantCreated:
         assert granted == [
             {"balance": 10, "kind": "monthly", "amount": 10, "monthly_left": 10, "purchased_left": 0}
         ]
+        plans = await app.emitted("subscription.changed", tenant_id)
+        assert [(p["plan"], p["status"], p["quotas"]["products"]) for p in plans] == [("free", "active", 30)]
 
 
 class TestTenantDeleted:

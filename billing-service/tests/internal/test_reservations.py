@@ -45,7 +45,7 @@ class TestReserve:
     async def test_the_same_key_is_one_reservation(self, app, seller) -> None:
         first = await reserve(app, seller, 4, key="same-key-123")
         again = await reserve(app, seller, 4, key="same-key-123")
-        assert (first.status_code, again.status_code) == (201, 200)
+        assert (first.status_code, again.status_code) == (201, 200), first.text
         assert first.json() == again.json()
         assert first.json()["monthly_left"] == 6
         assert (await seller.credits())["monthly_left"] == 6

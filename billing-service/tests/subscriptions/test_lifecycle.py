@@ -68,12 +68,13 @@ class TestSubscriptionLifecycle:
 
         changes = await seller.emitted("subscription.changed")
         assert transitions(changes) == [
+            ("free", "active"),
             ("starter", "active"),
             ("pro", "active"),
             ("pro", "past_due"),
             ("free", "active"),
         ]
-        assert changes[0]["quotas"]["products"] == 200
+        assert changes[1]["quotas"]["products"] == 200
         assert changes[-1]["quotas"] == {
             "products": 30,
             "marketplaces": 1,

@@ -31,9 +31,14 @@ async def find(session: AsyncSession, tenant_id: uuid.UUID) -> Account | None:
     return await session.get(Account, tenant_id, populate_existing=True)
 
 
+# FOR NO KEY UPDATE: the key never changes, and holds inserted meanwhile (their foreign key takes a
+# KEY SHARE lock on the account) need not wait for it.
+NO_KEY_UPDATE = {"key_share": True}
+
+
 async def lock(session: AsyncSession, tenant_id: uuid.UUID) -> Account:
     """The account, locked until the transaction ends (serialises its changes across replicas)."""
-    return await session.get_one(Account, tenant_id, with_for_update=True, populate_existing=True)
+    return await session.get_one(Account, tenant_id, with_for_update=NO_KEY_UPDATE, populate_existing=True)
 
 
 async def by_customer(session: AsyncSession, customer_id: str) -> Account | None:
@@ -45,7 +50,7 @@ async def by_subscription(session: AsyncSession, subscription_id: str) -> Accoun
 
 
 async def lock_any(session: AsyncSession, tenant_id: uuid.UUID) -> Account | None:
-    return await session.get(Account, tenant_id, with_for_update=True, populate_existing=True)
+    return await session.get(Account, tenant_id, with_for_update=NO_KEY_UPDATE, populate_existing=True)
 
 
 async def forget_credits(session: AsyncSession, tenant_id: uuid.UUID) -> None:

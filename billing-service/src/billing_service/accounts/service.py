@@ -6,13 +6,14 @@ import logging
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from vitrine_contracts.billing import SubscriptionChanged, SubscriptionStatus
 from vitrine_kit.db.base import utcnow
 
 from billing_service.accounts import repository
 from billing_service.context import BillingContext
 from billing_service.credits.service import credit_service
 from billing_service.models import Account
-from billing_service.plans.service import plan_service
+from billing_service.plans.service import plan_service, quotas_of
 from billing_service.scope import Scope
 
 logger = logging.getLogger(__name__)
@@ -22,9 +23,13 @@ ENDED = ("canceled", "incomplete_expired")
 
 class AccountService:
     async def ensure(self, scope: Scope) -> Account:
-        """The tenant's account; a new one starts on the free plan with its monthly credits."""
+        """The tenant's account; a new one starts on the free plan (announced, with its quotas) and its
+        monthly credits."""
         if await repository.create(scope.session, scope.tenant_id):
             free = await plan_service.free(scope.session)
+            scope.emit(
+                SubscriptionChanged(plan=free.code, status=SubscriptionStatus.ACTIVE, quotas=quotas_of(free))
+            )
             await credit_service.start_free_period(scope, free.monthly_credits, at=utcnow())
             logger.info("billing account opened", extra={"tenant": str(scope.tenant_id)})
         return await repository.get(scope.session, scope.tenant_id)
