@@ -55,6 +55,12 @@ class TestConnect:
         [state] = await state_rows(etsy)
         assert state.used_at is not None
 
+    async def test_only_a_signed_in_user_starts_a_connection(self, etsy) -> None:
+        token = etsy.keys.issue(sub="device-1", tenant_id=etsy.tenant, scope="plugin", aud="vitrine-plugin")
+        refused = await etsy.client.post("/oauth/authorize", headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code in (401, 403)
+        assert (await etsy.client.post("/oauth/authorize")).status_code == 401
+
     async def test_a_forged_state_is_refused(self, etsy) -> None:
         query = await etsy.consent(await etsy.start())
         landed = await etsy.callback({**query, "state": "forged-" + query["state"]})

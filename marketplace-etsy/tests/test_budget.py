@@ -100,3 +100,8 @@ class TestSharedBudget:
         assert (await budget.state()).rate_per_s == 5.0
         await budget.ensure()  # a restart applies the configured rate again until Etsy says otherwise
         assert (await budget.state()).rate_per_s == 10.0
+
+    async def test_the_row_is_made_on_first_use(self, budgets) -> None:
+        [budget] = budgets(n=1)
+        assert await budget.acquire() < 0.5  # no ensure(): a replica started before the migrations
+        assert (await budget.state()).burst == 5.0

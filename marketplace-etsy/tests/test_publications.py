@@ -161,6 +161,16 @@ class TestPublish:
         failed = await etsy.wait_event("publication.failed", publication_id=str(event.publication_id))
         assert failed["code"] == "no-account"
 
+    async def test_a_shop_etsy_no_longer_accepts_asks_for_reconnection(self, h, etsy) -> None:
+        account = await etsy.connect()
+        await etsy.sandbox.post("/sandbox/tokens/revoke", json={"user_id": etsy.etsy_user})
+        event = h.request(account)
+        await etsy.send(event)
+        failed = await etsy.wait_event("publication.failed", publication_id=str(event.publication_id))
+        assert failed["code"] == "account-reconnect"
+        assert failed["retryable"] is False
+        await etsy.wait_event("marketplace.account.session_expired", account_id=account)
+
     async def test_a_taxonomy_etsy_refuses_is_explained(self, h, etsy) -> None:
         account = await etsy.connect()
         event = h.request(account, taxonomy="999999")

@@ -20,6 +20,7 @@ from vitrine_contracts.common import Marketplace
 from vitrine_contracts.marketplace import AccountConnected
 from vitrine_kit.auth.principal import Principal
 from vitrine_kit.db.base import utcnow
+from vitrine_kit.errors import Forbidden
 from vitrine_marketplace import MarketplaceError
 from vitrine_marketplace.oauth import new_state, pkce_pair, state_digest
 
@@ -58,6 +59,8 @@ def browser_digest(cookie: str) -> str:
 class ConnectService:
     async def start(self, scope: Scope, principal: Principal) -> tuple[str, str]:
         """``(consent URL, browser cookie value)``; the state and verifier are stored, never returned."""
+        if principal.kind != "user":
+            raise Forbidden("Connect Etsy from your Vitrine account (a user's sign-in), not from the plugin.")
         ctx = scope.context
         state, (verifier, challenge) = new_state(), pkce_pair()
         browser = secrets.token_urlsafe(32)

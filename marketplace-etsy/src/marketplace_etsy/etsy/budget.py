@@ -138,13 +138,18 @@ class SharedBudget:
 
     async def _take(self, priority: Priority) -> Verdict:
         async with self.db.session() as session:
-            row, now = (
+            found = (
                 await session.execute(
                     sa.select(RateBudget, sa.func.clock_timestamp())
                     .where(RateBudget.name == self.name)
                     .with_for_update()
                 )
-            ).one()
+            ).one_or_none()
+            if found is None:  # started before the migrations ran: the row comes now
+                await session.rollback()
+                await self.ensure()
+                return Verdict(0.001)
+            row, now = found
             verdict = self._decide(row, now, priority)
             await session.commit()
         return verdict
