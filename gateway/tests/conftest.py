@@ -249,7 +249,11 @@ def gateway_for(test_keys: TestKeys) -> GatewayFactory:
     """``async with gateway_for({"auth": upstream}) as gw`` — a gateway in front of test upstreams."""
 
     def factory(upstreams: dict[str, UpstreamServer | str], **overrides: Any) -> Any:
-        prefixes = {"auth": "/api/auth", "catalog": "/api/catalog"}
+        prefixes = {
+            "auth": "/api/auth",
+            "catalog": "/api/catalog",
+            "marketplace-etsy": "/api/marketplaces/etsy",
+        }
         configured = {
             name: Upstream(
                 prefix=prefixes.get(name, f"/api/{name}"),

@@ -63,14 +63,37 @@ class CachedVerifier:
 
 
 class PublicRoutes:
-    """The allow-list: exact paths, and prefixes written with a trailing ``*``."""
+    """The allow-list. An entry is a path, a trailing ``*`` making it a prefix, optionally followed by the
+    only methods it is public for: ``"/api/billing/plans GET"``, ``"/api/x/webhooks/* GET,POST"``.
+    GET allows HEAD too."""
 
     def __init__(self, patterns: list[str]) -> None:
-        self.exact = frozenset(p for p in patterns if not p.endswith("*"))
-        self.prefixes = tuple(p[:-1] for p in patterns if p.endswith("*"))
+        self.exact: dict[str, frozenset[str] | None] = {}
+        self.prefixes: list[tuple[str, frozenset[str] | None]] = []
+        for pattern in patterns:
+            path, _, listed = pattern.strip().partition(" ")
+            methods = {m.strip().upper() for m in listed.split(",") if m.strip()}
+            if "GET" in methods:
+                methods.add("HEAD")
+            allowed = frozenset(methods) or None  # None: any method
+            if path.endswith("*"):
+                self.prefixes.append((path[:-1], allowed))
+            elif path in self.exact:
+                known = self.exact[path]
+                self.exact[path] = None if known is None or allowed is None else known | allowed
+            else:
+                self.exact[path] = allowed
 
-    def allows(self, path: str) -> bool:
-        return path in self.exact or (bool(self.prefixes) and path.startswith(self.prefixes))
+    def allows(self, method: str, path: str) -> bool:
+        """Whether ``method`` on ``path`` needs no token."""
+        if path in self.exact:
+            methods = self.exact[path]
+            if methods is None or method in methods:
+                return True
+        for prefix, methods in self.prefixes:
+            if path.startswith(prefix) and (methods is None or method in methods):
+                return True
+        return False
 
 
 class IdentityHeaders:
@@ -95,7 +118,7 @@ class Authenticator:
 
     async def tenant(self, request: Request, path: str) -> str | None:
         """The tenant the request acts for (None on a public route); refuses a missing or bad token."""
-        if self.public.allows(path):
+        if self.public.allows(request.method, path):
             return None
         token = bearer_token(request.authorization)
         if token is None:

@@ -62,26 +62,33 @@ def _default_upstreams() -> dict[str, Upstream]:
     }
 
 
-# Paths reachable without a token. A trailing "*" matches any rest of the path.
+# Reachable without a token: a path (a trailing "*" makes it a prefix), then the only methods it is public
+# for, as tight as the services' own routes (GET allows HEAD).
 DEFAULT_PUBLIC_ROUTES = [
-    "/api/auth/register",
-    "/api/auth/login",
-    "/api/auth/refresh",
-    "/api/auth/logout",
-    "/api/auth/.well-known/jwks.json",
-    "/api/auth/password-reset",
-    "/api/auth/password-reset/*",
-    "/api/auth/verify-email",
-    "/api/auth/plugin/pair",
-    "/api/auth/plugin/pair/exchange",
-    "/api/auth/oauth/token",
-    "/api/marketplaces/ebay/oauth/callback",
-    "/api/marketplaces/etsy/oauth/callback",
-    "/api/marketplaces/ebay/webhooks/*",
-    "/api/marketplaces/etsy/webhooks/*",
-    "/api/billing/webhooks/stripe",
-    # Signed media URLs (HMAC + expiry checked by media-service): marketplaces and <img> tags fetch them.
-    "/api/media/files/*",
+    "/api/auth/register POST",
+    "/api/auth/login POST",
+    "/api/auth/refresh POST",
+    "/api/auth/logout POST",
+    "/api/auth/.well-known/jwks.json GET",
+    "/api/auth/password-reset POST",
+    "/api/auth/password-reset/confirm POST",
+    "/api/auth/verify-email POST",
+    "/api/auth/plugin/pair POST",
+    "/api/auth/plugin/pair/exchange POST",
+    "/api/auth/oauth/token POST",
+    "/api/marketplaces/ebay/oauth/callback GET",
+    "/api/marketplaces/etsy/oauth/callback GET",
+    # eBay checks an endpoint with a GET challenge, then POSTs notifications to it.
+    "/api/marketplaces/ebay/webhooks/* GET,POST",
+    "/api/marketplaces/etsy/webhooks/* POST",
+    # Signed by Stripe (Stripe-Signature over the raw body, checked by billing-service).
+    "/api/billing/webhooks/stripe POST",
+    # The price list, shown before sign-up.
+    "/api/billing/plans GET",
+    "/api/billing/credit-packs GET",
+    # Signed media URLs (HMAC + expiry checked by media-service): marketplaces and <img> tags fetch them,
+    # and a presigned upload PUTs to them.
+    "/api/media/files/* GET,PUT",
 ]
 
 DEFAULT_RATE_LIMITS = [
