@@ -73,10 +73,20 @@ class ProductSnapshot(BaseModel):
     mapping: MarketplaceMapping = Field(default_factory=MarketplaceMapping)
 
 
+ATTEMPT_DOC = (
+    "The publication's attempt: every publish, revise and delist of a publication is a new attempt, "
+    "numbered from 1; (publication_id, attempt) is the adapter's idempotency key, and an attempt older "
+    "than the last one the adapter saw for the publication is stale and ignored"
+)
+RESULT_ATTEMPT_DOC = "The attempt this result answers (None: an adapter that does not number attempts)"
+
+
 class PublicationRequested(Event):
     """Catalog asks one marketplace adapter to publish (or revise) a product.
 
     Routed as ``publication.requested.<marketplace>`` so that each adapter binds only its own.
+    ``revise`` changes a live listing to the snapshot (price, quantity, content); every marketplace gets
+    the same command shape.
     """
 
     event_type = "publication.requested"
@@ -85,6 +95,8 @@ class PublicationRequested(Event):
     marketplace: Marketplace
     account_id: uuid.UUID | None = Field(default=None, description="The seller's account on the marketplace")
     action: Literal["publish", "revise"] = "publish"
+    attempt: int = Field(default=1, ge=1, description=ATTEMPT_DOC)
+    external_id: str | None = Field(default=None, description="The live listing a revise changes")
     snapshot: ProductSnapshot
 
     def routing_key(self) -> str:
@@ -114,6 +126,8 @@ class PublicationSucceeded(Event):
     external_id: str
     url: str | None = None
     listed_at: datetime | None = None
+    action: Literal["publish", "revise"] = "publish"
+    attempt: int | None = Field(default=None, ge=1, description=RESULT_ATTEMPT_DOC)
 
 
 class PublicationFailed(Event):
@@ -126,6 +140,8 @@ class PublicationFailed(Event):
     reason: str
     code: str | None = Field(default=None, description="A stable code, e.g. 'missing-policies'")
     retryable: bool = False
+    action: Literal["publish", "revise"] = "publish"
+    attempt: int | None = Field(default=None, ge=1, description=RESULT_ATTEMPT_DOC)
 
 
 class PublicationDelistRequested(Event):
@@ -138,6 +154,7 @@ class PublicationDelistRequested(Event):
     account_id: uuid.UUID | None = None
     external_id: str | None = None
     why: Literal["sold_elsewhere", "seller_request", "archived", "out_of_stock"] = "seller_request"
+    attempt: int = Field(default=1, ge=1, description=ATTEMPT_DOC)
 
     def routing_key(self) -> str:
         return f"{self.event_type}.{self.marketplace.value}"
@@ -152,6 +169,11 @@ class PublicationDelisted(Event):
     marketplace: Marketplace
     delisted_at: datetime
     by: Literal["vitrine", "seller_on_marketplace", "marketplace"] = "vitrine"
+    reason: str | None = Field(default=None, description="Why, for the seller, when not ended by Vitrine")
+    external_id: str | None = Field(
+        default=None, description="The listing that ended (found by it when the publication id is unknown)"
+    )
+    attempt: int | None = Field(default=None, ge=1, description=RESULT_ATTEMPT_DOC)
 
 
 class PublicationDelistFailed(Event):
@@ -163,6 +185,7 @@ class PublicationDelistFailed(Event):
     marketplace: Marketplace
     reason: str
     retryable: bool = True
+    attempt: int | None = Field(default=None, ge=1, description=RESULT_ATTEMPT_DOC)
 
 
 class OrderLine(BaseModel):
@@ -175,7 +198,7 @@ class OrderLine(BaseModel):
 
 
 class OrderReceived(Event):
-    """An adapter saw a new paid order; catalog decrements stock once per (marketplace, order id)."""
+    """An adapter saw a new paid order line; catalog moves stock once per (marketplace, order id, line id)."""
 
     event_type = "order.received"
     marketplace: Marketplace
@@ -193,6 +216,22 @@ class OrderReceived(Event):
     price: Money
     buyer: str | None = None
     ordered_at: datetime
+
+
+class OrderCancelled(Event):
+    """A reported order line was cancelled or refunded on the marketplace: catalog gives its stock back
+    (never above what there was before the sale) and tells the seller."""
+
+    event_type = "order.cancelled"
+    marketplace: Marketplace
+    order_id: str
+    line_id: str | None = Field(default=None, description="As in the line's order.received")
+    account_id: uuid.UUID | None = None
+    external_listing_id: str | None = None
+    sku: str | None = None
+    quantity: int = Field(default=1, ge=1)
+    reason: Literal["cancelled", "refunded", "returned"] = "cancelled"
+    cancelled_at: datetime
 
 
 class ProductSold(Event):

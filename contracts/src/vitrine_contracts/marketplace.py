@@ -54,10 +54,18 @@ class ImportedListing(BaseModel):
 
 class ListingImported(Event):
     """An adapter imports a live listing: catalog links it to ``product_id``, or creates a new product when
-    it is ``None``, and records the publication as listed with ``external_listing_id``."""
+    it is ``None``, and records the publication as listed with ``external_listing_id`` (a listing catalog
+    already knows is skipped). Photos are fetched into media-service from ``listing.image_urls``."""
 
     event_type = "marketplace.listing.imported"
     marketplace: Marketplace
     account_id: uuid.UUID
     product_id: uuid.UUID | None = None
     listing: ImportedListing
+    publication_id: uuid.UUID | None = Field(
+        default=None, description="The id the adapter knows the listing by; catalog's publication takes it"
+    )
+    import_id: uuid.UUID | None = Field(
+        default=None, description="The seller's import this listing belongs to (its progress in catalog)"
+    )
+    import_total: int | None = Field(default=None, ge=1, description="How many listings that import holds")

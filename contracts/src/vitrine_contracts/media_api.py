@@ -4,6 +4,11 @@
   each image, ``found: false`` for ids the tenant does not have.
 - ``GET /internal/images/{id}/{rendition}?tenant_id=`` → the bytes of a rendition (``original.<ext>``,
   ``large.jpg``, ``large.webp``, ``medium.jpg``, ``medium.webp``, ``thumb.jpg``, ``thumb.webp``).
+- ``POST /internal/images/fetch`` (:class:`FetchRequest`) → :class:`FetchResponse`: media-service downloads a
+  photo of an imported listing from a marketplace's image host (an allow-list), within size and time
+  limits, and stores it as the tenant's image with the same checks as an upload (the same bytes give the
+  same image). A refusal answers a problem+json: 422 ``image-url-not-allowed``, 502 ``image-fetch-failed``,
+  or the upload's own (415, 413, 422).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 RESOLVE_PATH = "/internal/images/resolve"
+FETCH_PATH = "/internal/images/fetch"
 
 
 class RenditionName(StrEnum):
@@ -68,3 +74,15 @@ class ResolvedImage(BaseModel):
 
 class ResolveResponse(BaseModel):
     images: list[ResolvedImage]
+
+
+class FetchRequest(BaseModel):
+    """A service asks media-service to fetch one photo from a marketplace's image host for a tenant."""
+
+    tenant_id: uuid.UUID
+    url: str = Field(max_length=2000, description="http(s) URL on one of media-service's allowed hosts")
+
+
+class FetchResponse(BaseModel):
+    image: ImageOut
+    duplicate: bool = Field(description="The tenant already had these bytes: the existing image")
