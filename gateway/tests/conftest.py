@@ -47,6 +47,7 @@ class UpstreamServer:
         app.router.add_get("/.well-known/jwks.json", self.jwks_doc)
         app.router.add_get("/slow", self.slow)
         app.router.add_post("/upload", self.upload)
+        app.router.add_post("/stall", self.stall)
         app.router.add_get("/download", self.download)
         app.router.add_route("*", "/{tail:.*}", self.echo)
         return app
@@ -107,6 +108,12 @@ class UpstreamServer:
         async for chunk in request.content.iter_any():
             self.uploaded += len(chunk)
         return web.json_response({"bytes": self.uploaded})
+
+    async def stall(self, request: web.Request) -> web.Response:
+        """Never reads the body: a client streaming one is held back by TCP, not by its own pace."""
+        self.hits["/stall"] += 1
+        await asyncio.sleep(30)
+        return web.json_response({"late": True})
 
     async def download(self, request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse()

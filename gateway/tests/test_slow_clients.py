@@ -106,6 +106,23 @@ class TestSlowBodies:
                 writer.close()
 
 
+class TestSlowUpstream:
+    async def test_an_upstream_that_does_not_read_a_streamed_body_is_a_504(
+        self, gateway_for: GatewayFactory, upstream: UpstreamServer, test_keys: TestKeys
+    ) -> None:
+        auth = {"Authorization": "Bearer " + test_keys.issue(tenant_id=uuid.uuid4())}
+        async with gateway_for(
+            {"auth": upstream},
+            auth_upstream={"timeout_s": 0.5, "max_body_bytes": 64 * 1024 * 1024},
+            request_body_timeout_s=1.0,
+        ) as gw:
+            started = time.monotonic()
+            r = await gw.call("POST", "/api/auth/stall", headers=auth, data=b"x" * (48 * 1024 * 1024))
+            assert r.status == 504
+            assert time.monotonic() - started < 5
+            assert gw.app.breakers["auth"].failures == 1  # the upstream's doing, not the client's
+
+
 class TestPoolWait:
     async def test_a_full_pool_is_503_for_that_request_only_and_no_outage(
         self, gateway_for: GatewayFactory, upstream: UpstreamServer, test_keys: TestKeys

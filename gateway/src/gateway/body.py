@@ -85,10 +85,15 @@ class RequestBody:
             size += len(chunk)
         self.first = b"".join(parts)
 
+    @property
+    def deadline(self) -> float:
+        """When the whole body must have arrived (event loop time), at the latest."""
+        return self.start + self.limits.timeout_s
+
     async def _next(self) -> bytes:
         """The next chunk from the client, counted against the size limit and awaited until the deadline."""
         limits = self.limits
-        deadline = self.start + limits.timeout_s
+        deadline = self.deadline
         if limits.min_rate > 0:
             # The average rate after the grace period: the bytes received so far buy this much time.
             deadline = min(deadline, self.start + limits.grace_s + self.received / limits.min_rate)

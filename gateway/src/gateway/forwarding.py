@@ -155,41 +155,43 @@ class Forwarder:
         self, request: Request, route: Route, url: URL, body: RequestBody | None, attempt: Attempt
     ) -> aiohttp.ClientResponse:
         headers = self.upstream_headers(request)
+        # A streamed body is bounded by the client's deadline while the client is slow; this bounds it
+        # when the upstream is (it does not read the body, so the client's clock never ticks).
+        streamed_until = body.deadline + route.timeout_s if body is not None and body.streamed else None
         tries = 0
         while True:
             data: bytes | AsyncIterator[bytes] | None = None
             if body is not None:
                 data = body.chunks() if body.streamed else body.first
+            bound = nullcontext() if streamed_until is None else asyncio.timeout_at(streamed_until)
             try:
-                response = await self.session.request(
-                    request.method,
-                    url,
-                    headers=headers,
-                    data=data,
-                    allow_redirects=False,
-                    timeout=route.timeout,
-                    auto_decompress=False,
+                async with bound:
+                    response = await self.session.request(
+                        request.method,
+                        url,
+                        headers=headers,
+                        data=data,
+                        allow_redirects=False,
+                        timeout=route.timeout,
+                        auto_decompress=False,
+                    )
+            except (aiohttp.ClientError, TimeoutError, ClientGone, Refusal) as exc:
+                # Too large, too slow, or gone: the client's doing, not the upstream's.
+                if body is not None and body.failure is not None:
+                    raise body.failure from None
+                never_connected = isinstance(
+                    exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
                 )
-            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+                never_reached = never_connected and (body is None or not body.started)
                 # Nothing reached the upstream: safe to retry an idempotent request whose body is unread.
-                never_reached = body is None or not body.started
-                if tries < self.retries and request.method in IDEMPOTENT_METHODS and never_reached:
+                if never_reached and tries < self.retries and request.method in IDEMPOTENT_METHODS:
                     tries += 1
                     await asyncio.sleep(self.retry_backoff_s * tries)
                     continue
                 attempt.failed()
-                logger.warning("upstream %s unreachable: %r", route.upstream, exc)
-                if isinstance(exc, aiohttp.ConnectionTimeoutError):
-                    raise Refusal.upstream_timeout(route.upstream, route.timeout_s) from None
-                raise Refusal.upstream_unreachable(route.upstream) from None
-            except (TimeoutError, aiohttp.ServerTimeoutError):
-                attempt.failed()
-                raise Refusal.upstream_timeout(route.upstream, route.timeout_s) from None
-            except (aiohttp.ClientError, ClientGone, Refusal) as exc:
-                if body is not None and body.failure is not None:
-                    raise body.failure from None
-                attempt.failed()
                 logger.warning("upstream %s failed: %r", route.upstream, exc)
+                if isinstance(exc, TimeoutError):
+                    raise Refusal.upstream_timeout(route.upstream, route.timeout_s) from None
                 raise Refusal.upstream_unreachable(route.upstream) from None
             if is_outage(response):
                 attempt.failed()
@@ -250,7 +252,11 @@ class Forwarder:
             return
         request.responded = True
         await send({"type": "http.response.start", "status": response.status, "headers": out})
-        # Once the status is sent an upstream failure can only cut the connection, which the client sees.
-        async for chunk in response.content.iter_any():
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        try:
+            async for chunk in response.content.iter_any():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            # The status is sent: the answer can only be cut short, never ended as if it were whole.
+            logger.warning("upstream %s answer broke off: %r", route.upstream, exc)
+            raise Refusal.answer_broke_off(route.upstream) from None
         await send({"type": "http.response.body", "body": b""})
