@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 import uvicorn
@@ -453,6 +454,12 @@ class App:
     def seller(self) -> Seller:
         return Seller(self, uuid.uuid4())
 
+    @staticmethod
+    def settings(
+        ai_db: str, amqp_url: str, broker_namespace: str, edge: Edge, sandbox: Sandbox, **overrides: Any
+    ) -> Settings:
+        return ai_settings(ai_db, amqp_url, broker_namespace, edge, sandbox, **overrides)
+
 
 @pytest_asyncio.fixture(scope="session")
 async def ai_db(service_database: Any) -> str:
@@ -506,6 +513,11 @@ async def app(
 
         await eventually(declared)
         yield App(client, runtime, test_keys, edge, sandbox)
+
+
+@pytest.fixture(scope="session")
+def app_class() -> type[App]:
+    return App
 
 
 @pytest_asyncio.fixture
