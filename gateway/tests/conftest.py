@@ -112,7 +112,7 @@ class UpstreamServer:
     async def stall(self, request: web.Request) -> web.Response:
         """Never reads the body: a client streaming one is held back by TCP, not by its own pace."""
         self.hits["/stall"] += 1
-        await asyncio.sleep(30)
+        await asyncio.sleep(float(request.query.get("s", "4")))
         return web.json_response({"late": True})
 
     async def download(self, request: web.Request) -> web.StreamResponse:

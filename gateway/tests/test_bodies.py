@@ -71,7 +71,7 @@ async def gateway_process(test_keys: TestKeys) -> AsyncIterator[GatewayProcess]:
     url = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as session:
-            for _ in range(200):
+            for _ in range(600):  # 30 s: a loaded machine starts a process slowly
                 try:
                     async with session.get(url + "/healthz") as r:
                         if r.status == 200:
