@@ -19,7 +19,7 @@ from marketplace_etsy.accounts.schemas import SetupItem, SetupItemKind, SetupOut
 from marketplace_etsy.accounts.tokens import token_service
 from marketplace_etsy.context import EtsyContext
 from marketplace_etsy.errors import AccountNeedsReconnect, AccountNotFound, EtsyRejected, EtsyUnavailable
-from marketplace_etsy.etsy.adapter import EtsyShop
+from marketplace_etsy.etsy.listing import EtsyShop
 from marketplace_etsy.models import EtsyAccount
 from marketplace_etsy.scope import Scope
 

@@ -23,7 +23,7 @@ from vitrine_marketplace import AuthExpired, AuthRevoked, OAuthTokens
 
 from marketplace_etsy.accounts import repository
 from marketplace_etsy.context import EtsyContext
-from marketplace_etsy.etsy.adapter import EtsyShop
+from marketplace_etsy.etsy.listing import EtsyShop
 from marketplace_etsy.models import AccountStatus, EtsyAccount, EtsyListing, ListingState
 
 logger = logging.getLogger(__name__)

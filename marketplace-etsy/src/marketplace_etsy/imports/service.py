@@ -13,7 +13,7 @@ from vitrine_marketplace import AuthRevoked, ExternalListing, MarketplaceError, 
 from marketplace_etsy.accounts.service import account_service
 from marketplace_etsy.accounts.tokens import token_service
 from marketplace_etsy.errors import AccountNeedsReconnect, EtsyRejected, EtsyUnavailable
-from marketplace_etsy.etsy.adapter import EtsyShop
+from marketplace_etsy.etsy.listing import EtsyShop
 from marketplace_etsy.imports.schemas import ImportIn, ImportOut, RemoteListingOut
 from marketplace_etsy.models import EtsyAccount, EtsyListing, ListingState
 from marketplace_etsy.scope import Scope

@@ -24,8 +24,9 @@ from vitrine_marketplace import AuthRevoked, MarketplaceError
 from marketplace_etsy.accounts import repository as accounts
 from marketplace_etsy.accounts.tokens import token_service
 from marketplace_etsy.context import EtsyContext
-from marketplace_etsy.etsy.adapter import EtsyShop, order_lines
+from marketplace_etsy.etsy.adapter import order_lines
 from marketplace_etsy.etsy.budget import BudgetDeferred, background
+from marketplace_etsy.etsy.listing import EtsyShop
 from marketplace_etsy.etsy.wire import Receipt
 from marketplace_etsy.models import AccountStatus, EtsyListing, ReceiptLine, ReceiptPoll
 

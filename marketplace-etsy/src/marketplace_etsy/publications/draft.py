@@ -9,7 +9,7 @@ from vitrine_contracts.catalog import ProductSnapshot
 from vitrine_marketplace import MarketplaceRejected
 
 from marketplace_etsy.etsy import text
-from marketplace_etsy.etsy.adapter import EtsyDraft
+from marketplace_etsy.etsy.listing import EtsyDraft
 
 WHO_MADE = frozenset({"i_did", "someone_else", "collective"})
 QUANTITY_MAX = 999

@@ -30,7 +30,7 @@ from marketplace_etsy.accounts import repository as accounts
 from marketplace_etsy.accounts.setup import setup_service
 from marketplace_etsy.accounts.tokens import token_service
 from marketplace_etsy.context import EtsyContext
-from marketplace_etsy.etsy.adapter import EtsyShop
+from marketplace_etsy.etsy.listing import EtsyShop
 from marketplace_etsy.models import AccountStatus, CommandAction, EtsyAccount, EtsyListing, ListingState
 from marketplace_etsy.publications import progress as steps
 from marketplace_etsy.publications.attempts import Attempt, count_attempt, lock_publication
