@@ -62,8 +62,7 @@ def _default_upstreams() -> dict[str, Upstream]:
     }
 
 
-# Reachable without a token: a path (a trailing "*" makes it a prefix), then the only methods it is public
-# for, as tight as the services' own routes (GET allows HEAD).
+# Reachable without a token ("<path>[*] [METHOD,…]", see auth.PublicRoutes), as tight as the services' routes.
 DEFAULT_PUBLIC_ROUTES = [
     "/api/auth/register POST",
     "/api/auth/login POST",
@@ -86,8 +85,7 @@ DEFAULT_PUBLIC_ROUTES = [
     # The price list, shown before sign-up.
     "/api/billing/plans GET",
     "/api/billing/credit-packs GET",
-    # Signed media URLs (HMAC + expiry checked by media-service): marketplaces and <img> tags fetch them,
-    # and a presigned upload PUTs to them.
+    # Signed media URLs (HMAC + expiry checked by media-service): fetched by marketplaces, PUT by uploads.
     "/api/media/files/* GET,PUT",
 ]
 
@@ -157,13 +155,12 @@ class Settings(BaseServiceSettings):
     # Peers whose X-Forwarded-For is believed (a load balancer in front); empty: the TCP peer is the client.
     trusted_proxies: list[str] = Field(default_factory=list)
 
-    # A body must arrive whole within this time, and after the grace period at this average rate at least:
-    # a slow client must not hold an upstream connection (or the gateway) for as long as it likes.
+    # A slow client must not hold an upstream connection as long as it likes: whole body within the time.
     request_body_timeout_s: float = 60.0
+    # Bytes/s on average once the grace period is over (0: no minimum rate).
     request_body_min_rate: float = 8 * 1024
     request_body_grace_s: float = 5.0
-    # Bodies over 64 KiB are streamed and hold an upstream connection while they arrive: at most this many
-    # at once per client address (IPv6: per /64) and route, and per upstream (None: half its pool).
+    # Streamed bodies (over 64 KiB) at once, per client and route, and per upstream (None: half its pool).
     upload_streams_per_client: int = 4
     upload_streams_per_upstream: int | None = None
 
@@ -176,7 +173,9 @@ class Settings(BaseServiceSettings):
     upstream_retries: int = 1
     upstream_retry_backoff_s: float = 0.05
 
+    # Failures within breaker_window_s, with no success between them, that open an upstream's breaker.
     breaker_failure_threshold: int = 5
+    breaker_window_s: float = 30.0
     breaker_open_s: float = 10.0
 
     cors_origins: list[str] = Field(

@@ -41,8 +41,7 @@ HOP_BY_HOP = frozenset(
 _HOP_BY_HOP_BYTES = frozenset(h.encode() for h in HOP_BY_HOP)
 # Set by the gateway for the upstream; a client's own copies are replaced.
 _REPLACED = frozenset({"host", "x-request-id", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"})
-# The gateway's server writes its own Date; Server would only advertise the upstream's stack; the request
-# id is the gateway's own, already among the answer's headers.
+# Date is the gateway server's, Server would advertise the upstream's stack, X-Request-Id is added once.
 _DROPPED_RESPONSE = frozenset({b"date", b"server", b"x-request-id"})
 # Statuses that may mean "unavailable"; see ``is_outage``.
 UNAVAILABLE = frozenset({502, 503, 504})
@@ -155,8 +154,7 @@ class Forwarder:
         self, request: Request, route: Route, url: URL, body: RequestBody | None, attempt: Attempt
     ) -> aiohttp.ClientResponse:
         headers = self.upstream_headers(request)
-        # A streamed body is bounded by the client's deadline while the client is slow; this bounds it
-        # when the upstream is (it does not read the body, so the client's clock never ticks).
+        # The client's deadline only ticks while it is read: this bounds an upstream that stops reading.
         streamed_until = body.deadline + route.timeout_s if body is not None and body.streamed else None
         tries = 0
         while True:

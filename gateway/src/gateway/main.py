@@ -44,7 +44,10 @@ class Gateway:
         self.identity = IdentityHeaders(s.identity_headers, s.identity_header_prefixes)
         self.breakers = {
             name: CircuitBreaker(
-                name, failure_threshold=s.breaker_failure_threshold, reset_timeout_s=s.breaker_open_s
+                name,
+                failure_threshold=s.breaker_failure_threshold,
+                window_s=s.breaker_window_s,
+                reset_timeout_s=s.breaker_open_s,
             )
             for name in s.upstreams
         }

@@ -120,7 +120,7 @@ class Router:
         path = "/" + "/".join(segments)
         route = self.route_for(segments)
         if route is None:
-            if any(route.matches(path) for route in self.routes):
+            if any(r.matches(path) for r in self.routes):
                 raise Refusal.bad_request("An encoded '/' (%2F) is not allowed in the service prefix.")
             raise Refusal.not_found()
         rest = segments[len(route.segments) :]
