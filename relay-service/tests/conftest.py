@@ -9,13 +9,16 @@ from typing import Any
 import aio_pika
 import httpx
 import pytest_asyncio
+import socketio
 import uvicorn
+from relay_service.auth import PluginAuthenticator
 from relay_service.config import Settings
 from relay_service.main import create_app
 from relay_service.server import DrainingServer
 from sandbox_vinted.app import create_app as create_vinted
 from sandbox_vinted.plugin import PluginStandIn, Switches, VintedTab
 from vitrine_contracts import Event, RawEnvelope, new_envelope
+from vitrine_contracts.relay.v1 import NAMESPACE, Hello
 from vitrine_kit.testing.helpers import free_port
 
 
@@ -45,6 +48,12 @@ class Bus:
             aio_pika.Message(envelope.model_dump_json().encode()), event.routing_key()
         )
 
+    def of(
+        self, event_type: str, where: Callable[[dict[str, Any]], bool] = lambda p: True
+    ) -> list[dict[str, Any]]:
+        """Payloads of the ``event_type`` events seen so far."""
+        return [e.payload for e in self.seen if e.type == event_type and where(e.payload)]
+
     async def wait(
         self,
         event_type: str,
@@ -63,9 +72,11 @@ class Bus:
 
 
 class RelayServer:
-    def __init__(self, settings: Settings, verifier: Any) -> None:
+    def __init__(
+        self, settings: Settings, verifier: Any, authenticator: PluginAuthenticator | None = None
+    ) -> None:
         self.settings = settings
-        self.app = create_app(settings, verifier=verifier)
+        self.app = create_app(settings, verifier=verifier, authenticator=authenticator)
         self.url = f"http://127.0.0.1:{settings.port}"
         self.server = DrainingServer(
             uvicorn.Config(self.app, host="127.0.0.1", port=settings.port, log_level="warning", lifespan="on")
@@ -100,7 +111,7 @@ async def start_relay(
 ) -> AsyncIterator[Callable[..., Any]]:
     servers: list[RelayServer] = []
 
-    async def start(**overrides: Any) -> RelayServer:
+    async def start(authenticator: PluginAuthenticator | None = None, **overrides: Any) -> RelayServer:
         values = {
             "amqp_url": amqp_url,
             "broker_namespace": broker_namespace,
@@ -112,7 +123,7 @@ async def start_relay(
             "drain_timeout_s": 2.0,
             "log_json": False,
         }
-        server = RelayServer(Settings(**(values | overrides)), test_keys.verifier())
+        server = RelayServer(Settings(**(values | overrides)), test_keys.verifier(), authenticator)
         await server.start()
         servers.append(server)
         return server
@@ -160,3 +171,67 @@ async def make_plugin(test_keys: Any, vinted: Any) -> AsyncIterator[Callable[...
     for plugin in plugins:
         with contextlib.suppress(Exception):
             await plugin.stop()
+
+
+class RawPlugin:
+    """A bare Socket.IO client speaking the protocol by hand, for what the stand-in would never do: stay
+    silent after connecting, resend one result in a loop, flood the relay. Acks every job and keeps it."""
+
+    def __init__(self, relay: RelayServer, token: str) -> None:
+        self.url, self.token = relay.url, token
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.jobs: list[dict[str, Any]] = []
+        self.errors: list[dict[str, Any]] = []
+        self.refusal: dict[str, Any] | None = None
+        self.sio.on("job.deliver", self._on_job, namespace=NAMESPACE)
+        self.sio.on("relay.error", self.errors.append, namespace=NAMESPACE)
+        self.sio.on("connect_error", self._on_refused, namespace=NAMESPACE)
+
+    async def _on_job(self, data: dict[str, Any]) -> dict[str, Any]:
+        self.jobs.append(data)
+        return {"job_id": data["job_id"], "accepted": True}
+
+    async def _on_refused(self, data: Any) -> None:
+        self.refusal = data.get("data", data) if isinstance(data, dict) else data
+
+    async def connect(self) -> bool:
+        """True once connected; False when the relay refused (``refusal`` says why)."""
+        try:
+            await self.sio.connect(
+                self.url,
+                namespaces=[NAMESPACE],
+                auth={"token": self.token},
+                transports=["websocket"],
+                wait_timeout=3,
+            )
+        except socketio.exceptions.ConnectionError:
+            return False
+        return True
+
+    async def call(self, event: str, data: Any) -> Any:
+        return await self.sio.call(event, data, namespace=NAMESPACE, timeout=5)
+
+    async def hello(self) -> Any:
+        return await self.call(
+            "plugin.hello", Hello(plugin_version="raw", capabilities=["delist"]).model_dump(mode="json")
+        )
+
+    async def result(self, job_id: Any, **fields: Any) -> Any:
+        body = {"job_id": str(job_id), "outcome": "succeeded", "finished_at": "2030-01-01T00:00:00Z"} | fields
+        return await self.call("job.result", body)
+
+
+@pytest_asyncio.fixture
+async def raw_plugin(test_keys: Any) -> AsyncIterator[Callable[..., Any]]:
+    clients: list[RawPlugin] = []
+
+    def make(relay: RelayServer, tenant_id: uuid.UUID, device_id: uuid.UUID) -> RawPlugin:
+        token = test_keys.issue(tenant_id=tenant_id, scope="plugin", sub=str(device_id), roles=())
+        client = RawPlugin(relay, token)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        with contextlib.suppress(Exception):
+            await client.sio.disconnect()

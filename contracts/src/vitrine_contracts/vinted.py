@@ -76,7 +76,7 @@ class VintedJobDispatch(Event):
     kind: JobKind
     attempt: int = Field(ge=1)
     deadline_s: float = 120.0
-    params: dict[str, Any]
+    params: dict[str, Any] = Field(description="The kind's params model (relay.v1.parse_params), as JSON")
 
     def routing_key(self) -> str:
         return f"{self.event_type}.{self.relay_instance}"
@@ -90,8 +90,14 @@ class VintedJobCompleted(Event):
     tenant_id: uuid.UUID
     device_id: uuid.UUID
     outcome: Literal["succeeded", "failed", "undelivered"]
+    result_id: uuid.UUID | None = Field(
+        default=None, description="The plugin's id of this answer, if it sent one"
+    )
     calls: list[VintedCall] = Field(default_factory=list)
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(
+        default_factory=dict,
+        description="As the plugin sent it; marketplace-vinted parses it by the job's kind",
+    )
     error: JobError | None = None
     reason: str | None = Field(default=None, description="Why undelivered: ack-timeout, refused:<why>, gone")
     replayed: bool = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ import httpx
 from vitrine_contracts.relay.v1 import PROTOCOL_VERSION, ConnectRefused, RefusalCode
 from vitrine_kit.auth.jwt import InvalidToken, TokenVerifier
 from vitrine_kit.auth.service_client import ServiceTokenClient
+
+logger = logging.getLogger(__name__)
 
 
 class Refused(Exception):
@@ -79,6 +82,17 @@ class PluginAuthenticator:
         if not active:
             raise Refused("revoked", "this device was revoked or expired; pair again")
         self._active[key] = time.monotonic() + self.cache_s
+
+    async def still_active(self, token: str, identity: PluginIdentity) -> bool:
+        """Ask again (cached ``cache_s``) whether the device is active, for a socket connected a while ago;
+        auth-service away counts as active here (the socket already passed the check at connect)."""
+        try:
+            await self._check_active(token, identity)
+        except Refused as refused:
+            if refused.refusal.code == "revoked":
+                return False
+            logger.warning("cannot re-check a device now", extra={"device_id": str(identity.device_id)})
+        return True
 
     def forget(self, device_id: uuid.UUID) -> None:
         """Drop the cached answer (on ``plugin.revoked``)."""

@@ -36,6 +36,19 @@ class Settings(BaseServiceSettings):
     ping_interval_s: float = 20.0
     ping_timeout_s: float = 20.0
     drain_timeout_s: float = 10.0
+    # Devices revoked (plugin.revoked) are refused at connect, hello and on each result for this long; the
+    # sockets of revoked devices still open are closed every revocation_sweep_s (and at once on the event).
+    revoked_ttl_s: float = 86_400.0
+    revocation_sweep_s: float = 2.0
+    # Each job result is published once per (job id, result id) within this window (at most this many kept).
+    result_dedupe_window_s: float = 600.0
+    result_dedupe_max: int = 100_000
+    # Per socket: every message takes a token of message_*, job.result also one of result_*; over the limit
+    # the relay answers RelayError "rate-limited" with the wait. Generous for a plugin (2 jobs in flight).
+    message_rate_per_s: float = 20.0
+    message_burst: float = 100.0
+    result_rate_per_s: float = 10.0
+    result_burst: float = 40.0
     # relay.replica.alive every N seconds; keep it well under marketplace-vinted's REPLICA_TIMEOUT_S (15).
     replica_heartbeat_s: float = 5.0
     # After start-up: move the import-time heap out of the collector's reach (gc.freeze) and collect young

@@ -12,19 +12,34 @@ from typing import Any
 
 import socketio
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from vitrine_kit.auth.jwt import TokenVerifier, verifier_from_settings
 from vitrine_kit.auth.service_client import ServiceTokenClient
 from vitrine_kit.events.broker import broker_from_settings
 from vitrine_kit.logging import configure_logging
+from vitrine_kit.loops import BackgroundLoop, LoopSupervisor
 
 from relay_service.auth import PluginAuthenticator
 from relay_service.config import Settings
 from relay_service.metrics import RelayMetrics
+from relay_service.ops import ops_app
 from relay_service.relay import Relay
 
 logger = logging.getLogger(__name__)
+
+
+def authenticator_for(settings: Settings, verifier: TokenVerifier) -> PluginAuthenticator:
+    """Token checks, and the device's revocation at auth-service when ``AUTH_URL`` is set."""
+    tokens = None
+    if settings.auth_url:
+        tokens = ServiceTokenClient(
+            f"{settings.auth_url}/oauth/token", settings.client_id, settings.client_secret
+        )
+    return PluginAuthenticator(
+        verifier,
+        introspect_url=f"{settings.auth_url}/introspect" if settings.auth_url else None,
+        tokens=tokens,
+        cache_s=settings.introspect_cache_s,
+    )
 
 
 def create_app(
@@ -33,7 +48,7 @@ def create_app(
     verifier: TokenVerifier | None = None,
     authenticator: PluginAuthenticator | None = None,
 ) -> Any:
-    """The ASGI app; ``app.relay`` (set at start-up) is the running ``Relay``. Tests pass their verifier."""
+    """The ASGI app; ``app.relay`` is the ``Relay``. Tests pass their verifier."""
     settings = settings or Settings()
     metrics = RelayMetrics()
     sio = socketio.AsyncServer(
@@ -46,26 +61,19 @@ def create_app(
         engineio_logger=False,
     )
     broker = broker_from_settings(settings, metrics)
-    token_verifier = verifier or verifier_from_settings(settings)
-    if authenticator is None:
-        tokens = None
-        if settings.auth_url:
-            tokens = ServiceTokenClient(
-                f"{settings.auth_url}/oauth/token", settings.client_id, settings.client_secret
-            )
-        authenticator = PluginAuthenticator(
-            token_verifier,
-            introspect_url=f"{settings.auth_url}/introspect" if settings.auth_url else None,
-            tokens=tokens,
-            cache_s=settings.introspect_cache_s,
-        )
-    relay = Relay(settings, sio, broker, authenticator, metrics)
+    auth = authenticator or authenticator_for(settings, verifier or verifier_from_settings(settings))
+    relay = Relay(settings, sio, broker, auth, metrics)
+    loops = LoopSupervisor(metrics)
+    background: list[BackgroundLoop[Relay]] = [
+        BackgroundLoop.every("replica-alive", settings.replica_heartbeat_s, Relay.announce),
+        BackgroundLoop.every("revocation-sweep", settings.revocation_sweep_s, Relay.sweep_revoked),
+    ]
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level, settings.log_json)
         task = asyncio.create_task(broker.run(), name="broker")
-        alive = asyncio.create_task(relay.run_alive(), name="replica-alive")
+        loops.start(background, relay, settings.run_mode)
         if settings.gc_freeze:
             gc.freeze()
             gc.set_threshold(*settings.gc_threshold)
@@ -74,32 +82,13 @@ def create_app(
             yield
         finally:
             await relay.drain()
-            alive.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await alive
+            await loops.stop()
             await broker.stop()
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    ops = FastAPI(title="relay-service", lifespan=lifespan)
-
-    @ops.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @ops.get("/readyz")
-    async def readyz() -> JSONResponse:
-        ready = broker.connected and relay._channel is not None and not relay.draining
-        checks = {"broker": "ok" if broker.connected else "unreachable", "draining": relay.draining}
-        return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
-        )
-
-    @ops.get("/metrics")
-    async def prometheus() -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
+    ops = ops_app(settings, relay, metrics, loops, lifespan)
     app = socketio.ASGIApp(sio, other_asgi_app=ops, socketio_path="socket.io")
     app.relay = relay  # type: ignore[attr-defined]
     app.broker = broker  # type: ignore[attr-defined]

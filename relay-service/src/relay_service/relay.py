@@ -2,7 +2,8 @@
 
 Jobs reach this replica through its own AMQP queue (exclusive, bound on connect to
 ``vinted.job.dispatch.<instance_id>``); durable state (the job queue, redelivery after a reconnect) lives in
-marketplace-vinted, which dispatches again on ``plugin.connected``.
+marketplace-vinted, which dispatches again on ``plugin.connected``. A device revoked at auth-service
+(``plugin.revoked``) is refused at connect, at hello and on every result, and its sockets are closed.
 """
 
 from __future__ import annotations
@@ -11,16 +12,15 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
-import aio_pika
 import socketio
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
-from pydantic import ValidationError
-from vitrine_contracts import Event, RawEnvelope, new_envelope
+from pydantic import BaseModel, ValidationError
+from vitrine_contracts import RawEnvelope
 from vitrine_contracts.identity import PluginRevoked
 from vitrine_contracts.relay.v1 import (
     NAMESPACE,
@@ -31,6 +31,7 @@ from vitrine_contracts.relay.v1 import (
     JobDeliver,
     JobProgress,
     JobResult,
+    RelayError,
     ResultAck,
     VintedSession,
     Welcome,
@@ -47,23 +48,22 @@ from vitrine_kit.events.broker import Broker
 
 from relay_service.auth import PluginAuthenticator, Refused
 from relay_service.config import Settings
+from relay_service.connections import Connection
 from relay_service.metrics import RelayMetrics
+from relay_service.publisher import EventPublisher
+from relay_service.results import ResultLedger, result_key
+from relay_service.revocations import RevokedDevices
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class Connection:
-    """One plugin socket on this replica."""
+def _answer(message: BaseModel) -> dict[str, Any]:
+    return message.model_dump(mode="json", exclude_none=True)
 
-    sid: str
-    tenant_id: uuid.UUID
-    device_id: uuid.UUID
-    connection_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    ready: bool = False
-    vinted: VintedSession | None = None
-    in_flight: dict[uuid.UUID, VintedJobDispatch] = field(default_factory=dict)
-    waiting: deque[VintedJobDispatch] = field(default_factory=deque)
+
+def _refusal(refused: Refused) -> socketio.exceptions.ConnectionRefusedError:
+    # Socket.IO delivers the second argument as connect_error's ``data`` (err.data in JS).
+    return socketio.exceptions.ConnectionRefusedError(refused.refusal.message, refused.refusal.model_dump())
 
 
 class Relay:
@@ -82,14 +82,18 @@ class Relay:
         self.broker = broker
         self.auth = auth
         self.metrics = metrics
+        self.publisher = EventPublisher(
+            broker, producer=settings.service_name, timeout_s=settings.publish_timeout_s
+        )
         self.by_sid: dict[str, Connection] = {}
         self.by_device: dict[uuid.UUID, Connection] = {}
         # Jobs this replica delivered, by id → device: a late result (after an ack timeout or a reconnect)
         # is still accepted from the same device, and from no one else.
         self.delivered: OrderedDict[uuid.UUID, uuid.UUID] = OrderedDict()
+        self.revoked = RevokedDevices(settings.revoked_ttl_s)
+        self.results = ResultLedger(settings.result_dedupe_window_s, settings.result_dedupe_max)
         self.draining = False
         self._channel: AbstractChannel | None = None
-        self._publisher: AbstractChannel | None = None
         self._consumer_tag: str | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         broker.subscribe(self._on_broker)
@@ -113,9 +117,11 @@ class Relay:
     def queue_name(self) -> str:
         return self.broker.name(f"relay.{self.settings.instance_id}")
 
+    @property
+    def consuming(self) -> bool:
+        return self._channel is not None and not self._channel.is_closed
+
     async def _on_broker(self, connection: AbstractConnection) -> None:
-        # Events go out on their own channel, so acks of consumed jobs never queue behind publishes.
-        self._publisher = await connection.channel(publisher_confirms=True)
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=200)
         exchange = await channel.get_exchange(self.broker.exchange_name, ensure=False)
@@ -127,72 +133,51 @@ class Relay:
         self._channel = channel
         self._consumer_tag = await queue.consume(self._on_message, no_ack=False)
 
-    async def run_alive(self) -> None:
-        """Forever: tell marketplace-vinted this replica is up (``relay.replica.alive``), every
+    async def announce(self) -> None:
+        """Tell marketplace-vinted this replica is up (``relay.replica.alive``); run every
         ``REPLICA_HEARTBEAT_S``. A replica killed without draining stops sending it, and marketplace-vinted
         takes its devices offline after ``VINTED_REPLICA_TIMEOUT_S``."""
-        interval = self.settings.replica_heartbeat_s
-        while True:
-            if self._publisher is not None and not self._publisher.is_closed:
-                event = RelayReplicaAlive(
-                    relay_instance=self.settings.instance_id,
-                    interval_s=interval,
-                    connections=len(self.by_device),
-                    sent_at=datetime.now(UTC),
-                )
-                try:
-                    await self.publish(event, None)
-                except Exception:
-                    logger.warning("could not publish relay.replica.alive", exc_info=True)
-            await asyncio.sleep(interval)
-
-    async def publish(self, event: Event, tenant_id: uuid.UUID | None) -> None:
-        """Publish an event with a publisher confirm (no outbox here: the relay has no database).
-
-        The frame is handed to the connection's writer without waiting for it to reach the socket
-        (``wait=False``), so the channel's lock is held only while queueing it: many results' confirms are
-        awaited at once instead of one publish per event-loop turn (aio-pika's ``Exchange.publish`` holds
-        the lock until the frame is written, which capped the relay near 400 events/s under load).
-        """
-        channel = self._publisher
-        if channel is None or channel.is_closed:
-            raise ConnectionError("broker not connected")
-        envelope = new_envelope(event, producer=self.settings.service_name, tenant_id=tenant_id)
-        message = aio_pika.Message(
-            envelope.model_dump_json().encode(),
-            message_id=str(envelope.id),
-            type=event.event_type,
-            content_type="application/json",
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        if not self.publisher.ready:
+            return
+        event = RelayReplicaAlive(
+            relay_instance=self.settings.instance_id,
+            interval_s=self.settings.replica_heartbeat_s,
+            connections=len(self.by_device),
+            sent_at=datetime.now(UTC),
         )
-        underlay = await channel.get_underlay_channel()
-        # A Nack raises DeliveryError; an unroutable event is dropped by the broker (mandatory=False).
-        await underlay.basic_publish(  # type: ignore[call-arg]  # aiormq's Channel takes wait=; its ABC omits it
-            message.body,
-            exchange=self.broker.exchange_name,
-            routing_key=event.routing_key(),
-            properties=message.properties,
-            timeout=self.settings.publish_timeout_s,
-            wait=False,
-        )
+        await self.publisher.publish(event, None)
+
+    async def sweep_revoked(self) -> None:
+        """Close every socket of a revoked device still open (one that connected while the event was on
+        its way); run every ``REVOCATION_SWEEP_S``."""
+        self.revoked.expire()
+        for conn in [c for c in self.by_sid.values() if c.device_id in self.revoked]:
+            await self._close(conn.sid)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         try:
             envelope = RawEnvelope.model_validate_json(message.body)
             if envelope.type == PluginRevoked.event_type:
-                await self._revoked(PluginRevoked.model_validate(envelope.payload))
+                await self._on_revoked(PluginRevoked.model_validate(envelope.payload))
             else:
                 self._dispatch(VintedJobDispatch.model_validate(envelope.payload))
         except ValidationError:
             logger.exception("unparseable message dropped")
         await message.ack()
 
+    async def _on_revoked(self, event: PluginRevoked) -> None:
+        self.revoked.add(event.device_id)
+        self.auth.forget(event.device_id)
+        # Every socket of the device, said hello or not: a late hello must find nothing to welcome.
+        for conn in [c for c in self.by_sid.values() if c.device_id == event.device_id]:
+            await self._close(conn.sid)
+
     # --- delivery --------------------------------------------------------------------------------------
 
     def _dispatch(self, job: VintedJobDispatch) -> None:
         self.metrics.jobs.labels("received").inc()
         conn = self.by_device.get(job.device_id)
-        if conn is None or not conn.ready or self.draining:
+        if conn is None or not conn.ready or self.draining or job.device_id in self.revoked:
             self._spawn(self._undelivered(job, "gone"))
             return
         if job.job_id in conn.in_flight or any(w.job_id == job.job_id for w in conn.waiting):
@@ -256,35 +241,56 @@ class Relay:
             reason=reason,
         )
         with contextlib.suppress(Exception):  # marketplace-vinted's lease brings the job back anyway
-            await self.publish(event, job.tenant_id)
+            await self.publisher.publish(event, job.tenant_id)
 
     # --- socket events --------------------------------------------------------------------------------
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         if self.draining:
-            refusal = Refused("draining", "this relay is shutting down; reconnect", retry=True).refusal
-            raise socketio.exceptions.ConnectionRefusedError(refusal.message, refusal.model_dump())
+            raise _refusal(Refused("draining", "this relay is shutting down; reconnect", retry=True))
         try:
             identity = await self.auth.authenticate(auth)
+            if identity.device_id in self.revoked:
+                raise Refused("revoked", "this device was revoked; pair again")
         except Refused as refused:
             self.metrics.refused.labels(refused.refusal.code).inc()
-            # Socket.IO delivers the second argument as connect_error's ``data`` (err.data in JS).
-            raise socketio.exceptions.ConnectionRefusedError(
-                refused.refusal.message, refused.refusal.model_dump()
-            ) from refused
-        self.by_sid[sid] = Connection(sid, identity.tenant_id, identity.device_id)
+            raise _refusal(refused) from refused
+        self.by_sid[sid] = Connection.open(sid, identity, str(auth["token"]), self.settings)
         await self.sio.enter_room(sid, f"tenant:{identity.tenant_id}", namespace=NAMESPACE)
         self.metrics.connections.inc()
 
+    async def _is_revoked(self, conn: Connection) -> bool:
+        if conn.device_id in self.revoked:
+            return True
+        return not await self.auth.still_active(conn.token, conn.identity)
+
+    def _refuse_revoked(self, conn: Connection, job_id: uuid.UUID | None = None) -> dict[str, Any]:
+        self.revoked.add(conn.device_id)
+        self.metrics.refused.labels("revoked").inc()
+        self._spawn(self._close(conn.sid))
+        return _answer(
+            RelayError(code="revoked", message="this device was revoked; pair again", job_id=job_id)
+        )
+
     async def on_hello(self, sid: str, data: Any) -> dict[str, Any]:
-        conn = self.by_sid[sid]
-        hello = Hello.model_validate(data)
+        conn = self.by_sid.get(sid)
+        if conn is None:
+            return _answer(RelayError(code="not-ready", message="connect first"))
+        if (limited := conn.over_limit()) is not None:
+            return _answer(limited)
+        try:
+            hello = Hello.model_validate(data)
+        except ValidationError as exc:
+            return _answer(RelayError(code="invalid-message", message=str(exc)[:500]))
+        # The connect may be long past: a device revoked since then must not be welcomed.
+        if await self._is_revoked(conn):
+            return self._refuse_revoked(conn)
         previous = self.by_device.get(conn.device_id)
         if previous is not None and previous.sid != sid:  # one socket per device: the newest wins
             await self.sio.disconnect(previous.sid, namespace=NAMESPACE)
         conn.ready, conn.vinted = True, hello.vinted
         self.by_device[conn.device_id] = conn
-        await self.publish(
+        await self.publisher.publish(
             PluginConnected(
                 tenant_id=conn.tenant_id,
                 device_id=conn.device_id,
@@ -300,67 +306,109 @@ class Relay:
         )
         if hello.vinted is not None:
             await self._report_session(conn, hello.vinted)
-        return Welcome(
-            connection_id=conn.connection_id,
-            tenant_id=conn.tenant_id,
-            device_id=conn.device_id,
-            max_in_flight=self.settings.max_in_flight,
-            ack_timeout_s=self.settings.ack_timeout_s,
-            heartbeat_interval_s=self.settings.heartbeat_interval_s,
-            server_time=datetime.now(UTC),
-        ).model_dump(mode="json")
+        return _answer(
+            Welcome(
+                connection_id=conn.connection_id,
+                tenant_id=conn.tenant_id,
+                device_id=conn.device_id,
+                max_in_flight=self.settings.max_in_flight,
+                ack_timeout_s=self.settings.ack_timeout_s,
+                heartbeat_interval_s=self.settings.heartbeat_interval_s,
+                server_time=datetime.now(UTC),
+            )
+        )
 
     async def on_heartbeat(self, sid: str, data: Any) -> dict[str, Any]:
-        beat = Heartbeat.model_validate(data)
         conn = self.by_sid.get(sid)
-        if conn is not None and beat.vinted is not None and beat.vinted != conn.vinted:
+        if conn is not None and (limited := conn.over_limit()) is not None:
+            return _answer(limited)
+        try:
+            beat = Heartbeat.model_validate(data)
+        except ValidationError as exc:
+            return _answer(RelayError(code="invalid-message", message=str(exc)[:500]))
+        if conn is not None and conn.device_id in self.revoked:
+            return self._refuse_revoked(conn)
+        if conn is not None and conn.ready and beat.vinted is not None and beat.vinted != conn.vinted:
             conn.vinted = beat.vinted
             await self._report_session(conn, beat.vinted)
-        return HeartbeatAck(server_time=datetime.now(UTC)).model_dump(mode="json")
+        return _answer(HeartbeatAck(server_time=datetime.now(UTC)))
 
     async def on_session(self, sid: str, data: Any) -> None:
         conn = self.by_sid.get(sid)
-        if conn is not None:
+        if conn is None or not conn.ready or await self._limited(conn):
+            return
+        try:
             conn.vinted = VintedSession.model_validate(data)
-            await self._report_session(conn, conn.vinted)
+        except ValidationError:
+            return
+        await self._report_session(conn, conn.vinted)
 
     async def _report_session(self, conn: Connection, session: VintedSession) -> None:
-        await self.publish(
+        await self.publisher.publish(
             VintedSessionReported(tenant_id=conn.tenant_id, device_id=conn.device_id, session=session),
             conn.tenant_id,
         )
 
     async def on_progress(self, sid: str, data: Any) -> None:
-        progress = JobProgress.model_validate(data)
         conn = self.by_sid.get(sid)
-        if conn is not None and progress.job_id in conn.in_flight:
-            self.metrics.progress.inc()
+        if conn is None or await self._limited(conn):
+            return
+        with contextlib.suppress(ValidationError):
+            if JobProgress.model_validate(data).job_id in conn.in_flight:
+                self.metrics.progress.inc()
+
+    async def _limited(self, conn: Connection) -> bool:
+        """For messages without an ack: over the limit, the plugin is told with a ``relay.error`` event."""
+        limited = conn.over_limit()
+        if limited is not None:
+            self.metrics.jobs.labels("rate_limited").inc()
+            await self.sio.emit("relay.error", _answer(limited), to=conn.sid, namespace=NAMESPACE)
+        return limited is not None
 
     async def on_result(self, sid: str, data: Any) -> dict[str, Any]:
-        result = JobResult.model_validate(data)
         conn = self.by_sid.get(sid)
-        if conn is None or self.delivered.get(result.job_id) != conn.device_id:
+        if conn is None:
+            return _answer(RelayError(code="not-ready", message="connect first"))
+        try:
+            result = JobResult.model_validate(data)
+        except ValidationError as exc:
+            conn.over_limit(result=True)  # a malformed message costs a token like any other
+            return _answer(RelayError(code="invalid-message", message=str(exc)[:500]))
+        if (limited := conn.over_limit(result=True, job_id=result.job_id)) is not None:
+            self.metrics.jobs.labels("rate_limited").inc()
+            return _answer(limited)
+        if conn.device_id in self.revoked:
             self.metrics.jobs.labels("result_refused").inc()
-            return ResultAck(job_id=result.job_id, accepted=False).model_dump(mode="json")
-        # Published before the ack: if the broker is away the plugin gets no ack and sends it again.
-        await self.publish(
-            VintedJobCompleted(
-                job_id=result.job_id,
-                tenant_id=conn.tenant_id,
-                device_id=conn.device_id,
-                outcome=result.outcome,
-                calls=result.calls,
-                data=result.data,
-                error=result.error,
-                replayed=result.replayed,
-            ),
-            conn.tenant_id,
-        )
-        self.metrics.jobs.labels(result.outcome).inc()
-        for call in result.calls:
-            self.metrics.vinted_calls.labels(str(call.status)).inc()
+            return self._refuse_revoked(conn, result.job_id)
+        if self.delivered.get(result.job_id) != conn.device_id:
+            self.metrics.jobs.labels("result_refused").inc()
+            return _answer(ResultAck(job_id=result.job_id, accepted=False))
+
+        async def publish() -> None:
+            # Published before the ack: if the broker is away the plugin gets no ack and sends it again.
+            await self.publisher.publish(
+                VintedJobCompleted(
+                    job_id=result.job_id,
+                    tenant_id=conn.tenant_id,
+                    device_id=conn.device_id,
+                    outcome=result.outcome,
+                    result_id=result.result_id,
+                    calls=result.calls,
+                    data=result.data,
+                    error=result.error,
+                    replayed=result.replayed,
+                ),
+                conn.tenant_id,
+            )
+
+        if await self.results.publish_once(result_key(result), publish):
+            self.metrics.jobs.labels(result.outcome).inc()
+            for call in result.calls:
+                self.metrics.vinted_calls.labels(str(call.status)).inc()
+        else:
+            self.metrics.jobs.labels("duplicate_result").inc()
         self._release(conn, result.job_id)
-        return ResultAck(job_id=result.job_id, accepted=True).model_dump(mode="json")
+        return _answer(ResultAck(job_id=result.job_id, accepted=True))
 
     async def on_disconnect(self, sid: str, *_: Any) -> None:
         conn = self.by_sid.pop(sid, None)
@@ -382,19 +430,17 @@ class Relay:
             disconnected_at=datetime.now(UTC),
         )
         try:
-            await self.publish(event, conn.tenant_id)
+            await self.publisher.publish(event, conn.tenant_id)
         except Exception:
             logger.warning("could not report a disconnect", extra={"device_id": str(conn.device_id)})
 
-    async def _revoked(self, event: PluginRevoked) -> None:
-        self.auth.forget(event.device_id)
-        conn = self.by_device.get(event.device_id)
-        if conn is not None:
-            await self.sio.disconnect(conn.sid, namespace=NAMESPACE)
-
     # --- lifecycle -------------------------------------------------------------------------------------
 
-    def _spawn(self, coro: Any) -> None:
+    async def _close(self, sid: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.sio.disconnect(sid, namespace=NAMESPACE)
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -410,7 +456,6 @@ class Relay:
         while any(c.in_flight for c in self.by_sid.values()) and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
         for sid in list(self.by_sid):
-            with contextlib.suppress(Exception):
-                await self.sio.disconnect(sid, namespace=NAMESPACE)
+            await self._close(sid)
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=5)

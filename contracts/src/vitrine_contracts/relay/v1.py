@@ -8,10 +8,102 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from vitrine_contracts.relay.v1_jobs import (
+    JOB_DATA,
+    JOB_PARAMS,
+    WRITE_KINDS,
+    DelistData,
+    DelistParams,
+    ErrorCode,
+    FetchItemData,
+    FetchItemParams,
+    FetchReferenceParams,
+    ItemAttribute,
+    ItemBody,
+    ItemPhoto,
+    JobData,
+    JobError,
+    JobKind,
+    JobParams,
+    PhotoRef,
+    PublishData,
+    PublishParams,
+    ReferenceData,
+    ReferenceKind,
+    SalesData,
+    SoldItem,
+    SoldOrder,
+    SyncSalesParams,
+    SyncWardrobeParams,
+    UpdateData,
+    UpdateParams,
+    VintedCall,
+    VintedItem,
+    WardrobeData,
+    WardrobeItem,
+    parse_data,
+    parse_params,
+)
+
+__all__ = [
+    "JOB_DATA",
+    "JOB_PARAMS",
+    "MESSAGES",
+    "NAMESPACE",
+    "PROTOCOL_VERSION",
+    "SOCKETIO_PATH",
+    "WRITE_KINDS",
+    "ConnectAuth",
+    "ConnectRefused",
+    "DelistData",
+    "DelistParams",
+    "ErrorCode",
+    "FetchItemData",
+    "FetchItemParams",
+    "FetchReferenceParams",
+    "Heartbeat",
+    "HeartbeatAck",
+    "Hello",
+    "ItemAttribute",
+    "ItemBody",
+    "ItemPhoto",
+    "JobAck",
+    "JobData",
+    "JobDeliver",
+    "JobError",
+    "JobKind",
+    "JobParams",
+    "JobProgress",
+    "JobResult",
+    "PhotoRef",
+    "PublishData",
+    "PublishParams",
+    "ReferenceData",
+    "ReferenceKind",
+    "RefusalCode",
+    "RelayError",
+    "RelayErrorCode",
+    "ResultAck",
+    "SalesData",
+    "SoldItem",
+    "SoldOrder",
+    "SyncSalesParams",
+    "SyncWardrobeParams",
+    "UpdateData",
+    "UpdateParams",
+    "VintedCall",
+    "VintedItem",
+    "VintedSession",
+    "WardrobeData",
+    "WardrobeItem",
+    "Welcome",
+    "parse_data",
+    "parse_params",
+]
 
 PROTOCOL_VERSION = 1
 NAMESPACE = "/plugin/v1"
@@ -97,87 +189,7 @@ class HeartbeatAck(_Message):
     server_time: datetime
 
 
-# --- jobs -----------------------------------------------------------------------------------------------
-
-
-class JobKind(StrEnum):
-    """What a job asks the plugin to do in the seller's Vinted tab."""
-
-    FETCH_REFERENCE = "fetch_reference"
-    PUBLISH = "publish"
-    UPDATE = "update"
-    DELIST = "delist"
-    SYNC_WARDROBE = "sync_wardrobe"
-    SYNC_SALES = "sync_sales"
-    FETCH_ITEM = "fetch_item"
-
-
-WRITE_KINDS = frozenset({JobKind.PUBLISH, JobKind.UPDATE, JobKind.DELIST})
-
-
-class PhotoRef(_Message):
-    url: str = Field(description="A fetchable JPEG (signed URL); the plugin uploads its bytes to /photos")
-
-
-class PublishParams(_Message):
-    """``publish``: upload every photo (one shared temp_uuid), then POST /item_upload/items."""
-
-    photos: list[PhotoRef] = Field(min_length=1)
-    item: dict[str, Any] = Field(description="The Vinted item body without temp_uuid and assigned_photos")
-
-
-class UpdateParams(_Message):
-    """``update``: PUT /item_upload/items/{item_id}; ``photos`` only when they changed."""
-
-    item_id: int
-    item: dict[str, Any]
-    photos: list[PhotoRef] = Field(default_factory=list)
-
-
-class DelistParams(_Message):
-    """``delist``: POST /items/{item_id}/delete; a 404 means already gone and counts as success."""
-
-    item_id: int
-
-
-class SyncWardrobeParams(_Message):
-    """``sync_wardrobe``: every page of /wardrobe/{user_id}/items; then /items/{id} for each known id missing."""
-
-    per_page: int = Field(default=96, le=96)
-    known_item_ids: list[int] = Field(default_factory=list)
-
-
-class SyncSalesParams(_Message):
-    """``sync_sales``: /my_orders?type=sold&status=...; pages until one older than ``since`` or empty."""
-
-    status: Literal["all", "in_progress", "completed", "canceled"] = "all"
-    per_page: int = Field(default=100, le=100)
-    max_pages: int = 5
-
-
-class FetchReferenceParams(_Message):
-    """``fetch_reference``: one reference endpoint (catalogs, brands, colors, conditions, size_groups, package_sizes)."""
-
-    what: Literal["catalogs", "brands", "colors", "conditions", "size_groups", "package_sizes"]
-    catalog_id: int | None = None
-    keyword: str | None = None
-
-
-class FetchItemParams(_Message):
-    """``fetch_item``: GET /item_upload/items/{item_id} (edit shape, with photo URLs) for link/import."""
-
-    item_id: int
-
-
-JOB_PARAMS: dict[JobKind, type[_Message]] = {
-    JobKind.PUBLISH: PublishParams,
-    JobKind.UPDATE: UpdateParams,
-    JobKind.DELIST: DelistParams,
-    JobKind.SYNC_WARDROBE: SyncWardrobeParams,
-    JobKind.SYNC_SALES: SyncSalesParams,
-    JobKind.FETCH_REFERENCE: FetchReferenceParams,
-    JobKind.FETCH_ITEM: FetchItemParams,
-}
+# --- jobs (kinds, params and data in v1_jobs) ----------------------------------------------------------
 
 
 class JobDeliver(_Message):
@@ -187,7 +199,7 @@ class JobDeliver(_Message):
     kind: JobKind
     attempt: int = Field(ge=1, description="Delivery attempt; >1 means it may have run before")
     deadline_s: float = Field(description="Seconds the plugin has to send job.result")
-    params: dict[str, Any] = Field(description="One of the *Params models, by kind")
+    params: dict[str, Any] = Field(description="One of the *Params models, by kind (parse_params)")
 
 
 class JobAck(_Message):
@@ -196,16 +208,6 @@ class JobAck(_Message):
     job_id: uuid.UUID
     accepted: bool
     reason: str | None = Field(default=None, description="When refused: busy, unsupported, no-vinted-tab…")
-
-
-class VintedCall(_Message):
-    """One HTTP call the plugin made to Vinted while running a job."""
-
-    method: str
-    path: str = Field(description="Relative to /api/v2, query included")
-    status: int | None = Field(description="HTTP status; null when no response came (network error)")
-    duration_ms: int = 0
-    error_code: int | None = Field(default=None, description="Vinted's body 'code' (99 validation, 106 CSRF)")
 
 
 class JobProgress(_Message):
@@ -218,36 +220,19 @@ class JobProgress(_Message):
     call: VintedCall | None = None
 
 
-ErrorCode = Literal[
-    "session_expired",
-    "csrf",
-    "datadome",
-    "rate_limited",
-    "validation",
-    "not_found",
-    "network",
-    "no_vinted_tab",
-    "unsupported",
-    "plugin_error",
-]
-
-
-class JobError(_Message):
-    code: ErrorCode
-    message: str
-    http_status: int | None = None
-    retry_after_s: float | None = None
-    fields: dict[str, str] = Field(default_factory=dict, description="Validation errors by field")
-
-
 class JobResult(_Message):
     """``job.result`` (plugin → relay, with ack = ``ResultAck``); resent until acked."""
 
     job_id: uuid.UUID
+    result_id: uuid.UUID | None = Field(
+        default=None,
+        description="This answer's id: the same on every resend of it, a new one for a replay from the "
+        "journal. The relay publishes each (job_id, result_id) once; without it, a digest of the message.",
+    )
     outcome: Literal["succeeded", "failed"]
     calls: list[VintedCall] = Field(default_factory=list)
-    data: dict[str, Any] = Field(default_factory=dict)
-    error: JobError | None = None
+    data: dict[str, Any] = Field(default_factory=dict, description="One of the *Data models, by kind")
+    error: JobError | None = Field(default=None, description="Required when outcome is failed")
     finished_at: datetime
     replayed: bool = Field(default=False, description="True when answered from the plugin's job journal")
 
@@ -257,47 +242,18 @@ class ResultAck(_Message):
     accepted: bool = Field(description="False when the job is not this connection's (spoofed or unknown)")
 
 
-# Result data of the jobs that return some (``JobResult.data``).
+RelayErrorCode = Literal["rate-limited", "revoked", "invalid-message", "not-ready"]
 
 
-class PublishData(_Message):
-    item_id: int
-    url: str | None = None
-    photo_ids: list[int] = Field(default_factory=list)
+class RelayError(_Message):
+    """The relay's answer to a message it will not act on: the ack of that message when it asked for one
+    (in place of ``Welcome``, ``HeartbeatAck`` or ``ResultAck``), else a ``relay.error`` event. Tell it from a
+    normal ack by its ``code``."""
 
-
-class WardrobeItem(_Message):
-    id: int
-    title: str | None = None
-    price: str | None = None
-    currency: str | None = None
-    is_closed: bool = False
-    is_hidden: bool = False
-    is_reserved: bool = False
-    item_closing_action: Literal["sold", "deleted"] | None = None
-    url: str | None = None
-
-
-class WardrobeData(_Message):
-    items: list[WardrobeItem] = Field(default_factory=list)
-    missing: list[WardrobeItem] = Field(
-        default_factory=list, description="Known ids not in the wardrobe, as /items/{id} reports them"
-    )
-
-
-class SoldOrder(_Message):
-    transaction_id: int
-    item_id: int
-    title: str | None = None
-    price: str
-    currency: str
-    status: str | None = None
-    buyer: str | None = None
-    date: datetime | None = None
-
-
-class SalesData(_Message):
-    orders: list[SoldOrder] = Field(default_factory=list)
+    code: RelayErrorCode
+    message: str
+    retry_after_s: float | None = Field(default=None, description="rate-limited: send again after this")
+    job_id: uuid.UUID | None = Field(default=None, description="The job of a refused job.result")
 
 
 # Every message with its event name and direction, for the schema generator and the README.
@@ -314,6 +270,7 @@ MESSAGES: dict[str, tuple[type[BaseModel], str]] = {
     "job.progress": (JobProgress, "plugin → relay"),
     "job.result": (JobResult, "plugin → relay, ack ResultAck"),
     "job.result.ack": (ResultAck, "relay → plugin"),
+    "relay.error": (RelayError, "relay → plugin: the ack of a refused message, or an event"),
     "params.publish": (PublishParams, "JobDeliver.params"),
     "params.update": (UpdateParams, "JobDeliver.params"),
     "params.delist": (DelistParams, "JobDeliver.params"),
@@ -322,6 +279,10 @@ MESSAGES: dict[str, tuple[type[BaseModel], str]] = {
     "params.fetch_reference": (FetchReferenceParams, "JobDeliver.params"),
     "params.fetch_item": (FetchItemParams, "JobDeliver.params"),
     "data.publish": (PublishData, "JobResult.data"),
+    "data.update": (UpdateData, "JobResult.data"),
+    "data.delist": (DelistData, "JobResult.data"),
+    "data.fetch_item": (FetchItemData, "JobResult.data"),
+    "data.fetch_reference": (ReferenceData, "JobResult.data"),
     "data.sync_wardrobe": (WardrobeData, "JobResult.data"),
     "data.sync_sales": (SalesData, "JobResult.data"),
 }

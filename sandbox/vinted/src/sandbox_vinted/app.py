@@ -322,6 +322,35 @@ def control_router(state: State, settings: Settings) -> APIRouter:
         state.orders.append(order)
         return order
 
+    @control.post("/bundles")
+    async def sell_bundle(body: dict[str, Any]) -> dict[str, Any]:
+        """Several items sold in one transaction: ``my_orders`` lists it once, with its ``items``."""
+        items = [state.items[int(i)] for i in body["item_ids"]]
+        for item in items:
+            item.update(is_closed=True, item_closing_action="sold")
+        currency = items[0].get("currency", "EUR")
+        total = sum(float(i["price"]) for i in items)
+        order = {
+            "transaction_id": next(state.ids),
+            "item_id": items[0]["id"],
+            "seller_id": items[0]["user_id"],
+            "title": f"Bundle of {len(items)} items",
+            "price": {"amount": f"{total:.2f}", "currency_code": currency},
+            "items": [
+                {
+                    "id": i["id"],
+                    "title": i["title"],
+                    "price": {"amount": f"{float(i['price']):.2f}", "currency_code": currency},
+                }
+                for i in items
+            ],
+            "status": "payment_completed",
+            "buyer": {"login": body.get("buyer", "buyer_1")},
+            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        state.orders.append(order)
+        return order
+
     @control.post("/items/{item_id}/delete")
     async def seller_deleted(item_id: int) -> dict[str, Any]:
         state.items[item_id].update(is_closed=True, item_closing_action="deleted")
