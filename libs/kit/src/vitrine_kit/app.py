@@ -33,6 +33,7 @@ from vitrine_kit.logging import configure_logging
 from vitrine_kit.loops import BackgroundLoop, LoopSupervisor
 from vitrine_kit.metrics import ServiceMetrics
 from vitrine_kit.middleware import RequestContextMiddleware
+from vitrine_kit.openapi import install_problem_openapi, operation_id_for, service_prefix
 from vitrine_kit.settings import BaseServiceSettings, RunMode
 
 logger = logging.getLogger(__name__)
@@ -232,8 +233,15 @@ def create_service_app(
             await db.dispose()
             logger.info("service stopped")
 
-    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id_for(service_prefix(settings.service_name)),
+    )
     install_error_handlers(app)
+    install_problem_openapi(app)
     app.add_middleware(
         RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_request_body_bytes
     )
