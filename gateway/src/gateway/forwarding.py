@@ -76,16 +76,20 @@ class UpstreamPool:
         origin = self.per_origin.get(route.origin)
         if origin is None:
             origin = self.per_origin[route.origin] = asyncio.Semaphore(self.per_origin_size)
-        try:
-            async with asyncio.timeout(self.wait_s):
-                await self.total.acquire()
-                try:
-                    await origin.acquire()
-                except BaseException:
-                    self.total.release()
-                    raise
-        except TimeoutError:
-            raise Refusal.upstream_busy(route.upstream, "connection") from None
+        if self.total.locked() or origin.locked():
+            try:
+                async with asyncio.timeout(self.wait_s):
+                    await self.total.acquire()
+                    try:
+                        await origin.acquire()
+                    except BaseException:
+                        self.total.release()
+                        raise
+            except TimeoutError:
+                raise Refusal.upstream_busy(route.upstream, "connection") from None
+        else:  # free now: taken without a wait, so without a timer
+            await self.total.acquire()
+            await origin.acquire()
         try:
             yield
         finally:
