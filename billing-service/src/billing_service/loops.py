@@ -19,15 +19,19 @@ async def handle_webhooks(context: BillingContext) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(context.webhook_arrived.wait(), context.settings.webhook_poll_interval_s)
     context.webhook_arrived.clear()
-    await webhook_service.work(context)
+    if await webhook_service.work(context) >= context.settings.webhook_batch_size:
+        context.webhook_arrived.set()  # a backlog: the next batch at once
 
 
 async def release_expired_holds(context: BillingContext) -> None:
-    await jobs.release_expired(context, utcnow())
+    # Batch after batch while each one did work (a month start can find thousands of tenants due).
+    while await jobs.release_expired(context, utcnow()) >= context.settings.loop_batch_size:
+        pass
 
 
 async def grant_free_months(context: BillingContext) -> None:
-    await jobs.grant_free_months(context, utcnow())
+    while await jobs.grant_free_months(context, utcnow()) >= context.settings.loop_batch_size:
+        pass
 
 
 def billing_loops(settings: Settings) -> list[BackgroundLoop[BillingContext]]:

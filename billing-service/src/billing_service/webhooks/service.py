@@ -81,14 +81,12 @@ class WebhookService:
         return WebhookAck(duplicate=not new)
 
     async def work(self, context: BillingContext) -> int:
-        """Handle the events that are due (waiting at most one poll interval for a new one); returns how many."""
-        settings = context.settings
+        """Handle one batch of the events that are due; returns how many were due (a full batch: more wait)."""
         async with context.db.session() as session:
-            ids = await repository.due(session, utcnow(), settings.webhook_batch_size)
-        done = 0
+            ids = await repository.due(session, utcnow(), context.settings.webhook_batch_size)
         for event_id in ids:
-            done += await self.handle(context, event_id)
-        return done
+            await self.handle(context, event_id)
+        return len(ids)
 
     async def handle(self, context: BillingContext, event_id: str) -> int:
         """Handle one stored event if it still waits; 1 if this call settled it."""
