@@ -49,6 +49,19 @@ class MemberAdded(Event):
     tenant_id: uuid.UUID
     user_id: uuid.UUID
     role: str
+    email: EmailStr | None = Field(
+        default=None, description="The member's e-mail (notification-service mails owners there)"
+    )
+
+
+class MemberRoleChanged(Event):
+    """A member's role in a tenant changed (e.g. made owner, or owner no more)."""
+
+    event_type = "tenant.member_role_changed"
+    tenant_id: uuid.UUID
+    user_id: uuid.UUID
+    role: str
+    email: EmailStr | None = Field(default=None, description="The member's e-mail")
 
 
 class MemberRemoved(Event):
