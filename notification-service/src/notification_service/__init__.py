@@ -1,0 +1,1 @@
+"""notification-service: the sellers' live feed and their e-mail notifications."""
