@@ -145,3 +145,22 @@ class TestOutOfOrderEvents:
         await eventually(all_handled)
         current = await seller.subscription()
         assert (current["plan"], current["status"]) == ("free", "active")
+
+
+class TestPortalPlanChange:
+    async def test_a_plan_changed_in_the_portal_applies_and_its_credits_come_with_the_next_invoice(
+        self, app, seller, standin
+    ) -> None:
+        subscription_id = await seller.subscribe(standin, "starter")
+        portal = (await seller.post("/portal")).json()["url"]
+        token = portal.rstrip("/").rsplit("/", 1)[-1]
+        # What the portal page's "change plan" button posts (prorations wait for the next invoice).
+        changed = await standin.post(
+            f"/p/session/{token}/subscriptions/{subscription_id}/update",
+            data={"price": await app.price_of("pro")},
+        )
+        assert changed.status_code in (200, 303), changed.text
+        await seller.wait_plan("pro")
+        assert (await seller.credits())["monthly_allowance"] == 40
+        await standin.post(f"/sandbox/subscriptions/{subscription_id}/advance", json={"outcome": "paid"})
+        await seller.wait_credits(monthly_left=100, monthly_allowance=100)
