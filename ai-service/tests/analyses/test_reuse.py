@@ -3,6 +3,7 @@ it never shares between tenants."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 
@@ -57,6 +58,19 @@ class TestIdempotency:
         after = await seller.ask(expect=200, idempotency_key=key, image_ids=ids)
         assert (after["id"], after["status"]) == (first["id"], "completed")
         assert len(seller.reservations()) == 1
+
+    async def test_the_same_key_twice_at_once_makes_one_analysis(self, seller) -> None:
+        ids = seller.photos(2)
+        key = str(uuid.uuid4())
+        first, second = await asyncio.gather(
+            seller.post("/analyses", json={"image_ids": ids}, headers={"Idempotency-Key": key}),
+            seller.post("/analyses", json={"image_ids": ids}, headers={"Idempotency-Key": key}),
+        )
+        assert sorted([first.status_code, second.status_code]) == [200, 202]
+        assert first.json()["id"] == second.json()["id"]
+        await seller.finished(first.json()["id"])
+        [reservation] = seller.reservations()
+        assert reservation.status == "committed"
 
     async def test_a_key_used_for_other_photos_is_refused(self, seller) -> None:
         key = str(uuid.uuid4())

@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from vitrine_contracts.ai import AnalysisCompleted, AnalysisFailed
 from vitrine_kit.clients.media import MediaUnavailable as MediaDown
 from vitrine_kit.clients.media import PhotoMissing
@@ -41,6 +42,13 @@ FREE_PLAN = "free"
 
 def _digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, default=str, separators=(",", ":")).encode()).hexdigest()
+
+
+def analysis_id_for(tenant_id: uuid.UUID, idempotency_key: str | None) -> uuid.UUID:
+    """Random, or derived from the Idempotency-Key: concurrent retries then share one reservation key."""
+    if idempotency_key is None:
+        return uuid.uuid4()
+    return uuid.uuid5(tenant_id, f"ai-analysis:{idempotency_key}")
 
 
 def encode_cursor(analysis: Analysis) -> str:
@@ -130,7 +138,7 @@ class AnalysisService:
         hashes = [image.content_hash for image in images]
         label_hash = hashes[image_ids.index(label)] if label is not None else None
         analysis = Analysis(
-            id=uuid.uuid4(),
+            id=analysis_id_for(scope.tenant_id, idempotency_key),
             status=AnalysisStatus.QUEUED,
             product_id=body.product_id,
             image_ids=image_ids,
@@ -168,10 +176,10 @@ class AnalysisService:
             await repo.count_hit(session, hit.key)
             result = remap(hit.result, dict(zip(hit.image_ids, image_ids, strict=True)))
             analysis.complete(result, pipeline=CACHED, usage=[], cached=True, at=utcnow())
-            session.add(analysis)
-            await session.flush()
-            self._emit_completed(scope, analysis)
-            return analysis, True
+            winner = await self._insert(scope, analysis, queued=False)
+            if winner is None:
+                self._emit_completed(scope, analysis)
+            return winner or analysis, winner is None
         key = reservation_key(analysis.id)
         price = ctx.settings.analysis_price_credits
         try:
@@ -188,11 +196,27 @@ class AnalysisService:
         except BillingUnavailable as exc:
             raise errors.BillingUnavailable() from exc
         analysis.hold_credits(price, key)
-        session.add(analysis)
         # If this transaction fails to commit, billing releases the hold when it expires.
-        session.add(AnalysisJob(analysis_id=analysis.id, tenant_id=scope.tenant_id, attempts=0))
-        await session.flush()
-        return analysis, True
+        winner = await self._insert(scope, analysis, queued=True)
+        return winner or analysis, winner is None
+
+    async def _insert(self, scope: Scope, analysis: Analysis, *, queued: bool) -> Analysis | None:
+        """Add the analysis (and its job); the analysis that won when the same Idempotency-Key came twice
+        at once (same analysis id, so the same reservation key at billing), else None."""
+        try:
+            async with scope.session.begin_nested():
+                scope.session.add(analysis)
+                if queued:
+                    scope.session.add(
+                        AnalysisJob(analysis_id=analysis.id, tenant_id=scope.tenant_id, attempts=0)
+                    )
+        except IntegrityError:
+            key = analysis.idempotency_key
+            winner = await repo.by_idempotency_key(scope.session, key) if key else None
+            if winner is None:
+                raise
+            return winner
+        return None
 
     async def get(self, scope: Scope, analysis_id: uuid.UUID) -> Analysis:
         analysis = await repo.get(scope.session, analysis_id)

@@ -45,6 +45,10 @@ PROVIDER_FAILURES = {
 }
 
 
+class Abandoned(Exception):
+    """The job was claimed more often than ``job_max_attempts`` (each earlier run died)."""
+
+
 @dataclass(frozen=True)
 class Claimed:
     analysis_id: uuid.UUID
@@ -141,6 +145,12 @@ class Worker:
                     await analysis_service.retry_later(scope, analysis_id, at, str(exc))
                 return
             failure = ("media-unavailable", "The photos could not be read; try again later.", True)
+        except Abandoned:
+            failure = ("analysis-abandoned", "The analysis failed several times; try again later.", True)
+        except Exception:
+            # A bug must not keep the seller's credits: the analysis fails, its credits are released.
+            logger.exception("analysis failed unexpectedly", extra={"analysis_id": str(analysis_id)})
+            failure = ("internal-error", "The analysis failed; try again later.", True)
         async with self.scope(tenant) as scope:
             if outcome is not None:
                 await analysis_service.succeed(scope, analysis_id, outcome)
