@@ -38,8 +38,8 @@ from vitrine_kit.db.models import OutboxMessage
 from vitrine_kit.testing.app import running_app
 from vitrine_kit.testing.helpers import free_port, settings_for_test
 
-# Ids of the sandbox's own seller taxonomy (sandbox/etsy/taxonomy.py): "Men's Clothing > Jeans".
-JEANS = "438"
+# The seller taxonomy id catalog maps jeans to (a leaf of the stand-in's tree): "Bottoms > Trousers & Jeans".
+JEANS = "439"
 
 
 def serve(app_on: Callable[[int], FastAPI]) -> Iterator[int]:

@@ -103,7 +103,7 @@ async def draft(etsy, seller: dict[str, Any], **fields: Any) -> httpx.Response:
         "price": 45.5,
         "who_made": "someone_else",
         "when_made": "1970s",
-        "taxonomy_id": 458,
+        "taxonomy_id": 434,
         "tags": "denim,vintage,jacket",
         **ids,
         **fields,
@@ -423,7 +423,7 @@ class TestListings:
             "price": 25,
             "who_made": "someone_else",
             "when_made": "2010_2019",
-            "taxonomy_id": 449,
+            "taxonomy_id": 2053,
             "tags": ["robe", "lin", "été"],
             **ids,
         }

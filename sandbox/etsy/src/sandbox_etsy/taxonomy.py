@@ -1,43 +1,46 @@
 """A small seller taxonomy (clothing, shoes, bags, accessories) in Etsy's ``SellerTaxonomyNode`` shape.
 
-The ids look like Etsy's but are the sandbox's own: an adapter reads them from getSellerTaxonomyNodes
-or maps them by configuration, never by hard-coding.
+The leaves are the ids catalog-service's reference data maps its categories to (Etsy's mapping), so a
+product published through the fleet lands on a leaf; the parents' ids are the sandbox's own. An adapter
+reads them from getSellerTaxonomyNodes or maps them by configuration, never by hard-coding.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-# (id, name, children)
+# (id, name, children); tests/test_taxonomy.py checks catalog's Etsy ids are leaves here.
 _TREE: list[tuple[int, str, list[Any]]] = [
     (
         374,
         "Clothing",
         [
             (
-                448,
-                "Women's Clothing",
+                2100,
+                "Tops",
                 [
-                    (449, "Dresses", []),
-                    (451, "Tops & Tees", []),
-                    (458, "Jackets & Coats", []),
-                    (462, "Jeans", []),
-                    (466, "Skirts", []),
-                    (470, "Sweaters", []),
+                    (448, "T-shirts", []),
+                    (449, "Shirts & Blouses", []),
+                    (2188, "Sweaters & Hoodies", []),
                 ],
             ),
             (
-                429,
-                "Men's Clothing",
+                2101,
+                "Bottoms",
                 [
-                    (430, "Shirts", []),
-                    (434, "Jackets & Coats", []),
-                    (438, "Jeans", []),
-                    (440, "Sweaters", []),
-                    (442, "Trousers", []),
+                    (439, "Trousers & Jeans", []),
+                    (442, "Shorts", []),
+                    (443, "Skirts", []),
+                    (440, "Leggings", []),
                 ],
             ),
-            (408, "Unisex Adult Clothing", [(409, "Hoodies & Sweatshirts", []), (412, "T-shirts", [])]),
+            (2102, "Outerwear", [(434, "Jackets & Coats", [])]),
+            (
+                2103,
+                "Dresses & One-Pieces",
+                [(2053, "Dresses", []), (2054, "Jumpsuits & Rompers", []), (445, "Suits", [])],
+            ),
+            (2104, "Sleepwear & Swimwear", [(2180, "Sleepwear & Loungewear", []), (2182, "Swimwear", [])]),
         ],
     ),
     (
@@ -48,7 +51,11 @@ _TREE: list[tuple[int, str, list[Any]]] = [
             (1446, "Men's Shoes", [(1447, "Boots", []), (1451, "Sneakers & Athletic Shoes", [])]),
         ],
     ),
-    (132, "Bags & Purses", [(145, "Handbags", []), (140, "Backpacks", [])]),
+    (
+        132,
+        "Bags & Purses",
+        [(145, "Handbags", []), (140, "Backpacks", []), (2155, "Wallets & Money Clips", [])],
+    ),
     (
         1,
         "Accessories",
