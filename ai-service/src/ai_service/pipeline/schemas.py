@@ -30,7 +30,8 @@ def strict_object(properties: dict[str, Schema]) -> Schema:
 
 
 def nullable_enum(values: list[str]) -> Schema:
-    return {"type": ["string", "null"], "enum": [*values, None]}
+    # anyOf rather than a null inside the enum: both Gemini's JSON Schema and OpenAI's strict mode take it.
+    return {"anyOf": [{"type": "string", "enum": values}, {"type": "null"}]}
 
 
 def nullable(kind: str, **extra: Any) -> Schema:

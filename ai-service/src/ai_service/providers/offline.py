@@ -63,7 +63,8 @@ class _Composer:
     def value(self, schema: dict[str, Any], path: str, name: str) -> Any:
         types = schema.get("type")
         kinds = types if isinstance(types, list) else [types]
-        nullable = "null" in kinds
+        branches = schema.get("anyOf", [])
+        nullable = "null" in kinds or any(b.get("type") == "null" for b in branches)
         enum = [v for v in schema.get("enum", []) if v is not None]
         if name.endswith("_confidence"):
             return MEASURED_CONFIDENCE if name.startswith("colour") else GUESS_CONFIDENCE
