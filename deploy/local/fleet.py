@@ -39,6 +39,10 @@ class Fleet:
     namespace: str = ""
     log_dir: Path = ROOT / ".run" / "logs"
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The servers it uses; the drills point a fleet at a PostgreSQL, RabbitMQ and Redis of their own.
+    pg: str = PG
+    amqp: str = AMQP
+    redis_url: str | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def port(self, service: Service) -> int:
@@ -57,7 +61,7 @@ class Fleet:
             {
                 f"{p}PORT": str(self.port(service)),
                 f"{p}SERVICE_NAME": service.name,
-                f"{p}AMQP_URL": AMQP,
+                f"{p}AMQP_URL": self.amqp,
                 f"{p}BROKER_NAMESPACE": self.namespace,
                 f"{p}JWKS_URL": f"{self.url('auth-service')}/.well-known/jwks.json",
                 f"{p}LOG_JSON": env.get("VITRINE_LOG_JSON", "true"),
@@ -73,10 +77,12 @@ class Fleet:
             # Sales show up within a few seconds of a poll.
             env["EBAY_ORDER_POLL_INTERVAL_S"] = "2" if self.port_offset else "5"
         if service.database:
-            env[f"{p}DATABASE_URL"] = f"{PG}/{service.database}{self.db_suffix}"
+            env[f"{p}DATABASE_URL"] = f"{self.pg}/{service.database}{self.db_suffix}"
         if service.name == "gateway" and self.port_offset:
             # The gateway's defaults are the table's routes on the table's ports; another fleet passes its own.
             env["GATEWAY_UPSTREAMS"] = json.dumps(gateway_upstreams(self.base_url))
+        if service.name == "gateway" and self.redis_url:
+            env["GATEWAY_REDIS_URL"] = self.redis_url
         env.update(self.extra_env)
         return env
 
