@@ -91,6 +91,35 @@ class Seller:
         assert response.status_code == 200, response.text
         return response.json()
 
+    async def listed(self, *marketplaces: str, stock: int = 1, **overrides: Any) -> dict[str, Any]:
+        """A product live on ``marketplaces`` (external ids '<marketplace>-<sku>')."""
+        from vitrine_contracts.catalog import PublicationSucceeded
+        from vitrine_contracts.common import Marketplace
+
+        product = await self.ready(stock_quantity=stock, **overrides)
+        for pub in await self.publish(product["id"], *marketplaces):
+            await self.play(
+                PublicationSucceeded(
+                    publication_id=pub["id"],
+                    product_id=product["id"],
+                    marketplace=Marketplace(pub["marketplace"]),
+                    external_id=f"{pub['marketplace']}-{product['sku']}",
+                    attempt=1,
+                )
+            )
+
+        async def all_listed() -> bool:
+            fresh = await self.product(product["id"])
+            return [p["status"] for p in fresh["publications"]] == ["listed"] * len(marketplaces)
+
+        await eventually(all_listed)
+        return await self.product(product["id"])
+
+    async def alerts(self, kind: str | None = None) -> list[dict[str, Any]]:
+        response = await self.get("/alerts", params={"kind": kind} if kind else {})
+        assert response.status_code == 200, response.text
+        return list(response.json())
+
     async def play(self, event: Event) -> None:
         """Send an event as an adapter (or billing) would: through the outbox, the relay and the broker."""
         async with self.app.runtime.db.session() as session:
@@ -137,6 +166,9 @@ async def app(catalog_db: str, amqp_url: str, broker_namespace: str, test_keys: 
         log_json=False,
         outbox_poll_interval_s=0.1,
         consumer_retry_delays_ms=[200, 500],
+        media_url=None,  # photos checked at media-service are covered by tests-e2e/test_sell_once.py
+        revision_window_s=0.3,
+        revision_tick_s=0.1,
     )
     async with running_app(create_app(settings, verifier=test_keys.verifier())) as (client, runtime):
         queues = {runner.queue_name for runner in runtime.runners}

@@ -2,11 +2,13 @@
 
 from fastapi import APIRouter
 
+from catalog_service.alerts.endpoints import router as alerts
+from catalog_service.imports.endpoints import router as imports
 from catalog_service.products.endpoints import router as products
 from catalog_service.publications.endpoints import router as publications
 from catalog_service.quotas.endpoints import router as quota
 from catalog_service.reference.endpoints import router as reference
-from catalog_service.sales.endpoints import router as alerts
+from catalog_service.sales.endpoints import router as sales
 from catalog_service.transfer.endpoints import router as transfer
 
-routers: list[APIRouter] = [transfer, products, publications, alerts, quota, reference]
+routers: list[APIRouter] = [transfer, imports, products, publications, sales, alerts, quota, reference]

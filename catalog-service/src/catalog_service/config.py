@@ -22,3 +22,16 @@ class Settings(BaseServiceSettings):
     # The eBay site whose category ids go into publication snapshots.
     ebay_site: str = "EBAY_FR"
     default_currency: str = "EUR"
+
+    # Photos: every media id put on a product is checked at media-service (service token from
+    # auth-service); imported listings' photos are fetched into it. None: ids are taken as given.
+    media_url: str | None = "http://127.0.0.1:8003"
+    auth_token_url: str = "http://127.0.0.1:8001/oauth/token"
+    service_client_id: str = "catalog-service"
+    service_client_secret: SecretStr = SecretStr("catalog-service-local-secret")
+    media_timeout_s: float = 20.0
+
+    # Edits of a listed product become one revise per live listing, this long after the first edit.
+    revision_window_s: float = 2.0
+    revision_tick_s: float = 0.5
+    revision_batch: int = 50

@@ -1,4 +1,5 @@
-"""Event handlers: the adapters' publication results, orders, and plan changes."""
+"""Event handlers: the adapters' publication results, orders and cancellations, account and photo news,
+plan changes, and imported listings (on a queue of their own: they call media-service)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import UTC, datetime
 
 from vitrine_contracts.billing import SubscriptionChanged
 from vitrine_contracts.catalog import (
+    OrderCancelled,
     OrderReceived,
     PublicationDelisted,
     PublicationDelistFailed,
@@ -13,16 +15,25 @@ from vitrine_contracts.catalog import (
     PublicationStarted,
     PublicationSucceeded,
 )
+from vitrine_contracts.marketplace import AccountSessionExpired, ListingImported
+from vitrine_contracts.media import ImageDeleted
+from vitrine_contracts.vinted import VintedItemImported
 from vitrine_kit.events.consumer import EventConsumer
 
+from catalog_service.alerts.schemas import AlertKind
+from catalog_service.alerts.service import alert_service
 from catalog_service.context import CatalogContext
+from catalog_service.imports.service import import_service
+from catalog_service.products.photos import photo_service
 from catalog_service.publications.service import publication_service
 from catalog_service.quotas.service import quota_service
 from catalog_service.sales.service import sale_service
 from catalog_service.scope import Scope
 
-# Every handler only touches catalog's database: bursts of a tenant's events share a transaction.
+# Every handler here only touches catalog's database: bursts of a tenant's events share a transaction.
 consumer: EventConsumer[CatalogContext] = EventConsumer("catalog-service.events", batchable=True)
+# Imports fetch photos through media-service: one message per transaction, never replayed in a batch.
+imports: EventConsumer[CatalogContext] = EventConsumer("catalog-service.imports")
 
 
 @consumer.on(PublicationStarted)
@@ -55,9 +66,41 @@ async def order(scope: Scope, event: OrderReceived) -> None:
     await sale_service.on_order(scope, event)
 
 
+@consumer.on(OrderCancelled)
+async def order_cancelled(scope: Scope, event: OrderCancelled) -> None:
+    await sale_service.on_cancelled(scope, event)
+
+
+@consumer.on(AccountSessionExpired)
+async def session_expired(scope: Scope, event: AccountSessionExpired) -> None:
+    details = {
+        "marketplace": event.marketplace.value,
+        "account_id": str(event.account_id),
+        "live_listings": event.live_listings,
+        "message": f"Reconnect your {event.marketplace.value} account: Vitrine can no longer act on it.",
+    }
+    once = {"marketplace": event.marketplace.value, "account_id": str(event.account_id)}
+    await alert_service.raise_alert(scope, AlertKind.SESSION_EXPIRED, None, details, once_per=once)
+
+
+@consumer.on(ImageDeleted)
+async def image_deleted(scope: Scope, event: ImageDeleted) -> None:
+    await photo_service.on_deleted(scope, event.image_id)
+
+
 @consumer.on(SubscriptionChanged)
 async def subscription(scope: Scope, event: SubscriptionChanged) -> None:
     free = scope.context.settings.free_plan_products
     limit = event.quotas.products if event.status != "canceled" else free
     changed_at = scope.envelope.occurred_at if scope.envelope else datetime.now(UTC)
     await quota_service.set_plan(scope, event.plan, limit, changed_at)
+
+
+@imports.on(ListingImported)
+async def listing_imported(scope: Scope, event: ListingImported) -> None:
+    await import_service.on_listing(scope, event)
+
+
+@imports.on(VintedItemImported)
+async def vinted_item_imported(scope: Scope, event: VintedItemImported) -> None:
+    await import_service.on_vinted_item(scope, event)

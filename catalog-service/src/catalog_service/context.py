@@ -1,16 +1,24 @@
-"""catalog-service's context: the kit's parts and the reference data cache, built once at start-up."""
+"""catalog-service's context: the kit's parts, the reference data cache, the media client and the
+sale → delist-start histogram, built once at start-up."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+import httpx
+from prometheus_client import Histogram
+from vitrine_kit.auth.service_client import ServiceTokenClient
+from vitrine_kit.clients.media import MediaClient
 from vitrine_kit.context import Kit, ServiceContext
 
 from catalog_service.config import Settings
 from catalog_service.reference.catalog import ReferenceCache
 
 logger = logging.getLogger(__name__)
+# The promise is seconds: buckets fine below 2 s, coarse above.
+DELIST_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0)
 
 
 @dataclass(kw_only=True)
@@ -18,13 +26,50 @@ class CatalogContext(ServiceContext[Settings]):
     """What catalog's services act with besides a session."""
 
     reference: ReferenceCache
+    # None when media-service is not configured: photo ids are then taken as given.
+    media: MediaClient | None
+    http: httpx.AsyncClient
+    sale_to_delist: Histogram
 
     @classmethod
     async def build(cls, kit: Kit[Settings]) -> CatalogContext:
-        return cls(**cls.parts(kit), reference=ReferenceCache(kit.db))
+        settings = kit.settings
+        http = httpx.AsyncClient(timeout=settings.media_timeout_s)
+        media = None
+        if settings.media_url:
+            tokens = ServiceTokenClient(
+                settings.auth_token_url,
+                settings.service_client_id,
+                settings.service_client_secret,
+                http=http,
+            )
+            media = MediaClient(settings.media_url, tokens, http)
+        histogram = Histogram(
+            "catalog_sale_to_delist_start_seconds",
+            "From a sale's order.received occurred_at to the emit of each publication.delist_requested",
+            ["marketplace"],
+            buckets=DELIST_BUCKETS,
+            registry=kit.metrics.registry,
+        )
+        return cls(
+            **cls.parts(kit),
+            reference=ReferenceCache(kit.db),
+            media=media,
+            http=http,
+            sale_to_delist=histogram,
+        )
 
     async def start(self) -> None:
         try:
             await self.reference.get()
         except Exception:  # not migrated yet: /readyz says so, and the data is loaded on first use
             logger.exception("could not load reference data at start-up")
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    def observe_delist_start(self, marketplace: str, sold_at: datetime) -> None:
+        """Record how long after the sale the delist of ``marketplace`` is being asked for."""
+        self.sale_to_delist.labels(marketplace).observe(
+            max((datetime.now(UTC) - sold_at).total_seconds(), 0.0)
+        )

@@ -66,3 +66,15 @@ class QuotaExceeded(Forbidden):
 
 class InvalidCursor(ProblemError):
     status, code, title = 400, "invalid-cursor", "The cursor is not valid"
+
+
+class UnknownPhotos(Unprocessable):
+    code, title = "unknown-photos", "Some photos are not in your account"
+
+
+class PhotosUnavailable(ProblemError):
+    status, code, title = 503, "photos-unavailable", "The photos cannot be checked right now"
+
+
+class ImportNotFound(NotFound):
+    code, title = "import-not-found", "No such import"

@@ -1,18 +1,30 @@
 """SQLAlchemy models: reference data in ``shared``; products and their life per tenant."""
 
 from catalog_service.models.base import SharedBase, TenantBase
-from catalog_service.models.catalog import Alert, Order, Product, Publication, Quota
+from catalog_service.models.catalog import (
+    Alert,
+    ImportedItem,
+    ListingImport,
+    Order,
+    Product,
+    Publication,
+    Quota,
+)
 from catalog_service.models.reference import Brand, MarketplaceMappingRow, ReferenceValue
+from catalog_service.models.schedule import RevisionDue
 
 __all__ = [
     "Alert",
     "Brand",
+    "ImportedItem",
+    "ListingImport",
     "MarketplaceMappingRow",
     "Order",
     "Product",
     "Publication",
     "Quota",
     "ReferenceValue",
+    "RevisionDue",
     "SharedBase",
     "TenantBase",
 ]

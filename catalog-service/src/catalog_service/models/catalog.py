@@ -75,6 +75,8 @@ class Publication(TenantBase):
     reason: Mapped[str | None] = mapped_column(Text)
     reason_code: Mapped[str | None] = mapped_column(String(100))
     retryable: Mapped[bool | None] = mapped_column()
+    # Every publish, revise and delist is a new attempt; (id, attempt) is the adapter's idempotency key.
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     listed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     delisted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -82,14 +84,16 @@ class Publication(TenantBase):
 
 
 class Order(TenantBase):
-    """An order an adapter reported, seen once per (marketplace, order id)."""
+    """An order line an adapter reported, seen once per (marketplace, order id, line id)."""
 
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("marketplace", "order_id"),)
+    __table_args__ = (UniqueConstraint("marketplace", "order_id", "line_id", name="uq_orders_line"),)
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
     marketplace: Mapped[str] = mapped_column(String(20))
     order_id: Mapped[str] = mapped_column(String(200))
+    # '' for an adapter that sends one event per order (and for lines recorded before line ids existed).
+    line_id: Mapped[str] = mapped_column(String(200), default="")
     product_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     external_listing_id: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int] = mapped_column(Integer)
@@ -99,6 +103,9 @@ class Order(TenantBase):
     outcome: Mapped[str] = mapped_column(String(20), default="applied")
     ordered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The stock before this line took its units: a cancellation never gives back more than that.
+    stock_before: Mapped[int | None] = mapped_column(Integer)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Alert(TenantBase):
@@ -125,3 +132,37 @@ class Quota(TenantBase):
     product_limit: Mapped[int | None] = mapped_column(Integer)
     product_count: Mapped[int] = mapped_column(Integer, default=0)
     plan_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ListingImport(TenantBase):
+    """A seller's import of live listings from one marketplace, with its progress."""
+
+    __tablename__ = "listing_imports"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    marketplace: Mapped[str] = mapped_column(String(20))
+    account_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    # None until an adapter says how many listings the import holds.
+    total: Mapped[int | None] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ImportedItem(TenantBase):
+    """What one imported listing became: a product created or linked, skipped (already known), or failed."""
+
+    __tablename__ = "imported_items"
+
+    import_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("listing_imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    external_listing_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    product_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    photos: Mapped[int] = mapped_column(Integer, default=0)
+    photos_failed: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -22,6 +22,7 @@ from catalog_service.errors import (
 )
 from catalog_service.models import Product
 from catalog_service.products import repository as repo
+from catalog_service.products.photos import photo_service
 from catalog_service.products.repository import ProductFilters
 from catalog_service.products.rules import SYSTEM_ONLY, can_move, merged, missing_for_ready, reference_errors
 from catalog_service.products.schemas import (
@@ -34,6 +35,7 @@ from catalog_service.products.schemas import (
 )
 from catalog_service.publications.service import publication_service
 from catalog_service.quotas.service import quota_service
+from catalog_service.revisions.service import LISTED_FIELDS, revision_service
 from catalog_service.scope import Scope
 
 NOT_NULL = frozenset({"sku", "title", "description", "currency", "stock_quantity", "notes"})
@@ -78,6 +80,7 @@ class ProductService:
         """A draft, counted against the plan's limit; 409 when the SKU is taken."""
         values = _values(body)
         await self._check(scope, values)
+        await photo_service.check(scope, [i["media_id"] for i in values.get("images") or []])
         await quota_service.admit(scope)
         product_id = uuid.uuid4()
         values.setdefault("sku", f"VT-{product_id.hex[:10].upper()}")
@@ -108,10 +111,18 @@ class ProductService:
                 raise InvalidProduct(
                     f"{key} cannot be emptied", errors=[{"field": key, "message": "cannot be null"}]
                 )
+        if values.get("images"):
+            current = {str(i["media_id"]) for i in product.images}
+            await photo_service.check(
+                scope, [i["media_id"] for i in values["images"] if i["media_id"] not in current]
+            )
+        before = {key: getattr(product, key) for key in values if key in LISTED_FIELDS}
         async with self._unique_sku(scope, values.get("sku") or product.sku):
             for key, value in values.items():
                 setattr(product, key, EMPTY[key]() if value is None and key in EMPTY else value)
             self._touch(product)
+        if any(getattr(product, key) != old for key, old in before.items()):
+            await revision_service.schedule(scope, product.id)
         return product
 
     async def change_status(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,11 @@ ATTRIBUTE_TYPES = (
     "sport",
     "trend",
 )
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalnum())
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,8 @@ class ReferenceCatalog:
     values: dict[str, dict[str, Value]] = field(default_factory=dict)
     brands: dict[str, BrandInfo] = field(default_factory=dict)
     mappings: dict[tuple[str, str, str, str, str], Mapping] = field(default_factory=dict)
+    _reverse: dict[tuple[str, str, str], list[tuple[str, str, str]]] | None = field(default=None, repr=False)
+    _brand_names: dict[str, str] | None = field(default=None, repr=False)
 
     def has(self, type_: str, code: str) -> bool:
         return code in self.values.get(type_, {})
@@ -95,6 +103,24 @@ class ReferenceCatalog:
         self, marketplace: str, kind: str, code: str, gender: str = "", site: str = ""
     ) -> Mapping | None:
         return self.mappings.get((marketplace, kind, code, gender, site))
+
+    def reverse(self, marketplace: str, kind: str, external_id: str) -> list[tuple[str, str, str]]:
+        """Our (code, gender, site) rows that map to ``external_id`` on ``marketplace`` (for imports)."""
+        if self._reverse is None:
+            index: dict[tuple[str, str, str], list[tuple[str, str, str]]] = defaultdict(list)
+            for (m, k, code, gender, site), target in sorted(self.mappings.items()):
+                index[(m, k, target.external_id)].append((code, gender, site))
+            self._reverse = dict(index)
+        return self._reverse.get((marketplace, kind, external_id), [])
+
+    def brand_named(self, name: str) -> str | None:
+        """The code of the brand called ``name`` (or one of its aliases), case and accents aside."""
+        if self._brand_names is None:
+            self._brand_names = {}
+            for brand in self.brands.values():
+                for text in (brand.name, *brand.aliases):
+                    self._brand_names.setdefault(_fold(text), brand.code)
+        return self._brand_names.get(_fold(name))
 
     def label(self, type_: str, code: str, lang: str = "en") -> str:
         value = self.values.get(type_, {}).get(code)

@@ -1,42 +1,37 @@
-"""Orders from the adapters: stock once per order, sold at zero, delist elsewhere, oversell alerts."""
+"""Order lines from the adapters: stock once per line, sold at zero, delist elsewhere, oversell alerts,
+quantities revised elsewhere after a partial sale, stock given back when a line is cancelled."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.dialects.postgresql import insert
-from vitrine_contracts.catalog import OrderReceived, OversellDetected, ProductSold
+from vitrine_contracts.catalog import OrderCancelled, OrderReceived, OversellDetected, ProductSold
 from vitrine_kit.db.base import utcnow
 
-from catalog_service.errors import AlertNotFound
-from catalog_service.models import Alert, Order, Product, Publication
+from catalog_service.alerts.schemas import AlertKind
+from catalog_service.alerts.service import alert_service
+from catalog_service.models import Order, Product, Publication
 from catalog_service.publications.service import publication_service
+from catalog_service.revisions.service import revision_service
 from catalog_service.scope import Scope
 
 logger = logging.getLogger(__name__)
 
 
-class AlertOut(BaseModel):
-    id: uuid.UUID
-    kind: str
-    product_id: uuid.UUID | None
-    details: dict[str, Any]
-    created_at: Any
-    acknowledged_at: Any
-
-
 class OrderOut(BaseModel):
-    """An order a marketplace reported, and what it did to the stock (applied, oversold, unmatched)."""
+    """An order line a marketplace reported, and what it did to the stock (applied, oversold, unmatched)."""
 
     id: uuid.UUID
     marketplace: str
     order_id: str
+    line_id: str
     product_id: uuid.UUID | None
     external_listing_id: str
     quantity: int
@@ -45,12 +40,14 @@ class OrderOut(BaseModel):
     outcome: str
     ordered_at: datetime
     received_at: datetime
+    cancelled_at: datetime | None
 
 
 def _order_view(order: Order) -> dict[str, Any]:
     return {
         "marketplace": order.marketplace,
         "order_id": order.order_id,
+        "line_id": order.line_id,
         "quantity": order.quantity,
         "price": str(order.price),
         "currency": order.currency,
@@ -59,10 +56,10 @@ def _order_view(order: Order) -> dict[str, Any]:
 
 
 class SaleService:
-    """What happens when something sells."""
+    """What happens when something sells (or the sale is undone)."""
 
     async def on_order(self, scope: Scope, event: OrderReceived) -> None:
-        """Apply an order once; the conditional UPDATE makes the last unit go to exactly one order."""
+        """Apply an order line once; the conditional UPDATE makes the last unit go to exactly one line."""
         s = scope.session
         product_id = await self._product_for(scope, event)
         order_id = await s.scalar(
@@ -71,6 +68,7 @@ class SaleService:
                 id=uuid.uuid4(),
                 marketplace=event.marketplace.value,
                 order_id=event.order_id,
+                line_id=event.line_id or "",
                 product_id=product_id,
                 external_listing_id=event.external_listing_id,
                 quantity=event.quantity,
@@ -80,7 +78,7 @@ class SaleService:
                 ordered_at=event.ordered_at,
                 received_at=utcnow(),
             )
-            .on_conflict_do_nothing(index_elements=["marketplace", "order_id"])
+            .on_conflict_do_nothing(index_elements=["marketplace", "order_id", "line_id"])
             .returning(Order.id)
         )
         if order_id is None or product_id is None:
@@ -98,14 +96,23 @@ class SaleService:
         )
         if left is None:
             await self._oversold(scope, product_id, order_id)
-        elif left == 0:
+            return
+        await s.execute(
+            sa.update(Order).where(Order.id == order_id).values(stock_before=left + event.quantity)
+        )
+        if left == 0:
             await self._sold(scope, product_id, event)
+        else:
+            # The other marketplaces still show the old quantity.
+            await revision_service.schedule(scope, product_id, now=True)
 
     async def _product_for(self, scope: Scope, event: OrderReceived) -> uuid.UUID | None:
         stmt = sa.select(Publication.product_id)
         if event.publication_id is not None:
             found = await scope.session.scalar(stmt.where(Publication.id == event.publication_id))
         else:
+            found = None
+        if found is None:
             found = await scope.session.scalar(
                 stmt.where(
                     Publication.marketplace == event.marketplace.value,
@@ -124,8 +131,9 @@ class SaleService:
         )
         product.status, product.sold_at = "sold", utcnow()
         scope.emit(ProductSold(product_id=product_id, marketplace=event.marketplace, order_id=event.order_id))
+        sold_at = scope.envelope.occurred_at if scope.envelope else datetime.now(UTC)
         await publication_service.delist_live(
-            scope, product, "sold_elsewhere", except_marketplace=event.marketplace.value
+            scope, product, "sold_elsewhere", except_marketplace=event.marketplace.value, sold_at=sold_at
         )
         # The listing that sold ended with the sale.
         selling = await scope.session.scalar(
@@ -148,35 +156,74 @@ class SaleService:
             .limit(1)
         )
         details = {"first_order": _order_view(first) if first else {}, "second_order": _order_view(second)}
-        alert = Alert(id=uuid.uuid4(), kind="oversell", product_id=product_id, details=details)
-        s.add(alert)
+        alert = await alert_service.raise_alert(scope, AlertKind.OVERSELL, product_id, details)
+        assert alert is not None
         scope.emit(OversellDetected(product_id=product_id, alert_id=alert.id, **details))
+
+    async def on_cancelled(self, scope: Scope, event: OrderCancelled) -> None:
+        """Give the line's units back once (never above the stock before the sale), and tell the seller."""
+        s = scope.session
+        order = await s.scalar(
+            sa.select(Order)
+            .where(
+                Order.marketplace == event.marketplace.value,
+                Order.order_id == event.order_id,
+                Order.line_id == (event.line_id or ""),
+            )
+            .with_for_update()
+        )
+        if order is None or order.cancelled_at is not None:
+            logger.info(
+                "cancellation ignored", extra={"order_id": event.order_id, "known": order is not None}
+            )
+            return
+        order.cancelled_at = event.cancelled_at
+        restored = None
+        if order.outcome == "applied" and order.product_id is not None:
+            cap = (
+                order.stock_before
+                if order.stock_before is not None
+                else Product.stock_quantity + order.quantity
+            )
+            restored = await s.scalar(
+                sa.update(Product)
+                .where(Product.id == order.product_id)
+                .values(
+                    # Never less than now (the seller may have added stock), never more than before the sale.
+                    stock_quantity=sa.func.greatest(
+                        Product.stock_quantity, sa.func.least(Product.stock_quantity + order.quantity, cap)
+                    ),
+                    version=Product.version + 1,
+                    updated_at=utcnow(),
+                )
+                .returning(Product.stock_quantity)
+            )
+            if restored:
+                await revision_service.schedule(scope, order.product_id, now=True)
+        await alert_service.raise_alert(
+            scope,
+            AlertKind.ORDER_CANCELLED,
+            order.product_id,
+            {
+                **_order_view(order),
+                "reason": event.reason,
+                "outcome": order.outcome,
+                "stock_now": restored,
+                "message": "The order was cancelled: the stock is back. A sold product stays sold until "
+                "you list it again.",
+            },
+        )
 
     async def orders(
         self, scope: Scope, product_id: uuid.UUID | None, marketplace: str | None, limit: int
     ) -> list[OrderOut]:
-        """The newest orders first, optionally for one product or one marketplace."""
+        """The newest order lines first, optionally for one product or one marketplace."""
         stmt = sa.select(Order).order_by(Order.received_at.desc()).limit(limit)
         if product_id is not None:
             stmt = stmt.where(Order.product_id == product_id)
         if marketplace is not None:
             stmt = stmt.where(Order.marketplace == marketplace)
         return [OrderOut.model_validate(o, from_attributes=True) for o in await scope.session.scalars(stmt)]
-
-    async def alerts(self, scope: Scope, acknowledged: bool | None) -> list[AlertOut]:
-        stmt = sa.select(Alert).order_by(Alert.created_at.desc())
-        if acknowledged is not None:
-            stmt = stmt.where(
-                Alert.acknowledged_at.is_not(None) if acknowledged else Alert.acknowledged_at.is_(None)
-            )
-        return [AlertOut.model_validate(a, from_attributes=True) for a in await scope.session.scalars(stmt)]
-
-    async def acknowledge(self, scope: Scope, alert_id: uuid.UUID) -> AlertOut:
-        alert = await scope.session.get(Alert, alert_id, with_for_update=True)
-        if alert is None:
-            raise AlertNotFound()
-        alert.acknowledged_at = alert.acknowledged_at or utcnow()
-        return AlertOut.model_validate(alert, from_attributes=True)
 
 
 sale_service = SaleService()

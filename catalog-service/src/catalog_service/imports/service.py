@@ -1,0 +1,368 @@
+"""Imports of live marketplace listings: each becomes a product with a live publication (or is linked to
+one, or skipped when catalog already knows the listing), with its photos fetched into media-service and
+the import's progress counted, so a later sale of imported stock is matched and delisted elsewhere."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from vitrine_contracts.common import Marketplace, Money
+from vitrine_contracts.marketplace import ListingImported
+from vitrine_contracts.vinted import VintedItemImported
+from vitrine_kit.db.base import utcnow
+
+from catalog_service.alerts.schemas import AlertKind
+from catalog_service.alerts.service import alert_service
+from catalog_service.errors import ImportNotFound, QuotaExceeded
+from catalog_service.imports.media import PhotoRefused, fetch_photo
+from catalog_service.imports.schemas import ImportedItemOut, ImportOutcome, ListingImportOut
+from catalog_service.models import ImportedItem, ListingImport, Product, Publication
+from catalog_service.publications.requirements import IMAGE_LIMIT
+from catalog_service.quotas.service import quota_service
+from catalog_service.reference.catalog import ReferenceCatalog
+from catalog_service.scope import Scope
+
+logger = logging.getLogger(__name__)
+Outcome = ImportOutcome
+
+
+@dataclass
+class Found:
+    """A live listing as catalog needs it, whichever marketplace it comes from."""
+
+    marketplace: str
+    external_id: str
+    title: str
+    description: str
+    price: Money | None
+    quantity: int
+    image_urls: list[str]
+    url: str | None
+    sku: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    outcome: ImportOutcome
+    product_id: uuid.UUID | None = None
+    photos: int = 0
+    photos_failed: int = 0
+    error: str | None = None
+
+
+def _first(rows: list[tuple[str, str, str]], site: str = "") -> tuple[str, str, str] | None:
+    return next((r for r in rows if r[2] == site), rows[0] if rows else None)
+
+
+def ebay_fields(ref: ReferenceCatalog, event: ListingImported, site: str) -> dict[str, Any]:
+    """Our codes for what eBay says of the listing (category and gender, condition, brand)."""
+    listing, out = event.listing, {}
+    if listing.category_id and (cat := _first(ref.reverse("ebay", "category", listing.category_id), site)):
+        out["category"] = cat[0]
+        if cat[1]:
+            out["gender"] = cat[1]
+    if listing.condition_id and (cond := _first(ref.reverse("ebay", "condition", listing.condition_id))):
+        out["condition"] = cond[0]
+    brand = next(iter(listing.aspects.get("Brand") or []), None)
+    if brand and (code := ref.brand_named(brand)):
+        out["brand"] = code
+    return out
+
+
+def vinted_fields(ref: ReferenceCatalog, event: VintedItemImported) -> dict[str, Any]:
+    """Our codes for Vinted's ids (catalog, status, brand, colours)."""
+    out: dict[str, Any] = {}
+    if event.catalog_id and (cat := _first(ref.reverse("vinted", "category", str(event.catalog_id)))):
+        out["category"] = cat[0]
+        if cat[1]:
+            out["gender"] = cat[1]
+    if event.status_id and (cond := _first(ref.reverse("vinted", "condition", str(event.status_id)))):
+        out["condition"] = cond[0]
+    if event.brand_id and (brand := _first(ref.reverse("vinted", "brand", str(event.brand_id)))):
+        out["brand"] = brand[0]
+    elif event.brand and (code := ref.brand_named(event.brand)):
+        out["brand"] = code
+    colours = [c[0] for i in event.color_ids if (c := _first(ref.reverse("vinted", "colour", str(i))))]
+    if colours:
+        out["colours"] = colours[:2]
+    return out
+
+
+class ImportService:
+    async def on_listing(self, scope: Scope, event: ListingImported) -> None:
+        """An adapter's imported listing (eBay, Etsy)."""
+        listing, ref = event.listing, await scope.context.reference.get()
+        fields = (
+            ebay_fields(ref, event, scope.context.settings.ebay_site)
+            if event.marketplace == Marketplace.EBAY
+            else {}
+        )
+        found = Found(
+            marketplace=event.marketplace.value,
+            external_id=listing.external_listing_id,
+            title=listing.title,
+            description=listing.description,
+            price=listing.price,
+            quantity=listing.quantity,
+            image_urls=listing.image_urls,
+            url=listing.url,
+            sku=listing.sku,
+            fields=fields,
+        )
+        import_id = event.import_id or self._daily_import(scope, found.marketplace)
+        await self._open(scope, import_id, found.marketplace, event.account_id, event.import_total)
+        await self._run(scope, import_id, found, event.product_id, event.publication_id)
+
+    async def on_vinted_item(self, scope: Scope, event: VintedItemImported) -> None:
+        """A Vinted item the plugin fetched for import."""
+        ref = await scope.context.reference.get()
+        found = Found(
+            marketplace="vinted",
+            external_id=str(event.vinted_item_id),
+            title=event.title,
+            description=event.description,
+            price=event.price,
+            quantity=1,
+            image_urls=event.photo_urls,
+            url=event.url,
+            fields=vinted_fields(ref, event),
+        )
+        import_id = self._daily_import(scope, "vinted")
+        await self._open(scope, import_id, "vinted", None, None)
+        await self._run(scope, import_id, found, None, None)
+
+    def _daily_import(self, scope: Scope, marketplace: str) -> uuid.UUID:
+        # Adapters that send items one by one, without an import id: one import per marketplace and day.
+        day = datetime.now(UTC).date().isoformat()
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"vitrine:import:{scope.tenant_id}:{marketplace}:{day}")
+
+    async def _open(
+        self,
+        scope: Scope,
+        import_id: uuid.UUID,
+        marketplace: str,
+        account_id: uuid.UUID | None,
+        total: int | None,
+    ) -> None:
+        await scope.session.execute(
+            insert(ListingImport)
+            .values(
+                id=import_id,
+                marketplace=marketplace,
+                account_id=account_id,
+                total=total,
+                done=0,
+                failed=0,
+                skipped=0,
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+            .on_conflict_do_nothing()
+        )
+
+    async def _run(
+        self,
+        scope: Scope,
+        import_id: uuid.UUID,
+        found: Found,
+        product_id: uuid.UUID | None,
+        publication_id: uuid.UUID | None,
+    ) -> None:
+        seen = await scope.session.get(ImportedItem, (import_id, found.external_id))
+        if seen is not None:
+            return
+        known = await scope.session.scalar(
+            sa.select(Publication.product_id).where(
+                Publication.marketplace == found.marketplace, Publication.external_id == found.external_id
+            )
+        )
+        if known is not None:
+            result = Result(Outcome.SKIPPED, known, error="already in Vitrine")
+        elif product_id is not None:
+            result = await self._link(scope, found, product_id, publication_id)
+        else:
+            result = await self._create(scope, found, publication_id)
+        await self._record(scope, import_id, found, result)
+
+    async def _link(
+        self, scope: Scope, found: Found, product_id: uuid.UUID, publication_id: uuid.UUID | None
+    ) -> Result:
+        product = await scope.session.scalar(
+            sa.select(Product).where(Product.id == product_id).with_for_update()
+        )
+        if product is None or product.deleted_at is not None:
+            return Result(Outcome.FAILED, error="the product to link to does not exist")
+        pub = await scope.session.scalar(
+            sa.select(Publication)
+            .where(Publication.product_id == product.id, Publication.marketplace == found.marketplace)
+            .with_for_update()
+        )
+        if pub is not None and pub.status in ("pending", "listing", "listed", "delisting"):
+            return Result(Outcome.FAILED, product.id, error=f"the product is already on {found.marketplace}")
+        if pub is None:
+            pub = Publication(
+                id=publication_id or uuid.uuid4(), product_id=product.id, marketplace=found.marketplace
+            )
+            scope.session.add(pub)
+        self._live(pub, found)
+        if product.status in ("draft", "ready"):
+            product.status = "listed"
+        product.version, product.updated_at = product.version + 1, utcnow()
+        return Result(Outcome.LINKED, product.id)
+
+    async def _create(self, scope: Scope, found: Found, publication_id: uuid.UUID | None) -> Result:
+        try:
+            await quota_service.admit(scope)
+        except QuotaExceeded as exc:
+            return Result(Outcome.FAILED, error=exc.detail or exc.title)
+        images, failed = await self._photos(
+            scope, found.image_urls[: IMAGE_LIMIT[Marketplace(found.marketplace)]]
+        )
+        product_id = uuid.uuid4()
+        sku = await self._free_sku(scope, found.sku, product_id)
+        price = found.price
+        scope.session.add(
+            Product(
+                id=product_id,
+                version=1,
+                status="listed",
+                sku=sku,
+                title=found.title[:500],
+                description=found.description,
+                price=price.amount if price else None,
+                currency=price.currency if price else scope.context.settings.default_currency,
+                stock_quantity=max(found.quantity, 1),
+                images=[{"media_id": str(m), "is_label": False} for m in images],
+                notes=f"Imported from {found.marketplace} ({found.url or found.external_id}).",
+                **found.fields,
+            )
+        )
+        await scope.session.flush()
+        pub = Publication(
+            id=publication_id or uuid.uuid4(), product_id=product_id, marketplace=found.marketplace
+        )
+        scope.session.add(pub)
+        self._live(pub, found)
+        return Result(Outcome.CREATED, product_id, photos=len(images), photos_failed=failed)
+
+    async def _photos(self, scope: Scope, urls: list[str]) -> tuple[list[uuid.UUID], int]:
+        """The photos fetched into media-service, in order; a refused one is counted, not fatal.
+
+        media-service being unreachable raises: the message is retried, and photos already fetched are found
+        again by their bytes.
+        """
+        media = scope.context.media
+        if media is None:
+            return [], len(urls)
+        images: list[uuid.UUID] = []
+        failed = 0
+        for url in urls:
+            try:
+                image = await fetch_photo(media, scope.tenant_id, url)
+            except PhotoRefused as exc:
+                logger.info("imported photo refused", extra={"url": url[:200], "reason": str(exc)})
+                failed += 1
+                continue
+            if image not in images:
+                images.append(image)
+        return images, failed
+
+    async def _free_sku(self, scope: Scope, wanted: str | None, product_id: uuid.UUID) -> str:
+        sku = (wanted or "").strip()[:100]
+        if sku:
+            taken = await scope.session.scalar(
+                sa.select(Product.id).where(Product.sku == sku, Product.deleted_at.is_(None))
+            )
+            if taken is None:
+                return sku
+        return f"VT-{product_id.hex[:10].upper()}"
+
+    @staticmethod
+    def _live(pub: Publication, found: Found) -> None:
+        now = utcnow()
+        pub.status, pub.external_id, pub.url = "listed", found.external_id, found.url
+        pub.reason = pub.reason_code = pub.retryable = None
+        pub.attempt = pub.attempt or 0
+        pub.requested_at = pub.requested_at or now
+        pub.listed_at, pub.updated_at = now, now
+
+    async def _record(self, scope: Scope, import_id: uuid.UUID, found: Found, result: Result) -> None:
+        scope.session.add(
+            ImportedItem(
+                import_id=import_id,
+                external_listing_id=found.external_id,
+                outcome=result.outcome.value,
+                product_id=result.product_id,
+                photos=result.photos,
+                photos_failed=result.photos_failed,
+                error=result.error,
+                at=utcnow(),
+            )
+        )
+        column = {Outcome.FAILED: "failed", Outcome.SKIPPED: "skipped"}.get(result.outcome, "done")
+        await scope.session.execute(
+            sa.update(ListingImport)
+            .where(ListingImport.id == import_id)
+            .values({column: getattr(ListingImport, column) + 1, "updated_at": utcnow()})
+        )
+        if result.outcome == Outcome.FAILED or result.photos_failed:
+            problem = result.error or f"{result.photos_failed} photo(s) could not be fetched"
+            await alert_service.raise_alert(
+                scope,
+                AlertKind.IMPORT_FAILED,
+                result.product_id,
+                {
+                    "import_id": str(import_id),
+                    "marketplace": found.marketplace,
+                    "external_listing_id": found.external_id,
+                    "title": found.title,
+                    "reason": problem,
+                },
+            )
+        logger.info(
+            "listing imported",
+            extra={"import": str(import_id), "listing": found.external_id, "outcome": result.outcome.value},
+        )
+
+    async def recent(self, scope: Scope, limit: int) -> list[ListingImportOut]:
+        rows = await scope.session.scalars(
+            sa.select(ListingImport).order_by(ListingImport.created_at.desc()).limit(limit)
+        )
+        return [_out(i) for i in rows]
+
+    async def get(self, scope: Scope, import_id: uuid.UUID) -> ListingImportOut:
+        found = await scope.session.get(ListingImport, import_id)
+        if found is None:
+            raise ImportNotFound()
+        items = await scope.session.scalars(
+            sa.select(ImportedItem).where(ImportedItem.import_id == import_id).order_by(ImportedItem.at)
+        )
+        out = _out(found)
+        out.items = [ImportedItemOut.model_validate(i, from_attributes=True) for i in items]
+        return out
+
+
+def _out(row: ListingImport) -> ListingImportOut:
+    handled = row.done + row.failed + row.skipped
+    return ListingImportOut(
+        id=row.id,
+        marketplace=row.marketplace,
+        account_id=row.account_id,
+        total=row.total,
+        done=row.done,
+        failed=row.failed,
+        skipped=row.skipped,
+        finished=row.total is not None and handled >= row.total,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+import_service = ImportService()
