@@ -14,6 +14,7 @@ from vitrine_kit.context import Kit, ServiceContext
 from ai_service.config import ProviderName, Settings
 from ai_service.credits.client import CreditsClient
 from ai_service.images.prep import ImagePreparer
+from ai_service.metrics import AiMetrics
 from ai_service.models import PromptVersion
 from ai_service.pipeline import prompts
 from ai_service.pipeline.run import Pipeline
@@ -59,6 +60,7 @@ class AiContext(ServiceContext[Settings]):
     images: ImagePreparer
     pipeline: Pipeline
     http: httpx.AsyncClient
+    ai_metrics: AiMetrics
 
     @classmethod
     async def build(cls, kit: Kit[Settings]) -> AiContext:
@@ -90,6 +92,7 @@ class AiContext(ServiceContext[Settings]):
                 settings=settings, ref=ref, vision=vision, text=text, media=media, images=images
             ),
             http=http,
+            ai_metrics=AiMetrics(kit.metrics.registry),
         )
 
     @property

@@ -177,6 +177,14 @@ class TestRequestAnalysis:
         assert done["result"]["price"]["currency"] == "EUR"
         assert "Levi's" in done["result"]["price"]["reason"]
 
+    async def test_tokens_and_outcomes_are_counted(self, app, seller) -> None:
+        await seller.analyse(image_ids=seller.photos(2))
+        metrics = (await app.client.get("/metrics")).text
+        assert (
+            'ai_provider_tokens_total{direction="input",model="gemini-2.5-flash",provider="gemini"' in metrics
+        )
+        assert 'ai_analyses_total{outcome="completed"}' in metrics
+
     async def test_the_analysis_is_announced(self, seller) -> None:
         product = "5e7a51f1-3f39-4d39-8c9f-51d0f9a3c6c4"
         done = await seller.analyse(product_id=product, image_ids=seller.photos(2))

@@ -179,6 +179,7 @@ class AnalysisService:
             winner = await self._insert(scope, analysis, queued=False)
             if winner is None:
                 self._emit_completed(scope, analysis)
+                ctx.ai_metrics.analyses.labels(CACHED).inc()
             return winner or analysis, winner is None
         key = reservation_key(analysis.id)
         price = ctx.settings.analysis_price_credits

@@ -120,7 +120,7 @@ class Worker:
             settlement = Settlement.COMMIT if record and record.result else Settlement.RELEASE
             await self.settle(tenant, analysis_id, settlement, record.reservation_key if record else None)
             return
-        tracker = Tracker()
+        tracker = Tracker(metrics=self.ctx.ai_metrics)
         failure: tuple[str, str, bool] | None = None
         outcome = None
         try:
@@ -151,6 +151,8 @@ class Worker:
             # A bug must not keep the seller's credits: the analysis fails, its credits are released.
             logger.exception("analysis failed unexpectedly", extra={"analysis_id": str(analysis_id)})
             failure = ("internal-error", "The analysis failed; try again later.", True)
+        decided = "completed" if outcome is not None else (failure[0] if failure else "internal-error")
+        self.ctx.ai_metrics.analyses.labels(decided).inc()
         async with self.scope(tenant) as scope:
             if outcome is not None:
                 await analysis_service.succeed(scope, analysis_id, outcome)

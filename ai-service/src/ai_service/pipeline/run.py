@@ -24,6 +24,7 @@ from vitrine_kit.clients.media import MediaClient
 from ai_service.analyses.schemas import AnalysisResult, CategoryStep, StepUsage
 from ai_service.config import Settings
 from ai_service.images.prep import ImagePreparer, PreparedImage
+from ai_service.metrics import AiMetrics
 from ai_service.pipeline import drafts, prompts
 from ai_service.pipeline.assemble import attributes_from, confidence, flaws_seen
 from ai_service.pipeline.pricing import suggest_price
@@ -60,13 +61,19 @@ class Tracker:
     """The calls made so far, for the analysis record (kept when the analysis fails half-way too)."""
 
     usage: list[StepUsage] = field(default_factory=list)
+    metrics: AiMetrics | None = None
 
     def add(self, step: str, provider: Provider, answer: ModelAnswer, calls: int, photos: int) -> None:
+        model = answer.model or provider.model
+        if self.metrics is not None:
+            self.metrics.calls.labels(provider.name, step).inc(calls)
+            self.metrics.tokens.labels(provider.name, model, step, "input").inc(answer.usage.input_tokens)
+            self.metrics.tokens.labels(provider.name, model, step, "output").inc(answer.usage.output_tokens)
         self.usage.append(
             StepUsage(
                 step=step,
                 provider=provider.name,
-                model=answer.model or provider.model,
+                model=model,
                 calls=calls,
                 input_tokens=answer.usage.input_tokens,
                 output_tokens=answer.usage.output_tokens,
