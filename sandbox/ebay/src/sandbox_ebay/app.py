@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
@@ -16,7 +17,8 @@ from sandbox_ebay.routes_oauth import router as oauth
 from sandbox_ebay.routes_sell import router as sell
 from sandbox_ebay.state import World
 
-NOT_EBAY = ("/sandbox", "/healthz", "/itm", "/docs", "/openapi.json")
+MAX_CALLS = 50_000
+NOT_EBAY = ("/sandbox", "/healthz", "/itm", "/images", "/docs", "/openapi.json")
 
 
 def _fault_response(status: int, retry_after: int | None) -> Response:
@@ -56,6 +58,10 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
         state: World = app.state.world
         key = f"{request.method} {path}"
         state.requests[key] = state.requests.get(key, 0) + 1
+        with state.lock:
+            state.calls.append({"method": request.method, "path": path, "at": time.time()})
+            if len(state.calls) > MAX_CALLS:  # a long local run keeps the latest only
+                del state.calls[: MAX_CALLS // 5]
         if state.latency_ms:
             await asyncio.sleep(state.latency_ms / 1000)
         fault = state.fault_for(path)

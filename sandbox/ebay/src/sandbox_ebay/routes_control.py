@@ -13,10 +13,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.responses import HTMLResponse, Response
 
-from sandbox_ebay.deps import WorldDep
+from sandbox_ebay.deps import SettingsDep, WorldDep
 from sandbox_ebay.errors import not_found
-from sandbox_ebay.routes_sell import sell
-from sandbox_ebay.state import Fault, iso
+from sandbox_ebay.images import image_png
+from sandbox_ebay.routes_sell import cancel, checkout, end_listing, sell
+from sandbox_ebay.state import Fault, digits, iso
 
 router = APIRouter(prefix="/sandbox", tags=["control"])
 
@@ -24,6 +25,37 @@ router = APIRouter(prefix="/sandbox", tags=["control"])
 class SellIn(BaseModel):
     quantity: int = Field(default=1, ge=1)
     buyer: str = "sbx_buyer"
+
+
+class OrderLineIn(BaseModel):
+    listing_id: str
+    quantity: int = Field(default=1, ge=1)
+
+
+class OrderIn(BaseModel):
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=50)
+    buyer: str = "sbx_buyer"
+
+
+class CancelIn(BaseModel):
+    reason: str = "BUYER_ASKED_CANCEL"
+
+
+class EndIn(BaseModel):
+    by: str = Field(default="seller", description="seller (on eBay's site) or ebay")
+
+
+class SeedIn(BaseModel):
+    count: int = Field(default=1, ge=1, le=500)
+    title: str = "Sandbox listing"
+    price: str = "25.00"
+    currency: str = "EUR"
+    quantity: int = Field(default=1, ge=1)
+    photos: int = Field(default=2, ge=0, le=24)
+    marketplace_id: str = "EBAY_FR"
+    category_id: str = "11483"
+    condition: str = "PRE_OWNED_EXCELLENT"
+    aspects: dict[str, list[str]] = Field(default_factory=lambda: {"Brand": ["Levi's"]})
 
 
 class UserIn(BaseModel):
@@ -71,6 +103,82 @@ async def offers(world: WorldDep, sku: str | None = None) -> list[dict[str, Any]
 async def sell_listing(listing_id: str, body: SellIn, world: WorldDep) -> dict[str, Any]:
     """A buyer pays for the listing: a PAID order appears in getOrders."""
     return sell(world, listing_id, body.quantity, body.buyer)
+
+
+@router.post("/orders")
+async def create_order(body: OrderIn, world: WorldDep) -> dict[str, Any]:
+    """A buyer pays for several listings of one seller at once: one PAID order, a line per listing."""
+    return checkout(world, [(line.listing_id, line.quantity) for line in body.lines], body.buyer)
+
+
+@router.post("/orders/{order_id}/cancel")
+async def cancel_order(order_id: str, body: CancelIn, world: WorldDep) -> dict[str, Any]:
+    """The order is cancelled and refunded (``cancelState: CANCELED``, ``FULLY_REFUNDED``)."""
+    return cancel(world, order_id, body.reason)
+
+
+@router.post("/listings/{listing_id}/end")
+async def end(listing_id: str, body: EndIn, world: WorldDep) -> dict[str, Any]:
+    """The listing is ended outside the API (by the seller on eBay's site, or by eBay)."""
+    view = end_listing(world, listing_id)
+    view["endedBy"] = body.by
+    return view
+
+
+@router.post("/sellers/{user_id}/listings", status_code=201)
+async def seed_listings(
+    user_id: str, body: SeedIn, world: WorldDep, settings: SettingsDep
+) -> list[dict[str, Any]]:
+    """Live listings the seller made on eBay without Vitrine (to import), photos served by this sandbox."""
+    seller = world.sellers.get(user_id)
+    if seller is None:
+        raise not_found(195003, "user", domain="API_INVENTORY")
+    made = []
+    with world.lock:
+        for n in range(body.count):
+            sku, offer_id, listing_id = f"OWN-{digits(8)}", digits(10), digits(12)
+            photos = [f"{settings.public_url}/images/g/{sku}-{p}/s-l1600.png" for p in range(body.photos)]
+            seller.items[sku] = {
+                "sku": sku,
+                "availability": {"shipToLocationAvailability": {"quantity": body.quantity}},
+                "condition": body.condition,
+                "product": {
+                    "title": f"{body.title} {n + 1}",
+                    "description": f"{body.title} {n + 1}, listed on eBay.",
+                    "aspects": body.aspects,
+                    "imageUrls": photos,
+                },
+            }
+            world.offers[offer_id] = {
+                "offerId": offer_id,
+                "sku": sku,
+                "marketplaceId": body.marketplace_id,
+                "format": "FIXED_PRICE",
+                "availableQuantity": body.quantity,
+                "categoryId": body.category_id,
+                "pricingSummary": {"price": {"value": body.price, "currency": body.currency}},
+                "status": "PUBLISHED",
+                "listing": {"listingId": listing_id, "listingStatus": "ACTIVE"},
+            }
+            world.offer_owner[offer_id] = seller.user_id
+            world.listings[listing_id] = {
+                "listingId": listing_id,
+                "offerId": offer_id,
+                "sku": sku,
+                "userId": seller.user_id,
+                "status": "ACTIVE",
+                "sold": 0,
+                "listedAt": iso(),
+            }
+            made.append(world.listing_view(world.listings[listing_id]))
+    return made
+
+
+@router.get("/calls")
+async def calls(world: WorldDep, path_contains: str = "") -> list[dict[str, Any]]:
+    """Every eBay call received, in order, with when it arrived (``at``, Unix seconds)."""
+    with world.lock:
+        return [c for c in world.calls if path_contains in c["path"]]
 
 
 @router.get("/users")
@@ -178,6 +286,12 @@ async def account_deletion(body: DeletionIn, world: WorldDep) -> dict[str, Any]:
 
 
 page_router = APIRouter(tags=["pages"])
+
+
+@page_router.get("/images/g/{key}/s-l1600.png", response_class=Response)
+async def image(key: str) -> Response:
+    """A listing photo as eBay's image host serves it (a PNG drawn from the key)."""
+    return Response(image_png(key), media_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
 
 @page_router.get("/itm/{listing_id}", response_class=HTMLResponse)

@@ -525,24 +525,50 @@ async def get_order(order_id: str, world: WorldDep, seller: CurrentSeller) -> di
 
 def sell(world: World, listing_id: str, quantity: int, buyer: str) -> dict[str, Any]:
     """A buyer completes checkout on a listing: a PAID order, the listing's quantity goes down."""
+    return checkout(world, [(listing_id, quantity)], buyer)
+
+
+def checkout(world: World, lines: list[tuple[str, int]], buyer: str) -> dict[str, Any]:
+    """A buyer pays for several listings of one seller at once: one PAID order with a line each.
+
+    As on eBay, each listing's available quantity goes down by what sold; at zero it is out of stock.
+    """
     with world.lock:
-        listing = world.listings.get(listing_id)
-        if listing is None or listing["status"] != "ACTIVE":
-            raise not_found(25713, "listing")
-        offer = world.offers[listing["offerId"]]
-        seller = world.sellers[listing["userId"]]
-        available = int(offer.get("availableQuantity") or 1) - listing["sold"]
-        if quantity > available:
-            raise EbayError(400, user_error(25020, "Not enough quantity available.", ref="quantity"))
-        listing["sold"] += quantity
-        if listing["sold"] >= int(offer.get("availableQuantity") or 1):
-            listing["status"] = "ENDED"
-            offer["listing"] = {"listingId": listing_id, "listingStatus": "OUT_OF_STOCK"}
-        price = offer["pricingSummary"]["price"]
-        total = f"{float(price['value']) * quantity:.2f}"
+        taken: list[tuple[dict[str, Any], dict[str, Any], int]] = []
+        for listing_id, quantity in lines:
+            listing = world.listings.get(listing_id)
+            if listing is None or listing["status"] != "ACTIVE":
+                raise not_found(25713, "listing")
+            offer = world.offers[listing["offerId"]]
+            if quantity > int(offer.get("availableQuantity") or 1):
+                raise EbayError(400, user_error(25020, "Not enough quantity available.", ref="quantity"))
+            taken.append((listing, offer, quantity))
+        sellers = {listing["userId"] for listing, _, _ in taken}
+        if len(sellers) != 1:
+            raise EbayError(400, user_error(25002, "An order holds listings of one seller.", ref="lines"))
+        seller = world.sellers[sellers.pop()]
         now = time.time()
         order_id = f"{digits(2)}-{digits(5)}-{digits(5)}"
-        title = (seller.items.get(listing["sku"], {}).get("product") or {}).get("title")
+        items, total, currency = [], 0.0, "EUR"
+        for listing, offer, quantity in taken:
+            _take(seller, listing, offer, quantity)
+            price = offer["pricingSummary"]["price"]
+            currency = price["currency"]
+            amount = float(price["value"]) * quantity
+            total += amount
+            title = (seller.items.get(listing["sku"], {}).get("product") or {}).get("title")
+            items.append(
+                {
+                    "lineItemId": digits(11),
+                    "legacyItemId": listing["listingId"],
+                    "sku": listing["sku"],
+                    "title": title,
+                    "quantity": quantity,
+                    "lineItemCost": {"value": f"{amount:.2f}", "currency": currency},
+                    "total": {"value": f"{amount:.2f}", "currency": currency},
+                    "lineItemFulfillmentStatus": "NOT_STARTED",
+                }
+            )
         order = {
             "orderId": order_id,
             "legacyOrderId": order_id,
@@ -552,22 +578,62 @@ def sell(world: World, listing_id: str, quantity: int, buyer: str) -> dict[str, 
             "orderPaymentStatus": "PAID",
             "sellerId": seller.username,
             "buyer": {"username": buyer},
-            "pricingSummary": {"total": {"value": total, "currency": price["currency"]}},
+            "pricingSummary": {"total": {"value": f"{total:.2f}", "currency": currency}},
             "cancelStatus": {"cancelState": "NONE_REQUESTED", "cancelRequests": []},
-            "lineItems": [
-                {
-                    "lineItemId": digits(11),
-                    "legacyItemId": listing_id,
-                    "sku": listing["sku"],
-                    "title": title,
-                    "quantity": quantity,
-                    "lineItemCost": {"value": total, "currency": price["currency"]},
-                    "total": {"value": total, "currency": price["currency"]},
-                    "lineItemFulfillmentStatus": "NOT_STARTED",
-                }
-            ],
+            "lineItems": items,
             "_created": now,
             "_modified": now,
         }
         world.orders[order_id] = order
         return {k: v for k, v in order.items() if not k.startswith("_")}
+
+
+def _take(seller: Seller, listing: dict[str, Any], offer: dict[str, Any], quantity: int) -> None:
+    left = int(offer.get("availableQuantity") or 1) - quantity
+    listing["sold"] += quantity
+    offer["availableQuantity"] = left
+    item = seller.items.get(listing["sku"])
+    if item is not None:
+        item.setdefault("availability", {}).setdefault("shipToLocationAvailability", {})["quantity"] = left
+    if left <= 0:
+        listing["status"] = "ENDED"
+        offer["listing"] = {"listingId": listing["listingId"], "listingStatus": "OUT_OF_STOCK"}
+
+
+def cancel(world: World, order_id: str, reason: str) -> dict[str, Any]:
+    """The order is cancelled (and refunded): live listings get their quantity back, as on eBay."""
+    with world.lock:
+        order = world.orders.get(order_id)
+        if order is None:
+            raise not_found(32100, "order", domain="API_FULFILLMENT")
+        if order["cancelStatus"]["cancelState"] != "CANCELED":
+            for line in order["lineItems"]:
+                listing = world.listings.get(line["legacyItemId"])
+                offer = world.offers.get(listing["offerId"]) if listing else None
+                if listing is not None and offer is not None and listing["status"] == "ACTIVE":
+                    offer["availableQuantity"] = int(offer.get("availableQuantity") or 0) + line["quantity"]
+            now = time.time()
+            order["cancelStatus"] = {
+                "cancelState": "CANCELED",
+                "cancelledDate": iso(now),
+                "cancelRequests": [
+                    {"cancelReason": reason, "cancelState": "COMPLETED", "cancelRequestedDate": iso(now)}
+                ],
+            }
+            order["orderPaymentStatus"] = "FULLY_REFUNDED"
+            order["lastModifiedDate"], order["_modified"] = iso(now), now
+        return {k: v for k, v in order.items() if not k.startswith("_")}
+
+
+def end_listing(world: World, listing_id: str) -> dict[str, Any]:
+    """The seller (on eBay's site) or eBay ends a listing: its offer is no longer published."""
+    with world.lock:
+        listing = world.listings.get(listing_id)
+        if listing is None:
+            raise not_found(25713, "listing")
+        offer = world.offers.get(listing["offerId"])
+        listing["status"] = "ENDED"
+        if offer is not None:
+            offer["status"] = "UNPUBLISHED"
+            offer["listing"] = {"listingId": listing_id, "listingStatus": "ENDED"}
+        return world.listing_view(listing)

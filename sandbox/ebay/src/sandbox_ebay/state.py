@@ -112,6 +112,8 @@ class World:
             self.faults: list[Fault] = []
             self.latency_ms = 0
             self.requests: dict[str, int] = {}
+            # Every eBay call with its arrival time (tests measure when a delist reached "eBay").
+            self.calls: list[dict[str, Any]] = []
 
     def new_seller(self, username: str | None = None, marketplace: str = "EBAY_GB") -> Seller:
         with self.lock:
