@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 import pytest_asyncio
 from auth_service.config import Settings
@@ -85,6 +86,52 @@ class Flows:
     def bearer(tokens: dict[str, Any] | str) -> dict[str, str]:
         token = tokens if isinstance(tokens, str) else tokens["access_token"]
         return {"Authorization": f"Bearer {token}"}
+
+    @staticmethod
+    def claims(tokens: dict[str, Any]) -> dict[str, Any]:
+        return jwt.decode(tokens["access_token"], options={"verify_signature": False})
+
+    async def invite_and_join(
+        self, owner_tokens: dict[str, Any], role: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A new user invited with ``role`` who accepts; returns (registration, tokens in the owner's tenant)."""
+        guest = await self.register()
+        invited = await self.client.post(
+            "/tenants/current/invitations",
+            json={"email": guest["email"], "role": role},
+            headers=self.bearer(owner_tokens),
+        )
+        assert invited.status_code == 201, invited.text
+        token = self.mailer.last(guest["email"], "invitation").token
+        guest_tokens = await self.login(guest["email"])
+        accepted = await self.client.post(
+            "/invitations/accept", json={"token": token}, headers=self.bearer(guest_tokens)
+        )
+        assert accepted.status_code == 200, accepted.text
+        return guest, await self.login(guest["email"], tenant_id=self.claims(owner_tokens)["tid"])
+
+    async def service_token(self, scopes: tuple[str, ...] = ("plugin:introspect",)) -> str:
+        """A service token of a new client allowed ``scopes``."""
+        from auth_service.clients.service import client_service
+
+        name = f"svc-{uuid.uuid4().hex[:10]}"
+        async with self.runtime.db.session() as session, session.begin():
+            secret = await client_service.create(session, name, list(scopes))
+        response = await self.client.post(
+            "/oauth/token", data={"grant_type": "client_credentials"}, auth=(name, secret)
+        )
+        assert response.status_code == 200, response.text
+        return str(response.json()["access_token"])
+
+    async def pair(self, tokens: dict[str, Any]) -> dict[str, Any]:
+        """Pair a plugin device for the tenant of ``tokens``; returns the pairing answer."""
+        created = await self.client.post("/plugin/pairing-codes", headers=self.bearer(tokens))
+        assert created.status_code == 201, created.text
+        paired = await self.client.post(
+            "/plugin/pair", json={"code": created.json()["code"], "device_name": "Chrome"}
+        )
+        assert paired.status_code == 200, paired.text
+        return dict(paired.json())
 
 
 @asynccontextmanager

@@ -9,6 +9,14 @@ from vitrine_kit.settings import BaseServiceSettings, service_config
 
 # Only for local runs: a warning is logged when it is used outside ``environment=local``.
 DEFAULT_KEY_ENCRYPTION_KEY = "vitrine-local-only-key-encryption-key-change-me"
+# What each service of the fleet may ask for with its client credentials (one scope per internal API used).
+DEFAULT_CLIENT_SCOPES: dict[str, list[str]] = {
+    "ai-service": ["billing:credits", "media:read"],
+    "marketplace-ebay": ["media:read"],
+    "marketplace-etsy": ["media:read"],
+    "marketplace-vinted": ["media:read"],
+    "relay-service": ["plugin:introspect"],
+}
 
 
 class Settings(BaseServiceSettings):
@@ -56,5 +64,7 @@ class Settings(BaseServiceSettings):
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
     # Links in e-mails point here.
     public_app_url: str = "http://localhost:5173"
-    # Service clients created at start-up for local runs: [{"client_id", "client_secret", "scopes": [...]}].
+    # Service clients created at start-up for local runs: [{"client_id", "client_secret", "scopes": [...]}];
+    # a client listed without scopes gets those of ``service_client_scopes`` (none if it is not there).
     service_clients: list[dict[str, Any]] = Field(default_factory=list)
+    service_client_scopes: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_CLIENT_SCOPES))

@@ -57,4 +57,6 @@ class AuthContext(ServiceContext[Settings]):
 
         if self.settings.service_clients:
             async with self.db.session() as session, session.begin():
-                await client_service.seed(session, self.settings.service_clients)
+                await client_service.seed(
+                    session, self.settings.service_clients, self.settings.service_client_scopes
+                )

@@ -6,8 +6,8 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
-from vitrine_kit.auth.deps import CurrentPrincipal, require_scope
-from vitrine_kit.auth.principal import Principal
+from vitrine_kit.auth.deps import CurrentPrincipal, require_service_scope
+from vitrine_kit.auth.principal import Principal, TokenKind
 from vitrine_kit.errors import Forbidden
 from vitrine_kit.scope import context_of
 
@@ -25,23 +25,17 @@ Keys = Annotated[KeyStore, Depends(_keys)]
 
 
 async def _user_principal(principal: CurrentPrincipal) -> Principal:
-    # Plugin and service tokens are valid tokens, but they do not act as a person.
-    if principal.kind != "user" or principal.tenant_id is None:
+    # Service tokens are valid tokens, but they do not act as a person (plugin tokens never get here).
+    if principal.kind is not TokenKind.USER or principal.tenant_id is None:
         raise Forbidden("This operation needs a user's access token.")
     return principal
 
 
+# Roles are not checked here: tenant changes read the caller's role from the database (tenants.acting).
 UserPrincipal = Annotated[Principal, Depends(_user_principal)]
-
-
-async def _manager(principal: UserPrincipal) -> Principal:
-    if not principal.has_role("owner", "admin"):
-        raise Forbidden("This operation needs the role owner or admin.")
-    return principal
-
-
-ManagerPrincipal = Annotated[Principal, Depends(_manager)]
-ServicePrincipal = Annotated[Principal, Depends(require_scope("service"))]
+# The relay asks whether a plugin token or device is still good.
+INTROSPECT_SCOPE = "plugin:introspect"
+IntrospectCaller = Annotated[Principal, Depends(require_service_scope(INTROSPECT_SCOPE))]
 
 MemberID = Annotated[uuid.UUID, Path(description="The member's user id")]
 DeviceID = Annotated[uuid.UUID, Path(description="The plugin device id")]

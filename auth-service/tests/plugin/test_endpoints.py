@@ -8,7 +8,7 @@ from auth_service.models import PairingCode
 from vitrine_kit.db.base import utcnow
 
 
-async def service_token(flows, scopes=("relay",)) -> str:
+async def service_token(flows, scopes=("plugin:introspect",)) -> str:
     from auth_service.clients.service import client_service
 
     name = f"relay-{flows.email()[7:17]}"
@@ -37,6 +37,7 @@ class TestPairing:
         plugin = paired.json()
         claims = jwt.decode(plugin["access_token"], options={"verify_signature": False})
         assert claims["scope"] == "plugin"
+        assert claims["aud"] == "vitrine-plugin"
         assert claims["tid"] == registered["tenant_id"]
         assert claims["sub"] == plugin["device_id"]
         # Single use.
@@ -80,6 +81,6 @@ class TestPairing:
         plugin = (await flows.client.post("/plugin/pair", json={"code": code, "device_name": "x"})).json()
         assert (
             await flows.client.get("/me", headers=flows.bearer(plugin["access_token"]))
-        ).status_code == 403
+        ).status_code == 401
         introspect = await flows.client.post("/introspect", data={"token": "x"}, headers=flows.bearer(tokens))
         assert introspect.status_code == 403

@@ -23,6 +23,8 @@ from auth_service.accounts.schemas import MeOut, RegisterOut, TenantMembership
 from auth_service.context import AuthContext
 from auth_service.errors import EmailTaken, InvalidToken, UserNotFound, WeakPassword, WrongPassword
 from auth_service.models import Membership, OneTimeToken, Role, TenantAccount, User
+from auth_service.plugin.service import plugin_service
+from auth_service.revocations.service import revocation_service
 from auth_service.security.mailer import MailMessage, PostCommitMail
 from auth_service.security.secrets import digest, new_token
 from auth_service.security.throttle import account_key
@@ -218,6 +220,8 @@ class AccountService:
                 await session.execute(sa.delete(TenantAccount).where(TenantAccount.id == tenant.id))
                 auth.outbox.add(session, TenantDeleted(tenant_id=tenant.id), tenant_id=tenant.id)
             else:
+                await revocation_service.revoke_member(session, auth.settings, user.id, tenant.id)
+                await plugin_service.revoke_paired_by(session, auth, tenant.id, user.id, actor_id=user.id)
                 await audit.record(
                     session, auth.tenants, tenant.id, "member.left", actor_id=user.id, subject=str(user.id)
                 )

@@ -12,7 +12,7 @@ from vitrine_kit.errors import ProblemError
 
 from auth_service.clients.schemas import IntrospectionOut, ServiceTokenOut
 from auth_service.clients.service import client_credentials, client_service
-from auth_service.deps import Auth, ServicePrincipal
+from auth_service.deps import Auth, IntrospectCaller
 
 router = APIRouter(tags=["service clients"])
 
@@ -49,7 +49,7 @@ async def token(request: Request, form: Form, session: SharedSession, auth: Auth
 
 @router.post("/introspect")
 async def introspect(
-    request: Request, form: Form, _: ServicePrincipal, session: SharedSession
+    request: Request, form: Form, _: IntrospectCaller, session: SharedSession
 ) -> IntrospectionOut:
     """RFC 7662 introspection for services (the relay checks plugin tokens here)."""
     return await client_service.introspect(session, request.app.state.verifier, form.get("token", ""))

@@ -52,7 +52,8 @@ class ClientService:
     async def token(
         self, session: AsyncSession, auth: AuthContext, *, client_id: str, secret: str, scope: str | None
     ) -> ServiceTokenOut:
-        """A short-lived service token: scope ``service`` plus the requested (allowed) scopes, no tenant."""
+        """A short-lived service token, no tenant: ``service`` (its kind, no permission) plus the requested
+        scopes, each one the client is allowed (all of them when none is asked for)."""
         client = await session.get(ServiceClient, client_id)
         # Compare against a dummy when the client is unknown: same work either way.
         expected = client.secret_hash if client is not None else digest("unknown-client")
@@ -84,12 +85,17 @@ class ClientService:
             )
         )
 
-    async def seed(self, session: AsyncSession, clients: Sequence[Mapping[str, Any]]) -> None:
-        """Create the clients listed in settings (local runs)."""
+    async def seed(
+        self,
+        session: AsyncSession,
+        clients: Sequence[Mapping[str, Any]],
+        default_scopes: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        """Create the clients listed in settings (local runs); one listed without scopes gets its default."""
         for entry in clients:
-            await self.upsert(
-                session, str(entry["client_id"]), str(entry["client_secret"]), list(entry.get("scopes", []))
-            )
+            client_id = str(entry["client_id"])
+            scopes = list(entry.get("scopes") or (default_scopes or {}).get(client_id, []))
+            await self.upsert(session, client_id, str(entry["client_secret"]), scopes)
         if clients:
             logger.info("service clients seeded", extra={"clients": [c["client_id"] for c in clients]})
 

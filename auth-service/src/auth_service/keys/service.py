@@ -19,11 +19,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_kit.auth.jwt import JWKSCache, TokenVerifier
+from vitrine_kit.auth.revocation import RevocationList, RevocationPage
 from vitrine_kit.db.base import utcnow
 from vitrine_kit.db.engine import Database
 
 from auth_service.config import DEFAULT_KEY_ENCRYPTION_KEY, Settings
 from auth_service.models import SigningKey
+from auth_service.revocations.service import revocation_service
 
 logger = logging.getLogger(__name__)
 # pg_advisory_xact_lock key: key generation and rotation never run twice at once across replicas.
@@ -162,12 +164,19 @@ class KeyStore:
             ).scalars()
             return {"keys": list(rows)}
 
+    async def revocations(self, since: float) -> RevocationPage:
+        """The revocation list, read from the database."""
+        async with self.db.session() as session:
+            return await revocation_service.page(session, since)
+
     def verifier(self) -> TokenVerifier:
         """This service's verifier: the kit's, fed from the database instead of over HTTP."""
         return TokenVerifier(
             JWKSCache(self.jwks, min_refetch_interval_s=1.0, ttl_s=30.0),
             issuer=self.settings.jwt_issuer,
             audience=self.settings.jwt_audience,
+            # Its own writes: one second is enough for a team change to bite on the next request.
+            revocations=RevocationList(self.revocations, refresh_s=1.0),
         )
 
     async def sign(self, claims: dict[str, Any], ttl_s: int) -> tuple[str, dict[str, Any]]:

@@ -6,6 +6,7 @@ from auth_service.models.clients import ServiceClient
 from auth_service.models.identity import Membership, Role, TenantAccount, User
 from auth_service.models.keys import SigningKey
 from auth_service.models.plugin import PairingCode, PluginDevice
+from auth_service.models.revocations import TokenRevocation
 from auth_service.models.throttle import LoginThrottle
 from auth_service.models.tokens import Invitation, OneTimeToken, RefreshToken
 
@@ -24,5 +25,6 @@ __all__ = [
     "SigningKey",
     "TenantAccount",
     "TenantBase",
+    "TokenRevocation",
     "User",
 ]

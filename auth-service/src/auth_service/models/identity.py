@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 from vitrine_kit.db.base import new_id, utcnow
+from vitrine_kit.roles import Role
 
 from auth_service.models.base import SharedBase
 
-
-class Role(StrEnum):
-    """A member's role in a tenant."""
-
-    OWNER = "owner"
-    ADMIN = "admin"
-    MEMBER = "member"
+__all__ = ["Membership", "Role", "TenantAccount", "User"]
 
 
 class User(SharedBase):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from vitrine_kit.db.deps import SharedSession
 
-from auth_service.deps import Auth, DeviceID, ServicePrincipal, UserPrincipal
+from auth_service.deps import Auth, DeviceID, IntrospectCaller, UserPrincipal
 from auth_service.plugin.schemas import DeviceOut, DeviceStatusOut, PairIn, PairingCodeOut, PluginTokenOut
 from auth_service.plugin.service import plugin_service
 from auth_service.security.client_ip import ClientIP
@@ -43,6 +43,6 @@ async def revoke_device(
 
 
 @router.get("/devices/{device_id}/status")
-async def device_status(device_id: DeviceID, _: ServicePrincipal, session: SharedSession) -> DeviceStatusOut:
+async def device_status(device_id: DeviceID, _: IntrospectCaller, session: SharedSession) -> DeviceStatusOut:
     """Whether a device is still allowed (service token)."""
     return await plugin_service.status(session, device_id)

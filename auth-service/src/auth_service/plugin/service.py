@@ -8,16 +8,20 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_contracts.identity import PluginPaired, PluginRevoked
-from vitrine_kit.auth.principal import Principal
+from vitrine_kit.auth.jwt import plugin_audience_for
+from vitrine_kit.auth.principal import Principal, TokenKind
 from vitrine_kit.db.base import utcnow
+from vitrine_kit.roles import Capability, allows
 
 from auth_service.context import AuthContext
 from auth_service.errors import DeviceNotFound, InvalidPairingCode
 from auth_service.models import PairingCode, PluginDevice
 from auth_service.plugin.schemas import DeviceOut, DeviceStatusOut, PairingCodeOut, PluginTokenOut
+from auth_service.revocations.service import revocation_service
 from auth_service.security.secrets import digest, new_code, normalise_code
 from auth_service.security.throttle import ip_key
 from auth_service.tenants import audit
+from auth_service.tenants.acting import acting_member
 
 
 class PluginService:
@@ -25,6 +29,7 @@ class PluginService:
         self, session: AsyncSession, auth: AuthContext, principal: Principal
     ) -> PairingCodeOut:
         """A single-use 8-character code, valid 10 minutes, stored hashed."""
+        await acting_member(session, principal, Capability.PLUGIN_PAIR)
         code = new_code()
         row = PairingCode(
             code_hash=digest(code),
@@ -64,9 +69,15 @@ class PluginService:
         )
         session.add(device)
         await session.flush()
-        token, _ = await auth.keys.sign(
-            {"sub": str(device.id), "tid": str(row.tenant_id), "roles": [], "scope": "plugin"}, ttl
-        )
+        # Its own audience: only verifiers that accept plugins (the relay) take this token.
+        claims = {
+            "sub": str(device.id),
+            "tid": str(row.tenant_id),
+            "roles": [],
+            "scope": "plugin",
+            "aud": plugin_audience_for(auth.settings.jwt_audience),
+        }
+        token, _ = await auth.keys.sign(claims, ttl)
         await audit.record(
             session,
             auth.tenants,
@@ -105,7 +116,8 @@ class PluginService:
     async def revoke(
         self, session: AsyncSession, auth: AuthContext, principal: Principal, device_id: uuid.UUID
     ) -> None:
-        """Revoke a device of the caller's tenant; the relay learns it from ``plugin.revoked``."""
+        """Revoke a device of the caller's tenant (any device for owners and admins, one's own otherwise)."""
+        member = await acting_member(session, principal, Capability.PLUGIN_PAIR)
         device = (
             await session.execute(
                 sa.select(PluginDevice)
@@ -115,22 +127,54 @@ class PluginService:
         ).scalar_one_or_none()
         if device is None:
             raise DeviceNotFound()
+        if device.paired_by != member.user_id and not allows([member.role], Capability.PLUGIN_MANAGE):
+            raise DeviceNotFound("You can revoke only the devices you paired.")
+        await self.revoke_device(session, auth, device, actor_id=principal.user_id)
+
+    async def revoke_device(
+        self, session: AsyncSession, auth: AuthContext, device: PluginDevice, *, actor_id: uuid.UUID | None
+    ) -> None:
+        """Revoke ``device``: every verifier refuses its token within seconds, the relay drops its socket."""
         if device.revoked_at is not None:
             return
         device.revoked_at = utcnow()
+        await revocation_service.revoke(
+            session, TokenKind.PLUGIN, device.id, device.tenant_id, until=device.expires_at
+        )
         await audit.record(
             session,
             auth.tenants,
-            principal.tenant,
+            device.tenant_id,
             "plugin.revoked",
-            actor_id=principal.user_id,
+            actor_id=actor_id,
             subject=str(device.id),
         )
         auth.outbox.add(
             session,
-            PluginRevoked(tenant_id=principal.tenant, device_id=device.id),
-            tenant_id=principal.tenant,
+            PluginRevoked(tenant_id=device.tenant_id, device_id=device.id),
+            tenant_id=device.tenant_id,
         )
+
+    async def revoke_paired_by(
+        self,
+        session: AsyncSession,
+        auth: AuthContext,
+        tenant_id: uuid.UUID,
+        user_id: uuid.UUID,
+        actor_id: uuid.UUID,
+    ) -> None:
+        """Revoke every live device ``user_id`` paired in ``tenant_id`` (they leave, or are removed)."""
+        devices = await session.execute(
+            sa.select(PluginDevice)
+            .where(
+                PluginDevice.tenant_id == tenant_id,
+                PluginDevice.paired_by == user_id,
+                PluginDevice.revoked_at.is_(None),
+            )
+            .with_for_update()
+        )
+        for device in devices.scalars():
+            await self.revoke_device(session, auth, device, actor_id=actor_id)
 
     async def is_active(self, session: AsyncSession, device_id: uuid.UUID) -> PluginDevice | None:
         """The device if it exists, is not revoked and has not expired."""

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from vitrine_kit.db.deps import SharedSession
 
-from auth_service.deps import Auth, ManagerPrincipal, MemberID, UserPrincipal
+from auth_service.deps import Auth, MemberID, UserPrincipal
 from auth_service.security.mailer import Outgoing
 from auth_service.tenants.schemas import (
     AcceptedInvitation,
@@ -25,7 +25,7 @@ router = APIRouter(tags=["tenants"])
 
 @router.post("/tenants/current/invitations", status_code=201)
 async def invite(
-    body: InvitationIn, principal: ManagerPrincipal, session: SharedSession, auth: Auth, mail: Outgoing
+    body: InvitationIn, principal: UserPrincipal, session: SharedSession, auth: Auth, mail: Outgoing
 ) -> InvitationOut:
     """Invite someone by e-mail (owner or admin; only an owner invites an owner)."""
     return await tenant_service.invite(session, auth, mail, principal, email=body.email, role=body.role)
@@ -47,7 +47,7 @@ async def members(principal: UserPrincipal, session: SharedSession) -> list[Memb
 
 @router.patch("/tenants/current/members/{user_id}")
 async def change_role(
-    user_id: MemberID, body: RoleIn, principal: ManagerPrincipal, session: SharedSession, auth: Auth
+    user_id: MemberID, body: RoleIn, principal: UserPrincipal, session: SharedSession, auth: Auth
 ) -> MemberOut:
     """Change a member's role."""
     return await tenant_service.change_role(session, auth, principal, user_id, body.role)
@@ -62,7 +62,7 @@ async def remove(user_id: MemberID, principal: UserPrincipal, session: SharedSes
 
 @router.get("/tenants/current/audit-log")
 async def audit_log(
-    principal: ManagerPrincipal,
+    principal: UserPrincipal,
     session: SharedSession,
     auth: Auth,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_contracts.identity import MemberAdded, MemberRemoved
 from vitrine_kit.auth.principal import Principal
 from vitrine_kit.db.base import utcnow
-from vitrine_kit.errors import Forbidden
+from vitrine_kit.roles import Capability, check
 
 from auth_service.accounts import repository as accounts_repo
 from auth_service.context import AuthContext
@@ -20,12 +20,16 @@ from auth_service.errors import (
     InvitationEmailMismatch,
     LastOwner,
     MemberNotFound,
+    NotAMember,
     UserNotFound,
 )
 from auth_service.models import Invitation, Membership, Role, User
+from auth_service.plugin.service import plugin_service
+from auth_service.revocations.service import revocation_service
 from auth_service.security.mailer import MailMessage, PostCommitMail
 from auth_service.security.secrets import digest, new_token
 from auth_service.tenants import audit
+from auth_service.tenants.acting import acting_member
 from auth_service.tenants.schemas import AcceptedInvitation, AuditEntryOut, InvitationOut, MemberOut
 
 
@@ -33,13 +37,34 @@ def _tenant(principal: Principal) -> uuid.UUID:
     return principal.tenant
 
 
-def _only_owners_touch_owners(principal: Principal, *roles: str) -> None:
-    if Role.OWNER.value in roles and not principal.has_role(Role.OWNER.value):
-        raise Forbidden("Only an owner can grant, change or remove the owner role.")
+def _only_owners_touch_owners(actor: Membership, *roles: str) -> None:
+    if Role.OWNER.value in roles:
+        check([actor.role], Capability.TEAM_OWNERS)
+
+
+async def _locked_team(
+    session: AsyncSession, principal: Principal, capability: Capability | None
+) -> tuple[dict[uuid.UUID, Membership], Membership]:
+    """Every membership of the tenant, locked in one order (concurrent team changes queue, never deadlock),
+    and the caller's own, whose role — read now, not from the token — must grant ``capability``."""
+    rows = await session.execute(
+        sa.select(Membership)
+        .where(Membership.tenant_id == _tenant(principal))
+        .order_by(Membership.user_id)
+        .with_for_update()
+    )
+    team = {m.user_id: m for m in rows.scalars()}
+    actor = team.get(principal.user_id)
+    if actor is None:
+        raise NotAMember("You are no longer a member of this seller account.")
+    if capability is not None:
+        check([actor.role], capability)
+    return team, actor
 
 
 class TenantService:
-    """The current tenant (from the token) and its people."""
+    """The current tenant (from the token) and its people; every change checks the caller's role as the
+    database has it at that moment (a token's role may be up to 15 minutes old)."""
 
     async def invite(
         self,
@@ -53,7 +78,8 @@ class TenantService:
     ) -> InvitationOut:
         """Invite ``email`` with ``role``; the link carries a single-use token (7 days)."""
         tenant_id = _tenant(principal)
-        _only_owners_touch_owners(principal, role.value)
+        actor = await acting_member(session, principal, Capability.TEAM_MANAGE)
+        _only_owners_touch_owners(actor, role.value)
         existing = await accounts_repo.user_by_email(session, email)
         if existing is not None and await accounts_repo.membership(session, tenant_id, existing.id):
             raise AlreadyMember()
@@ -128,6 +154,7 @@ class TenantService:
         return AcceptedInvitation(tenant_id=invitation.tenant_id, role=invitation.role)
 
     async def members(self, session: AsyncSession, principal: Principal) -> list[MemberOut]:
+        await acting_member(session, principal, Capability.TEAM_READ)
         rows = await session.execute(
             sa.select(Membership, User.email)
             .join(User, User.id == Membership.user_id)
@@ -142,16 +169,19 @@ class TenantService:
     async def change_role(
         self, session: AsyncSession, auth: AuthContext, principal: Principal, user_id: uuid.UUID, role: Role
     ) -> MemberOut:
-        """Change a member's role; it reaches their token at its next refresh (at most 15 min)."""
+        """Change a member's role; their tokens with the old role are refused everywhere within seconds."""
         tenant_id = _tenant(principal)
-        owners = await accounts_repo.owners_of(session, tenant_id, lock=True)
-        member = await accounts_repo.membership(session, tenant_id, user_id, lock=True)
+        team, actor = await _locked_team(session, principal, Capability.TEAM_MANAGE)
+        member = team.get(user_id)
         if member is None:
             raise MemberNotFound()
-        _only_owners_touch_owners(principal, member.role, role.value)
+        _only_owners_touch_owners(actor, member.role, role.value)
+        owners = [m.user_id for m in team.values() if m.role == Role.OWNER.value]
         if member.role == Role.OWNER.value and role != Role.OWNER and owners == [user_id]:
             raise LastOwner()
         previous, member.role = member.role, role.value
+        if previous != member.role:
+            await revocation_service.revoke_member(session, auth.settings, user_id, tenant_id)
         await audit.record(
             session,
             auth.tenants,
@@ -162,31 +192,33 @@ class TenantService:
             details={"from": previous, "to": role.value},
         )
         user = await accounts_repo.user_by_id(session, user_id)
-        assert user is not None
+        if user is None:
+            raise MemberNotFound()
         return MemberOut(user_id=user_id, email=user.email, role=member.role, joined_at=member.created_at)
 
     async def remove(
         self, session: AsyncSession, auth: AuthContext, principal: Principal, user_id: uuid.UUID
     ) -> None:
-        """Remove a member (owners and admins; anyone may leave); never the last owner."""
+        """Remove a member (owners and admins; anyone may leave); never the last owner. Their sessions,
+        access tokens and the plugin devices they paired in this tenant stop working at once."""
         tenant_id = _tenant(principal)
         leaving = user_id == principal.user_id
-        if not leaving and not principal.has_role(Role.OWNER.value, Role.ADMIN.value):
-            raise Forbidden("This operation needs the role owner or admin.")
-        owners = await accounts_repo.owners_of(session, tenant_id, lock=True)
-        member = await accounts_repo.membership(session, tenant_id, user_id, lock=True)
+        team, actor = await _locked_team(session, principal, None if leaving else Capability.TEAM_MANAGE)
+        member = team.get(user_id)
         if member is None:
             raise MemberNotFound()
         if not leaving:
-            _only_owners_touch_owners(principal, member.role)
+            _only_owners_touch_owners(actor, member.role)
+        owners = [m.user_id for m in team.values() if m.role == Role.OWNER.value]
         if member.role == Role.OWNER.value and owners == [user_id]:
             raise LastOwner()
         await session.delete(member)
         now = utcnow()
-        # Their sessions in this tenant end now; the access tokens they hold expire within 15 min.
         await accounts_repo.revoke_families(
             session, reason="removed", now=now, user_id=user_id, tenant_id=tenant_id
         )
+        await revocation_service.revoke_member(session, auth.settings, user_id, tenant_id)
+        await plugin_service.revoke_paired_by(session, auth, tenant_id, user_id, actor_id=principal.user_id)
         await audit.record(
             session,
             auth.tenants,
@@ -200,6 +232,7 @@ class TenantService:
     async def audit_log(
         self, session: AsyncSession, auth: AuthContext, principal: Principal, limit: int
     ) -> list[AuditEntryOut]:
+        await acting_member(session, principal, Capability.AUDIT_READ)
         rows = await audit.entries(session, auth.tenants, _tenant(principal), limit=limit)
         return [
             AuditEntryOut(

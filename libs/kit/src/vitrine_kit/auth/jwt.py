@@ -6,20 +6,33 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 import httpx
 import jwt
 from jwt.algorithms import RSAAlgorithm
 
-from vitrine_kit.auth.principal import Principal
+from vitrine_kit.auth.principal import ANY_KIND, Principal, TokenKind, kind_of, scopes_of
+from vitrine_kit.auth.revocation import (
+    REVOCATIONS_PATH,
+    RevocationList,
+    RevocationUnknown,
+    http_revocation_fetcher,
+)
 from vitrine_kit.settings import BaseServiceSettings
 
 logger = logging.getLogger(__name__)
 MAX_TOKEN_BYTES = 8192
 ALGORITHMS = ["RS256"]
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+# Plugin tokens carry their own audience, so that no verifier built for users mistakes one for a user's.
+PLUGIN_AUDIENCE_SUFFIX = "-plugin"
+
+
+def plugin_audience_for(audience: str) -> str:
+    """The audience of plugin tokens beside ``audience`` (``vitrine`` → ``vitrine-plugin``)."""
+    return audience + PLUGIN_AUDIENCE_SUFFIX
 
 
 class InvalidToken(Exception):
@@ -103,19 +116,62 @@ class JWKSCache:
 
 
 class TokenVerifier:
-    """Verifies access tokens: RS256 only, ``iss``/``aud``/``exp`` required, ``nbf`` honoured."""
+    """Verifies access tokens: RS256 only, ``iss``/``aud``/``exp`` required, ``nbf`` honoured.
 
-    def __init__(self, keys: JWKSCache, *, issuer: str, audience: str, leeway_s: float = 5.0) -> None:
+    A token's kind (user, plugin, service) comes from its scope and must match its audience: plugin tokens
+    carry ``<audience>-plugin``, the others ``<audience>``. Callers name the kinds they accept; the kit's
+    FastAPI dependencies accept users (and services where declared), only ``PluginPrincipal`` plugins.
+    With ``revocations``, tokens of revoked devices and members are refused within seconds.
+    """
+
+    def __init__(
+        self,
+        keys: JWKSCache,
+        *,
+        issuer: str,
+        audience: str,
+        plugin_audience: str | None = None,
+        revocations: RevocationList | None = None,
+        leeway_s: float = 5.0,
+    ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
+        self.plugin_audience = plugin_audience or plugin_audience_for(audience)
+        self.revocations = revocations
         self.leeway_s = leeway_s
 
-    async def verify(self, token: str) -> Principal:
-        """Return the principal of a valid token; raise ``InvalidToken`` otherwise."""
-        return Principal.from_claims(await self.verify_claims(token))
+    async def verify(self, token: str, *, kinds: Collection[TokenKind] = ANY_KIND) -> Principal:
+        """Return the principal of a valid token of one of ``kinds``; raise ``InvalidToken`` otherwise."""
+        return Principal.from_claims(await self.verify_claims(token, kinds=kinds))
 
-    async def verify_claims(self, token: str) -> dict[str, Any]:
+    async def verify_claims(self, token: str, *, kinds: Collection[TokenKind] = ANY_KIND) -> dict[str, Any]:
+        """The claims of a valid, unrevoked token of one of ``kinds``; ``InvalidToken`` says why not."""
+        claims = await self._decode(token)
+        kind = self._kind(claims)
+        if kind not in kinds:
+            raise InvalidToken(f"{kind.value} tokens are not accepted here")
+        if self.revocations is not None and kind is not TokenKind.SERVICE:
+            try:
+                revoked = await self.revocations.is_revoked(kind, claims)
+            except RevocationUnknown as exc:
+                raise InvalidToken("revocation cannot be checked now") from exc
+            if revoked:
+                raise InvalidToken("token revoked")
+        return claims
+
+    def _kind(self, claims: dict[str, Any]) -> TokenKind:
+        aud = claims.get("aud")
+        audiences = {aud} if isinstance(aud, str) else set(aud or ())
+        kind = kind_of(scopes_of(claims))
+        if kind is TokenKind.PLUGIN:
+            if audiences != {self.plugin_audience}:
+                raise InvalidToken("wrong audience")
+        elif self.audience not in audiences or self.plugin_audience in audiences:
+            raise InvalidToken("wrong audience")
+        return kind
+
+    async def _decode(self, token: str) -> dict[str, Any]:
         if len(token) > MAX_TOKEN_BYTES:
             raise InvalidToken("token too large")
         try:
@@ -135,7 +191,7 @@ class TokenVerifier:
                 token,
                 key=key,
                 algorithms=ALGORITHMS,
-                audience=self.audience,
+                audience=[self.audience, self.plugin_audience],
                 issuer=self.issuer,
                 leeway=self.leeway_s,
                 options={"require": REQUIRED_CLAIMS, "verify_nbf": True},
@@ -155,8 +211,18 @@ class TokenVerifier:
         return claims
 
 
+def revocations_url(settings: BaseServiceSettings) -> str | None:
+    """Where auth-service serves the revocation list: beside the JWKS, unless settings name it."""
+    explicit = getattr(settings, "revocations_url", None)
+    if isinstance(explicit, str):
+        return explicit or None
+    base, sep, _ = settings.jwks_url.partition("/.well-known/")
+    return base + REVOCATIONS_PATH if sep else None
+
+
 def verifier_from_settings(settings: BaseServiceSettings) -> TokenVerifier:
-    """The token verifier a service's settings describe (JWKS fetched from auth-service, cached)."""
+    """The token verifier a service's settings describe (JWKS and revocations fetched from auth-service)."""
+    url = revocations_url(settings)
     return TokenVerifier(
         JWKSCache(
             http_jwks_fetcher(settings.jwks_url),
@@ -165,4 +231,5 @@ def verifier_from_settings(settings: BaseServiceSettings) -> TokenVerifier:
         ),
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
+        revocations=RevocationList(http_revocation_fetcher(url)) if url else None,
     )

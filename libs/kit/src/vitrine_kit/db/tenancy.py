@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,13 +20,30 @@ from vitrine_kit.db.base import utcnow
 from vitrine_kit.db.engine import Database, schema_for
 from vitrine_kit.db.migrations import head_of, upgrade_tenant_sync
 from vitrine_kit.db.models import Tenant
-from vitrine_kit.errors import ProblemError
+from vitrine_kit.errors import NotFound, ProblemError
 
 logger = logging.getLogger(__name__)
+# False while a request named its tenant itself (a service token): such a tenant must already exist here.
+_may_provision: ContextVar[bool] = ContextVar("may_provision", default=True)
 
 
 class TenantGone(ProblemError):
     status, code, title = 410, "tenant-deleted", "This seller account has been deleted"
+
+
+class TenantNotFound(NotFound):
+    code, title = "tenant-not-found", "No such seller account"
+
+
+@contextlib.contextmanager
+def provisioning_refused() -> Iterator[None]:
+    """Within the block, ``ensure`` answers 404 for an unknown tenant instead of creating it."""
+    token = _may_provision.set(False)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):  # left from another context: nothing of ours to undo there
+            _may_provision.reset(token)
 
 
 def _lock_key(tenant_id: uuid.UUID) -> int:
@@ -53,8 +73,20 @@ class TenantRegistry:
     def forget(self, tenant_id: uuid.UUID) -> None:
         self._ready.pop(tenant_id, None)
 
-    async def ensure(self, tenant_id: uuid.UUID) -> str:
-        """Return the tenant's schema, provisioning it first if needed; ``TenantGone`` if deleted."""
+    async def exists(self, tenant_id: uuid.UUID) -> bool:
+        """Whether the tenant's schema was provisioned here and not deleted (never creates it)."""
+        if self._ready.get(tenant_id, 0.0) > time.monotonic():
+            return True
+        async with self.db.session() as session:
+            status = (await session.execute(sa.select(Tenant.status).where(Tenant.id == tenant_id))).scalar()
+        return status is not None and status != "deleted"
+
+    async def ensure(self, tenant_id: uuid.UUID, *, provision: bool | None = None) -> str:
+        """Return the tenant's schema, provisioning it first if needed; ``TenantGone`` if deleted.
+
+        ``provision=False`` (the default in a request authenticated by a service token) answers
+        ``TenantNotFound`` for a tenant never provisioned here: a caller naming a tenant cannot create one.
+        """
         if self._ready.get(tenant_id, 0.0) > time.monotonic():
             return schema_for(tenant_id)
         async with self.db.session() as session:
@@ -63,6 +95,8 @@ class TenantRegistry:
             ).first()
         if row is not None and row.status == "deleted":
             raise TenantGone("This seller account was deleted.")
+        if row is None and not (_may_provision.get() if provision is None else provision):
+            raise TenantNotFound("No seller account has this id.")
         if row is None or row.revision != self.head:
             await self.provision(tenant_id)
         self._ready[tenant_id] = time.monotonic() + self.cache_ttl_s

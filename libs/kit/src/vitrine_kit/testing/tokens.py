@@ -14,7 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from vitrine_kit.auth.jwt import JWKSCache, TokenVerifier
+from vitrine_kit.auth.jwt import JWKSCache, TokenVerifier, plugin_audience_for
+from vitrine_kit.auth.revocation import RevocationList
 
 ISSUER = "https://auth.vitrine.local"
 AUDIENCE = "vitrine"
@@ -60,7 +61,8 @@ class TestKeys:
             "roles": list(roles),
             "scope": scope,
             "iss": ISSUER,
-            "aud": AUDIENCE,
+            # Like auth-service: plugin tokens carry their own audience.
+            "aud": plugin_audience_for(AUDIENCE) if "plugin" in scope.split() else AUDIENCE,
             "iat": now,
             "exp": now + ttl_s,
             "jti": uuid.uuid4().hex,
@@ -72,8 +74,13 @@ class TestKeys:
             payload, self.private_key, algorithm="RS256", headers={"kid": self.kid, **(headers or {})}
         )
 
-    def verifier(self) -> TokenVerifier:
+    def verifier(self, *, revocations: RevocationList | None = None) -> TokenVerifier:
         async def fetch() -> dict[str, Any]:
             return self.jwks()
 
-        return TokenVerifier(JWKSCache(fetch, min_refetch_interval_s=0.0), issuer=ISSUER, audience=AUDIENCE)
+        return TokenVerifier(
+            JWKSCache(fetch, min_refetch_interval_s=0.0),
+            issuer=ISSUER,
+            audience=AUDIENCE,
+            revocations=revocations,
+        )

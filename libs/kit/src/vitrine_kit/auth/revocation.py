@@ -1,0 +1,154 @@
+"""Revoked tokens: a list every verifier pulls from auth-service every few seconds.
+
+A revocation names a kind, a subject and a tenant (a plugin device; a member removed from, or whose role
+changed in, a tenant) and refuses that subject's tokens issued before it. Keys are hashed, so the list says
+nothing about who was revoked; entries drop out once every token they can refuse has expired.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from vitrine_kit.auth.principal import TokenKind
+
+logger = logging.getLogger(__name__)
+
+# auth-service's path for the list (not routed by the gateway: /internal is never public).
+REVOCATIONS_PATH = "/internal/token-revocations"
+# Entries are fetched from a little before the last answer: a revocation whose transaction committed late
+# (its row timestamped before it became visible) is still picked up.
+OVERLAP_S = 30.0
+
+
+class RevocationUnknown(Exception):
+    """The list could not be refreshed for too long to vouch for a plugin token."""
+
+
+def revocation_key(kind: TokenKind | str, subject: str | uuid.UUID, tenant_id: uuid.UUID | None) -> str:
+    """The hashed key under which tokens of ``subject`` (in ``tenant_id``) are revoked."""
+    raw = f"{TokenKind(kind).value}:{subject}:{tenant_id or ''}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """Tokens under ``key`` issued before ``not_before`` (epoch s) are refused until ``expires_at``."""
+
+    key: str
+    not_before: float
+    expires_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "not_before": self.not_before, "expires_at": self.expires_at}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Revocation:
+        return cls(str(data["key"]), float(data["not_before"]), float(data["expires_at"]))
+
+
+@dataclass(frozen=True)
+class RevocationPage:
+    """The entries changed since a point in time, and the server's time of this answer."""
+
+    entries: list[Revocation]
+    now: float
+
+
+# since (epoch s, 0 for everything live) → the entries recorded since then
+RevocationFetcher = Callable[[float], Awaitable[RevocationPage]]
+
+
+def http_revocation_fetcher(
+    url: str, *, timeout_s: float = 2.0, http: httpx.AsyncClient | None = None
+) -> RevocationFetcher:
+    """Fetch the list from auth-service over HTTP (``http``: a client of the caller's, e.g. in tests)."""
+
+    async def fetch(since: float) -> RevocationPage:
+        params = {"since": f"{since:.3f}"}
+        if http is not None:
+            response = await http.get(url, params=params, timeout=timeout_s)
+        else:
+            async with httpx.AsyncClient(timeout=timeout_s) as client:
+                response = await client.get(url, params=params)
+        response.raise_for_status()
+        body = response.json()
+        return RevocationPage([Revocation.from_json(e) for e in body["entries"]], float(body["now"]))
+
+    return fetch
+
+
+class RevocationList:
+    """The live revocations, refreshed at most every ``refresh_s`` when a token is checked.
+
+    A user token is checked against what is known even when auth-service cannot be reached (it expires in
+    minutes anyway); a plugin token is refused once the list is older than ``max_stale_s``.
+    """
+
+    def __init__(
+        self, fetcher: RevocationFetcher, *, refresh_s: float = 5.0, max_stale_s: float = 60.0
+    ) -> None:
+        self.fetcher = fetcher
+        self.refresh_s = refresh_s
+        self.max_stale_s = max_stale_s
+        self._entries: dict[str, Revocation] = {}
+        self._since = 0.0
+        self._fresh_at = -math.inf  # monotonic time of the last successful refresh
+        self._tried_at = -math.inf
+        self._lock = asyncio.Lock()
+        self.fetches = 0
+
+    def add(self, revocation: Revocation) -> None:
+        """Record a revocation learnt otherwise (an event, or auth-service itself)."""
+        known = self._entries.get(revocation.key)
+        if known is None or known.not_before < revocation.not_before:
+            self._entries[revocation.key] = revocation
+
+    async def refresh(self) -> None:
+        """Fetch what changed since the last answer (raises when auth-service cannot answer)."""
+        self.fetches += 1
+        page = await self.fetcher(self._since)
+        for entry in page.entries:
+            self.add(entry)
+        self._entries = {k: e for k, e in self._entries.items() if e.expires_at > page.now}
+        self._since = max(0.0, page.now - OVERLAP_S)
+        self._fresh_at = time.monotonic()
+
+    async def _ensure_fresh(self) -> None:
+        if time.monotonic() - self._fresh_at <= self.refresh_s:
+            return
+        async with self._lock:
+            now = time.monotonic()
+            # Another request refreshed, or failed to, while this one waited: one try per interval.
+            if now - self._fresh_at <= self.refresh_s or now - self._tried_at <= self.refresh_s:
+                return
+            self._tried_at = now
+            try:
+                await self.refresh()
+            except Exception as exc:
+                logger.warning("token revocation list not refreshed", extra={"error": repr(exc)})
+
+    async def is_revoked(self, kind: TokenKind, claims: dict[str, Any]) -> bool:
+        """Whether the token of ``claims`` was revoked; ``RevocationUnknown`` for a plugin token that
+        cannot be vouched for."""
+        await self._ensure_fresh()
+        if kind is TokenKind.PLUGIN and time.monotonic() - self._fresh_at > self.max_stale_s:
+            raise RevocationUnknown("the revocation list is out of date")
+        entry = self._entries.get(revocation_key(kind, str(claims["sub"]), _tid(claims)))
+        if entry is None or entry.expires_at <= time.time():
+            return False
+        return float(claims.get("iat", 0)) < entry.not_before
+
+
+def _tid(claims: dict[str, Any]) -> uuid.UUID | None:
+    tid = claims.get("tid")
+    return uuid.UUID(str(tid)) if tid else None
