@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+import sqlalchemy as sa
+from ai_service.models import AnalysisJob
+from vitrine_contracts.identity import TenantDeleted
+
 
 def key_of(analysis: dict) -> str:
     return f"ai-analysis:{analysis['id']}:analysis"
@@ -155,3 +159,19 @@ class TestCredits:
         done = await seller.finished(analysis["id"])
         assert done["status"] == "completed"
         assert len(seller.reservations()) == 1
+
+    async def test_a_deleted_account_s_queued_analyses_are_dropped(self, seller) -> None:
+        await seller.app.sandbox.latency(600)
+        await seller.ask(image_ids=seller.photos(2))
+        await seller.play(TenantDeleted(tenant_id=seller.tenant_id))
+
+        async def dropped() -> bool:
+            async with seller.app.runtime.db.session() as session:
+                jobs = await session.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(AnalysisJob)
+                    .where(AnalysisJob.tenant_id == seller.tenant_id)
+                )
+                return jobs == 0
+
+        await seller.eventually(dropped, timeout=20)

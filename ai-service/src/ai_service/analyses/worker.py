@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from vitrine_kit.clients.media import MediaUnavailable, PhotoMissing
 from vitrine_kit.db.base import utcnow
+from vitrine_kit.db.tenancy import TenantGone
 from vitrine_kit.scope import Scope
 
 from ai_service.analyses import repository as repo
@@ -107,9 +108,18 @@ class Worker:
                 await self.settle(job.tenant_id, job.analysis_id, job.settlement, job.reservation_key)
             else:
                 await self.execute(job)
+        except TenantGone:
+            await self.drop(job.analysis_id)  # the account and its analyses are gone; billing drops its holds
         except Exception:
             # The lease runs out and another pass tries again; nothing is lost.
             logger.exception("analysis job failed", extra={"analysis_id": str(job.analysis_id)})
+
+    async def drop(self, analysis_id: uuid.UUID) -> None:
+        async with self.ctx.db.session() as session:
+            found = await repo.job(session, analysis_id)
+            if found is not None:
+                await session.delete(found)
+            await session.commit()
 
     async def execute(self, job: Claimed) -> None:
         tenant, analysis_id = job.tenant_id, job.analysis_id
