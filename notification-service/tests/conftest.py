@@ -21,10 +21,8 @@ import uvicorn
 from notification_service.config import Settings
 from notification_service.context import NotifyContext
 from notification_service.main import SERVICE_DIR, create_app
-from notification_service.models import Mail, Scheduled
+from notification_service.models import Mail, Recipient, Scheduled
 from vitrine_contracts import Envelope, Event, new_envelope
-from vitrine_contracts.catalog import PublicationStarted
-from vitrine_contracts.common import Marketplace
 from vitrine_contracts.identity import TenantCreated, UserRegistered
 from vitrine_kit.app import ServiceRuntime
 from vitrine_kit.testing.app import running_app
@@ -240,6 +238,15 @@ class Seller:
             TenantCreated(tenant_id=self.tenant_id, owner_user_id=self.user_id, name="shop"),
             UserRegistered(user_id=self.user_id, tenant_id=self.tenant_id, email=self.email),
         )
+
+        async def known() -> bool:
+            if not await self.app.runtime.tenants.exists(self.tenant_id):
+                return False
+            async with self.app.runtime.db.tenant_session(self.tenant_id) as session:
+                owner = await session.get(Recipient, self.user_id)
+                return owner is not None and owner.email is not None
+
+        await eventually(known)
         return self
 
     async def history(self, **params: Any) -> dict[str, Any]:
@@ -265,24 +272,19 @@ class Seller:
             assert retry.event == "retry"
             yield reader
 
+    async def make_due(self) -> None:
+        """Bring the tenant's scheduled work forward to now (a test cannot wait for tomorrow's digest hour)."""
+        async with self.app.runtime.db.session() as session:
+            await session.execute(
+                sa.update(Scheduled)
+                .where(Scheduled.tenant_id == self.tenant_id)
+                .values(due_at=datetime.now(UTC))
+            )
+            await session.commit()
+
     async def connected(self, count: int = 1) -> None:
         """Wait until this replica holds ``count`` streams of the tenant (so live items reach them)."""
         await eventually(lambda: self.app.context.hub.count(self.tenant_id) == count)
-
-
-def started(n: int = 1, marketplace: Marketplace = Marketplace.EBAY) -> PublicationStarted:
-    return PublicationStarted(
-        publication_id=uuid.uuid4(), product_id=uuid.uuid4(), marketplace=marketplace, attempt=n
-    )
-
-
-async def make_due(app: App, tenant_id: uuid.UUID) -> None:
-    """Bring the tenant's scheduled work forward to now (a test cannot wait for tomorrow's digest hour)."""
-    async with app.runtime.db.session() as session:
-        await session.execute(
-            sa.update(Scheduled).where(Scheduled.tenant_id == tenant_id).values(due_at=datetime.now(UTC))
-        )
-        await session.commit()
 
 
 @pytest_asyncio.fixture(scope="session")
