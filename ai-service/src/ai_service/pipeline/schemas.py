@@ -15,8 +15,6 @@ from vitrine_contracts.ai import FlawKind, FlawSeverity
 from ai_service.reference.catalog import Reference
 
 Schema = dict[str, Any]
-# Lists longer than this go into the prompt instead of an enum (the prior system found 16 worked).
-ENUM_LIMIT = 40
 CONFIDENCE: Schema = {"type": "number", "minimum": 0, "maximum": 1}
 
 
@@ -61,9 +59,7 @@ def detail_schema(ref: Reference, group: str | None, photo_count: int) -> Schema
         **with_confidence("category", {"type": "string", "enum": categories}),
         **with_confidence("brand", nullable("string", maxLength=80)),
         "size_label": nullable("string", maxLength=40),
-        **with_confidence(
-            "size", nullable_enum(sizes) if len(sizes) <= ENUM_LIMIT * 2 else nullable("string")
-        ),
+        **with_confidence("size", nullable_enum(sizes)),
         **with_confidence(
             "colours",
             {"type": "array", "items": {"type": "string", "enum": ref.codes("colour")}, "maxItems": 2},
