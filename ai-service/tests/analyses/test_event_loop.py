@@ -1,4 +1,5 @@
-"""The service answers while a photo is prepared: image work runs in the bounded pool."""
+"""The service answers while a photo is prepared (image work runs in the bounded pool), and no database
+transaction stays open while a provider works."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import io
 import time
 
+import sqlalchemy as sa
 from PIL import Image
 
 
@@ -27,3 +29,21 @@ class TestEventLoop:
         assert (await work).width == 768
         assert answered_meanwhile >= 3
         assert slowest < 0.5
+
+
+class TestNoTransactionAroundProviders:
+    async def test_no_transaction_stays_open_while_the_provider_thinks(self, app, seller) -> None:
+        await app.sandbox.latency(1500)
+        analysis = await seller.ask(image_ids=seller.photos(2))
+        open_long = sa.text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND xact_start IS NOT NULL AND pid <> pg_backend_pid() AND now() - xact_start > interval '500 ms'"
+        )
+        worst = 0
+        while (await seller.get(f"/analyses/{analysis['id']}")).json()["status"] != "completed":
+            async with app.runtime.db.engine.connect() as conn:
+                worst = max(worst, (await conn.execute(open_long)).scalar_one())
+            await asyncio.sleep(0.2)
+        assert worst == 0
+        calls = await app.sandbox.requests()
+        assert len(calls) == 3  # three slow provider calls happened meanwhile
