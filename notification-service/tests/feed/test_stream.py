@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 import uuid
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from notification_service.feed.schemas import StreamEnd
 from vitrine_contracts.catalog import PublicationFailed, PublicationStarted
 from vitrine_contracts.common import Marketplace
+from vitrine_kit.auth.revocation import Revocation, RevocationList, RevocationPage, revocation_key
 from vitrine_kit.testing.helpers import eventually
 
 
@@ -177,6 +179,23 @@ class TestEnds:
             assert end.json() == {"reason": "token-expired", "retry_ms": 3000, "last_id": 0}
             with pytest.raises(EOFError):
                 await feed.next()
+
+    async def test_the_stream_ends_within_a_heartbeat_of_a_revocation(self, app: Any) -> None:
+        async def nothing_new(since: float) -> RevocationPage:
+            return RevocationPage([], time.time())
+
+        seller = app.seller()
+        verifier = app.context.verifier
+        verifier.revocations = RevocationList(nothing_new)
+        try:
+            async with seller.feed() as feed:
+                await seller.connected()
+                key = revocation_key("user", str(seller.user_id), seller.tenant_id)
+                verifier.revocations.add(Revocation(key, time.time() + 1, time.time() + 900))
+                end = await feed.until("reconnect", timeout=4)
+                assert end.json()["reason"] == "revoked"
+        finally:
+            verifier.revocations = None
 
     async def test_a_draining_replica_tells_its_streams_to_reconnect(self, app: Any) -> None:
         hub = app.context.hub

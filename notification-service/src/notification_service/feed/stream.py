@@ -49,6 +49,7 @@ class FeedStream(Response):
         # no-transform: a proxy must not compress or buffer it; X-Accel-Buffering does the same for nginx.
         self.init_headers({"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"})
         self.last = 0
+        self.written_at = time.time()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         hub = self.ctx.hub
@@ -78,13 +79,16 @@ class FeedStream(Response):
                 await send(message)
         except TimeoutError:
             raise WriteStalled from None
+        self.written_at = time.time()
 
     async def _run(self, conn: FeedConnection, send: Send) -> None:
         settings = self.ctx.settings
+        beat = settings.heartbeat_s
         await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
         await self._write(send, b"retry: %d\n\n" % settings.retry_ms)
         await self._start(send)
         expires = float(self.principal.claims.get("exp", time.time() + 900))
+        next_check = time.time() + beat
         while True:
             conn.wake.clear()
             if conn.resync:
@@ -100,16 +104,21 @@ class FeedStream(Response):
                 self.last = item_id
             if conn.ending is not None:
                 break
-            wait = min(settings.heartbeat_s, expires - time.time())
+            now = time.time()
+            if now >= expires:
+                conn.end(StreamEnd.TOKEN_EXPIRED)
+                continue
+            if now >= next_check:
+                next_check = now + beat
+                if await self._revoked():
+                    conn.end(StreamEnd.REVOKED)
+                    continue
+            wait = min(self.written_at + beat - now, expires - now, next_check - now)
             try:
                 async with asyncio.timeout(max(wait, 0.0)):
                     await conn.wake.wait()
             except TimeoutError:
-                if time.time() >= expires:
-                    conn.end(StreamEnd.TOKEN_EXPIRED)
-                elif await self._revoked():
-                    conn.end(StreamEnd.REVOKED)
-                else:
+                if time.time() - self.written_at >= beat - 0.01:
                     await self._write(send, HEARTBEAT)
         await self._finish(conn, send)
 
