@@ -81,6 +81,68 @@ class Process:
 
 
 @dataclass(frozen=True)
+class Role:
+    """How Kubernetes runs one role's Deployment: replicas (autoscaler bounds) and each process's DB pool."""
+
+    min_replicas: int
+    max_replicas: int
+    pool_size: int
+    max_overflow: int
+
+
+@dataclass(frozen=True)
+class Kubernetes:
+    """The ``[kubernetes]`` table: what deploy/k8s needs beyond the rows (see the header of fleet.toml)."""
+
+    max_connections: int
+    reserved_connections: int
+    internet: tuple[str, ...]
+    from_secret: dict[str, list[str]]
+    roles: dict[str, Role]
+    overrides: dict[str, dict[str, Role]]
+    env: dict[str, dict[str, str]]
+
+    def role(self, p: Process, role: str) -> Role:
+        """``role``'s settings for ``p``: its own override, else the role's."""
+        return self.overrides.get(p.name, {}).get(role, self.roles[role])
+
+
+def _role(row: dict[str, Any], base: Role | None = None) -> Role:
+    replicas = row.get("replicas", [base.min_replicas, base.max_replicas] if base else None)
+    pool = row.get("pool", [base.pool_size, base.max_overflow] if base else None)
+    if replicas is None or pool is None:
+        raise ValueError(f"{TABLE.name}: [kubernetes.roles] needs replicas and pool for every role")
+    return Role(min_replicas=replicas[0], max_replicas=replicas[1], pool_size=pool[0], max_overflow=pool[1])
+
+
+def _kubernetes(data: dict[str, Any], processes: list[Process]) -> Kubernetes:
+    names = {p.name for p in processes}
+    roles = {name: _role(row) for name, row in data["roles"].items()}
+    overrides = {
+        name: {role: _role(row, roles[role]) for role, row in by_role.items()}
+        for name, by_role in data.get("process", {}).items()
+    }
+    env = data.get("env", {})
+    from_secret = data.get("from_secret", {})
+    unknown = (set(overrides) | set(env) | set(from_secret) | set(data.get("internet", []))) - names
+    if unknown:
+        raise ValueError(f"{TABLE.name}: [kubernetes] names unknown processes {sorted(unknown)}")
+    for name, values in env.items():
+        problems = [n for v in values.values() for _, n in links(v) if n not in names | {"app"}]
+        if problems:
+            raise ValueError(f"{TABLE.name}: [kubernetes.env.{name}] names unknown processes {problems}")
+    return Kubernetes(
+        max_connections=data["max_connections"],
+        reserved_connections=data["reserved_connections"],
+        internet=tuple(data.get("internet", [])),
+        from_secret=from_secret,
+        roles=roles,
+        overrides=overrides,
+        env=env,
+    )
+
+
+@dataclass(frozen=True)
 class Images:
     """What every image is built from."""
 
@@ -153,7 +215,14 @@ def load(path: Path = TABLE) -> tuple[Images, list[Process]]:
     return Images(**data["images"]), processes
 
 
+def load_kubernetes(path: Path = TABLE) -> Kubernetes:
+    """The ``[kubernetes]`` table, checked against the rows."""
+    data = tomllib.loads(path.read_text())
+    return _kubernetes(data["kubernetes"], [_process(row) for row in data["process"]])
+
+
 IMAGES, PROCESSES = load()
+KUBERNETES = load_kubernetes()
 
 
 def process(name: str) -> Process:

@@ -1,5 +1,6 @@
 """Write everything that describes the fleet from its table (`deploy/fleet.toml`): the Dockerfiles,
-docker-compose.yml and the kustomize base in deploy/k8s/base.
+docker-compose.yml, the kustomize base in deploy/k8s/base, the operators' components in deploy/k8s/components
+and the secret contract deploy/k8s/secrets.example.yaml.
 
     uv run python deploy/generate.py            # write them (after editing the table or adding a script)
     uv run python deploy/generate.py --check    # `make lint`: fail, naming the files, when one is stale
@@ -10,15 +11,22 @@ processes that are available (their package declares their console script), like
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import json
 import re
 import sys
 import tomllib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, get_args
+
+import yaml
+from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fleet_table import IMAGES, PROCESSES, ROOT, Process, available, links, process, resolve
+from fleet_table import IMAGES, KUBERNETES, PROCESSES, ROOT, Process, available, links, process, resolve
 from fleet_table import gateway_upstreams as upstreams
 from fleet_table import service_clients as clients
 
@@ -243,140 +251,961 @@ def compose() -> str:
     return head + body + tail
 
 
-# --- Kubernetes (kustomize base) -----------------------------------------------------------------------
+# --- Kubernetes (kustomize base and components) ---------------------------------------------------------
+#
+# Objects are built as dicts and written as YAML. Names the overlays, the components and the checks share:
+K8S = ROOT / "deploy" / "k8s"
+K8S_COMPONENTS = K8S / "components"
+SECRETS_EXAMPLE = K8S / "secrets.example.yaml"
+RABBITMQ_DEFINITIONS = ROOT / "deploy" / "rabbitmq" / "definitions.json"
+PART_OF = {"app.kubernetes.io/part-of": "vitrine"}
+CLUSTER_CONFIG = "vitrine-cluster"  # ConfigMap: ENVIRONMENT, PUBLIC_URL, APP_URL, TRUSTED_PROXIES
+DB_CLUSTER = "vitrine-db"  # CloudNativePG Cluster; its read-write Service is <name>-rw
+RABBITMQ = "vitrine-rabbitmq"  # RabbitmqCluster (Service of the same name)
+REDIS = "vitrine-redis"
+UNSET_TAG = "unset"  # the base's image tag: every overlay sets its own (kustomize `images:`)
+INGRESS_NAMESPACE = "ingress-nginx"
+OPERATOR_NAMESPACES = {"cnpg": "cnpg-system", "rabbitmq": "rabbitmq-system", "keda": "keda"}
+MONITORING_NAMESPACE = "monitoring"
+PUBLIC_URL_VAR, APP_URL_VAR = "VITRINE_PUBLIC_URL", "VITRINE_APP_URL"
+# What a process without a database or a broker is given for the kit's settings it never opens.
+UNUSED = {"DATABASE_URL": "postgresql+asyncpg://unused.invalid/unused", "AMQP_URL": "amqp://unused.invalid/"}
+# The outbox relay's own pool (2) and its LISTEN connection, in every process that runs the workers.
+RELAY_CONNECTIONS = 3
+PRESTOP_SLEEP_S = 5  # endpoints are removed before the process stops taking requests
+QUEUE_LENGTH_TARGET = "100"  # ready messages per worker replica before KEDA adds one
+RABBITMQ_IMAGE = "rabbitmq:3.13.7-management"
+POSTGRES_IMAGE = "ghcr.io/cloudnative-pg/postgresql:16.6"
+REDIS_IMAGE = "redis:7.4.2-alpine"
+CURL_IMAGE = "curlimages/curl:8.11.1"
+PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"]
 
 
 def k8s_url(p: Process) -> str:
     return f"http://{p.name}:{p.port}"
 
 
-POD_SECURITY = f"""      securityContext:
-        runAsNonRoot: true
-        runAsUser: {IMAGES.uid}
-        seccompProfile: {{ type: RuntimeDefault }}"""
-CONTAINER_SECURITY = """          securityContext:
-            allowPrivilegeEscalation: false
-            readOnlyRootFilesystem: true
-            capabilities: { drop: ["ALL"] }"""
+def k8s_public_url(p: Process) -> str:
+    """As a browser reaches ``p`` through the Ingress: the API's public URL, then its gateway prefix."""
+    return f"$({PUBLIC_URL_VAR})" + ("" if p.name == "gateway" else p.public_path or "")
 
 
-def k8s_env(p: Process, role: str, deployed: list[Process]) -> str:
-    """Plain values, then secrets; settings naming a sandbox or a public address are left to the overlays."""
-    pre = p.env_prefix
-    values = {f"{pre}HOST": "0.0.0.0", f"{pre}PORT": str(p.port), f"{pre}RUN_MODE": role}
-    if p.kind == "service":
-        values[f"{pre}JWKS_URL"] = k8s_url(process("auth-service")) + JWKS
-    for key, value in p.env.items():
-        if all(not public and process(n).kind == "service" for public, n in links(value)):
-            values[f"{pre}{key}"] = resolve(value, k8s_url, k8s_url)
-    if p.name == "gateway":
-        values["GATEWAY_UPSTREAMS"] = json.dumps(upstreams(k8s_url, deployed))
-    secrets = [
-        f"{pre}{s}"
-        for s, used in [
-            ("DATABASE_URL", p.database),
-            ("AMQP_URL", "rabbitmq" in p.infra),
-            ("REDIS_URL", "redis" in p.infra),
-        ]
-        if used
-    ]
-    lines = [f"            - {{ name: {k}, value: {scalar(v)} }}" for k, v in values.items()]
-    lines += [
-        f"            - name: {s}\n              valueFrom: {{ secretKeyRef: {{ name: {p.name}, key: {s} }} }}"
-        for s in secrets
-    ]
-    return "\n".join(lines)
+def k8s_links(value: str) -> list[tuple[bool, str]]:
+    """``links`` of a value that may also name the frontend (``${app}``, no process)."""
+    return links(value.replace("${app}", ""))
+
+
+def k8s_resolve(value: str) -> str:
+    return resolve(value.replace("${app}", f"$({APP_URL_VAR})"), k8s_url, k8s_public_url)
+
+
+def labels(p: Process, component: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": p.name, "app.kubernetes.io/component": component}
 
 
 def deployment_name(p: Process, role: str) -> str:
     return f"{p.name}-worker" if role == "worker" else p.name
 
 
-def deployment(p: Process, role: str, deployed: list[Process]) -> str:
-    labels = f"{{ app.kubernetes.io/name: {p.name}, app.kubernetes.io/component: {role} }}"
-    return f"""apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {deployment_name(p, role)}
-  labels: {labels}
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {labels}
-  template:
-    metadata:
-      labels: {labels}
-    spec:
-      terminationGracePeriodSeconds: 30
-{POD_SECURITY}
-      containers:
-        - name: {p.name}
-          image: {IMAGES.registry}/{p.image}:latest
-          command: ["{p.command}"]
-          args: {flow(list(p.args))}
-          ports: [{{ name: http, containerPort: {p.port} }}]
-          env:
-{k8s_env(p, role, deployed)}
-          readinessProbe:
-            httpGet: {{ path: {p.ready_path}, port: http }}
-            periodSeconds: 5
-          livenessProbe:
-            httpGet: {{ path: /healthz, port: http }}
-            periodSeconds: 10
-            failureThreshold: 6
-          resources:
-            requests: {{ cpu: 100m, memory: 192Mi }}
-            limits: {{ memory: 512Mi }}
-{CONTAINER_SECURITY}
-          volumeMounts: [{{ name: tmp, mountPath: /tmp }}]
-      volumes: [{{ name: tmp, emptyDir: {{}} }}]
-"""
+def config_name(p: Process) -> str:
+    return f"{p.name}-env"
 
 
-def manifests(p: Process, deployed: list[Process]) -> str:
-    docs = [deployment(p, role, deployed) for role in p.roles]
-    docs.append(f"""apiVersion: v1
-kind: Service
-metadata:
-  name: {p.name}
-spec:
-  selector: {{ app.kubernetes.io/name: {p.name}, app.kubernetes.io/component: {p.serving_role} }}
-  ports: [{{ name: http, port: {p.port}, targetPort: http }}]
-""")
+def image(p: Process) -> str:
+    return f"{IMAGES.registry}/{p.image}:{UNSET_TAG}"
+
+
+# --- the secret contract: derived from each Settings class ---
+
+
+@dataclass(frozen=True)
+class SecretKey:
+    """One key of a service's Secret (named like the service): its env name, whether it must be set, a hint."""
+
+    key: str
+    required: bool
+    hint: str
+
+
+def settings_fields(p: Process) -> dict[str, Any]:
+    """The Settings class's fields (pydantic ``FieldInfo``) by name."""
+    module, name = (p.settings or "").split(":")
+    fields: dict[str, Any] = getattr(importlib.import_module(module), name).model_fields
+    return fields
+
+
+def _is_secret(annotation: Any) -> bool:
+    return annotation is SecretStr or any(_is_secret(a) for a in get_args(annotation))
+
+
+def _secret_defaults(value: Any) -> list[str]:
+    values = value if isinstance(value, list | tuple) else [value]
+    return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
+
+
+def client_secret_setting(p: Process) -> str | None:
+    """The setting holding ``p``'s client-credentials secret (its local default is ``<name>-local-secret``)."""
+    for name, info in settings_fields(p).items():
+        if f"{p.name}-local-secret" in _secret_defaults(info.get_default(call_default_factory=True)):
+            return f"{p.env_prefix}{name.upper()}"
+    return None
+
+
+def _hint(p: Process, name: str) -> str:
+    if name == "database_url":
+        return f"postgresql+asyncpg://{p.database}:<password>@{DB_CLUSTER}-rw:5432/{p.database}"
+    if name == "amqp_url":
+        return f"amqp://{p.name}:<password>@{RABBITMQ}:5672/"
+    if name == "redis_url":
+        return f"redis://:<password>@{REDIS}:6379/0"
+    if name.endswith("token_keys"):
+        return '["<newest key>", "<older key, still decrypting>"]'
+    return "<random, URL-safe>"
+
+
+def secret_keys(p: Process) -> list[SecretKey]:
+    """Every key of ``p``'s Secret: its SecretStr settings (required when their default is a public value,
+    which the kit refuses outside local runs), its Redis URL, and the app ids of ``[kubernetes] from_secret``."""
+    keys = []
+    for name, info in settings_fields(p).items():
+        env = name.upper()
+        if not _is_secret(info.annotation) or (env in UNUSED and not uses(p, env)):
+            continue
+        required = any(_secret_defaults(info.get_default(call_default_factory=True)))
+        hint = _hint(p, name) if required else "optional"
+        keys.append(SecretKey(f"{p.env_prefix}{env}", required, hint))
+    if "redis" in p.infra:
+        keys.append(SecretKey(f"{p.env_prefix}REDIS_URL", True, _hint(p, "redis_url")))
+    extra = KUBERNETES.from_secret.get(p.name, [])
+    keys += [SecretKey(f"{p.env_prefix}{k}", True, "<from the provider's developer console>") for k in extra]
+    return keys
+
+
+def uses(p: Process, setting: str) -> bool:
+    return bool(p.database) if setting == "DATABASE_URL" else "rabbitmq" in p.infra
+
+
+# --- env ---
+
+
+def k8s_settings(p: Process, deployed: list[Process]) -> dict[str, str]:
+    """Every setting from the table, resolved for the cluster (links, the outside world, public URLs)."""
+    pre = p.env_prefix
+    values = {f"{pre}HOST": "0.0.0.0", f"{pre}PORT": str(p.port)}
+    if p.kind == "service":
+        values[f"{pre}JWKS_URL"] = k8s_url(process("auth-service")) + JWKS
+    values |= {f"{pre}{k}": v for k, v in UNUSED.items() if not uses(p, k)}
+    if p.volume:
+        values[f"{pre}{p.volume.env}"] = p.volume.path
+    env = {**p.env, **KUBERNETES.env.get(p.name, {})}
+    for key, value in env.items():
+        # A stand-in has no counterpart in the cluster: [kubernetes.env] names the real host (a test checks).
+        if all(public or process(n).kind == "service" for public, n in k8s_links(value)):
+            values[f"{pre}{key}"] = k8s_resolve(value)
+    if p.name == "gateway":
+        values["GATEWAY_UPSTREAMS"] = json.dumps(upstreams(k8s_url, deployed))
+    return values
+
+
+def from_config(name: str, key: str, config: str = CLUSTER_CONFIG) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"configMapKeyRef": {"name": config, "key": key}}}
+
+
+def from_secret(name: str, secret: str, key: str, optional: bool = False) -> dict[str, Any]:
+    ref: dict[str, Any] = {"name": secret, "key": key}
+    if optional:
+        ref["optional"] = True
+    return {"name": name, "valueFrom": {"secretKeyRef": ref}}
+
+
+def container_env(p: Process, role: str | None, deployed: list[Process]) -> list[dict[str, Any]]:
+    """The container's env beside its ConfigMap: cluster-wide values, role, pool, public URLs, secrets."""
+    pre = p.env_prefix
+    fields = settings_fields(p)
+    settings = k8s_settings(p, deployed)
+    public = {k: v for k, v in settings.items() if "$(" in v}
+    env = [from_config(f"{pre}ENVIRONMENT", "ENVIRONMENT")]
+    if any(f"$({PUBLIC_URL_VAR})" in v for v in public.values()):
+        env.insert(0, from_config(PUBLIC_URL_VAR, "PUBLIC_URL"))
+    if any(f"$({APP_URL_VAR})" in v for v in public.values()):
+        env.insert(0, from_config(APP_URL_VAR, "APP_URL"))
+    if "trusted_proxies" in fields:
+        env.append(from_config(f"{pre}TRUSTED_PROXIES", "TRUSTED_PROXIES"))
+    if role is not None:
+        env.append({"name": f"{pre}RUN_MODE", "value": role})
+        if p.database:
+            r = KUBERNETES.role(p, role)
+            env += [
+                {"name": f"{pre}DB_POOL_SIZE", "value": str(r.pool_size)},
+                {"name": f"{pre}DB_MAX_OVERFLOW", "value": str(r.max_overflow)},
+            ]
+    env += [{"name": k, "value": v} for k, v in public.items()]
+    env += [from_secret(s.key, p.name, s.key, optional=not s.required) for s in secret_keys(p)]
+    if p.name == "auth-service":
+        env += service_clients_env(deployed)
+    return env
+
+
+def service_clients_env(deployed: list[Process]) -> list[dict[str, Any]]:
+    """auth-service seeds each service client with the secret that service holds (read from its Secret)."""
+    callers = [q for q in deployed if q.service_client]
+    env = []
+    seeded = []
+    for q in callers:
+        setting = client_secret_setting(q)
+        if setting is None:
+            raise ValueError(f"{q.name} is a service client without a <name>-local-secret setting")
+        var = "VITRINE_CLIENT_SECRET_" + q.name.upper().replace("-", "_")
+        env.append(from_secret(var, q.name, setting))
+        seeded.append({"client_id": q.name, "client_secret": f"$({var})", "scopes": []})
+    env.append({"name": "AUTH_SERVICE_CLIENTS", "value": json.dumps(seeded)})
+    return env
+
+
+# --- objects ---
+
+POD_SECURITY = {"runAsNonRoot": True, "runAsUser": IMAGES.uid, "seccompProfile": {"type": "RuntimeDefault"}}
+CONTAINER_SECURITY = {
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+}
+
+
+RESOURCES = {"requests": {"cpu": "100m", "memory": "192Mi"}, "limits": {"memory": "512Mi"}}
+
+
+def meta(name: str, lab: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "labels": {**(lab or {}), **PART_OF}, **extra}
+
+
+def volumes(p: Process) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Writable places on a read-only root: /tmp, and the row's data directory (emptyDir)."""
+    mounts = [{"name": "tmp", "mountPath": "/tmp"}]  # noqa: S108 (an emptyDir of its own)
+    vols: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {}}]
+    if p.volume:
+        mounts.append({"name": p.volume.name, "mountPath": p.volume.path})
+        vols.append({"name": p.volume.name, "emptyDir": {}})
+    return mounts, vols
+
+
+def container(
+    p: Process, role: str | None, deployed: list[Process], args: list[str], **extra: Any
+) -> dict[str, Any]:
+    """The process's container; ``extra`` (ports, probes…) goes before its security context and mounts."""
+    mounts, _ = volumes(p)
+    return {
+        "name": p.name,
+        "image": image(p),
+        "command": [p.command],
+        "args": args,
+        "envFrom": [{"configMapRef": {"name": config_name(p)}}],
+        "env": container_env(p, role, deployed),
+        **extra,
+        "securityContext": CONTAINER_SECURITY,
+        "volumeMounts": mounts,
+    }
+
+
+def pod_spec(p: Process, containers: list[dict[str, Any]], grace_s: int | None = None) -> dict[str, Any]:
+    _, vols = volumes(p)
+    spec: dict[str, Any] = {
+        "serviceAccountName": p.name,
+        "automountServiceAccountToken": False,
+        "securityContext": POD_SECURITY,
+    }
+    if grace_s is not None:
+        spec["terminationGracePeriodSeconds"] = grace_s
+    return {**spec, "containers": containers, "volumes": vols}
+
+
+def deployment(p: Process, role: str, deployed: list[Process]) -> dict[str, Any]:
+    lab = labels(p, role)
+    c = container(
+        p,
+        role,
+        deployed,
+        list(p.args),
+        ports=[{"name": "http", "containerPort": p.port}],
+        startupProbe={
+            "httpGet": {"path": "/healthz", "port": "http"},
+            "periodSeconds": 2,
+            "failureThreshold": 60,
+        },
+        readinessProbe={"httpGet": {"path": p.ready_path, "port": "http"}, "periodSeconds": 5},
+        livenessProbe={
+            "httpGet": {"path": "/healthz", "port": "http"},
+            "periodSeconds": 10,
+            "failureThreshold": 6,
+        },
+        lifecycle={"preStop": {"exec": {"command": ["sleep", str(PRESTOP_SLEEP_S)]}}},
+        resources=RESOURCES,
+    )
+    spread = [
+        {
+            "maxSkew": 1,
+            "topologyKey": key,
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": lab},
+            "matchLabelKeys": ["pod-template-hash"],
+        }
+        for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+    ]
+    # The relay's sockets get its drain time; uvicorn's graceful shutdown (15 s) and the preStop sleep otherwise.
+    grace = 45 if p.name == "relay-service" else 30
+    spec = pod_spec(p, [c], grace)
+    spec = {**spec, "topologySpreadConstraints": spread}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": meta(deployment_name(p, role), lab),
+        # No replicas: the autoscaler (HPA, or KEDA's for workers) owns them.
+        "spec": {
+            "selector": {"matchLabels": lab},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0}},
+            "template": {"metadata": {"labels": {**lab, **PART_OF}}, "spec": spec},
+        },
+    }
+
+
+def migration_job(p: Process, deployed: list[Process]) -> dict[str, Any]:
+    """``<command> migrate`` once per release: the overlays put the image tag in its name (a new Job per tag)."""
+    lab = labels(p, "migrate")
+    c = container(p, None, deployed, ["migrate"], resources=RESOURCES)
+    spec = pod_spec(p, [c])
+    spec["restartPolicy"] = "Never"
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": meta(f"{p.name}-migrate-{UNSET_TAG}", lab),
+        "spec": {
+            "backoffLimit": 6,
+            "activeDeadlineSeconds": 3600,
+            "ttlSecondsAfterFinished": 7 * 24 * 3600,
+            "template": {"metadata": {"labels": {**lab, **PART_OF}}, "spec": spec},
+        },
+    }
+
+
+def queues(p: Process) -> list[str]:
+    """The queues ``p``'s workers consume (its EventConsumers, and the kit's tenant lifecycle consumer)."""
+    names = set()
+    for path in (ROOT / p.folder / "src").rglob("*.py"):
+        names |= set(re.findall(r"EventConsumer(?:\[[^\]]*\])?\(\s*\"([^\"]+)\"", path.read_text()))
+    if p.database:
+        names.add(f"{p.name}.tenants")
+    return sorted(names)
+
+
+def autoscaler(p: Process, role: str) -> list[dict[str, Any]]:
+    """CPU for what serves HTTP; queue depth (KEDA's RabbitMQ scaler) for the workers."""
+    target = deployment_name(p, role)
+    r = KUBERNETES.role(p, role)
+    if role != "worker":
+        return [
+            {
+                "apiVersion": "autoscaling/v2",
+                "kind": "HorizontalPodAutoscaler",
+                "metadata": meta(target, labels(p, role)),
+                "spec": {
+                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
+                    "minReplicas": r.min_replicas,
+                    "maxReplicas": r.max_replicas,
+                    "metrics": [
+                        {
+                            "type": "Resource",
+                            "resource": {
+                                "name": "cpu",
+                                "target": {"type": "Utilization", "averageUtilization": 70},
+                            },
+                        }
+                    ],
+                    "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}},
+                },
+            }
+        ]
+    auth = f"{p.name}-rabbitmq"
+    triggers = [
+        {
+            "type": "rabbitmq",
+            "metadata": {
+                "protocol": "amqp",
+                "mode": "QueueLength",
+                "value": QUEUE_LENGTH_TARGET,
+                "queueName": q,
+            },
+            "authenticationRef": {"name": auth},
+        }
+        for q in queues(p)
+    ]
+    return [
+        {
+            "apiVersion": "keda.sh/v1alpha1",
+            "kind": "TriggerAuthentication",
+            "metadata": meta(auth, labels(p, role)),
+            "spec": {
+                "secretTargetRef": [{"parameter": "host", "name": p.name, "key": f"{p.env_prefix}AMQP_URL"}]
+            },
+        },
+        {
+            "apiVersion": "keda.sh/v1alpha1",
+            "kind": "ScaledObject",
+            "metadata": meta(target, labels(p, role)),
+            "spec": {
+                "scaleTargetRef": {"name": target},
+                # Workers also run the outbox relay and the background loops: never scaled to zero.
+                "minReplicaCount": max(r.min_replicas, 1),
+                "maxReplicaCount": r.max_replicas,
+                "cooldownPeriod": 300,
+                "triggers": triggers,
+            },
+        },
+    ]
+
+
+def pdb(p: Process, role: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": meta(deployment_name(p, role), labels(p, role)),
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": labels(p, role)}},
+    }
+
+
+def pods_of(name: str) -> dict[str, Any]:
+    return {"podSelector": {"matchLabels": {"app.kubernetes.io/name": name}}}
+
+
+def namespace(name: str) -> dict[str, Any]:
+    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
+
+
+def tcp(*ports: int) -> list[dict[str, Any]]:
+    return [{"protocol": "TCP", "port": port} for port in ports]
+
+
+def callees(p: Process, deployed: list[Process]) -> list[Process]:
+    """The services ``p`` calls: those its env names, auth-service (JWKS, tokens), the gateway's upstreams."""
+    env = {**p.env, **KUBERNETES.env.get(p.name, {})}
+    names = [n for v in env.values() for public, n in k8s_links(v) if not public]
+    if p.kind == "service" and p.name != "auth-service":
+        names.append("auth-service")
+    if p.name == "gateway":
+        names += [q.name for q in deployed if q.public_path]
+    running = {q.name: q for q in deployed}
+    return [running[n] for n in dict.fromkeys(names) if n in running and n != p.name]
+
+
+def network_policy(p: Process, deployed: list[Process]) -> dict[str, Any]:
+    """What ``p`` accepts (its callers, the ingress controller, metrics) and reaches (callees, data, outside)."""
+    callers = [q for q in deployed if p in callees(q, deployed)]
+    ingress: list[dict[str, Any]] = (
+        [{"from": [pods_of(q.name) for q in callers], "ports": tcp(p.port)}] if callers else []
+    )
+    if p.name in ("gateway", "relay-service"):
+        ingress.append({"from": [namespace(INGRESS_NAMESPACE)], "ports": tcp(p.port)})
+    ingress.append({"from": [namespace(MONITORING_NAMESPACE)], "ports": tcp(p.port)})
+    egress: list[dict[str, Any]] = [
+        {"to": [pods_of(q.name)], "ports": tcp(q.port)} for q in callees(p, deployed)
+    ]
+    if p.database:
+        egress.append(
+            {"to": [{"podSelector": {"matchLabels": {"cnpg.io/cluster": DB_CLUSTER}}}], "ports": tcp(5432)}
+        )
+    if "rabbitmq" in p.infra:
+        egress.append({"to": [pods_of(RABBITMQ)], "ports": tcp(5672)})
+    if "redis" in p.infra:
+        egress.append({"to": [pods_of(REDIS)], "ports": tcp(6379)})
+    if p.name in KUBERNETES.internet:
+        egress.append(
+            {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}], "ports": tcp(443)}
+        )
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": meta(p.name, {"app.kubernetes.io/name": p.name}),
+        "spec": {
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": p.name}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": ingress,
+            "egress": egress,
+        },
+    }
+
+
+def config_map(p: Process, deployed: list[Process]) -> dict[str, Any]:
+    data = {k: v for k, v in k8s_settings(p, deployed).items() if "$(" not in v}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": meta(config_name(p), labels(p, "config")),
+        "data": data,
+    }
+
+
+def service_objects(p: Process, deployed: list[Process]) -> list[dict[str, Any]]:
+    docs: list[dict[str, Any]] = [
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": meta(p.name, {"app.kubernetes.io/name": p.name}),
+            "automountServiceAccountToken": False,
+        },
+        config_map(p, deployed),
+    ]
+    docs += [deployment(p, role, deployed) for role in p.roles]
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": meta(p.name, {"app.kubernetes.io/name": p.name}),
+            "spec": {
+                "selector": labels(p, p.serving_role),
+                "ports": [{"name": "http", "port": p.port, "targetPort": "http"}],
+            },
+        }
+    )
+    if p.database:
+        docs.append(migration_job(p, deployed))
     for role in p.roles:
-        target = deployment_name(p, role)
-        docs.append(f"""apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: {target}
-spec:
-  scaleTargetRef: {{ apiVersion: apps/v1, kind: Deployment, name: {target} }}
-  minReplicas: 2
-  maxReplicas: 10
-  metrics:
-    - type: Resource
-      resource: {{ name: cpu, target: {{ type: Utilization, averageUtilization: 70 }} }}
-""")
-        docs.append(f"""apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata:
-  name: {target}
-spec:
-  minAvailable: 1
-  selector:
-    matchLabels: {{ app.kubernetes.io/name: {p.name}, app.kubernetes.io/component: {role} }}
-""")
-    return f"{HEADER}\n" + "---\n".join(docs)
+        docs += autoscaler(p, role)
+        docs.append(pdb(p, role))
+    docs.append(network_policy(p, deployed))
+    return docs
+
+
+def fleet_objects() -> list[dict[str, Any]]:
+    """What every pod shares: the cluster's values, default-deny, DNS."""
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": meta(CLUSTER_CONFIG),
+            # Overlays set these: the environment, the public URLs, the ingress controller's pod range.
+            "data": {
+                "ENVIRONMENT": "production",
+                "PUBLIC_URL": "https://api.vitrine.example",
+                "APP_URL": "https://app.vitrine.example",
+                "TRUSTED_PROXIES": '["10.0.0.0/8"]',
+            },
+        },
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": meta("default-deny"),
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+        },
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": meta("allow-dns"),
+            "spec": {
+                "podSelector": {},
+                "policyTypes": ["Egress"],
+                "egress": [
+                    {
+                        "to": [
+                            {
+                                **namespace("kube-system"),
+                                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                            }
+                        ],
+                        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                    }
+                ],
+            },
+        },
+    ]
+
+
+def ingress_objects() -> list[dict[str, Any]]:
+    """ingress-nginx: the API through the gateway, the notification feed (SSE) unbuffered, the relay's sockets."""
+    host = "api.vitrine.example"
+    tls = [{"hosts": [host], "secretName": "vitrine-api-tls"}]
+    common = {"nginx.ingress.kubernetes.io/ssl-redirect": "true"}
+    long_lived = {
+        "nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
+        "nginx.ingress.kubernetes.io/proxy-send-timeout": "3600",
+    }
+
+    def ingress(name: str, path: str, target: Process, annotations: dict[str, str]) -> dict[str, Any]:
+        rule = {
+            "host": host,
+            "http": {
+                "paths": [
+                    {
+                        "path": path,
+                        "pathType": "Prefix",
+                        "backend": {"service": {"name": target.name, "port": {"name": "http"}}},
+                    }
+                ]
+            },
+        }
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": meta(name, annotations={**common, **annotations}),
+            "spec": {"ingressClassName": "nginx", "tls": tls, "rules": [rule]},
+        }
+
+    gateway = process("gateway")
+    max_body = max([gateway_route.get("max_body_bytes", 0) for gateway_route in (p.route for p in PROCESSES)])
+    longest = max([1.0, *(p.route.get("timeout_s", 30.0) for p in PROCESSES)])
+    docs = [
+        ingress(
+            "gateway",
+            "/",
+            gateway,
+            {
+                # The largest body and the slowest route the gateway allows; it enforces each route's own.
+                "nginx.ingress.kubernetes.io/proxy-body-size": f"{-(-max_body // (1024 * 1024)) + 1}m",
+                "nginx.ingress.kubernetes.io/proxy-read-timeout": str(int(longest) + 30),
+            },
+        ),
+        ingress(
+            "notification-feed",
+            "/api/notifications/feed",
+            gateway,
+            {**long_lived, "nginx.ingress.kubernetes.io/proxy-buffering": "off"},
+        ),
+    ]
+    if available(process("relay-service")):
+        docs.append(
+            ingress(
+                "relay-service",
+                "/socket.io",
+                process("relay-service"),
+                # Socket.IO's polling fallback needs every request of a session on the same replica.
+                {**long_lived, "nginx.ingress.kubernetes.io/affinity": "cookie"},
+            )
+        )
+    return docs
+
+
+# --- components: the operators' resources, from the same table ---
+
+
+def cloudnative_pg(deployed: list[Process]) -> list[dict[str, Any]]:
+    """One CloudNativePG Cluster; a login role and a database per service (role = database name)."""
+    with_db = [p for p in deployed if p.database]
+    cluster = {
+        "apiVersion": "postgresql.cnpg.io/v1",
+        "kind": "Cluster",
+        "metadata": meta(DB_CLUSTER),
+        "spec": {
+            "instances": 3,
+            "imageName": POSTGRES_IMAGE,
+            "postgresql": {"parameters": {"max_connections": str(KUBERNETES.max_connections)}},
+            "storage": {"size": "50Gi"},
+            "managed": {
+                "roles": [
+                    {
+                        "name": p.database,
+                        "ensure": "present",
+                        "login": True,
+                        "passwordSecret": {"name": f"{p.name}-db"},
+                    }
+                    for p in with_db
+                ]
+            },
+        },
+    }
+    databases = [
+        {
+            "apiVersion": "postgresql.cnpg.io/v1",
+            "kind": "Database",
+            "metadata": meta((p.database or "").replace("_", "-")),
+            "spec": {"name": p.database, "owner": p.database, "cluster": {"name": DB_CLUSTER}},
+        }
+        for p in with_db
+    ]
+    policy = data_policy(
+        DB_CLUSTER,
+        {"cnpg.io/cluster": DB_CLUSTER},
+        [
+            {"from": [{"podSelector": {"matchLabels": PART_OF}}], "ports": tcp(5432)},
+            {"from": [{"podSelector": {"matchLabels": {"cnpg.io/cluster": DB_CLUSTER}}}]},
+            {"from": [namespace(OPERATOR_NAMESPACES["cnpg"])], "ports": tcp(8000)},
+        ],
+    )
+    return [cluster, *databases, policy]
+
+
+def data_policy(name: str, selector: dict[str, str], ingress: list[dict[str, Any]]) -> dict[str, Any]:
+    """A data service's pods: only the fleet, their peers and their operator in; out to anything (the API
+    server, peers, backups)."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": meta(name),
+        "spec": {
+            "podSelector": {"matchLabels": selector},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": ingress,
+            "egress": [{}],
+        },
+    }
+
+
+def rabbitmq() -> list[dict[str, Any]]:
+    """A RabbitmqCluster, and a Job importing deploy/rabbitmq/definitions.json (and the users, if given)."""
+    definitions = RABBITMQ_DEFINITIONS.read_text()
+    digest = hashlib.sha256(definitions.encode()).hexdigest()[:10]
+    cluster = {
+        "apiVersion": "rabbitmq.com/v1beta1",
+        "kind": "RabbitmqCluster",
+        "metadata": meta(RABBITMQ),
+        "spec": {
+            "replicas": 3,
+            "image": RABBITMQ_IMAGE,
+            "persistence": {"storage": "20Gi"},
+            "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "2Gi"}},
+            "rabbitmq": {"additionalConfig": "cluster_partition_handling = pause_minority\n"},
+        },
+    }
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": meta(f"{RABBITMQ}-definitions"),
+        "data": {"definitions.json": definitions},
+    }
+    script = (
+        "set -eu\n"
+        f"api=http://{RABBITMQ}:15672/api/definitions\n"
+        "for f in /definitions/definitions.json /users/users.json; do\n"
+        '  [ -f "$f" ] || continue\n'
+        '  curl -fsS --retry 60 --retry-delay 5 --retry-all-errors -u "$USERNAME:$PASSWORD" \\\n'
+        '    -H "content-type: application/json" -X POST --data-binary "@$f" "$api"\n'
+        '  echo "imported $f"\n'
+        "done\n"
+    )
+    job_labels = {
+        "app.kubernetes.io/name": f"{RABBITMQ}-definitions",
+        "app.kubernetes.io/component": "definitions",
+    }
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        # Named by the definitions' hash: a change makes a new Job (a Job's template cannot change).
+        "metadata": meta(f"{RABBITMQ}-definitions-{digest}", job_labels),
+        "spec": {
+            "backoffLimit": 6,
+            "ttlSecondsAfterFinished": 7 * 24 * 3600,
+            "template": {
+                "metadata": {"labels": {**job_labels, **PART_OF}},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "automountServiceAccountToken": False,
+                    "securityContext": {**POD_SECURITY, "runAsUser": 100},
+                    "containers": [
+                        {
+                            "name": "import",
+                            "image": CURL_IMAGE,
+                            "command": ["sh", "-c", script],
+                            "env": [
+                                from_secret("USERNAME", f"{RABBITMQ}-default-user", "username"),
+                                from_secret("PASSWORD", f"{RABBITMQ}-default-user", "password"),
+                            ],
+                            "securityContext": CONTAINER_SECURITY,
+                            "volumeMounts": [
+                                {"name": "definitions", "mountPath": "/definitions"},
+                                {"name": "users", "mountPath": "/users"},
+                            ],
+                        }
+                    ],
+                    "volumes": [
+                        {"name": "definitions", "configMap": {"name": f"{RABBITMQ}-definitions"}},
+                        {"name": "users", "secret": {"secretName": f"{RABBITMQ}-users", "optional": True}},
+                    ],
+                },
+            },
+        },
+    }
+    peers = {"app.kubernetes.io/name": RABBITMQ}
+    policy = data_policy(
+        RABBITMQ,
+        peers,
+        [
+            {"from": [{"podSelector": {"matchLabels": PART_OF}}], "ports": tcp(5672)},
+            {"from": [{"podSelector": {"matchLabels": job_labels}}], "ports": tcp(15672)},
+            {"from": [{"podSelector": {"matchLabels": peers}}]},
+            {"from": [namespace(OPERATOR_NAMESPACES["rabbitmq"])], "ports": tcp(15672)},
+            {"from": [namespace(OPERATOR_NAMESPACES["keda"])], "ports": tcp(5672)},
+            {"from": [namespace(MONITORING_NAMESPACE)], "ports": tcp(15692)},
+        ],
+    )
+    job_policy = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": meta(f"{RABBITMQ}-definitions"),
+        "spec": {
+            "podSelector": {"matchLabels": job_labels},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [pods_of(RABBITMQ)], "ports": tcp(15672)}],
+        },
+    }
+    return [cluster, config, job, policy, job_policy]
+
+
+def redis() -> list[dict[str, Any]]:
+    """The gateway's rate-limit buckets: one Redis without persistence (the gateway falls back when it is down)."""
+    lab = {"app.kubernetes.io/name": REDIS, "app.kubernetes.io/component": "cache"}
+    args = ["--save", "", "--appendonly", "no", "--requirepass", "$(REDIS_PASSWORD)", "--maxmemory", "200mb"]
+    args += ["--maxmemory-policy", "volatile-ttl"]
+    redis_container = {
+        "name": "redis",
+        "image": REDIS_IMAGE,
+        "args": args,
+        "env": [from_secret("REDIS_PASSWORD", REDIS, "password")],
+        "ports": [{"name": "redis", "containerPort": 6379}],
+        "readinessProbe": {"tcpSocket": {"port": "redis"}, "periodSeconds": 5},
+        "livenessProbe": {"tcpSocket": {"port": "redis"}, "periodSeconds": 10},
+        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
+        "securityContext": CONTAINER_SECURITY,
+        "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+    }
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": meta(REDIS, lab),
+            "automountServiceAccountToken": False,
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": meta(REDIS, lab),
+            "spec": {
+                "replicas": 1,
+                "strategy": {"type": "Recreate"},
+                "selector": {"matchLabels": lab},
+                "template": {
+                    "metadata": {"labels": {**lab, **PART_OF}},
+                    "spec": {
+                        "serviceAccountName": REDIS,
+                        "automountServiceAccountToken": False,
+                        "securityContext": {**POD_SECURITY, "runAsUser": 999},
+                        "containers": [redis_container],
+                        "volumes": [{"name": "data", "emptyDir": {}}],
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": meta(REDIS, lab),
+            "spec": {"selector": lab, "ports": [{"name": "redis", "port": 6379, "targetPort": "redis"}]},
+        },
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": meta(REDIS, lab),
+            "spec": {
+                "podSelector": {"matchLabels": lab},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [
+                    {"from": [pods_of(p.name) for p in PROCESSES if "redis" in p.infra], "ports": tcp(6379)}
+                ],
+                "egress": [],
+            },
+        },
+    ]
+
+
+# --- the secret contract, written out ---
+
+
+def secrets_example(deployed: list[Process]) -> str:
+    """Every Secret the manifests read, with placeholders: the contract (`kubectl apply` a filled-in copy)."""
+    docs = []
+    for p in deployed:
+        keys = secret_keys(p)
+        if not keys:
+            continue
+        lines = [f"  {k.key}: {scalar(k.hint)}" for k in keys if k.required]
+        lines += [f"  # {k.key}: optional" for k in keys if not k.required]
+        docs.append(
+            f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {p.name}\ntype: Opaque\nstringData:\n"
+            + "\n".join(lines)
+            + "\n"
+        )
+    for p in deployed:
+        if p.database:
+            docs.append(
+                f"# The {p.database} role of the cloudnative-pg component (the password of its DATABASE_URL).\n"
+                f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {p.name}-db\ntype: kubernetes.io/basic-auth\n"
+                f"stringData:\n  username: {p.database}\n  password: <random, URL-safe>\n"
+            )
+    docs.append(
+        "# The redis component's password (the one in GATEWAY_REDIS_URL).\n"
+        f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {REDIS}\ntype: Opaque\n"
+        "stringData:\n  password: <random, URL-safe>\n"
+    )
+    docs.append(
+        "# Optional: one RabbitMQ user per service (the users of their AMQP_URLs), imported with the definitions.\n"
+        f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {RABBITMQ}-users\ntype: Opaque\n"
+        "stringData:\n  users.json: |\n"
+        '    {"users": [{"name": "<service>", "password_hash": "<rabbitmqctl hash_password>",\n'
+        '                "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": []}],\n'
+        '     "permissions": [{"user": "<service>", "vhost": "/", "configure": ".*", "write": ".*", "read": ".*"}]}\n'
+    )
+    head = (
+        f"{HEADER}\n"
+        "# The secret contract: every Secret and key the manifests read. Fill in a copy (never commit it) or\n"
+        "# have the cluster's secret store write the same names; placeholders in <> say what goes there.\n"
+    )
+    return head + "---\n".join(docs)
+
+
+# --- files ---
+
+
+class _Dumper(yaml.SafeDumper):
+    """Plain YAML: no anchors for repeated values (a reader sees every object whole)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump(docs: list[dict[str, Any]]) -> str:
+    return "---\n".join(
+        yaml.dump(d, Dumper=_Dumper, sort_keys=False, width=120, allow_unicode=True) for d in docs
+    )
+
+
+def kustomization(resources: list[str], kind: str = "Kustomization") -> str:
+    api = "v1beta1" if kind == "Kustomization" else "v1alpha1"
+    items = "".join(f"  - {r}\n" for r in resources)
+    return f"{HEADER}\napiVersion: kustomize.config.k8s.io/{api}\nkind: {kind}\nresources:\n{items}"
 
 
 def k8s() -> dict[Path, str]:
-    """The services (not the sandboxes) that are available, one file each, and the kustomization."""
+    """The base: the services that are available (not the sandboxes), what they share, the Ingress."""
     deployed = [p for p in PROCESSES if p.kind == "service" and available(p)]
-    files = {K8S_BASE / f"{p.name}.yaml": manifests(p, deployed) for p in deployed}
-    resources = "".join(f"  - {p.name}.yaml\n" for p in deployed)
-    files[K8S_BASE / "kustomization.yaml"] = (
-        f"{HEADER}\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n{resources}"
+    files = {
+        K8S_BASE / f"{p.name}.yaml": f"{HEADER}\n" + dump(service_objects(p, deployed)) for p in deployed
+    }
+    files[K8S_BASE / "fleet.yaml"] = f"{HEADER}\n" + dump(fleet_objects())
+    files[K8S_BASE / "ingress.yaml"] = f"{HEADER}\n" + dump(ingress_objects())
+    files[K8S_BASE / "kustomization.yaml"] = kustomization(
+        ["fleet.yaml", *(f"{p.name}.yaml" for p in deployed), "ingress.yaml"]
     )
+    return files
+
+
+def k8s_components() -> dict[Path, str]:
+    """The operators' resources (components the overlays include) and the secret contract."""
+    deployed = [p for p in PROCESSES if p.kind == "service" and available(p)]
+    files = {}
+    for name, docs in [
+        ("cloudnative-pg", cloudnative_pg(deployed)),
+        ("rabbitmq", rabbitmq()),
+        ("redis", redis()),
+    ]:
+        files[K8S_COMPONENTS / name / f"{name}.yaml"] = f"{HEADER}\n" + dump(docs)
+        files[K8S_COMPONENTS / name / "kustomization.yaml"] = kustomization([f"{name}.yaml"], "Component")
+    files[SECRETS_EXAMPLE] = secrets_example(deployed)
     return files
 
 
@@ -385,7 +1214,7 @@ def k8s() -> dict[Path, str]:
 
 def render() -> dict[Path, str]:
     """Every generated file, by path."""
-    return {**dockerfiles(), ROOT / "docker-compose.yml": compose(), **k8s()}
+    return {**dockerfiles(), ROOT / "docker-compose.yml": compose(), **k8s(), **k8s_components()}
 
 
 def stale(files: dict[Path, str]) -> Iterator[Path]:
@@ -393,7 +1222,8 @@ def stale(files: dict[Path, str]) -> Iterator[Path]:
     for path, text in files.items():
         if not path.exists() or path.read_text() != text:
             yield path
-    yield from sorted(set(K8S_BASE.glob("*.yaml")) - set(files))
+    generated = {*K8S_BASE.glob("*.yaml"), *K8S_COMPONENTS.glob("*/*.yaml")}
+    yield from sorted(generated - set(files))
 
 
 def main(argv: list[str]) -> int:
@@ -409,6 +1239,7 @@ def main(argv: list[str]) -> int:
         return 1 if outdated else 0
     for path in outdated:
         if path in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(files[path])
         else:
             path.unlink()
