@@ -7,6 +7,8 @@ from typing import Any
 from pydantic import Field, SecretStr
 from vitrine_kit.settings import BaseServiceSettings, service_config
 
+from auth_service.security.mailer import MailBackend, SmtpTls
+
 # Only for local runs: a warning is logged when it is used outside ``environment=local``.
 DEFAULT_KEY_ENCRYPTION_KEY = "vitrine-local-only-key-encryption-key-change-me"
 # What each service of the fleet may ask for with its client credentials (one scope per internal API used).
@@ -64,6 +66,19 @@ class Settings(BaseServiceSettings):
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
     # Links in e-mails point here.
     public_app_url: str = "http://localhost:5173"
+    # Mail: SMTP (a local run delivers to the mail sink, sandbox/mail, on port 1025) or the log (no links).
+    mail_backend: MailBackend = MailBackend.SMTP
+    mail_from: str = "Vitrine <no-reply@vitrine.local>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_tls: SmtpTls = SmtpTls.NONE
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_validate_certs: bool = True
+    smtp_timeout_s: float = 10.0
+    # A failed delivery is tried this many times in all, 1 s, 2 s… apart, then reported (log, metric).
+    mail_attempts: int = 3
+    mail_retry_delay_s: float = 1.0
     # Service clients created at start-up for local runs: [{"client_id", "client_secret", "scopes": [...]}];
     # a client listed without scopes gets those of ``service_client_scopes`` (none if it is not there).
     service_clients: list[dict[str, Any]] = Field(default_factory=list)
