@@ -1,6 +1,7 @@
 """vitrine_marketplace: what every marketplace adapter shares (protocol, DTOs, HTTP client, token crypto)."""
 
 from vitrine_kit.breaker import CircuitBreaker
+
 from vitrine_marketplace.crypto import TokenCipher
 from vitrine_marketplace.dto import (
     ExternalListing,
