@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -107,6 +108,18 @@ def problem_response(
     )
 
 
+# SQLSTATEs of a server that is starting, stopping or full: cannot_connect_now, admin_shutdown,
+# crash_shutdown, too_many_connections.
+UNAVAILABLE_SQLSTATES = frozenset({"57P03", "57P01", "57P02", "53300"})
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot serve now (restart, crash, refused), not that a query is wrong."""
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or getattr(exc.orig, "sqlstate", None) in UNAVAILABLE_SQLSTATES
+    return isinstance(exc, ConnectionError | PoolTimeout)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map business errors, validation errors, HTTP errors and bugs to problem+json."""
 
@@ -160,15 +173,14 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     async def on_db_error(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, DBAPIError)
-        if exc.connection_invalidated:
-            # The database restarted or dropped us: the pool is being renewed; the next try will work.
-            logger.warning("database connection lost", extra={"error": repr(exc.orig)})
+        if database_unavailable(exc):
+            # The database restarted, dropped us or cannot take a session yet: the next try may work.
+            logger.warning("database unavailable", extra={"error": repr(getattr(exc, "orig", exc))})
             return problem_response(
                 503,
                 "database-unavailable",
                 "Service temporarily unavailable",
-                "The database connection was reset; retry the request.",
+                "The database cannot be reached right now; retry the request.",
                 headers={"Retry-After": "1"},
                 instance=request.url.path,
             )
@@ -184,4 +196,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(DBAPIError, on_db_error)
+    # Opening a pool connection while PostgreSQL is down raises the socket's error, unwrapped.
+    app.add_exception_handler(ConnectionError, on_db_error)
+    app.add_exception_handler(PoolTimeout, on_db_error)
     app.add_exception_handler(Exception, on_bug)
