@@ -25,10 +25,10 @@ class Settings(BaseServiceSettings):
     stripe_timeout_s: float = 20.0
     currency: str = "eur"
 
-    # Where Stripe's hosted pages send the seller back (the frontend).
-    checkout_success_url: str = "http://127.0.0.1:3000/billing/success?session_id={CHECKOUT_SESSION_ID}"
-    checkout_cancel_url: str = "http://127.0.0.1:3000/billing"
-    portal_return_url: str = "http://127.0.0.1:3000/billing"
+    # Where Stripe's hosted pages send the seller back (the frontend, where the other services send it too).
+    checkout_success_url: str = "http://localhost:5173/billing/success?session_id={CHECKOUT_SESSION_ID}"
+    checkout_cancel_url: str = "http://localhost:5173/billing"
+    portal_return_url: str = "http://localhost:5173/billing"
 
     # The webhook worker: how often it looks for stored events, how many per turn, and its retries.
     webhook_poll_interval_s: float = 1.0
