@@ -6,7 +6,7 @@ PYTEST_WORKERS ?= 2
 SHAPE_TESTS = libs/kit/tests/test_fleet*.py libs/kit/tests/test_shape*.py libs/kit/tests/test_dockerfiles.py \
 	libs/kit/tests/test_static_checks.py
 
-.PHONY: help install infra run test unit e2e lint fmt generate migrate contracts bench clean
+.PHONY: help install infra run test unit e2e lint fmt generate migrate contracts bench clean k8s-check
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-11s %s\n", $$1, $$2}'
@@ -39,6 +39,15 @@ lint: install ## ruff, generated files vs deploy/fleet.toml, mypy (strict, one l
 	@$(UV) run --frozen mypy
 	@$(UV) run --frozen python deploy/lint_shape.py
 	@$(UV) run --frozen pytest -q $(SHAPE_TESTS)
+	@$(MAKE) --no-print-directory k8s-check
+
+# Kubernetes' schemas from PyPI, pinned (kubectl, for its kustomize, too: see deploy/checks/manifests.py).
+KUBERNETES_VALIDATE = kubernetes-validate==1.37.0
+
+k8s-check: install ## render every deploy/k8s overlay, validate it offline, check it against the table and code
+	@$(UV) run --frozen --with $(KUBERNETES_VALIDATE) python deploy/checks/manifests.py
+	@$(UV) run --frozen python deploy/checks/manifests.py --budget
+	@$(UV) run --frozen pytest -q libs/kit/tests/test_k8s.py
 
 fmt: install ## format and fix what ruff can
 	@$(UV) run --frozen ruff check --fix .

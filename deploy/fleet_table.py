@@ -96,7 +96,7 @@ class Kubernetes:
 
     max_connections: int
     reserved_connections: int
-    internet: tuple[str, ...]
+    internet: dict[str, list[int]]
     from_secret: dict[str, list[str]]
     roles: dict[str, Role]
     overrides: dict[str, dict[str, Role]]
@@ -134,7 +134,7 @@ def _kubernetes(data: dict[str, Any], processes: list[Process]) -> Kubernetes:
     return Kubernetes(
         max_connections=data["max_connections"],
         reserved_connections=data["reserved_connections"],
-        internet=tuple(data.get("internet", [])),
+        internet=data.get("internet", {}),
         from_secret=from_secret,
         roles=roles,
         overrides=overrides,
