@@ -46,6 +46,8 @@ class Settings(BaseServiceSettings):
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456
     argon2_parallelism: int = 1
+    # Memory all concurrent hashes of a process may hold: 256 MiB / 19 MiB = 13 at once, the rest queue.
+    argon2_memory_budget_mib: int = 256
 
     # Signing keys: the private PEMs are encrypted at rest with this key (any string; Fernet key derived).
     key_encryption_key: SecretStr = SecretStr(DEFAULT_KEY_ENCRYPTION_KEY)
@@ -58,11 +60,15 @@ class Settings(BaseServiceSettings):
     ip_free_failures: int = 50
     throttle_base_delay_s: float = 2.0
     throttle_max_delay_s: float = 900.0
-    # Consecutive failures on one account before a hard lock (cleared by a successful password reset).
+    # Failures on one account that lock it hard (cleared by a successful password reset); they drain
+    # over account_lock_window_s, so a stray failure now and then never adds up to a lock.
     account_lock_after: int = 20
     account_lock_s: int = 3600
+    account_lock_window_s: int = 6 * 3600
 
-    # Peers whose X-Forwarded-For is believed (the gateway); CIDRs.
+    # Peers whose X-Forwarded-For is believed (the gateway, any proxy before it); CIDRs, a JSON list as the
+    # gateway's GATEWAY_TRUSTED_PROXIES. Without the gateway's address here every login looks like the
+    # gateway's: compose and Kubernetes set the network's or the pods' range (docs/threat-model.md).
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
     # Links in e-mails point here.
     public_app_url: str = "http://localhost:5173"

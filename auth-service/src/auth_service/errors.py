@@ -5,10 +5,6 @@ from __future__ import annotations
 from vitrine_kit.errors import Conflict, Forbidden, NotFound, ProblemError, Unauthorized, Unprocessable
 
 
-class EmailTaken(Conflict):
-    code, title = "email-taken", "An account with this e-mail already exists"
-
-
 class InvalidCredentials(Unauthorized):
     code, title = "invalid-credentials", "E-mail or password is wrong"
 

@@ -76,13 +76,26 @@ class TestRegister:
         assert same.status_code == 422
         assert same.json()["errors"][0]["field"] == "password"
 
-    async def test_duplicate_email_is_409(self, flows) -> None:
+    async def test_a_taken_email_gets_the_same_answer_and_an_account_exists_mail(self, flows) -> None:
+        fresh_email = flows.email()
+        fresh = await flows.client.post(
+            "/register", json={"email": fresh_email, "password": "another password"}
+        )
         registered = await flows.register()
         again = await flows.client.post(
             "/register", json={"email": registered["email"].upper(), "password": "another password"}
         )
-        assert again.status_code == 409
-        assert again.json()["type"].endswith("/email-taken")
+        assert (again.status_code, again.json()) == (
+            fresh.status_code,
+            fresh.json() | {"email": registered["email"]},
+        )
+        assert flows.mailer.last(registered["email"], "account_exists").token == ""
+        # Nothing changed for the existing account: its password is still the first one.
+        refused = await flows.client.post(
+            "/login", json={"email": registered["email"], "password": "another password"}
+        )
+        assert refused.status_code == 401
+        await flows.login(registered["email"])
 
 
 class TestPasswordChange:

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+
 from auth_service.config import Settings
 from auth_service.security.passwords import PasswordHasher
 
@@ -37,3 +41,41 @@ class TestPasswordHasher:
                     )
                 ).scalar_one()
         assert "m=128" in stored
+
+
+class Tracking:
+    """Wraps argon2's hasher: counts the computations running at once (each holds its memory)."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.active = 0
+        self.peak = 0
+        self.lock = threading.Lock()
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        try:
+            time.sleep(0.05)
+            return self.inner.verify(password_hash, password)  # type: ignore[attr-defined]
+        finally:
+            with self.lock:
+                self.active -= 1
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+class TestMemoryBudget:
+    async def test_concurrent_logins_never_hash_more_than_the_budget_allows(self, start) -> None:
+        # 1 MiB of budget at 512 KiB a hash: two at once, the others queue.
+        async with start(argon2_memory_kib=512, argon2_memory_budget_mib=1) as flows:
+            registered = await flows.register()
+            hasher = flows.runtime.context.hasher
+            tracking = Tracking(hasher._hasher)
+            hasher._hasher = tracking
+            body = {"email": registered["email"], "password": flows.PASSWORD}
+            answers = await asyncio.gather(*(flows.client.post("/login", json=body) for _ in range(12)))
+            assert [a.status_code for a in answers] == [200] * 12
+            assert tracking.peak == 2

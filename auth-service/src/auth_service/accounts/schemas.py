@@ -30,9 +30,10 @@ class RegisterIn(BaseModel):
 
 
 class RegisterOut(BaseModel):
-    user_id: uuid.UUID
-    tenant_id: uuid.UUID
+    """The same answer whether the address is new or already has an account (the mail tells which)."""
+
     email: str
+    status: str = "check-your-mailbox"
 
 
 class TenantMembership(BaseModel):

@@ -21,7 +21,7 @@ from vitrine_kit.db.base import utcnow
 from auth_service.accounts import repository as repo
 from auth_service.accounts.schemas import MeOut, RegisterOut, TenantMembership
 from auth_service.context import AuthContext
-from auth_service.errors import EmailTaken, InvalidToken, UserNotFound, WeakPassword, WrongPassword
+from auth_service.errors import InvalidToken, UserNotFound, WeakPassword, WrongPassword
 from auth_service.models import Membership, OneTimeToken, Role, TenantAccount, User
 from auth_service.plugin.service import plugin_service
 from auth_service.revocations.service import revocation_service
@@ -55,20 +55,27 @@ class AccountService:
         password: str,
         tenant_name: str | None,
     ) -> RegisterOut:
-        """Create the user and the tenant they own; emit ``tenant.created`` and ``user.registered``."""
+        """Create the user and the tenant they own; emit ``tenant.created`` and ``user.registered``.
+
+        A taken address gets the same answer and a "you already have an account" mail instead, so the
+        endpoint never tells whether an e-mail is registered.
+        """
         # Hash first: a taken e-mail then costs the same time as a new one.
         password_hash = await auth.hasher.hash(password)
         if await repo.user_by_email(session, email) is not None:
-            raise EmailTaken()
+            self._send_account_exists(auth, mail, email)
+            return RegisterOut(email=email)
         user = User(id=uuid.uuid4(), email=email, password_hash=password_hash)
         tenant = TenantAccount(
             id=uuid.uuid4(), name=tenant_name or f"{email.split('@')[0]}'s shop", plan="free"
         )
-        session.add_all([user, tenant])
         try:
-            await session.flush()
-        except IntegrityError as exc:  # a concurrent registration of the same e-mail won
-            raise EmailTaken() from exc
+            async with session.begin_nested():
+                session.add_all([user, tenant])
+                await session.flush()
+        except IntegrityError:  # a concurrent registration of the same e-mail won
+            self._send_account_exists(auth, mail, email)
+            return RegisterOut(email=email)
         session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=Role.OWNER.value))
         auth.outbox.add(
             session,
@@ -79,7 +86,17 @@ class AccountService:
             session, UserRegistered(user_id=user.id, tenant_id=tenant.id, email=email), tenant_id=tenant.id
         )
         await self._send_verification(session, auth, mail, user)
-        return RegisterOut(user_id=user.id, tenant_id=tenant.id, email=email)
+        return RegisterOut(email=email)
+
+    def _send_account_exists(self, auth: AuthContext, mail: PostCommitMail, email: str) -> None:
+        mail.send(
+            MailMessage(
+                to=email,
+                kind="account_exists",
+                subject="You already have a Vitrine account",
+                link=f"{auth.settings.public_app_url}/forgot-password",
+            )
+        )
 
     async def _send_verification(
         self, session: AsyncSession, auth: AuthContext, mail: PostCommitMail, user: User

@@ -16,6 +16,8 @@ class LoginThrottle(SharedBase):
     key: Mapped[str] = mapped_column(String(400), primary_key=True)  # "account:<email>" | "ip:<address>"
     window_failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Failures in the lock's leaky bucket (drained since ``drained_at``), not a lifetime count.
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    drained_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

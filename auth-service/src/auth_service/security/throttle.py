@@ -2,8 +2,10 @@
 
 Per key (an account or an IP): the first ``free_failures`` failures in a window cost nothing; each further
 one doubles a delay during which every attempt is answered 429 with ``Retry-After``. An account is locked
-hard after ``lock_after`` consecutive failures, until the lock expires or the password is reset; a
-successful login clears the account's counters (not the IP's, so one valid account cannot launder an IP).
+hard once ``lock_after`` failures pile up faster than they drain (a leaky bucket: one failure forgotten
+every ``lock_window_s / lock_after``), until the lock expires or the password is reset; so a stray bad
+login now and then never locks anyone. A successful login clears the account's counters (not the IP's, so
+one valid account cannot launder an IP).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class ThrottlePolicy:
     max_delay_s: float
     lock_after: int | None = None
     lock_s: int = 3600
+    # The lock's bucket drains ``lock_after`` failures over this long.
+    lock_window_s: int = 6 * 3600
 
 
 def account_key(email: str) -> str:
@@ -47,12 +51,27 @@ def ip_key(address: str, purpose: str = "login") -> str:
     return f"ip:{purpose}:{address}"
 
 
+def _drain(row: LoginThrottle, policy: ThrottlePolicy, now: datetime) -> None:
+    """Forget the failures that leaked out of the lock's bucket since it was last drained."""
+    if policy.lock_after is None:
+        return
+    step = timedelta(seconds=policy.lock_window_s / policy.lock_after)
+    if row.drained_at is None or row.consecutive_failures <= 0:
+        row.consecutive_failures, row.drained_at = 0, now
+        return
+    leaked = int((now - row.drained_at) / step)
+    if leaked:
+        row.consecutive_failures = max(0, row.consecutive_failures - leaked)
+        row.drained_at += leaked * step
+
+
 def record_failure(row: LoginThrottle, policy: ThrottlePolicy, now: datetime) -> None:
     """Count one failure on ``row`` and set its delay or lock."""
     if row.window_started_at is None or now - row.window_started_at > timedelta(seconds=policy.window_s):
         row.window_started_at = now
         row.window_failures = 0
     row.window_failures += 1
+    _drain(row, policy, now)
     row.consecutive_failures += 1
     over = row.window_failures - policy.free_failures
     if over >= 0:
@@ -94,6 +113,7 @@ class LoginThrottler:
                 max_delay_s=cap,
                 lock_after=settings.account_lock_after,
                 lock_s=settings.account_lock_s,
+                lock_window_s=settings.account_lock_window_s,
             ),
             ThrottlePolicy(
                 free_failures=settings.ip_free_failures, window_s=window, base_delay_s=base, max_delay_s=cap
