@@ -58,7 +58,9 @@ def fleet(infra: Infra) -> Iterator[DrillFleet]:
             "GATEWAY_RATE_LIMITS": '[{"name":"ip","key":"ip","rate_per_s":5000,"burst":20000}]',
             "AUTH_ARGON2_MEMORY_KIB": "8192",
             "AUTH_ARGON2_TIME_COST": "1",
-            "CATALOG_FREE_PLAN_PRODUCTS": "100000",
+            # marketplace-ebay's publish holds two pool connections at once: 32 commands in flight (the kit's
+            # prefetch) starve its pool of 20 for 10 s at a time. Until it is fixed there, 8 in flight.
+            "EBAY_CONSUMER_PREFETCH": "8",
             "VITRINE_LOG_JSON": "true",
         },
     )
@@ -90,10 +92,12 @@ class DrillFleet(Fleet):
                 cwd=ROOT,
                 env=self.env(service),
                 check=True,
-                stdout=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
 
-        with ThreadPoolExecutor(3) as pool:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with (self.log_dir / "migrations.log").open("ab") as log, ThreadPoolExecutor(3) as pool:
             list(pool.map(migrate, [s for s in self.services() if s.database]))
 
     def start(self) -> None:

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,9 @@ class Seller:
 
     def connect_ebay(self) -> None:
         start = self.call("POST", "/api/marketplaces/ebay/oauth/authorize", json={"site": "EBAY_FR"})
-        consent = httpx.get(start["authorize_url"], follow_redirects=False)
+        consent = httpx.get(start["authorize_url"], follow_redirects=False, timeout=30)
         assert consent.status_code == 302, consent.text
-        back = httpx.get(consent.headers["location"], follow_redirects=False)
+        back = httpx.get(consent.headers["location"], follow_redirects=False, timeout=30)
         assert "ebay=connected" in back.headers["location"], back.headers
         account = back.headers["location"].split("account_id=")[1]
         address = {"country": "FR", "postal_code": "75011", "city": "Paris"}
@@ -77,7 +78,7 @@ class Seller:
         with httpx.Client(base_url=str(self.api.base_url), timeout=30) as browser:
             start = browser.post("/api/marketplaces/etsy/oauth/authorize", headers=self.auth)
             assert start.status_code == 200, start.text
-            consent = httpx.get(start.json()["authorize_url"], follow_redirects=False)
+            consent = httpx.get(start.json()["authorize_url"], follow_redirects=False, timeout=30)
             assert consent.status_code == 302, consent.text
             back = browser.get(consent.headers["location"], follow_redirects=False)
             assert back.status_code == 303, back.text
@@ -111,29 +112,43 @@ def figures(title: str, rows: dict[str, Any]) -> None:
 
 
 class Prober:
-    """Reads and writes through the gateway during the drill, counting every status (5xx must stay 0)."""
+    """A seller of its own reading and writing through the gateway during a drill, counting every status.
 
-    def __init__(self, seller: Seller) -> None:
-        self.seller, self.statuses = seller, collections.Counter[int]()
+    Each round lists products, creates one, reads it and deletes it (a deleted product leaves the quota).
+    """
+
+    def __init__(self, api: httpx.Client) -> None:
+        self.seller = Seller(api)
+        self.statuses: collections.Counter[int] = collections.Counter()
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def run(self) -> None:
-        n = 0
-        while not self.stopping.is_set():
-            n += 1
-            try:
-                if n % 2:
-                    r = self.seller.api.get(
-                        "/api/catalog/products", params={"limit": 5}, headers=self.seller.auth
-                    )
-                else:
-                    body = {"title": f"Probe {n}", "price": "5.00", "stock_quantity": 1}
-                    r = self.seller.api.post("/api/catalog/products", json=body, headers=self.seller.auth)
-                self.statuses[r.status_code] += 1
-            except httpx.HTTPError:
-                self.statuses[0] += 1  # no answer at all
-            time.sleep(0.2)
+        with httpx.Client(base_url=str(self.seller.api.base_url), timeout=30, headers=self.seller.auth) as c:
+            n = 0
+            while not self.stopping.is_set():
+                n += 1
+                self.note(lambda: c.get("/api/catalog/products", params={"limit": 5}))
+                body = {"title": f"Probe {n}", "price": "5.00", "stock_quantity": 1}
+                created = self.note(lambda: c.post("/api/catalog/products", json=body))  # noqa: B023
+                if created is not None and created.status_code == 201:
+                    path = f"/api/catalog/products/{created.json()['id']}"
+                    self.note(lambda: c.get(path))  # noqa: B023
+                    self.note(lambda: c.delete(path))  # noqa: B023
+                time.sleep(0.2)
+
+    def note(self, call: Callable[[], httpx.Response]) -> httpx.Response | None:
+        try:
+            r = call()
+        except httpx.HTTPError:
+            self.statuses[0] += 1  # no answer at all
+            return None
+        self.statuses[r.status_code] += 1
+        return r
+
+    @property
+    def server_errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status >= 500 or status == 0)
 
     def __enter__(self) -> Prober:
         self.thread.start()

@@ -1,7 +1,7 @@
 """Drill: the drills' RabbitMQ node is stopped and started during a burst of 1,000 sales on the eBay stand-in.
 
-100 products of one seller, 10 units each, listed on eBay and Etsy; every unit is sold on eBay as its own
-order (1,000 orders, one line each), 4 at a time. The broker goes down once 300 sales are made and comes
+100 products (4 sellers of 25: the free plan keeps 30), 10 units each, listed on eBay and Etsy; every unit
+is sold on eBay as its own order (1,000 orders, one line each), 4 at a time. The broker goes down once 300 sales are made and comes
 back 10 s later. Afterwards: every order applied once in catalog, every product sold, every Etsy listing
 deleted by exactly one call, and no 5xx from the gateway meanwhile.
 """
@@ -22,40 +22,45 @@ from vitrine_kit.testing.helpers import eventually_sync as eventually
 
 from sellers import Prober, Seller, figures, log_count
 
-PRODUCTS, UNITS = 100, 10  # 1,000 sales
+SELLERS, PER_SELLER, UNITS = 4, 25, 10  # 1,000 sales
+PRODUCTS = SELLERS * PER_SELLER
 STOP_AFTER, OUTAGE_S = 300, 10.0
 
 
 @pytest.mark.timeout(900)
 def test_broker_restart_during_1000_sales(api: httpx.Client, fleet: Any) -> None:
-    seller = Seller(api)
-    seller.connect_ebay()
-    seller.connect_etsy()
-    media_id, tag = seller.upload_photo(), uuid.uuid4().hex[:6]
-    titles = [f"Levi's 501 jeans {tag} {n:03d}" for n in range(PRODUCTS)]
-    products = {seller.product(t, media_id, stock=UNITS): t for t in titles}
-    ids = list(products)
-    for chunk in (ids[i : i + 50] for i in range(0, len(ids), 50)):
-        body = {"action": "publish", "ids": chunk, "marketplaces": ["ebay", "etsy"]}
+    sellers = [Seller(api) for _ in range(SELLERS)]
+    tag = uuid.uuid4().hex[:6]
+    owner: dict[str, Seller] = {}  # product id -> its seller
+    titles: list[str] = []
+    for s, seller in enumerate(sellers):
+        seller.connect_ebay()
+        seller.connect_etsy()
+        media_id = seller.upload_photo()
+        mine = [f"Levi's 501 jeans {tag} {s}-{n:02d}" for n in range(PER_SELLER)]
+        titles += mine
+        ids = [seller.product(t, media_id, stock=UNITS) for t in mine]
+        owner.update(dict.fromkeys(ids, seller))
+        body = {"action": "publish", "ids": ids, "marketplaces": ["ebay", "etsy"]}
         assert seller.call("POST", "/api/catalog/products/bulk", json=body)["failed"] == 0
 
+    def count(params: dict[str, Any]) -> int:
+        return sum(
+            s.call("GET", "/api/catalog/products", params={"limit": 1, **params})["total"] for s in sellers
+        )
+
     def all_listed() -> bool:
-        listed = 0
-        for marketplace in ("ebay", "etsy"):
-            page = seller.call(
-                "GET",
-                "/api/catalog/products",
-                params={"limit": 1, "marketplace": marketplace, "publication_status": "listed"},
-            )
-            listed += page["total"]
-        return listed == 2 * PRODUCTS
+        return (
+            sum(count({"marketplace": m, "publication_status": "listed"}) for m in ("ebay", "etsy"))
+            == 2 * PRODUCTS
+        )
 
     eventually(all_listed, timeout=300, interval=1)
 
     ebay, etsy = fleet.url("sandbox-ebay"), fleet.url("sandbox-etsy")
     listings = [
         x
-        for x in httpx.get(f"{ebay}/sandbox/listings", params={"status": "ACTIVE"}).json()
+        for x in httpx.get(f"{ebay}/sandbox/listings", params={"status": "ACTIVE"}, timeout=30).json()
         if x["title"] in titles
     ]
     assert len(listings) == PRODUCTS
@@ -76,7 +81,7 @@ def test_broker_restart_during_1000_sales(api: httpx.Client, fleet: Any) -> None
         with sold_lock:
             orders.append(r.json()["orderId"])
 
-    with Prober(seller) as prober, ThreadPoolExecutor(4) as pool:
+    with Prober(api) as prober, ThreadPoolExecutor(4) as pool:
         started = time.monotonic()
         futures = [pool.submit(sell, listing_id) for listing_id in sales]
         eventually(lambda: len(orders) >= STOP_AFTER, timeout=300, interval=0.05)
@@ -90,15 +95,13 @@ def test_broker_restart_during_1000_sales(api: httpx.Client, fleet: Any) -> None
             future.result()
         burst_s = time.monotonic() - started
 
-        def sold_products() -> bool:
-            page = seller.call("GET", "/api/catalog/products", params={"limit": 1, "status": "sold"})
-            return bool(page["total"] == PRODUCTS)
-
-        eventually(sold_products, timeout=300, interval=0.5)
+        eventually(lambda: count({"status": "sold"}) == PRODUCTS, timeout=300, interval=0.5)
         applied_at = time.monotonic()
 
         def etsy_all_deleted() -> list[dict[str, Any]] | None:
-            mine = [x for x in httpx.get(f"{etsy}/sandbox/listings").json() if x["title"] in titles]
+            mine = [
+                x for x in httpx.get(f"{etsy}/sandbox/listings", timeout=30).json() if x["title"] in titles
+            ]
             return mine if len(mine) == PRODUCTS and all(x["deleted"] for x in mine) else None
 
         etsy_listings = eventually(etsy_all_deleted, timeout=120, interval=0.5)
@@ -107,7 +110,7 @@ def test_broker_restart_during_1000_sales(api: httpx.Client, fleet: Any) -> None
     # Every order once, applied; every product sold with no stock left; no oversell.
     seen: collections.Counter[str] = collections.Counter()
     outcomes: collections.Counter[str] = collections.Counter()
-    for product in ids:
+    for product, seller in owner.items():
         lines = seller.call("GET", "/api/catalog/orders", params={"product_id": product, "limit": 500})
         seen.update(o["order_id"] for o in lines)
         outcomes.update(o["outcome"] for o in lines)
@@ -120,15 +123,14 @@ def test_broker_restart_during_1000_sales(api: httpx.Client, fleet: Any) -> None
     wanted = {str(x["listing_id"]) for x in etsy_listings}
     deletes = collections.Counter(
         r["path"].rsplit("/", 1)[1]
-        for r in httpx.get(f"{etsy}/sandbox/requests").json()
+        for r in httpx.get(f"{etsy}/sandbox/requests", timeout=30).json()
         if r["method"] == "DELETE" and r["path"].rsplit("/", 1)[1] in wanted
     )
     delist_counts = collections.Counter(deletes[w] for w in wanted)
-    etsy_pubs = collections.Counter(seller.publications(p)["etsy"]["status"] for p in ids)
-
-    server_errors = sum(n for status, n in prober.statuses.items() if status >= 500 or status == 0)
+    etsy_pubs = collections.Counter(s.publications(p)["etsy"]["status"] for p, s in owner.items())
+    server_errors = prober.server_errors
     figures(
-        "drill: RabbitMQ stopped and started during 1,000 sales (100 products x 10 units, eBay + Etsy)",
+        "drill: RabbitMQ stopped and started during 1,000 sales (4 sellers x 25 products x 10 units, eBay + Etsy)",
         {
             "events in (sales on the eBay stand-in)": len(orders),
             "events applied (catalog order lines)": outcomes["applied"],

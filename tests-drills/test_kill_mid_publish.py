@@ -29,7 +29,7 @@ def test_kill_marketplace_ebay_mid_publish(api: httpx.Client, fleet: Any) -> Non
     ebay = fleet.url("sandbox-ebay")
 
     def requests() -> dict[str, int]:
-        return dict(httpx.get(f"{ebay}/sandbox/requests").json())
+        return dict(httpx.get(f"{ebay}/sandbox/requests", timeout=30).json())
 
     before = requests()
     ebay_log = fleet.log_dir / "marketplace-ebay.log"
@@ -40,8 +40,8 @@ def test_kill_marketplace_ebay_mid_publish(api: httpx.Client, fleet: Any) -> Non
             (k for k, n in requests().items() if k.endswith("/publish") and n > before.get(k, 0)), None
         )
 
-    with Prober(seller) as prober:
-        httpx.post(f"{ebay}/sandbox/latency", json={"ms": LATENCY_MS}).raise_for_status()
+    with Prober(api) as prober:
+        httpx.post(f"{ebay}/sandbox/latency", json={"ms": LATENCY_MS}, timeout=30).raise_for_status()
         try:
             seller.call(
                 "POST", f"/api/catalog/products/{product}/publications", 202, json={"marketplaces": ["ebay"]}
@@ -50,9 +50,11 @@ def test_kill_marketplace_ebay_mid_publish(api: httpx.Client, fleet: Any) -> Non
             fleet.kill("marketplace-ebay")
             killed_at = time.monotonic()
         finally:
-            httpx.post(f"{ebay}/sandbox/latency", json={"ms": 0}).raise_for_status()
+            httpx.post(f"{ebay}/sandbox/latency", json={"ms": 0}, timeout=30).raise_for_status()
         time.sleep(LATENCY_MS / 1000 + 1)  # the stand-in finishes the call nobody waits for any more
-        live_while_down = [x for x in httpx.get(f"{ebay}/sandbox/listings").json() if x["title"] == title]
+        live_while_down = [
+            x for x in httpx.get(f"{ebay}/sandbox/listings", timeout=30).json() if x["title"] == title
+        ]
         restart_s = fleet.start_one("marketplace-ebay")
 
         def listed() -> dict[str, Any] | None:
@@ -63,15 +65,15 @@ def test_kill_marketplace_ebay_mid_publish(api: httpx.Client, fleet: Any) -> Non
         pub = eventually(listed, timeout=180, interval=0.5)
         recovered_s = time.monotonic() - killed_at
 
-    listings = [x for x in httpx.get(f"{ebay}/sandbox/listings").json() if x["title"] == title]
+    listings = [x for x in httpx.get(f"{ebay}/sandbox/listings", timeout=30).json() if x["title"] == title]
     sku = listings[0]["sku"] if listings else None
-    offers = httpx.get(f"{ebay}/sandbox/offers", params={"sku": sku}).json() if sku else []
+    offers = httpx.get(f"{ebay}/sandbox/offers", params={"sku": sku}, timeout=30).json() if sku else []
     after = requests()
     publish_calls = sum(n - before.get(k, 0) for k, n in after.items() if k.endswith("/publish"))
     offer_posts = after.get("POST /sell/inventory/v1/offer", 0) - before.get(
         "POST /sell/inventory/v1/offer", 0
     )
-    server_errors = sum(n for status, n in prober.statuses.items() if status >= 500 or status == 0)
+    server_errors = prober.server_errors
     figures(
         "drill: marketplace-ebay killed (SIGKILL) mid-publish, then restarted",
         {

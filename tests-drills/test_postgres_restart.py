@@ -1,7 +1,8 @@
 """Drill: the drills' PostgreSQL stops abruptly (``pg_ctl stop -m immediate``, a crash) under load and is
 started again 8 s later.
 
-Three writers create products through the gateway and read them back. During the outage every answer must
+Three writers create products through the gateway and read them back, each seller up to its plan's limit
+(then the next seller of a pool made beforehand). During the outage every answer must
 be 503 with Retry-After (never 500); afterwards every product whose creation was answered 2xx must exist.
 """
 
@@ -19,15 +20,17 @@ import pytest
 
 from sellers import Seller, figures
 
-WRITERS, WARM_S, OUTAGE_S, AFTER_S = 3, 5.0, 8.0, 20.0
+WRITERS, SELLERS, WARM_S, OUTAGE_S, AFTER_S = 3, 12, 5.0, 8.0, 20.0
 
 
 class Load:
     """Writers creating products and reading one back, noting every answer."""
 
-    def __init__(self, seller: Seller) -> None:
-        self.seller = seller
-        self.created: list[str] = []
+    def __init__(self, api: httpx.Client) -> None:
+        self.base_url = str(api.base_url)
+        self.sellers = [Seller(api) for _ in range(SELLERS)]
+        self.next_seller = itertools.count()
+        self.created: list[tuple[str, Seller]] = []
         self.statuses: collections.Counter[int] = collections.Counter()
         self.no_retry_after = 0
         self.bad: list[str] = []  # 5xx other than 503, and answers that never came
@@ -49,34 +52,36 @@ class Load:
                 self.bad.append(f"{method} {r.request.url.path}: {r.status_code} {r.text[:300]}")
 
     def writer(self) -> None:
-        with httpx.Client(base_url=str(self.seller.api.base_url), timeout=30, headers=self.seller.auth) as c:
+        with httpx.Client(base_url=self.base_url, timeout=30) as c:
+            seller = self.sellers[next(self.next_seller)]
             while not self.stopping.is_set():
                 n = next(self.counter)
                 body = {"title": f"Drill write {n}", "price": "9.00", "stock_quantity": 1}
                 try:
-                    r = c.post("/api/catalog/products", json=body)
+                    r = c.post("/api/catalog/products", json=body, headers=seller.auth)
                 except httpx.HTTPError as e:
                     self.note("POST", None, repr(e))
                     continue
                 self.note("POST", r)
+                if r.status_code == 403 and r.json()["type"].endswith("/product-quota-exceeded"):
+                    seller = self.sellers[next(self.next_seller)]  # IndexError: make the pool larger
                 if r.status_code == 201:
                     with self.lock:
-                        self.created.append(r.json()["id"])
+                        self.created.append((r.json()["id"], seller))
                         self.last_ok_write = time.monotonic()
                 with self.lock:
                     target = random.choice(self.created) if self.created else None
                 if target:
                     try:
-                        self.note("GET", c.get(f"/api/catalog/products/{target}"))
+                        self.note("GET", c.get(f"/api/catalog/products/{target[0]}", headers=target[1].auth))
                     except httpx.HTTPError as e:
                         self.note("GET", None, repr(e))
-                time.sleep(0.05)
+                time.sleep(0.1)
 
 
 @pytest.mark.timeout(600)
 def test_postgres_crash_restart_under_load(api: httpx.Client, fleet: Any) -> None:
-    seller = Seller(api)
-    load = Load(seller)
+    load = Load(api)
     threads = [threading.Thread(target=load.writer, daemon=True) for _ in range(WRITERS)]
     for t in threads:
         t.start()
@@ -103,11 +108,9 @@ def test_postgres_crash_restart_under_load(api: httpx.Client, fleet: Any) -> Non
     ready_s = time.monotonic() - up_at
 
     missing = [
-        p
-        for p in load.created
-        if seller.api.get(f"/api/catalog/products/{p}", headers=seller.auth).status_code != 200
+        p for p, s in load.created if api.get(f"/api/catalog/products/{p}", headers=s.auth).status_code != 200
     ]
-    total = seller.call("GET", "/api/catalog/products", params={"limit": 1})["total"]
+    total = sum(s.call("GET", "/api/catalog/products", params={"limit": 1})["total"] for s in load.sellers)
     server_errors = sum(n for status, n in load.statuses.items() if status >= 500 or status == 0)
     figures(
         "drill: PostgreSQL crashed (immediate stop) and restarted under load",
