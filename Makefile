@@ -6,7 +6,7 @@ PYTEST_WORKERS ?= 2
 SHAPE_TESTS = libs/kit/tests/test_fleet*.py libs/kit/tests/test_shape*.py libs/kit/tests/test_dockerfiles.py \
 	libs/kit/tests/test_static_checks.py
 
-.PHONY: help install infra run test unit e2e lint fmt generate migrate contracts bench clean k8s-check
+.PHONY: help install infra run test unit e2e lint fmt generate migrate contracts bench clean k8s-check images
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-11s %s\n", $$1, $$2}'
@@ -48,6 +48,18 @@ k8s-check: install ## render every deploy/k8s overlay, validate it offline, chec
 	@$(UV) run --frozen --with $(KUBERNETES_VALIDATE) python deploy/checks/manifests.py
 	@$(UV) run --frozen python deploy/checks/manifests.py --budget
 	@$(UV) run --frozen pytest -q libs/kit/tests/test_k8s.py
+
+# Images are tagged with the version; lowercase, it also names the release's migration Jobs (deploy/k8s).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null | tr '[:upper:]' '[:lower:]')
+
+images: install ## build every image (one shared dependency stage), tagged $(VERSION); prints the commands without Docker
+	@engine=yes; docker info >/dev/null 2>&1 || engine=no; \
+	$(UV) run --frozen python deploy/generate.py --images | while read -r dockerfile image; do \
+		cmd="docker build -f $$dockerfile -t $$image:$(VERSION) --label org.opencontainers.image.version=$(VERSION) ."; \
+		echo "$$cmd"; \
+		if [ $$engine = yes ]; then $$cmd || exit 1; fi; \
+	done; \
+	if [ $$engine = no ]; then echo "No Docker engine here: nothing built. These are the commands, tag $(VERSION)."; fi
 
 fmt: install ## format and fix what ruff can
 	@$(UV) run --frozen ruff check --fix .

@@ -4,6 +4,7 @@ and the secret contract deploy/k8s/secrets.example.yaml.
 
     uv run python deploy/generate.py            # write them (after editing the table or adding a script)
     uv run python deploy/generate.py --check    # `make lint`: fail, naming the files, when one is stale
+    uv run python deploy/generate.py --images   # `make images`: each Dockerfile and the image it builds
 
 Dockerfiles are written for every image whose folder holds a package; compose and Kubernetes describe the
 processes that are available (their package declares their console script), like `make run`.
@@ -89,12 +90,17 @@ def dockerfile(p: Process, members: dict[str, tuple[str, list[str]]]) -> str:
         volume = f"VOLUME {p.volume.path}\n"
     check = json.dumps(["python", "-c", healthcheck_cmd(p.port, "/healthz")])
     return f"""{HEADER}
-# Built from the repository root: docker build -f {p.folder}/Dockerfile -t {IMAGES.registry}/{p.image} .
-FROM python:{IMAGES.python} AS build
+# Built from the repository root (`make images` builds them all): docker build -f {p.folder}/Dockerfile .
+FROM python:{IMAGES.python} AS deps
 COPY --from=ghcr.io/astral-sh/uv:{IMAGES.uv} /uv /bin/uv
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never
 WORKDIR /app
-# uv checks the lock against every workspace member's metadata; only {p.package} and what it uses are installed.
+# The same stage in every image: the workspace's locked third-party packages, built once and cached for all.
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-dev --all-packages --no-install-workspace
+
+FROM deps AS build
+# uv checks the lock against every workspace member's metadata; only {p.package} and what it uses are kept.
 COPY . .
 RUN uv sync --frozen --no-dev --package {p.package}
 
@@ -1227,6 +1233,11 @@ def stale(files: dict[Path, str]) -> Iterator[Path]:
 
 
 def main(argv: list[str]) -> int:
+    if "--images" in argv:
+        for p in PROCESSES:
+            if p.image == p.name and (ROOT / p.folder / "pyproject.toml").exists():
+                print(f"{p.folder}/Dockerfile {IMAGES.registry}/{p.image}")
+        return 0
     files = render()
     outdated = list(stale(files))
     if "--check" in argv:
