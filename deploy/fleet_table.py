@@ -115,8 +115,18 @@ def _role(row: dict[str, Any], base: Role | None = None) -> Role:
     return Role(min_replicas=replicas[0], max_replicas=replicas[1], pool_size=pool[0], max_overflow=pool[1])
 
 
+def _members() -> set[str]:
+    """The workspace's member folders: a service may be described here before its row is added."""
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]["members"]
+    return {
+        str(path.parent.relative_to(ROOT))
+        for pattern in patterns
+        for path in ROOT.glob(f"{pattern}/pyproject.toml")
+    }
+
+
 def _kubernetes(data: dict[str, Any], processes: list[Process]) -> Kubernetes:
-    names = {p.name for p in processes}
+    names = {p.name for p in processes} | _members()
     roles = {name: _role(row) for name, row in data["roles"].items()}
     overrides = {
         name: {role: _role(row, roles[role]) for role, row in by_role.items()}

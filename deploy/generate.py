@@ -360,8 +360,8 @@ def client_secret_setting(p: Process) -> str | None:
 def _hint(p: Process, name: str) -> str:
     if name == "database_url":
         return f"postgresql+asyncpg://{p.database}:<password>@{DB_CLUSTER}-rw:5432/{p.database}"
-    if name == "amqp_url":
-        return f"amqp://{p.name}:<password>@{RABBITMQ}:5672/"
+    if name == "amqp_url":  # KEDA reads it too, from its own namespace: the Service's full name
+        return f"amqp://{p.name}:<password>@{RABBITMQ}.<namespace>.svc:5672/"
     if name == "redis_url":
         return f"redis://:<password>@{REDIS}:6379/0"
     if name.endswith("token_keys"):

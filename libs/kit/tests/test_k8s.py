@@ -99,12 +99,29 @@ def container_env(docs: list[dict[str, Any]], container: dict[str, Any]) -> dict
         else:
             ref = item["valueFrom"]["secretKeyRef"]
             hint = hints.get(ref["name"], {}).get(ref["key"], "")
+            hint = hint.replace("<namespace>", namespace(docs))
             example = re.sub(r"<[^>]*>", "secret", hint) if hint.count("<") < 2 or "://" in hint else ""
             if ref["key"].endswith("TOKEN_KEYS"):
                 example = '["k8s-test-key-1", "k8s-test-key-2"]'
             if not ref.get("optional"):
                 env[item["name"]] = example or f"k8s-test-{ref['key'].lower()}"
     return env
+
+
+def namespace(docs: list[dict[str, Any]]) -> str:
+    (found,) = {d["metadata"].get("namespace", "default") for d in docs}
+    return found
+
+
+def service_of(host: str, docs: list[dict[str, Any]]) -> str | None:
+    """The Service a host names: a bare name, or ``<name>.<namespace>.svc[.cluster.local]`` in this one."""
+    if "." not in host:
+        return host
+    match = re.fullmatch(r"([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?", host)
+    if match is None:
+        return None
+    assert match[2] == namespace(docs), f"{host}: another namespace"
+    return match[1]
 
 
 def settings_class(p: Process) -> type[Any]:
@@ -282,13 +299,14 @@ class TestSettings:
         for name, spec in pod_specs(rendered).items():
             for c in spec["containers"]:
                 for key, value in container_env(rendered, c).items():
-                    for scheme, host, port in URL.findall(value):
-                        if "." in host:  # the outside world, or a placeholder of the contract
+                    for _, host, port in URL.findall(value):
+                        service = service_of(host, rendered)
+                        if service is None:  # the outside world
                             assert not LOCAL.search(host), f"{name} {key}: {value}"
                             continue
-                        assert host in known, f"{name} {key}: {host} is no Service ({value})"
+                        assert service in known, f"{name} {key}: {host} is no Service ({value})"
                         if port:
-                            assert int(port) in known[host], f"{name} {key}: {host} has no port {port}"
+                            assert int(port) in known[service], f"{name} {key}: {host} has no port {port}"
 
     def test_the_gateway_routes_to_every_public_service(self, rendered: list[dict[str, Any]]) -> None:
         config = of_kind(rendered, "ConfigMap")[f"{process('gateway').name}-env"]["data"]
