@@ -5,9 +5,18 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from enum import StrEnum
 
 from pydantic import Field, SecretStr
 from vitrine_kit.settings import BaseServiceSettings, service_config
+
+
+class SmtpTls(StrEnum):
+    """How the SMTP connection is protected (the same values as auth-service's ``SMTP_TLS``)."""
+
+    NONE = "none"  # plain: the local mail sink
+    STARTTLS = "starttls"  # upgraded on the submission port (587)
+    IMPLICIT = "implicit"  # TLS from the first byte (465)
 
 
 def _instance_id() -> str:
@@ -49,7 +58,8 @@ class Settings(BaseServiceSettings):
     smtp_port: int = 1025
     smtp_username: str = ""
     smtp_password: SecretStr = SecretStr("")
-    smtp_starttls: bool = False
+    smtp_tls: SmtpTls = SmtpTls.NONE
+    smtp_validate_certs: bool = True
     smtp_timeout_s: float = 10.0
     mail_from: str = "Vitrine <notifications@vitrine.local>"
     public_url: str = "http://127.0.0.1:8000/api/notifications"

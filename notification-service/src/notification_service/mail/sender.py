@@ -18,7 +18,7 @@ import aiosmtplib
 import sqlalchemy as sa
 from vitrine_kit.db.base import utcnow
 
-from notification_service.config import Settings
+from notification_service.config import Settings, SmtpTls
 from notification_service.mail import templates
 from notification_service.models import Mail, MailStatus
 
@@ -35,7 +35,7 @@ class Mailer(Protocol):
 
 
 class SmtpMailer:
-    """SMTP with aiosmtplib: the local mail sink by default, any submission server with STARTTLS and login."""
+    """SMTP with aiosmtplib: the local mail sink by default, any submission server with TLS and login."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -48,7 +48,9 @@ class SmtpMailer:
             port=s.smtp_port,
             username=s.smtp_username or None,
             password=s.smtp_password.get_secret_value() or None,
-            start_tls=s.smtp_starttls,
+            use_tls=s.smtp_tls is SmtpTls.IMPLICIT,
+            start_tls=s.smtp_tls is SmtpTls.STARTTLS,
+            validate_certs=s.smtp_validate_certs,
             timeout=s.smtp_timeout_s,
         )
 
