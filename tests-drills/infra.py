@@ -197,24 +197,37 @@ class Rabbit:
                 raise RuntimeError(f"RabbitMQ node {self.node} did not start; see {log.name}")
             time.sleep(0.2)
 
-    def stop(self) -> None:
+    def stop(self) -> str:
+        """Stop the node as an operator would (``rabbitmqctl stop``); SIGTERM, then SIGKILL, if it hangs.
+
+        Returns how it stopped.
+        """
         if self.process is None:
-            return
-        subprocess.run(
-            [str(rabbit_bin() / "rabbitmqctl"), "-n", self.node, "stop"],
-            env=self.env(),
-            check=False,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=60,
-        )
+            return "not running"
+        how = "rabbitmqctl stop"
         try:
+            subprocess.run(
+                [str(rabbit_bin() / "rabbitmqctl"), "-n", self.node, "stop"],
+                env=self.env(),
+                check=False,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=90,
+            )
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
+            how = "SIGTERM (rabbitmqctl hung)"
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                how = "SIGKILL (rabbitmqctl and SIGTERM hung)"
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
         self.process = None
+        return how
 
 
 @dataclass

@@ -85,7 +85,7 @@ def fuzz(
         for check in [not_a_server_error, *conformance]:
             try:
                 case.validate_response(response, checks=[check], headers=auth)
-            except Exception as e:  # a check's failure (or a group of them)
+            except (Exception, BaseExceptionGroup) as e:  # a check's failure, or a group of them
                 failures.append((check, e))
         if any(check is not_a_server_error for check, _ in failures):
             tally.server_errors += 1
@@ -104,7 +104,7 @@ def fuzz(
         run()
     except OutOfTime:
         tally.note = "time share used up"
-    except Exception as e:  # no strategy for this mode (nothing to make invalid, unsatisfiable schema…)
+    except (Exception, BaseExceptionGroup) as e:  # no strategy for this mode (nothing to make invalid…)
         if tally.calls == 0 or mode is GenerationMode.POSITIVE:
             tally.note = f"{mode.value}: {type(e).__name__}"
 
