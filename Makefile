@@ -6,7 +6,7 @@ PYTEST_WORKERS ?= 2
 SHAPE_TESTS = libs/kit/tests/test_fleet*.py libs/kit/tests/test_shape*.py libs/kit/tests/test_dockerfiles.py \
 	libs/kit/tests/test_static_checks.py
 
-.PHONY: help install infra run test unit e2e lint fmt generate migrate contracts bench clean k8s-check images
+.PHONY: help install infra run test unit e2e chaos lint fmt generate migrate contracts bench clean k8s-check images
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-11s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ unit: install infra ## unit + integration tests only
 
 e2e: install infra ## end-to-end tests: one fleet started for them, driven through the gateway
 	@$(UV) run --frozen pytest tests-e2e -q
+
+chaos: install ## drills (broker, PostgreSQL, kill -9) and API fuzzing on servers of their own (ports +300)
+	@$(UV) run --frozen pytest tests-drills -s -q -p no:cacheprovider --timeout=1500
 
 lint: install ## ruff, generated files vs deploy/fleet.toml, mypy (strict, one list), shape lints
 	@$(UV) run --frozen ruff check .
