@@ -119,12 +119,3 @@ class VintedItemImported(Event):
     color_ids: list[int] = Field(default_factory=list)
     photo_urls: list[str] = Field(default_factory=list)
     url: str | None = None
-
-
-class VintedListingLinked(Event):
-    """An item already on Vinted was linked to a catalog product (its publication is now live)."""
-
-    event_type = "vinted.listing.linked"
-    product_id: uuid.UUID
-    vinted_item_id: int
-    url: str | None = None

@@ -1,4 +1,4 @@
-"""marketplace-vinted's context: the kit's parts and the job service, built once at start-up."""
+"""marketplace-vinted's context: the kit's parts and the photo signer, built once at start-up."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ from vitrine_kit.context import Kit, ServiceContext
 from vitrine_kit.db.tenancy import TenantRegistry
 
 from marketplace_vinted.config import Settings
-from marketplace_vinted.jobs import JobService
-from marketplace_vinted.photos import PhotoResolver
+from marketplace_vinted.jobs.photos import PhotoResolver
 
 
 @dataclass(kw_only=True)
 class VintedContext(ServiceContext[Settings]):
-    """The job service (queue, pacing, dispatch, results) besides the kit's parts."""
+    """What marketplace-vinted's services act with besides a session."""
 
-    tenants: TenantRegistry
-    jobs: JobService
+    tenants: TenantRegistry  # the dispatcher and the replica reaper visit tenants outside any request
+    photos: PhotoResolver
 
     @classmethod
     async def build(cls, kit: Kit[Settings]) -> VintedContext:
@@ -29,5 +28,8 @@ class VintedContext(ServiceContext[Settings]):
             outbox=kit.outbox,
             metrics=kit.metrics,
             tenants=kit.tenants,
-            jobs=JobService(kit.settings, PhotoResolver(kit.settings)),
+            photos=PhotoResolver(kit.settings),
         )
+
+    async def aclose(self) -> None:
+        await self.photos.aclose()

@@ -8,21 +8,18 @@ import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import aio_pika
 import sqlalchemy as sa
 from marketplace_vinted.config import Settings
-from marketplace_vinted.jobs import JobService
+from marketplace_vinted.jobs.queue import job_queue
 from marketplace_vinted.main import create_app
-from marketplace_vinted.models import Alert, Job, PluginDevice
+from marketplace_vinted.models import Alert, Job, JobContext, PluginDevice
+from marketplace_vinted.scope import worker_scope
 from vitrine_contracts import Event, new_envelope
-from vitrine_contracts.relay.v1 import JobKind
+from vitrine_contracts.relay.v1 import DelistParams
 from vitrine_contracts.vinted import PluginConnected, RelayReplicaAlive
 from vitrine_kit.testing.app import running_app
-
-SERVICE_DIR = Path(__file__).resolve().parents[1]
 
 
 async def until(check: Callable[[], Awaitable[bool]], timeout: float) -> float:
@@ -36,11 +33,11 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float) -> float:
 
 
 async def test_a_silent_replica_s_devices_go_offline_and_their_jobs_are_queued_again(
-    service_database: Any, amqp_url: str, broker_namespace: str
+    vinted_db: str, amqp_url: str, broker_namespace: str
 ) -> None:
     namespace = f"{broker_namespace}{uuid.uuid4().hex[:6]}."
     settings = Settings(
-        database_url=await service_database("vinted", SERVICE_DIR),
+        database_url=vinted_db,
         amqp_url=amqp_url,
         broker_namespace=namespace,
         log_json=False,
@@ -91,7 +88,6 @@ async def test_a_silent_replica_s_devices_go_offline_and_their_jobs_are_queued_a
                     ),
                     tenant,
                 )
-            jobs = JobService(settings)
             db = runtime.db
 
             async def device(tenant: uuid.UUID, device_id: uuid.UUID) -> PluginDevice | None:
@@ -109,13 +105,11 @@ async def test_a_silent_replica_s_devices_go_offline_and_their_jobs_are_queued_a
             delists = {}
             for tenant in (tenant_dead, tenant_live):
                 async with db.tenant_session(tenant) as s, s.begin():
-                    job = await jobs.enqueue(
-                        s,
-                        tenant,
-                        JobKind.DELIST,
-                        {"item_id": 1},
+                    job = await job_queue.enqueue(
+                        worker_scope(s, tenant, runtime.context),  # type: ignore[arg-type]
+                        DelistParams(item_id=1),
                         "delist:p1",
-                        context={"publication_id": str(uuid.uuid4()), "product_id": str(uuid.uuid4())},
+                        context=JobContext(publication_id=uuid.uuid4(), product_id=uuid.uuid4()),
                         priority=0,
                     )
                     delists[tenant] = job.id

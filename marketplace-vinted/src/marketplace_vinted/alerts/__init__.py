@@ -1,0 +1,1 @@
+"""What the seller must see: a session expired with live listings, a delist waiting for the plugin."""

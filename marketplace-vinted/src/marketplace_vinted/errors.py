@@ -1,0 +1,13 @@
+"""marketplace-vinted's business errors (RFC 9457 through the kit)."""
+
+from __future__ import annotations
+
+from vitrine_kit.errors import Conflict
+
+
+class ItemLinkedElsewhere(Conflict):
+    code, title = "vinted-item-linked-elsewhere", "This Vinted item is already linked to another product"
+
+
+class ProductOnVintedAlready(Conflict):
+    code, title = "vinted-product-listed-already", "This product already has another item on Vinted"

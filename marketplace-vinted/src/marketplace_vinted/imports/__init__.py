@@ -1,0 +1,1 @@
+"""Importing an item already on Vinted as a new catalog product."""

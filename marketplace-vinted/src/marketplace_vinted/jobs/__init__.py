@@ -1,0 +1,1 @@
+"""The plugin's job queue: enqueue (idempotent by key), pacing, dispatch, results — each apart."""

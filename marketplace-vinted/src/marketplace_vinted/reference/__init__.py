@@ -1,0 +1,1 @@
+"""Vinted's reference data (catalogs, brands, colors, conditions, size groups, package sizes) through the plugin."""

@@ -1,0 +1,146 @@
+"""The queue step by step: pacing at dispatch, results applied once, a publish going out (moved from
+test_jobs.py; the services are called with a scope, the params are the contract's models)."""
+
+from __future__ import annotations
+
+import uuid
+
+from marketplace_vinted.config import Settings
+from marketplace_vinted.jobs.dispatch import dispatch_service
+from marketplace_vinted.jobs.queue import job_queue
+from marketplace_vinted.jobs.results import result_service
+from marketplace_vinted.models import Job, JobContext, PluginDevice
+from marketplace_vinted.scope import worker_scope
+from vitrine_contracts.relay.v1 import DelistParams, ItemBody, JobKind, PhotoRef, PublishParams, UpdateParams
+from vitrine_contracts.vinted import VintedJobCompleted
+
+ITEM = ItemBody(title="Levi's 501 jeans", price=27.9, currency="EUR", catalog_id=1206, status_id=2)
+
+
+def device_row(device: uuid.UUID) -> PluginDevice:
+    return PluginDevice(
+        device_id=device,
+        relay_instance="r1",
+        connection_id="c",
+        online=True,
+        max_in_flight=5,
+        capabilities=[],
+    )
+
+
+class TestQueue:
+    async def test_pacing_and_idempotent_results(self, standalone) -> None:
+        context, tenant = await standalone(Settings(min_gap_s=100, max_gap_s=100, writes_per_hour=50))
+        sent = context.outbox.sent
+        device = uuid.uuid4()
+        async with context.db.tenant_session(tenant) as s, s.begin():
+            scope = worker_scope(s, tenant, context)
+            s.add(device_row(device))
+            for n in range(3):
+                params = DelistParams(item_id=n) if n == 2 else UpdateParams(item_id=n, item=ITEM)
+                await job_queue.enqueue(scope, params, f"k{n}")
+            again = await job_queue.enqueue(scope, UpdateParams(item_id=0, item=ITEM), "k0")
+            await dispatch_service.dispatch(scope)
+        kinds = sorted(e.kind.value for e in sent if e.kind in (JobKind.UPDATE, JobKind.DELIST))
+        assert kinds == ["delist"], "one write at a time, the delist first (priority 0)"
+        async with context.db.tenant_session(tenant) as s, s.begin():
+            scope = worker_scope(s, tenant, context)
+            done = VintedJobCompleted(
+                job_id=again.id, tenant_id=tenant, device_id=device, outcome="succeeded", data={"item_id": 0}
+            )
+            await result_service.complete(scope, done)
+            await result_service.complete(scope, done.model_copy(update={"replayed": True}))
+            job = await s.get(Job, again.id)
+            assert job is not None
+            assert job.status == "succeeded"
+            assert job.attempt in (0, 1)
+
+    async def test_a_publish_going_out_tells_catalog_it_started(self, standalone) -> None:
+        context, tenant = await standalone(Settings(min_gap_s=0, max_gap_s=0))
+        device, publication, product = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        sent = context.outbox.sent
+        async with context.db.tenant_session(tenant) as s, s.begin():
+            scope = worker_scope(s, tenant, context)
+            s.add(device_row(device))
+            await job_queue.enqueue(
+                scope,
+                PublishParams(photos=[PhotoRef(url="http://x/1.jpg")], item=ITEM),
+                f"publish:{publication}",
+                context=JobContext(publication_id=publication, product_id=product),
+            )
+            await dispatch_service.dispatch(scope)  # makes the account, paced from now
+        async with context.db.tenant_session(tenant) as s, s.begin():
+            await dispatch_service.dispatch(worker_scope(s, tenant, context))
+        started = [e for e in sent if e.event_type == "publication.started"]
+        assert [(e.publication_id, e.product_id, e.attempt) for e in started] == [(publication, product, 1)]
+        assert any(e.event_type == "vinted.job.dispatch" for e in sent)
+
+    async def test_the_wardrobe_sync_goes_out_with_the_live_items(self, seller) -> None:
+        await seller.online()
+        publication = uuid.uuid4()
+        from vitrine_contracts.catalog import PublicationRequested
+        from vitrine_contracts.common import Marketplace
+
+        await seller.play(
+            PublicationRequested(
+                publication_id=publication,
+                product_id=uuid.uuid4(),
+                marketplace=Marketplace.VINTED,
+                snapshot=seller.snapshot(),
+            )
+        )
+        await seller.answer(await seller.next_job("publish"), {"item_id": 4242})
+        await seller.eventually(lambda: seller.emitted("publication.succeeded"))
+        assert (await seller.post("/sync")).status_code == 202
+        seen: set[str] = set()
+        while True:
+            wardrobe = await seller.next_job("sync_wardrobe", seen)
+            if wardrobe["params"]["known_item_ids"]:
+                break
+        assert wardrobe["params"]["known_item_ids"] == [4242]
+
+
+class TestWakeUps:
+    async def read_wake(self, context, tenant):
+        from marketplace_vinted.models import DispatchTenant
+
+        async with context.db.session() as s:
+            return (await s.get(DispatchTenant, tenant)).wake_at
+
+    async def test_a_wake_during_a_dispatch_pass_is_not_overwritten_by_its_reschedule(
+        self, standalone
+    ) -> None:
+        from datetime import timedelta
+
+        from marketplace_vinted.jobs.dispatch import claim_due
+        from vitrine_kit.db.base import utcnow
+
+        context, tenant = await standalone(Settings())
+        async with context.db.tenant_session(tenant) as s, s.begin():
+            s.add(device_row(uuid.uuid4()))
+            await job_queue.wake(worker_scope(s, tenant, context), online=True)
+        claimed, claimed_until = await claim_due(context)
+        assert tenant in claimed
+        async with context.db.tenant_session(tenant) as s, s.begin():
+            # A delist enqueued (and committed) while the pass runs, after the pass read the queue.
+            await job_queue.enqueue(worker_scope(s, tenant, context), DelistParams(item_id=1), "delist:late")
+        woken = await self.read_wake(context, tenant)
+        async with context.db.tenant_session(tenant) as s, s.begin():
+            later = utcnow() + timedelta(seconds=30)
+            await job_queue.reschedule(
+                worker_scope(s, tenant, context), later, online=True, claimed_until=claimed_until
+            )
+        assert await self.read_wake(context, tenant) == woken  # the delist is looked at now, not in 30 s
+
+    async def test_a_later_wake_never_postpones_an_earlier_one(self, standalone) -> None:
+        from datetime import timedelta
+
+        from vitrine_kit.db.base import utcnow
+
+        context, tenant = await standalone(Settings())
+        async with context.db.tenant_session(tenant) as s, s.begin():
+            await job_queue.wake(worker_scope(s, tenant, context))
+        soon = await self.read_wake(context, tenant)
+        async with context.db.tenant_session(tenant) as s, s.begin():  # a rate-limited job, due in a minute
+            await job_queue.wake(worker_scope(s, tenant, context), utcnow() + timedelta(seconds=60))
+        assert await self.read_wake(context, tenant) == soon
