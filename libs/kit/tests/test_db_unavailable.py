@@ -1,4 +1,5 @@
-"""A database that cannot take a session (down, starting, full) answers 503 + Retry-After, never 500."""
+"""A database that cannot take a session (down, starting, full) answers 503 + Retry-After, never 500; text it
+can never store (NUL) is the client's 422."""
 
 from __future__ import annotations
 
@@ -58,3 +59,10 @@ async def test_a_wrong_query_is_still_a_bug() -> None:
     exc = ProgrammingError("SELECT nope", None, FakeAsyncpgError('column "nope" does not exist', "42703"))
     response = await get(app_raising(exc))
     assert response.status_code == 500
+
+
+async def test_text_the_database_cannot_store_is_the_clients_422() -> None:
+    orig = FakeAsyncpgError('invalid byte sequence for encoding "UTF8": 0x00', "22021")
+    response = await get(app_raising(DBAPIError("SELECT … WHERE code = $1", None, orig)))
+    assert response.status_code == 422, response.text
+    assert response.json()["type"].endswith("/invalid-text")

@@ -113,6 +113,10 @@ def problem_response(
 UNAVAILABLE_SQLSTATES = frozenset({"57P03", "57P01", "57P02", "53300"})
 
 
+# A text value PostgreSQL can never store (a NUL character, bytes not in UTF-8): always the client's input.
+UNSTORABLE_TEXT_SQLSTATES = frozenset({"22021", "22P05"})
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` says the database cannot serve now (restart, crash, refused), not that a query is wrong."""
     if isinstance(exc, DBAPIError):
@@ -182,6 +186,14 @@ def install_error_handlers(app: FastAPI) -> None:
                 "Service temporarily unavailable",
                 "The database cannot be reached right now; retry the request.",
                 headers={"Retry-After": "1"},
+                instance=request.url.path,
+            )
+        if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in UNSTORABLE_TEXT_SQLSTATES:
+            return problem_response(
+                422,
+                "invalid-text",
+                "The request is not valid",
+                "A text value holds a character that cannot be stored (such as NUL).",
                 instance=request.url.path,
             )
         return await on_bug(request, exc)
