@@ -23,6 +23,8 @@ class Route:
     upstream: str
     match_prefix: str
     segments: list[str]
+    # How many leading segments are the upstream's prefix, cut before forwarding (an override's are longer).
+    strip: int
     base_url: str
     # The pool is counted per origin (scheme, host, port), as connections are.
     origin: str
@@ -123,7 +125,7 @@ class Router:
             if any(r.matches(path) for r in self.routes):
                 raise Refusal.bad_request("An encoded '/' (%2F) is not allowed in the service prefix.")
             raise Refusal.not_found()
-        rest = segments[len(route.segments) :]
+        rest = segments[route.strip :]
         upstream_path = "/" + "/".join(rest)
         # As the upstream reads it, an encoded slash included: "/internal%2Fx" is "/internal/x" there.
         seen = "/" + "/".join(p for p in upstream_path.split("/") if p)
@@ -154,11 +156,13 @@ def _build_routes(settings: Settings, breakers: dict[str, CircuitBreaker]) -> li
             _b: str = base,
             _o: str = origin,
             _c: float = up.connect_timeout_s,
+            _strip: int = len(prefix.strip("/").split("/")),
         ) -> Route:
             return Route(
                 upstream=_n,
                 match_prefix=match,
                 segments=match.strip("/").split("/"),
+                strip=_strip,
                 base_url=_b,
                 origin=_o,
                 timeout_s=timeout_s,
