@@ -48,6 +48,10 @@ def fleet() -> Iterator[Fleet]:
             "AUTH_ARGON2_MEMORY_KIB": "8192",
             "AUTH_ARGON2_TIME_COST": "1",
             "VITRINE_LOG_JSON": "true",
+            # Etsy sales reach catalog within seconds of the next receipt poll.
+            "ETSY_RECEIPT_POLL_INTERVAL_S": "2",
+            # Half the free plan's monthly credits: the AI flow spends them all in two analyses.
+            "AI_ANALYSIS_PRICE_CREDITS": "5",
         },
     )
     try:
@@ -71,3 +75,17 @@ def gateway_url(fleet: Fleet) -> str:
 def api(gateway_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=gateway_url, timeout=30) as client:
         yield client
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def seller_auth(api: httpx.Client) -> dict[str, str]:
+    """A newly registered seller (its own tenant): the Authorization header of its access token."""
+    email = f"seller-{uuid.uuid4().hex[:10]}@example.com"
+    registered = api.post("/api/auth/register", json={"email": email, "password": PASSWORD})
+    assert registered.status_code == 201, registered.text
+    login = api.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
