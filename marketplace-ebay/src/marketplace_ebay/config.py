@@ -78,3 +78,8 @@ class Settings(BaseServiceSettings):
     order_poll_batch: int = 20
     # Re-read this much before the cursor, since eBay's lastModifiedDate may lag.
     order_poll_overlap_s: float = 120.0
+    # Reconciliation (listings ended on eBay outside Vitrine, cancelled or refunded orders): each account
+    # every this many seconds, by exactly one replica; one offer read per live listing per pass.
+    reconcile_interval_s: float = 120.0
+    reconcile_tick_s: float = 1.0
+    reconcile_batch: int = 10

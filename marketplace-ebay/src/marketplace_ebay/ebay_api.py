@@ -10,8 +10,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -32,6 +31,7 @@ from vitrine_marketplace import (
 from vitrine_marketplace.errors import NotFoundOnMarketplace
 
 from marketplace_ebay.config import Settings
+from marketplace_ebay.ebay_orders import CancelledLine, OfferState, cancelled_lines, money, paid_lines
 
 LANGUAGES = {
     "EBAY_FR": "fr-FR", "EBAY_GB": "en-GB", "EBAY_DE": "de-DE", "EBAY_ES": "es-ES", "EBAY_IT": "it-IT",
@@ -70,19 +70,6 @@ def _rejected(response: httpx.Response, what: str) -> MarketplaceRejected:
     messages = "; ".join(str(e.get("longMessage") or e.get("message")) for e in errors) or response.text[:300]
     cls = NotFoundOnMarketplace if response.status_code == 404 else MarketplaceRejected
     return cls(f"eBay refused to {what}: {messages}", status=response.status_code, details=errors)
-
-
-def _money(amount: dict[str, Any] | None) -> tuple[Decimal, str]:
-    amount = amount or {}
-    return Decimal(str(amount.get("value", "0"))), str(amount.get("currency", ""))
-
-
-def _when(value: str | None) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else datetime.now(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 class EbayAdapter:
@@ -394,36 +381,36 @@ class EbayAdapter:
 
     async def fetch_orders(self, seller: EbaySeller, *, since: datetime) -> Sequence[ExternalOrder]:
         """Paid order lines modified since ``since`` (every page)."""
-        lines: list[ExternalOrder] = []
-        offset = 0
+        return await paid_lines(self._call, seller, since)
+
+    async def cancelled_lines(self, seller: EbaySeller, *, since: datetime) -> Sequence[CancelledLine]:
+        """Lines of orders cancelled or refunded, among the orders modified since ``since``."""
+        return await cancelled_lines(self._call, seller, since)
+
+    async def offer_state(self, seller: EbaySeller, sku: str) -> OfferState:
+        """Whether ``sku``'s offer is live on eBay, and under which listing id."""
+        offer = await self.find_offer(seller, sku)
+        listing = (offer or {}).get("listing") or {}
+        return OfferState(
+            published=offer is not None and offer.get("status") == "PUBLISHED",
+            listing_id=str(listing["listingId"]) if listing.get("listingId") else None,
+            listing_status=listing.get("listingStatus"),
+        )
+
+    async def skus(self, seller: EbaySeller) -> list[str]:
+        """Every SKU of the seller's inventory (every page)."""
+        found: list[str] = []
         while True:
-            response = await self._call(
-                seller, "GET", "/sell/fulfillment/v1/order", "read orders",
-                params={"filter": f"lastmodifieddate:[{_iso(since)}..]", "limit": 200, "offset": offset},
-            )  # fmt: skip
-            body = response.json()
-            for order in body.get("orders", []):
-                if order.get("orderPaymentStatus") not in ("PAID", "PARTIALLY_REFUNDED"):
-                    continue
-                for line in order.get("lineItems", []):
-                    price, currency = _money(line.get("total") or line.get("lineItemCost"))
-                    lines.append(
-                        ExternalOrder(
-                            order_id=str(order["orderId"]),
-                            line_id=str(line.get("lineItemId") or line.get("legacyItemId")),
-                            external_listing_id=str(line.get("legacyItemId")),
-                            sku=line.get("sku"),
-                            quantity=int(line.get("quantity", 1)),
-                            price=price,
-                            currency=currency,
-                            buyer=(order.get("buyer") or {}).get("username"),
-                            ordered_at=_when(order.get("creationDate")),
-                            modified_at=_when(order.get("lastModifiedDate")),
-                        )
-                    )
-            offset += int(body.get("limit", 200))
-            if not body.get("next") or offset >= int(body.get("total", 0)):
-                return lines
+            page = (
+                await self._call(
+                    seller, "GET", "/sell/inventory/v1/inventory_item", "read inventory",
+                    params={"limit": 100, "offset": len(found)},
+                )
+            ).json()  # fmt: skip
+            items = page.get("inventoryItems", [])
+            found.extend(str(i["sku"]) for i in items)
+            if not items or len(found) >= int(page.get("total", 0)):
+                return found
 
     async def import_listings(self, seller: EbaySeller) -> Sequence[ExternalListing]:
         """The seller's published offers, with their inventory items."""
@@ -446,7 +433,7 @@ class EbayAdapter:
                     continue
                 listing_id = str((offer.get("listing") or {}).get("listingId", ""))
                 product = item.get("product") or {}
-                price, currency = _money((offer.get("pricingSummary") or {}).get("price"))
+                price, currency = money((offer.get("pricingSummary") or {}).get("price"))
                 found.append(
                     ExternalListing(
                         external_id=listing_id,

@@ -29,6 +29,10 @@ class AccountNeedsReconnect(Conflict):
     code, title = "account-reconnect", "eBay no longer accepts this account's tokens: connect it again"
 
 
+class AccountHasLiveListings(Conflict):
+    code, title = "account-has-live-listings", "This eBay account still has live listings"
+
+
 class EbayUnavailable(ProblemError):
     status, code, title = 503, "ebay-unavailable", "eBay is not answering; try again in a moment"
 

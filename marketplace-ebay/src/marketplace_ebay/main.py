@@ -13,9 +13,10 @@ from vitrine_kit.loops import BackgroundLoop
 
 from marketplace_ebay.api import routers
 from marketplace_ebay.config import Settings
-from marketplace_ebay.consumers import consumer
+from marketplace_ebay.consumers import consumer, tenants
 from marketplace_ebay.context import EbayContext
 from marketplace_ebay.orders.service import order_poller
+from marketplace_ebay.reconcile import loop as reconciliation
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
@@ -27,16 +28,19 @@ def create_app(
     ebay_http: httpx.AsyncClient | None = None,
     poll_orders: bool = True,
 ) -> FastAPI:
-    """Build the app; tests pass their settings, a verifier, and may turn the order poller off."""
+    """Build the app; tests pass their settings, a verifier, and may turn the background loops off."""
     settings = settings or Settings()
-    loops = [BackgroundLoop.every("ebay-order-poller", settings.order_poll_tick_s, order_poller.tick)]
+    loops = [
+        BackgroundLoop.every("ebay-order-poller", settings.order_poll_tick_s, order_poller.tick),
+        BackgroundLoop.every("ebay-reconciler", settings.reconcile_tick_s, reconciliation.tick),
+    ]
     return create_service_app(
         settings,
         title="marketplace-ebay",
         description="eBay accounts, listings and orders for Vitrine.",
         context=partial(EbayContext.build, ebay_http=ebay_http),
         routers=routers,
-        consumers=[consumer],
+        consumers=[consumer, tenants],
         loops=loops if poll_orders else [],
         service_dir=SERVICE_DIR,
         verifier=verifier,

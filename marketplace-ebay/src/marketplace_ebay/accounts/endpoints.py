@@ -16,6 +16,7 @@ from marketplace_ebay.accounts.service import account_service
 from marketplace_ebay.deps import AccountID, Ebay
 
 router = APIRouter(tags=["accounts"])
+EndListings = Annotated[bool, Query(description="End the account's live eBay listings, then disconnect")]
 
 
 @router.post("/oauth/authorize")
@@ -53,10 +54,15 @@ async def list_accounts(_: TenantPrincipal, session: TenantSession) -> list[Acco
 
 @router.delete("/accounts/{account_id}", status_code=204)
 async def disconnect(
-    account_id: AccountID, principal: TenantPrincipal, session: TenantSession, ebay: Ebay
+    account_id: AccountID,
+    principal: TenantPrincipal,
+    session: TenantSession,
+    ebay: Ebay,
+    end_listings: EndListings = False,
 ) -> Response:
-    """Forget the account and its tokens."""
-    await account_service.disconnect(session, ebay, principal.tenant, account_id)
+    """End the account's live listings first (409 names them unless ``end_listings=true``), then forget
+    the account and its tokens."""
+    await account_service.disconnect(session, ebay, principal.tenant, account_id, end_listings=end_listings)
     return Response(status_code=204)
 
 

@@ -9,7 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace_ebay.models import AccountDirectory, EbayAccount, OrderPoll
+from marketplace_ebay.models import (
+    LIVE,
+    AccountDirectory,
+    EbayAccount,
+    EbayListing,
+    OrderPoll,
+    Reconciliation,
+)
 
 
 async def get(session: AsyncSession, account_id: uuid.UUID, *, lock: bool = False) -> EbayAccount | None:
@@ -35,15 +42,29 @@ async def default_account(session: AsyncSession, site: str | None) -> EbayAccoun
 async def register(
     session: AsyncSession, account: EbayAccount, tenant_id: uuid.UUID, since: datetime
 ) -> None:
-    """The directory row (for deletion notices) and the order-poll schedule (first poll now)."""
+    """The directory row (deletion notices, the tenant's deletion), the order-poll and reconciliation
+    schedules (first run now)."""
+    directory = insert(AccountDirectory).values(
+        account_id=account.id,
+        tenant_id=tenant_id,
+        ebay_user_id=account.ebay_user_id,
+        site=account.site,
+        refresh_token_enc=account.refresh_token_enc,
+    )
     await session.execute(
-        insert(AccountDirectory)
-        .values(account_id=account.id, tenant_id=tenant_id, ebay_user_id=account.ebay_user_id)
-        .on_conflict_do_nothing()
+        directory.on_conflict_do_update(
+            index_elements=[AccountDirectory.account_id],
+            set_={"site": directory.excluded.site, "refresh_token_enc": directory.excluded.refresh_token_enc},
+        )
     )
     await session.execute(
         insert(OrderPoll)
         .values(account_id=account.id, tenant_id=tenant_id, next_poll_at=since, cursor=since)
+        .on_conflict_do_nothing()
+    )
+    await session.execute(
+        insert(Reconciliation)
+        .values(account_id=account.id, tenant_id=tenant_id, next_at=since, cursor=since)
         .on_conflict_do_nothing()
     )
 
@@ -51,5 +72,18 @@ async def register(
 async def forget(session: AsyncSession, account_id: uuid.UUID) -> None:
     """Delete the account and its rows everywhere (listings and order lines cascade)."""
     await session.execute(sa.delete(OrderPoll).where(OrderPoll.account_id == account_id))
+    await session.execute(sa.delete(Reconciliation).where(Reconciliation.account_id == account_id))
     await session.execute(sa.delete(AccountDirectory).where(AccountDirectory.account_id == account_id))
     await session.execute(sa.delete(EbayAccount).where(EbayAccount.id == account_id))
+
+
+async def live_listings(
+    session: AsyncSession, account_id: uuid.UUID, *, lock: bool = False
+) -> list[EbayListing]:
+    """The account's listings live on eBay as far as Vitrine knows."""
+    stmt = sa.select(EbayListing).where(
+        EbayListing.account_id == account_id,
+        EbayListing.status.in_(LIVE),
+        EbayListing.listing_id.is_not(None),
+    )
+    return list((await session.scalars(stmt.with_for_update() if lock else stmt)).all())

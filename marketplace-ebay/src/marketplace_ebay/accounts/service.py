@@ -23,6 +23,7 @@ from marketplace_ebay.accounts.schemas import SetupIn, SetupItem, SetupOut
 from marketplace_ebay.context import EbayContext
 from marketplace_ebay.ebay_api import CURRENCIES, POLICY_KINDS, SITES, EbaySeller
 from marketplace_ebay.errors import (
+    AccountHasLiveListings,
     AccountNeedsReconnect,
     AccountNotFound,
     ConnectionRefused,
@@ -150,9 +151,12 @@ class AccountService:
                 .values(status="reconnect", updated_at=utcnow())
             )
             if flagged.rowcount:  # type: ignore[attr-defined]
+                live = len(await repository.live_listings(own, account.id))
                 ctx.outbox.add(
                     own,
-                    AccountSessionExpired(marketplace=Marketplace.EBAY, account_id=account.id),
+                    AccountSessionExpired(
+                        marketplace=Marketplace.EBAY, account_id=account.id, live_listings=live
+                    ),
                     tenant_id=tenant_id,
                 )
             await own.commit()
@@ -199,16 +203,53 @@ class AccountService:
         return account
 
     async def disconnect(
-        self, session: AsyncSession, ctx: EbayContext, tenant_id: uuid.UUID, account_id: uuid.UUID
-    ) -> None:
-        """Forget the account and its tokens (eBay offers no token revocation endpoint)."""
-        await self.get(session, account_id)
+        self,
+        session: AsyncSession,
+        ctx: EbayContext,
+        tenant_id: uuid.UUID,
+        account_id: uuid.UUID,
+        *,
+        end_listings: bool,
+    ) -> int:
+        """End the account's live listings (409 listing them unless ``end_listings``), then forget the
+        account and its tokens (eBay offers no token revocation endpoint); returns how many ended."""
+        from marketplace_ebay.accounts.teardown import teardown  # it calls this service: imported on use
+
+        account = await repository.get(session, account_id, lock=True)
+        if account is None:
+            raise AccountNotFound()
+        live = await repository.live_listings(session, account_id, lock=True)
+        if live and not end_listings:
+            raise AccountHasLiveListings(
+                f"{len(live)} listing(s) of this account are live on eBay: end them first "
+                "(disconnect with end_listings=true), or they stay on eBay unmanaged.",
+                listings=[
+                    {"listing_id": x.listing_id, "publication_id": str(x.publication_id or ""), "sku": x.sku}
+                    for x in live
+                ],
+            )
+        try:
+            ended = await teardown.end_live(
+                session,
+                ctx,
+                tenant_id,
+                account,
+                live,
+                reason="The eBay account was disconnected from Vitrine.",
+            )
+        except AuthRevoked as exc:
+            raise AccountNeedsReconnect(
+                "Reconnect eBay first: its listings can only be ended with a valid token."
+            ) from exc
+        except MarketplaceError as exc:
+            raise EbayUnavailable(exc.message) from exc
         await repository.forget(session, account_id)
         ctx.outbox.add(
             session,
             AccountDisconnected(marketplace=Marketplace.EBAY, account_id=account_id, reason="seller"),
             tenant_id=tenant_id,
         )
+        return ended
 
     # --- setup ----------------------------------------------------------------------------------------
 

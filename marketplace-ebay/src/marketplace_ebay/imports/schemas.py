@@ -33,3 +33,6 @@ class ImportIn(BaseModel):
 class ImportOut(BaseModel):
     imported: int
     not_found: list[str]
+    import_id: uuid.UUID | None = Field(
+        default=None, description="Follow it in catalog: GET /api/catalog/imports/{import_id}"
+    )

@@ -15,7 +15,7 @@ from marketplace_ebay.context import EbayContext
 from marketplace_ebay.ebay_api import EbaySeller
 from marketplace_ebay.errors import AccountNeedsReconnect, EbayRejected, EbayUnavailable
 from marketplace_ebay.imports.schemas import ImportIn, ImportOut, RemoteListingOut
-from marketplace_ebay.models import EbayAccount, EbayListing
+from marketplace_ebay.models import EbayAccount, EbayListing, ListingStatus
 
 
 class ImportService:
@@ -34,11 +34,9 @@ class ImportService:
         except MarketplaceError as exc:
             raise EbayUnavailable(exc.message) from exc
 
-    async def _known(self, session: AsyncSession, account: EbayAccount) -> set[str]:
-        rows = await session.execute(
-            sa.select(EbayListing.listing_id).where(EbayListing.account_id == account.id)
-        )
-        return {r for r in rows.scalars() if r}
+    async def _known(self, session: AsyncSession, account: EbayAccount) -> dict[str, EbayListing]:
+        rows = await session.scalars(sa.select(EbayListing).where(EbayListing.account_id == account.id))
+        return {r.listing_id: r for r in rows if r.listing_id}
 
     async def remote_listings(
         self, session: AsyncSession, ebay: EbayContext, tenant_id: uuid.UUID, account: EbayAccount
@@ -71,26 +69,30 @@ class ImportService:
         remote = {x.external_id: x for x in await self._remote(session, ebay, tenant_id, account)}
         known = await self._known(session, account)
         imported, missing = 0, []
+        import_id = uuid.uuid4()
+        total = sum(1 for c in body.listings if c.external_listing_id in remote)
         for choice in body.listings:
             found = remote.get(choice.external_listing_id)
             if found is None:
                 missing.append(choice.external_listing_id)
                 continue
-            if found.external_id not in known:
-                session.add(
-                    EbayListing(
-                        id=uuid.uuid4(),
-                        account_id=account.id,
-                        product_id=choice.product_id,
-                        sku=found.sku or "",
-                        listing_id=found.external_id,
-                        status="imported",
-                        attempts=0,
-                        price=found.price,
-                        currency=found.currency,
-                        quantity=found.quantity,
-                    )
+            listing = known.get(found.external_id)
+            if listing is None:
+                # The publication id catalog will give the listing: revises and delists name it.
+                listing = EbayListing(
+                    id=uuid.uuid4(),
+                    account_id=account.id,
+                    publication_id=uuid.uuid4(),
+                    product_id=choice.product_id,
+                    sku=found.sku or "",
+                    listing_id=found.external_id,
+                    status=ListingStatus.IMPORTED.value,
+                    attempts=0,
+                    price=found.price,
+                    currency=found.currency,
+                    quantity=found.quantity,
                 )
+                session.add(listing)
             price = (
                 Money(amount=found.price, currency=found.currency) if found.price and found.currency else None
             )
@@ -100,6 +102,9 @@ class ImportService:
                     marketplace=Marketplace.EBAY,
                     account_id=account.id,
                     product_id=choice.product_id,
+                    publication_id=listing.publication_id,
+                    import_id=import_id,
+                    import_total=total,
                     listing=ImportedListing(
                         external_listing_id=found.external_id,
                         sku=found.sku,
@@ -117,7 +122,7 @@ class ImportService:
                 tenant_id=tenant_id,
             )
             imported += 1
-        return ImportOut(imported=imported, not_found=missing)
+        return ImportOut(imported=imported, not_found=missing, import_id=import_id if imported else None)
 
 
 import_service = ImportService()

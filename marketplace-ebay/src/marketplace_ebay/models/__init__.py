@@ -7,17 +7,21 @@ from marketplace_ebay.models.shared import (
     DeletionNotice,
     OAuthState,
     OrderPoll,
+    Reconciliation,
 )
-from marketplace_ebay.models.tenant import EbayAccount, EbayListing, SeenOrderLine
+from marketplace_ebay.models.tenant import LIVE, EbayAccount, EbayListing, ListingStatus, SeenOrderLine
 
 __all__ = [
+    "LIVE",
     "AccountDirectory",
     "CommandAttempt",
     "DeletionNotice",
     "EbayAccount",
     "EbayListing",
+    "ListingStatus",
     "OAuthState",
     "OrderPoll",
+    "Reconciliation",
     "SeenOrderLine",
     "SharedBase",
     "TenantBase",

@@ -35,6 +35,9 @@ class AccountDirectory(SharedBase):
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     ebay_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    site: Mapped[str | None] = mapped_column(String(16))
+    # Fernet ciphertext, as in the tenant's table: a deleted tenant's listings can still be ended with it.
+    refresh_token_enc: Mapped[str | None] = mapped_column(Text)
 
 
 class OrderPoll(SharedBase):
@@ -50,6 +53,21 @@ class OrderPoll(SharedBase):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class Reconciliation(SharedBase):
+    """The reconciliation schedule of one account (listings ended on eBay, cancelled orders), claimed with
+    ``FOR UPDATE SKIP LOCKED`` so that one replica reconciles each account per period."""
+
+    __tablename__ = "reconciliations"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    next_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    # Orders modified since (less an overlap) are read for cancellations.
+    cursor: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 class DeletionNotice(SharedBase):
     """A marketplace account deletion notification, kept once per notification id."""
 
@@ -62,8 +80,9 @@ class DeletionNotice(SharedBase):
 
 
 class CommandAttempt(SharedBase):
-    """How many times a command (by envelope id) was tried: counted outside the handler's transaction,
-    so the last attempt can tell the seller instead of dead-lettering in silence."""
+    """How many times one attempt of a publication (its key: publication id + attempt number) was tried:
+    counted outside the handler's transaction, so the last try can tell the seller instead of
+    dead-lettering in silence, and a second delivery of the same attempt counts against the same key."""
 
     __tablename__ = "command_attempts"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 from vitrine_kit.db.base import new_id, utcnow
@@ -39,6 +40,20 @@ class EbayAccount(TenantBase):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
+class ListingStatus(StrEnum):
+    PUBLISHING = "publishing"
+    LISTED = "listed"
+    FAILED = "failed"
+    DELISTED = "delisted"
+    IMPORTED = "imported"
+    # Ended on eBay outside Vitrine (by the seller or eBay), found by reconciliation.
+    ENDED = "ended"
+
+
+# Statuses of a listing live on eBay as far as Vitrine knows.
+LIVE = (ListingStatus.LISTED.value, ListingStatus.IMPORTED.value)
+
+
 class EbayListing(TenantBase):
     """One publication on eBay (SKU derived from the publication id), or an imported listing."""
 
@@ -53,9 +68,15 @@ class EbayListing(TenantBase):
     sku: Mapped[str] = mapped_column(String(50))
     offer_id: Mapped[str | None] = mapped_column(String(64))
     listing_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    # publishing | listed | failed | delisted | imported
-    status: Mapped[str] = mapped_column(String(16), default="publishing")
+    status: Mapped[str] = mapped_column(String(16), default=ListingStatus.PUBLISHING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The publication's latest attempt seen here, and whether it is finished: older ones are stale,
+    # a finished one delivered again is a duplicate.
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    attempt_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    # publish | revise | delist: senders that do not number attempts send 1 for every command.
+    attempt_action: Mapped[str | None] = mapped_column(String(10))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
     quantity: Mapped[int | None] = mapped_column(Integer)
@@ -75,4 +96,7 @@ class SeenOrderLine(TenantBase):
         UUID(as_uuid=True), ForeignKey("ebay_accounts.id", ondelete="CASCADE"), index=True
     )
     listing_id: Mapped[str] = mapped_column(String(64))
+    sku: Mapped[str | None] = mapped_column(String(50))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -22,6 +22,7 @@ from vitrine_contracts.marketplace import AccountDisconnected
 from vitrine_marketplace import MarketplaceError
 
 from marketplace_ebay.accounts import repository as accounts
+from marketplace_ebay.accounts.teardown import teardown
 from marketplace_ebay.context import EbayContext
 from marketplace_ebay.errors import BadSignature, EbayUnavailable
 from marketplace_ebay.models import AccountDirectory, DeletionNotice
@@ -107,6 +108,13 @@ class NotificationService:
             return 0
         for holder in holders:
             async with ebay.db.tenant_session(holder.tenant_id) as session:
+                account = await accounts.get(session, holder.account_id)
+                if account is not None:  # the user is gone from eBay, and their listings with them
+                    live = await accounts.live_listings(session, account.id, lock=True)
+                    await teardown.end_live(
+                        session, ebay, holder.tenant_id, account, live,
+                        reason="Your eBay account was deleted on eBay.", withdraw=False,
+                    )  # fmt: skip
                 await accounts.forget(session, holder.account_id)
                 ebay.outbox.add(
                     session,

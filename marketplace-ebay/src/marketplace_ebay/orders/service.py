@@ -84,6 +84,8 @@ class OrderPoller:
                         line_item_id=line.line_id,
                         account_id=account.id,
                         listing_id=line.external_listing_id,
+                        sku=(line.sku or "")[:50] or None,
+                        quantity=line.quantity,
                         seen_at=utcnow(),
                     )
                     .on_conflict_do_nothing()
@@ -110,6 +112,7 @@ class OrderPoller:
                     OrderReceived(
                         marketplace=Marketplace.EBAY,
                         order_id=line.order_id,
+                        line_id=line.line_id,
                         account_id=account.id,
                         external_listing_id=line.external_listing_id,
                         publication_id=listing.publication_id if listing else None,

@@ -33,7 +33,7 @@ from marketplace_ebay.accounts.service import account_service
 from marketplace_ebay.context import EbayContext
 from marketplace_ebay.ebay_api import POLICY_KINDS, EbaySeller
 from marketplace_ebay.media import MediaUnavailable, PhotoMissing, large_jpeg_urls
-from marketplace_ebay.models import CommandAttempt, EbayAccount, EbayListing
+from marketplace_ebay.models import LIVE, CommandAttempt, EbayAccount, EbayListing, ListingStatus
 from marketplace_ebay.scope import Scope
 
 logger = logging.getLogger(__name__)
@@ -43,9 +43,17 @@ class SetupIncomplete(MarketplaceRejected):
     code = "setup-incomplete"
 
 
+SKU_PREFIX = "VTR-"
+
+
 def sku_for(publication_id: uuid.UUID) -> str:
     """The SKU of a publication: the same on every retry, so eBay never gets a second listing."""
-    return f"VTR-{publication_id.hex}"
+    return f"{SKU_PREFIX}{publication_id.hex}"
+
+
+def attempt_key(publication_id: uuid.UUID, action: str, attempt: int) -> uuid.UUID:
+    """The idempotency key of one attempt (publish, revise or delist) of a publication."""
+    return uuid.uuid5(publication_id, f"{action}:{attempt}")
 
 
 def seller_reason(exc: MarketplaceRejected) -> tuple[str, str]:
@@ -77,11 +85,12 @@ class PublicationService:
     async def count_attempt(
         self,
         ebay: EbayContext,
-        message_id: uuid.UUID,
+        key: uuid.UUID,
         *,
         started: tuple[Scope, PublicationRequested] | None = None,
     ) -> int:
-        """Count this delivery in a transaction of its own (it survives the handler's rollback).
+        """Count this try of one attempt (``attempt_key``) in a transaction of its own: it survives the
+        handler's rollback, and every delivery of the same attempt counts against the same key.
 
         With ``started``, the same transaction emits ``publication.started``, so the seller sees the listing
         under way while the eBay calls run (the handler's own events commit only when it ends).
@@ -89,7 +98,7 @@ class PublicationService:
         async with ebay.db.session() as session:
             attempts = await session.scalar(
                 insert(CommandAttempt)
-                .values(message_id=message_id, attempts=1, updated_at=utcnow())
+                .values(message_id=key, attempts=1, updated_at=utcnow())
                 .on_conflict_do_update(
                     index_elements=[CommandAttempt.message_id],
                     set_={"attempts": CommandAttempt.attempts + 1, "updated_at": utcnow()},
@@ -104,7 +113,7 @@ class PublicationService:
                         publication_id=event.publication_id,
                         product_id=event.product_id,
                         marketplace=Marketplace.EBAY,
-                        attempt=int(attempts or 1),
+                        attempt=event.attempt,
                     ),
                     tenant_id=scope.tenant_id,
                     correlation_id=scope.event.correlation_id,
@@ -135,7 +144,12 @@ class PublicationService:
             what = ", ".join(missing + ([] if snapshot.images else ["photos"]))
             self._failed(scope, event, "incomplete-product", f"eBay needs the product's {what}.")
             return
-        attempt = await self.count_attempt(ebay, scope.event.id, started=(scope, event))
+        listing = await self._listing(session, event, account)
+        if listing is None:
+            return
+        tries = await self.count_attempt(
+            ebay, attempt_key(event.publication_id, event.action, event.attempt), started=(scope, event)
+        )
         image_urls = [image.url for image in snapshot.images]
         if ebay.media is not None:
             try:
@@ -146,13 +160,15 @@ class PublicationService:
                     ebay.settings.image_url_ttl_s,
                 )
             except PhotoMissing as exc:
+                self._give_up(listing, event)
                 self._failed(
                     scope, event, "photo-missing", f"{exc} Remove it from the product or upload it again."
                 )
                 return
             except MediaUnavailable as exc:
-                if attempt < ebay.settings.command_max_attempts:
+                if tries < ebay.settings.command_max_attempts:
                     raise  # retried later, with a growing delay
+                self._give_up(listing, event)
                 self._failed(
                     scope,
                     event,
@@ -161,7 +177,10 @@ class PublicationService:
                     retryable=True,
                 )
                 return
-        listing = await self._listing(session, event, account)
+        if event.action == "revise" and (listing.status not in LIVE or not listing.listing_id):
+            listing.attempt_done = True
+            self._failed(scope, event, "listing-ended", "The eBay listing is no longer live: list it again.")
+            return
         draft = ListingDraft(
             sku=listing.sku,
             title=snapshot.title,
@@ -185,7 +204,9 @@ class PublicationService:
         try:
             result = await account_service.call(session, ebay, scope.tenant_id, account, run)
         except AuthRevoked:
-            listing.status, listing.last_error = "failed", "account-reconnect"
+            listing.attempt_done = True
+            if event.action == "publish":
+                listing.status, listing.last_error = "failed", "account-reconnect"
             self._failed(
                 scope,
                 event,
@@ -195,19 +216,28 @@ class PublicationService:
             return
         except MarketplaceRejected as exc:
             code, reason = seller_reason(exc)
-            listing.status, listing.last_error = "failed", reason[:2000]
+            listing.attempt_done = True
+            if event.action == "publish":
+                listing.status = "failed"
+            listing.last_error = reason[:2000]
             self._failed(scope, event, code, reason)
             return
         except MarketplaceError as exc:
-            if attempt < ebay.settings.command_max_attempts:
+            if tries < ebay.settings.command_max_attempts:
                 raise  # the consumer retries later, with a growing delay
-            listing.status, listing.last_error = "failed", exc.message[:2000]
-            reason = f"eBay did not answer after {attempt} attempts ({exc.message}). Try publishing again in a few minutes."
+            listing.attempt_done = True
+            if event.action == "publish":
+                listing.status = "failed"
+            listing.last_error = exc.message[:2000]
+            reason = f"eBay did not answer after {tries} attempts ({exc.message}). Try publishing again in a few minutes."
             self._failed(scope, event, "ebay-unavailable", reason, retryable=True)
             return
-        listing.status, listing.offer_id, listing.listing_id = "listed", result.offer_id, result.external_id
+        if event.action == "publish" or listing.status != ListingStatus.IMPORTED:
+            listing.status = ListingStatus.LISTED.value
+        listing.offer_id, listing.listing_id = result.offer_id, result.external_id
         listing.price, listing.currency, listing.quantity = draft.price, draft.currency, draft.quantity
-        listing.last_error, listing.updated_at = None, utcnow()
+        listing.last_error, listing.updated_at, listing.attempt_done = None, utcnow(), True
+        listing.ended_at = None
         scope.emit(
             PublicationSucceeded(
                 publication_id=event.publication_id,
@@ -216,11 +246,18 @@ class PublicationService:
                 external_id=result.external_id,
                 url=result.url,
                 listed_at=datetime.now(UTC),
+                action=event.action,
+                attempt=event.attempt,
             )
         )
 
     async def delist(self, scope: Scope, event: PublicationDelistRequested) -> None:
-        """withdrawOffer, then ``publication.delisted`` (or ``publication.delist_failed``)."""
+        """withdrawOffer, then ``publication.delisted`` (or ``publication.delist_failed``).
+
+        A stale attempt (the publication was listed again since) and a finished one delivered again do
+        nothing; a delist for a listing never made leaves a mark, so that a late publish of an older attempt
+        does not list it after all.
+        """
         ebay = scope.context
         stmt = sa.select(EbayListing).where(EbayListing.publication_id == event.publication_id)
         if event.external_id:
@@ -231,11 +268,21 @@ class PublicationService:
                 )
             )
         listing = (await scope.session.execute(stmt.with_for_update())).scalars().first()
+        if listing is not None and not self._fresh(listing, "delist", event.attempt, event.publication_id):
+            return
         account = await accounts.get(scope.session, listing.account_id) if listing is not None else None
-        if listing is None or account is None or listing.status == "delisted":
+        if listing is None:
+            await self._tombstone(scope, event)
+            self._delisted(scope, event)  # nothing on eBay for it
+            return
+        listing.attempt, listing.attempt_action, listing.attempt_done = event.attempt, "delist", False
+        if account is None or listing.status not in LIVE or not listing.listing_id:
+            listing.attempt_done = True
+            if listing.status in (ListingStatus.PUBLISHING, ListingStatus.FAILED):
+                listing.status = ListingStatus.DELISTED.value
             self._delisted(scope, event)  # nothing live on eBay for it
             return
-        attempt = await self.count_attempt(ebay, scope.event.id)
+        tries = await self.count_attempt(ebay, attempt_key(event.publication_id, "delist", event.attempt))
         sku = listing.sku
 
         async def run(seller: EbaySeller) -> None:
@@ -244,6 +291,7 @@ class PublicationService:
         try:
             await account_service.call(scope.session, ebay, scope.tenant_id, account, run)
         except AuthRevoked:
+            listing.attempt_done = True
             self._delist_failed(
                 scope,
                 event,
@@ -252,17 +300,62 @@ class PublicationService:
             )
             return
         except MarketplaceRejected as exc:
+            listing.attempt_done = True
             self._delist_failed(scope, event, exc.message, False)
             return
         except MarketplaceError as exc:
-            if attempt < ebay.settings.command_max_attempts:
+            if tries < ebay.settings.command_max_attempts:
                 raise
+            listing.attempt_done = True
             self._delist_failed(
-                scope, event, f"eBay did not answer after {attempt} attempts ({exc.message}).", True
+                scope, event, f"eBay did not answer after {tries} attempts ({exc.message}).", True
             )
             return
-        listing.status, listing.updated_at = "delisted", utcnow()
+        listing.status, listing.updated_at, listing.attempt_done = (
+            ListingStatus.DELISTED.value,
+            utcnow(),
+            True,
+        )
         self._delisted(scope, event)
+
+    @staticmethod
+    def _give_up(listing: EbayListing, event: PublicationRequested) -> None:
+        listing.attempt_done = True
+        if event.action == "publish" and listing.status == ListingStatus.PUBLISHING:
+            listing.status = ListingStatus.FAILED.value
+
+    def _fresh(self, listing: EbayListing, action: str, attempt: int, publication_id: uuid.UUID) -> bool:
+        """Whether ``action`` at ``attempt`` is still to be done for this listing (not stale, not done)."""
+        if listing.publication_id != publication_id:
+            return True  # found by its eBay listing id (an imported listing): catalog numbers its own
+        repeated = attempt == listing.attempt and listing.attempt_done and listing.attempt_action == action
+        if attempt < listing.attempt or repeated:
+            logger.info(
+                "stale or repeated attempt ignored",
+                extra={"publication": str(publication_id), "attempt": attempt, "seen": listing.attempt},
+            )
+            return False
+        return True
+
+    async def _tombstone(self, scope: Scope, event: PublicationDelistRequested) -> None:
+        account = await self._account(scope.session, event.account_id, None)
+        if account is None:
+            return  # no account: no publish can come either
+        scope.session.add(
+            EbayListing(
+                id=uuid.uuid4(),
+                account_id=account.id,
+                publication_id=event.publication_id,
+                product_id=event.product_id,
+                sku=sku_for(event.publication_id),
+                status=ListingStatus.DELISTED.value,
+                attempts=0,
+                attempt=event.attempt,
+                attempt_action="delist",
+                attempt_done=True,
+            )
+        )
+        await scope.session.flush()
 
     # --- helpers --------------------------------------------------------------------------------------
 
@@ -275,7 +368,8 @@ class PublicationService:
 
     async def _listing(
         self, session: AsyncSession, event: PublicationRequested, account: EbayAccount
-    ) -> EbayListing:
+    ) -> EbayListing | None:
+        """The publication's listing row, locked, at this attempt; None when the attempt is stale or done."""
         listing = (
             await session.execute(
                 sa.select(EbayListing)
@@ -290,11 +384,14 @@ class PublicationService:
                 publication_id=event.publication_id,
                 product_id=event.product_id,
                 sku=sku_for(event.publication_id),
-                status="publishing",
+                status=ListingStatus.PUBLISHING.value,
                 attempts=0,
             )
             session.add(listing)
+        elif not self._fresh(listing, event.action, event.attempt, event.publication_id):
+            return None
         listing.attempts += 1
+        listing.attempt, listing.attempt_action, listing.attempt_done = event.attempt, event.action, False
         await session.flush()
         return listing
 
@@ -338,6 +435,8 @@ class PublicationService:
                 reason=reason,
                 code=code,
                 retryable=retryable,
+                action=event.action,
+                attempt=event.attempt,
             )
         )
 
@@ -348,6 +447,8 @@ class PublicationService:
                 product_id=event.product_id,
                 marketplace=Marketplace.EBAY,
                 delisted_at=datetime.now(UTC),
+                external_id=event.external_id,
+                attempt=event.attempt,
             )
         )
 
@@ -361,6 +462,7 @@ class PublicationService:
                 marketplace=Marketplace.EBAY,
                 reason=reason,
                 retryable=retryable,
+                attempt=event.attempt,
             )
         )
 
