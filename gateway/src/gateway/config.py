@@ -59,6 +59,9 @@ def _default_upstreams() -> dict[str, Upstream]:
         "marketplace-ebay": Upstream(prefix="/api/marketplaces/ebay", url="http://127.0.0.1:8006"),
         "marketplace-etsy": Upstream(prefix="/api/marketplaces/etsy", url="http://127.0.0.1:8007"),
         "marketplace-vinted": Upstream(prefix="/api/marketplaces/vinted", url="http://127.0.0.1:8008"),
+        # The live feed is a long response: its idle bound (sock_read) is the upstream timeout, above the
+        # service's heartbeat interval, so a quiet stream stays open.
+        "notification": Upstream(prefix="/api/notifications", url="http://127.0.0.1:8010"),
     }
 
 
@@ -85,6 +88,8 @@ DEFAULT_PUBLIC_ROUTES = [
     # The price list, shown before sign-up.
     "/api/billing/plans GET",
     "/api/billing/credit-packs GET",
+    # E-mail unsubscribe links carry a signed token (checked by notification-service); a GET changes nothing.
+    "/api/notifications/unsubscribe GET,POST",
     # Signed media URLs (HMAC + expiry checked by media-service): fetched by marketplaces, PUT by uploads.
     "/api/media/files/* GET,PUT",
 ]
