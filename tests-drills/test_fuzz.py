@@ -54,7 +54,7 @@ KNOWN = {
     '"max_gap_s": 1, "pause_every": 16569707668, "pause_s": 1} -> 500 value out of int32 range (pause_every '
     "has no upper bound)",
     "POST /api/marketplaces/vinted/items/{vinted_item_id}/link": "vinted: an item id past 2**63 "
-    "(/items/1152617650653209914953470836736/link with a valid body) -> 500 value out of int64 range",
+    '(/items/1152617650653209914953470836736/link, body {"product_id": <any uuid>}) -> 500 out of int64 range',
     "GET /api/media/files/{key}": "media: ?sig=%C3%A9&expires=1 (a non-ASCII signature) -> 500 TypeError from "
     "hmac.compare_digest (storage/signing.py)",
     "PUT /api/media/files/{key}": "media: the same non-ASCII signature -> 500",
