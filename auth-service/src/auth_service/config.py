@@ -14,6 +14,7 @@ DEFAULT_KEY_ENCRYPTION_KEY = "vitrine-local-only-key-encryption-key-change-me"
 # What each service of the fleet may ask for with its client credentials (one scope per internal API used).
 DEFAULT_CLIENT_SCOPES: dict[str, list[str]] = {
     "ai-service": ["billing:credits", "media:read"],
+    "catalog-service": ["media:read"],
     "marketplace-ebay": ["media:read"],
     "marketplace-etsy": ["media:read"],
     "marketplace-vinted": ["media:read"],

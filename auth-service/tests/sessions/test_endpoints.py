@@ -21,7 +21,7 @@ class TestLoginFlow:
         assert claims["sub"] == registered["user_id"]
         assert claims["tid"] == registered["tenant_id"]
         assert claims["roles"] == ["owner"]
-        assert claims["exp"] - claims["iat"] == 900
+        assert claims["exp"] - int(claims["iat"]) == 900
         assert {"iss", "aud", "nbf", "jti", "scope"} <= claims.keys()
 
         me = await flows.client.get("/me", headers=flows.bearer(tokens))

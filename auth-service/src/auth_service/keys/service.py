@@ -182,11 +182,14 @@ class KeyStore:
     async def sign(self, claims: dict[str, Any], ttl_s: int) -> tuple[str, dict[str, Any]]:
         """Sign ``claims`` plus the standard ones (iss, aud, iat, nbf, exp, jti); returns token and claims."""
         kid, private = await self.signing_key()
-        now = int(time.time())
+        issued = round(time.time(), 3)
+        now = int(issued)
         full = {
             "iss": self.settings.jwt_issuer,
             "aud": self.settings.jwt_audience,
-            "iat": now,
+            # To the millisecond (a NumericDate may have a fraction): a revocation refuses exactly the tokens
+            # issued before it, and one issued the same second after it (a refresh into a new role) is good.
+            "iat": issued,
             "nbf": now,
             "exp": now + ttl_s,
             "jti": uuid.uuid4().hex,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 from datetime import datetime, timedelta
 
@@ -30,14 +29,12 @@ class RevocationService:
         *,
         until: datetime,
     ) -> None:
-        """Refuse, from now on, every token of ``subject`` in ``tenant_id`` issued up to this second."""
+        """Refuse, from now on, every token of ``subject`` in ``tenant_id`` issued before now."""
         now = utcnow()
-        # Tokens carry whole-second iat: one issued in this very second may predate the change.
-        not_before = datetime.fromtimestamp(math.floor(now.timestamp()) + 1, tz=now.tzinfo)
         session.add(
             TokenRevocation(
                 key=revocation_key(kind, subject, tenant_id),
-                not_before=not_before,
+                not_before=now,  # tokens carry iat to the millisecond (KeyStore.sign)
                 expires_at=until + EXPIRY_MARGIN,
                 created_at=now,
             )

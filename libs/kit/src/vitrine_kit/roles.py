@@ -1,10 +1,11 @@
 """Who may do what in a seller account: the roles, the capabilities, the matrix, and ``require``.
 
 The matrix is data (``MATRIX``), written out for people in ``docs/roles.md``. An endpoint states the
-capability it needs in one line: ``_: Annotated[Principal, Depends(require(Capability.CATALOG_EXPORT))]``
-(or ``dependencies=[Depends(require(...))]`` on the route). Roles come from the user's access token, at most
-15 minutes old and refused within seconds of a role change; auth-service reads them from the database for
-team changes.
+capability it needs in one line, on its route (``dependencies=needs(Capability.CATALOG_DELETE)``) or as a
+parameter (``_: Annotated[Principal, Depends(require(Capability.CATALOG_DELETE))]``). Roles come from the
+user's access token, at most 15 minutes old and refused within seconds of a role change; auth-service
+reads them from the database for team changes. Without any of this, a role that only reads (viewer) is
+refused every unsafe method by ``TenantPrincipal``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from enum import StrEnum
 from typing import Any
+
+from fastapi import Depends
+from fastapi.params import Depends as DependsParam
 
 from vitrine_kit.auth.deps import TenantPrincipal
 from vitrine_kit.auth.principal import Principal
@@ -121,3 +125,8 @@ def require(capability: Capability) -> Callable[..., Coroutine[Any, Any, Princip
         return principal
 
     return dependency
+
+
+def needs(*capabilities: Capability) -> list[DependsParam]:
+    """A route's ``dependencies``: the caller's role must grant every one of ``capabilities``."""
+    return [Depends(require(capability)) for capability in capabilities]

@@ -18,7 +18,7 @@ from vitrine_kit.auth.jwt import InvalidToken
 from vitrine_kit.auth.principal import Principal, TokenKind
 from vitrine_kit.auth.revocation import Revocation, RevocationList, RevocationPage, revocation_key
 from vitrine_kit.db.deps import runtime_of
-from vitrine_kit.roles import Capability, require
+from vitrine_kit.roles import Capability, needs, require
 from vitrine_kit.settings import BaseServiceSettings
 from vitrine_kit.testing.app import running_app
 from vitrine_kit.testing.tokens import TestKeys
@@ -41,6 +41,11 @@ async def export(
     principal: Annotated[Principal, Depends(require(Capability.CATALOG_EXPORT))],
 ) -> dict[str, str]:
     return {"tenant": str(principal.tenant)}
+
+
+@router.delete("/things/{name}", dependencies=needs(Capability.CATALOG_DELETE))
+async def delete_thing(name: str) -> dict[str, str]:
+    return {"deleted": name}
 
 
 @router.get("/plugin")
@@ -152,6 +157,8 @@ class TestRoles:
             assert denied.status_code == 403
             assert denied.json()["type"].endswith("/capability-missing")
             assert (await client.get("/export", headers=admin)).status_code == 200
+            assert (await client.delete("/things/a", headers=member)).status_code == 403
+            assert (await client.delete("/things/a", headers=admin)).status_code == 200
 
 
 class TestServiceTokens:
