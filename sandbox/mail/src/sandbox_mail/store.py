@@ -27,7 +27,8 @@ class Received:
 def _bodies(message: EmailMessage) -> tuple[str, str | None]:
     plain = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
-    text = plain.get_content() if isinstance(plain, EmailMessage) else ""
+    # SMTP lines end in CRLF; the page and the API show plain newlines.
+    text = plain.get_content().replace("\r\n", "\n") if isinstance(plain, EmailMessage) else ""
     return text, html.get_content() if isinstance(html, EmailMessage) else None
 
 
