@@ -46,6 +46,11 @@ class Settings(BaseServiceSettings):
     url_ttl_s: int = 3600
     upload_url_ttl_s: int = 900
 
+    # Photos of imported listings are fetched only from these origins (scheme://host[:port]): the
+    # marketplaces' image hosts (https://i.ebayimg.com, Vinted's CDN… in production; the sandboxes locally).
+    fetch_allowed_origins: list[str] = ["http://127.0.0.1:8021", "http://127.0.0.1:8023"]
+    fetch_timeout_s: float = 15.0
+
     # S3-compatible storage; for Cloudflare R2: https://<account>.r2.cloudflarestorage.com, region "auto".
     s3_endpoint_url: str | None = None
     s3_region: str = "auto"

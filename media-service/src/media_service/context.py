@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
+import httpx
 from fastapi import Depends
 from vitrine_kit.context import Kit, ServiceContext
 from vitrine_kit.scope import context_of
@@ -26,6 +27,8 @@ class MediaContext(ServiceContext[Settings]):
 
     storage: Storage
     pool: ThreadPoolExecutor
+    # Fetches imported listings' photos from the marketplaces' image hosts (never follows redirects).
+    http: httpx.AsyncClient
 
     @classmethod
     async def build(cls, kit: Kit[Settings], *, storage: Storage | None = None) -> MediaContext:
@@ -35,12 +38,14 @@ class MediaContext(ServiceContext[Settings]):
             **cls.parts(kit),
             storage=storage or build_storage(settings),
             pool=ThreadPoolExecutor(max_workers=settings.processing_workers, thread_name_prefix="media-cpu"),
+            http=httpx.AsyncClient(timeout=settings.fetch_timeout_s, follow_redirects=False),
         )
 
     async def start(self) -> None:
         await self.storage.start()
 
     async def aclose(self) -> None:
+        await self.http.aclose()
         await self.storage.close()
         self.pool.shutdown(wait=False, cancel_futures=True)
 
