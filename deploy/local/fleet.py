@@ -76,6 +76,8 @@ class Fleet:
         if service.name == "marketplace-ebay":
             # Sales show up within a few seconds of a poll.
             env["EBAY_ORDER_POLL_INTERVAL_S"] = "2" if self.port_offset else "5"
+            # Listings ended on eBay and cancelled orders show up within one reconciliation.
+            env["EBAY_RECONCILE_INTERVAL_S"] = "3" if self.port_offset else "30"
         if service.database:
             env[f"{p}DATABASE_URL"] = f"{self.pg}/{service.database}{self.db_suffix}"
         if service.name == "gateway" and self.port_offset:
