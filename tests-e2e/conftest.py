@@ -19,6 +19,15 @@ from vitrine_kit.testing.infra import delete_namespace  # noqa: E402
 PORT_OFFSET = 100
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The test timeout bounds each test's body: the one fleet start (minutes on a loaded machine) is not
+    charged to whichever test happens to ask for the fleet first."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(func_only=True))
+
+
 def _drop_databases(suffix: str) -> None:
     import asyncio
 
