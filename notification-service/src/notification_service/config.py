@@ -69,6 +69,8 @@ class Settings(BaseServiceSettings):
     mail_batch: int = 20
     mail_max_attempts: int = 5
     mail_retry_delays_s: list[float] = Field(default_factory=lambda: [30.0, 120.0, 600.0, 3600.0])
+    # How long a replica trusts its copy of a tenant's e-mail choices (a change on another replica applies after it).
+    preferences_cache_s: float = 30.0
     # The digest goes out at this hour (tenant's time zone) unless the seller chose another.
     digest_hour: int = 8
     mail_poll_s: float = 1.0

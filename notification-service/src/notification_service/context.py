@@ -16,6 +16,7 @@ from notification_service.feed.hub import FeedHub
 from notification_service.mail.links import UnsubscribeLinks
 from notification_service.mail.sender import Mailer, SmtpMailer
 from notification_service.metrics import NotifyMetrics
+from notification_service.preferences.cache import PreferenceCache
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ class NotifyContext(ServiceContext[Settings]):
     mailer: Mailer
     links: UnsubscribeLinks
     notify_metrics: NotifyMetrics
+    preference_cache: PreferenceCache
 
     @classmethod
     async def build(cls, kit: Kit[Settings]) -> NotifyContext:
@@ -48,6 +50,7 @@ class NotifyContext(ServiceContext[Settings]):
                 settings.unsubscribe_secret.get_secret_value().encode(), settings.public_url
             ),
             notify_metrics=metrics,
+            preference_cache=PreferenceCache(settings.preferences_cache_s),
         )
 
     @property

@@ -13,41 +13,44 @@ from notification_service.feed.draft import Draft
 from notification_service.models import FeedCounter, FeedItem
 
 
-async def take_id(session: AsyncSession) -> int:
-    """The next item id; the counter row stays locked until the transaction ends, so ids commit in order."""
-    stmt = (
+def _next_id() -> sa.CTE:
+    # The counter row stays locked until the transaction ends, so ids commit in the order they are given.
+    return (
         insert(FeedCounter)
         .values(id=1, last_id=1)
         .on_conflict_do_update(index_elements=[FeedCounter.id], set_={"last_id": FeedCounter.last_id + 1})
         .returning(FeedCounter.last_id)
+        .cte("next_id")
     )
-    return int((await session.execute(stmt)).scalar_one())
+
+
+async def add(session: AsyncSession, draft: Draft, *, now: datetime) -> int | None:
+    """Store ``draft`` under the tenant's next id, in one round trip; ``None`` when an item of its event is
+    already there (the id is then left unused)."""
+    next_id = _next_id()
+    columns = FeedItem.__table__.c
+    values = {
+        "event_id": draft.event_id,
+        "kind": draft.kind,
+        "occurred_at": draft.occurred_at,
+        "text": draft.text,
+        "urgent": draft.urgent,
+        "data": draft.data,
+        "created_at": now,
+    }
+    select = sa.select(
+        next_id.c.last_id, *(sa.bindparam(k, v, type_=columns[k].type) for k, v in values.items())
+    )
+    stmt = (
+        insert(FeedItem).from_select(["id", *values], select).on_conflict_do_nothing().returning(FeedItem.id)
+    )
+    return (await session.execute(stmt)).scalar()
 
 
 async def last_id(session: AsyncSession) -> int:
     """The id of the newest item ever given (0 before the first)."""
     value = (await session.execute(sa.select(FeedCounter.last_id).where(FeedCounter.id == 1))).scalar()
     return int(value or 0)
-
-
-async def add(session: AsyncSession, item_id: int, draft: Draft, *, now: datetime) -> bool:
-    """Store ``draft`` as item ``item_id``; ``False`` when an item of its event is already there."""
-    stmt = (
-        insert(FeedItem)
-        .values(
-            id=item_id,
-            event_id=draft.event_id,
-            kind=draft.kind,
-            occurred_at=draft.occurred_at,
-            text=draft.text,
-            urgent=draft.urgent,
-            data=draft.data,
-            created_at=now,
-        )
-        .on_conflict_do_nothing()
-        .returning(FeedItem.id)
-    )
-    return (await session.execute(stmt)).scalar() is not None
 
 
 async def after(session: AsyncSession, after_id: int, *, since: datetime, limit: int) -> Sequence[FeedItem]:

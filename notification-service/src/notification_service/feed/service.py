@@ -20,9 +20,9 @@ class FeedService:
     async def record(self, scope: Scope, draft: Draft) -> int | None:
         """Store ``draft`` as the tenant's next item and announce it; ``None`` if its event had one already."""
         now = utcnow()
-        item_id = await repo.take_id(scope.session)
-        if not await repo.add(scope.session, item_id, draft, now=now):
-            return None  # the id stays unused: streams skip holes
+        item_id = await repo.add(scope.session, draft, now=now)
+        if item_id is None:
+            return None  # its id stays unused: streams skip holes
         scope.emit(
             FeedItemAppended(
                 item_id=item_id,

@@ -16,10 +16,6 @@ async def chosen(session: AsyncSession) -> dict[FeedKind, Preference]:
     return {p.kind: p for p in rows.scalars()}
 
 
-async def one(session: AsyncSession, kind: FeedKind) -> Preference | None:
-    return await session.get(Preference, kind)
-
-
 async def save(session: AsyncSession, kind: FeedKind, *, email: bool, delivery: Delivery) -> None:
     values = {"email": email, "delivery": delivery, "updated_at": utcnow()}
     stmt = insert(Preference).values(kind=kind, **values)

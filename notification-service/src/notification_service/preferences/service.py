@@ -52,13 +52,19 @@ class PreferenceService:
             next_at = schedule.next_local_hour(utcnow(), hour, ZoneInfo(name))
             await schedule.move(scope.session, scope.tenant_id, Task.DIGEST, next_at)
         await scope.session.flush()
+        scope.context.preference_cache.forget(scope.tenant_id)
         return await self.get(scope)
 
     async def for_kind(self, scope: Scope, kind: FeedKind) -> KindPreference:
         if kind in NOT_MAILED:
             return NEVER
-        chosen = await repo.one(scope.session, kind)
-        return KindPreference(email=chosen.email, delivery=chosen.delivery) if chosen else default(kind)
+        cache = scope.context.preference_cache
+        choices = cache.get(scope.tenant_id)
+        if choices is None:
+            rows = await repo.chosen(scope.session)
+            choices = {k: KindPreference(email=p.email, delivery=p.delivery) for k, p in rows.items()}
+            cache.put(scope.tenant_id, choices)
+        return choices.get(kind) or default(kind)
 
     async def digest_time(self, scope: Scope) -> tuple[int, ZoneInfo]:
         settings = await repo.mail_settings(scope.session)
