@@ -19,7 +19,7 @@ from marketplace_ebay.accounts import repository as accounts
 from marketplace_ebay.accounts.service import account_service
 from marketplace_ebay.context import EbayContext
 from marketplace_ebay.ebay_api import EbaySeller
-from marketplace_ebay.models import EbayListing, OrderPoll, SeenOrderLine
+from marketplace_ebay.models import LIVE, EbayListing, ListingStatus, OrderPoll, SeenOrderLine
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +107,11 @@ class OrderPoller:
                     .scalars()
                     .first()
                 )
+                if listing is not None and listing.quantity is not None:
+                    # Sold out: eBay ended it; a disconnect or a reconciliation has nothing left to end.
+                    listing.quantity = max(listing.quantity - line.quantity, 0)
+                    if listing.quantity == 0 and listing.status in LIVE:
+                        listing.status = ListingStatus.DELISTED.value
                 ebay.outbox.add(
                     session,
                     OrderReceived(
