@@ -107,7 +107,7 @@ class Media:
         return {"Authorization": f"Bearer {token}"}
 
     def service(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.keys.issue(scope='service', roles=())}"}
+        return {"Authorization": f"Bearer {self.keys.issue(scope='service media:read', roles=())}"}
 
     async def upload(self, headers: dict[str, str], *files: tuple[str, bytes, str]) -> httpx.Response:
         parts = [("files", (name, data, ctype)) for name, data, ctype in files]

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
-from vitrine_kit.auth.deps import require_scope
+from vitrine_kit.auth.deps import require_service_scope
 from vitrine_kit.auth.principal import Principal
 from vitrine_kit.db.deps import runtime_of
 from vitrine_kit.logging import tenant_id_var
@@ -19,7 +19,8 @@ Rendition = Annotated[
     str,
     Path(description="original, or thumb|medium|large with .jpg or .webp", pattern=r"^[a-z]+(\.[a-z]+)?$"),
 ]
-ServicePrincipal = Annotated[Principal, Depends(require_scope("service"))]
+# Only callers granted media:read at auth-service (the adapters, catalog, ai-service) may name a tenant here.
+ServicePrincipal = Annotated[Principal, Depends(require_service_scope("media:read"))]
 
 
 @asynccontextmanager

@@ -46,3 +46,20 @@ class TestInternal:
         response = await media.client.post("/internal/images/resolve", json=body, headers=media.seller())
         assert response.status_code == 403
         assert (await media.client.post("/internal/images/resolve", json=body)).status_code == 401
+
+    async def test_a_service_token_without_media_read_is_refused(self, media) -> None:
+        body = {"tenant_id": str(uuid.uuid4()), "image_ids": [str(uuid.uuid4())]}
+        other = {"Authorization": f"Bearer {media.keys.issue(scope='service billing:credits', roles=())}"}
+        response = await media.client.post("/internal/images/resolve", json=body, headers=other)
+        assert response.status_code == 403
+        assert "media:read" in response.json()["detail"]
+
+
+class TestRoles:
+    async def test_a_member_may_upload_but_not_delete_an_image(self, media, pics) -> None:
+        tenant = uuid.uuid4()
+        owner = media.seller(tenant)
+        image = await media.upload_one(owner, "a.jpg", pics.photo())
+        member = {"Authorization": f"Bearer {media.keys.issue(tenant_id=tenant, roles=('member',))}"}
+        assert (await media.client.delete(f"/images/{image['id']}", headers=member)).status_code == 403
+        assert (await media.client.delete(f"/images/{image['id']}", headers=owner)).status_code == 204

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import RedirectResponse
 from vitrine_kit.auth.deps import TenantPrincipal
+from vitrine_kit.roles import Capability, needs
 
 from marketplace_etsy.accounts.connect import ConnectFailed, ConnectFailure, connect_service
 from marketplace_etsy.accounts.schemas import AccountOut, ConnectOut, SetupOut
@@ -27,7 +28,7 @@ def _back(settings: Settings, **query: str) -> RedirectResponse:
     return response
 
 
-@router.post("/oauth/authorize")
+@router.post("/oauth/authorize", dependencies=needs(Capability.MARKETPLACES_CONNECT))
 async def authorize(scope: RequestScope, principal: TenantPrincipal, response: Response) -> ConnectOut:
     """Start connecting the Etsy shop: the consent URL, and a cookie binding the connection to this browser."""
     settings = scope.context.settings
@@ -70,7 +71,7 @@ async def get_account(scope: RequestScope) -> AccountOut:
     return AccountOut.model_validate(await account_service.get(scope), from_attributes=True)
 
 
-@router.delete("/account", status_code=204)
+@router.delete("/account", status_code=204, dependencies=needs(Capability.MARKETPLACES_CONNECT))
 async def disconnect(scope: RequestScope) -> Response:
     """Forget the shop and its tokens."""
     await account_service.disconnect(scope)

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from vitrine_kit.auth.deps import TenantPrincipal
 from vitrine_kit.db.deps import AppOutbox, TenantSession
 from vitrine_kit.errors import PROBLEM_JSON
+from vitrine_kit.roles import Capability, needs
 
 from media_service.context import Media
 from media_service.deps import ImageID, Rendition
@@ -109,7 +110,7 @@ async def redirect_to_file(
     return RedirectResponse(url, status_code=307)
 
 
-@router.delete("/images/{image_id}", status_code=204)
+@router.delete("/images/{image_id}", status_code=204, dependencies=needs(Capability.CATALOG_DELETE))
 async def delete_image(
     image_id: ImageID,
     principal: TenantPrincipal,
