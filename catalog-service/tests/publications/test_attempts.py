@@ -74,7 +74,6 @@ class TestAttempts:
         await asyncio.sleep(0.6)
         assert await status_of(seller, product["id"], "ebay") == "listed"
 
-
     async def test_a_late_delisted_of_an_old_attempt_leaves_the_relisted_listing_live(self, seller) -> None:
         product = await seller.listed("ebay")
         [pub] = (await seller.get(f"/products/{product['id']}/publications")).json()
