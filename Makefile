@@ -33,7 +33,7 @@ e2e: install infra ## end-to-end tests: one fleet started for them, driven throu
 	@$(UV) run --frozen pytest tests-e2e -q
 
 chaos: install ## drills (broker, PostgreSQL, kill -9) and API fuzzing on servers of their own (ports +300)
-	@$(UV) run --frozen pytest tests-drills -s -q -p no:cacheprovider --timeout=1500
+	@$(UV) run --frozen pytest tests-drills -s -q -p no:cacheprovider --timeout=1500 --durations=0
 
 lint: install ## ruff, generated files vs deploy/fleet.toml, mypy (strict, one list), shape lints
 	@$(UV) run --frozen ruff check .

@@ -27,7 +27,7 @@ from schemathesis.checks import (
 
 from sellers import Seller
 
-BUDGET_S = 240.0  # the whole fuzz; each operation gets an equal share
+BUDGET_S = 180.0  # the whole fuzz; each operation gets an equal share
 EXAMPLES = {GenerationMode.POSITIVE: 50, GenerationMode.NEGATIVE: 30}
 
 # Operations that cannot be fuzzed meaningfully, each with why.
