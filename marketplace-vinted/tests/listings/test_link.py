@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from vitrine_contracts.catalog import PublicationDelistRequested
+from vitrine_contracts.catalog import PublicationDelistRequested, PublicationRequested
 from vitrine_contracts.common import Marketplace
 
 ITEM = {
@@ -67,8 +67,14 @@ class TestLink:
         assert told["listing"]["title"] == "Vintage denim jacket"
         assert told["listing"]["price"] == {"amount": "45.00", "currency": "EUR"}
         assert told["listing"]["image_urls"] == ["https://images.vinted.test/1.jpg"]
+        # The contract's way to name the publication: catalog's takes the id the adapter knows it by.
+        assert told["publication_id"] == listing["id"]
         [live] = [li for li in await seller.listings() if li["id"] == listing["id"]]
-        assert (live["status"], live["vinted_item_id"], live["publication_id"]) == ("live", 5001, None)
+        assert (live["status"], live["vinted_item_id"], live["publication_id"]) == (
+            "live",
+            5001,
+            listing["id"],
+        )
         assert not await seller.emitted("vinted.listing.linked")
 
     async def test_an_item_that_is_not_the_seller_s_is_not_linked(self, seller) -> None:
@@ -85,7 +91,30 @@ class TestLink:
         again = await link(seller, 5003, product)  # the item is free to link again
         assert again.status_code == 201, again.text
 
-    async def test_catalog_s_publication_is_learnt_from_its_first_command(self, seller) -> None:
+    async def test_catalog_s_commands_reach_the_linked_item(self, seller) -> None:
+        await seller.online()
+        product = uuid.uuid4()
+        listing = (await link(seller, 5001, product)).json()
+        await seller.answer(await seller.next_job("fetch_item"), ITEM)
+        [told] = await seller.eventually(lambda: seller.emitted("marketplace.listing.imported"))
+        publication = uuid.UUID(told["publication_id"])
+        revise = PublicationRequested(
+            publication_id=publication,
+            product_id=product,
+            marketplace=Marketplace.VINTED,
+            action="revise",
+            attempt=2,
+            external_id="5001",
+            snapshot=seller.snapshot(product_id=product),
+        )
+        await seller.play(revise)
+        update = await seller.next_job("update")
+        assert update["params"]["item_id"] == 5001
+        await seller.answer(update, {"item_id": 5001})
+        [done] = await seller.eventually(lambda: seller.emitted("publication.succeeded"))
+        assert (done["publication_id"], done["action"], done["attempt"]) == (listing["id"], "revise", 2)
+
+    async def test_a_publication_catalog_names_otherwise_is_learnt_from_its_command(self, seller) -> None:
         await seller.online()
         product, publication = uuid.uuid4(), uuid.uuid4()
         await link(seller, 5001, product)

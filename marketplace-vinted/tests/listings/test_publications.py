@@ -1,5 +1,6 @@
-"""Catalog's publish and delist commands, each attempt keyed by the publication and the command's envelope:
-a redelivered command has no second effect, a new attempt always acts, and results are applied."""
+"""Catalog's publish and delist commands, keyed by the publication and its attempt (catalog numbers every
+publish, revise and delist): a redelivered command has no second effect, a new attempt always acts, an older
+one is stale, and results are applied and name their attempt."""
 
 from __future__ import annotations
 
@@ -17,21 +18,27 @@ VALIDATION = {
 }
 
 
-def publish(seller, publication: uuid.UUID, product: uuid.UUID, **snapshot) -> PublicationRequested:
+def publish(
+    seller, publication: uuid.UUID, product: uuid.UUID, attempt: int = 1, **snapshot
+) -> PublicationRequested:
     return PublicationRequested(
         publication_id=publication,
         product_id=product,
         marketplace=Marketplace.VINTED,
+        attempt=attempt,
         snapshot=seller.snapshot(product_id=product, **snapshot),
     )
 
 
-def delist(publication: uuid.UUID, product: uuid.UUID, item_id: int) -> PublicationDelistRequested:
+def delist(
+    publication: uuid.UUID, product: uuid.UUID, item_id: int, attempt: int
+) -> PublicationDelistRequested:
     return PublicationDelistRequested(
         publication_id=publication,
         product_id=product,
         marketplace=Marketplace.VINTED,
         external_id=str(item_id),
+        attempt=attempt,
     )
 
 
@@ -63,7 +70,7 @@ class TestPublish:
         assert failed["reason"] == "Vinted refused the listing: price: Price must be at least 1"
 
         # The seller fixes the price; catalog requests the same publication again (a new command).
-        await seller.play(publish(seller, publication, product))
+        await seller.play(publish(seller, publication, product, attempt=2))
         retry = await seller.next_job("publish", seen)
         await seller.answer(retry, {"item_id": 112})
         [done] = await seller.eventually(lambda: emitted_for(seller, "publication.succeeded", publication))
@@ -76,28 +83,29 @@ class TestPublish:
         await seller.play(publish(seller, publication, product))
         await seller.answer(await seller.next_job("publish", publishes), {"item_id": 121})
         await seller.eventually(lambda: emitted_for(seller, "publication.succeeded", publication))
-        await seller.play(delist(publication, product, 121))
+        await seller.play(delist(publication, product, 121, attempt=2))
         first = await seller.next_job("delist", delists)
         assert first["params"] == {"item_id": 121}
         await seller.answer(first, {"item_id": 121, "already_gone": False})
         await seller.eventually(lambda: emitted_for(seller, "publication.delisted", publication))
 
-        await seller.play(publish(seller, publication, product))  # listed again: a new Vinted item
+        await seller.play(publish(seller, publication, product, attempt=3))  # listed again: a new Vinted item
         relist = await seller.next_job("publish", publishes)
         await seller.answer(relist, {"item_id": 122})
         done = await seller.eventually(
             lambda: _when(emitted_for(seller, "publication.succeeded", publication), lambda es: len(es) == 2)
         )
-        assert [e["external_id"] for e in done] == ["121", "122"]
+        assert [(e["external_id"], e["attempt"]) for e in done] == [("121", 1), ("122", 3)]
         assert not [j for j in await seller.emitted("vinted.job.dispatch") if j["kind"] == "update"]
 
-        await seller.play(delist(publication, product, 122))  # and ended again
+        await seller.play(delist(publication, product, 122, attempt=4))  # and ended again
         second = await seller.next_job("delist", delists)
         assert second["params"] == {"item_id": 122}
         await seller.answer(second, {"item_id": 122, "already_gone": False})
-        await seller.eventually(
+        delisted = await seller.eventually(
             lambda: _when(emitted_for(seller, "publication.delisted", publication), lambda es: len(es) == 2)
         )
+        assert [(e["external_id"], e["attempt"]) for e in delisted] == [("121", 2), ("122", 4)]
         listing = await seller.listing_of(publication)
         assert listing is not None
         assert (listing["status"], listing["vinted_item_id"]) == ("delisted", 122)
@@ -117,12 +125,46 @@ class TestPublish:
         publication, product = uuid.uuid4(), uuid.uuid4()
         await seller.play(publish(seller, publication, product))  # no plugin online: it waits
         await seller.eventually(lambda: seller.listing_of(publication))
-        await seller.play(delist(publication, product, 0).model_copy(update={"external_id": None}))
+        await seller.play(delist(publication, product, 0, attempt=2).model_copy(update={"external_id": None}))
         [gone] = await seller.eventually(lambda: emitted_for(seller, "publication.delisted", publication))
         assert gone["by"] == "vitrine"
         await seller.online()
         jobs = (await seller.get("/jobs")).json()
         assert [j["status"] for j in jobs if j["kind"] == "publish"] == ["canceled"]
+
+    async def test_an_older_attempt_arriving_late_is_stale(self, seller) -> None:
+        await seller.online()
+        publication, product = uuid.uuid4(), uuid.uuid4()
+        await seller.play(publish(seller, publication, product, attempt=2))
+        await seller.answer(await seller.next_job("publish"), {"item_id": 161})
+        await seller.eventually(lambda: emitted_for(seller, "publication.succeeded", publication))
+        await seller.play(delist(publication, product, 161, attempt=1))  # overtaken by attempt 2
+        await seller.play(publish(seller, publication, product, attempt=1))
+        probe = uuid.uuid4()  # a later command of another publication, to know the stale ones were handled
+        await seller.play(publish(seller, probe, uuid.uuid4()))
+        await seller.eventually(lambda: seller.listing_of(probe))
+        kinds = [
+            j["kind"]
+            for j in await seller.emitted("vinted.job.dispatch")
+            if j["kind"] in ("delist", "update")
+        ]
+        assert kinds == []
+        listing = await seller.listing_of(publication)
+        assert listing is not None
+        assert (listing["status"], listing["vinted_item_id"]) == ("live", 161)
+
+    async def test_a_delist_while_the_publish_is_out_deletes_the_item_once_listed(self, seller) -> None:
+        await seller.online()
+        publication, product = uuid.uuid4(), uuid.uuid4()
+        await seller.play(publish(seller, publication, product))
+        out = await seller.next_job("publish")
+        await seller.play(delist(publication, product, 0, attempt=2).model_copy(update={"external_id": None}))
+        await seller.answer(out, {"item_id": 171})  # the item exists now
+        follow = await seller.next_job("delist")
+        assert follow["params"] == {"item_id": 171}
+        await seller.answer(follow, {"item_id": 171})
+        [gone] = await seller.eventually(lambda: emitted_for(seller, "publication.delisted", publication))
+        assert (gone["attempt"], gone["external_id"]) == (2, "171")
 
 
 class TestRevise:
@@ -138,9 +180,10 @@ class TestRevise:
             publication,
             product,
             title="Levi's 501 jeans, barely worn",
+            attempt=2,
             price=Money(amount=Decimal("31.50"), currency="EUR"),
         )
-        await seller.play(revise.model_copy(update={"action": "revise"}))
+        await seller.play(revise.model_copy(update={"action": "revise", "external_id": "141"}))
         update = await seller.next_job("update")
         assert update["params"]["item_id"] == 141
         assert update["params"]["item"]["title"] == "Levi's 501 jeans, barely worn"
@@ -149,6 +192,7 @@ class TestRevise:
             lambda: _when(emitted_for(seller, "publication.succeeded", publication), lambda es: len(es) == 2)
         )
         assert (done[1]["external_id"], done[1]["url"]) == ("141", "https://v/141")
+        assert (done[1]["action"], done[1]["attempt"]) == ("revise", 2)
         listing = await seller.listing_of(publication)
         assert listing is not None
         assert (listing["title"], listing["price"], listing["status"]) == (

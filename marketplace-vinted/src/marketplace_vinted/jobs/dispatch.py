@@ -137,7 +137,7 @@ class DispatchService:
                     publication_id=meta.publication_id,
                     product_id=meta.product_id,
                     marketplace=Marketplace.VINTED,
-                    attempt=job.attempt,
+                    attempt=meta.attempt or job.attempt,
                 )
             )
 

@@ -47,16 +47,15 @@ async def open_for_product(session: AsyncSession, product_id: uuid.UUID) -> List
     ).scalar_one_or_none()
 
 
-async def linked_without_publication(session: AsyncSession, product_id: uuid.UUID) -> Listing | None:
-    """A live item the seller linked to the product, that no catalog command has named yet."""
+async def linked_for_product(session: AsyncSession, product_id: uuid.UUID) -> Listing | None:
+    """The item the seller linked to the product, being checked or live."""
     return (
         await session.execute(
             sa.select(Listing)
             .where(
                 Listing.product_id == product_id,
                 Listing.origin == ListingOrigin.LINKED,
-                Listing.publication_id.is_(None),
-                Listing.status == ListingStatus.LIVE,
+                Listing.status.in_((ListingStatus.LINKING, ListingStatus.LIVE)),
             )
             .limit(1)
             .with_for_update()

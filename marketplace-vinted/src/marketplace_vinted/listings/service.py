@@ -1,12 +1,14 @@
 """Listings: catalog's publish and delist commands become jobs, and the jobs' results become listings and
-catalog's publication events. Each command is keyed by its publication and its attempt (the command's
-envelope id): a redelivered command has no second effect, a new attempt always acts."""
+catalog's publication events. Each command is keyed by its publication and its attempt (catalog numbers
+every publish, revise and delist): a redelivered command has no second effect, a new attempt always acts, an
+older one than the last seen is stale and ignored."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from decimal import Decimal
+from typing import Literal
 
 from vitrine_contracts.catalog import (
     PublicationDelisted,
@@ -70,67 +72,103 @@ class ListingService:
 
     async def request_publish(self, scope: Scope, event: PublicationRequested) -> None:
         """List the product, or update the item when it is live already (a revise)."""
+        publication, attempt = event.publication_id, event.attempt
+        listing = await self._for_command(scope, event)
+        if listing is not None and listing.stale(attempt):
+            logger.info(
+                "stale publish attempt ignored",
+                extra={"publication_id": str(publication), "attempt": attempt},
+            )
+            return
         try:
             item = vinted_item(event.snapshot)
         except ListingRuleError as exc:
-            scope.emit(self._failed(event.publication_id, event.product_id, str(exc), "vinted-rules"))
+            scope.emit(self._failed(event, str(exc), "vinted-rules", attempt))
             return
-        attempt = scope.event.id
-        context = JobContext(publication_id=event.publication_id, product_id=event.product_id)
-        listing = await repo.for_publication(scope.session, event.publication_id)
-        if listing is None:
-            listing = await repo.linked_without_publication(scope.session, event.product_id)
-            if listing is not None:
-                listing.adopt(event.publication_id)
-        if listing is not None and listing.live and listing.vinted_item_id is not None:
-            update = UpdateParams(item_id=listing.vinted_item_id, item=item)
-            await job_queue.enqueue(
-                scope, update, f"update:{event.publication_id}:{attempt}", context=context
+        if listing is not None:
+            listing.seen(attempt)
+        if listing is not None and listing.status is ListingStatus.LINKING:
+            reason = (
+                f"The product is being linked to Vinted item {listing.vinted_item_id}; try again in a moment."
             )
+            scope.emit(self._failed(event, reason, "vinted-link-pending", attempt))
             return
-        if await jobs_repo.active_for(scope.session, JobKind.PUBLISH, event.publication_id) is not None:
+        context = JobContext(publication_id=publication, product_id=event.product_id, attempt=attempt)
+        item_id = listing.vinted_item_id if listing is not None and listing.live else None
+        if item_id is None and event.action == "revise" and event.external_id and event.external_id.isdigit():
+            item_id = int(event.external_id)  # an item Vitrine did not list (imported): revised all the same
+        if item_id is not None:
+            update = UpdateParams(item_id=item_id, item=item)
+            await job_queue.enqueue(scope, update, f"update:{publication}:{attempt}", context=context)
+            return
+        if await jobs_repo.active_for(scope.session, JobKind.PUBLISH, publication) is not None:
             return  # this publication's publish is on its way already: one Vinted item, never two
         if listing is None:
-            listing = Listing(
-                id=uuid.uuid4(), publication_id=event.publication_id, product_id=event.product_id
-            )
+            listing = Listing(id=uuid.uuid4(), publication_id=publication, product_id=event.product_id)
+            listing.seen(attempt)
             scope.session.add(listing)
         listing.start_publishing(item.title, vinted_price(event.snapshot.price.amount), item.currency)
         images = event.snapshot.images
         params = PublishParams(photos=[PhotoRef(url=i.url) for i in images], item=item)
         context.media_ids = [i.media_id for i in images]
-        await job_queue.enqueue(scope, params, f"publish:{event.publication_id}:{attempt}", context=context)
+        await job_queue.enqueue(scope, params, f"publish:{publication}:{attempt}", context=context)
 
     async def request_delist(self, scope: Scope, event: PublicationDelistRequested) -> None:
-        """Delete the item on Vinted; a publish still waiting in the queue is simply not sent."""
-        now, publication = utcnow(), event.publication_id
-        listing = await repo.for_publication(scope.session, publication)
-        if listing is None and event.external_id and event.external_id.isdigit():
-            listing = await repo.by_item(scope.session, int(event.external_id))
-            if listing is not None and listing.publication_id is None:
-                listing.adopt(publication)
+        """Delete the item on Vinted; a publish still waiting in the queue is simply not sent, one already at
+        the plugin is followed by the delete as soon as the item exists."""
+        now, publication, attempt = utcnow(), event.publication_id, event.attempt
+        listing = await self._for_command(scope, event)
+        if listing is not None:
+            if listing.stale(attempt):
+                logger.info("stale delist attempt ignored", extra={"publication_id": str(publication)})
+                return
+            listing.seen(attempt)
         if listing is not None and listing.status is ListingStatus.PUBLISHING:
             waiting = await jobs_repo.active_for(scope.session, JobKind.PUBLISH, publication)
             if waiting is not None and waiting.status is JobStatus.QUEUED:
                 waiting.cancel(now)
                 listing.close(ListingStatus.DELISTED, now)
-                scope.emit(self._delisted(publication, event.product_id))
-            return  # out at the plugin: catalog asks again once it succeeds
+                scope.emit(self._delisted(publication, event.product_id, attempt, None))
+            elif waiting is not None:
+                listing.delist_when_listed(attempt)
+            return
         item_id = listing.vinted_item_id if listing is not None else None
         if item_id is None and event.external_id and event.external_id.isdigit():
             item_id = int(event.external_id)
         if item_id is None:
-            scope.emit(self._delisted(publication, event.product_id))  # never reached Vinted
+            scope.emit(self._delisted(publication, event.product_id, attempt, None))  # never reached Vinted
             return
+        await self._delist(scope, publication, event.product_id, item_id, attempt)
+
+    async def _delist(
+        self, scope: Scope, publication: uuid.UUID, product: uuid.UUID, item_id: int, attempt: int | None
+    ) -> None:
         if await jobs_repo.active_for(scope.session, JobKind.DELIST, publication) is not None:
             return
-        context = JobContext(publication_id=publication, product_id=event.product_id)
-        key = f"delist:{publication}:{scope.event.id}"
+        context = JobContext(publication_id=publication, product_id=product, attempt=attempt)
+        key = f"delist:{publication}:{attempt}"
         await job_queue.enqueue(
             scope, DelistParams(item_id=item_id), key, context=context, priority=DELIST_PRIORITY
         )
         if not await devices_repo.online(scope.session):
             await alert_service.waiting_delists(scope)
+
+    async def _for_command(
+        self, scope: Scope, event: PublicationRequested | PublicationDelistRequested
+    ) -> Listing | None:
+        """The listing a command is about: by its publication, else the item the seller linked to the product
+        (catalog names it by its own publication id, which the listing takes)."""
+        listing = await repo.for_publication(scope.session, event.publication_id)
+        if listing is not None and listing.live:
+            return listing
+        linked = await repo.linked_for_product(scope.session, event.product_id)
+        if linked is None or linked is listing:
+            return listing
+        if listing is not None:
+            listing.release_publication()  # an earlier attempt's row; the linked item is the listing now
+            await scope.session.flush()
+        linked.adopt(event.publication_id)
+        return linked
 
     async def link(self, scope: Scope, vinted_item_id: int, body: LinkIn) -> tuple[ListingOut, bool]:
         """Link an item already on Vinted to a product: the plugin checks the item is the seller's, then
@@ -166,37 +204,43 @@ class ListingService:
     async def published(self, scope: Scope, job: Job, data: PublishData) -> None:
         meta, now = job.meta, utcnow()
         listing = await self._of(scope, meta.publication_id)
-        if listing is None or meta.product_id is None:
+        if listing is None or meta.publication_id is None or meta.product_id is None:
             return
         listing.mark_live(data.item_id, data.url, now)
         scope.emit(
             PublicationSucceeded(
-                publication_id=listing.publication_id,
+                publication_id=meta.publication_id,
                 product_id=meta.product_id,
                 marketplace=Marketplace.VINTED,
                 external_id=str(data.item_id),
                 url=data.url,
                 listed_at=now,
+                attempt=meta.attempt,
             )
         )
+        delist_attempt = listing.take_pending_delist()
+        if delist_attempt is not None:  # ended while it was being listed: delete it now it exists
+            await self._delist(scope, meta.publication_id, meta.product_id, data.item_id, delist_attempt)
 
     async def revised(self, scope: Scope, job: Job, data: UpdateData) -> None:
         """Vinted took the update: the listing shows the new title and price; catalog hears it succeeded."""
         meta, params = job.meta, UpdateParams.model_validate(job.params)
-        listing = await self._of(scope, meta.publication_id)
-        if listing is None or meta.product_id is None:
+        if meta.publication_id is None or meta.product_id is None:
             return
-        listing.revised(
-            params.item.title, vinted_price(Decimal(str(params.item.price))), params.item.currency
-        )
+        listing = await repo.for_publication(scope.session, meta.publication_id)
+        if listing is not None:
+            price = vinted_price(Decimal(str(params.item.price)))
+            listing.revised(params.item.title, price, params.item.currency)
         scope.emit(
             PublicationSucceeded(
-                publication_id=listing.publication_id,
+                publication_id=meta.publication_id,
                 product_id=meta.product_id,
                 marketplace=Marketplace.VINTED,
                 external_id=str(data.item_id),
-                url=listing.url,
-                listed_at=listing.listed_at,
+                url=listing.url if listing is not None else None,
+                listed_at=listing.listed_at if listing is not None else None,
+                action="revise",
+                attempt=meta.attempt,
             )
         )
 
@@ -205,9 +249,11 @@ class ListingService:
         if meta.publication_id is None or meta.product_id is None:
             return
         listing = await repo.for_publication(scope.session, meta.publication_id)
+        if listing is None or listing.vinted_item_id != data.item_id:
+            listing = await repo.by_item(scope.session, data.item_id)
         if listing is not None and listing.status is ListingStatus.LIVE:
             listing.close(ListingStatus.DELISTED, now)
-        scope.emit(self._delisted(meta.publication_id, meta.product_id))
+        scope.emit(self._delisted(meta.publication_id, meta.product_id, meta.attempt, data.item_id))
         await alert_service.resolve_subject(scope, str(meta.publication_id))
 
     async def linked(self, scope: Scope, job: Job, data: FetchItemData) -> None:
@@ -218,11 +264,14 @@ class ListingService:
             return
         listing.mark_live(item.id, item.url, utcnow())
         listing.revised(item.title, vinted_price(item.price), item.currency)
+        if listing.publication_id is None:
+            listing.adopt(listing.id)  # catalog's publication takes this id (the contract's way to name it)
         scope.emit(
             ListingImported(
                 marketplace=Marketplace.VINTED,
                 account_id=account_id(scope.tenant_id),
                 product_id=listing.product_id,
+                publication_id=listing.publication_id,
                 listing=ImportedListing(
                     external_listing_id=str(item.id),
                     title=item.title,
@@ -251,6 +300,7 @@ class ListingService:
                     product_id=meta.product_id,
                     marketplace=Marketplace.VINTED,
                     reason=reason,
+                    attempt=meta.attempt,
                 )
             )
             return
@@ -258,7 +308,19 @@ class ListingService:
             listing = await repo.for_publication(scope.session, meta.publication_id)
             if listing is not None:
                 listing.mark_failed()
-        scope.emit(self._failed(meta.publication_id, meta.product_id, reason, code))
+        action: Literal["publish", "revise"] = "revise" if job.kind is JobKind.UPDATE else "publish"
+        scope.emit(
+            PublicationFailed(
+                publication_id=meta.publication_id,
+                product_id=meta.product_id,
+                marketplace=Marketplace.VINTED,
+                reason=reason,
+                code=code,
+                retryable=False,
+                action=action,
+                attempt=meta.attempt,
+            )
+        )
 
     async def _link_refused(self, scope: Scope, listing_id: uuid.UUID, reason: str) -> None:
         listing = await repo.get(scope.session, listing_id)
@@ -280,26 +342,30 @@ class ListingService:
         return listing
 
     @staticmethod
-    def _failed(
-        publication_id: uuid.UUID, product_id: uuid.UUID, reason: str, code: str
-    ) -> PublicationFailed:
+    def _failed(event: PublicationRequested, reason: str, code: str, attempt: int) -> PublicationFailed:
         return PublicationFailed(
-            publication_id=publication_id,
-            product_id=product_id,
+            publication_id=event.publication_id,
+            product_id=event.product_id,
             marketplace=Marketplace.VINTED,
             reason=reason,
             code=code,
             retryable=False,
+            action=event.action,
+            attempt=attempt,
         )
 
     @staticmethod
-    def _delisted(publication_id: uuid.UUID, product_id: uuid.UUID) -> PublicationDelisted:
+    def _delisted(
+        publication_id: uuid.UUID, product_id: uuid.UUID, attempt: int | None, item_id: int | None
+    ) -> PublicationDelisted:
         return PublicationDelisted(
             publication_id=publication_id,
             product_id=product_id,
             marketplace=Marketplace.VINTED,
             delisted_at=utcnow(),
             by="vitrine",
+            external_id=str(item_id) if item_id is not None else None,
+            attempt=attempt,
         )
 
 

@@ -24,6 +24,7 @@ class JobContext(BaseModel):
 
     publication_id: uuid.UUID | None = None
     product_id: uuid.UUID | None = None
+    attempt: int | None = Field(default=None, description="The publication's attempt the job acts for")
     media_ids: list[uuid.UUID | None] = Field(
         default_factory=list,
         description="The photos' media ids, in order: signed again when the job goes out",

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, Numeric, String
+from sqlalchemy import BigInteger, DateTime, Integer, Numeric, String
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 from vitrine_kit.db.base import utcnow
@@ -17,7 +17,7 @@ from marketplace_vinted.models.enums import ListingOrigin, ListingStatus
 
 class Listing(TenantBase):
     """A Vinted item: listed by Vitrine for a catalog publication, or linked to a product by the seller
-    (no publication until catalog's commands name one)."""
+    (whose publication catalog records under this listing's id)."""
 
     __tablename__ = "listings"
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -34,10 +34,33 @@ class Listing(TenantBase):
     currency: Mapped[str | None] = mapped_column(String(3))
     listed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The publication's last attempt seen (catalog numbers every publish, revise and delist): older are stale.
+    attempt: Mapped[int | None] = mapped_column(Integer)
+    # A delist that came while the publish was out at the plugin: sent as soon as the item exists.
+    delist_attempt: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def live(self) -> bool:
         return self.status is ListingStatus.LIVE and self.vinted_item_id is not None
+
+    def stale(self, attempt: int) -> bool:
+        """An attempt older than the last one seen, which it is too late to act on."""
+        return self.attempt is not None and attempt < self.attempt
+
+    def seen(self, attempt: int) -> None:
+        self.attempt = max(self.attempt or 0, attempt)
+
+    def delist_when_listed(self, attempt: int) -> None:
+        self.delist_attempt = attempt
+
+    def take_pending_delist(self) -> int | None:
+        """The delist attempt waiting for the item to exist, once."""
+        attempt, self.delist_attempt = self.delist_attempt, None
+        return attempt
+
+    def release_publication(self) -> None:
+        """Another listing of the product is the publication's item now."""
+        self.publication_id = None
 
     def start_publishing(self, title: str, price: Decimal, currency: str) -> None:
         """A new attempt at listing: whatever item an earlier attempt made is gone (delisted, deleted)."""

@@ -87,6 +87,8 @@ class SyncService:
                         marketplace=Marketplace.VINTED,
                         delisted_at=utcnow(),
                         by="seller_on_marketplace",
+                        reason="Deleted on Vinted by the seller",
+                        external_id=str(item.id),
                     )
                 )
 
