@@ -167,7 +167,8 @@ async def app(catalog_db: str, amqp_url: str, broker_namespace: str, test_keys: 
         outbox_poll_interval_s=0.1,
         consumer_retry_delays_ms=[200, 500],
         media_url=None,  # photos checked at media-service are covered by tests-e2e/test_sell_once.py
-        revision_window_s=0.3,
+        # Long enough that three PATCHes in a row fall in one window on a loaded machine.
+        revision_window_s=1.0,
         revision_tick_s=0.1,
     )
     async with running_app(create_app(settings, verifier=test_keys.verifier())) as (client, runtime):

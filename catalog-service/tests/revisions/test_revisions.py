@@ -17,7 +17,7 @@ class TestRevisions:
             response = await seller.patch(f"/products/{product['id']}", json={"price": price})
             assert response.status_code == 200, response.text
         found = await seller.eventually(lambda: revises(seller))
-        await asyncio.sleep(0.8)
+        await asyncio.sleep(1.5)  # past another window: nothing more comes
         found = await revises(seller)
         assert sorted(r["marketplace"] for r in found) == ["ebay", "vinted"]
         assert {r["snapshot"]["price"]["amount"] for r in found} == {"38.00"}
@@ -27,7 +27,7 @@ class TestRevisions:
         product = await seller.listed("ebay")
         await seller.patch(f"/products/{product['id']}", json={"notes": "bought at a flea market"})
         await seller.patch(f"/products/{product['id']}", json={"price": product["price"]})  # unchanged
-        await asyncio.sleep(0.8)
+        await asyncio.sleep(1.5)  # past the revision window
         assert await revises(seller) == []
 
     async def test_a_failed_revise_keeps_the_listing_and_alerts(self, seller) -> None:
