@@ -187,10 +187,12 @@ class ListingService:
                     product_id=str(listing.product_id),
                 )
             other = await repo.open_for_product(scope.session, body.product_id)
+            held = other.vinted_item_id if other is not None else None
             raise ProductOnVintedAlready(
-                f"Product {body.product_id} is on Vinted already as item {other.vinted_item_id if other else '?'}",
+                f"Product {body.product_id} is on Vinted already "
+                + (f"as item {held}" if held else "(being listed)"),
                 product_id=str(body.product_id),
-                vinted_item_id=other.vinted_item_id if other else None,
+                vinted_item_id=held,
             )
         if new_id is not None:
             context = JobContext(product_id=body.product_id, link_listing_id=listing.id)
