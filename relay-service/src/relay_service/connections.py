@@ -47,6 +47,10 @@ class Connection:
     def device_id(self) -> uuid.UUID:
         return self.identity.device_id
 
+    def welcome(self, vinted: VintedSession | None) -> None:
+        """Its hello was accepted: jobs may go to it."""
+        self.ready, self.vinted = True, vinted
+
     def over_limit(self, *, result: bool = False, job_id: uuid.UUID | None = None) -> RelayError | None:
         """Take a token for one message (and one for a result); the error to answer when there is none."""
         wait = self.messages.take()

@@ -288,7 +288,7 @@ class Relay:
         previous = self.by_device.get(conn.device_id)
         if previous is not None and previous.sid != sid:  # one socket per device: the newest wins
             await self.sio.disconnect(previous.sid, namespace=NAMESPACE)
-        conn.ready, conn.vinted = True, hello.vinted
+        conn.welcome(hello.vinted)
         self.by_device[conn.device_id] = conn
         await self.publisher.publish(
             PluginConnected(
