@@ -24,8 +24,9 @@ from fleet import Fleet  # noqa: E402
 
 from infra import Infra, port_open, remember  # noqa: E402
 
-PORT_OFFSET = 300  # make run is +0, the e2e fleet +100
-LOG_DIR = ROOT / ".run" / "drills"
+# make run is +0, the e2e fleet +100; a second drill run on the same machine needs another (400, 500…).
+PORT_OFFSET = int(os.environ.get("DRILLS_PORT_OFFSET", "300"))
+LOG_DIR = ROOT / ".run" / f"drills-{PORT_OFFSET}"
 
 
 def _raise_on_term(*_: Any) -> None:
@@ -65,7 +66,9 @@ def fleet(infra: Infra) -> Iterator[DrillFleet]:
         },
     )
     busy = [s.name for s in fleet.services() if port_open(fleet.port(s))]
-    assert not busy, f"ports of offset +{PORT_OFFSET} already taken ({busy}): is another drill run going?"
+    assert not busy, (
+        f"ports of offset +{PORT_OFFSET} taken ({busy}): another drill run? Set DRILLS_PORT_OFFSET"
+    )
     try:
         fleet.prepare()
         fleet.start()
