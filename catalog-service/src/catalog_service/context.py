@@ -9,6 +9,9 @@ from datetime import UTC, datetime
 
 import httpx
 from prometheus_client import Histogram
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from vitrine_kit.auth.service_client import ServiceTokenClient
 from vitrine_kit.clients.media import MediaClient
 from vitrine_kit.context import Kit, ServiceContext
@@ -68,8 +71,12 @@ class CatalogContext(ServiceContext[Settings]):
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    def observe_delist_start(self, marketplace: str, sold_at: datetime) -> None:
-        """Record how long after the sale the delist of ``marketplace`` is being asked for."""
-        self.sale_to_delist.labels(marketplace).observe(
-            max((datetime.now(UTC) - sold_at).total_seconds(), 0.0)
-        )
+    def observe_delist_start(self, session: AsyncSession, marketplace: str, sold_at: datetime) -> None:
+        """Record how long after the sale the delist of ``marketplace`` is asked for, once ``session``
+        commits the request (a rolled-back or replayed batch is not counted twice)."""
+        seconds = max((datetime.now(UTC) - sold_at).total_seconds(), 0.0)
+
+        def committed(_: Session) -> None:
+            self.sale_to_delist.labels(marketplace).observe(seconds)
+
+        event.listen(session.sync_session, "after_commit", committed, once=True)

@@ -174,7 +174,7 @@ class PublicationService:
             if pub.marketplace != except_marketplace and pub.status in LIVE:
                 self._request_delist(scope, pub, why)
                 if sold_at is not None:
-                    scope.context.observe_delist_start(pub.marketplace, sold_at)
+                    scope.context.observe_delist_start(scope.session, pub.marketplace, sold_at)
                 count += 1
         return count
 
