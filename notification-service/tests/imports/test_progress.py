@@ -34,7 +34,7 @@ class TestImportProgress:
             return items if items and items[-1]["data"]["finished"] else None
 
         items = await eventually(finished)
-        assert 2 <= len(items) <= 5  # not 30
+        assert 2 <= len(items) <= 12  # not 30 (a loaded machine spreads the deliveries over more intervals)
         assert items[0]["text"] == "Importing from eBay: 1 of 30 listings"
         assert items[-1]["text"] == "Imported 30 listings from eBay"
         assert items[-1]["data"] == {
