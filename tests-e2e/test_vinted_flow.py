@@ -94,6 +94,18 @@ class Seller:
         assert response.status_code == expect, response.text
         return response.json()
 
+    def subscribe(self, plan: str) -> None:
+        """Pay ``plan`` on the Stripe stand-in and wait until catalog's product limit follows it."""
+        checkout = self.api.post("/api/billing/checkout/subscription", json={"plan": plan}, headers=self.auth)
+        assert checkout.status_code == 201, checkout.text
+        stripe = self.fleet.url("sandbox-stripe")
+        session_id = checkout.json()["session_id"]
+        paid = httpx.post(
+            f"{stripe}/sandbox/checkout_sessions/{session_id}/complete", json={"outcome": "paid"}
+        )
+        assert paid.status_code == 200, paid.text
+        eventually(lambda: self.get("/api/catalog/quota")["plan"] == plan, timeout=30)
+
     def pair(self, switches: Switches | None = None) -> ThreadedPlugin:
         code = self.post("/api/auth/plugin/pairing-codes", expect=201)["code"]
         paired = self.api.post("/api/auth/plugin/pair", json={"code": code, "device_name": "e2e browser"})
@@ -343,6 +355,7 @@ class TestPluginTrouble:
         assert len(creates) == 1
 
     def test_pacing_holds_under_a_burst_of_50_publishes(self, seller: Seller) -> None:
+        seller.subscribe("pro")  # 50 products are more than the free plan keeps
         seller.pair()
         # 20 writes an hour, 10 of them kept for delists: 10 publishes may go, 0.3 s apart.
         seller.fast_pacing(writes_per_hour=20, gap=0.3)
