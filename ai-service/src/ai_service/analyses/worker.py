@@ -111,8 +111,22 @@ class Worker:
         except TenantGone:
             await self.drop(job.analysis_id)  # the account and its analyses are gone; billing drops its holds
         except Exception:
+            if await self.tenant_deleted(job.tenant_id):  # dropped while the job ran: its tables are gone
+                await self.drop(job.analysis_id)
+                return
             # The lease runs out and another pass tries again; nothing is lost.
             logger.exception("analysis job failed", extra={"analysis_id": str(job.analysis_id)})
+
+    async def tenant_deleted(self, tenant_id: uuid.UUID) -> bool:
+        assert self.ctx.tenants is not None, "ai-service has tenant tables"
+        self.ctx.tenants.forget(tenant_id)  # ask the database, not this replica's cache
+        try:
+            await self.ctx.tenants.ensure(tenant_id, provision=False)
+        except TenantGone:
+            return True
+        except Exception:  # the database is unreachable: the lease decides later
+            return False
+        return False
 
     async def drop(self, analysis_id: uuid.UUID) -> None:
         async with self.ctx.db.session() as session:
