@@ -9,7 +9,7 @@ from vitrine_contracts.relay.v1 import ReferenceKind
 
 from marketplace_vinted.models import JobStatus
 
-VintedItemID = Annotated[int, Path(ge=1, description="The item's id on Vinted")]
+VintedItemID = Annotated[int, Path(ge=1, le=2**63 - 1, description="The item's id on Vinted")]
 ReferenceWhat = Annotated[ReferenceKind, Path(description="Which reference data")]
 CatalogID = Annotated[int | None, Query(ge=1, description="The Vinted catalog (category) it is for")]
 Keyword = Annotated[str | None, Query(max_length=100, description="brands: a search word")]

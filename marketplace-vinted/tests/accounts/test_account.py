@@ -41,3 +41,7 @@ class TestAccount:
         assert response.status_code == 200, response.text
         assert response.json()["max_gap_s"] == 30  # never below the minimum
         assert (await seller.put("/account/pacing", json=body | {"writes_per_hour": 0})).status_code == 422
+        for field, huge in (("pause_every", 16569707668), ("pause_s", 1e12), ("max_gap_s", 1e9)):
+            refused = await seller.put("/account/pacing", json=body | {field: huge})
+            assert refused.status_code == 422, refused.text
+            assert field in refused.text

@@ -40,6 +40,11 @@ class TestLink:
         assert first.json()["publication_id"] is None
         assert (first.json()["status"], first.json()["origin"]) == ("linking", "linked")
 
+    async def test_an_item_id_past_int64_is_refused(self, seller) -> None:
+        response = await link(seller, 2**63, uuid.uuid4())
+        assert response.status_code == 422, response.text
+        assert "vinted_item_id" in response.text
+
     async def test_a_conflicting_link_is_refused_naming_it(self, seller) -> None:
         product, other = uuid.uuid4(), uuid.uuid4()
         assert (await link(seller, 5001, product)).status_code == 201

@@ -28,14 +28,16 @@ class TestSignedUrls:
         other_key = url.replace("/large.jpg", "/original.jpg")
         for tampered in (
             with_query(url, sig=sig[:-2] + "AA"),
+            with_query(url, sig="é"),  # non-ASCII: wrong, not a server error
             with_query(url, expires=later),
             other_key,
             url.split("?")[0],
         ):
             response = await media.client.get(tampered)
             assert response.status_code in (403, 422), tampered
-        # A signature made for GET does not allow a PUT.
+        # A signature made for GET does not allow a PUT, nor does a non-ASCII one.
         assert (await media.client.put(url, content=b"x")).status_code == 403
+        assert (await media.client.put(with_query(url, sig="é"), content=b"x")).status_code == 403
 
     async def test_expired_url_is_refused(self, start, pics) -> None:
         async with start(url_ttl_s=1) as media:

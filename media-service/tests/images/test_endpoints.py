@@ -115,6 +115,11 @@ class TestUploadRefusals:
         response = await media.client.post("/images", content=b"\xff\xd8\xff", headers=media.seller())
         assert response.status_code == 415
 
+    async def test_a_multipart_body_without_a_file_is_422(self, media) -> None:
+        response = await media.client.post("/images", files={"note": (None, "x")}, headers=media.seller())
+        assert response.status_code == 422, response.text
+        assert response.json()["type"].endswith("/no-files")
+
 
 class TestMetadata:
     async def test_orientation_applied_and_no_exif_or_gps_anywhere(self, media, pics) -> None:

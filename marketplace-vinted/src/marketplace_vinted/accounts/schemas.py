@@ -7,13 +7,18 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+HOUR_S = 3600.0
+
 
 class PacingIn(BaseModel):
+    """How the seller's Vinted writes are spaced: a gap drawn between ``min_gap_s`` and ``max_gap_s``, and a
+    longer pause every ``pause_every`` writes (0: never); a maximum below the minimum is raised to it. Bounded to what an hour can hold."""
+
     writes_per_hour: int = Field(ge=1, le=200)
-    min_gap_s: float = Field(ge=0)
-    max_gap_s: float = Field(ge=0)
-    pause_every: int = Field(default=12, ge=0)
-    pause_s: float = Field(default=20.0, ge=0)
+    min_gap_s: float = Field(ge=0, le=HOUR_S)
+    max_gap_s: float = Field(ge=0, le=HOUR_S)
+    pause_every: int = Field(default=12, ge=0, le=200)
+    pause_s: float = Field(default=20.0, ge=0, le=HOUR_S)
 
 
 class PacingOut(BaseModel):

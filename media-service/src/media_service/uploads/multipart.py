@@ -22,6 +22,10 @@ class TooManyFiles(Unprocessable):
     code, title = "too-many-files", "Too many files in one request"
 
 
+class NoFiles(Unprocessable):
+    code, title = "no-files", "The request has no file"
+
+
 class MalformedMultipart(ProblemError):
     status, code, title = 400, "malformed-multipart", "The multipart body could not be parsed"
 
@@ -111,6 +115,8 @@ async def receive_files(
     except Exception as exc:
         _discard(collector.files)
         raise MalformedMultipart(str(exc)) from exc
+    if not collector.files:
+        raise NoFiles("Send one or more images as 'files' parts of the multipart body.")
     return collector.files
 
 
