@@ -80,21 +80,6 @@ class TestReceipts:
             assert state.last_error is None
             assert state.next_poll_at > state.last_polled_at
 
-    async def test_unpaid_then_canceled_receipts(self, h, etsy) -> None:
-        account = await etsy.connect()
-        _, done = await h.published(etsy, account)
-        receipt = (await etsy.sandbox.post(f"/sandbox/listings/{done['external_id']}/sell", json={})).json()
-        await due_now(etsy)
-        await receipt_poller.tick(etsy.ctx)
-        assert len(await etsy.events("order.received", order_id=str(receipt["receipt_id"]))) == 1
-        await etsy.sandbox.post(f"/sandbox/receipts/{receipt['receipt_id']}/cancel", json={})
-        await due_now(etsy)
-        await receipt_poller.tick(etsy.ctx)
-        assert len(await etsy.events("order.received", order_id=str(receipt["receipt_id"]))) == 1
-        async with etsy.runtime.db.tenant_session(etsy.tenant) as session:
-            line = (await session.execute(sa.select(ReceiptLine))).scalar_one()
-        assert line.canceled_at is not None
-
     async def test_a_sale_before_the_connection_is_not_reported(self, h, etsy) -> None:
         account = await etsy.connect()
         _, done = await h.published(etsy, account)
@@ -136,3 +121,88 @@ class TestReceipts:
             receipt = (await sandbox.post(f"/sandbox/listings/{done['external_id']}/sell", json={})).json()
             got = await etsy.wait_event("order.received", timeout=15, order_id=str(receipt["receipt_id"]))
             assert got["line_id"] == str(receipt["transactions"][0]["transaction_id"])
+
+
+async def poll(etsy) -> None:
+    await due_now(etsy)
+    await receipt_poller.tick(etsy.ctx)
+
+
+class TestCanceledReceipts:
+    async def test_a_canceled_receipt_gives_one_order_cancelled_per_line_once(self, h, etsy) -> None:
+        account = await etsy.connect()
+        published = [await h.published(etsy, account) for _ in range(2)]
+        lines = [{"listing_id": int(done["external_id"])} for _, done in published]
+        receipt = (await etsy.sandbox.post("/sandbox/receipts", json={"lines": lines})).json()
+        order_id = str(receipt["receipt_id"])
+        await poll(etsy)
+        assert len(await etsy.events("order.received", order_id=order_id)) == 2
+        assert await etsy.events("order.cancelled") == []
+
+        canceled = await etsy.sandbox.post(f"/sandbox/receipts/{order_id}/cancel", json={})
+        assert canceled.status_code == 200, canceled.text
+        for _ in range(3):  # each poll re-reads the overlap: the receipt is seen again, reported once
+            await poll(etsy)
+        cancelled = await etsy.events("order.cancelled", order_id=order_id)
+        assert {c["line_id"] for c in cancelled} == {
+            str(t["transaction_id"]) for t in receipt["transactions"]
+        }
+        assert len(cancelled) == 2
+        for event in cancelled:
+            assert (event["marketplace"], event["reason"], event["quantity"]) == ("etsy", "cancelled", 1)
+            assert event["account_id"] == account
+        assert {c["external_listing_id"] for c in cancelled} == {d["external_id"] for _, d in published}
+        assert len(await etsy.events("order.received", order_id=order_id)) == 2
+        async with etsy.runtime.db.tenant_session(etsy.tenant) as session:
+            marked = (await session.execute(sa.select(ReceiptLine))).scalars().all()
+        assert all(line.canceled_at is not None for line in marked)
+
+    async def test_a_fully_refunded_receipt_is_a_refund_and_a_partial_refund_is_not(self, h, etsy) -> None:
+        account = await etsy.connect()
+        _, done = await h.published(etsy, account, price="40.00")
+        receipt = (await etsy.sandbox.post(f"/sandbox/listings/{done['external_id']}/sell", json={})).json()
+        order_id = str(receipt["receipt_id"])
+        await poll(etsy)
+        partial = await etsy.sandbox.post(
+            f"/sandbox/receipts/{order_id}/refund", json={"amount": 5.0, "reason": "late"}
+        )
+        assert partial.json()["status"] == "partially refunded", partial.text
+        await poll(etsy)
+        assert await etsy.events("order.cancelled") == []
+
+        full = await etsy.sandbox.post(f"/sandbox/receipts/{order_id}/refund", json={"reason": "lost"})
+        assert full.json()["status"] == "fully refunded", full.text
+        await poll(etsy)
+        [event] = await etsy.events("order.cancelled", order_id=order_id)
+        assert (event["reason"], event["line_id"]) == (
+            "refunded",
+            str(receipt["transactions"][0]["transaction_id"]),
+        )
+
+    async def test_a_receipt_canceled_before_it_was_reported_gives_nothing(self, h, etsy) -> None:
+        account = await etsy.connect()
+        _, done = await h.published(etsy, account)
+        receipt = (await etsy.sandbox.post(f"/sandbox/listings/{done['external_id']}/sell", json={})).json()
+        await etsy.sandbox.post(f"/sandbox/receipts/{receipt['receipt_id']}/cancel", json={})
+        await poll(etsy)
+        assert await etsy.events("order.received") == []
+        assert await etsy.events("order.cancelled") == []
+
+    async def test_two_pollers_racing_report_a_cancellation_once(
+        self, h, make_settings, sandbox, test_keys
+    ) -> None:
+        slow = {"receipt_poll_interval_s": 600.0}
+        async with (
+            h.started(make_settings(**slow), sandbox, test_keys) as one,
+            h.started(make_settings(**slow), sandbox, test_keys) as two,
+        ):
+            account = await one.connect()
+            _, done = await h.published(one, account)
+            receipt = (await sandbox.post(f"/sandbox/listings/{done['external_id']}/sell", json={})).json()
+            await poll(one)
+            await sandbox.post(f"/sandbox/receipts/{receipt['receipt_id']}/cancel", json={})
+            for _ in range(3):
+                await due_now(one)
+                await asyncio.gather(*(receipt_poller.tick(r.ctx) for r in (one, two, one, two)))
+            cancelled = await one.events("order.cancelled")
+            assert [c["order_id"] for c in cancelled] == [str(receipt["receipt_id"])]

@@ -123,5 +123,5 @@ class ReceiptLine(TenantBase):
     )
     listing_id: Mapped[int] = mapped_column(BigInteger)
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # Seen canceled or fully refunded after it was reported (catalog has no event for it yet).
+    # When Etsy canceled or fully refunded the receipt after it was reported: its order.cancelled went out.
     canceled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

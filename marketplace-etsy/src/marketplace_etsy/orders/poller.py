@@ -1,7 +1,8 @@
 """Polling getShopReceipts once per shop: each schedule row is claimed with ``FOR UPDATE SKIP LOCKED`` (and
 held while its shop is polled), so any number of replicas poll each shop once per interval; each receipt
 line (transaction) is reported once, keyed by (receipt id, transaction id), in the same transaction as its
-``order.received``.
+``order.received``. A reported receipt later canceled or fully refunded gives one ``order.cancelled`` per
+line, marked on the same row in the same transaction.
 
 The cursor is the newest ``updated_timestamp`` seen; each poll re-reads ``receipt_poll_overlap_s`` before it,
 since an update can become visible late. Polling is background work: its calls yield to sellers' publishes.
@@ -12,11 +13,12 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from vitrine_contracts.catalog import OrderReceived
+from vitrine_contracts.catalog import OrderCancelled, OrderReceived
 from vitrine_contracts.common import Marketplace, Money
 from vitrine_kit.db.base import utcnow
 from vitrine_marketplace import AuthRevoked, MarketplaceError
@@ -110,10 +112,10 @@ class ReceiptPoller:
 
             receipts = await token_service.call(ctx, tenant_id, account, read)
             listings = await self._publications(session, receipts)
-            reported = 0
+            reported = canceled = 0
             for receipt in receipts:
                 if receipt.canceled:
-                    await self._canceled(session, receipt)
+                    canceled += await self._canceled(ctx, session, tenant_id, account.id, receipt)
                 for line in order_lines(receipt):
                     first = await session.scalar(
                         insert(ReceiptLine)
@@ -150,6 +152,8 @@ class ReceiptPoller:
             await session.commit()
         if reported:
             logger.info("etsy orders received", extra={"account": str(account_id), "lines": reported})
+        if canceled:
+            logger.info("etsy orders canceled", extra={"account": str(account_id), "lines": canceled})
         newest = max((r.updated_at for r in receipts), default=cursor)
         return max(newest, cursor)
 
@@ -167,18 +171,51 @@ class ReceiptPoller:
         )
         return {int(listing_id): publication_id for listing_id, publication_id in rows.all() if listing_id}
 
-    async def _canceled(self, session: AsyncSession, receipt: Receipt) -> None:
-        """A sale reported earlier no longer stands. Catalog has no event for it yet: it is recorded here."""
-        changed = await session.execute(
-            sa.update(ReceiptLine)
-            .where(ReceiptLine.receipt_id == receipt.receipt_id, ReceiptLine.canceled_at.is_(None))
-            .values(canceled_at=utcnow())
-        )
-        if changed.rowcount:  # type: ignore[attr-defined]
-            logger.warning(
-                "etsy receipt canceled after it was reported",
-                extra={"receipt": receipt.receipt_id, "status": receipt.status},
+    async def _canceled(
+        self,
+        ctx: EtsyContext,
+        session: AsyncSession,
+        tenant_id: uuid.UUID,
+        account_id: uuid.UUID,
+        receipt: Receipt,
+    ) -> int:
+        """A receipt reported earlier no longer stands: one ``order.cancelled`` per line reported as sold.
+
+        The conditional update marks each line once: a replica polling the same receipt waits on the row
+        lock, then finds it marked and emits nothing. Lines never reported (canceled before a poll saw them
+        paid) were never sales to Vitrine. A partial refund names no transaction: the sale stands.
+        """
+        at = receipt.updated_at
+        marked = (
+            await session.execute(
+                sa.update(ReceiptLine)
+                .where(ReceiptLine.receipt_id == receipt.receipt_id, ReceiptLine.canceled_at.is_(None))
+                .values(canceled_at=at)
+                .returning(ReceiptLine.transaction_id, ReceiptLine.listing_id)
             )
+        ).all()
+        lines = {t.transaction_id: t for t in receipt.transactions}
+        reason: Literal["cancelled", "refunded"] = (
+            "refunded" if receipt.status.lower() == "fully refunded" else "cancelled"
+        )
+        for transaction_id, listing_id in marked:
+            line = lines.get(transaction_id)
+            ctx.outbox.add(
+                session,
+                OrderCancelled(
+                    marketplace=Marketplace.ETSY,
+                    order_id=str(receipt.receipt_id),
+                    line_id=str(transaction_id),
+                    account_id=account_id,
+                    external_listing_id=str(listing_id),
+                    sku=(line.sku or None) if line else None,
+                    quantity=line.quantity if line else 1,
+                    reason=reason,
+                    cancelled_at=at,
+                ),
+                tenant_id=tenant_id,
+            )
+        return len(marked)
 
 
 receipt_poller = ReceiptPoller()
