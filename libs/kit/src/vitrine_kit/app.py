@@ -35,6 +35,7 @@ from vitrine_kit.metrics import ServiceMetrics
 from vitrine_kit.middleware import RequestContextMiddleware
 from vitrine_kit.openapi import install_problem_openapi, operation_id_for, service_prefix
 from vitrine_kit.settings import BaseServiceSettings, RunMode
+from vitrine_kit.tracing import configure_tracing
 
 logger = logging.getLogger(__name__)
 S = TypeVar("S", bound=BaseServiceSettings)
@@ -143,6 +144,7 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level, settings.log_json)
+        configure_tracing(settings.service_name)
         db = Database(
             settings.database_url.get_secret_value(),
             pool_size=settings.db_pool_size,

@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from vitrine_kit.metrics import ServiceMetrics
 from vitrine_kit.settings import RunMode
+from vitrine_kit.tracing import span
 
 logger = logging.getLogger(__name__)
 C = TypeVar("C")
@@ -109,7 +110,8 @@ class LoopSupervisor:
                 await asyncio.sleep(loop.first_delay_s)
             while True:
                 try:
-                    await loop.body(context)
+                    with span(f"loop {loop.name}"):  # each run the root of what it causes
+                        await loop.body(context)
                     state.runs += 1
                     state.last_ok_at = time.time()
                     self.metrics.loop_runs.labels(loop.name, "ok").inc()

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from vitrine_kit.errors import PROBLEM_JSON, problem_body
 from vitrine_kit.logging import request_id_var
 from vitrine_kit.metrics import ServiceMetrics
+from vitrine_kit.tracing import finish_server_span, server_span
 
 REQUEST_ID_HEADER = b"x-request-id"
 _WELL_FORMED = re.compile(rb"^[A-Za-z0-9._:-]{8,128}$")
@@ -116,40 +117,46 @@ class RequestContextMiddleware:
             await send(message)
 
         self.metrics.http_in_flight.inc()
-        try:
-            if content_length is not None and content_length > limit:
-                status_holder["status"] = 413
-                await _send_problem(
-                    send,
-                    413,
-                    "payload-too-large",
-                    "Request body too large",
-                    f"The body is {content_length} bytes; the limit is {limit}.",
-                )
-                return
+        with server_span(scope.get("method", ""), scope.get("path", ""), scope["headers"]) as current:
             try:
-                await self.app(scope, limited_receive, send_with_id)
-            except BodyTooLarge:
-                if replaced:
+                if content_length is not None and content_length > limit:
+                    status_holder["status"] = 413
+                    await _send_problem(
+                        send,
+                        413,
+                        "payload-too-large",
+                        "Request body too large",
+                        f"The body is {content_length} bytes; the limit is {limit}.",
+                    )
                     return
-                status_holder["status"] = 413
-                await _send_problem(
-                    send, 413, "payload-too-large", "Request body too large", f"The limit is {limit} bytes."
-                )
-        finally:
-            elapsed = time.perf_counter() - started
-            self.metrics.http_in_flight.dec()
-            route = _route_of(scope)
-            method = scope.get("method", "")
-            status = status_holder["status"]
-            self.metrics.http_requests.labels(method, route, str(status)).inc()
-            self.metrics.http_latency.labels(method, route).observe(elapsed)
-            if route not in ("/healthz", "/metrics", "/readyz"):
-                access_log.info(
-                    "%s %s %s",
-                    method,
-                    scope.get("path", ""),
-                    status,
-                    extra={"status": status, "duration_ms": round(elapsed * 1000, 2), "route": route},
-                )
-            request_id_var.reset(token)
+                try:
+                    await self.app(scope, limited_receive, send_with_id)
+                except BodyTooLarge:
+                    if replaced:
+                        return
+                    status_holder["status"] = 413
+                    await _send_problem(
+                        send,
+                        413,
+                        "payload-too-large",
+                        "Request body too large",
+                        f"The limit is {limit} bytes.",
+                    )
+            finally:
+                elapsed = time.perf_counter() - started
+                self.metrics.http_in_flight.dec()
+                route = _route_of(scope)
+                method = scope.get("method", "")
+                status = status_holder["status"]
+                self.metrics.http_requests.labels(method, route, str(status)).inc()
+                self.metrics.http_latency.labels(method, route).observe(elapsed)
+                finish_server_span(current, method, route, status)
+                if route not in ("/healthz", "/metrics", "/readyz"):
+                    access_log.info(
+                        "%s %s %s",
+                        method,
+                        scope.get("path", ""),
+                        status,
+                        extra={"status": status, "duration_ms": round(elapsed * 1000, 2), "route": route},
+                    )
+                request_id_var.reset(token)

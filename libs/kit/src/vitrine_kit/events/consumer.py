@@ -34,6 +34,7 @@ from vitrine_kit.events.broker import Broker
 from vitrine_kit.events.outbox import Outbox
 from vitrine_kit.logging import request_id_var, tenant_id_var
 from vitrine_kit.metrics import ServiceMetrics
+from vitrine_kit.tracing import Span, consumer_span, fail
 
 if TYPE_CHECKING:
     from vitrine_kit.context import ServiceContext
@@ -169,6 +170,14 @@ def _log_context(envelope: RawEnvelope) -> Iterator[None]:
     finally:
         request_id_var.reset(rid)
         tenant_id_var.reset(tid)
+
+
+@contextlib.contextmanager
+def _handling(item: _Item, queue: str) -> Iterator[Span | None]:
+    """The log context of a message's handler and its consumer span, child of the producer's."""
+    env = item.envelope
+    with _log_context(env), consumer_span(queue, env.type, env.id, item.attempt, item.message.headers) as sp:
+        yield sp
 
 
 class _SessionOpener:
@@ -368,7 +377,7 @@ class ConsumerRunner:
                 for item in batch:
                     if item.envelope.id in new_ids:
                         new_ids.discard(item.envelope.id)  # a message twice in one batch runs once
-                        with _log_context(item.envelope):
+                        with _handling(item, self.queue_name):
                             await item.route.handler(
                                 EventContext(session, item.envelope, self.outbox, self.context), item.event
                             )
@@ -397,11 +406,12 @@ class ConsumerRunner:
         envelope, attempt = item.envelope, item.attempt
         started = time.perf_counter()
         outcome = "ok"
-        with _log_context(envelope):
+        with _handling(item, self.queue_name) as current:
             try:
                 await self._handle(item)
                 await item.message.ack()
             except Exception as exc:
+                fail(current, exc)
                 permanent = isinstance(exc, PermanentError | TenantGone)
                 if permanent or attempt >= self.max_attempts:
                     outcome = "dead-lettered"

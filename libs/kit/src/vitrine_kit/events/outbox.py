@@ -9,6 +9,7 @@ from vitrine_contracts import Envelope, Event, new_envelope
 
 from vitrine_kit.db.models import OutboxMessage
 from vitrine_kit.logging import request_id_var
+from vitrine_kit.tracing import OUTBOX_TRACE_KEY, outbox_context
 
 
 class Outbox:
@@ -34,9 +35,8 @@ class Outbox:
             correlation_id=correlation_id or request_id_var.get(),
             causation_id=causation_id,
         )
-        session.add(
-            OutboxMessage(
-                id=envelope.id, routing_key=event.routing_key(), body=envelope.model_dump(mode="json")
-            )
-        )
+        body = envelope.model_dump(mode="json")
+        if trace_context := outbox_context(event.routing_key()):
+            body[OUTBOX_TRACE_KEY] = trace_context  # moved to the message's headers by the relay
+        session.add(OutboxMessage(id=envelope.id, routing_key=event.routing_key(), body=body))
         return envelope

@@ -20,6 +20,7 @@ from vitrine_kit.db.engine import Database
 from vitrine_kit.db.models import OutboxMessage
 from vitrine_kit.events.broker import Broker
 from vitrine_kit.metrics import ServiceMetrics
+from vitrine_kit.tracing import OUTBOX_TRACE_KEY
 
 logger = logging.getLogger(__name__)
 NOTIFY_CHANNEL = "vitrine_outbox"
@@ -132,7 +133,11 @@ class OutboxRelay:
                         OutboxMessage.seq,
                         OutboxMessage.id,
                         OutboxMessage.routing_key,
-                        sa.cast(OutboxMessage.body, sa.Text).label("body"),
+                        # The trace context the row kept goes to the headers; the body is the envelope.
+                        sa.cast(
+                            OutboxMessage.body.op("-")(sa.literal(OUTBOX_TRACE_KEY, sa.Text)), sa.Text
+                        ).label("body"),
+                        OutboxMessage.body[OUTBOX_TRACE_KEY].label("trace"),
                     )
                     .where(OutboxMessage.sent_at.is_(None))
                     .order_by(OutboxMessage.seq)
@@ -148,14 +153,14 @@ class OutboxRelay:
             underlay = await channel.get_underlay_channel()
             exchange_name = self.broker.exchange_name
 
-            async def publish(row: sa.Row[int, uuid.UUID, str, str]) -> str | None:
+            async def publish(row: sa.Row[int, uuid.UUID, str, str, dict[str, str] | None]) -> str | None:
                 properties = aio_pika.Message(
                     b"",
                     message_id=str(row.id),
                     type=row.routing_key,
                     content_type="application/json",
                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                    headers={"x-attempt": 1},
+                    headers={"x-attempt": 1, **(row.trace or {})},
                 ).properties
                 try:
                     # wait=False: the channel lock is held only while the frame is queued, so the batch's
