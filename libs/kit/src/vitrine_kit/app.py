@@ -29,6 +29,7 @@ from vitrine_kit.events.broker import Broker, broker_from_settings
 from vitrine_kit.events.consumer import ConsumerRunner, EventConsumer, EventContext
 from vitrine_kit.events.outbox import Outbox
 from vitrine_kit.events.relay import OutboxRelay
+from vitrine_kit.idempotency import make_idempotent, purge_loop
 from vitrine_kit.logging import configure_logging
 from vitrine_kit.loops import BackgroundLoop, LoopSupervisor
 from vitrine_kit.metrics import ServiceMetrics
@@ -216,7 +217,8 @@ def create_service_app(
         runtime.tasks.append(asyncio.create_task(broker.run(), name="broker"))
         if runtime.relay is not None:
             runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
-        runtime.loops.start(loops, service_context, settings.run_mode)
+        kit_loops: list[BackgroundLoop[Any]] = [purge_loop()] if trees is not None else []
+        runtime.loops.start([*loops, *kit_loops], service_context, settings.run_mode)
         logger.info("service started", extra={"run_mode": settings.run_mode.value})
         try:
             yield
@@ -269,5 +271,7 @@ def create_service_app(
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:
+        if trees is not None:
+            make_idempotent(router)
         app.include_router(router)
     return app

@@ -16,6 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vitrine_kit.errors import PROBLEM_JSON
 
+# Kept here as literals (not imported) so the OpenAPI module does not pull the database layer in.
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotency-Replayed"
+
 
 class FieldProblem(BaseModel):
     """One invalid field of a request."""
@@ -58,6 +62,43 @@ def _problem_content() -> dict[str, Any]:
     return {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
+# Statuses every operation of a kind can answer, documented so a client generator types them.
+AUTH_ERRORS = {"401": "No valid access token", "403": "The token may not do this"}
+IDEMPOTENCY_ERRORS = {
+    "409": "A request with this Idempotency-Key is still running",
+    "422": "The request is not valid, or its Idempotency-Key was used for another request",
+}
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {"description": description, "content": _problem_content()}
+
+
+def document_errors(operation: dict[str, Any]) -> None:
+    """Every error status of ``operation`` as problem+json: declared ones, auth's, idempotency's, ``default``."""
+    responses: dict[str, Any] = operation["responses"]
+    for status, response in list(responses.items()):
+        if status.isdigit() and int(status) >= 400:
+            description = (
+                "The request is not valid" if status == "422" else response.get("description", "Error")
+            )
+            responses[status] = {**response, **_problem_response(description)}
+    if operation.get("security"):
+        for status, description in AUTH_ERRORS.items():
+            responses.setdefault(status, _problem_response(description))
+    if any(p.get("name") == HEADER and p.get("in") == "header" for p in operation.get("parameters", [])):
+        for status, description in IDEMPOTENCY_ERRORS.items():
+            responses[status] = _problem_response(description)
+        replayed = {
+            "description": "`true` when this answer is the stored one of an earlier request with the same key",
+            "schema": {"type": "string", "enum": ["true"]},
+        }
+        for status, response in responses.items():
+            if status.startswith("2"):
+                response.setdefault("headers", {})[REPLAYED_HEADER] = replayed
+    responses.setdefault("default", _problem_response("Any other error, as problem+json"))
+
+
 def install_problem_openapi(app: FastAPI) -> None:
     """Replace ``app.openapi`` with a generator that documents errors as problem+json."""
 
@@ -82,18 +123,8 @@ def install_problem_openapi(app: FastAPI) -> None:
         components["Problem"] = problem
         for methods in schema.get("paths", {}).values():
             for operation in methods.values():
-                if not isinstance(operation, dict) or "responses" not in operation:
-                    continue
-                responses = operation["responses"]
-                if "422" in responses:
-                    responses["422"] = {
-                        "description": "The request is not valid",
-                        "content": _problem_content(),
-                    }
-                responses.setdefault(
-                    "default",
-                    {"description": "Any other error, as problem+json", "content": _problem_content()},
-                )
+                if isinstance(operation, dict) and "responses" in operation:
+                    document_errors(operation)
         app.openapi_schema = schema
         return schema
 
