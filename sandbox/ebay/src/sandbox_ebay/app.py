@@ -10,9 +10,11 @@ from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, Response
 
 from sandbox_ebay.config import Settings
-from sandbox_ebay.errors import error_item, install
+from sandbox_ebay.errors import error_item, install, install_post_order
+from sandbox_ebay.routes_after_sale import router as after_sale
 from sandbox_ebay.routes_control import page_router
 from sandbox_ebay.routes_control import router as control
+from sandbox_ebay.routes_control_after_sale import router as control_after_sale
 from sandbox_ebay.routes_oauth import router as oauth
 from sandbox_ebay.routes_sell import router as sell
 from sandbox_ebay.state import World
@@ -49,6 +51,7 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
     app.state.settings = settings
     app.state.world = world or World()
     install(app)
+    install_post_order(app)
 
     @app.middleware("http")
     async def faults(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -75,6 +78,6 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (oauth, sell, control, page_router):
+    for router in (oauth, sell, after_sale, control, control_after_sale, page_router):
         app.include_router(router)
     return app

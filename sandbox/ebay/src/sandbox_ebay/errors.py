@@ -111,3 +111,29 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(EbayError, on_ebay)
     app.add_exception_handler(OAuthError, on_oauth)
     app.add_exception_handler(RequestValidationError, on_validation)
+
+
+class PostOrderError(Exception):
+    """A Post-Order API error: that API answers with its own envelope, ``{"errorMessage": {"error": [...]}}``."""
+
+    def __init__(self, status: int, error_id: int, message: str, *, domain: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.item = {
+            "errorId": error_id,
+            "domain": domain,
+            "severity": "ERROR",
+            "category": "REQUEST" if status < 500 else "APPLICATION",
+            "message": message,
+            "longMessage": message,
+            "parameter": [],
+            "httpStatusCode": str(status),
+        }
+
+
+def install_post_order(app: FastAPI) -> None:
+    async def on_post_order(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, PostOrderError)
+        return JSONResponse({"errorMessage": {"error": [exc.item]}}, status_code=exc.status)
+
+    app.add_exception_handler(PostOrderError, on_post_order)

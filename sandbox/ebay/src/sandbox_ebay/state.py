@@ -114,6 +114,19 @@ class World:
             self.requests: dict[str, int] = {}
             # Every eBay call with its arrival time (tests measure when a delist reached "eBay").
             self.calls: list[dict[str, Any]] = []
+            # After-sale: Post-Order cases, payment disputes, shipping fulfillments, evidence files.
+            self.cancellations: dict[str, dict[str, Any]] = {}
+            self.returns: dict[str, dict[str, Any]] = {}
+            self.inquiries: dict[str, dict[str, Any]] = {}
+            self.disputes: dict[str, dict[str, Any]] = {}
+            self.fulfillments: dict[str, list[dict[str, Any]]] = {}
+            self.evidence_files: dict[str, dict[str, Any]] = {}
+            # Seconds added to the after-sale clock (deadlines, windows); tokens keep real time.
+            self.clock_offset = 0.0
+
+    def now(self) -> float:
+        """The after-sale clock: real time moved forward by ``POST /sandbox/clock``."""
+        return time.time() + self.clock_offset
 
     def new_seller(self, username: str | None = None, marketplace: str = "EBAY_GB") -> Seller:
         with self.lock:
@@ -121,6 +134,10 @@ class World:
             seller = Seller(user_id, username or f"sbx_seller_{user_id[:6]}", marketplace)
             self.sellers[user_id] = seller
             return seller
+
+    def sellers_by_name(self, username: str) -> Seller:
+        """The seller an order names (orders carry the seller's username, as eBay's ``sellerId``)."""
+        return next(s for s in self.sellers.values() if s.username == username)
 
     def fault_for(self, path: str) -> Fault | None:
         """The first active fault matching ``path`` (its count is used up by one)."""
