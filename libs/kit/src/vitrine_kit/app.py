@@ -33,7 +33,7 @@ from vitrine_kit.idempotency import make_idempotent, purge_loop
 from vitrine_kit.logging import configure_logging
 from vitrine_kit.loops import BackgroundLoop, LoopSupervisor
 from vitrine_kit.metrics import ServiceMetrics
-from vitrine_kit.middleware import RequestContextMiddleware
+from vitrine_kit.middleware import ForwardedHeadersMiddleware, RequestContextMiddleware
 from vitrine_kit.openapi import install_problem_openapi, operation_id_for, service_prefix
 from vitrine_kit.settings import BaseServiceSettings, RunMode
 from vitrine_kit.tracing import configure_tracing
@@ -249,6 +249,7 @@ def create_service_app(
     app.add_middleware(
         RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_request_body_bytes
     )
+    app.add_middleware(ForwardedHeadersMiddleware)
     app.state.metrics = metrics
 
     @app.get("/healthz", tags=["ops"], include_in_schema=False)

@@ -89,7 +89,8 @@ def service_cli(
         log_config=None,
         loop="uvloop",
         http="httptools",
-        proxy_headers=True,
+        # The kit reads X-Forwarded-* itself (ForwardedHeadersMiddleware), from the same FORWARDED_ALLOW_IPS.
+        proxy_headers=False,
         timeout_graceful_shutdown=15,
     )
     return 0

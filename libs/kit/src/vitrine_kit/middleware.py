@@ -1,11 +1,14 @@
-"""Pure-ASGI middleware: request ids, access log + metrics, and the request body limit."""
+"""Pure-ASGI middleware: request ids, access log + metrics, the request body limit, forwarded headers."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import os
 import re
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -160,3 +163,112 @@ class RequestContextMiddleware:
                         extra={"status": status, "duration_ms": round(elapsed * 1000, 2), "route": route},
                     )
                 request_id_var.reset(token)
+
+
+# The peers whose X-Forwarded-* headers are believed: uvicorn's setting and default, kept so one variable
+# still decides it (``*`` trusts every peer).
+FORWARDED_ALLOW_ENV = "FORWARDED_ALLOW_IPS"
+_HOST = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+_PREFIX = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
+PUBLIC_BASE = "vitrine.public_base"
+
+
+@dataclass(frozen=True)
+class TrustedProxies:
+    """Addresses and networks of the proxies in front of a service (the gateway, a load balancer)."""
+
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    everyone: bool = False
+
+    @classmethod
+    def parse(cls, value: str) -> TrustedProxies:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        if "*" in items:
+            return cls((), everyone=True)
+        return cls(tuple(ipaddress.ip_network(item, strict=False) for item in items))
+
+    @classmethod
+    def from_env(cls) -> TrustedProxies:
+        return cls.parse(os.environ.get(FORWARDED_ALLOW_ENV, "127.0.0.1,::1"))
+
+    def trust(self, peer: str | None) -> bool:
+        if self.everyone:
+            return True
+        try:
+            address = ipaddress.ip_address(peer or "")
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+
+@dataclass(frozen=True)
+class PublicBase:
+    """How the client reached this service: ``scheme://host`` (when a proxy said) and the path prefix."""
+
+    origin: str
+    prefix: str
+
+    def url(self, path: str) -> str:
+        """The public form of a service-relative ``path`` (``/products/1`` → ``https://h/api/catalog/products/1``)."""
+        return f"{self.origin}{self.prefix}{path}"
+
+
+def public_base(scope: Scope) -> PublicBase:
+    """What :class:`ForwardedHeadersMiddleware` learnt of this request (nothing: the service's own paths)."""
+    base = scope.get(PUBLIC_BASE)
+    return base if isinstance(base, PublicBase) else PublicBase("", "")
+
+
+def _forwarded(scope: Scope) -> PublicBase:
+    proto = host = prefix = ""
+    for name, value in scope["headers"]:
+        if name == b"x-forwarded-proto":
+            proto = value.decode("latin-1").split(",")[0].strip().lower()
+        elif name == b"x-forwarded-host":
+            host = value.decode("latin-1").split(",")[0].strip()
+        elif name == b"x-forwarded-prefix":
+            prefix = value.decode("latin-1").split(",")[0].strip().rstrip("/")
+    if proto in ("http", "https"):
+        scope["scheme"] = proto
+    else:
+        proto = str(scope.get("scheme", "http"))
+    origin = f"{proto}://{host}" if host and _HOST.match(host) else ""
+    return PublicBase(origin, prefix if _PREFIX.match(prefix) else "")
+
+
+class ForwardedHeadersMiddleware:
+    """Behind a trusted proxy, relative ``Location`` headers become the client's URL.
+
+    A service writes ``Location: /products/1``; the gateway forwards it under ``/api/catalog`` and says so
+    in ``X-Forwarded-Prefix`` (with ``X-Forwarded-Host`` and ``-Proto``), so the client gets
+    ``https://host/api/catalog/products/1``. Headers from any other peer are ignored: a client could
+    otherwise make the service point redirects at a host of its choosing.
+    """
+
+    def __init__(self, app: ASGIApp, *, trusted: TrustedProxies | None = None) -> None:
+        self.app = app
+        self.trusted = trusted or TrustedProxies.from_env()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        if scope["type"] != "http" or not self.trusted.trust(client[0] if client else None):
+            await self.app(scope, receive, send)
+            return
+        base = _forwarded(scope)
+        scope[PUBLIC_BASE] = base
+        if not base.origin and not base.prefix:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_public(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (name, base.url(value.decode("latin-1")).encode("latin-1"))
+                    if name == b"location" and value.startswith(b"/") and not value.startswith(b"//")
+                    else (name, value)
+                    for name, value in message.get("headers", [])
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_public)
