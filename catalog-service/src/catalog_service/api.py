@@ -9,6 +9,17 @@ from catalog_service.publications.endpoints import router as publications
 from catalog_service.quotas.endpoints import router as quota
 from catalog_service.reference.endpoints import router as reference
 from catalog_service.sales.endpoints import router as sales
+from catalog_service.suggestions.endpoints import router as suggestions
 from catalog_service.transfer.endpoints import router as transfer
 
-routers: list[APIRouter] = [transfer, imports, products, publications, sales, alerts, quota, reference]
+routers: list[APIRouter] = [
+    transfer,
+    imports,
+    products,
+    publications,
+    suggestions,
+    sales,
+    alerts,
+    quota,
+    reference,
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from vitrine_contracts.ai import AnalysisCompleted
 from vitrine_contracts.billing import SubscriptionChanged
 from vitrine_contracts.catalog import (
     OrderCancelled,
@@ -29,6 +30,7 @@ from catalog_service.publications.service import publication_service
 from catalog_service.quotas.service import quota_service
 from catalog_service.sales.service import sale_service
 from catalog_service.scope import Scope
+from catalog_service.suggestions.service import suggestion_service
 
 # Every handler here only touches catalog's database: bursts of a tenant's events share a transaction.
 consumer: EventConsumer[CatalogContext] = EventConsumer("catalog-service.events", batchable=True)
@@ -94,6 +96,11 @@ async def subscription(scope: Scope, event: SubscriptionChanged) -> None:
     limit = event.quotas.products if event.status != "canceled" else free
     changed_at = scope.envelope.occurred_at if scope.envelope else datetime.now(UTC)
     await quota_service.set_plan(scope, event.plan, limit, changed_at)
+
+
+@consumer.on(AnalysisCompleted)
+async def analysis_completed(scope: Scope, event: AnalysisCompleted) -> None:
+    await suggestion_service.on_completed(scope, event)
 
 
 @imports.on(ListingImported)

@@ -12,19 +12,23 @@ from catalog_service.models.catalog import (
 )
 from catalog_service.models.reference import Brand, MarketplaceMappingRow, ReferenceValue
 from catalog_service.models.schedule import RevisionDue
+from catalog_service.models.suggestions import FieldSource, ProductAnalysis, Suggestion
 
 __all__ = [
     "Alert",
     "Brand",
+    "FieldSource",
     "ImportedItem",
     "ListingImport",
     "MarketplaceMappingRow",
     "Order",
     "Product",
+    "ProductAnalysis",
     "Publication",
     "Quota",
     "ReferenceValue",
     "RevisionDue",
     "SharedBase",
+    "Suggestion",
     "TenantBase",
 ]

@@ -106,6 +106,20 @@ class PublicationSummary(BaseModel):
     reason: str | None = None
 
 
+class FieldOrigin(StrEnum):
+    AI = "ai"
+    SELLER = "seller"
+
+
+class FieldSourceOut(BaseModel):
+    """Who set a field last: an accepted AI suggestion (with its analysis and confidence) or the seller."""
+
+    source: FieldOrigin
+    analysis_id: uuid.UUID | None = Field(default=None, description="The analysis, for an AI value")
+    confidence: float | None = Field(default=None, description="The analysis' confidence in the value")
+    set_at: datetime
+
+
 class ProductOut(BaseModel):
     id: uuid.UUID
     version: int
@@ -134,6 +148,13 @@ class ProductOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     publications: list[PublicationSummary] = []
+    field_sources: dict[str, FieldSourceOut] = Field(
+        default_factory=dict,
+        description=(
+            "Per field (``brand``, ``size``, ``attributes.fit``…), who set its value last: ``ai`` (an accepted"
+            " suggestion) or ``seller``; a field never set through the API or an accepted suggestion is absent"
+        ),
+    )
 
 
 class ProductPage(BaseModel):
