@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from catalog_service.alerts.endpoints import router as alerts
+from catalog_service.dashboard.endpoints import router as dashboard
 from catalog_service.imports.endpoints import router as imports
 from catalog_service.products.endpoints import router as products
 from catalog_service.publications.endpoints import router as publications
@@ -22,4 +23,5 @@ routers: list[APIRouter] = [
     alerts,
     quota,
     reference,
+    dashboard,
 ]

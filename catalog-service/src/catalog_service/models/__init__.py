@@ -10,6 +10,7 @@ from catalog_service.models.catalog import (
     Publication,
     Quota,
 )
+from catalog_service.models.dashboard import FirstListing, OrderTally, SalesDay
 from catalog_service.models.reference import Brand, MarketplaceMappingRow, ReferenceValue
 from catalog_service.models.schedule import RevisionDue
 from catalog_service.models.suggestions import FieldSource, ProductAnalysis, Suggestion
@@ -18,16 +19,19 @@ __all__ = [
     "Alert",
     "Brand",
     "FieldSource",
+    "FirstListing",
     "ImportedItem",
     "ListingImport",
     "MarketplaceMappingRow",
     "Order",
+    "OrderTally",
     "Product",
     "ProductAnalysis",
     "Publication",
     "Quota",
     "ReferenceValue",
     "RevisionDue",
+    "SalesDay",
     "SharedBase",
     "Suggestion",
     "TenantBase",

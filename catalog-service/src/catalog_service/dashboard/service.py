@@ -1,0 +1,172 @@
+"""The dashboard: periods checked and defaulted, figures assembled from the repository's sums."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from vitrine_contracts.common import Marketplace
+
+from catalog_service.dashboard import repository
+from catalog_service.dashboard.chart import render_sales_chart
+from catalog_service.dashboard.errors import InvalidPeriod
+from catalog_service.dashboard.schemas import (
+    Amount,
+    Granularity,
+    ListingCounts,
+    MarketplaceSales,
+    Period,
+    ProductCounts,
+    SalesOut,
+    SalesPoint,
+    SalesSeries,
+    SalesTotal,
+    SellThrough,
+    SummaryOut,
+)
+from catalog_service.products.schemas import ProductStatus
+from catalog_service.scope import Scope
+
+# Longest period per bucket width: about three years of days, ten years of weeks or months.
+MAX_DAYS = {Granularity.DAY: 3 * 366, Granularity.WEEK: 10 * 366, Granularity.MONTH: 10 * 366}
+# The default period when none is asked for.
+DEFAULT_DAYS = {Granularity.DAY: 30, Granularity.WEEK: 12 * 7, Granularity.MONTH: 365}
+LISTING_STATES = ("pending", "listing", "listed", "delisting", "delisted", "failed")
+
+
+@dataclass(frozen=True)
+class SalesQuery:
+    granularity: Granularity
+    period: Period
+    marketplace: Marketplace | None
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def period_of(start: date | None, end: date | None, granularity: Granularity) -> Period:
+    """The period asked for, defaulted from today (UTC); 422 naming ``from`` or ``to`` when it is not valid."""
+    end = end or today()
+    start = start or end - timedelta(days=DEFAULT_DAYS[granularity] - 1)
+    if start > end:
+        raise InvalidPeriod("from", f"must not be after to ({end.isoformat()})")
+    if (end - start).days + 1 > MAX_DAYS[granularity]:
+        raise InvalidPeriod(
+            "to", f"the period may span at most {MAX_DAYS[granularity]} days per {granularity.value}"
+        )
+    return Period(start=start, end=end)
+
+
+def bucket_starts(period: Period, granularity: Granularity) -> list[date]:
+    """Every bucket touching the period, by the first day of its week (Monday) or month."""
+    if granularity is Granularity.DAY:
+        first, step = period.start, timedelta(days=1)
+    elif granularity is Granularity.WEEK:
+        first, step = period.start - timedelta(days=period.start.weekday()), timedelta(days=7)
+    else:
+        first, step = period.start.replace(day=1), timedelta(0)
+    starts: list[date] = []
+    current = first
+    while current <= period.end:
+        starts.append(current)
+        if granularity is Granularity.MONTH:
+            current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
+        else:
+            current += step
+    return starts
+
+
+def _total(rows: Iterable[repository.SalesRow]) -> SalesTotal:
+    orders = units = 0
+    revenue: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        orders, units = orders + row.orders, units + row.units
+        revenue[row.currency] += row.revenue
+    return SalesTotal(
+        orders=orders,
+        units=units,
+        revenue=[Amount(currency=c, amount=a) for c, a in sorted(revenue.items())],
+    )
+
+
+def _by_marketplace(rows: list[repository.SalesRow]) -> dict[Marketplace, list[repository.SalesRow]]:
+    found: dict[Marketplace, list[repository.SalesRow]] = defaultdict(list)
+    for row in rows:
+        found[Marketplace(row.marketplace)].append(row)
+    return found
+
+
+class DashboardService:
+    """What the seller's dashboard shows; reads only."""
+
+    async def summary(self, scope: Scope, period: Period) -> SummaryOut:
+        session = scope.session
+        statuses = await repository.products_by_status(session)
+        states = await repository.listings_by_state(session)
+        sell = await repository.sell_through(session, period.start, period.end)
+        sales = await repository.sales(session, period.start, period.end, None, None)
+        products = ProductCounts(
+            **{s.value: statuses.get(s.value, 0) for s in ProductStatus}, total=sum(statuses.values())
+        )
+        listings = [
+            ListingCounts(
+                marketplace=m,
+                **{state: states.get((m.value, state), 0) for state in LISTING_STATES},
+                total=sum(n for (mp, _), n in states.items() if mp == m.value),
+            )
+            for m in Marketplace
+        ]
+        return SummaryOut(
+            period=period,
+            products=products,
+            listings=listings,
+            sell_through=SellThrough(
+                listed=sell.listed,
+                sold=sell.sold,
+                rate=round(sell.sold / sell.listed, 4) if sell.listed else None,
+                sold_in_period=sell.sold_in_period,
+                median_days_to_sell=round(sell.median_seconds / 86400, 1)
+                if sell.median_seconds is not None
+                else None,
+            ),
+            sales=[
+                MarketplaceSales(marketplace=m, **_total(rows).model_dump())
+                for m, rows in sorted(
+                    _by_marketplace(sales).items(), key=lambda kv: list(Marketplace).index(kv[0])
+                )
+            ],
+        )
+
+    async def sales(self, scope: Scope, query: SalesQuery) -> SalesOut:
+        period, granularity = query.period, query.granularity
+        marketplace = query.marketplace.value if query.marketplace else None
+        rows = await repository.sales(scope.session, period.start, period.end, granularity, marketplace)
+        buckets = bucket_starts(period, granularity)
+        found = _by_marketplace(rows)
+        shown = [query.marketplace] if query.marketplace else [m for m in Marketplace if m in found]
+        series = []
+        for m in shown:
+            per_bucket: dict[date, list[repository.SalesRow]] = defaultdict(list)
+            for row in found.get(m, []):
+                assert row.bucket is not None
+                per_bucket[row.bucket].append(row)
+            points = [SalesPoint(start=b, **_total(per_bucket.get(b, [])).model_dump()) for b in buckets]
+            series.append(SalesSeries(marketplace=m, points=points, total=_total(found.get(m, []))))
+        return SalesOut(
+            granularity=granularity,
+            period=period,
+            marketplace=query.marketplace,
+            buckets=buckets,
+            series=series,
+        )
+
+    async def sales_chart(self, scope: Scope, query: SalesQuery) -> str:
+        """The sales over time as a standalone SVG document."""
+        return render_sales_chart(await self.sales(scope, query))
+
+
+dashboard_service = DashboardService()
