@@ -33,6 +33,9 @@ class UpstreamServer:
     last_headers: dict[str, str] = field(default_factory=dict)
     last_body: bytes = b""
     uploaded: int = 0
+    # Event streams served: open now, and ended because the other end (the gateway) closed them.
+    streams_open: int = 0
+    streams_cut: int = 0
     healthy: bool = True
     fail_status: int | None = None
     # A service's own error answers are problem+json; a proxy or a crashed server's are not.
@@ -49,6 +52,7 @@ class UpstreamServer:
         app.router.add_post("/upload", self.upload)
         app.router.add_post("/stall", self.stall)
         app.router.add_get("/download", self.download)
+        app.router.add_get("/events", self.events)
         app.router.add_route("*", "/{tail:.*}", self.echo)
         return app
 
@@ -122,6 +126,30 @@ class UpstreamServer:
         for _ in range(int(request.query.get("chunks", "16"))):
             await response.write(chunk)
         await response.write_eof()
+        return response
+
+    async def events(self, request: web.Request) -> web.StreamResponse:
+        """A live feed: ``count`` events (default: until the other end leaves), one per ``every`` s."""
+        self.hits["/events"] += 1
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
+        await response.prepare(request)
+        count = int(request.query.get("count", "0"))
+        every = float(request.query.get("every", "0.05"))
+        self.streams_open += 1
+        try:
+            n = 0
+            while not count or n < count:
+                await response.write(f'id: {n}\ndata: {{"n": {n}}}\n\n'.encode())
+                n += 1
+                await asyncio.sleep(every)
+            await response.write_eof()
+        except (ConnectionResetError, asyncio.CancelledError):
+            self.streams_cut += 1
+            raise
+        finally:
+            self.streams_open -= 1
         return response
 
     async def echo(self, request: web.Request) -> web.Response:

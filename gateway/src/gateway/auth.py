@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from vitrine_kit.auth.jwt import InvalidToken, TokenVerifier
+from vitrine_kit.auth.principal import TokenKind, kind_of, scopes_of
 
 from gateway.config import Settings
 from gateway.request import Request
@@ -108,23 +109,34 @@ class IdentityHeaders:
 
 
 class Authenticator:
-    """Lets public routes through and requires a verified bearer token everywhere else."""
+    """Lets public routes through and requires a verified bearer token everywhere else.
+
+    Plugin tokens live 30 days and are meant for the relay alone: on any other upstream they are refused
+    here, before a service sees them (the kit's dependencies refuse them too).
+    """
 
     def __init__(self, settings: Settings, verifier: TokenVerifier) -> None:
         self.public = PublicRoutes(settings.public_routes)
         self.tokens = CachedVerifier(
             verifier, size=settings.token_cache_size, ttl_s=settings.token_cache_ttl_s
         )
+        self.plugin_upstreams = frozenset(settings.plugin_token_upstreams)
 
-    async def tenant(self, request: Request, path: str) -> str | None:
+    async def tenant(self, request: Request, path: str, upstream: str) -> str | None:
         """The tenant the request acts for (None on a public route); refuses a missing or bad token."""
         if self.public.allows(request.method, path):
             return None
         token = bearer_token(request.authorization)
         if token is None:
             raise Refusal.unauthorized("A bearer access token is required.")
+        claims = await self.claims(token)
+        if upstream not in self.plugin_upstreams and kind_of(scopes_of(claims)) is TokenKind.PLUGIN:
+            raise Refusal.unauthorized("The access token was refused: plugin tokens are not accepted here.")
+        return str(claims.get("tid") or "sub:" + str(claims.get("sub")))
+
+    async def claims(self, token: str) -> dict[str, Any]:
+        """The claims of a valid token; a refusal (401) saying why otherwise."""
         try:
-            claims = await self.tokens.verify(token)
+            return await self.tokens.verify(token)
         except InvalidToken as exc:
             raise Refusal.unauthorized(f"The access token was refused: {exc}.") from None
-        return str(claims.get("tid") or "sub:" + str(claims.get("sub")))

@@ -175,6 +175,10 @@ class Settings(BaseServiceSettings):
     # Longest wait for a free pool connection before a 503 (a busy pool is not an outage: no breaker count).
     upstream_pool_wait_s: float = 1.0
     upstream_keepalive_s: float = 4.0
+    # Event streams (the live feed) hold no pool slot once answered, but one of these: at most this many
+    # through this process, and per client address.
+    upstream_streams: int = 10_000
+    streams_per_client: int = 50
     upstream_retries: int = 1
     upstream_retry_backoff_s: float = 0.05
 
@@ -199,6 +203,8 @@ class Settings(BaseServiceSettings):
     # Replicas share a limit only through Redis; in fallback each takes 1/replicas of it.
     replicas: int = 1
 
+    # Upstreams (names in ``upstreams``) that take plugin tokens: the relay's alone, if it is routed here.
+    plugin_token_upstreams: list[str] = Field(default_factory=lambda: ["relay"])
     token_cache_size: int = 10_000
     token_cache_ttl_s: float = 30.0
 

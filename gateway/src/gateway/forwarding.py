@@ -15,7 +15,7 @@ from yarl import URL
 from gateway.auth import IdentityHeaders
 from gateway.body import SMALL_BODY, ClientGone, RequestBody
 from gateway.client import ClientAddresses
-from gateway.limits import UploadSlots
+from gateway.limits import StreamSlots, UploadSlots
 from gateway.request import Request
 from gateway.responses import Headers, Refusal
 from gateway.routing import Route, Target
@@ -46,6 +46,7 @@ _DROPPED_RESPONSE = frozenset({b"date", b"server", b"x-request-id"})
 # Statuses that may mean "unavailable"; see ``is_outage``.
 UNAVAILABLE = frozenset({502, 503, 504})
 _PROBLEM_JSON = "application/problem+json"
+EVENT_STREAM = "text/event-stream"
 
 
 def is_outage(response: aiohttp.ClientResponse) -> bool:
@@ -58,6 +59,17 @@ def is_outage(response: aiohttp.ClientResponse) -> bool:
     return response.status in UNAVAILABLE and not response.headers.get("Content-Type", "").startswith(
         _PROBLEM_JSON
     )
+
+
+def is_event_stream(response: aiohttp.ClientResponse) -> bool:
+    """Whether an answer is a Server-Sent Events stream: open for as long as its client listens."""
+    return response.content_type == EVENT_STREAM
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Return when the client has gone (its request body was read before this is awaited)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 class UpstreamPool:
@@ -102,7 +114,8 @@ class Forwarder:
 
     In order: the body's first 64 KiB (all of a small body) is read before anything upstream is held; a
     streamed body takes an upload slot; the breaker admits the call; a pool connection is taken; the call
-    is made (retried when it never reached the service); the answer is streamed back.
+    is made (retried when it never reached the service); the answer is streamed back. An event stream
+    gives its pool connection back once answered and holds a stream slot instead (``StreamSlots``).
     """
 
     def __init__(
@@ -110,6 +123,7 @@ class Forwarder:
         session: aiohttp.ClientSession,
         pool: UpstreamPool,
         uploads: UploadSlots,
+        streams: StreamSlots,
         clients: ClientAddresses,
         identity: IdentityHeaders,
         *,
@@ -119,6 +133,7 @@ class Forwarder:
         self.session = session
         self.pool = pool
         self.uploads = uploads
+        self.streams = streams
         self.clients = clients
         self.identity = identity
         self.retries = retries
@@ -146,13 +161,23 @@ class Forwarder:
                     async with self.pool.connection(route):
                         url = URL(route.base_url + target.upstream_target, encoded=True)
                         response = await self._send(request, route, url, body, attempt)
-                        try:
-                            await self._relay(request, route, response, send)
-                        finally:
-                            response.release()
-                        return response.status
+                        if not is_event_stream(response):
+                            try:
+                                await self._relay(request, route, response, send)
+                            finally:
+                                response.release()
+                            return response.status
             except BreakerOpen as exc:
                 raise Refusal.upstream_failing(route.upstream, exc.retry_after_s) from None
+        # An event stream: the breaker has its answer (the service is up) and the pool its connection back;
+        # how the stream ends later (the client leaves, the service ends it) says nothing about an outage.
+        try:
+            with self.streams.hold(request.client_key, route):
+                watch = body is None or not body.more
+                await self._relay_stream(request, route, response, receive if watch else None, send)
+        finally:
+            response.close()  # never back to the pool: a stream's connection is not reused
+        return response.status
 
     async def _send(
         self, request: Request, route: Route, url: URL, body: RequestBody | None, attempt: Attempt
@@ -227,9 +252,7 @@ class Forwarder:
         out.append(("x-request-id", request.id))
         return out
 
-    async def _relay(
-        self, request: Request, route: Route, response: aiohttp.ClientResponse, send: Send
-    ) -> None:
+    def _response_headers(self, request: Request, response: aiohttp.ClientResponse) -> Headers:
         out: Headers = []
         for name, value in response.raw_headers:
             lname = name.lower()
@@ -241,6 +264,12 @@ class Forwarder:
                 continue
             out.append((lname, value))
         out.extend(request.response_headers)
+        return out
+
+    async def _relay(
+        self, request: Request, route: Route, response: aiohttp.ClientResponse, send: Send
+    ) -> None:
+        out = self._response_headers(request, response)
         length = response.content_length
         if length is not None and length <= SMALL_BODY:
             try:
@@ -254,6 +283,9 @@ class Forwarder:
             return
         request.responded = True
         await send({"type": "http.response.start", "status": response.status, "headers": out})
+        await self._pump(route, response, send)
+
+    async def _pump(self, route: Route, response: aiohttp.ClientResponse, send: Send) -> None:
         try:
             async for chunk in response.content.iter_any():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -262,3 +294,33 @@ class Forwarder:
             logger.warning("upstream %s answer broke off: %r", route.upstream, exc)
             raise Refusal.answer_broke_off(route.upstream) from None
         await send({"type": "http.response.body", "body": b""})
+
+    async def _relay_stream(
+        self,
+        request: Request,
+        route: Route,
+        response: aiohttp.ClientResponse,
+        receive: Receive | None,
+        send: Send,
+    ) -> None:
+        """Relay an event stream until the service ends it or the client leaves; a server keeps accepting
+        writes to a client that left, so without watching for ``http.disconnect`` an idle stream would hold
+        the service's end open for ever."""
+        request.responded = True
+        out = self._response_headers(request, response)
+        await send({"type": "http.response.start", "status": response.status, "headers": out})
+        if receive is None:
+            await self._pump(route, response, send)
+            return
+        pump = asyncio.ensure_future(self._pump(route, response, send))
+        gone = asyncio.ensure_future(_disconnected(receive))
+        try:
+            await asyncio.wait((pump, gone), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (pump, gone):
+                task.cancel()
+            await asyncio.wait((pump, gone))
+        if pump.done() and not pump.cancelled():
+            pump.result()  # ended by the service: its failure, if any, is the client's answer
+            return
+        raise ClientGone

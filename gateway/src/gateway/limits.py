@@ -105,6 +105,34 @@ class UploadSlots:
             _decrement(self._by_upstream, route.upstream)
 
 
+class StreamSlots:
+    """Long answers (``text/event-stream``: the live feed) live for hours, mostly idle. They give their
+    upstream pool slot back once their headers arrive and hold one of these instead, so thousands of open
+    feeds never take the connections API calls need: at most ``total`` streams at once through this
+    process, ``per_client`` of them per client address."""
+
+    def __init__(self, total: int, per_client: int) -> None:
+        self.total = total
+        self.per_client = per_client
+        self.open = 0
+        self._by_client: dict[str, int] = {}
+
+    @contextmanager
+    def hold(self, client: str, route: Route) -> Iterator[None]:
+        """Hold one stream slot for ``client`` for the duration of the block."""
+        if self._by_client.get(client, 0) >= self.per_client:
+            raise Refusal.too_many_streams(self.per_client)
+        if self.open >= self.total:
+            raise Refusal.upstream_busy(route.upstream, "stream")
+        self._by_client[client] = self._by_client.get(client, 0) + 1
+        self.open += 1
+        try:
+            yield
+        finally:
+            self.open -= 1
+            _decrement(self._by_client, client)
+
+
 def _decrement(counts: dict[K, int], key: K) -> None:
     left = counts[key] - 1
     if left:

@@ -21,7 +21,7 @@ from gateway.client import ClientAddresses
 from gateway.config import Settings
 from gateway.cors import Cors
 from gateway.forwarding import Forwarder, UpstreamPool
-from gateway.limits import RateLimits, UploadSlots, declared_body_size
+from gateway.limits import RateLimits, StreamSlots, UploadSlots, declared_body_size
 from gateway.ops import LOCAL_PATHS, GatewayMetrics, Ops
 from gateway.ratelimit import RateLimiter
 from gateway.request import Request, read_request
@@ -77,6 +77,7 @@ class Gateway:
             self.session,
             UpstreamPool(s.upstream_pool_size, per_host, s.upstream_pool_wait_s),
             UploadSlots(s.upload_streams_per_client, s.upload_streams_per_upstream or max(1, per_host // 2)),
+            StreamSlots(s.upstream_streams, s.streams_per_client),
             self.clients,
             self.identity,
             retries=s.upstream_retries,
@@ -139,7 +140,7 @@ class Gateway:
         target = self.router.resolve(request)
         request.upstream = target.route.upstream
         declared = declared_body_size(request, target.route.body.max_bytes)
-        tenant = await self.auth.tenant(request, target.path)
+        tenant = await self.auth.tenant(request, target.path, target.route.upstream)
         await self.limits.check(request, target.path, tenant)
         if self.forwarder is None:
             raise RuntimeError("requests are served only after startup()")

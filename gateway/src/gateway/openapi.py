@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import aiohttp
+from vitrine_kit import docs
 
 from gateway.config import Upstream
 
@@ -67,7 +68,7 @@ def merge_documents(
     }
     components: dict[str, dict[str, Any]] = merged["components"]
     operation_ids: set[str] = set()
-    tag_names: set[str] = set()
+    shared_tags = _tags_of_several_services(documents, hidden)
     for name, (upstream, original) in sorted(documents.items()):
         doc = copy.deepcopy(original)
         safe = name.replace("-", "_")
@@ -94,16 +95,41 @@ def merge_documents(
                     if op_id in operation_ids:
                         operation["operationId"] = op_id = f"{safe}__{op_id}"
                     operation_ids.add(op_id)
-                operation.setdefault("tags", [name])
+                operation["tags"] = [
+                    f"{service_label(name)} {tag}" if tag in shared_tags else tag
+                    for tag in operation.get("tags") or [service_label(name)]
+                ]
                 operation["x-vitrine-service"] = name
             merged["paths"][upstream.prefix.rstrip("/") + (path if path.startswith("/") else "/" + path)] = (
                 item
             )
-        for tag in doc.get("tags") or []:
-            if isinstance(tag, dict) and tag.get("name") not in tag_names:
-                tag_names.add(tag["name"])
-                merged["tags"].append(tag)
+    used = {tag for item in merged["paths"].values() for op in _operations(item) for tag in op["tags"]}
+    merged["tags"] = [{"name": tag} for tag in sorted(used)]
     return merged
+
+
+def service_label(name: str) -> str:
+    """``marketplace-ebay`` → ``ebay``: how a service's name reads in a tag."""
+    return name.removeprefix("marketplace-")
+
+
+def _operations(item: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for method, op in item.items() if method in HTTP_METHODS and isinstance(op, dict)]
+
+
+def _tags_of_several_services(
+    documents: dict[str, tuple[Upstream, dict[str, Any]]], hidden: tuple[str, ...]
+) -> set[str]:
+    """Tags that more than one service uses (eBay's and auth's "accounts"): each gets its service's name."""
+    owners: dict[str, set[str]] = {}
+    for name, (_, doc) in documents.items():
+        for path, item in (doc.get("paths") or {}).items():
+            if path in HIDDEN_PATHS or (path.rstrip("/") + "/").startswith(hidden):
+                continue
+            for operation in _operations(item):
+                for tag in operation.get("tags") or []:
+                    owners.setdefault(tag, set()).add(name)
+    return {tag for tag, names in owners.items() if len(names) > 1}
 
 
 class OpenAPIAggregator:
@@ -173,12 +199,18 @@ class OpenAPIAggregator:
             return merged
 
 
-SWAGGER_UI = b"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Vitrine API</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"></head>
-<body><div id="swagger-ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true});</script>
-<noscript>The API description is at <a href="/openapi.json">/openapi.json</a>.</noscript>
-</body></html>
-"""
+# The docs page and its assets (Swagger UI from a Python package, never a CDN), under a strict CSP.
+DOCS_PATHS = frozenset({"/docs", *(f"/docs/{name}" for name in docs.ASSET_NAMES)})
+DOCS_HEADERS = [
+    (name.lower().encode(), value.encode()) for name, value in docs.SECURITY_HEADERS.items()
+]
+
+
+def docs_file(path: str) -> tuple[bytes, bytes]:
+    """The body and content type of one of ``DOCS_PATHS``."""
+    if path == "/docs":
+        return docs.page("Vitrine API"), b"text/html; charset=utf-8"
+    found = docs.asset(path.removeprefix("/docs/"))
+    if found is None:
+        raise KeyError(path)
+    return found[0], found[1].encode()

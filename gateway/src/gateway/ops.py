@@ -15,11 +15,11 @@ from vitrine_kit.metrics import LATENCY_BUCKETS
 
 from gateway.config import Settings
 from gateway.limits import RateLimits
-from gateway.openapi import SWAGGER_UI, OpenAPIAggregator
+from gateway.openapi import DOCS_HEADERS, DOCS_PATHS, OpenAPIAggregator, docs_file
 from gateway.request import Request
 from gateway.responses import Refusal, send_bytes, send_json
 
-LOCAL_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"})
+LOCAL_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", *DOCS_PATHS})
 
 
 class GatewayMetrics:
@@ -119,7 +119,8 @@ class Ops:
         elif path == "/openapi.json" and self.openapi is not None:
             await send_json(send, 200, await self.openapi.document(), headers)
         else:
-            await send_bytes(send, 200, SWAGGER_UI, b"text/html; charset=utf-8", headers)
+            body, content_type = docs_file(path)
+            await send_bytes(send, 200, body, content_type, [*headers, *DOCS_HEADERS])
         return 200
 
     async def readiness(self) -> dict[str, Any]:

@@ -162,6 +162,16 @@ class Refusal(Exception):
         )
 
     @classmethod
+    def too_many_streams(cls, limit: int) -> Refusal:
+        return cls(
+            429,
+            "too-many-streams",
+            "Too many open streams",
+            f"At most {limit} live streams may be open at once from one address.",
+            retry_after_s=5,
+        )
+
+    @classmethod
     def upstream_unreachable(cls, upstream: str) -> Refusal:
         return cls(
             502,
