@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import jwt
+import sqlalchemy as sa
+from vitrine_kit.db.models import OutboxMessage
 
 
 def claims(tokens) -> dict:
@@ -131,3 +133,45 @@ class TestMembers:
                 },
             )
         ).status_code == 403
+
+
+class TestMemberEvents:
+    async def test_member_added_and_role_changed_carry_the_members_email(self, flows) -> None:
+        owner, owner_tokens = await flows.new_user()
+        guest, _ = await invite_and_join(flows, owner_tokens, "member")
+        patched = await flows.client.patch(
+            f"/tenants/current/members/{guest['user_id']}",
+            json={"role": "owner"},
+            headers=flows.bearer(owner_tokens),
+        )
+        assert patched.status_code == 200, patched.text
+        # The same role again changes nothing and announces nothing.
+        again = await flows.client.patch(
+            f"/tenants/current/members/{guest['user_id']}",
+            json={"role": "owner"},
+            headers=flows.bearer(owner_tokens),
+        )
+        assert again.status_code == 200
+        async with flows.runtime.db.session() as session:
+            rows = (
+                (
+                    await session.execute(
+                        sa.select(OutboxMessage)
+                        .where(
+                            OutboxMessage.body["tenant_id"].astext == owner["tenant_id"],
+                            OutboxMessage.routing_key.in_(
+                                ["tenant.member_added", "tenant.member_role_changed"]
+                            ),
+                        )
+                        .order_by(OutboxMessage.seq)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert [(r.routing_key, r.body["payload"]["role"]) for r in rows] == [
+            ("tenant.member_added", "member"),
+            ("tenant.member_role_changed", "owner"),
+        ]
+        assert {r.body["payload"]["email"] for r in rows} == {guest["email"]}
+        assert {r.body["payload"]["user_id"] for r in rows} == {guest["user_id"]}

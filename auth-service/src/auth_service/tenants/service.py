@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from vitrine_contracts.identity import MemberAdded, MemberRemoved
+from vitrine_contracts.identity import MemberAdded, MemberRemoved, MemberRoleChanged
 from vitrine_kit.auth.principal import Principal
 from vitrine_kit.db.base import utcnow
 from vitrine_kit.roles import Capability, check
@@ -148,7 +148,9 @@ class TenantService:
         )
         auth.outbox.add(
             session,
-            MemberAdded(tenant_id=invitation.tenant_id, user_id=user.id, role=invitation.role),
+            MemberAdded(
+                tenant_id=invitation.tenant_id, user_id=user.id, role=invitation.role, email=user.email
+            ),
             tenant_id=invitation.tenant_id,
         )
         return AcceptedInvitation(tenant_id=invitation.tenant_id, role=invitation.role)
@@ -194,6 +196,13 @@ class TenantService:
         user = await accounts_repo.user_by_id(session, user_id)
         if user is None:
             raise MemberNotFound()
+        if previous != member.role:
+            # notification-service mails owners: it learns who they are, and where to write, from this.
+            auth.outbox.add(
+                session,
+                MemberRoleChanged(tenant_id=tenant_id, user_id=user_id, role=member.role, email=user.email),
+                tenant_id=tenant_id,
+            )
         return MemberOut(user_id=user_id, email=user.email, role=member.role, joined_at=member.created_at)
 
     async def remove(
