@@ -3,8 +3,9 @@
 from fastapi import APIRouter
 
 from marketplace_ebay.accounts.endpoints import router as accounts
+from marketplace_ebay.after_sale.endpoints import router as after_sale
 from marketplace_ebay.imports.endpoints import router as imports
 from marketplace_ebay.notifications.endpoints import router as notifications
 from marketplace_ebay.publications.endpoints import router as listings
 
-routers: list[APIRouter] = [accounts, imports, listings, notifications]
+routers: list[APIRouter] = [accounts, after_sale, imports, listings, notifications]

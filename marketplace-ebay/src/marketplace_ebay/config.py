@@ -83,3 +83,11 @@ class Settings(BaseServiceSettings):
     reconcile_interval_s: float = 120.0
     reconcile_tick_s: float = 1.0
     reconcile_batch: int = 10
+    # After-sale (cancellations, returns, inquiries, payment disputes): each account synced every this many
+    # seconds by one replica, reading cases opened in the last ``after_sale_lookback_days``.
+    after_sale_interval_s: float = 300.0
+    after_sale_tick_s: float = 2.0
+    after_sale_batch: int = 10
+    after_sale_lookback_days: int = 90
+    # Payment disputes are served from https://apiz.ebay.com in production; None: ``api_base_url``.
+    dispute_api_base_url: str | None = None

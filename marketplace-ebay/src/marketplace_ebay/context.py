@@ -10,6 +10,7 @@ from vitrine_kit.clients.media import MediaClient
 from vitrine_kit.context import Kit, ServiceContext
 from vitrine_marketplace import TokenCipher
 
+from marketplace_ebay.after_sale.ebay import AfterSaleApi
 from marketplace_ebay.config import Settings
 from marketplace_ebay.ebay_api import EbayAdapter
 
@@ -20,6 +21,7 @@ class EbayContext(ServiceContext[Settings]):
 
     cipher: TokenCipher
     ebay: EbayAdapter
+    after_sale: AfterSaleApi
     # None when media-service is not configured: the snapshot's own photo URLs are used as they are.
     media: MediaClient | None
     http: httpx.AsyncClient
@@ -39,10 +41,12 @@ class EbayContext(ServiceContext[Settings]):
                 http=http,
             )
             media = MediaClient(settings.media_url, tokens, http)
+        adapter = EbayAdapter(settings, http=ebay_http)
         return cls(
             **cls.parts(kit),
             cipher=TokenCipher([k.get_secret_value() for k in settings.token_keys]),
-            ebay=EbayAdapter(settings, http=ebay_http),
+            ebay=adapter,
+            after_sale=AfterSaleApi(adapter, settings.dispute_api_base_url),
             media=media,
             http=http,
         )

@@ -11,6 +11,7 @@ from vitrine_kit.app import create_service_app
 from vitrine_kit.auth.jwt import TokenVerifier
 from vitrine_kit.loops import BackgroundLoop
 
+from marketplace_ebay.after_sale import loop as after_sale
 from marketplace_ebay.api import routers
 from marketplace_ebay.config import Settings
 from marketplace_ebay.consumers import consumer, tenants
@@ -33,6 +34,7 @@ def create_app(
     loops = [
         BackgroundLoop.every("ebay-order-poller", settings.order_poll_tick_s, order_poller.tick),
         BackgroundLoop.every("ebay-reconciler", settings.reconcile_tick_s, reconciliation.tick),
+        BackgroundLoop.every("ebay-after-sale", settings.after_sale_tick_s, after_sale.tick),
     ]
     return create_service_app(
         settings,

@@ -53,6 +53,14 @@ async def clock(body: ClockIn, world: WorldDep) -> dict[str, float]:
         return {"offset_s": world.clock_offset}
 
 
+@router.delete("/clock")
+async def reset_clock(world: WorldDep) -> dict[str, float]:
+    """Back to real time (cases keep their dates)."""
+    with world.lock:
+        world.clock_offset = 0.0
+        return {"offset_s": 0.0}
+
+
 @router.post("/orders/{order_id}/cancellation-request", status_code=201)
 async def cancellation_request(order_id: str, body: CancellationRequestIn, world: WorldDep) -> dict[str, Any]:
     """The buyer asks to cancel (refused after shipping or after the one-hour cutoff)."""
