@@ -27,6 +27,7 @@ from vitrine_kit.db.tenancy import TenantRegistry
 from vitrine_kit.errors import install_error_handlers
 from vitrine_kit.events.broker import Broker, broker_from_settings
 from vitrine_kit.events.consumer import ConsumerRunner, EventConsumer, EventContext
+from vitrine_kit.events.depths import DEPTHS_EVERY_S, measure_depths
 from vitrine_kit.events.outbox import Outbox
 from vitrine_kit.events.relay import OutboxRelay
 from vitrine_kit.idempotency import make_idempotent, purge_loop
@@ -218,6 +219,12 @@ def create_service_app(
         if runtime.relay is not None:
             runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
         kit_loops: list[BackgroundLoop[Any]] = [purge_loop()] if trees is not None else []
+        if runtime.runners:
+            kit_loops.append(
+                BackgroundLoop.every(
+                    "queue-depths", DEPTHS_EVERY_S, lambda _: measure_depths(broker, runtime.runners, metrics)
+                )
+            )
         runtime.loops.start([*loops, *kit_loops], service_context, settings.run_mode)
         logger.info("service started", extra={"run_mode": settings.run_mode.value})
         try:

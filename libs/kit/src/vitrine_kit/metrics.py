@@ -56,6 +56,24 @@ class ServiceMetrics:
         )
         self.outbox_failures = Counter("outbox_publish_failures_total", "Failed outbox publishes", registry=r)
         self.outbox_pending = Gauge("outbox_pending", "Unsent outbox rows at the last relay pass", registry=r)
+        self.outbox_backlog = Gauge(
+            "outbox_backlog", "Unsent outbox rows, counted every few seconds", registry=r
+        )
+        self.outbox_oldest_age = Gauge(
+            "outbox_oldest_unsent_age_seconds", "Age of the oldest unsent outbox row (0: none)", registry=r
+        )
+        self.marketplace_events = Counter(
+            "marketplace_events_published_total",
+            "Published events that name a marketplace (publication outcomes…), with the failure code if any",
+            ["event_type", "marketplace", "code"],
+            registry=r,
+        )
+        self.queue_depth = Gauge(
+            "events_queue_depth", "Messages ready in a consumer's queue", ["queue"], registry=r
+        )
+        self.dlq_depth = Gauge(
+            "events_dlq_depth", "Messages in a consumer's dead-letter queue", ["queue"], registry=r
+        )
         self.broker_connected = Gauge("broker_connected", "1 while the broker connection is open", registry=r)
         self.loop_runs = Counter(
             "background_loop_runs_total",

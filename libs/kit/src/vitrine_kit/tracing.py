@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from opentelemetry.sdk.trace import ReadableSpan
+    from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
     from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 TRACES_DIR_ENV = "VITRINE_TRACES_DIR"
@@ -56,9 +56,10 @@ REQUEST_ID_HEADER = "x-request-id"
 # Probes and scrapes, many a minute on every replica, are no part of a flow.
 _UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
-_tracer = trace.get_tracer("vitrine_kit")
+_tracer: trace.Tracer = trace.get_tracer("vitrine_kit")  # a no-op until configured
 _lock = threading.Lock()
-_state = {"configured": False, "enabled": False}
+_providers: list[TracerProvider] = []
+_state = {"configured": False, "enabled": False, "global": False}
 
 
 def enabled() -> bool:
@@ -66,20 +67,22 @@ def enabled() -> bool:
     return _state["enabled"]
 
 
-def configure_tracing(service: str) -> bool:
-    """Install the exporters the environment asks for, once per process; True when spans are exported.
+def configure_tracing(service: str, exporters: Sequence[SpanExporter] | None = None) -> bool:
+    """Install the exporters the environment asks for (or ``exporters``), once per process; True when
+    spans are exported.
 
     Also makes every outgoing httpx call carry the request id (traced or not) and, when tracing, a client
-    span and the trace context.
+    span and the trace context. Tests pass their exporters, which replace any installed before.
     """
+    global _tracer
     with _lock:
-        if _state["configured"]:
-            return _state["enabled"]
+        if exporters is None:
+            if _state["configured"]:
+                return _state["enabled"]
+            disabled = os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
+            exporters = [] if disabled else _exporters_from_env(service)
         _state["configured"] = True
         _patch_httpx()
-        if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
-            return False
-        exporters = _exporters_from_env(service)
         if not exporters:
             return False
         from opentelemetry.sdk.resources import Resource
@@ -89,9 +92,24 @@ def configure_tracing(service: str) -> bool:
         provider = TracerProvider(resource=Resource.create({"service.name": service}))
         for exporter in exporters:
             provider.add_span_processor(BatchSpanProcessor(exporter))
-        trace.set_tracer_provider(provider)
+        _tracer = provider.get_tracer("vitrine_kit")
+        _providers.append(provider)
+        if not _state["global"]:  # the process-wide provider, for spans of other libraries (set once only)
+            trace.set_tracer_provider(provider)
+            _state["global"] = True
         _state["enabled"] = True
         return True
+
+
+def flush(timeout_ms: int = 5_000) -> None:
+    """Export every span ended so far (tests, and before a process exits on its own)."""
+    for provider in _providers:
+        provider.force_flush(timeout_ms)
+
+
+def disable_tracing() -> None:
+    """Stop recording spans (tests); ``configure_tracing`` with exporters starts again."""
+    _state["enabled"] = False
 
 
 def _exporters_from_env(service: str) -> list[SpanExporter]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from datetime import timedelta
 
@@ -24,6 +25,8 @@ from vitrine_kit.tracing import OUTBOX_TRACE_KEY
 
 logger = logging.getLogger(__name__)
 NOTIFY_CHANNEL = "vitrine_outbox"
+MEASURE_EVERY_S = 5.0
+BACKLOG_COUNT_CAP = 100_000  # past this the count's cost grows and the alert has long fired
 
 
 def asyncpg_dsn(sqlalchemy_url: str) -> str:
@@ -99,11 +102,19 @@ class OutboxRelay:
     async def run(self) -> None:
         listener = asyncio.create_task(self._listen(), name="outbox-listen")
         last_purge = utcnow()
+        next_measure = 0.0
         try:
             while not self._stopping:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
                 self._wake.clear()
+                # Measured with the broker away too: that is when the backlog grows.
+                if self.metrics is not None and time.monotonic() >= next_measure:
+                    next_measure = time.monotonic() + MEASURE_EVERY_S
+                    try:
+                        await self.measure_backlog(self.metrics)
+                    except Exception as exc:
+                        logger.warning("outbox backlog not measured", extra={"error": repr(exc)})
                 if not self.broker.connected or self._exchange is None:
                     continue
                 try:
@@ -120,6 +131,27 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
             await self.dispose()
+
+    async def measure_backlog(self, metrics: ServiceMetrics) -> None:
+        """Unsent rows (counted up to ``BACKLOG_COUNT_CAP``) and the age of the oldest, from the partial index
+        of unsent rows."""
+        async with self.engine.connect() as conn:
+            unsent = sa.select(OutboxMessage.seq).where(OutboxMessage.sent_at.is_(None))
+            count = (
+                await conn.execute(
+                    sa.select(sa.func.count()).select_from(unsent.limit(BACKLOG_COUNT_CAP).subquery())
+                )
+            ).scalar_one()
+            oldest = (
+                await conn.execute(
+                    sa.select(OutboxMessage.created_at)
+                    .where(OutboxMessage.sent_at.is_(None))
+                    .order_by(OutboxMessage.seq)
+                    .limit(1)
+                )
+            ).scalar()
+        metrics.outbox_backlog.set(count)
+        metrics.outbox_oldest_age.set(max((utcnow() - oldest).total_seconds(), 0.0) if oldest else 0.0)
 
     async def publish_batch(self) -> int:
         """Publish one batch of unsent rows; returns how many rows were claimed."""
@@ -138,6 +170,8 @@ class OutboxRelay:
                             OutboxMessage.body.op("-")(sa.literal(OUTBOX_TRACE_KEY, sa.Text)), sa.Text
                         ).label("body"),
                         OutboxMessage.body[OUTBOX_TRACE_KEY].label("trace"),
+                        OutboxMessage.body["payload"]["marketplace"].astext.label("marketplace"),
+                        OutboxMessage.body["payload"]["code"].astext.label("code"),
                     )
                     .where(OutboxMessage.sent_at.is_(None))
                     .order_by(OutboxMessage.seq)
@@ -153,7 +187,9 @@ class OutboxRelay:
             underlay = await channel.get_underlay_channel()
             exchange_name = self.broker.exchange_name
 
-            async def publish(row: sa.Row[int, uuid.UUID, str, str, dict[str, str] | None]) -> str | None:
+            async def publish(
+                row: sa.Row[int, uuid.UUID, str, str, dict[str, str] | None, str | None, str | None],
+            ) -> str | None:
                 properties = aio_pika.Message(
                     b"",
                     message_id=str(row.id),
@@ -211,6 +247,11 @@ class OutboxRelay:
                 for row, res in zip(rows, results, strict=True):
                     if not isinstance(res, BaseException):
                         self.metrics.outbox_published.labels(row.routing_key).inc()
+                        if row.marketplace is not None:
+                            event_type = row.routing_key.removesuffix(f".{row.marketplace}")
+                            self.metrics.marketplace_events.labels(
+                                event_type, row.marketplace, row.code or ""
+                            ).inc()
                 if failed:
                     self.metrics.outbox_failures.inc(len(failed))
             if failed:
