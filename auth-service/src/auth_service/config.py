@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, SecretStr
-from vitrine_kit.settings import BaseServiceSettings, service_config
+from pydantic import Field, SecretStr, model_validator
+from vitrine_kit.settings import LOCAL_ENVIRONMENTS, BaseServiceSettings, service_config
 
 from auth_service.security.mailer import MailBackend, SmtpTls
 
@@ -71,6 +71,13 @@ class Settings(BaseServiceSettings):
     # gateway's GATEWAY_TRUSTED_PROXIES. Without the gateway's address here every login looks like the
     # gateway's: compose and Kubernetes set the network's or the pods' range (docs/threat-model.md).
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+    # Browser sessions (cookies). Secure is on everywhere but a local or test run over plain http.
+    cookie_secure: bool = True
+    cookie_domain: str = ""
+    # The access cookie goes to every API path; the refresh cookie only to this service's /sessions, as the
+    # browser sees it behind the gateway.
+    session_cookie_path: str = "/api"
+    public_path_prefix: str = "/api/auth"
     # Links in e-mails point here.
     public_app_url: str = "http://localhost:5173"
     # Mail: SMTP (a local run delivers to the mail sink, sandbox/mail, on port 1025) or the log (no links).
@@ -90,3 +97,10 @@ class Settings(BaseServiceSettings):
     # a client listed without scopes gets those of ``service_client_scopes`` (none if it is not there).
     service_clients: list[dict[str, Any]] = Field(default_factory=list)
     service_client_scopes: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_CLIENT_SCOPES))
+
+    @model_validator(mode="after")
+    def _secure_cookies_outside_local(self) -> Settings:
+        """Session cookies without Secure would cross plain http: only a local or test run may ask for it."""
+        if not self.cookie_secure and self.environment not in LOCAL_ENVIRONMENTS:
+            raise ValueError(f"AUTH_COOKIE_SECURE=false is refused in environment '{self.environment}'")
+        return self

@@ -25,6 +25,10 @@ class InvalidToken(ProblemError):
     status, code, title = 400, "invalid-token", "The token is invalid, expired or already used"
 
 
+class CsrfRefused(Forbidden):
+    code, title = "csrf-token-invalid", "The CSRF check failed"
+
+
 class NotAMember(Forbidden):
     code, title = "not-a-member", "You are not a member of this seller account"
 

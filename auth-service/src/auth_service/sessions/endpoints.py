@@ -1,13 +1,14 @@
-"""``/login``, ``/refresh``, ``/logout``, ``/logout-all``."""
+"""``/login``, ``/refresh``, ``/logout``, ``/logout-all`` (bearer tokens) and ``/sessions`` (browser cookies)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from vitrine_kit.db.deps import SharedSession
 
 from auth_service.deps import Auth, UserPrincipal
 from auth_service.security.client_ip import ClientIP
-from auth_service.sessions.schemas import LoginIn, RefreshIn, TokenPair
+from auth_service.sessions import cookies
+from auth_service.sessions.schemas import BrowserSession, LoginIn, RefreshIn, TokenPair
 from auth_service.sessions.service import session_service
 
 router = APIRouter(tags=["sessions"])
@@ -39,3 +40,34 @@ async def logout_all(principal: UserPrincipal, session: SharedSession) -> Respon
     """Revoke every session of the caller."""
     await session_service.logout_all(session, principal.user_id)
     return Response(status_code=204)
+
+
+@router.post("/sessions")
+async def open_session(
+    body: LoginIn, session: SharedSession, auth: Auth, client_ip: ClientIP, response: Response
+) -> BrowserSession:
+    """Log in for the web app: the tokens go into httpOnly cookies, the CSRF token into a readable one."""
+    pair = await session_service.login(
+        session, auth, email=body.email, password=body.password, tenant_id=body.tenant_id, client_ip=client_ip
+    )
+    return cookies.open_in(response, auth.settings, pair)
+
+
+@router.post("/sessions/refresh")
+async def refresh_session(request: Request, auth: Auth, response: Response) -> BrowserSession:
+    """Rotate the refresh cookie (``X-CSRF-Token`` required); the same answers as ``/refresh``."""
+    csrf = cookies.checked_csrf(request)
+    pair = await session_service.refresh(auth, cookies.refresh_token_of(request))
+    return cookies.open_in(response, auth.settings, pair, csrf=csrf)
+
+
+@router.delete("/sessions", status_code=204)
+async def close_session(request: Request, session: SharedSession, auth: Auth) -> Response:
+    """Log out of the browser session: its refresh family is revoked and its cookies cleared."""
+    token = request.cookies.get(cookies.REFRESH_COOKIE)
+    if token:
+        cookies.checked_csrf(request)
+        await session_service.logout(session, token)
+    response = Response(status_code=204)
+    cookies.clear_in(response, auth.settings)
+    return response

@@ -22,3 +22,11 @@ class TokenPair(BaseModel):
     refresh_token: str
     token_type: str = "Bearer"
     expires_in: int
+
+
+class BrowserSession(BaseModel):
+    """A session opened or refreshed in cookies: the tokens are in httpOnly cookies, never in the body."""
+
+    token_type: str = "cookie"
+    expires_in: int = Field(description="Seconds the access cookie lasts; then POST /sessions/refresh.")
+    csrf_token: str = Field(description="Also in the vitrine_csrf cookie: echo it in X-CSRF-Token on writes.")
