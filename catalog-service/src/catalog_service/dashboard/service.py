@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from vitrine_contracts.common import Marketplace
 
@@ -34,6 +35,7 @@ from catalog_service.scope import Scope
 MAX_DAYS = {Granularity.DAY: 3 * 366, Granularity.WEEK: 10 * 366, Granularity.MONTH: 10 * 366}
 # The default period when none is asked for.
 DEFAULT_DAYS = {Granularity.DAY: 30, Granularity.WEEK: 12 * 7, Granularity.MONTH: 365}
+T = TypeVar("T", bound=SalesTotal)
 LISTING_STATES = ("pending", "listing", "listed", "delisting", "delisted", "failed")
 
 
@@ -80,17 +82,15 @@ def bucket_starts(period: Period, granularity: Granularity) -> list[date]:
     return starts
 
 
-def _total(rows: Iterable[repository.SalesRow]) -> SalesTotal:
+def _total(rows: Iterable[repository.SalesRow], model: type[T], **fields: object) -> T:
+    """``model`` (a ``SalesTotal``) holding the orders, units and revenue per currency of ``rows``."""
     orders = units = 0
     revenue: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
         orders, units = orders + row.orders, units + row.units
         revenue[row.currency] += row.revenue
-    return SalesTotal(
-        orders=orders,
-        units=units,
-        revenue=[Amount(currency=c, amount=a) for c, a in sorted(revenue.items())],
-    )
+    amounts = [Amount(currency=c, amount=a) for c, a in sorted(revenue.items())]
+    return model(orders=orders, units=units, revenue=amounts, **fields)
 
 
 def _by_marketplace(rows: list[repository.SalesRow]) -> dict[Marketplace, list[repository.SalesRow]]:
@@ -134,7 +134,7 @@ class DashboardService:
                 else None,
             ),
             sales=[
-                MarketplaceSales(marketplace=m, **_total(rows).model_dump())
+                _total(rows, MarketplaceSales, marketplace=m)
                 for m, rows in sorted(
                     _by_marketplace(sales).items(), key=lambda kv: list(Marketplace).index(kv[0])
                 )
@@ -154,8 +154,10 @@ class DashboardService:
             for row in found.get(m, []):
                 assert row.bucket is not None
                 per_bucket[row.bucket].append(row)
-            points = [SalesPoint(start=b, **_total(per_bucket.get(b, [])).model_dump()) for b in buckets]
-            series.append(SalesSeries(marketplace=m, points=points, total=_total(found.get(m, []))))
+            points = [_total(per_bucket.get(b, ()), SalesPoint, start=b) for b in buckets]
+            series.append(
+                SalesSeries(marketplace=m, points=points, total=_total(found.get(m, ()), SalesTotal))
+            )
         return SalesOut(
             granularity=granularity,
             period=period,
