@@ -49,6 +49,10 @@ class InvalidProduct(Unprocessable):
     code, title = "invalid-product", "Some fields of the product are not valid"
 
 
+class InvalidCsv(Unprocessable):
+    code, title = "invalid-csv", "The file is not a CSV file Vitrine can read"
+
+
 class ProductIncomplete(Unprocessable):
     code, title = "product-incomplete", "The product lacks what this status needs"
 
@@ -78,15 +82,3 @@ class PhotosUnavailable(ProblemError):
 
 class ImportNotFound(NotFound):
     code, title = "import-not-found", "No such import"
-
-
-class UnknownSuggestionField(Unprocessable):
-    code, title = "unknown-suggestion-field", "No such field can be suggested"
-
-
-class NoPendingSuggestion(Unprocessable):
-    code, title = "no-pending-suggestion", "There is no pending suggestion for this field"
-
-
-class SuggestionInvalid(Unprocessable):
-    code, title = "suggestion-invalid", "Some suggested values no longer pass the product's checks"

@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from vitrine_kit.roles import Capability, needs
 
 from ai_service.analyses.schemas import AnalysisOut, AnalysisPage, AnalysisRequest, PhotoLimit
 from ai_service.analyses.service import analysis_service
@@ -16,7 +17,12 @@ from ai_service.scope import RequestScope
 router = APIRouter(prefix="/analyses", tags=["analyses"])
 
 
-@router.post("", status_code=202, responses={200: {"model": AnalysisOut}})
+@router.post(
+    "",
+    status_code=202,
+    responses={200: {"model": AnalysisOut}},
+    dependencies=needs(Capability.AI_ANALYSE),
+)
 async def request_analysis(
     body: AnalysisRequest, scope: RequestScope, response: Response, idempotency_key: IdempotencyKey = None
 ) -> AnalysisOut:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from vitrine_kit.roles import Capability, needs
 
 from catalog_service.deps import IfMatch, ProductID
 from catalog_service.products.bulk import bulk_service
@@ -53,8 +54,8 @@ async def list_products(
     status: Annotated[list[ProductStatus] | None, Query()] = None,
     brand: Annotated[list[str] | None, Query()] = None,
     category: Annotated[list[str] | None, Query(description="Includes the categories below it")] = None,
-    price_min: Annotated[Decimal | None, Query(ge=0)] = None,
-    price_max: Annotated[Decimal | None, Query(ge=0)] = None,
+    price_min: Annotated[Decimal | None, Query(ge=0, max_digits=12, decimal_places=2)] = None,
+    price_max: Annotated[Decimal | None, Query(ge=0, max_digits=12, decimal_places=2)] = None,
     marketplace: Annotated[str | None, Query(description="Has a publication there")] = None,
     publication_status: Annotated[str | None, Query(description="…in this state")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Title, SKU or description")] = None,
@@ -122,14 +123,14 @@ async def change_status(
     return await product_service.render(scope, product)
 
 
-@router.delete("/{product_id}", status_code=204)
+@router.delete("/{product_id}", status_code=204, dependencies=needs(Capability.CATALOG_DELETE))
 async def delete_product(product_id: ProductID, scope: RequestScope, if_match: IfMatch = None) -> Response:
     """Soft delete (live listings are ended); ``POST …/restore`` brings it back."""
     await product_service.delete(scope, product_id, parse_etag(if_match))
     return Response(status_code=204)
 
 
-@router.post("/{product_id}/restore")
+@router.post("/{product_id}/restore", dependencies=needs(Capability.CATALOG_DELETE))
 async def restore_product(product_id: ProductID, scope: RequestScope, response: Response) -> ProductOut:
     """Undo a delete."""
     product = await product_service.restore(scope, product_id)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from vitrine_kit.db.engine import Database
 from vitrine_kit.errors import ProblemError
 
+from catalog_service.errors import InvalidCsv
 from catalog_service.models import Product
 from catalog_service.products.schemas import ProductCreate
 from catalog_service.products.service import product_service
@@ -53,8 +54,12 @@ class TransferService:
     async def import_csv(self, scope: Scope, text: str) -> ImportReport:
         """Create a draft per row; a bad row is reported and the good ones are kept."""
         results = []
-        for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-            results.append(await self._row(scope, number, row))
+        rows = csv.DictReader(io.StringIO(text, newline=""))
+        try:
+            for number, row in enumerate(rows, start=2):
+                results.append(await self._row(scope, number, row))
+        except csv.Error as exc:  # nothing is kept from a file that cannot be read to its end
+            raise InvalidCsv(f"Line {rows.line_num}: {exc}. Quote fields that hold line breaks.") from exc
         created = sum(1 for r in results if r.ok)
         return ImportReport(created=created, failed=len(results) - created, rows=results)
 

@@ -87,6 +87,10 @@ def problem_body(
     if rid:
         body["request_id"] = rid
     body.update(extra)
+    if isinstance(body.get("errors"), list):  # each item names its field, says why, and has a type
+        body["errors"] = [
+            {"type": "value_error", **item} if isinstance(item, dict) else item for item in body["errors"]
+        ]
     return body
 
 

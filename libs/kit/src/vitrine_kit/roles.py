@@ -124,6 +124,7 @@ def require(capability: Capability) -> Callable[..., Coroutine[Any, Any, Princip
         check(principal.roles, capability)
         return principal
 
+    dependency.capability = capability  # type: ignore[attr-defined]  # read by the roles-table check
     return dependency
 
 

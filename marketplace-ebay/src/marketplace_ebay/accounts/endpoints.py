@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 from vitrine_kit.auth.deps import TenantPrincipal
 from vitrine_kit.db.deps import SharedSession, TenantSession
+from vitrine_kit.roles import Capability, needs
 
 from marketplace_ebay.accounts import repository
 from marketplace_ebay.accounts.schemas import AccountOut, ConnectIn, ConnectOut, SetupIn, SetupOut
@@ -19,7 +20,7 @@ router = APIRouter(tags=["accounts"])
 EndListings = Annotated[bool, Query(description="End the account's live eBay listings, then disconnect")]
 
 
-@router.post("/oauth/authorize")
+@router.post("/oauth/authorize", dependencies=needs(Capability.MARKETPLACES_CONNECT))
 async def authorize(
     body: ConnectIn, principal: TenantPrincipal, session: SharedSession, ebay: Ebay
 ) -> ConnectOut:
@@ -52,7 +53,7 @@ async def list_accounts(_: TenantPrincipal, session: TenantSession) -> list[Acco
     ]
 
 
-@router.delete("/accounts/{account_id}", status_code=204)
+@router.delete("/accounts/{account_id}", status_code=204, dependencies=needs(Capability.MARKETPLACES_CONNECT))
 async def disconnect(
     account_id: AccountID,
     principal: TenantPrincipal,
@@ -75,7 +76,7 @@ async def setup_check(
     return await account_service.check_setup(session, ebay, principal.tenant, account)
 
 
-@router.post("/accounts/{account_id}/setup")
+@router.post("/accounts/{account_id}/setup", dependencies=needs(Capability.MARKETPLACES_CONNECT))
 async def guided_setup(
     account_id: AccountID, body: SetupIn, principal: TenantPrincipal, session: TenantSession, ebay: Ebay
 ) -> SetupOut:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from vitrine_kit.roles import Capability, needs
 
 from marketplace_vinted.accounts.schemas import AccountOut, PacingIn, PacingOut
 from marketplace_vinted.accounts.service import account_service
@@ -17,7 +18,7 @@ async def account(scope: RequestScope) -> AccountOut:
     return await account_service.view(scope)
 
 
-@router.put("/account/pacing")
+@router.put("/account/pacing", dependencies=needs(Capability.MARKETPLACES_CONNECT))
 async def set_pacing(body: PacingIn, scope: RequestScope) -> PacingOut:
     """Change the pacing of this account's writes."""
     return await account_service.set_pacing(scope, body)
