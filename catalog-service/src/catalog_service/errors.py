@@ -82,3 +82,15 @@ class PhotosUnavailable(ProblemError):
 
 class ImportNotFound(NotFound):
     code, title = "import-not-found", "No such import"
+
+
+class UnknownSuggestionField(Unprocessable):
+    code, title = "unknown-suggestion-field", "No such field can be suggested"
+
+
+class NoPendingSuggestion(Unprocessable):
+    code, title = "no-pending-suggestion", "There is no pending suggestion for this field"
+
+
+class SuggestionInvalid(Unprocessable):
+    code, title = "suggestion-invalid", "Some suggested values no longer pass the product's checks"

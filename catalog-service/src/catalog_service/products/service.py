@@ -21,11 +21,13 @@ from catalog_service.errors import (
     VersionMismatch,
 )
 from catalog_service.models import Product
+from catalog_service.products import provenance
 from catalog_service.products import repository as repo
 from catalog_service.products.photos import photo_service
 from catalog_service.products.repository import ProductFilters
 from catalog_service.products.rules import SYSTEM_ONLY, can_move, merged, missing_for_ready, reference_errors
 from catalog_service.products.schemas import (
+    FieldOrigin,
     ProductCreate,
     ProductFields,
     ProductOut,
@@ -89,6 +91,10 @@ class ProductService:
         product = Product(id=product_id, status="draft", version=1, **values)
         async with self._unique_sku(scope, values["sku"]):
             scope.session.add(product)
+        given: dict[str, Any] = {key: {} if key == "attributes" else None for key in _values(body)}
+        await provenance.record(
+            scope.session, product.id, provenance.changed_keys(product, given), FieldOrigin.SELLER
+        )
         return product
 
     async def get(self, scope: Scope, product_id: uuid.UUID, *, deleted_ok: bool = False) -> Product:
@@ -100,9 +106,16 @@ class ProductService:
         return product
 
     async def update(
-        self, scope: Scope, product_id: uuid.UUID, body: ProductFields, expected: int | None
+        self,
+        scope: Scope,
+        product_id: uuid.UUID,
+        body: ProductFields,
+        expected: int | None,
+        *,
+        by_seller: bool = True,
     ) -> Product:
-        """Change the fields sent; a stale version answers 412."""
+        """Change the fields sent; a stale version answers 412. The fields the seller changed are marked as
+        theirs (``by_seller=False`` for a caller that records the fields' source itself)."""
         product = await self._locked(scope, product_id, expected)
         values = _values(body)
         await self._check(scope, merged(product, values))
@@ -116,11 +129,15 @@ class ProductService:
             await photo_service.check(
                 scope, [i["media_id"] for i in values["images"] if i["media_id"] not in current]
             )
-        before = {key: getattr(product, key) for key in values if key in LISTED_FIELDS}
+        previous = {key: getattr(product, key) for key in values}
+        before = {key: old for key, old in previous.items() if key in LISTED_FIELDS}
         async with self._unique_sku(scope, values.get("sku") or product.sku):
             for key, value in values.items():
                 setattr(product, key, EMPTY[key]() if value is None and key in EMPTY else value)
             self._touch(product)
+        if by_seller:
+            changed = provenance.changed_keys(product, previous)
+            await provenance.record(scope.session, product.id, changed, FieldOrigin.SELLER)
         if any(getattr(product, key) != old for key, old in before.items()):
             await revision_service.schedule(scope, product.id)
         return product
@@ -189,6 +206,7 @@ class ProductService:
 
     async def render_many(self, scope: Scope, products: list[Product]) -> list[ProductOut]:
         pubs = await repo.publications_of(scope.session, [p.id for p in products])
+        sources = await provenance.sources_of(scope.session, [p.id for p in products])
         out = []
         for product in products:
             item = ProductOut.model_validate(product, from_attributes=True)
@@ -196,6 +214,7 @@ class ProductService:
                 PublicationSummary(marketplace=p.marketplace, status=p.status, url=p.url, reason=p.reason)
                 for p in pubs[product.id]
             ]
+            item.field_sources = sources[product.id]
             out.append(item)
         return out
 
