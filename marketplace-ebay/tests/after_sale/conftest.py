@@ -104,8 +104,9 @@ async def seller(h: Any, ebay: Any, sandbox: httpx.AsyncClient) -> AsyncIterator
 
 async def sync_due(ctx: Any) -> int:
     """Run the loop's claim until nothing is due (other tests' accounts share this database)."""
-    from marketplace_ebay.after_sale.loop import sync_one
+    from marketplace_ebay.after_sale.loop import schedule, sync_one
 
+    await schedule(ctx)
     done = 0
     while await sync_one(ctx):
         done += 1

@@ -25,6 +25,15 @@ logger = logging.getLogger(__name__)
 
 async def tick(ebay: EbayContext) -> int:
     """Schedule new accounts, forget removed ones, then sync every due account (up to a batch)."""
+    await schedule(ebay)
+    done = 0
+    while done < ebay.settings.after_sale_batch and await sync_one(ebay):
+        done += 1
+    return done
+
+
+async def schedule(ebay: EbayContext) -> None:
+    """One schedule row per connected account (two set-based statements, whatever the number of accounts)."""
     async with ebay.db.session() as shared:
         # Every connected account has an order-poll row: the after-sale schedule follows that list.
         await shared.execute(
@@ -39,10 +48,6 @@ async def tick(ebay: EbayContext) -> int:
             sa.delete(AfterSalePoll).where(AfterSalePoll.account_id.not_in(sa.select(OrderPoll.account_id)))
         )
         await shared.commit()
-    done = 0
-    while done < ebay.settings.after_sale_batch and await sync_one(ebay):
-        done += 1
-    return done
 
 
 async def sync_one(ebay: EbayContext) -> bool:
