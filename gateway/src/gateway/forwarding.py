@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager, nullcontext
 
 import aiohttp
 from starlette.types import Receive, Send
+from vitrine_kit import tracing
 from vitrine_kit.breaker import Attempt, BreakerOpen
 from yarl import URL
 
@@ -40,7 +41,18 @@ HOP_BY_HOP = frozenset(
 )
 _HOP_BY_HOP_BYTES = frozenset(h.encode() for h in HOP_BY_HOP)
 # Set by the gateway for the upstream; a client's own copies are replaced.
-_REPLACED = frozenset({"host", "x-request-id", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"})
+# An outside caller's trace context is dropped too: it chooses neither our trace ids nor our sampling.
+_REPLACED = frozenset(
+    {
+        "host",
+        "x-request-id",
+        "x-forwarded-for",
+        "x-forwarded-proto",
+        "x-forwarded-host",
+        "traceparent",
+        "tracestate",
+    }
+)
 # Date is the gateway server's, Server would advertise the upstream's stack, X-Request-Id is added once.
 _DROPPED_RESPONSE = frozenset({b"date", b"server", b"x-request-id"})
 # Statuses that may mean "unavailable"; see ``is_outage``.
@@ -138,6 +150,7 @@ class Forwarder:
         self.identity = identity
         self.retries = retries
         self.retry_backoff_s = retry_backoff_s
+        tracing.configure_tracing("gateway")
 
     async def forward(
         self, request: Request, target: Target, declared: int | None, receive: Receive, send: Send
@@ -192,16 +205,21 @@ class Forwarder:
                 data = body.chunks() if body.streamed else body.first
             bound = nullcontext() if streamed_until is None else asyncio.timeout_at(streamed_until)
             try:
+                # A client span up to the answer's head; the upstream's spans are its children.
                 async with bound:
-                    response = await self.session.request(
-                        request.method,
-                        url,
-                        headers=headers,
-                        data=data,
-                        allow_redirects=False,
-                        timeout=route.timeout,
-                        auto_decompress=False,
-                    )
+                    with tracing.span(
+                        f"{request.method} {route.upstream}", kind=tracing.SpanKind.CLIENT
+                    ) as span:
+                        response = await self.session.request(
+                            request.method,
+                            url,
+                            headers=[*headers, *tracing.inject().items()],
+                            data=data,
+                            allow_redirects=False,
+                            timeout=route.timeout,
+                            auto_decompress=False,
+                        )
+                        tracing.answered(span, response.status)
             except (aiohttp.ClientError, TimeoutError, ClientGone, Refusal) as exc:
                 # Too large, too slow, or gone: the client's doing, not the upstream's.
                 if body is not None and body.failure is not None:

@@ -17,6 +17,7 @@ from vitrine_kit.auth.service_client import ServiceTokenClient
 from vitrine_kit.events.broker import broker_from_settings
 from vitrine_kit.logging import configure_logging
 from vitrine_kit.loops import BackgroundLoop, LoopSupervisor
+from vitrine_kit.tracing import configure_tracing
 
 from relay_service.auth import PluginAuthenticator
 from relay_service.config import Settings
@@ -72,6 +73,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level, settings.log_json)
+        configure_tracing(settings.service_name)
         task = asyncio.create_task(broker.run(), name="broker")
         loops.start(background, relay, settings.run_mode)
         if settings.gc_freeze:

@@ -11,12 +11,15 @@ when the kit exposes its own.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection
+from aio_pika.abc import AbstractChannel, AbstractConnection, HeadersType
 from aiormq.exceptions import PublishError
 from vitrine_contracts import Event, new_envelope
+from vitrine_kit import tracing
 from vitrine_kit.events.broker import Broker
+from vitrine_kit.logging import request_id_var
 
 
 class Unroutable(Exception):
@@ -33,15 +36,19 @@ async def publish_confirmed(
     type_: str,
     timeout: float,
     mandatory: bool = False,
+    headers: Mapping[str, str] | None = None,
 ) -> None:
     """Publish one persistent JSON message and wait for the broker's confirm; a Nack or a timeout raises,
     and so does a ``mandatory`` message nobody is bound for (``Unroutable``)."""
+    message_headers: HeadersType = {}
+    message_headers.update(headers or {})
     properties = aio_pika.Message(
         b"",
         message_id=message_id,
         type=type_,
         content_type="application/json",
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        headers=message_headers or None,
     ).properties
     underlay = await channel.get_underlay_channel()
     try:
@@ -84,7 +91,10 @@ class EventPublisher:
         channel = self._channel
         if channel is None or channel.is_closed:
             raise ConnectionError("broker not connected")
-        envelope = new_envelope(event, producer=self.producer, tenant_id=tenant_id)
+        # In the flow of what is being reported: its request id, and its trace context in the headers.
+        envelope = new_envelope(
+            event, producer=self.producer, tenant_id=tenant_id, correlation_id=request_id_var.get()
+        )
         await publish_confirmed(
             channel,
             exchange=self.broker.exchange_name,
@@ -93,4 +103,5 @@ class EventPublisher:
             message_id=str(envelope.id),
             type_=event.event_type,
             timeout=self.timeout_s,
+            headers=tracing.inject(),
         )

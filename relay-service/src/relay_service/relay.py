@@ -45,10 +45,12 @@ from vitrine_contracts.vinted import (
     VintedSessionReported,
 )
 from vitrine_kit.events.broker import Broker
+from vitrine_kit.tracing import consumer_span
 
 from relay_service.auth import PluginAuthenticator, Refused
 from relay_service.config import Settings
 from relay_service.connections import Connection
+from relay_service.flows import Flows
 from relay_service.metrics import RelayMetrics
 from relay_service.publisher import EventPublisher
 from relay_service.results import ResultLedger, result_key
@@ -90,6 +92,7 @@ class Relay:
         # Jobs this replica delivered, by id → device: a late result (after an ack timeout or a reconnect)
         # is still accepted from the same device, and from no one else.
         self.delivered: OrderedDict[uuid.UUID, uuid.UUID] = OrderedDict()
+        self.flows = Flows()
         self.revoked = RevokedDevices(settings.revoked_ttl_s)
         self.results = ResultLedger(settings.result_dedupe_window_s, settings.result_dedupe_max)
         self.draining = False
@@ -157,10 +160,13 @@ class Relay:
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         try:
             envelope = RawEnvelope.model_validate_json(message.body)
-            if envelope.type == PluginRevoked.event_type:
-                await self._on_revoked(PluginRevoked.model_validate(envelope.payload))
-            else:
-                self._dispatch(VintedJobDispatch.model_validate(envelope.payload))
+            with consumer_span(self.queue_name, envelope.type, envelope.id, 1, message.headers):
+                if envelope.type == PluginRevoked.event_type:
+                    await self._on_revoked(PluginRevoked.model_validate(envelope.payload))
+                else:
+                    job = VintedJobDispatch.model_validate(envelope.payload)
+                    self.flows.remember(job.job_id, envelope.correlation_id)
+                    self._dispatch(job)
         except ValidationError:
             logger.exception("unparseable message dropped")
         await message.ack()
@@ -190,7 +196,7 @@ class Relay:
             job = conn.waiting.popleft()
             conn.in_flight[job.job_id] = job
             self._remember(job)
-            self._spawn(self._deliver(conn, job))
+            self._spawn(self.flows.run(job.job_id, "job.deliver", self._deliver(conn, job)))
 
     def _remember(self, job: VintedJobDispatch) -> None:
         self.delivered[job.job_id] = job.device_id
@@ -240,7 +246,10 @@ class Relay:
             outcome="undelivered",
             reason=reason,
         )
-        with contextlib.suppress(Exception):  # marketplace-vinted's lease brings the job back anyway
+        with (
+            self.flows.within(job.job_id, "job.undelivered"),
+            contextlib.suppress(Exception),  # marketplace-vinted's lease brings the job back anyway
+        ):
             await self.publisher.publish(event, job.tenant_id)
 
     # --- socket events --------------------------------------------------------------------------------
@@ -386,20 +395,19 @@ class Relay:
 
         async def publish() -> None:
             # Published before the ack: if the broker is away the plugin gets no ack and sends it again.
-            await self.publisher.publish(
-                VintedJobCompleted(
-                    job_id=result.job_id,
-                    tenant_id=conn.tenant_id,
-                    device_id=conn.device_id,
-                    outcome=result.outcome,
-                    result_id=result.result_id,
-                    calls=result.calls,
-                    data=result.data,
-                    error=result.error,
-                    replayed=result.replayed,
-                ),
-                conn.tenant_id,
+            completed = VintedJobCompleted(
+                job_id=result.job_id,
+                tenant_id=conn.tenant_id,
+                device_id=conn.device_id,
+                outcome=result.outcome,
+                result_id=result.result_id,
+                calls=result.calls,
+                data=result.data,
+                error=result.error,
+                replayed=result.replayed,
             )
+            with self.flows.within(result.job_id, "job.result"):
+                await self.publisher.publish(completed, conn.tenant_id)
 
         if await self.results.publish_once(result_key(result), publish):
             self.metrics.jobs.labels(result.outcome).inc()

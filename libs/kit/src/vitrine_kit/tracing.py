@@ -257,6 +257,15 @@ def consumer_span(
         yield current
 
 
+def answered(current: Span | None, status: int) -> None:
+    """Record an HTTP answer's status on a client span; a 5xx marks it failed."""
+    if current is None:
+        return
+    current.set_attribute("http.response.status_code", status)
+    if status >= 500:
+        current.set_status(Status(StatusCode.ERROR))
+
+
 def outbox_context(routing_key: str) -> dict[str, str] | None:
     """Called by ``Outbox.add``: a producer span for the event, returned as the carrier the row keeps."""
     if not _state["enabled"]:
@@ -295,10 +304,7 @@ def _patch_httpx() -> None:
             headers: MutableMapping[str, str] = request.headers
             propagate.inject(headers)
             response: httpx.Response = await original(self, request)
-            if current is not None:
-                current.set_attribute("http.response.status_code", response.status_code)
-                if response.status_code >= 500:
-                    current.set_status(Status(StatusCode.ERROR))
+            answered(current, response.status_code)
             return response
 
     transport.handle_async_request = handle_async_request
