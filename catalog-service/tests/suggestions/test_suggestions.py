@@ -301,6 +301,21 @@ class TestAccept:
         assert refused.status_code == 422, refused.text
         assert [e["field"] for e in refused.json()["errors"]] == ["size"]
 
+    async def test_an_accepted_value_reaches_the_live_listings_as_an_edit_would(self, seller) -> None:
+        product = await seller.listed("ebay")
+        await analysed(seller, analysis(product["id"], brand=Guess(reference_id="diesel", confidence=0.6)))
+        accepted = await seller.post(
+            f"/products/{product['id']}/suggestions/accept", json={"fields": ["brand"]}
+        )
+        assert accepted.status_code == 200, accepted.text
+
+        async def revised() -> list[dict[str, Any]]:
+            sent = await seller.emitted("publication.requested")
+            return [e for e in sent if e["action"] == "revise"]
+
+        [revise] = await seller.eventually(revised)
+        assert revise["snapshot"]["brand"] == "Diesel"
+
     async def test_either_fields_or_all(self, seller) -> None:
         product = await draft_product(seller)
         for body in ({}, {"all": False}, {"all": True, "fields": ["brand"]}):

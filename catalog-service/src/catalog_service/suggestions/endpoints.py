@@ -21,7 +21,7 @@ async def list_suggestions(product_id: ProductID, scope: RequestScope) -> Sugges
 
 
 @router.post("/accept", dependencies=needs(Capability.CATALOG_WRITE))
-async def accept(
+async def accept_suggestions(
     product_id: ProductID, body: DecisionIn, scope: RequestScope, response: Response, if_match: IfMatch = None
 ) -> DecisionOut:
     """Apply some or all suggestions as one product edit (all or nothing; 422 names a value now refused)."""
@@ -31,6 +31,6 @@ async def accept(
 
 
 @router.post("/dismiss", dependencies=needs(Capability.CATALOG_WRITE))
-async def dismiss(product_id: ProductID, body: DecisionIn, scope: RequestScope) -> DecisionOut:
+async def dismiss_suggestions(product_id: ProductID, body: DecisionIn, scope: RequestScope) -> DecisionOut:
     """Drop some or all suggestions; the product does not change."""
     return await suggestion_service.dismiss(scope, product_id, body)
