@@ -12,6 +12,7 @@ from vitrine_kit.auth.principal import TokenKind, kind_of, scopes_of
 from gateway.config import Settings
 from gateway.request import Request
 from gateway.responses import Refusal
+from gateway.sessions import CookieSessions
 
 __all__ = [
     "Authenticator",
@@ -109,14 +110,16 @@ class IdentityHeaders:
 
 
 class Authenticator:
-    """Lets public routes through and requires a verified bearer token everywhere else.
+    """Lets public routes through and requires a verified access token everywhere else: a bearer token,
+    or the browser session's cookie (``sessions.CookieSessions`` enforces CSRF for it).
 
     Plugin tokens live 30 days and are meant for the relay alone: on any other upstream they are refused
     here, before a service sees them (the kit's dependencies refuse them too).
     """
 
-    def __init__(self, settings: Settings, verifier: TokenVerifier) -> None:
+    def __init__(self, settings: Settings, verifier: TokenVerifier, sessions: CookieSessions) -> None:
         self.public = PublicRoutes(settings.public_routes)
+        self.sessions = sessions
         self.tokens = CachedVerifier(
             verifier, size=settings.token_cache_size, ttl_s=settings.token_cache_ttl_s
         )
@@ -124,11 +127,16 @@ class Authenticator:
 
     async def tenant(self, request: Request, path: str, upstream: str) -> str | None:
         """The tenant the request acts for (None on a public route); refuses a missing or bad token."""
-        if self.public.allows(request.method, path):
-            return None
         token = bearer_token(request.authorization)
         if token is None:
-            raise Refusal.unauthorized("A bearer access token is required.")
+            self.sessions.guard(request, path)
+        if self.public.allows(request.method, path):
+            return None
+        if token is None:
+            token = self.sessions.token(request)
+            if token is None:
+                raise Refusal.unauthorized("A bearer access token or a session cookie is required.")
+            request.session_token = token
         claims = await self.claims(token)
         if upstream not in self.plugin_upstreams and kind_of(scopes_of(claims)) is TokenKind.PLUGIN:
             raise Refusal.unauthorized("The access token was refused: plugin tokens are not accepted here.")

@@ -71,6 +71,10 @@ DEFAULT_PUBLIC_ROUTES = [
     "/api/auth/login POST",
     "/api/auth/refresh POST",
     "/api/auth/logout POST",
+    # Browser sessions: the login that sets the cookies, and refresh and logout by the refresh cookie
+    # (CSRF-checked here, see sessions.py, and by auth-service).
+    "/api/auth/sessions POST,DELETE",
+    "/api/auth/sessions/refresh POST",
     "/api/auth/.well-known/jwks.json GET",
     "/api/auth/password-reset POST",
     "/api/auth/password-reset/confirm POST",
@@ -98,7 +102,12 @@ DEFAULT_RATE_LIMITS = [
     RateLimitRule(name="ip", key="ip", rate_per_s=50.0, burst=200),
     RateLimitRule(name="tenant", key="tenant", rate_per_s=100.0, burst=400),
     RateLimitRule(
-        name="login", key="ip", rate_per_s=10 / 60, burst=10, paths=["/api/auth/login"], methods=["POST"]
+        name="login",
+        key="ip",
+        rate_per_s=10 / 60,
+        burst=10,
+        paths=["/api/auth/login", "/api/auth/sessions"],
+        methods=["POST"],
     ),
     RateLimitRule(
         name="register",
@@ -203,6 +212,14 @@ class Settings(BaseServiceSettings):
     # Replicas share a limit only through Redis; in fallback each takes 1/replicas of it.
     replicas: int = 1
 
+    # Browser sessions (auth-service's cookies): the access token's cookie authenticates like a bearer
+    # token; unsafe requests it authenticates need X-CSRF-Token equal to the CSRF cookie and an allowed Origin.
+    session_cookie: str = "vitrine_access"
+    refresh_cookie: str = "vitrine_refresh"
+    csrf_cookie: str = "vitrine_csrf"
+    csrf_header: str = "X-CSRF-Token"
+    # Logins that open a cookie session: refused from an origin that is not allowed.
+    session_login_paths: list[str] = Field(default_factory=lambda: ["/api/auth/sessions"])
     # Upstreams (names in ``upstreams``) that take plugin tokens: the relay's alone, if it is routed here.
     plugin_token_upstreams: list[str] = Field(default_factory=lambda: ["relay"])
     token_cache_size: int = 10_000

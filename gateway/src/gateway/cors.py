@@ -8,7 +8,8 @@ from gateway.responses import Headers, Refusal
 
 ALLOWED_METHODS = b"GET, POST, PUT, PATCH, DELETE, OPTIONS"
 ALLOWED_HEADERS = (
-    b"authorization, content-type, accept, accept-language, x-request-id, idempotency-key, if-match"
+    b"authorization, content-type, accept, accept-language, x-request-id, idempotency-key, if-match, "
+    b"x-csrf-token, last-event-id"
 )
 EXPOSED_HEADERS = (
     b"x-request-id, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy, "

@@ -260,6 +260,8 @@ class Forwarder:
                 continue
             if name in HOP_BY_HOP or name in _REPLACED or name in identity:
                 continue
+            if name == "authorization" and request.session_token is not None:
+                continue
             out.append((name, raw_value.decode("latin-1")))
         if connection_listed:
             out = [(n, v) for n, v in out if n not in connection_listed]
@@ -268,6 +270,9 @@ class Forwarder:
         if host:
             out.append(("x-forwarded-host", host))
         out.append(("x-request-id", request.id))
+        if request.session_token is not None:
+            # Services verify the bearer token again, whichever way the client presented it.
+            out.append(("authorization", "Bearer " + request.session_token))
         return out
 
     def _response_headers(self, request: Request, response: aiohttp.ClientResponse) -> Headers:

@@ -27,6 +27,7 @@ from gateway.ratelimit import RateLimiter
 from gateway.request import Request, read_request
 from gateway.responses import Refusal, refuse
 from gateway.routing import Router
+from gateway.sessions import CookieSessions
 
 logger = logging.getLogger("gateway")
 access_log = logging.getLogger("vitrine.access")
@@ -52,7 +53,7 @@ class Gateway:
             for name in s.upstreams
         }
         self.router = Router(s, self.breakers)
-        self.auth = Authenticator(s, verifier or verifier_from_settings(s))
+        self.auth = Authenticator(s, verifier or verifier_from_settings(s), CookieSessions(s, self.cors))
         self.limits = RateLimits(s, self.metrics.rate_limited)
         self.ops = Ops(s, self.metrics, self.breakers, self.limits)
         self.session: aiohttp.ClientSession | None = None

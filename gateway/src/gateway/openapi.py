@@ -31,6 +31,71 @@ COMPONENT_KINDS = (
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
+# Request examples of the main operations, by operation id (a missing id fails the merge: see ``add_examples``).
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "auth_register": {
+        "email": "lea@example.com",
+        "password": "correct horse battery",
+        "tenant_name": "Léa's vintage",
+    },
+    "auth_login": {"email": "lea@example.com", "password": "correct horse battery"},
+    "catalog_create_product": {
+        "title": "Levi's 501 straight jeans",
+        "description": "Classic 501, straight leg, barely worn.",
+        "price": "35.00",
+        "stock_quantity": 1,
+        "brand": "levi-s",
+        "category": "jeans",
+        "size_system": "waist",
+        "size": "W32",
+        "colours": ["blue"],
+        "materials": [{"material": "cotton", "percent": 99}, {"material": "elastane", "percent": 1}],
+        "condition": "very_good",
+        "images": [{"media_id": "0b8f3c8e-5a1d-4c55-9d8e-2f4a7e1c9b01"}],
+    },
+    "catalog_publish": {"marketplaces": ["ebay", "etsy", "vinted"]},
+    "ai_request_analysis": {
+        "image_ids": ["0b8f3c8e-5a1d-4c55-9d8e-2f4a7e1c9b01", "6a2d1e0f-7c3b-4e8a-b1f2-3d4c5b6a7e80"],
+        "label_image_id": "6a2d1e0f-7c3b-4e8a-b1f2-3d4c5b6a7e80",
+        "language": "en",
+        "notes": "bought in 1994",
+    },
+    "billing_checkout_subscription": {"plan": "pro"},
+    "billing_checkout_credits": {"pack": "credits_500"},
+}
+# What a refused request looks like: shown on every problem+json response of the operations above.
+PROBLEM_EXAMPLE = {
+    "type": "https://errors.vitrine.app/validation-error",
+    "title": "The request is not valid",
+    "status": 422,
+    "detail": "Invalid fields: price",
+    "instance": "/products",
+    "request_id": "5f0c6d2e9b7a4c1d8e3f2a1b0c9d8e7f",
+    "errors": [{"field": "price", "message": "Input should be greater than 0", "type": "greater_than"}],
+}
+
+
+def add_examples(merged: dict[str, Any], examples: dict[str, dict[str, Any]]) -> None:
+    """Put each example on its operation's JSON request body, and a problem example on its 422."""
+    operations = {
+        op["operationId"]: op
+        for item in merged["paths"].values()
+        for op in _operations(item)
+        if "operationId" in op
+    }
+    for operation_id, example in examples.items():
+        operation = operations.get(operation_id)
+        if operation is None:
+            continue  # that service is not in this document (down, or left out)
+        content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if content is None:
+            raise ValueError(f"{operation_id} takes no JSON body to show an example of")
+        content["example"] = example
+        problem = operation.get("responses", {}).get("422", {}).get("content", {})
+        for media in problem.values():
+            media["example"] = PROBLEM_EXAMPLE
+
+
 def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
     """Point ``$ref``s at renamed components, in place."""
     if isinstance(node, dict):
@@ -105,6 +170,7 @@ def merge_documents(
             )
     used = {tag for item in merged["paths"].values() for op in _operations(item) for tag in op["tags"]}
     merged["tags"] = [{"name": tag} for tag in sorted(used)]
+    add_examples(merged, EXAMPLES)
     return merged
 
 
@@ -201,9 +267,7 @@ class OpenAPIAggregator:
 
 # The docs page and its assets (Swagger UI from a Python package, never a CDN), under a strict CSP.
 DOCS_PATHS = frozenset({"/docs", *(f"/docs/{name}" for name in docs.ASSET_NAMES)})
-DOCS_HEADERS = [
-    (name.lower().encode(), value.encode()) for name, value in docs.SECURITY_HEADERS.items()
-]
+DOCS_HEADERS = [(name.lower().encode(), value.encode()) for name, value in docs.SECURITY_HEADERS.items()]
 
 
 def docs_file(path: str) -> tuple[bytes, bytes]:

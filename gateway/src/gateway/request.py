@@ -30,6 +30,9 @@ class Request:
     client_key: str
     origin: bytes | None = None
     authorization: bytes | None = None
+    cookie: bytes | None = None
+    # The access token of the session cookie, when it authenticated the request (sent upstream as a bearer).
+    session_token: str | None = None
     content_length: bytes | None = None
     chunked: bool = False
     forwarded_for: bytes | None = None
@@ -44,7 +47,7 @@ class Request:
 def read_request(scope: Scope, clients: ClientAddresses) -> Request:
     """Read the headers the stages need in one pass, and settle the request id and client address."""
     headers: list[tuple[bytes, bytes]] = scope["headers"]
-    rid_in = origin = authorization = content_length = forwarded_for = None
+    rid_in = origin = authorization = content_length = forwarded_for = cookie = None
     chunked = False
     for name, value in headers:
         if name == b"x-request-id":
@@ -53,6 +56,9 @@ def read_request(scope: Scope, clients: ClientAddresses) -> Request:
             origin = value
         elif name == b"authorization":
             authorization = value
+        elif name == b"cookie":
+            # Several Cookie lines (HTTP/2) are one list.
+            cookie = value if cookie is None else cookie + b"; " + value
         elif name == b"content-length":
             content_length = value
         elif name == b"transfer-encoding":
@@ -75,6 +81,7 @@ def read_request(scope: Scope, clients: ClientAddresses) -> Request:
         client_key=client_key(client_ip),
         origin=origin,
         authorization=authorization,
+        cookie=cookie,
         content_length=content_length,
         chunked=chunked,
         forwarded_for=forwarded_for,

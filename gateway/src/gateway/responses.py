@@ -98,6 +98,19 @@ class Refusal(Exception):
         )
 
     @classmethod
+    def csrf_token(cls, detail: str) -> Refusal:
+        return cls(403, "csrf-token-invalid", "The CSRF check failed", detail)
+
+    @classmethod
+    def csrf_origin(cls) -> Refusal:
+        return cls(
+            403,
+            "csrf-origin-refused",
+            "The CSRF check failed",
+            "A write authenticated by the session cookie must come from an allowed origin (Origin header).",
+        )
+
+    @classmethod
     def payload_too_large(cls, limit: int, declared: int | None = None) -> Refusal:
         said = f"The body is {declared} bytes; the limit" if declared is not None else "The limit"
         return cls(
