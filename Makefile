@@ -21,6 +21,9 @@ infra: ## make sure PostgreSQL, RabbitMQ and Redis are up (start what is down)
 run: install infra ## start the whole fleet (databases, migrations, services); Ctrl-C stops it
 	@$(UV) run --frozen python deploy/local/fleet.py
 
+demo: ## one item through a running `make run`: photos, AI, listed everywhere, sold once, delisted elsewhere
+	@$(UV) run --frozen python deploy/local/demo.py $(DEMO_ARGS)
+
 test: install infra ## the whole suite: contracts drift, unit + integration, end-to-end
 	@$(UV) run --frozen python -m vitrine_contracts.schema --check
 	@$(UV) run --frozen pytest -n $(PYTEST_WORKERS) -q

@@ -19,8 +19,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fleet_table import PROCESSES, ROOT, Process, available, gateway_upstreams, resolve, service_clients
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_seller import DEMO_EMAIL, DEMO_PASSWORD, DemoSetupError, ensure_demo_seller, non_local_environments
 
 PG = os.environ.get("VITRINE_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 AMQP = os.environ.get("VITRINE_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
@@ -160,6 +165,22 @@ class Fleet:
         self.processes.clear()
 
 
+def demo_seller(fleet: Fleet) -> str:
+    """Make the demo seller ready (local runs only) and say how to log in, or why there is none."""
+    envs = {s.name: fleet.env(s) for s in fleet.services()}
+    outside = non_local_environments(envs, {s.name: s.env_prefix for s in fleet.services()})
+    if outside:
+        return f"none: not a local run ({', '.join(outside)})"
+    try:
+        with httpx.Client(base_url=fleet.url("gateway"), timeout=30) as api:
+            ensure_demo_seller(api)
+    except (DemoSetupError, httpx.HTTPError) as exc:
+        return f"NOT READY ({exc}); `make demo` tries again"
+    return (
+        f"{DEMO_EMAIL} / {DEMO_PASSWORD}  (eBay, Etsy and Vinted connected to the stand-ins; try `make demo`)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--no-prepare", action="store_true", help="skip database creation and migrations")
@@ -192,6 +213,7 @@ def main() -> int:
                 mark = "ready" if state[service.name] else "NOT READY"
                 print(f"  {service.name:<18} http://127.0.0.1:{fleet.port(service)}    ({mark})")
         print(f"  logs               {fleet.log_dir}")
+        print(f"  demo seller        {demo_seller(fleet)}")
         print("Ctrl-C stops the fleet.\n")
         while all(p.poll() is None for p in fleet.processes.values()):
             time.sleep(1)
