@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -54,3 +55,91 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     out += ["| " + " | ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in cells[1:]]
     out.append(line)
     return "\n".join(out)
+
+
+# --- services in processes of their own -------------------------------------------------------------------
+
+
+def serve_jwks(keys: object) -> tuple[object, str]:
+    """The JSON Web Key Set of ``keys`` (a ``TestKeys``) on a free port; returns the server and its URL.
+
+    Not under ``/.well-known/``: a service given this URL checks no revocation list (auth-service is not
+    running)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from vitrine_kit.testing.helpers import free_port
+
+    body = json.dumps(keys.jwks()).encode()  # type: ignore[attr-defined]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
+
+
+def cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds ``pid`` has used so far."""
+    if pid is None:
+        return float("nan")
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_service(
+    cli_module: str,
+    env: dict[str, str],
+    ready_url: str,
+    log_name: str,
+    *,
+    setup: Sequence[str] = (),
+    serve: Sequence[str] = ("serve",),
+) -> subprocess.Popen[bytes]:
+    """``python -m <cli_module> <step>`` for each setup step, then ``python -m <cli_module> <serve…>`` with
+    ``env``, waited for until ``ready_url`` answers 200. Its output goes to ``$BENCH_LOG_DIR/<log_name>.log``
+    (``/tmp`` by default)."""
+    import time
+
+    import httpx
+
+    full_env = {**os.environ, **env}
+    for step in setup:
+        subprocess.run(
+            [sys.executable, "-m", cli_module, step], env=full_env, check=True, stdout=subprocess.DEVNULL
+        )
+    log = open(Path(os.environ.get("BENCH_LOG_DIR", "/tmp")) / f"{log_name}.log", "ab")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", cli_module, *serve], env=full_env, stdout=log, stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{cli_module} exited ({proc.returncode}); see {log.name}")
+        try:
+            if httpx.get(ready_url, timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"{cli_module} did not become ready; see {log.name}")
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
