@@ -35,6 +35,18 @@ class UserRegistered(Event):
     email: EmailStr
 
 
+class UserLanguageChanged(Event):
+    """A user chose another language: the default of the AI texts they start and of the mails they get.
+
+    Emitted once per seller account the user belongs to, so each service keeps it with the tenant's data.
+    """
+
+    event_type = "user.language_changed"
+    tenant_id: uuid.UUID
+    user_id: uuid.UUID
+    language: str = Field(description="The language's ISO 639-1 code: fr, en, de, it or es.")
+
+
 class UserDeleted(Event):
     """A user deleted their account."""
 
