@@ -42,6 +42,7 @@ lint: install ## ruff, generated files vs deploy/fleet.toml, mypy (strict, one l
 	@$(UV) run --frozen ruff check .
 	@$(UV) run --frozen ruff format --check .
 	@$(UV) run --frozen python deploy/generate.py --check
+	@$(UV) run --frozen python contracts/openapi/build.py --check
 	@$(UV) run --frozen mypy
 	@$(UV) run --frozen python deploy/lint_shape.py
 	@$(UV) run --frozen pytest -q $(SHAPE_TESTS)

@@ -24,6 +24,7 @@ from vitrine_kit.db.base import SHARED_SCHEMA
 from vitrine_kit.db.engine import Database
 from vitrine_kit.db.migrations import KIT_TREE, KIT_VERSION_TABLE, VERSION_TABLE, MigrationTrees, head_of
 from vitrine_kit.db.tenancy import TenantRegistry
+from vitrine_kit.docs import install_docs
 from vitrine_kit.errors import install_error_handlers
 from vitrine_kit.events.broker import Broker, broker_from_settings
 from vitrine_kit.events.consumer import ConsumerRunner, EventConsumer, EventContext
@@ -249,10 +250,13 @@ def create_service_app(
         version=version,
         description=description,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         generate_unique_id_function=operation_id_for(service_prefix(settings.service_name)),
     )
     install_error_handlers(app)
     install_problem_openapi(app)
+    install_docs(app)
     app.add_middleware(
         RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_request_body_bytes
     )

@@ -52,6 +52,8 @@ REPLAYED_HEADERS = ("location", "etag", "content-type")
 # Creation (201) and accepted work (202): the POSTs a retry must not repeat.
 CREATING_STATUSES = frozenset({201, 202})
 MAX_KEY_LENGTH = 255
+# The OpenAPI extension that marks a guarded operation (the docs then add its 409, 422 and replay header).
+MARKER = "x-idempotent"
 PURGE_BATCH = 5000
 
 
@@ -207,9 +209,11 @@ class IdempotentRoute(APIRoute):
 
 
 def creates_something(route: APIRoute) -> bool:
-    """A tenant's POST answering 201 or 202: the operations ``Idempotency-Key`` applies to."""
+    """A tenant's POST answering 201 or 202 (not a streamed upload): where ``Idempotency-Key`` applies."""
     if "POST" not in (route.methods or ()) or route.status_code not in CREATING_STATUSES:
         return False
+    if route.dependant.request_param_name and route.body_field is None:
+        return False  # it streams its own body (an upload): hashing it would buffer the whole body first
     return _uses(route.dependant, _tenant_session)
 
 
@@ -250,7 +254,7 @@ def make_idempotent(router: APIRouter) -> None:
             include_in_schema=route.include_in_schema,
             response_class=route.response_class,
             callbacks=route.callbacks,
-            openapi_extra=route.openapi_extra,
+            openapi_extra={**(route.openapi_extra or {}), MARKER: True},
             generate_unique_id_function=route.generate_unique_id_function,
         )
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vitrine_kit.errors import PROBLEM_JSON
 
 # Kept here as literals (not imported) so the OpenAPI module does not pull the database layer in.
-HEADER = "Idempotency-Key"
+IDEMPOTENT_MARKER = "x-idempotent"
 REPLAYED_HEADER = "Idempotency-Replayed"
 
 
@@ -86,7 +86,7 @@ def document_errors(operation: dict[str, Any]) -> None:
     if operation.get("security"):
         for status, description in AUTH_ERRORS.items():
             responses.setdefault(status, _problem_response(description))
-    if any(p.get("name") == HEADER and p.get("in") == "header" for p in operation.get("parameters", [])):
+    if operation.get(IDEMPOTENT_MARKER):
         for status, description in IDEMPOTENCY_ERRORS.items():
             responses[status] = _problem_response(description)
         replayed = {

@@ -33,7 +33,7 @@ def resume_after(last_event_id: str | None, after: int | None) -> int | None:
     return int(last_event_id)
 
 
-@router.get("", response_class=FeedStream, responses=STREAM)  # type: ignore[arg-type]
+@router.get("", status_code=200, response_class=FeedStream, responses=STREAM)  # type: ignore[arg-type]
 async def feed(
     principal: TenantPrincipal,
     _: ProvisionedTenant,
