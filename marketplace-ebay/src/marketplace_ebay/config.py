@@ -11,6 +11,8 @@ DEFAULT_SCOPES = [
     "https://api.ebay.com/oauth/api_scope/sell.inventory",
     "https://api.ebay.com/oauth/api_scope/sell.account",
     "https://api.ebay.com/oauth/api_scope/sell.fulfillment",
+    # Payment disputes (after-sale); an account connected before it was asked for must reconnect to answer them.
+    "https://api.ebay.com/oauth/api_scope/sell.payment.dispute",
     "https://api.ebay.com/oauth/api_scope/commerce.identity.readonly",
 ]
 

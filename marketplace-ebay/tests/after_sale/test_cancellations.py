@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import sqlalchemy as sa
+from marketplace_ebay.models import Reconciliation
+from marketplace_ebay.reconcile.loop import reconcile_one
+
 
 async def request_cancel(seller, order) -> dict:
     made = await seller.sandbox.post(f"/sandbox/orders/{order['orderId']}/cancellation-request", json={})
@@ -42,6 +46,23 @@ class TestApprove:
             (x["lineItemId"], "cancelled") for x in order["lineItems"]
         )
         assert await seller.cases() == []
+
+    async def test_reconciliation_then_sees_the_cancelled_order_and_gives_nothing_more(self, seller) -> None:
+        order = await seller.sold()
+        await request_cancel(seller, order)
+        await seller.sync()
+        [case] = await seller.cases()
+        assert (await seller.post(f"/after-sale/cancellations/{case['id']}/approve")).status_code == 200
+        async with seller.ebay.runtime.db.session() as session:
+            await session.execute(
+                sa.update(Reconciliation)
+                .where(Reconciliation.account_id == seller.account)
+                .values(next_at=sa.func.now(), cursor=sa.func.now() - sa.text("interval '1 hour'"))
+            )
+            await session.commit()
+        while await reconcile_one(seller.ebay.ctx):
+            pass
+        assert len(await seller.cancelled_events(order)) == 1
 
     async def test_approving_after_shipping_is_refused_by_ebay(self, seller) -> None:
         order = await seller.sold()

@@ -231,11 +231,19 @@ class AfterSaleService:
         account = await self._account(scope, case.account_id)
         ctx, session = scope.context, scope.session
 
-        async def answer(seller: EbaySeller) -> RemoteCase:
+        async def answer(seller: EbaySeller) -> RemoteCase | None:
             await send(seller, case)
-            return await ctx.after_sale.case(seller, case.kind, case.external_id)
+            try:
+                return await ctx.after_sale.case(seller, case.kind, case.external_id)
+            except MarketplaceUnavailable:
+                # The answer reached eBay; the next sync reads the case's new state.
+                logger.warning("after-sale case not read back", extra={"case": str(case.id)})
+                return None
 
         remote = await on_ebay(session, ctx, scope.tenant_id, account, answer)
+        if remote is None:
+            case.actions = []  # nothing is open until eBay says so again
+            return CaseOut.model_validate(case)
         case = await self.store(session, account.id, remote)
         await self.release(session, ctx, scope.tenant_id, account, case, remote)
         logger.info("after-sale answered", extra={"case": str(case.id), "action": action.value})
