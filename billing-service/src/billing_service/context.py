@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from prometheus_client import Counter
 from vitrine_kit.context import Kit, ServiceContext
 
 from billing_service.config import Settings
@@ -18,6 +19,7 @@ class BillingContext(ServiceContext[Settings]):
 
     stripe: StripeApi
     prices: PriceList
+    credits_spent: Counter
     # Set when a webhook is stored, so this replica's worker handles it without waiting for its next poll.
     webhook_arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -32,6 +34,12 @@ class BillingContext(ServiceContext[Settings]):
             tenants=kit.tenants,
             stripe=stripe,
             prices=PriceList(stripe),
+            credits_spent=Counter(
+                "billing_credits_spent_total",
+                "Credits spent (reservations committed), by the service that spent them",
+                ["caller"],
+                registry=kit.metrics.registry,
+            ),
         )
 
     async def aclose(self) -> None:

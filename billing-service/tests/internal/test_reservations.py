@@ -103,6 +103,19 @@ class TestCommit:
         assert first.json()["status"] == again.json()["status"] == "committed"
         assert (await seller.credits())["monthly_left"] == 7
 
+    async def test_credits_spent_are_counted_once_per_commit_by_caller(self, app, seller) -> None:
+        def spent() -> float:
+            registry = app.runtime.metrics.registry
+            return registry.get_sample_value("billing_credits_spent_total", {"caller": "ai-service"}) or 0.0
+
+        before = spent()
+        key = f"counted-{uuid.uuid4().hex}"
+        await reserve(app, seller, 2, key=key)
+        assert spent() == before  # held, not spent
+        await settle(app, key, "commit")
+        await settle(app, key, "commit")
+        assert spent() == before + 2
+
     async def test_a_released_reservation_cannot_be_committed(self, app, seller) -> None:
         key = f"released-{uuid.uuid4().hex}"
         await reserve(app, seller, 3, key=key)

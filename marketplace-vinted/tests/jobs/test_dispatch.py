@@ -11,8 +11,11 @@ from marketplace_vinted.jobs.queue import job_queue
 from marketplace_vinted.jobs.results import result_service
 from marketplace_vinted.models import Job, JobContext, PluginDevice
 from marketplace_vinted.scope import worker_scope
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from vitrine_contracts.relay.v1 import DelistParams, ItemBody, JobKind, PhotoRef, PublishParams, UpdateParams
 from vitrine_contracts.vinted import VintedJobCompleted
+from vitrine_kit import tracing
+from vitrine_kit.logging import request_id_var
 
 ITEM = ItemBody(title="Levi's 501 jeans", price=27.9, currency="EUR", catalog_id=1206, status_id=2)
 
@@ -144,3 +147,33 @@ class TestWakeUps:
         async with context.db.tenant_session(tenant) as s, s.begin():  # a rate-limited job, due in a minute
             await job_queue.wake(worker_scope(s, tenant, context), utcnow() + timedelta(seconds=60))
         assert await self.read_wake(context, tenant) == soon
+
+
+class TestFlow:
+    async def test_a_job_goes_out_in_the_trace_and_with_the_request_id_that_queued_it(
+        self, standalone
+    ) -> None:
+        exporter = InMemorySpanExporter()
+        tracing.configure_tracing("marketplace-vinted", [exporter])
+        try:
+            context, tenant = await standalone(Settings(min_gap_s=0, max_gap_s=0))
+            async with context.db.tenant_session(tenant) as s, s.begin():
+                scope = worker_scope(s, tenant, context)
+                s.add(device_row(uuid.uuid4()))
+                token = request_id_var.set("sale-0001-abcd")
+                try:
+                    with tracing.span("queuing") as queuing:
+                        assert queuing is not None
+                        job = await job_queue.enqueue(scope, DelistParams(item_id=7), "delist:flow")
+                finally:
+                    request_id_var.reset(token)
+                assert job.meta.request_id == "sale-0001-abcd"
+                await dispatch_service.dispatch(scope)
+            tracing.flush()
+        finally:
+            tracing.disable_tracing()
+        [dispatched] = [s for s in exporter.get_finished_spans() if s.name == "vinted.job.dispatch"]
+        assert dispatched.parent is not None
+        assert dispatched.parent.span_id == queuing.get_span_context().span_id
+        assert dispatched.attributes is not None
+        assert dispatched.attributes["vitrine.request_id"] == "sale-0001-abcd"

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from vitrine_contracts.billing import CreditKind, CreditsExhausted, CreditsGranted, CreditsLow
 from vitrine_kit.db.base import utcnow
 
@@ -250,6 +251,9 @@ class CreditService:
         reservation.settled_at = utcnow()
         self._record(scope, balance, LedgerKind.COMMIT, reference=key, note=reservation.reason)
         await scope.session.flush()
+        # Counted once the transaction commits: a commit rolled back and retried is not counted twice.
+        spent, amount = scope.context.credits_spent.labels(reservation.caller), reservation.amount
+        sa.event.listen(scope.session.sync_session, "after_commit", lambda _s: spent.inc(amount), once=True)
         return reservation, balance
 
     async def release(

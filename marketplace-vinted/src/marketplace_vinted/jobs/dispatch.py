@@ -94,19 +94,20 @@ class DispatchService:
                 pacing.wrote(now)
             job.dispatch_to(device_id, now, settings.lease_s)
             free[device_id] -= 1
-            self._started(scope, job)
-            scope.emit(
-                VintedJobDispatch(
-                    job_id=job.id,
-                    tenant_id=scope.tenant_id,
-                    device_id=device_id,
-                    relay_instance=replica[device_id],
-                    kind=job.kind,
-                    attempt=job.attempt,
-                    deadline_s=settings.lease_s,
-                    params=params.model_dump(mode="json"),
+            with job.meta.flow("vinted.job.dispatch"):  # the relay and the result continue this trace
+                self._started(scope, job)
+                scope.emit(
+                    VintedJobDispatch(
+                        job_id=job.id,
+                        tenant_id=scope.tenant_id,
+                        device_id=device_id,
+                        relay_instance=replica[device_id],
+                        kind=job.kind,
+                        attempt=job.attempt,
+                        deadline_s=settings.lease_s,
+                        params=params.model_dump(mode="json"),
+                    )
                 )
-            )
         due = await repo.next_due(s, now)
         next_wake = min(next_wake, due) if due is not None else next_wake
         await job_queue.reschedule(scope, next_wake, online=True, claimed_until=claimed_until)

@@ -57,7 +57,7 @@ class JobQueue:
                 status=JobStatus.QUEUED,
                 priority=priority,
                 params=params.model_dump(mode="json"),
-                context=(context or JobContext()).stored(),
+                context=(context or JobContext()).in_current_flow().stored(),
                 attempt=0,
                 not_before=now,
                 created_at=now,

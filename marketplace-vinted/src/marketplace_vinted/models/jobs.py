@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +13,9 @@ from sqlalchemy import DateTime, Integer, String
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 from vitrine_contracts.relay.v1 import JobKind
+from vitrine_kit import tracing
 from vitrine_kit.db.base import utcnow
+from vitrine_kit.logging import request_id_var
 
 from marketplace_vinted.models.base import TenantBase, enum_column
 from marketplace_vinted.models.enums import FINISHED, JobStatus
@@ -33,6 +37,26 @@ class JobContext(BaseModel):
     link_listing_id: uuid.UUID | None = Field(
         default=None, description="fetch_item: check this linked listing"
     )
+    trace: dict[str, str] = Field(
+        default_factory=dict, description="The W3C trace context of the flow that queued the job"
+    )
+    request_id: str | None = Field(default=None, description="The request id of the flow that queued the job")
+
+    def in_current_flow(self) -> JobContext:
+        """This context with the trace context and request id of the flow queuing the job, which its
+        dispatch and its result continue."""
+        return self.model_copy(update={"trace": tracing.inject(), "request_id": request_id_var.get()})
+
+    @contextlib.contextmanager
+    def flow(self, name: str) -> Iterator[None]:
+        """A span ``name`` in the trace that queued the job (linked to the current one), with its request id."""
+        token = request_id_var.set(self.request_id) if self.request_id else None
+        try:
+            with tracing.span(name, parent=self.trace or None, links=[tracing.inject()]):
+                yield
+        finally:
+            if token is not None:
+                request_id_var.reset(token)
 
     def stored(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
