@@ -18,8 +18,8 @@ from vitrine_contracts.common import Marketplace, Money
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def at(day: str, hour: int = 12) -> datetime:
-    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
+def at(day: str, hour: int = 12, minute: int = 0) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=UTC)
 
 
 class Seed:
@@ -114,7 +114,7 @@ def series(body: dict[str, Any], marketplace: str) -> dict[str, Any]:
 
 
 def revenue(point: dict[str, Any]) -> dict[str, str]:
-    return {r["currency"]: r["amount"] for r in point["revenue"]}
+    return dict(point["revenue"])
 
 
 class TestSummary:
@@ -154,9 +154,11 @@ class TestSummary:
             await seed.product(
                 "sold", listed={"ebay": at("2026-03-01"), "etsy": at("2026-03-05")}, sold_at=at("2026-03-03")
             )
-            await seed.product("sold", listed={"vinted": at("2026-03-10")}, sold_at=at("2026-03-16"))
+            six_days = await seed.product(
+                "sold", listed={"vinted": at("2026-03-10")}, sold_at=at("2026-03-16")
+            )
             await seed.product("sold", listed={"ebay": at("2026-03-20")}, sold_at=at("2026-04-02"))
-            await seed.product("listed", listed={"ebay": at("2026-03-31", 23)})
+            late = await seed.product("listed", listed={"ebay": at("2026-03-31", 23)})
             # Listed in February, sold in March after 30 days: counted in the median, not in the cohort.
             await seed.product("sold", listed={"etsy": at("2026-02-04")}, sold_at=at("2026-03-06"))
             # A relist in March does not make a February product new.
@@ -174,6 +176,22 @@ class TestSummary:
             "rate": 0.5,
             "sold_in_period": 3,
             "median_days_to_sell": 6.0,
+        }
+        # Deleting a product takes it out; a sale recorded later counts it (products' own writes).
+        async with Seed(seller) as seed:
+            await seed.session.execute(
+                sa.update(Product).where(Product.id == six_days).values(deleted_at=datetime.now(UTC))
+            )
+            await seed.session.execute(
+                sa.update(Product).where(Product.id == late).values(sold_at=at("2026-03-31", 23, 30))
+            )
+        later = await summary(seller, **{"from": "2026-03-01", "to": "2026-03-31"})
+        assert later["sell_through"] == {
+            "listed": 3,
+            "sold": 2,
+            "rate": round(2 / 3, 4),
+            "sold_in_period": 3,
+            "median_days_to_sell": 2.0,
         }
         april = await summary(seller, **{"from": "2026-04-01", "to": "2026-04-30"})
         assert april["sell_through"] == {
@@ -196,13 +214,13 @@ class TestSummary:
                 "marketplace": "ebay",
                 "orders": 2,
                 "units": 2,
-                "revenue": [{"currency": "EUR", "amount": "20.00"}, {"currency": "GBP", "amount": "15.00"}],
+                "revenue": {"EUR": "20.00", "GBP": "15.00"},
             },
             {
                 "marketplace": "etsy",
                 "orders": 1,
                 "units": 2,
-                "revenue": [{"currency": "USD", "amount": "9.50"}],
+                "revenue": {"USD": "9.50"},
             },
         ]
 
@@ -288,7 +306,7 @@ class TestSales:
         assert ebay["total"] == {
             "orders": 2,
             "units": 4,
-            "revenue": [{"currency": "EUR", "amount": "42.50"}, {"currency": "GBP", "amount": "40.00"}],
+            "revenue": {"EUR": "42.50", "GBP": "40.00"},
         }
         assert [(p["orders"], revenue(p)) for p in vinted["points"]] == [(1, {"EUR": "8.00"}), (0, {})]
         only = await sales(seller, marketplace="vinted", **{"from": "2026-03-10", "to": "2026-03-11"})

@@ -1,4 +1,4 @@
-"""dashboard: daily sales rollup and order tallies kept by triggers, first listing per product, indexes
+"""dashboard: daily sales rollup, order tallies and first listings kept by triggers; counting indexes
 
 Revision ID: ct0005
 Revises: ct0004
@@ -80,8 +80,9 @@ CREATE TRIGGER dashboard_orders_update
     EXECUTE FUNCTION "{s}".dashboard_order_changed()""",
     """CREATE FUNCTION "{s}".dashboard_publication_listed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO "{s}".dashboard_first_listings AS f (product_id, listed_at)
-    VALUES (NEW.product_id, NEW.listed_at)
+    INSERT INTO "{s}".dashboard_first_listings AS f (product_id, listed_at, sold_at, deleted)
+    SELECT p.id, NEW.listed_at, p.sold_at, p.deleted_at IS NOT NULL FROM "{s}".products AS p
+    WHERE p.id = NEW.product_id
     ON CONFLICT (product_id) DO UPDATE SET listed_at = EXCLUDED.listed_at
     WHERE EXCLUDED.listed_at < f.listed_at;
     RETURN NULL;
@@ -89,6 +90,18 @@ END $$""",
     """CREATE TRIGGER dashboard_publications_listed AFTER INSERT OR UPDATE OF listed_at ON "{s}".publications
     FOR EACH ROW WHEN (NEW.listed_at IS NOT NULL)
     EXECUTE FUNCTION "{s}".dashboard_publication_listed()""",
+    # A product's sale and deletion are copied beside its first listing: sell-through reads one table.
+    """CREATE FUNCTION "{s}".dashboard_product_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE "{s}".dashboard_first_listings SET sold_at = NEW.sold_at, deleted = NEW.deleted_at IS NOT NULL
+    WHERE product_id = NEW.id;
+    RETURN NULL;
+END $$""",
+    """CREATE TRIGGER dashboard_products_changed AFTER UPDATE OF sold_at, deleted_at ON "{s}".products
+    FOR EACH ROW
+    WHEN (OLD.sold_at IS DISTINCT FROM NEW.sold_at
+          OR (OLD.deleted_at IS NULL) IS DISTINCT FROM (NEW.deleted_at IS NULL))
+    EXECUTE FUNCTION "{s}".dashboard_product_changed()""",
 )
 
 BACKFILL = (
@@ -107,8 +120,11 @@ SELECT day, marketplace, currency, sum(orders), sum(lines), sum(units), sum(reve
     SELECT day, marketplace, currency, count(*), 0, 0, 0
     FROM "{s}".dashboard_order_tallies GROUP BY 1, 2, 3
 ) AS parts GROUP BY 1, 2, 3""",
-    """INSERT INTO "{s}".dashboard_first_listings (product_id, listed_at)
-SELECT product_id, min(listed_at) FROM "{s}".publications WHERE listed_at IS NOT NULL GROUP BY product_id""",
+    """INSERT INTO "{s}".dashboard_first_listings (product_id, listed_at, sold_at, deleted)
+SELECT p.id, f.listed_at, p.sold_at, p.deleted_at IS NOT NULL
+FROM (SELECT product_id, min(listed_at) AS listed_at FROM "{s}".publications WHERE listed_at IS NOT NULL
+      GROUP BY product_id) AS f
+JOIN "{s}".products AS p ON p.id = f.product_id""",
 )
 
 
@@ -143,9 +159,26 @@ def upgrade() -> None:
             primary_key=True,
         ),
         sa.Column("listed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sold_at", sa.DateTime(timezone=True)),
+        sa.Column("deleted", sa.Boolean, nullable=False),
         schema=s,
     )
-    op.create_index("ix_dashboard_first_listings_at", "dashboard_first_listings", ["listed_at"], schema=s)
+    # Both sell-through figures by index-only scans of this narrow table.
+    op.create_index(
+        "ix_dashboard_first_listings_at",
+        "dashboard_first_listings",
+        ["listed_at"],
+        schema=s,
+        postgresql_include=["sold_at", "deleted"],
+    )
+    op.create_index(
+        "ix_dashboard_first_listings_sold",
+        "dashboard_first_listings",
+        ["sold_at"],
+        schema=s,
+        postgresql_include=["listed_at", "deleted"],
+        postgresql_where=sa.column("sold_at").isnot(None),
+    )
     # Counted by index-only scans: live products per status, listings per marketplace and state.
     op.create_index(
         "ix_products_status_live",
@@ -168,9 +201,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     s = target_schema()
+    op.execute(f'DROP TRIGGER dashboard_products_changed ON "{s}".products')
     op.execute(f'DROP TRIGGER dashboard_publications_listed ON "{s}".publications')
     op.execute(f'DROP TRIGGER dashboard_orders_update ON "{s}".orders')
     op.execute(f'DROP TRIGGER dashboard_orders_insert_delete ON "{s}".orders')
+    op.execute(f'DROP FUNCTION "{s}".dashboard_product_changed()')
     op.execute(f'DROP FUNCTION "{s}".dashboard_publication_listed()')
     op.execute(f'DROP FUNCTION "{s}".dashboard_order_changed()')
     op.execute(f'DROP FUNCTION "{s}".dashboard_line("{s}".orders, integer)')
@@ -178,7 +213,6 @@ def downgrade() -> None:
         f'DROP FUNCTION "{s}".dashboard_bump(date, varchar, varchar, integer, integer, integer, numeric)'
     )
     op.drop_index("ix_publications_marketplace_status", "publications", schema=s)
-    op.drop_index("ix_products_sold_at", "products", schema=s)
     op.drop_index("ix_products_status_live", "products", schema=s)
     op.drop_table("dashboard_first_listings", schema=s)
     op.drop_table("dashboard_order_tallies", schema=s)

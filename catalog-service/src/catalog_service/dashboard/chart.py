@@ -50,7 +50,9 @@ def _description(sales: SalesOut) -> str:
         return "No sales in this period."
     parts = []
     for s in sales.series:
-        revenue = ", ".join(f"{a.amount} {a.currency}" for a in s.total.revenue) or "no revenue"
+        revenue = (
+            ", ".join(f"{amount} {currency}" for currency, amount in s.total.revenue.items()) or "no revenue"
+        )
         parts.append(f"{s.marketplace.value}: {s.total.orders} orders, {s.total.units} units, {revenue}")
     return "; ".join(parts) + "."
 

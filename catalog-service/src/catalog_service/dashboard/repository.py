@@ -1,5 +1,6 @@
-"""The dashboard's queries. Counts use the partial indexes of ct0005 (index-only scans); sales read the
-daily rollup its triggers keep, so a query costs the days asked for, not the orders behind them."""
+"""The dashboard's queries. Counts use the indexes of ct0005 (index-only scans); sell-through and sales read
+the tables its triggers keep, so a query costs the days or first listings asked for, not the orders or
+products behind them."""
 
 from __future__ import annotations
 
@@ -63,26 +64,21 @@ async def listings_by_state(session: AsyncSession) -> dict[tuple[str, str], int]
 
 async def sell_through(session: AsyncSession, start: date, end: date) -> SellThroughRow:
     since, until = _bounds(start, end)
-    live = Product.deleted_at.is_(None)
-    sold_after_listing = sa.and_(Product.sold_at.is_not(None), Product.sold_at >= FirstListing.listed_at)
+    f = FirstListing
+    sold_after_listing = sa.and_(f.sold_at.is_not(None), f.sold_at >= f.listed_at)
     cohort = (
         await session.execute(
-            sa.select(
-                sa.func.count(),
-                sa.func.count().filter(sa.and_(sold_after_listing, Product.sold_at < until)),
-            )
-            .select_from(FirstListing)
-            .join(Product, Product.id == FirstListing.product_id)
-            .where(FirstListing.listed_at >= since, FirstListing.listed_at < until, live)
+            sa.select(sa.func.count(), sa.func.count().filter(sa.and_(sold_after_listing, f.sold_at < until)))
+            .select_from(f)
+            .where(f.listed_at >= since, f.listed_at < until, f.deleted.is_(False))
         )
     ).one()
-    seconds = sa.func.extract("epoch", Product.sold_at - FirstListing.listed_at)
+    seconds = sa.func.extract("epoch", f.sold_at - f.listed_at)
     sold = (
         await session.execute(
             sa.select(sa.func.count(), sa.func.percentile_cont(0.5).within_group(seconds))
-            .select_from(Product)
-            .join(FirstListing, FirstListing.product_id == Product.id)
-            .where(Product.sold_at >= since, Product.sold_at < until, live, sold_after_listing)
+            .select_from(f)
+            .where(f.sold_at >= since, f.sold_at < until, f.deleted.is_(False), sold_after_listing)
         )
     ).one()
     return SellThroughRow(

@@ -25,13 +25,6 @@ class Period(BaseModel):
     end: date
 
 
-class Amount(BaseModel):
-    """Money in one currency: amounts in different currencies are never added together."""
-
-    currency: str = Field(description="ISO 4217 code")
-    amount: Decimal
-
-
 class ProductCounts(BaseModel):
     """Live (not deleted) products per status."""
 
@@ -73,7 +66,10 @@ class SalesTotal(BaseModel):
 
     orders: int = 0
     units: int = 0
-    revenue: list[Amount] = Field(default_factory=list)
+    revenue: dict[str, Decimal] = Field(
+        default_factory=dict,
+        description="Per ISO 4217 currency (amounts in different currencies are never added together)",
+    )
 
 
 class MarketplaceSales(SalesTotal):

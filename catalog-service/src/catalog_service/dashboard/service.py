@@ -15,7 +15,6 @@ from catalog_service.dashboard import repository
 from catalog_service.dashboard.chart import render_sales_chart
 from catalog_service.dashboard.errors import InvalidPeriod
 from catalog_service.dashboard.schemas import (
-    Amount,
     Granularity,
     ListingCounts,
     MarketplaceSales,
@@ -89,8 +88,7 @@ def _total(rows: Iterable[repository.SalesRow], model: type[T], **fields: object
     for row in rows:
         orders, units = orders + row.orders, units + row.units
         revenue[row.currency] += row.revenue
-    amounts = [Amount(currency=c, amount=a) for c, a in sorted(revenue.items())]
-    return model(orders=orders, units=units, revenue=amounts, **fields)
+    return model(orders=orders, units=units, revenue=dict(sorted(revenue.items())), **fields)
 
 
 def _by_marketplace(rows: list[repository.SalesRow]) -> dict[Marketplace, list[repository.SalesRow]]:

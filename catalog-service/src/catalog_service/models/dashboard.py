@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog_service.models.base import TenantBase
@@ -41,7 +41,8 @@ class OrderTally(TenantBase):
 
 
 class FirstListing(TenantBase):
-    """When a product first went live anywhere (a relist does not move it)."""
+    """When a product first went live anywhere (a relist does not move it), with the product's sale and
+    deletion copied beside it."""
 
     __tablename__ = "dashboard_first_listings"
 
@@ -49,3 +50,5 @@ class FirstListing(TenantBase):
         ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
     )
     listed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    sold_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
