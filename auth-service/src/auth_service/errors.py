@@ -41,6 +41,10 @@ class WeakPassword(Unprocessable):
     code, title = "weak-password", "The password is not acceptable"
 
 
+class InvalidProfile(Unprocessable):
+    code, title = "invalid-profile", "The profile is not valid"
+
+
 class InvitationEmailMismatch(Forbidden):
     code, title = "invitation-email-mismatch", "This invitation was sent to another e-mail address"
 

@@ -25,6 +25,9 @@ class User(SharedBase):
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The profile: how to address them, and the default language of their AI texts and mails.
+    name: Mapped[str | None] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
 
 
 class TenantAccount(SharedBase):
@@ -36,6 +39,17 @@ class TenantAccount(SharedBase):
     name: Mapped[str] = mapped_column(String(200))
     plan: Mapped[str] = mapped_column(String(50), default="free")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The seller's business, set during onboarding (profiles.service); None until told.
+    country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    seller_type: Mapped[str | None] = mapped_column(String(16))  # individual | professional
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    vat_number: Mapped[str | None] = mapped_column(String(16))  # compact: FR40303265045
+    siret: Mapped[str | None] = mapped_column(String(14))  # France only
+
+    def become_individual(self) -> None:
+        """A private seller: the business fields of a professional no longer apply."""
+        self.seller_type = "individual"
+        self.company_name = self.vat_number = self.siret = None
 
 
 class Membership(SharedBase):
