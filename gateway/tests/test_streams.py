@@ -54,6 +54,8 @@ class TestPoolSlots:
                 assert r.status == 200, r.body
             assert gw.app.forwarder is not None
             assert gw.app.forwarder.streams.open == 6
+            metrics = await gw.call("GET", "/metrics")
+            assert b"gateway_streams_open 6.0" in metrics.body
 
     async def test_streams_have_a_bounded_budget_of_their_own(
         self, gateway_for: GatewayFactory, upstream: UpstreamServer, test_keys: TestKeys

@@ -74,11 +74,13 @@ class Gateway:
             skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept"),
         )
         per_host = s.upstream_pool_size_per_host
+        streams = StreamSlots(s.upstream_streams, s.streams_per_client)
+        self.metrics.streams_open.set_function(lambda: streams.open)
         self.forwarder = Forwarder(
             self.session,
             UpstreamPool(s.upstream_pool_size, per_host, s.upstream_pool_wait_s),
             UploadSlots(s.upload_streams_per_client, s.upload_streams_per_upstream or max(1, per_host // 2)),
-            StreamSlots(s.upstream_streams, s.streams_per_client),
+            streams,
             self.clients,
             self.identity,
             retries=s.upstream_retries,

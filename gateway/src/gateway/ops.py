@@ -49,6 +49,9 @@ class GatewayMetrics:
             "1 while rate limits are per replica (Redis unreachable)",
             registry=r,
         )
+        self.streams_open = Gauge(
+            "gateway_streams_open", "Event streams open (each holds a stream slot)", registry=r
+        )
         self._children: dict[tuple[str, int], tuple[Any, Any]] = {}
 
     def observe(self, upstream: str, status: int, elapsed: float) -> None:
