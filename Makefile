@@ -46,6 +46,7 @@ lint: install ## ruff, generated files vs deploy/fleet.toml, mypy (strict, one l
 	@$(UV) run --frozen mypy
 	@$(UV) run --frozen python deploy/lint_shape.py
 	@$(UV) run --frozen pytest -q $(SHAPE_TESTS)
+	@deploy/observability/check.sh
 	@$(MAKE) --no-print-directory k8s-check
 
 # Kubernetes' schemas from PyPI, pinned (kubectl, for its kustomize, too: see deploy/checks/manifests.py).
