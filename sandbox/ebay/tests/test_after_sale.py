@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 
 import httpx
@@ -230,6 +231,20 @@ class TestReturns:
         await ebay.post("/sandbox/clock", json={"advance_s": 31 * DAY})
         late = await ebay.post(f"/sandbox/orders/{order['orderId']}/return-request", json={})
         assert (late.status_code, error_id(late)) == (400, 1604)
+
+    async def test_part_of_a_line_is_returned_for_its_share_of_the_price(self, ebay, seller) -> None:
+        [listing] = (await ebay.post(f"/sandbox/sellers/{seller.user}/listings", json={"quantity": 4})).json()
+        big = (await ebay.post(f"/sandbox/listings/{listing['listingId']}/sell", json={"quantity": 2})).json()
+        await seller.ship(big)
+        await ebay.post(f"/sandbox/orders/{big['orderId']}/deliver")
+        too_many = await ebay.post(f"/sandbox/orders/{big['orderId']}/return-request", json={"quantity": 3})
+        assert (too_many.status_code, error_id(too_many)) == (400, 1606)
+        made = (
+            await ebay.post(f"/sandbox/orders/{big['orderId']}/return-request", json={"quantity": 1})
+        ).json()
+        assert made["creationInfo"]["item"]["returnQuantity"] == 1
+        half = Decimal(big["lineItems"][0]["total"]["value"]) / 2
+        assert Decimal(made["sellerTotalRefund"]["estimatedRefundAmount"]["value"]) == half
 
     async def test_a_not_as_described_return_cannot_be_declined(self, ebay, seller) -> None:
         order = await self.delivered(ebay, seller)

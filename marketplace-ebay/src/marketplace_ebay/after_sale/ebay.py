@@ -51,6 +51,8 @@ class RemoteCase:
     actions: tuple[Action, ...]
     opened_at: datetime
     revision: int | None = None
+    # How many units the case is about (a return of part of a line); None: the whole line or order.
+    quantity: int | None = None
     # The unit is free again: an order cancelled with a refund, a returned item back with the seller.
     releases: bool = False
 
@@ -347,6 +349,7 @@ def return_case(r: dict[str, Any], detail: dict[str, Any] | None = None) -> Remo
         respond_by=_date(due.get("respondByDate")),
         actions=options,
         opened_at=_date((r.get("creationInfo") or {}).get("creationDate")) or when(None),
+        quantity=int(item["returnQuantity"]) if item.get("returnQuantity") else None,
         releases=status == "ITEM_DELIVERED" or tracking.get("deliveryStatus") == "DELIVERED",
     )
 

@@ -170,7 +170,7 @@ class AfterSaleService:
                     account_id=account.id,
                     external_listing_id=seen.listing_id,
                     sku=seen.sku,
-                    quantity=seen.quantity,
+                    quantity=min(seen.quantity, remote.quantity or seen.quantity),
                     reason=reason,
                     cancelled_at=now,
                 ),

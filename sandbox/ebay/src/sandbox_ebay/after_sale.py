@@ -302,13 +302,23 @@ def close_return(world: World, case: dict[str, Any], why: str) -> None:
 
 
 def open_return(
-    world: World, order_id: str, line_item_id: str | None, reason: str, comments: str
+    world: World,
+    order_id: str,
+    line_item_id: str | None,
+    reason: str,
+    comments: str,
+    quantity: int | None = None,
 ) -> dict[str, Any]:
     """The buyer opens a return: only after delivery, inside the return window."""
     with world.lock:
         settle(world)
         order = order_of(world, order_id, RETURN)
         line = line_of(order, line_item_id, RETURN)
+        quantity = quantity or int(line["quantity"])
+        if not 1 <= quantity <= int(line["quantity"]):
+            raise PostOrderError(
+                400, 1606, f"At most {line['quantity']} unit(s) can be returned.", domain=RETURN
+            )
         if reason not in REMORSE | SNAD:
             raise PostOrderError(400, 1601, f"Unknown return reason {reason}.", domain=RETURN)
         arrived = delivered_at(world, order)
@@ -332,7 +342,7 @@ def open_return(
             for r in world.returns.values()
         ):  # fmt: skip
             raise PostOrderError(400, 1605, "A return is already open for this item.", domain=RETURN)
-        amount = line_amount(line)
+        amount = (line_amount(line) * quantity / int(line["quantity"])).quantize(Decimal("0.01"))
         currency = line["total"]["currency"]
         case: dict[str, Any] = {
             "returnId": digits(10),
@@ -344,7 +354,7 @@ def open_return(
                 "item": {
                     "itemId": line["legacyItemId"],
                     "transactionId": line["lineItemId"],
-                    "returnQuantity": line["quantity"],
+                    "returnQuantity": quantity,
                 },
                 "type": "MONEY_BACK",
                 "reason": reason,

@@ -24,6 +24,7 @@ class CancellationRequestIn(BaseModel):
 
 class ReturnRequestIn(BaseModel):
     line_item_id: str | None = None
+    quantity: int | None = Field(default=None, ge=1, description="None: the whole line")
     reason: str = "NO_LONGER_NEED_ITEM"
     comments: str = ""
 
@@ -76,7 +77,9 @@ async def deliver(order_id: str, world: WorldDep) -> dict[str, Any]:
 @router.post("/orders/{order_id}/return-request", status_code=201)
 async def return_request(order_id: str, body: ReturnRequestIn, world: WorldDep) -> dict[str, Any]:
     """The buyer opens a return (refused before delivery and outside the return window)."""
-    return after_sale.open_return(world, order_id, body.line_item_id, body.reason, body.comments)
+    return after_sale.open_return(
+        world, order_id, body.line_item_id, body.reason, body.comments, body.quantity
+    )
 
 
 @router.post("/returns/{return_id}/ship")
