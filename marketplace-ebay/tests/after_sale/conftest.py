@@ -32,18 +32,23 @@ class Seller:
         self.account = await self.h.ready_account(self.ebay)
         return self
 
-    async def sold(self, listings: int = 1) -> dict[str, Any]:
-        """An order of ``listings`` published listings, reported to Vitrine (order.received per line)."""
+    async def sold(self, listings: int = 1, quantity: int = 1) -> dict[str, Any]:
+        """An order of ``quantity`` units of ``listings`` published listings, reported to Vitrine."""
         ids = []
         for _ in range(listings):
             event = self.h.request(self.account)
+            event = event.model_copy(
+                update={"snapshot": event.snapshot.model_copy(update={"quantity": quantity})}
+            )
             await self.ebay.send(event)
             done = await self.ebay.wait_event(
                 "publication.succeeded", publication_id=str(event.publication_id)
             )
             ids.append(done["external_id"])
         order = (
-            await self.sandbox.post("/sandbox/orders", json={"lines": [{"listing_id": x} for x in ids]})
+            await self.sandbox.post(
+                "/sandbox/orders", json={"lines": [{"listing_id": x, "quantity": quantity} for x in ids]}
+            )
         ).json()
         for _ in range(50):
             async with self.ebay.runtime.db.session() as session:
@@ -86,8 +91,8 @@ class Seller:
             f"/orders/{order['orderId']}/shipping", {"carrier": "COLISSIMO", "tracking_number": tracking}
         )
 
-    async def delivered(self, listings: int = 1) -> dict[str, Any]:
-        order = await self.sold(listings)
+    async def delivered(self, listings: int = 1, quantity: int = 1) -> dict[str, Any]:
+        order = await self.sold(listings, quantity)
         assert (await self.ship(order)).status_code == 201
         assert (await self.sandbox.post(f"/sandbox/orders/{order['orderId']}/deliver")).status_code == 200
         return order

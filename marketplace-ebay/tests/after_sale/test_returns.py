@@ -51,6 +51,22 @@ class TestAcceptAndReceive:
         assert refused.json()["type"].endswith("/ebay-refused")
 
 
+class TestPartOfALine:
+    async def test_one_unit_of_two_returned_gives_one_back(self, seller) -> None:
+        order = await seller.delivered(quantity=2)
+        made = await seller.sandbox.post(
+            f"/sandbox/orders/{order['orderId']}/return-request", json={"quantity": 1}
+        )
+        assert made.status_code == 201, made.text
+        await seller.sync()
+        [case] = await seller.cases()
+        await seller.post(f"/after-sale/returns/{case['id']}/accept", {})
+        await seller.sandbox.post(f"/sandbox/returns/{made.json()['returnId']}/ship", json={})
+        assert (await seller.post(f"/after-sale/returns/{case['id']}/mark-received")).status_code == 200
+        [event] = await seller.cancelled_events(order)
+        assert (event["quantity"], event["reason"]) == (1, "returned")
+
+
 class TestDecline:
     async def test_a_not_as_described_return_cannot_be_declined(self, seller) -> None:
         order = await seller.delivered()
