@@ -67,6 +67,24 @@ class TestPartOfALine:
         assert (event["quantity"], event["reason"]) == (1, "returned")
 
 
+class TestEbayFailing:
+    async def test_an_answer_whose_reply_is_lost_is_reported_and_the_next_sync_shows_it(self, seller) -> None:
+        order = await seller.delivered()
+        asked = await open_return(seller, order)
+        await seller.sync()
+        [case] = await seller.cases()
+        await seller.sandbox.post(
+            "/sandbox/faults",
+            json={"status": 500, "count": 1, "after_processing": True,
+                  "path_prefix": f"/post-order/v2/return/{asked['returnId']}/decide"},
+        )  # fmt: skip
+        lost = await seller.post(f"/after-sale/returns/{case['id']}/accept", {})
+        assert lost.status_code == 503
+        assert "did not confirm" in lost.json()["detail"]
+        await seller.sync()
+        assert (await seller.case("return"))["ebay_status"] == "READY_FOR_SHIPPING"
+
+
 class TestDecline:
     async def test_a_not_as_described_return_cannot_be_declined(self, seller) -> None:
         order = await seller.delivered()

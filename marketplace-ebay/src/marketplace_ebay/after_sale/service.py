@@ -76,7 +76,10 @@ async def on_ebay(
     except MarketplaceRejected as exc:
         raise EbayRefused(exc.message, ebay_errors=exc.details or []) from exc
     except MarketplaceUnavailable as exc:
-        raise EbayUnavailable(f"{exc.message}; nothing was changed on eBay that Vitrine knows of") from exc
+        # A POST that failed this way may still have reached eBay: the next sync shows what eBay holds.
+        raise EbayUnavailable(
+            f"{exc.message}; eBay did not confirm the answer: check the case again shortly"
+        ) from exc
 
 
 class AfterSaleService:
