@@ -57,27 +57,29 @@ def period_of(start: date | None, end: date | None, granularity: Granularity) ->
         raise InvalidPeriod("from", f"must not be after to ({end.isoformat()})")
     if (end - start).days + 1 > MAX_DAYS[granularity]:
         raise InvalidPeriod(
-            "to", f"the period may span at most {MAX_DAYS[granularity]} days per {granularity.value}"
+            "to",
+            f"the period may span at most {MAX_DAYS[granularity]} days with granularity={granularity.value}",
         )
     return Period(start=start, end=end)
 
 
+def _next(start: date, granularity: Granularity) -> date:
+    if granularity is Granularity.MONTH:
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start + timedelta(days=7 if granularity is Granularity.WEEK else 1)
+
+
 def bucket_starts(period: Period, granularity: Granularity) -> list[date]:
-    """Every bucket touching the period, by the first day of its week (Monday) or month."""
-    if granularity is Granularity.DAY:
-        first, step = period.start, timedelta(days=1)
-    elif granularity is Granularity.WEEK:
-        first, step = period.start - timedelta(days=period.start.weekday()), timedelta(days=7)
-    else:
-        first, step = period.start.replace(day=1), timedelta(0)
+    """Every bucket touching the period, by its first day (a Monday for weeks, the 1st for months)."""
+    current = {
+        Granularity.DAY: period.start,
+        Granularity.WEEK: period.start - timedelta(days=period.start.weekday()),
+        Granularity.MONTH: period.start.replace(day=1),
+    }[granularity]
     starts: list[date] = []
-    current = first
     while current <= period.end:
         starts.append(current)
-        if granularity is Granularity.MONTH:
-            current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
-        else:
-            current += step
+        current = _next(current, granularity)
     return starts
 
 
@@ -106,7 +108,9 @@ class DashboardService:
         statuses = await repository.products_by_status(session)
         states = await repository.listings_by_state(session)
         sell = await repository.sell_through(session, period.start, period.end)
-        sales = await repository.sales(session, period.start, period.end, None, None)
+        by_marketplace = _by_marketplace(
+            await repository.sales(session, period.start, period.end, None, None)
+        )
         products = ProductCounts(
             **{s.value: statuses.get(s.value, 0) for s in ProductStatus}, total=sum(statuses.values())
         )
@@ -132,10 +136,9 @@ class DashboardService:
                 else None,
             ),
             sales=[
-                _total(rows, MarketplaceSales, marketplace=m)
-                for m, rows in sorted(
-                    _by_marketplace(sales).items(), key=lambda kv: list(Marketplace).index(kv[0])
-                )
+                _total(by_marketplace[m], MarketplaceSales, marketplace=m)
+                for m in Marketplace
+                if m in by_marketplace
             ],
         )
 
