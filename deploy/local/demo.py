@@ -215,7 +215,13 @@ class Demo:
                 "label_image_id": photos["label"],
                 "product_id": product,
             }
-            asked = self.api.post("/api/ai/analyses", json=body, headers=self.auth)
+            # Same key on every try: a retry after a lost answer is the same analysis, charged once.
+            headers = {**self.auth, "Idempotency-Key": f"demo-{product}"}
+            for _ in range(5):  # 503: media or billing did not answer in time; they ask to try again shortly
+                asked = self.api.post("/api/ai/analyses", json=body, headers=headers)
+                if asked.status_code != 503:
+                    break
+                time.sleep(2)
             if asked.status_code == 402:
                 raise DemoFailed(f"no AI credits left for the demo seller: {asked.json().get('detail')}")
             if asked.status_code not in (200, 202):

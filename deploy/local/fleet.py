@@ -1,7 +1,8 @@
 """Start the whole fleet on this machine: databases, migrations, every service, and the URLs.
 
-``make run`` calls this. Ctrl-C stops everything. The end-to-end tests import ``Fleet`` to start one fleet
-of their own (other ports, other databases, another broker namespace).
+``make run`` calls this; once the fleet is ready it makes the demo seller ready (``demo_seller.py``, local
+runs only) and prints its login for ``make demo``. Ctrl-C stops everything. The end-to-end tests import
+``Fleet`` to start one fleet of their own (other ports, other databases, another broker namespace).
 """
 
 from __future__ import annotations
