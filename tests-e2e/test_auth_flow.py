@@ -64,3 +64,90 @@ class TestAuthFlow:
         ):
             assert any(path.startswith(prefix) for path in spec["paths"]), prefix
         assert httpx.get(f"{fleet.url('auth-service')}/readyz").status_code == 200
+
+
+APP = "http://localhost:5173"  # an origin the gateway allows by default
+
+
+def set_cookies(response: httpx.Response) -> dict[str, str]:
+    """name → value of each cookie the answer sets (kept by hand: Secure cookies do not travel over http)."""
+    found: dict[str, str] = {}
+    for line in response.headers.get_list("set-cookie"):
+        name, _, rest = line.partition("=")
+        found[name] = rest.split(";", 1)[0].strip('"')
+    return found
+
+
+class TestCookieSession:
+    def test_cookie_login_then_a_csrf_protected_write_refresh_and_logout(self, api: httpx.Client) -> None:
+        email, password = new_email(), "correct horse battery"
+        assert api.post("/api/auth/register", json={"email": email, "password": password}).status_code == 201
+        opened = api.post(
+            "/api/auth/sessions", json={"email": email, "password": password}, headers={"Origin": APP}
+        )
+        assert opened.status_code == 200, opened.text
+        assert "access_token" not in opened.json()
+        lines = {line.split("=", 1)[0]: line.lower() for line in opened.headers.get_list("set-cookie")}
+        assert "httponly" in lines["vitrine_access"]
+        assert "httponly" in lines["vitrine_refresh"]
+        assert "path=/api/auth/sessions" in lines["vitrine_refresh"]
+        cookies = set_cookies(opened)
+        api.cookies.clear()
+        csrf = cookies["vitrine_csrf"]
+        assert csrf == opened.json()["csrf_token"]
+        session = {
+            "Cookie": f"vitrine_access={cookies['vitrine_access']}; vitrine_csrf={csrf}",
+            "Origin": APP,
+        }
+
+        me = api.get("/api/auth/me", headers={"Cookie": session["Cookie"]})
+        assert me.status_code == 200, me.text
+        assert me.json()["email"] == email
+
+        # A write with the cookie but without the CSRF token, or from another site, never reaches the service.
+        write = {"language": "fr"}
+        refused = api.patch("/api/auth/me/profile", json=write, headers=session)
+        assert refused.status_code == 403
+        assert refused.json()["type"].endswith("/csrf-token-invalid")
+        wrong = api.patch("/api/auth/me/profile", json=write, headers={**session, "X-CSRF-Token": "forged"})
+        assert wrong.status_code == 403
+        elsewhere = api.patch(
+            "/api/auth/me/profile",
+            json=write,
+            headers={**session, "X-CSRF-Token": csrf, "Origin": "https://evil.example"},
+        )
+        assert elsewhere.status_code == 403
+        assert elsewhere.json()["type"].endswith("/csrf-origin-refused")
+        assert (
+            api.get("/api/auth/me/profile", headers={"Cookie": session["Cookie"]}).json()["language"] == "en"
+        )
+
+        written = api.patch("/api/auth/me/profile", json=write, headers={**session, "X-CSRF-Token": csrf})
+        assert written.status_code == 200, written.text
+        assert written.json()["language"] == "fr"
+
+        # Refresh through the refresh cookie (the access cookie may have expired by then).
+        refresh = {
+            "Cookie": f"vitrine_refresh={cookies['vitrine_refresh']}; vitrine_csrf={csrf}",
+            "Origin": APP,
+            "X-CSRF-Token": csrf,
+        }
+        refreshed = api.post("/api/auth/sessions/refresh", headers=refresh)
+        assert refreshed.status_code == 200, refreshed.text
+        renewed = set_cookies(refreshed)
+        api.cookies.clear()
+        assert renewed["vitrine_refresh"] != cookies["vitrine_refresh"]
+        assert (
+            api.get(
+                "/api/auth/me", headers={"Cookie": f"vitrine_access={renewed['vitrine_access']}"}
+            ).status_code
+            == 200
+        )
+
+        # Logout clears the cookies; the session's refresh cookie is refused afterwards.
+        current = {**refresh, "Cookie": f"vitrine_refresh={renewed['vitrine_refresh']}; vitrine_csrf={csrf}"}
+        out = api.delete("/api/auth/sessions", headers=current)
+        assert out.status_code == 204, out.text
+        assert set(set_cookies(out)) == {"vitrine_access", "vitrine_refresh", "vitrine_csrf"}
+        api.cookies.clear()
+        assert api.post("/api/auth/sessions/refresh", headers=current).status_code == 401
