@@ -49,9 +49,69 @@ class TestUserProfile:
         assert sorted(r.body["tenant_id"] for r in rows) == sorted([owner["tenant_id"], guest["tenant_id"]])
         assert {r.body["payload"]["language"] for r in rows} == {"de"}
 
+    async def test_a_language_chosen_at_registration_or_brought_to_a_new_account_is_announced(
+        self, flows
+    ) -> None:
+        email = flows.email()
+        registered = await flows.client.post(
+            "/register", json={"email": email, "password": flows.PASSWORD, "language": "it"}
+        )
+        assert registered.status_code == 201, registered.text
+        tokens = await flows.login(email)
+        assert (await flows.client.get("/me/profile", headers=flows.bearer(tokens))).json()[
+            "language"
+        ] == "it"
+        own_tenant = flows.claims(tokens)["tid"]
+        _, owner_tokens = await flows.new_user()
+        invited = await flows.client.post(
+            "/tenants/current/invitations",
+            json={"email": email, "role": "member"},
+            headers=flows.bearer(owner_tokens),
+        )
+        assert invited.status_code == 201
+        token = flows.mailer.last(email, "invitation").token
+        accepted = await flows.client.post(
+            "/invitations/accept", json={"token": token}, headers=flows.bearer(tokens)
+        )
+        assert accepted.status_code == 200
+        async with flows.runtime.db.session() as session:
+            rows = (
+                (
+                    await session.execute(
+                        sa.select(OutboxMessage).where(
+                            OutboxMessage.routing_key == "user.language_changed",
+                            OutboxMessage.body["payload"]["user_id"].astext == flows.claims(tokens)["sub"],
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert sorted(r.body["tenant_id"] for r in rows) == sorted(
+            [own_tenant, flows.claims(owner_tokens)["tid"]]
+        )
+        assert {r.body["payload"]["language"] for r in rows} == {"it"}
+        # The default language is nobody's news.
+        _, default_tokens = await flows.new_user()
+        async with flows.runtime.db.session() as session:
+            announced = await session.scalar(
+                sa.select(sa.func.count())
+                .select_from(OutboxMessage)
+                .where(
+                    OutboxMessage.routing_key == "user.language_changed",
+                    OutboxMessage.body["payload"]["user_id"].astext == flows.claims(default_tokens)["sub"],
+                )
+            )
+        assert announced == 0
+
     async def test_validation_names_the_field(self, flows) -> None:
         _, tokens = await flows.new_user()
         auth = flows.bearer(tokens)
+        refused = await flows.client.post(
+            "/register", json={"email": flows.email(), "password": flows.PASSWORD, "language": "xx"}
+        )
+        assert refused.status_code == 422
+        assert field_errors(refused) == ["language"]
         for body, field in (
             ({"language": "pt"}, "language"),
             ({"language": None}, "language"),

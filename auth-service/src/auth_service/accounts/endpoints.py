@@ -27,7 +27,13 @@ router = APIRouter(tags=["accounts"])
 async def register(body: RegisterIn, session: SharedSession, auth: Auth, mail: Outgoing) -> RegisterOut:
     """Create a user and the seller account they own."""
     return await account_service.register(
-        session, auth, mail, email=body.email, password=body.password, tenant_name=body.tenant_name
+        session,
+        auth,
+        mail,
+        email=body.email,
+        password=body.password,
+        tenant_name=body.tenant_name,
+        language=body.language.value,
     )
 
 

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, EmailStr, Field, ValidationInfo, field_validator
 
+from auth_service.profiles.schemas import Language
+
 Password = Field(min_length=10, max_length=1024)
 
 
@@ -14,6 +16,7 @@ class RegisterIn(BaseModel):
     email: EmailStr
     password: str = Password
     tenant_name: str | None = Field(default=None, min_length=1, max_length=200)
+    language: Language = Field(default=Language.EN, description="Of AI texts and mails (e.g. the browser's).")
 
     @field_validator("email")
     @classmethod

@@ -24,6 +24,7 @@ from auth_service.context import AuthContext
 from auth_service.errors import InvalidToken, UserNotFound, WeakPassword, WrongPassword
 from auth_service.models import Membership, OneTimeToken, Role, TenantAccount, User
 from auth_service.plugin.service import plugin_service
+from auth_service.profiles.language import announce_if_not_default
 from auth_service.revocations.service import revocation_service
 from auth_service.security.mailer import MailMessage, PostCommitMail
 from auth_service.security.secrets import digest, new_token
@@ -54,6 +55,7 @@ class AccountService:
         email: str,
         password: str,
         tenant_name: str | None,
+        language: str = "en",
     ) -> RegisterOut:
         """Create the user and the tenant they own; emit ``tenant.created`` and ``user.registered``.
 
@@ -65,7 +67,7 @@ class AccountService:
         if await repo.user_by_email(session, email) is not None:
             self._send_account_exists(auth, mail, email)
             return RegisterOut(email=email)
-        user = User(id=uuid.uuid4(), email=email, password_hash=password_hash)
+        user = User(id=uuid.uuid4(), email=email, password_hash=password_hash, language=language)
         tenant = TenantAccount(
             id=uuid.uuid4(), name=tenant_name or f"{email.split('@')[0]}'s shop", plan="free"
         )
@@ -85,6 +87,7 @@ class AccountService:
         auth.outbox.add(
             session, UserRegistered(user_id=user.id, tenant_id=tenant.id, email=email), tenant_id=tenant.id
         )
+        announce_if_not_default(session, auth, user.id, tenant.id, language)
         await self._send_verification(session, auth, mail, user)
         return RegisterOut(email=email)
 

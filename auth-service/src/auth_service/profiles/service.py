@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from vitrine_contracts.identity import UserLanguageChanged
 from vitrine_kit.auth.principal import Principal
 from vitrine_kit.roles import Capability
 
@@ -14,6 +13,7 @@ from auth_service.accounts.service import account_service
 from auth_service.context import AuthContext
 from auth_service.errors import InvalidProfile, NotAMember
 from auth_service.models import TenantAccount
+from auth_service.profiles import language
 from auth_service.profiles.identifiers import vat_problem
 from auth_service.profiles.schemas import (
     BusinessProfileOut,
@@ -76,13 +76,7 @@ class ProfileService:
         if "language" in sent and patch.language.value != user.language:
             user.language = patch.language.value
             for membership, _ in await accounts_repo.memberships_of(session, user.id):
-                auth.outbox.add(
-                    session,
-                    UserLanguageChanged(
-                        tenant_id=membership.tenant_id, user_id=user.id, language=patch.language.value
-                    ),
-                    tenant_id=membership.tenant_id,
-                )
+                language.announce(session, auth, user.id, membership.tenant_id, user.language)
         return UserProfileOut(email=user.email, name=user.name, language=Language(user.language))
 
     async def business_profile(self, session: AsyncSession, principal: Principal) -> BusinessProfileOut:

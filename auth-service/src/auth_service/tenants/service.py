@@ -25,6 +25,7 @@ from auth_service.errors import (
 )
 from auth_service.models import Invitation, Membership, Role, User
 from auth_service.plugin.service import plugin_service
+from auth_service.profiles import language
 from auth_service.revocations.service import revocation_service
 from auth_service.security.mailer import MailMessage, PostCommitMail
 from auth_service.security.secrets import digest, new_token
@@ -153,6 +154,7 @@ class TenantService:
             ),
             tenant_id=invitation.tenant_id,
         )
+        language.announce_if_not_default(session, auth, user.id, invitation.tenant_id, user.language)
         return AcceptedInvitation(tenant_id=invitation.tenant_id, role=invitation.role)
 
     async def members(self, session: AsyncSession, principal: Principal) -> list[MemberOut]:
