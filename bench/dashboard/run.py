@@ -102,6 +102,7 @@ def queries() -> list[tuple[str, str, dict[str, str]]]:
     three_years = (day - timedelta(days=3 * 365)).isoformat()
     year = (day - timedelta(days=364)).isoformat()
     return [
+        ("floor: GET /quota (one row)", "/quota", {}),
         ("summary, last 30 days", "/dashboard/summary", {}),
         ("summary, 3 years", "/dashboard/summary", {"from": three_years}),
         ("sales by day, 30 days", "/dashboard/sales", {}),
