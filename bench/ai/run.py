@@ -135,26 +135,41 @@ class Bench:
     async def finished(
         self, asked: dict[uuid.UUID, list[str]], timeout_s: float
     ) -> dict[str, dict[str, Any]]:
-        """Each analysis once completed or failed, by id; polls each tenant's list every half second."""
-        done: dict[str, dict[str, Any]] = {}
-        wanted = {a for ids in asked.values() for a in ids}
+        """Each analysis once completed or failed, by id (the time it finished is the service's
+        ``finished_at``, so the polling interval does not count)."""
+        await self.wait(asked, timeout_s)
+        return await self.read(asked)
+
+    async def wait(self, asked: dict[uuid.UUID, list[str]], timeout_s: float) -> None:
+        """Until no analysis of ``asked`` is queued or running: polled once a second, for the tenants'
+        unfinished analyses only (small answers, without results)."""
         deadline = time.monotonic() + timeout_s
-        while wanted - done.keys():
+        pending = dict(asked)
+        while pending:
             if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"{len(wanted - done.keys())} analyses did not finish in {timeout_s:.0f} s"
-                )
-            await asyncio.sleep(0.5)
-            for tenant in asked:
-                page = await self.http.get("/analyses", params={"limit": 100}, headers=self.headers(tenant))
-                for item in page.json()["items"]:
-                    if item["id"] in wanted and item["status"] in ("completed", "failed"):
-                        done[item["id"]] = item
+                raise RuntimeError(f"analyses of {len(pending)} tenants did not finish in {timeout_s:.0f} s")
+            await asyncio.sleep(1.0)
+            for tenant, ids in list(pending.items()):
+                unfinished: set[str] = set()
+                for status in ("queued", "running"):
+                    page = await self.http.get(
+                        "/analyses", params={"status": status, "limit": 100}, headers=self.headers(tenant)
+                    )
+                    unfinished |= {item["id"] for item in page.json()["items"]}
+                if not unfinished & set(ids):
+                    del pending[tenant]
+
+    async def read(self, asked: dict[uuid.UUID, list[str]]) -> dict[str, dict[str, Any]]:
+        done: dict[str, dict[str, Any]] = {}
+        for tenant, ids in asked.items():
+            for analysis_id in ids:
+                read = await self.http.get(f"/analyses/{analysis_id}", headers=self.headers(tenant))
+                done[analysis_id] = read.json()
         return done
 
     async def batch(
-        self, count: int, photos: int
-    ) -> tuple[float, list[float], dict[str, dict[str, Any]], list[tuple[uuid.UUID, dict[str, Any]]]]:
+        self, count: int, photos: int, pid: int | None = None
+    ) -> tuple[float, list[float], dict[str, dict[str, Any]], list[tuple[uuid.UUID, dict[str, Any]]], float]:
         """``count`` analyses asked at once (spread over the tenants); wall time to the last one finished."""
         bodies = [
             (
@@ -163,15 +178,18 @@ class Bench:
             )
             for i in range(count)
         ]
+        cpu_before = cpu_s(pid)
         started = time.time()
         answers = await asyncio.gather(*(self.ask(t, b) for t, b in bodies))
         asked: dict[uuid.UUID, list[str]] = {}
         for (tenant, _), answer in zip(bodies, answers, strict=True):
             asked.setdefault(tenant, []).append(answer["id"])
-        done = await self.finished(asked, timeout_s=max(120.0, count * 10.0))
+        await self.wait(asked, timeout_s=max(120.0, count * 10.0))
+        cpu = cpu_s(pid) - cpu_before  # asking, running, settling and the light polling; not the reads
+        done = await self.read(asked)
         ends = [datetime.fromisoformat(d["finished_at"]).timestamp() for d in done.values()]
         per = [e - started for e in ends]
-        return max(ends) - started, per, done, bodies
+        return max(ends) - started, per, done, bodies, cpu
 
 
 def asked_of(
@@ -191,7 +209,8 @@ def usage_of(analyses: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
     for analysis in analyses:
         total = [0, 0]
         for u in analysis["usage"]:
-            steps.setdefault(u["step"], []).append((u["input_tokens"], u["output_tokens"]))
+            step = "detail or full" if u["step"] in ("detail", "full") else u["step"]
+            steps.setdefault(step, []).append((u["input_tokens"], u["output_tokens"]))
             total[0] += u["input_tokens"]
             total[1] += u["output_tokens"]
         steps.setdefault("total", []).append((total[0], total[1]))
@@ -219,23 +238,25 @@ async def run(args: argparse.Namespace, bench: Bench) -> None:
             bench.edge.url = edge_url
             for tenant in bench.tenants:
                 bench.edge.accounts[tenant] = fakes.Account(monthly=100_000)
-            for concurrency in args.concurrency:
+            for concurrency, latency_ms in args.runs:
                 proc = bench.start(jwks_url, concurrency)
                 try:
                     await bench.latency(0)
                     # Warm-up: each tenant's schema provisioned, connections and clients opened.
                     await bench.batch(len(bench.tenants), args.photos)
-                    await bench.latency(args.latency_ms)
-                    one, _, _single, _ = await bench.batch(1, args.photos)
-                    cpu_before, sandbox_before = cpu_s(proc.pid), cpu_s(sandbox.pid)
-                    wall, per, done, bodies = await bench.batch(args.analyses, args.photos)
-                    service_cpu = cpu_s(proc.pid) - cpu_before
+                    await bench.latency(latency_ms)
+                    one, *_ = await bench.batch(1, args.photos)
+                    sandbox_before = cpu_s(sandbox.pid)
+                    wall, per, done, bodies, service_cpu = await bench.batch(
+                        args.analyses, args.photos, proc.pid
+                    )
                     sandbox_cpu = cpu_s(sandbox.pid) - sandbox_before
                     failed = sum(1 for d in done.values() if d["status"] != "completed")
                     calls = sum(u["calls"] for d in done.values() for u in d["usage"])
                     rows.append(
                         [
                             concurrency,
+                            latency_ms,
                             args.analyses,
                             f"{calls / len(done):.1f}",
                             f"{one:.2f}",
@@ -245,6 +266,7 @@ async def run(args: argparse.Namespace, bench: Bench) -> None:
                             f"{wall / one:.2f}",
                             failed,
                             f"{service_cpu:.1f} / {sandbox_cpu:.1f}",
+                            f"{service_cpu / args.analyses * 1000:.0f}",
                         ]
                     )
                     chosen_usage = usage_of([d for d in done.values() if d["status"] == "completed"])
@@ -267,7 +289,7 @@ async def run(args: argparse.Namespace, bench: Bench) -> None:
                         reads.append((time.perf_counter() - t0) * 1000)
                     cache_rows.append(
                         [
-                            concurrency,
+                            f"{concurrency} / {latency_ms}",
                             f"{percentile(reads, 50):.1f} / {percentile(reads, 99):.1f}",
                             len(hits),
                             f"{percentile(hits, 50):.1f}",
@@ -316,13 +338,14 @@ async def run(args: argparse.Namespace, bench: Bench) -> None:
     load_avg = os.getloadavg()
     print(
         f"\n{args.analyses} analyses of {args.photos} photos (no label marked), stand-in latency "
-        f"{args.latency_ms} ms per provider call, {len(bench.tenants)} tenants; one ai-service process "
+        f"per provider call as in each row, {len(bench.tenants)} tenants; one ai-service process "
         f"(API + worker); load average after the run {load_avg[0]:.1f} on {os.cpu_count()} cores"
     )
     print(
         table(
             [
                 "worker concurrency",
+                "stand-in latency ms",
                 "analyses",
                 "provider calls each",
                 "one alone s",
@@ -332,6 +355,7 @@ async def run(args: argparse.Namespace, bench: Bench) -> None:
                 "wall / one alone",
                 "failed",
                 "CPU s service / stand-in",
+                "service CPU ms per analysis",
             ],
             rows,
         )
@@ -362,12 +386,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--analyses", type=int, default=100)
     parser.add_argument("--photos", type=int, default=5, help="photos per analysis (the free plan's cap)")
-    parser.add_argument("--latency-ms", type=int, default=2000, help="the stand-in's delay per provider call")
     parser.add_argument(
-        "--concurrency",
-        type=lambda v: [int(x) for x in v.split(",")],
-        default=[100, 4],
-        help="AI_WORKER_CONCURRENCY values to run (one service start each)",
+        "--runs",
+        type=lambda v: [tuple(int(x) for x in run.split(":")) for run in v.split(",")],
+        default=[(100, 2000), (100, 0), (4, 2000)],
+        help="AI_WORKER_CONCURRENCY:stand-in latency ms of each run (one service start each); "
+        "default 100:2000,100:0,4:2000",
     )
     parser.add_argument("--tenants", type=int, default=10)
     parser.add_argument("--db-pool", type=int, default=10, help="AI_DB_POOL_SIZE")
