@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +48,7 @@ def _drop_databases(suffix: str) -> None:
 @pytest.fixture(scope="session")
 def fleet() -> Iterator[Fleet]:
     run = uuid.uuid4().hex[:8]
+    traces = tempfile.mkdtemp(prefix=f"vitrine-e2e-{run}-traces-")
     fleet = Fleet(
         port_offset=PORT_OFFSET,
         db_suffix=f"_e2e_{run}",
@@ -61,6 +64,9 @@ def fleet() -> Iterator[Fleet]:
             "ETSY_RECEIPT_POLL_INTERVAL_S": "2",
             # Half the free plan's monthly credits: the AI flow spends them all in two analyses.
             "AI_ANALYSIS_PRICE_CREDITS": "5",
+            # Every process writes its spans to <dir>/<service>.jsonl (tests-e2e/test_tracing.py reads them).
+            "VITRINE_TRACES_DIR": traces,
+            "OTEL_BSP_SCHEDULE_DELAY": "200",
         },
     )
     try:
@@ -73,6 +79,7 @@ def fleet() -> Iterator[Fleet]:
         fleet.stop()
         _drop_databases(fleet.db_suffix)
         delete_namespace(fleet.namespace, AMQP)
+        shutil.rmtree(traces, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

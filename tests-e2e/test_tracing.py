@@ -1,0 +1,104 @@
+"""One sale, one trace: the eBay order poll, catalog, and the delist call to Etsy, read back from the spans
+every process of the fleet writes to ``<VITRINE_TRACES_DIR>/<service>.jsonl`` (see conftest.py)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from test_sell_once import Seller
+from vitrine_kit.testing.helpers import eventually_sync as eventually
+
+Span = dict[str, Any]
+
+
+def spans(fleet: Any) -> list[Span]:
+    """Every span exported so far, each with the service that wrote it."""
+    found: list[Span] = []
+    for path in Path(fleet.extra_env["VITRINE_TRACES_DIR"]).glob("*.jsonl"):
+        for line in path.read_text().splitlines():
+            if line.strip():
+                found.append({**json.loads(line), "service": path.stem})
+    return found
+
+
+def ancestry(span: Span, by_id: dict[str, Span]) -> list[Span]:
+    """``span`` and its parents up to the root (as far as exported spans go), root first."""
+    chain = [span]
+    while (parent := by_id.get(chain[-1]["parent_id"] or "")) is not None:
+        chain.append(parent)
+    return chain[::-1]
+
+
+@pytest.fixture
+def seller(api: httpx.Client, fleet: Any, seller_auth: dict[str, str]) -> Seller:
+    return Seller(api, fleet, seller_auth)
+
+
+class TestSaleTrace:
+    def test_an_ebay_sale_and_the_etsy_delist_it_causes_are_one_trace(
+        self, seller: Seller, fleet: Any
+    ) -> None:
+        seller.connect_ebay()
+        seller.connect_etsy()
+        product = seller.product(f"Levi's 501 traced {uuid.uuid4().hex[:6]}")
+        listed = seller.listed(product, "ebay", "etsy")
+        etsy_listing = listed["etsy"]["external_id"]
+        line = {"listing_id": listed["ebay"]["external_id"]}
+        httpx.post(
+            f"{seller.ebay}/sandbox/orders", json={"lines": [line], "buyer": "marie"}
+        ).raise_for_status()
+        eventually(lambda: seller.etsy_listing(etsy_listing)["deleted"], 30)
+
+        def delist_call() -> Span | None:
+            # Exported within the batch processor's delay (200 ms in this fleet).
+            return next(
+                (
+                    s
+                    for s in spans(fleet)
+                    if s["service"] == "marketplace-etsy"
+                    and s["kind"] == "SpanKind.CLIENT"
+                    and s["attributes"].get("http.request.method") == "DELETE"
+                    and s["attributes"].get("url.path", "").endswith(f"/listings/{etsy_listing}")
+                ),
+                None,
+            )
+
+        delete = eventually(delist_call, 10)
+        trace_id = delete["context"]["trace_id"]
+        everything = spans(fleet)
+        in_trace = [s for s in everything if s["context"]["trace_id"] == trace_id]
+        chain = ancestry(delete, {s["context"]["span_id"]: s for s in in_trace})
+        hops = [(s["service"], s["kind"].removeprefix("SpanKind."), s["name"]) for s in chain]
+
+        # The root is a run of marketplace-ebay's order poll; each hop is the child of the one before.
+        assert hops[0] == ("marketplace-ebay", "INTERNAL", "loop ebay-order-poller"), hops
+        services = [service for service, _, _ in hops]
+        assert services == sorted(
+            services, key=["marketplace-ebay", "catalog-service", "marketplace-etsy"].index
+        )
+        kinds = [(service, kind) for service, kind, _ in hops]
+        for hop in (
+            ("marketplace-ebay", "PRODUCER"),
+            ("catalog-service", "CONSUMER"),
+            ("catalog-service", "PRODUCER"),
+            ("marketplace-etsy", "CONSUMER"),
+            ("marketplace-etsy", "CLIENT"),
+        ):
+            assert hop in kinds, hops
+        # The poll's call that found the order is in the same trace.
+        assert any(s["service"] == "marketplace-ebay" and s["kind"] == "SpanKind.CLIENT" for s in in_trace), (
+            hops
+        )
+        # A consumer span is the child of the producer span of the message it handled.
+        for parent, child in itertools.pairwise(chain):
+            if child["kind"] == "SpanKind.CONSUMER":
+                routing_key, handled = parent["name"].split()[0], child["name"].split()[-1]
+                assert parent["kind"] == "SpanKind.PRODUCER", hops
+                assert routing_key.startswith(handled), hops
+        print("\nsale trace:", " → ".join(f"{svc}:{name}" for svc, _, name in hops))
