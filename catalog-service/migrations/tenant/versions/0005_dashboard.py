@@ -187,13 +187,6 @@ def upgrade() -> None:
         schema=s,
         postgresql_where=sa.column("deleted_at").is_(None),
     )
-    op.create_index(
-        "ix_products_sold_at",
-        "products",
-        ["sold_at"],
-        schema=s,
-        postgresql_where=sa.column("sold_at").isnot(None),
-    )
     op.create_index("ix_publications_marketplace_status", "publications", ["marketplace", "status"], schema=s)
     for statement in (*BACKFILL, *TRIGGERS):
         op.execute(statement.format(s=s))
