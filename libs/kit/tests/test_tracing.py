@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Iterator
 
@@ -137,3 +138,22 @@ def _consumer_span(exporter: InMemorySpanExporter, event_type: str) -> ReadableS
     return next(
         (s for s in finished(exporter) if s.kind is SpanKind.CONSUMER and s.name.endswith(event_type)), None
     )
+
+
+@pytest.mark.unit
+class TestJsonLines:
+    def test_each_span_is_one_json_line_appended_to_the_service_s_file(self, tmp_path, monkeypatch) -> None:
+        monkeypatch.setenv(tracing.TRACES_DIR_ENV, str(tmp_path))
+        [exporter] = tracing._exporters_from_env("kittest")
+        tracing.configure_tracing("kittest", [exporter])
+        try:
+            with tracing.span("outer"), tracing.span("inner"):
+                pass
+            tracing.flush()
+        finally:
+            tracing.disable_tracing()
+        lines = [json.loads(line) for line in (tmp_path / "kittest.jsonl").read_text().splitlines()]
+        inner, outer = lines[-2:]
+        assert (inner["name"], outer["name"]) == ("inner", "outer")
+        assert inner["parent_id"] == outer["context"]["span_id"]
+        assert inner["resource"]["attributes"]["service.name"] == "kittest"

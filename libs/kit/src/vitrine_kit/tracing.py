@@ -19,7 +19,6 @@ headers, put there by the outbox relay from the context ``Outbox.add`` recorded 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import threading
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
@@ -34,14 +33,21 @@ from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 from vitrine_kit.logging import request_id_var
 
 __all__ = [
+    "OUTBOX_TRACE_KEY",
     "Span",
     "SpanKind",
+    "answered",
     "configure_tracing",
     "consumer_span",
+    "disable_tracing",
     "enabled",
     "extract",
     "fail",
+    "finish_server_span",
+    "flush",
     "inject",
+    "outbox_context",
+    "server_span",
     "span",
 ]
 
@@ -134,7 +140,7 @@ def _json_lines_exporter(path: Path) -> SpanExporter:
 
         def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
             # One write per batch on an append-mode file: replicas sharing the file do not interleave lines.
-            self.file.write("".join(json.dumps(json.loads(s.to_json(indent=None))) + "\n" for s in spans))
+            self.file.write("".join(s.to_json(indent=None) + "\n" for s in spans))
             self.file.flush()
             return SpanExportResult.SUCCESS
 
