@@ -99,15 +99,25 @@ def _truetype(path: str) -> FontLoader:
     return load
 
 
+def prints_text(load: FontLoader) -> bool:
+    """Whether the font draws each letter of a label's alphabet as a shape of its own (an icon or symbol
+    font draws the same box for every one)."""
+    font = load(40)
+    masks = [bytes(font.getmask(c)) for c in "AZaeéñöß%"]
+    return len(set(masks)) == len(masks)
+
+
 def fonts() -> dict[str, FontLoader]:
-    """Pillow's default font and the machine's TrueType fonts (regular, bold, serif, mono…), by name."""
+    """Pillow's default font and the machine's text fonts (regular, bold, serif, mono…), by name."""
     found: dict[str, FontLoader] = {"pil-default": lambda size: ImageFont.load_default(size)}
     paths = sorted(p for d in FONT_DIRS if Path(d).is_dir() for p in Path(d).rglob("*.ttf"))
     for path in paths:
         name = path.stem
-        if any(skip in name for skip in ("Math", "Symbol", "Emoji", "ExtraLight", "Dingbat")):
+        if name in found or any(skip in name for skip in ("Math", "ExtraLight")):
             continue
-        found.setdefault(name, _truetype(str(path)))
+        load = _truetype(str(path))
+        if prints_text(load):
+            found[name] = load
     return found
 
 
