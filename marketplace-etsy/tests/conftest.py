@@ -129,6 +129,7 @@ def make_settings(
             "api_base_url": base,
             "connect_url": f"{base}/oauth/connect",
             "media_url": f"http://127.0.0.1:{media_port}",
+            "billing_url": None,  # the plan's limit: tests/test_plan_limit.py plays billing-service
             "auth_token_url": f"http://127.0.0.1:{media_port}/oauth/token",
             "connect_cookie_path": "/",
             "command_max_attempts": 3,

@@ -189,6 +189,7 @@ def fast_settings(**overrides: Any) -> Settings:
         "consumer_retry_delays_ms": [200, 300],
         "consumer_max_attempts": 2,
         "media_url": "",
+        "billing_url": None,  # the plan's limit: tests/accounts/test_plan_limit.py plays billing-service
         "dispatch_poll_s": 0.05,
         "min_gap_s": 0,
         "max_gap_s": 0,
@@ -268,6 +269,7 @@ async def standalone(standalone_db: str) -> AsyncIterator[Standalone]:
             metrics=ServiceMetrics(),
             tenants=tenants,
             photos=PhotoResolver(settings),
+            slots=None,
         )
         return context, tenant
 

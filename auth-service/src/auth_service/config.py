@@ -15,9 +15,9 @@ DEFAULT_KEY_ENCRYPTION_KEY = "vitrine-local-only-key-encryption-key-change-me"
 DEFAULT_CLIENT_SCOPES: dict[str, list[str]] = {
     "ai-service": ["billing:credits", "media:read"],
     "catalog-service": ["media:read"],
-    "marketplace-ebay": ["media:read"],
-    "marketplace-etsy": ["media:read"],
-    "marketplace-vinted": ["media:read"],
+    "marketplace-ebay": ["billing:marketplaces", "media:read"],
+    "marketplace-etsy": ["billing:marketplaces", "media:read"],
+    "marketplace-vinted": ["billing:marketplaces", "media:read"],
     "relay-service": ["plugin:introspect"],
 }
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query
-from vitrine_contracts.billing_api import CREDITS_SCOPE
+from vitrine_contracts.billing_api import CREDITS_SCOPE, MARKETPLACES_SCOPE
 from vitrine_kit.auth.deps import CurrentPrincipal, require_roles
 from vitrine_kit.auth.principal import Principal
 from vitrine_kit.scope import context_of
@@ -34,13 +35,19 @@ PageLimit = Annotated[int, Query(ge=1, le=100, description="History entries per 
 Cursor = Annotated[str | None, Query(max_length=200, description="``next_cursor`` of the previous page")]
 
 
-async def _credits_caller(principal: CurrentPrincipal) -> Principal:
-    """A Vitrine service holding the credits scope; a seller's or plugin's token never is."""
-    if principal.kind != "service":
-        raise ServiceTokenRequired("This endpoint takes a service token (client credentials), not a user's.")
-    if not principal.has_scope(CREDITS_SCOPE):
-        raise ServiceTokenRequired(f"The service token lacks the scope '{CREDITS_SCOPE}'.")
-    return principal
+def _service_with(scope: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    async def caller(principal: CurrentPrincipal) -> Principal:
+        """A Vitrine service holding ``scope``; a seller's or plugin's token never is."""
+        if principal.kind != "service":
+            raise ServiceTokenRequired(
+                "This endpoint takes a service token (client credentials), not a user's."
+            )
+        if not principal.has_scope(scope):
+            raise ServiceTokenRequired(f"The service token lacks the scope '{scope}'.")
+        return principal
+
+    return caller
 
 
-CreditsCaller = Annotated[Principal, Depends(_credits_caller)]
+CreditsCaller = Annotated[Principal, Depends(_service_with(CREDITS_SCOPE))]
+SlotsCaller = Annotated[Principal, Depends(_service_with(MARKETPLACES_SCOPE))]

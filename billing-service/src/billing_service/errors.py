@@ -37,6 +37,10 @@ class InvalidWebhookPayload(ProblemError):
     status, code, title = 400, "invalid-webhook-payload", "The webhook body is not a Stripe event"
 
 
+class MarketplaceLimitReached(ProblemError):
+    status, code, title = 402, "marketplace-limit-reached", "Your plan allows no more marketplaces"
+
+
 class CreditsExhausted(ProblemError):
     status, code, title = 402, "credits-exhausted", "Not enough AI credits left"
 

@@ -13,6 +13,18 @@ one effect. Paths, relative to billing-service:
   committed).
 
 A reservation neither committed nor released within ``expires_at`` is released by billing-service.
+
+The marketplace adapters hold the plan's marketplace slots (scope ``billing:marketplaces``):
+
+- ``POST /internal/marketplace-slots`` (:class:`SlotRequest`) → 200 :class:`MarketplaceSlots` when the
+  account may be connected (idempotent: the same account again changes nothing; another account of a
+  marketplace already connected takes no new slot); 402 problem ``marketplace-limit-reached`` naming the
+  plan and its limit when the tenant's plan has no slot left for a new marketplace.
+- ``DELETE /internal/marketplace-slots/{tenant_id}/{marketplace}/{account}`` → 200 :class:`MarketplaceSlots`
+  (idempotent): the account was disconnected; the marketplace's slot is free once no account holds it.
+- ``GET /internal/marketplace-slots/{tenant_id}`` → 200 :class:`MarketplaceSlots`.
+
+A downgrade frees no slot and disconnects nothing: it only refuses new marketplaces beyond the new limit.
 """
 
 from __future__ import annotations
@@ -25,6 +37,8 @@ from pydantic import BaseModel, Field
 
 RESERVATIONS_PATH = "/internal/credits/reservations"
 CREDITS_SCOPE = "billing:credits"
+MARKETPLACE_SLOTS_PATH = "/internal/marketplace-slots"
+MARKETPLACES_SCOPE = "billing:marketplaces"
 
 
 class ReservationStatus(StrEnum):
@@ -52,3 +66,20 @@ class Reservation(BaseModel):
     expires_at: datetime
     monthly_left: int = Field(description="Credits of the current period left after this hold")
     purchased_left: int = Field(description="Purchased credits left after this hold")
+
+
+class SlotRequest(BaseModel):
+    """``account`` of ``marketplace`` is about to be connected for ``tenant_id``."""
+
+    tenant_id: uuid.UUID
+    marketplace: str = Field(pattern=r"^[a-z][a-z0-9-]{1,29}$", description="ebay, etsy, vinted")
+    account: str = Field(min_length=1, max_length=200, description="The account's id on the marketplace")
+
+
+class MarketplaceSlots(BaseModel):
+    """The marketplaces a tenant has connected, against its plan's limit."""
+
+    tenant_id: uuid.UUID
+    plan: str
+    limit: int | None = Field(description="Marketplaces the plan allows; None: unlimited")
+    marketplaces: list[str] = Field(description="The marketplaces holding a slot, sorted")

@@ -47,6 +47,9 @@ class Settings(BaseServiceSettings):
     service_client_id: str = "marketplace-ebay"
     service_client_secret: SecretStr = SecretStr("marketplace-ebay-local-secret")
     image_url_ttl_s: int = 7 * 24 * 3600
+    # The plan's marketplace limit, checked at billing-service before an account is kept (None: unchecked,
+    # for tests of this service alone).
+    billing_url: str | None = "http://127.0.0.1:8005"
 
     # Tokens at rest: newest key first; older keys still decrypt (rotation).
     token_keys: list[SecretStr] = Field(

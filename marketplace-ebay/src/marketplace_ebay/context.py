@@ -1,4 +1,4 @@
-"""marketplace-ebay's context: the kit's parts, the token cipher, the eBay adapter and the media client."""
+"""marketplace-ebay's context: the kit's parts, the token cipher, the eBay adapter, the media and plan clients."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from vitrine_kit.auth.service_client import ServiceTokenClient
 from vitrine_kit.clients.media import MediaClient
 from vitrine_kit.context import Kit, ServiceContext
 from vitrine_marketplace import TokenCipher
+from vitrine_marketplace.slots import SlotsClient
 
 from marketplace_ebay.after_sale.ebay import AfterSaleApi
 from marketplace_ebay.config import Settings
@@ -24,6 +25,8 @@ class EbayContext(ServiceContext[Settings]):
     after_sale: AfterSaleApi
     # None when media-service is not configured: the snapshot's own photo URLs are used as they are.
     media: MediaClient | None
+    # None when billing-service is not configured: the plan's marketplace limit is not checked.
+    slots: SlotsClient | None
     http: httpx.AsyncClient
     # eBay's notification public keys by kid, with when they were fetched.
     public_keys: dict[str, tuple[str, float]] = field(default_factory=dict)
@@ -32,15 +35,11 @@ class EbayContext(ServiceContext[Settings]):
     async def build(cls, kit: Kit[Settings], *, ebay_http: httpx.AsyncClient | None = None) -> EbayContext:
         settings = kit.settings
         http = httpx.AsyncClient(timeout=10.0)
-        media = None
-        if settings.media_url:
-            tokens = ServiceTokenClient(
-                settings.auth_token_url,
-                settings.service_client_id,
-                settings.service_client_secret,
-                http=http,
-            )
-            media = MediaClient(settings.media_url, tokens, http)
+        tokens = ServiceTokenClient(
+            settings.auth_token_url, settings.service_client_id, settings.service_client_secret, http=http
+        )
+        media = MediaClient(settings.media_url, tokens, http) if settings.media_url else None
+        slots = SlotsClient(settings.billing_url, "ebay", tokens, http) if settings.billing_url else None
         adapter = EbayAdapter(settings, http=ebay_http)
         return cls(
             **cls.parts(kit),
@@ -48,6 +47,7 @@ class EbayContext(ServiceContext[Settings]):
             ebay=adapter,
             after_sale=AfterSaleApi(adapter, settings.dispute_api_base_url),
             media=media,
+            slots=slots,
             http=http,
         )
 

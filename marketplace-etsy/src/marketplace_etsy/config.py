@@ -55,6 +55,9 @@ class Settings(BaseServiceSettings):
     service_client_id: str = "marketplace-etsy"
     service_client_secret: SecretStr = SecretStr("marketplace-etsy-local-secret")
     image_rendition: str = "large.jpg"
+    # The plan's marketplace limit, checked at billing-service before a shop is kept (None: unchecked, for
+    # tests of this service alone).
+    billing_url: str | None = "http://127.0.0.1:8005"
     max_images: int = 10
 
     # Calls to Etsy. The budget is the app's (every tenant, every replica), kept in PostgreSQL.

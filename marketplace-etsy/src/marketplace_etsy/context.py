@@ -11,6 +11,7 @@ from vitrine_kit.clients.media import MediaClient
 from vitrine_kit.context import Kit, ServiceContext
 from vitrine_kit.db.tenancy import TenantRegistry
 from vitrine_marketplace import TokenCipher
+from vitrine_marketplace.slots import SlotsClient
 
 from marketplace_etsy.config import Settings
 from marketplace_etsy.etsy.adapter import EtsyAdapter
@@ -29,6 +30,8 @@ class EtsyContext(ServiceContext[Settings]):
     budget: SharedBudget
     etsy: EtsyAdapter
     media: MediaClient
+    # None when billing-service is not configured: the plan's marketplace limit is not checked.
+    slots: SlotsClient | None
 
     @classmethod
     async def build(cls, kit: Kit[Settings]) -> EtsyContext:
@@ -64,6 +67,9 @@ class EtsyContext(ServiceContext[Settings]):
             budget=budget,
             etsy=EtsyAdapter(settings, EtsyHttp(settings, budget)),
             media=MediaClient(settings.media_url, tokens, media_http),
+            slots=SlotsClient(settings.billing_url, "etsy", tokens, media_http)
+            if settings.billing_url
+            else None,
         )
 
     async def start(self) -> None:

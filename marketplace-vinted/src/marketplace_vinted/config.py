@@ -34,3 +34,6 @@ class Settings(BaseServiceSettings):
     client_id: str = "marketplace-vinted"
     client_secret: SecretStr = SecretStr("marketplace-vinted-local-secret")
     photo_url_ttl_s: int = 3600
+    # The plan's marketplace limit, checked at billing-service when the plugin first reports a Vinted
+    # account logged in (None: unchecked, for tests of this service alone).
+    billing_url: str | None = "http://127.0.0.1:8005"

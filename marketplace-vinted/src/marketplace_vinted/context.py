@@ -1,4 +1,4 @@
-"""marketplace-vinted's context: the kit's parts and the photo signer, built once at start-up."""
+"""marketplace-vinted's context: the kit's parts, the photo signer and the plan's slots, built once at start-up."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from vitrine_kit.context import Kit, ServiceContext
 from vitrine_kit.db.tenancy import TenantRegistry
+from vitrine_marketplace.slots import SlotsClient
 
 from marketplace_vinted.config import Settings
 from marketplace_vinted.jobs.photos import PhotoResolver
@@ -17,18 +18,23 @@ class VintedContext(ServiceContext[Settings]):
 
     tenants: TenantRegistry  # the dispatcher and the replica reaper visit tenants outside any request
     photos: PhotoResolver
+    # None when billing-service is not configured: the plan's marketplace limit is not checked.
+    slots: SlotsClient | None
 
     @classmethod
     async def build(cls, kit: Kit[Settings]) -> VintedContext:
         if kit.tenants is None:
             raise RuntimeError("marketplace-vinted has tenant tables: its service_dir must be given")
+        photos = PhotoResolver(kit.settings)
+        billing = kit.settings.billing_url
         return cls(
             settings=kit.settings,
             db=kit.db,
             outbox=kit.outbox,
             metrics=kit.metrics,
             tenants=kit.tenants,
-            photos=PhotoResolver(kit.settings),
+            photos=photos,
+            slots=SlotsClient(billing, "vinted", photos.tokens, photos.http) if billing else None,
         )
 
     async def aclose(self) -> None:

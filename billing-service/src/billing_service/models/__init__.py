@@ -1,10 +1,11 @@
-"""SQLAlchemy models: plans, accounts, balances, reservations and webhooks in ``shared``; the ledger per tenant."""
+"""SQLAlchemy models: plans, accounts, balances, reservations, webhooks and marketplace slots in ``shared``; the ledger per tenant."""
 
 from billing_service.models.base import SharedBase, TenantBase
 from billing_service.models.billing import (
     Account,
     Balance,
     CreditPack,
+    MarketplaceSlot,
     Plan,
     Reservation,
     StripePrice,
@@ -17,6 +18,7 @@ __all__ = [
     "Balance",
     "CreditPack",
     "LedgerEntry",
+    "MarketplaceSlot",
     "Plan",
     "Reservation",
     "SharedBase",

@@ -2,7 +2,7 @@
 
 Plans and packs (the price list), the Stripe price cache, one account per tenant (its Stripe customer and
 subscription), its credit balance, the credit reservations (keyed by the caller's key, swept on expiry) and
-the Stripe webhook inbox.
+the Stripe webhook inbox, and the marketplace accounts that hold the plan's marketplace slots.
 """
 
 from __future__ import annotations
@@ -266,3 +266,16 @@ class WebhookEvent(SharedBase):
             self.processed_at = utcnow()
         else:
             self.next_attempt_at = retry_at
+
+
+class MarketplaceSlot(SharedBase):
+    """A connected marketplace account; the distinct marketplaces of a tenant's rows count against its plan."""
+
+    __tablename__ = "marketplace_slots"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("shared.accounts.tenant_id", ondelete="CASCADE"), primary_key=True
+    )
+    marketplace: Mapped[str] = mapped_column(String(30), primary_key=True)
+    account: Mapped[str] = mapped_column(String(200), primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from vitrine_kit.auth.deps import TenantPrincipal
 from vitrine_kit.db.deps import SharedSession, TenantSession
 from vitrine_kit.roles import Capability, needs
+from vitrine_marketplace.slots import MarketplaceLimitReached
 
 from marketplace_ebay.accounts import repository
 from marketplace_ebay.accounts.schemas import AccountOut, ConnectIn, ConnectOut, SetupIn, SetupOut
@@ -40,7 +41,11 @@ async def callback(
     """Where eBay sends the seller back (public): checks the state, stores the account, back to the app."""
     if error or not code:
         return RedirectResponse(f"{ebay.settings.app_url}?{urlencode({'ebay': 'declined'})}", status_code=303)
-    account = await account_service.complete_connect(ebay, request.app.state.runtime.tenants, code, state)
+    try:
+        account = await account_service.complete_connect(ebay, request.app.state.runtime.tenants, code, state)
+    except MarketplaceLimitReached as exc:  # the browser lands back in the app, told why
+        query = urlencode({"ebay": "limit-reached", "plan": exc.extra.get("plan", ""), "detail": exc.detail})
+        return RedirectResponse(f"{ebay.settings.app_url}?{query}", status_code=303)
     query = urlencode({"ebay": "connected", "account_id": str(account.id)})
     return RedirectResponse(f"{ebay.settings.app_url}?{query}", status_code=303)
 

@@ -38,6 +38,11 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+def slot_key(site: str, ebay_user_id: str) -> str:
+    """The account as billing counts it: one per eBay user and site (all of them one marketplace)."""
+    return f"{site}:{ebay_user_id}"
+
+
 class AccountService:
     """Everything about an account's connection and its tokens."""
 
@@ -48,6 +53,8 @@ class AccountService:
         site = site or ctx.settings.default_site
         if site not in SITES:
             raise UnknownSite(f"{site} is not one of {', '.join(sorted(SITES))}.")
+        if ctx.slots is not None:
+            await ctx.slots.check(principal.tenant)  # refused before the consent page, naming the plan
         state = new_state()
         session.add(
             OAuthState(
@@ -88,6 +95,8 @@ class AccountService:
         except MarketplaceError as exc:
             raise ConnectionRefused(exc.message) from exc
         await tenants.ensure(claimed.tenant_id)
+        if ctx.slots is not None:
+            await ctx.slots.claim(claimed.tenant_id, slot_key(claimed.site, str(me["userId"])))
         async with ctx.db.tenant_session(claimed.tenant_id) as session:
             account = await repository.by_ebay_user(session, str(me["userId"]), claimed.site)
             if account is None:
@@ -249,6 +258,8 @@ class AccountService:
             AccountDisconnected(marketplace=Marketplace.EBAY, account_id=account_id, reason="seller"),
             tenant_id=tenant_id,
         )
+        if ctx.slots is not None:
+            await ctx.slots.release(tenant_id, slot_key(account.site, account.ebay_user_id))
         return ended
 
     # --- setup ----------------------------------------------------------------------------------------

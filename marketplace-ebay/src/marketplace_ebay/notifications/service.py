@@ -22,6 +22,7 @@ from vitrine_contracts.marketplace import AccountDisconnected
 from vitrine_marketplace import MarketplaceError
 
 from marketplace_ebay.accounts import repository as accounts
+from marketplace_ebay.accounts.service import slot_key
 from marketplace_ebay.accounts.teardown import teardown
 from marketplace_ebay.context import EbayContext
 from marketplace_ebay.errors import BadSignature, EbayUnavailable
@@ -126,6 +127,8 @@ class NotificationService:
                     tenant_id=holder.tenant_id,
                 )
                 await session.commit()
+            if ebay.slots is not None and account is not None:
+                await ebay.slots.release(holder.tenant_id, slot_key(account.site, account.ebay_user_id))
         async with ebay.db.session() as shared:
             await shared.execute(
                 sa.update(DeletionNotice)

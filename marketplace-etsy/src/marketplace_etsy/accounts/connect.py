@@ -23,6 +23,7 @@ from vitrine_kit.db.base import utcnow
 from vitrine_kit.errors import Forbidden
 from vitrine_marketplace import MarketplaceError
 from vitrine_marketplace.oauth import new_state, pkce_pair, state_digest
+from vitrine_marketplace.slots import MarketplaceLimitReached
 
 from marketplace_etsy.accounts import repository
 from marketplace_etsy.accounts.tokens import store_tokens
@@ -44,6 +45,7 @@ class ConnectFailure(StrEnum):
     ETSY_REFUSED = "etsy-refused"
     SHOP_ELSEWHERE = "shop-connected-elsewhere"
     ANOTHER_SHOP = "another-shop-connected"
+    PLAN_LIMIT = "marketplace-limit-reached"
 
 
 class ConnectFailed(Exception):
@@ -62,6 +64,8 @@ class ConnectService:
         if principal.kind != "user":
             raise Forbidden("Connect Etsy from your Vitrine account (a user's sign-in), not from the plugin.")
         ctx = scope.context
+        if ctx.slots is not None:
+            await ctx.slots.check(scope.tenant_id)  # refused before the consent page, naming the plan
         state, (verifier, challenge) = new_state(), pkce_pair()
         browser = secrets.token_urlsafe(32)
         scope.session.add(
@@ -115,6 +119,11 @@ class ConnectService:
             raise ConnectFailed(ConnectFailure.ETSY_REFUSED, exc.message) from exc
         tenant_id = claimed.tenant_id
         await ctx.registry.ensure(tenant_id)
+        if ctx.slots is not None:
+            try:
+                await ctx.slots.claim(tenant_id, str(me.user_id))
+            except MarketplaceLimitReached as exc:
+                raise ConnectFailed(ConnectFailure.PLAN_LIMIT, exc.detail) from exc
         async with ctx.db.tenant_session(tenant_id) as session:
             if shop is not None:
                 holder = await repository.holder_of(session, shop.shop_id)

@@ -31,6 +31,8 @@ class AccountService:
         account = await self.get(scope)
         await repository.forget(scope.session, account)
         scope.emit(AccountDisconnected(marketplace=Marketplace.ETSY, account_id=account.id, reason="seller"))
+        if scope.context.slots is not None:
+            await scope.context.slots.release(scope.tenant_id, str(account.etsy_user_id))
         logger.info("etsy shop disconnected", extra={"account": str(account.id)})
 
 

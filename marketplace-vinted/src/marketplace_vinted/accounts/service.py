@@ -8,6 +8,7 @@ from vitrine_contracts.common import Marketplace
 from vitrine_contracts.marketplace import AccountSessionExpired
 from vitrine_contracts.relay.v1 import VintedSession
 from vitrine_kit.db.base import utcnow
+from vitrine_marketplace.slots import MarketplaceLimitReached
 
 from marketplace_vinted.accounts import repository as repo
 from marketplace_vinted.accounts.schemas import AccountOut, PacingIn, PacingOut
@@ -67,6 +68,8 @@ class AccountService:
         """Keep the account as the plugin sees it; alert once when it expires with listings live."""
         account, now = await self.locked(scope), utcnow()
         if report.logged_in:
+            if not await self._plan_allows(scope, account, report):
+                return
             account.session_seen(report, now)
             await alert_service.resolve_kind(scope, AlertKind.SESSION_EXPIRED)
             await job_queue.wake(scope)
@@ -84,6 +87,21 @@ class AccountService:
         scope.emit(
             AccountSessionExpired(marketplace=Marketplace.VINTED, account_id=account.id, live_listings=live)
         )
+
+    async def _plan_allows(self, scope: Scope, account: VintedAccount, report: VintedSession) -> bool:
+        """A Vinted account seen for the first time takes a marketplace slot of the plan; refused, it is not
+        used (no job goes out) and the seller is told once. Billing unreachable raises: the report is
+        retried, never taken unchecked."""
+        slots = scope.context.slots
+        if slots is None or report.user_id is None or report.user_id == account.vinted_user_id:
+            return True
+        try:
+            await slots.claim(scope.tenant_id, str(report.user_id))
+        except MarketplaceLimitReached as exc:
+            await alert_service.raise_once(scope, AlertKind.PLAN_LIMIT, exc.detail[:500])
+            return False
+        await alert_service.resolve_kind(scope, AlertKind.PLAN_LIMIT)
+        return True
 
 
 account_service = AccountService()

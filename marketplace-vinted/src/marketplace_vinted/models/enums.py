@@ -40,3 +40,4 @@ class AlertKind(StrEnum):
     SESSION_EXPIRED = "session_expired"
     DELIST_WAITING_FOR_PLUGIN = "delist_waiting_for_plugin"
     LINK_FAILED = "link_failed"
+    PLAN_LIMIT = "plan_limit"
