@@ -357,6 +357,7 @@ class TestSales:
             ({"from": "2026-03-10", "to": "2026-03-01"}, "query.from"),
             ({"from": "2020-01-01", "to": "2026-03-01"}, "query.to"),
             ({"granularity": "month", "from": "2010-01-01", "to": "2026-03-01"}, "query.to"),
+            ({"from": "2020-01-01"}, "query.from"),
             ({"from": "yesterday"}, "query.from"),
             ({"marketplace": "amazon"}, "query.marketplace"),
         ],

@@ -51,13 +51,15 @@ def today() -> date:
 
 def period_of(start: date | None, end: date | None, granularity: Granularity) -> Period:
     """The period asked for, defaulted from today (UTC); 422 naming ``from`` or ``to`` when it is not valid."""
+    # A period too long is blamed on the end the client chose (``to`` when both or neither were given).
+    longest_by = "from" if start is not None and end is None else "to"
     end = end or today()
     start = start or end - timedelta(days=DEFAULT_DAYS[granularity] - 1)
     if start > end:
         raise InvalidPeriod("from", f"must not be after to ({end.isoformat()})")
     if (end - start).days + 1 > MAX_DAYS[granularity]:
         raise InvalidPeriod(
-            "to",
+            longest_by,
             f"the period may span at most {MAX_DAYS[granularity]} days with granularity={granularity.value}",
         )
     return Period(start=start, end=end)
