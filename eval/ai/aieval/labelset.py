@@ -225,7 +225,7 @@ class LabelSet:
         printed_brand = rng.choice((brand.name, brand.name, *brand.aliases))
         size = rng.choice(self.sizes(rng.choice(GARMENT_SIZES[garment])))
         materials = self.composition(rng)
-        marked = (index // len(LABEL_CONDITIONS)) % 2 == 0  # each condition marked and unmarked
+        marked = (index + index // len(LABEL_CONDITIONS)) % 2 == 0  # each condition both ways in 12
         garment_photo = self.garment_photo(rng, garment, _hex(self.ref.values["colour"][colour].data["hex"]))
         label_photo = self.label_photo(rng, language, font, condition, printed_brand, size, materials, colour)
         photos = (garment_photo, label_photo)
