@@ -31,7 +31,3 @@ class MediaUnavailable(ProblemError):
 
 class BillingUnavailable(ProblemError):
     status, code, title = 503, "billing-unavailable", "Credits cannot be checked right now; try again shortly"
-
-
-class InvalidCursor(ProblemError):
-    status, code, title = 400, "invalid-cursor", "The cursor is not valid"

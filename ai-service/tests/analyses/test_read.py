@@ -40,9 +40,10 @@ class TestListAnalyses:
         failed = (await seller.get("/analyses", params={"status": "failed"})).json()["items"]
         assert failed == []
 
-    async def test_a_bad_cursor_is_a_400(self, seller) -> None:
+    async def test_a_bad_cursor_is_a_422(self, seller) -> None:
         response = await seller.get("/analyses", params={"cursor": "nonsense"})
-        assert response.status_code == 400
+        assert response.status_code == 422
+        assert response.json()["type"] == "https://errors.vitrine.app/invalid-cursor"
 
 
 class TestPhotoLimit:

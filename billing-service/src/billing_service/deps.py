@@ -32,7 +32,6 @@ ReservationKey = Annotated[
     str, Path(min_length=8, max_length=200, description="The caller's idempotency key")
 ]
 PageLimit = Annotated[int, Query(ge=1, le=100, description="History entries per page")]
-Cursor = Annotated[str | None, Query(max_length=200, description="``next_cursor`` of the previous page")]
 
 
 def _service_with(scope: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:

@@ -67,7 +67,3 @@ class ReservationKeyReused(Conflict):
 
 class ServiceTokenRequired(Forbidden):
     code, title = "service-token-required", "Only Vitrine services may call this endpoint"
-
-
-class InvalidCursor(ProblemError):
-    status, code, title = 400, "invalid-cursor", "The cursor is not valid"

@@ -103,5 +103,5 @@ class TestHistory:
 
     async def test_a_bad_cursor(self, seller) -> None:
         response = await seller.get("/credits", params={"cursor": "???"})
-        assert response.status_code == 400
+        assert response.status_code == 422
         assert response.json()["type"].endswith("/invalid-cursor")

@@ -68,10 +68,6 @@ class QuotaExceeded(Forbidden):
     code, title = "product-quota-exceeded", "Your plan's product limit is reached"
 
 
-class InvalidCursor(ProblemError):
-    status, code, title = 400, "invalid-cursor", "The cursor is not valid"
-
-
 class UnknownPhotos(Unprocessable):
     code, title = "unknown-photos", "Some photos are not in your account"
 

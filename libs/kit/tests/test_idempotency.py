@@ -4,11 +4,11 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 import sqlalchemy as sa
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, FastAPI, Header, Request, Response
 from fixture_service.app import SERVICE_DIR, Marker
 from pydantic import BaseModel, Field
 from vitrine_kit.app import create_service_app
@@ -230,6 +230,23 @@ class TestWhichOperations:
             return ThingOut(id=1, label="x")
 
         assert not creates_something(router.routes[0])  # type: ignore[arg-type]
+
+    @pytest.mark.unit
+    def test_a_route_reading_the_key_itself_keeps_its_own_meaning(self) -> None:
+        router = APIRouter()
+
+        @router.post("/analyses", status_code=202)
+        async def analyse(
+            session: TenantSession, idempotency_key: Annotated[str | None, Header()] = None
+        ) -> ThingOut:
+            return ThingOut(id=1, label="x")
+
+        @router.post("/uploads", status_code=201)
+        async def upload(request: Request, session: TenantSession) -> ThingOut:
+            return ThingOut(id=1, label="x")
+
+        assert not creates_something(router.routes[0])  # type: ignore[arg-type]
+        assert not creates_something(router.routes[1])  # type: ignore[arg-type]
 
     @pytest.mark.unit
     def test_the_hash_separates_path_and_body(self) -> None:

@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from vitrine_kit.pagination import Cursor
 from vitrine_kit.roles import Capability, needs
 
 from ai_service.analyses.schemas import AnalysisOut, AnalysisPage, AnalysisRequest, PhotoLimit
@@ -41,7 +42,7 @@ async def list_analyses(
     product_id: uuid.UUID | None = None,
     status: AnalysisStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> AnalysisPage:
     """The tenant's analyses, newest first."""
     return await analysis_service.page(

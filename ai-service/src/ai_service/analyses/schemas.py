@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from vitrine_contracts.ai import FlawSeen, ItemAttributes, ListingDraft, PriceSuggestion
 from vitrine_contracts.common import Marketplace
+from vitrine_kit.pagination import Page
 
 from ai_service.models import AnalysisStatus, CreditsState
 
@@ -106,9 +107,8 @@ class AnalysisOut(BaseModel):
     finished_at: datetime | None
 
 
-class AnalysisPage(BaseModel):
-    items: list[AnalysisOut]
-    next_cursor: str | None = None
+class AnalysisPage(Page[AnalysisOut]):
+    """The tenant's analyses, newest first, a page at a time."""
 
 
 class PhotoLimit(BaseModel):

@@ -7,15 +7,16 @@ runs the provider calls outside any transaction and comes back here to record th
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from vitrine_contracts.ai import AnalysisCompleted, AnalysisFailed
+from vitrine_kit import pagination
 from vitrine_kit.clients.media import MediaUnavailable as MediaDown
 from vitrine_kit.clients.media import PhotoMissing
 from vitrine_kit.db.base import utcnow
@@ -51,16 +52,16 @@ def analysis_id_for(tenant_id: uuid.UUID, idempotency_key: str | None) -> uuid.U
     return uuid.uuid5(tenant_id, f"ai-analysis:{idempotency_key}")
 
 
+# A page's position: the last analysis's creation time and id (newest first).
+CURSOR = TypeAdapter(tuple[datetime, uuid.UUID])
+
+
 def encode_cursor(analysis: Analysis) -> str:
-    return base64.urlsafe_b64encode(f"{analysis.created_at.isoformat()}|{analysis.id}".encode()).decode()
+    return pagination.encode_cursor((analysis.created_at, analysis.id))
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        at, _, ident = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(at), uuid.UUID(ident)
-    except ValueError as exc:
-        raise errors.InvalidCursor() from exc
+    return pagination.decode_cursor(cursor, CURSOR)
 
 
 def remap(result: dict[str, Any], ids: dict[uuid.UUID, uuid.UUID]) -> dict[str, Any]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from vitrine_kit.pagination import Cursor
 
 from billing_service.accounts.service import account_service
 from billing_service.credits.schemas import CreditsOut
 from billing_service.credits.service import credit_service
-from billing_service.deps import Cursor, PageLimit
+from billing_service.deps import PageLimit
 from billing_service.scope import RequestScope
 
 router = APIRouter(tags=["credits"])

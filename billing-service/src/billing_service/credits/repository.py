@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from vitrine_kit import pagination
 
-from billing_service.errors import InvalidCursor
 from billing_service.models import Account, Balance, LedgerEntry, Reservation
 from billing_service.models.enums import ReservationStatus
 
@@ -43,15 +42,16 @@ def add_entry(session: AsyncSession, entry: LedgerEntry) -> None:
     session.add(entry)
 
 
+# A history page's position: the sequence number of its last (oldest) entry.
+CURSOR = TypeAdapter(int)
+
+
 def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(str(seq).encode()).decode().rstrip("=")
+    return pagination.encode_cursor(seq)
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise InvalidCursor("The cursor is not one this API gave.") from exc
+    return pagination.decode_cursor(cursor, CURSOR)
 
 
 async def history(session: AsyncSession, *, limit: int, before_seq: int | None) -> Sequence[LedgerEntry]:

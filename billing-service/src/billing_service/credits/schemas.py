@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, Field
+from vitrine_kit.pagination import Page
 
 from billing_service.models.enums import LedgerKind
 
@@ -20,9 +21,8 @@ class LedgerEntryOut(BaseModel):
     created_at: datetime
 
 
-class LedgerPage(BaseModel):
-    items: list[LedgerEntryOut]
-    next_cursor: str | None = Field(description="Pass as ``cursor`` for older entries; None on the last page")
+class LedgerPage(Page[LedgerEntryOut]):
+    """Ledger entries, newest first; ``next_cursor`` pages to older ones."""
 
 
 class CreditsOut(BaseModel):

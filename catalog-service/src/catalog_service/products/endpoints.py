@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from vitrine_kit.pagination import Cursor
 from vitrine_kit.roles import Capability, needs
 
 from catalog_service.deps import IfMatch, ProductID
@@ -62,7 +63,7 @@ async def list_products(
     deleted: bool = False,
     sort: Sort = "-created_at",
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> ProductPage:
     """Filtered, sorted, cursor-paginated products with the total of the filter."""
     filters = ProductFilters(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,9 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
+from vitrine_kit import pagination
+from vitrine_kit.pagination import InvalidCursor
 
-from catalog_service.errors import InvalidCursor
 from catalog_service.models import Product, Publication
 
 SORTS: dict[str, Any] = {
@@ -69,29 +69,31 @@ def conditions(f: ProductFilters) -> list[Any]:
     return where
 
 
+# A page's position: the sort it belongs to, the last product's value of that column, and its id.
+CURSOR = TypeAdapter(tuple[str, str | None, uuid.UUID])
+
+
 def encode_cursor(sort: str, product: Product) -> str:
     value = getattr(product, sort)
     if sort == "price":
         value = str(value if value is not None else -1)
     elif isinstance(value, datetime):
         value = value.isoformat()
-    raw = json.dumps([sort, value, str(product.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return pagination.encode_cursor((sort, value, product.id))
 
 
 def decode_cursor(sort: str, cursor: str) -> tuple[Any, uuid.UUID]:
+    key, value, last_id = pagination.decode_cursor(cursor, CURSOR)
+    if key != sort:
+        raise InvalidCursor(f"The cursor belongs to the sort '{key}', not '{sort}'; start again without it.")
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        key, value, last_id = json.loads(raw)
-        if key != sort:
-            raise ValueError("the cursor belongs to another sort")
         if sort in ("created_at", "updated_at"):
-            value = datetime.fromisoformat(value)
-        elif sort == "price":
-            value = Decimal(value)
-        return value, uuid.UUID(last_id)
-    except (ValueError, TypeError, json.JSONDecodeError) as exc:
-        raise InvalidCursor(str(exc)) from exc
+            return datetime.fromisoformat(value or ""), last_id
+        if sort == "price":
+            return Decimal(value or ""), last_id
+    except (ValueError, ArithmeticError) as exc:
+        raise InvalidCursor("The cursor is not one this API gave; start again without it.") from exc
+    return value, last_id
 
 
 async def page(

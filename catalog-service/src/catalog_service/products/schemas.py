@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from vitrine_kit.pagination import Page
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 MeasurementName = Literal["chest", "shoulders", "length", "sleeve", "waist", "hips", "inseam", "rise"]
@@ -157,10 +158,10 @@ class ProductOut(BaseModel):
     )
 
 
-class ProductPage(BaseModel):
-    items: list[ProductOut]
-    total: int
-    next_cursor: str | None
+class ProductPage(Page[ProductOut]):
+    """Products of the filter, a page at a time, with how many match it in all."""
+
+    total: int = Field(description="Products matching the filter, on every page")
 
 
 class BulkAction(StrEnum):

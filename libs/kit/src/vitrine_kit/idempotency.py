@@ -209,16 +209,30 @@ class IdempotentRoute(APIRoute):
 
 
 def creates_something(route: APIRoute) -> bool:
-    """A tenant's POST answering 201 or 202 (not a streamed upload): where ``Idempotency-Key`` applies."""
+    """A tenant's POST answering 201 or 202: where the kit handles ``Idempotency-Key``.
+
+    Not a streamed upload, nor a route that reads the header itself and so defines its own replay.
+    """
     if "POST" not in (route.methods or ()) or route.status_code not in CREATING_STATUSES:
         return False
     if route.dependant.request_param_name and route.body_field is None:
         return False  # it streams its own body (an upload): hashing it would buffer the whole body first
+    if _reads_key(route.dependant):
+        return False  # the service gives the key a meaning of its own (an analysis joined, a Stripe session)
     return _uses(route.dependant, _tenant_session)
 
 
 def _uses(dependant: Dependant, call: object) -> bool:
     return any(dep.call is call or _uses(dep, call) for dep in dependant.dependencies)
+
+
+def _reads_key(dependant: Dependant) -> bool:
+    own = any(
+        str(getattr(param.field_info, "alias", None) or param.name).lower().replace("_", "-")
+        == HEADER.lower()
+        for param in dependant.header_params
+    )
+    return own or any(_reads_key(dep) for dep in dependant.dependencies)
 
 
 def make_idempotent(router: APIRouter) -> None:

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import TypeAdapter
+from vitrine_kit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+
+POSITION = TypeAdapter(tuple[datetime, uuid.UUID])
+
+
+@pytest.mark.unit
+class TestCursors:
+    def test_a_position_comes_back_as_it_went(self) -> None:
+        position = (datetime(2026, 12, 1, 5, 49, tzinfo=UTC), uuid.uuid4())
+        cursor = encode_cursor(position)
+        assert "=" not in cursor
+        assert decode_cursor(cursor, POSITION) == position
+
+    @pytest.mark.parametrize(
+        "cursor",
+        ["nonsense", "???", "", encode_cursor(["not a date", "not an id"]), encode_cursor(42), "e30"],
+    )
+    def test_anything_else_is_invalid(self, cursor: str) -> None:
+        with pytest.raises(InvalidCursor) as raised:
+            decode_cursor(cursor, POSITION)
+        assert raised.value.status == 422
+        assert raised.value.code == "invalid-cursor"
+
+
+@pytest.mark.unit
+class TestPage:
+    def test_one_shape_for_every_list(self) -> None:
+        schema = Page[int].model_json_schema()
+        assert schema["required"] == ["items"]
+        assert set(schema["properties"]) == {"items", "next_cursor"}
+        assert Page[int](items=[1, 2]).model_dump() == {"items": [1, 2], "next_cursor": None}
