@@ -193,3 +193,4 @@ class TestRequestAnalysis:
         assert event["product_id"] == product
         assert event["attributes"] == done["result"]["attributes"]
         assert event["cached"] is False
+        assert event["credits_spent"] == done["credits"] == 1  # AI_ANALYSIS_PRICE_CREDITS

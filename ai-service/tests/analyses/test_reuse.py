@@ -21,7 +21,7 @@ class TestCache:
         assert len(seller.reservations()) == 1  # no credit reserved
         assert seller.credits_left == 9
         events = await seller.emitted("ai.analysis.completed")
-        assert [e["cached"] for e in events] == [False, True]
+        assert [(e["cached"], e["credits_spent"]) for e in events] == [(False, 1), (True, 0)]
 
     async def test_the_same_content_under_new_ids_is_cached_too(self, seller) -> None:
         first = await seller.analyse(image_ids=seller.photos(2))

@@ -164,6 +164,11 @@ class AnalysisCompleted(Event):
     drafts: dict[Marketplace, ListingDraft] = Field(default_factory=dict)
     price: PriceSuggestion | None = None
     cached: bool = Field(default=False, description="Answered from the 30-day cache; no credit spent")
+    credits_spent: int = Field(
+        default=0,
+        ge=0,
+        description="AI credits this analysis costs the tenant (committed at billing); 0 for a cached answer",
+    )
 
 
 class AnalysisFailed(Event):

@@ -384,6 +384,8 @@ class AnalysisService:
                 drafts=result.drafts,
                 price=result.price,
                 cached=analysis.cached,
+                # The held price, committed at billing once this is decided; a cached answer holds none.
+                credits_spent=0 if analysis.cached else analysis.credits,
             )
         )
 
