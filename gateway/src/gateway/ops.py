@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from starlette.types import Send
 from vitrine_kit.breaker import BreakerState, CircuitBreaker
 from vitrine_kit.metrics import LATENCY_BUCKETS
+from vitrine_kit.ops import Health
 
 from gateway.config import Settings
 from gateway.limits import RateLimits
@@ -19,6 +20,7 @@ from gateway.openapi import DOCS_HEADERS, DOCS_PATHS, OpenAPIAggregator, docs_fi
 from gateway.request import Request
 from gateway.responses import Refusal, send_bytes, send_json
 
+HEALTH = Health().model_dump()  # the body every process of the fleet answers /healthz with
 LOCAL_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", *DOCS_PATHS})
 
 
@@ -109,7 +111,7 @@ class Ops:
         if path != "/healthz":
             await self.limits.check(request, path, None)
         if path == "/healthz":
-            await send_json(send, 200, {"status": "ok"}, headers)
+            await send_json(send, 200, HEALTH, headers)
         elif path == "/readyz":
             await send_json(send, 200, await self.readiness(), headers)
         elif path == "/metrics":

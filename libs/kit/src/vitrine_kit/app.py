@@ -14,8 +14,6 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from fastapi import APIRouter, FastAPI
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.responses import JSONResponse, Response
 from vitrine_contracts.identity import TenantCreated, TenantDeleted
 
 from vitrine_kit.auth.jwt import TokenVerifier, verifier_from_settings
@@ -37,6 +35,7 @@ from vitrine_kit.loops import BackgroundLoop, LoopSupervisor
 from vitrine_kit.metrics import ServiceMetrics
 from vitrine_kit.middleware import ForwardedHeadersMiddleware, RequestContextMiddleware
 from vitrine_kit.openapi import install_problem_openapi, operation_id_for, service_prefix
+from vitrine_kit.ops import ops_router
 from vitrine_kit.settings import BaseServiceSettings, RunMode
 from vitrine_kit.tracing import configure_tracing
 
@@ -114,10 +113,6 @@ async def _readiness(runtime: ServiceRuntime) -> dict[str, Any]:
         checks.setdefault("database", f"unreachable: {type(exc).__name__}")
     checks["broker"] = "ok" if runtime.broker.connected else "unreachable"
     return checks
-
-
-def _loops_report(runtime: ServiceRuntime) -> dict[str, Any]:
-    return runtime.loops.report()
 
 
 def create_service_app(
@@ -263,24 +258,11 @@ def create_service_app(
     app.add_middleware(ForwardedHeadersMiddleware)
     app.state.metrics = metrics
 
-    @app.get("/healthz", tags=["ops"], include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    def runtime() -> ServiceRuntime:
+        found: ServiceRuntime = app.state.runtime
+        return found
 
-    @app.get("/readyz", tags=["ops"], include_in_schema=False)
-    async def readyz() -> JSONResponse:
-        runtime: ServiceRuntime = app.state.runtime
-        checks = await _readiness(runtime)
-        ready = all(v == "ok" for v in checks.values())
-        # Loops are reported, not judged: a failing poller must not take the API out of rotation.
-        return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks, "loops": _loops_report(runtime)},
-            status_code=200 if ready else 503,
-        )
-
-    @app.get("/metrics", tags=["ops"], include_in_schema=False)
-    async def prometheus() -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    app.include_router(ops_router(lambda: _readiness(runtime()), metrics.registry, lambda: runtime().loops))
 
     for router in routers:
         if trees is not None:

@@ -9,17 +9,16 @@ import time
 import uuid
 from datetime import timedelta
 
-import aio_pika
 import asyncpg
 import sqlalchemy as sa
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
-from aiormq.exceptions import PublishError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from vitrine_kit.db.base import utcnow
 from vitrine_kit.db.engine import Database
 from vitrine_kit.db.models import OutboxMessage
 from vitrine_kit.events.broker import Broker
+from vitrine_kit.events.publish import Unroutable, publish_confirmed
 from vitrine_kit.metrics import ServiceMetrics
 from vitrine_kit.tracing import OUTBOX_TRACE_KEY
 
@@ -190,30 +189,20 @@ class OutboxRelay:
             async def publish(
                 row: sa.Row[int, uuid.UUID, str, str, dict[str, str] | None, str | None, str | None],
             ) -> str | None:
-                properties = aio_pika.Message(
-                    b"",
-                    message_id=str(row.id),
-                    type=row.routing_key,
-                    content_type="application/json",
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                    headers={"x-attempt": 1, **(row.trace or {})},
-                ).properties
                 try:
-                    # wait=False: the channel lock is held only while the frame is queued, so the batch's
-                    # confirms are awaited together (aio-pika's publish holds it until the frame is written).
-                    result = await underlay.basic_publish(  # type: ignore[call-arg]
-                        row.body.encode(),
+                    await publish_confirmed(
+                        underlay,
                         exchange=exchange_name,
                         routing_key=row.routing_key,
-                        properties=properties,
-                        mandatory=True,
+                        body=row.body.encode(),
+                        message_id=str(row.id),
+                        type_=row.routing_key,
                         timeout=self.publish_timeout_s,
-                        wait=False,
+                        mandatory=True,
+                        headers={"x-attempt": 1, **(row.trace or {})},
                     )
-                except PublishError:
+                except Unroutable:
                     return "unroutable"
-                if result is not None and type(result).__name__ != "Ack":
-                    raise RuntimeError(f"broker refused the message: {type(result).__name__}")
                 return None
 
             results = await asyncio.gather(*(publish(r) for r in rows), return_exceptions=True)
