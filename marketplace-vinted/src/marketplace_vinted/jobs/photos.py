@@ -6,7 +6,9 @@ import logging
 import uuid
 
 import httpx
+from vitrine_contracts.media_api import RenditionName
 from vitrine_kit.auth.service_client import ServiceTokenClient
+from vitrine_kit.clients.media import MediaClient, MediaUnavailable
 
 from marketplace_vinted.config import Settings
 
@@ -18,7 +20,8 @@ class PhotosUnavailable(Exception):
 
 
 class PhotoResolver:
-    """Asks media-service (service token) for signed URLs of a tenant's images, the ``large`` JPEG."""
+    """Asks media-service (the kit's media client, a service token) for signed URLs of a tenant's images, the
+    ``large`` JPEG (Vinted takes JPEG photos)."""
 
     def __init__(self, settings: Settings, http: httpx.AsyncClient | None = None) -> None:
         self.settings = settings
@@ -26,34 +29,24 @@ class PhotoResolver:
         self.tokens = ServiceTokenClient(
             f"{settings.auth_url}/oauth/token", settings.client_id, settings.client_secret, http=self.http
         )
+        self.media = MediaClient(settings.media_url, self.tokens, self.http) if settings.media_url else None
 
     async def signed(
         self, tenant_id: uuid.UUID, media_ids: list[uuid.UUID | None], urls: list[str]
     ) -> list[str]:
         """``urls`` with each photo that has a media id replaced by a fresh signed URL; as given when media
         is not configured, or for an image deleted meanwhile (its stored URL fails visibly at the plugin)."""
-        ids = [str(m) for m in media_ids if m is not None]
-        if not self.settings.media_url or not ids:
+        ids = [m for m in media_ids if m is not None]
+        if self.media is None or not ids:
             return urls
         try:
-            response = await self.http.post(
-                f"{self.settings.media_url}/internal/images/resolve",
-                json={"tenant_id": str(tenant_id), "image_ids": ids, "ttl_s": self.settings.photo_url_ttl_s},
-                headers={"Authorization": f"Bearer {await self.tokens.token()}"},
-            )
-            response.raise_for_status()
-            found = {i["id"]: i["image"] for i in response.json()["images"] if i["found"]}
-        except (httpx.HTTPError, KeyError, ValueError) as exc:
-            raise PhotosUnavailable(repr(exc)) from exc
+            found = await self.media.resolve(tenant_id, ids, ttl_s=self.settings.photo_url_ttl_s)
+        except MediaUnavailable as exc:
+            raise PhotosUnavailable(str(exc)) from exc
         out = []
         for media_id, url in zip(media_ids, urls, strict=False):
-            image = found.get(str(media_id)) if media_id is not None else None
-            if image is None:
-                out.append(url)
-                continue
-            large = [d for d in image["derivatives"] if d["name"] == "large"]
-            jpeg = [d for d in large if d["format"] == "jpeg"]  # Vinted takes JPEG photos
-            out.append((jpeg or large or [image["original"]])[0]["url"])
+            image = found.get(media_id) if media_id is not None else None
+            out.append(image.rendition(RenditionName.LARGE).url if image is not None else url)
         return out
 
     async def aclose(self) -> None:
