@@ -1,5 +1,6 @@
 """Event handlers: the adapters' publication results, orders and cancellations, account and photo news,
-plan changes, and imported listings (on a queue of their own: they call media-service)."""
+plan changes, AI analyses (suggestions and the credits they cost), and imported listings (on a queue of
+their own: they call media-service)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from vitrine_kit.events.consumer import EventConsumer
 from catalog_service.alerts.schemas import AlertKind
 from catalog_service.alerts.service import alert_service
 from catalog_service.context import CatalogContext
+from catalog_service.dashboard.service import dashboard_service
 from catalog_service.imports.service import import_service
 from catalog_service.products.photos import photo_service
 from catalog_service.publications.service import publication_service
@@ -101,6 +103,7 @@ async def subscription(scope: Scope, event: SubscriptionChanged) -> None:
 @consumer.on(AnalysisCompleted)
 async def analysis_completed(scope: Scope, event: AnalysisCompleted) -> None:
     await suggestion_service.on_completed(scope, event)
+    await dashboard_service.count_ai_credits(scope, event)
 
 
 @imports.on(ListingImported)

@@ -11,7 +11,16 @@ import sqlalchemy as sa
 from catalog_service.dashboard.chart import nice_step
 from catalog_service.dashboard.schemas import Granularity, Period
 from catalog_service.dashboard.service import bucket_starts
-from catalog_service.models import Order, Product, Publication
+from catalog_service.models import AiCreditsSpent, Order, Product, Publication
+from vitrine_contracts.ai import (
+    AnalysisCompleted,
+    ColoursGuess,
+    ConditionGuess,
+    Guess,
+    ItemAttributes,
+    MaterialsGuess,
+    SizeGuess,
+)
 from vitrine_contracts.catalog import OrderCancelled, OrderReceived
 from vitrine_contracts.common import Marketplace, Money
 
@@ -236,6 +245,7 @@ class TestSummary:
             "median_days_to_sell": None,
         }
         assert body["sales"] == []
+        assert body["ai_credits_used"] == 0
         today = datetime.now(UTC).date()
         assert body["period"] == {"start": (today - timedelta(days=29)).isoformat(), "end": today.isoformat()}
 
@@ -259,6 +269,71 @@ class TestSummary:
                 assert response.status_code == expected, (role, path, response.text)
         anonymous = await seller.app.client.get("/dashboard/summary")
         assert anonymous.status_code == 401
+
+
+def analysis(credits_spent: int, *, cached: bool = False) -> AnalysisCompleted:
+    """What ai-service sends when an analysis of photos (on no product) finishes."""
+    attributes = ItemAttributes(
+        category=Guess(),
+        brand=Guess(),
+        size=SizeGuess(),
+        colours=ColoursGuess(),
+        materials=MaterialsGuess(),
+        condition=ConditionGuess(),
+        gender=Guess(),
+    )
+    return AnalysisCompleted(
+        analysis_id=uuid.uuid4(),
+        image_ids=[uuid.uuid4()],
+        language="en",
+        attributes=attributes,
+        cached=cached,
+        credits_spent=credits_spent,
+    )
+
+
+class TestAiCredits:
+    async def test_paid_analyses_are_counted_once_and_cached_answers_are_free(self, seller) -> None:
+        paid = analysis(1)
+        for event in (paid, paid, analysis(2), analysis(0, cached=True)):
+            await seller.play(event)  # the second is a new message with the same analysis
+        await seller.play(analysis(4))  # delivered after the replay
+        today = datetime.now(UTC).date().isoformat()
+
+        async def used() -> bool:
+            return (await summary(seller, **{"from": today, "to": today}))["ai_credits_used"] == 7
+
+        await seller.eventually(used)
+        async with seller.app.runtime.db.tenant_session(seller.tenant_id) as session:
+            rows = (await session.scalars(sa.select(AiCreditsSpent.credits))).all()
+        assert sorted(rows) == [1, 2, 4]
+        metrics = (await seller.app.client.get("/metrics")).text
+        handled = [line for line in metrics.splitlines() if 'event_type="ai.analysis.completed"' in line]
+        assert handled
+        assert not [line for line in handled if "retried" in line or "dead-lettered" in line]
+
+    async def test_only_the_days_of_the_period_are_summed(self, seller) -> None:
+        async with Seed(seller) as seed:
+            for day, credits in (("2026-02-28", 5), ("2026-03-01", 1), ("2026-03-31", 2), ("2026-04-01", 9)):
+                await seed.session.execute(
+                    sa.insert(AiCreditsSpent).values(
+                        analysis_id=uuid.uuid4(), day=date.fromisoformat(day), credits=credits
+                    )
+                )
+        assert (await summary(seller, **{"from": "2026-03-01", "to": "2026-03-31"}))["ai_credits_used"] == 3
+        assert (await summary(seller, **{"from": "2026-04-02", "to": "2026-04-30"}))["ai_credits_used"] == 0
+
+    async def test_another_seller_s_credits_are_never_counted(self, app) -> None:
+        spender, other = app.seller(), app.seller()
+        await spender.play(analysis(3))
+        today = datetime.now(UTC).date().isoformat()
+        period = {"from": today, "to": today}
+
+        async def counted() -> bool:
+            return (await summary(spender, **period))["ai_credits_used"] == 3
+
+        await spender.eventually(counted)
+        assert (await summary(other, **period))["ai_credits_used"] == 0
 
 
 class TestSales:

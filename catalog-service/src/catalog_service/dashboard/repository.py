@@ -1,19 +1,21 @@
 """The dashboard's queries. Counts use the indexes of ct0005 (index-only scans); sell-through and sales read
 the tables its triggers keep, so a query costs the days or first listings asked for, not the orders or
-products behind them."""
+products behind them. AI credits are one row per paid analysis (ct0006), summed over the period's days."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_service.dashboard.schemas import Granularity
 from catalog_service.models import Product, Publication
-from catalog_service.models.dashboard import FirstListing, SalesDay
+from catalog_service.models.dashboard import AiCreditsSpent, FirstListing, SalesDay
 
 
 @dataclass(frozen=True)
@@ -121,3 +123,22 @@ async def sales(
         SalesRow(b, mp, currency, int(orders), int(units), Decimal(revenue))
         for b, mp, currency, orders, units, revenue in rows
     ]
+
+
+async def add_ai_credits(session: AsyncSession, analysis_id: uuid.UUID, day: date, credits: int) -> None:
+    """Count an analysis' credits once: an analysis already counted keeps its row."""
+    await session.execute(
+        insert(AiCreditsSpent)
+        .values(analysis_id=analysis_id, day=day, credits=credits)
+        .on_conflict_do_nothing(index_elements=[AiCreditsSpent.analysis_id])
+    )
+
+
+async def ai_credits(session: AsyncSession, start: date, end: date) -> int:
+    """AI credits spent on the days from ``start`` to ``end``, both included."""
+    total = await session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(AiCreditsSpent.credits), 0)).where(
+            AiCreditsSpent.day >= start, AiCreditsSpent.day <= end
+        )
+    )
+    return int(total or 0)

@@ -82,6 +82,9 @@ class SummaryOut(BaseModel):
     listings: list[ListingCounts] = Field(description="Every marketplace, in a fixed order")
     sell_through: SellThrough
     sales: list[MarketplaceSales] = Field(description="Marketplaces with sales in the period")
+    ai_credits_used: int = Field(
+        description="AI credits spent on photo analyses finished in the period (cached answers are free)"
+    )
 
 
 class SalesPoint(SalesTotal):

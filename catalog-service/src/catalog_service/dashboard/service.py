@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
+from vitrine_contracts.ai import AnalysisCompleted
 from vitrine_contracts.common import Marketplace
 
 from catalog_service.dashboard import repository
@@ -103,7 +104,17 @@ def _by_marketplace(rows: list[repository.SalesRow]) -> dict[Marketplace, list[r
 
 
 class DashboardService:
-    """What the seller's dashboard shows; reads only."""
+    """What the seller's dashboard shows; it writes only the AI credits spent (the sales figures are kept by
+    the database's triggers)."""
+
+    async def count_ai_credits(self, scope: Scope, event: AnalysisCompleted) -> None:
+        """Add a finished analysis' credits to the day it finished (UTC); a replay or a free (cached) answer
+        adds nothing."""
+        if event.credits_spent == 0:
+            return
+        finished = scope.envelope.occurred_at if scope.envelope else datetime.now(UTC)
+        day = finished.astimezone(UTC).date()
+        await repository.add_ai_credits(scope.session, event.analysis_id, day, event.credits_spent)
 
     async def summary(self, scope: Scope, period: Period) -> SummaryOut:
         session = scope.session
@@ -142,6 +153,7 @@ class DashboardService:
                 for m in Marketplace
                 if m in by_marketplace
             ],
+            ai_credits_used=await repository.ai_credits(session, period.start, period.end),
         )
 
     async def sales(self, scope: Scope, query: SalesQuery) -> SalesOut:

@@ -10,12 +10,13 @@ from catalog_service.models.catalog import (
     Publication,
     Quota,
 )
-from catalog_service.models.dashboard import FirstListing, OrderTally, SalesDay
+from catalog_service.models.dashboard import AiCreditsSpent, FirstListing, OrderTally, SalesDay
 from catalog_service.models.reference import Brand, MarketplaceMappingRow, ReferenceValue
 from catalog_service.models.schedule import RevisionDue
 from catalog_service.models.suggestions import FieldSource, ProductAnalysis, Suggestion
 
 __all__ = [
+    "AiCreditsSpent",
     "Alert",
     "Brand",
     "FieldSource",

@@ -1,5 +1,6 @@
-"""Tenant tables the dashboard reads, written only by the triggers of migration ct0005 in the same
-transaction as the order or publication change they sum (no code path can forget them)."""
+"""Tenant tables the dashboard reads: the sales and listing figures written only by the triggers of migration
+ct0005 in the same transaction as the order or publication change they sum (no code path can forget them),
+and the AI credits spent, written by the handler of ``ai.analysis.completed`` (ct0006)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog_service.models.base import TenantBase
@@ -52,3 +54,15 @@ class FirstListing(TenantBase):
     listed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     sold_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AiCreditsSpent(TenantBase):
+    """The AI credits one analysis cost, on the UTC day it finished; one row per analysis, so a replayed
+    event counts once (cached answers cost nothing and have no row)."""
+
+    __tablename__ = "dashboard_ai_credits"
+    __table_args__ = (Index("ix_dashboard_ai_credits_day", "day", postgresql_include=["credits"]),)
+
+    analysis_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    credits: Mapped[int] = mapped_column(Integer)
