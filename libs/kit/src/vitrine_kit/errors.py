@@ -104,6 +104,7 @@ def problem_response(
     instance: str | None = None,
     **extra: Any,
 ) -> JSONResponse:
+    """An RFC 9457 problem+json response: ``code`` names its type, ``extra`` adds members to the body."""
     return JSONResponse(
         problem_body(status, code, title, detail, instance, **extra),
         status_code=status,

@@ -20,10 +20,12 @@ NAMING = {
 
 
 def utcnow() -> datetime:
+    """The current instant, timezone-aware in UTC (what every timestamp column stores)."""
     return datetime.now(UTC)
 
 
 def new_id() -> uuid.UUID:
+    """A new random (version 4) id for a row."""
     return uuid.uuid4()
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 
 def runtime_of(request: Request) -> ServiceRuntime:
+    """The service's runtime (database, outbox, settings) the app factory put on the app's state."""
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 

@@ -29,6 +29,7 @@ BACKLOG_COUNT_CAP = 100_000  # past this the count's cost grows and the alert ha
 
 
 def asyncpg_dsn(sqlalchemy_url: str) -> str:
+    """``sqlalchemy_url`` as asyncpg takes it (no ``+asyncpg`` driver suffix)."""
     return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 

@@ -19,6 +19,7 @@ DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 def port_open(url: str, default_port: int) -> bool:
+    """Whether something listens at ``url``'s host and port (``default_port`` when it names none)."""
     parsed = urlparse(url.replace("+asyncpg", ""))
     try:
         with socket.create_connection(
@@ -57,11 +58,13 @@ def amqp_url() -> Iterator[str]:
 
 
 def with_database(url: str, name: str) -> str:
+    """``url`` pointing at the database ``name`` on the same server."""
     base, _, _ = url.rpartition("/")
     return f"{base}/{name}"
 
 
 async def create_database(server_url: str, name: str) -> str:
+    """A new empty database ``name`` (dropped first if a crashed run left it); returns its URL."""
     dsn = server_url.replace("postgresql+asyncpg://", "postgresql://", 1)
     conn = await asyncpg.connect(dsn)
     try:
@@ -73,6 +76,7 @@ async def create_database(server_url: str, name: str) -> str:
 
 
 async def drop_database(server_url: str, name: str) -> None:
+    """Drop the database ``name``, closing its connections; nothing happens when it is gone."""
     dsn = server_url.replace("postgresql+asyncpg://", "postgresql://", 1)
     conn = await asyncpg.connect(dsn)
     try:
@@ -110,6 +114,7 @@ async def delete_queues(amqp: str, names: set[str], exchanges: set[str] | None =
 
 
 def run_namespace(worker: str) -> str:
+    """A prefix of exchange and queue names unique to one test run and worker."""
     return f"test.{uuid.uuid4().hex[:8]}.{worker}."
 
 

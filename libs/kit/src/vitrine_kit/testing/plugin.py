@@ -21,6 +21,7 @@ from vitrine_kit.testing.tokens import TestKeys
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Declare the kit's markers."""
     config.addinivalue_line(
         "markers", "unit: a fast test that needs no broker and no database (`make unit-fast` runs these)"
     )
@@ -28,6 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def worker_id_suffix() -> str:
+    """The xdist worker running the tests (``gw`` when not distributed)."""
     return os.environ.get("PYTEST_XDIST_WORKER", "gw")
 
 
@@ -39,12 +41,14 @@ def run_id(worker_id_suffix: str) -> str:
 
 @pytest.fixture(scope="session")
 def pg_server_url() -> Iterator[str]:
+    """The URL of the PostgreSQL server the tests use, for the whole session."""
     with infra.postgres_url() as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def amqp_url() -> Iterator[str]:
+    """The URL of the RabbitMQ server the tests use, for the whole session."""
     with infra.amqp_url() as url:
         yield url
 
@@ -85,4 +89,5 @@ def test_keys() -> TestKeys:
 
 @pytest.fixture
 def tenant_id() -> uuid.UUID:
+    """A new tenant id for each test."""
     return uuid.uuid4()
