@@ -31,6 +31,11 @@ from demo_seller import DEMO_EMAIL, DEMO_PASSWORD, DemoSetupError, ensure_demo_s
 PG = os.environ.get("VITRINE_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 AMQP = os.environ.get("VITRINE_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
 
+# Started once every other process is ready: the plugin stand-in registers the demo seller, and a tenant
+# created before a service's queue is bound to the broker would never reach that service (billing would not
+# know the seller: no AI credits, no marketplace slots).
+LAST = frozenset({"sandbox-vinted-plugin"})
+
 # The table's rows (deploy/fleet.toml), in start order; the names the e2e tests import.
 Service = Process
 SERVICES = PROCESSES
@@ -123,32 +128,41 @@ class Fleet:
                 future.result()
 
     def start(self) -> None:
+        """Start every process but the ``LAST`` ones, which ``wait_ready`` starts once the others are ready."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for service in self.services():
-            log = (self.log_dir / f"{service.name}{self.db_suffix}.log").open("ab")
-            self.processes[service.name] = subprocess.Popen(
-                ["uv", "run", "--frozen", service.command, *service.args],
-                cwd=ROOT,
-                env=self.env(service),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            if service.name not in LAST:
+                self.spawn(service)
+
+    def spawn(self, service: Service) -> None:
+        log = (self.log_dir / f"{service.name}{self.db_suffix}.log").open("ab")
+        self.processes[service.name] = subprocess.Popen(
+            ["uv", "run", "--frozen", service.command, *service.args],
+            cwd=ROOT,
+            env=self.env(service),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def wait_ready(self, timeout: float = 60.0) -> dict[str, bool]:
         deadline = time.monotonic() + timeout
         state = {s.name: False for s in self.services()}
         while time.monotonic() < deadline and not all(state.values()):
             for service in self.services():
-                if state[service.name]:
+                if state[service.name] or service.name not in self.processes:
                     continue
-                proc = self.processes.get(service.name)
-                if proc is not None and proc.poll() is not None:
+                proc = self.processes[service.name]
+                if proc.poll() is not None:
                     raise RuntimeError(f"{service.name} exited with {proc.returncode}; see {self.log_dir}")
                 with contextlib.suppress(OSError):
                     url = f"http://127.0.0.1:{self.port(service)}{service.ready_path}"
                     with urllib.request.urlopen(url, timeout=2) as r:
                         state[service.name] = r.status == 200
+            if all(ready for name, ready in state.items() if name not in LAST):
+                for service in self.services():
+                    if service.name in LAST and service.name not in self.processes:
+                        self.spawn(service)
             time.sleep(0.3)
         return state
 
