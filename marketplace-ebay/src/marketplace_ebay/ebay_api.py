@@ -31,7 +31,14 @@ from vitrine_marketplace import (
 from vitrine_marketplace.errors import NotFoundOnMarketplace
 
 from marketplace_ebay.config import Settings
-from marketplace_ebay.ebay_orders import CancelledLine, OfferState, cancelled_lines, money, paid_lines
+from marketplace_ebay.ebay_orders import (
+    CancelledLine,
+    OfferState,
+    cancelled_lines,
+    money,
+    order_paid_lines,
+    paid_lines,
+)
 
 LANGUAGES = {
     "EBAY_FR": "fr-FR", "EBAY_GB": "en-GB", "EBAY_DE": "de-DE", "EBAY_ES": "es-ES", "EBAY_IT": "it-IT",
@@ -382,6 +389,10 @@ class EbayAdapter:
     async def fetch_orders(self, seller: EbaySeller, *, since: datetime) -> Sequence[ExternalOrder]:
         """Paid order lines modified since ``since`` (every page)."""
         return await paid_lines(self._call, seller, since)
+
+    async def order_lines(self, seller: EbaySeller, order_id: str) -> Sequence[ExternalOrder]:
+        """The paid lines of one order (none when it is unknown, unpaid or cancelled)."""
+        return await order_paid_lines(self._call, seller, order_id)
 
     async def cancelled_lines(self, seller: EbaySeller, *, since: datetime) -> Sequence[CancelledLine]:
         """Lines of orders cancelled or refunded, among the orders modified since ``since``."""

@@ -84,24 +84,44 @@ async def paid_lines(call: Call, seller: EbaySeller, since: datetime) -> list[Ex
     """Lines of paid orders modified since ``since``."""
     lines: list[ExternalOrder] = []
     async for order in modified_orders(call, seller, since):
-        if order.get("orderPaymentStatus") not in PAID or _cancelled(order):
-            continue
-        for line in order.get("lineItems", []):
-            price, currency = money(line.get("total") or line.get("lineItemCost"))
-            lines.append(
-                ExternalOrder(
-                    order_id=str(order["orderId"]),
-                    line_id=line_id_of(line),
-                    external_listing_id=str(line.get("legacyItemId")),
-                    sku=line.get("sku"),
-                    quantity=int(line.get("quantity", 1)),
-                    price=price,
-                    currency=currency,
-                    buyer=(order.get("buyer") or {}).get("username"),
-                    ordered_at=when(order.get("creationDate")),
-                    modified_at=when(order.get("lastModifiedDate")),
-                )
+        lines.extend(paid_lines_of(order))
+    return lines
+
+
+async def order_paid_lines(call: Call, seller: EbaySeller, order_id: str) -> list[ExternalOrder]:
+    """The paid lines of one order (getOrders with ``orderIds``, as a notification names it); none when the
+    order is unknown, unpaid or cancelled."""
+    response = await call(
+        seller, "GET", "/sell/fulfillment/v1/order", "read the order", params={"orderIds": order_id}
+    )
+    lines: list[ExternalOrder] = []
+    for order in response.json().get("orders", []):
+        if str(order.get("orderId")) == order_id:
+            lines.extend(paid_lines_of(order))
+    return lines
+
+
+def paid_lines_of(order: dict[str, Any]) -> list[ExternalOrder]:
+    """The lines of ``order`` to report as sold: none unless it is paid and not cancelled."""
+    if order.get("orderPaymentStatus") not in PAID or _cancelled(order):
+        return []
+    lines = []
+    for line in order.get("lineItems", []):
+        price, currency = money(line.get("total") or line.get("lineItemCost"))
+        lines.append(
+            ExternalOrder(
+                order_id=str(order["orderId"]),
+                line_id=line_id_of(line),
+                external_listing_id=str(line.get("legacyItemId")),
+                sku=line.get("sku"),
+                quantity=int(line.get("quantity", 1)),
+                price=price,
+                currency=currency,
+                buyer=(order.get("buyer") or {}).get("username"),
+                ordered_at=when(order.get("creationDate")),
+                modified_at=when(order.get("lastModifiedDate")),
             )
+        )
     return lines
 
 

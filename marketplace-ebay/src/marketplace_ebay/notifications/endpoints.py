@@ -1,13 +1,15 @@
-"""The Marketplace Account Deletion endpoint eBay requires (public; verified by signature)."""
+"""eBay's notification endpoints (public; verified by signature): account deletion, order confirmation."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from marketplace_ebay.deps import Ebay
+from marketplace_ebay.notifications.orders import Outcome, order_notifications
 from marketplace_ebay.notifications.service import notification_service
 
 router = APIRouter(prefix="/webhooks", tags=["notifications"])
@@ -27,3 +29,17 @@ async def account_deletion(
     message = await notification_service.verify(ebay, await request.body(), x_ebay_signature)
     await notification_service.account_deleted(ebay, message)
     return Response(status_code=204)
+
+
+class OrderNoticeOut(BaseModel):
+    outcome: Outcome
+
+
+@router.post("/orders")
+async def order_confirmation(
+    request: Request, ebay: Ebay, x_ebay_signature: Annotated[str | None, Header()] = None
+) -> OrderNoticeOut:
+    """A signed ORDER_CONFIRMATION: the order is read from eBay and its new lines reported (412 when the
+    signature fails; 503 when eBay cannot be read, so eBay delivers it again)."""
+    message = await notification_service.verify(ebay, await request.body(), x_ebay_signature)
+    return OrderNoticeOut(outcome=await order_notifications.order_confirmed(ebay, message))

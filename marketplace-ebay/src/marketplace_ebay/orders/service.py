@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_contracts.catalog import OrderReceived
 from vitrine_contracts.common import Marketplace, Money
 from vitrine_kit.db.base import utcnow
@@ -50,7 +51,12 @@ class OrderPoller:
                 return False
             started = utcnow()
             try:
-                await self._poll(ebay, poll.tenant_id, poll.account_id, poll.cursor)
+                since = poll.cursor - timedelta(seconds=ebay.settings.order_poll_overlap_s)
+
+                async def fetch(seller: EbaySeller) -> Sequence[ExternalOrder]:
+                    return await ebay.ebay.fetch_orders(seller, since=since)
+
+                await self._poll(ebay, poll.tenant_id, poll.account_id, fetch)
                 poll.cursor, poll.last_error = started, None
             except (MarketplaceError, AuthRevoked) as exc:
                 poll.last_error = exc.message[:2000]
@@ -62,77 +68,100 @@ class OrderPoller:
             await shared.commit()
         return True
 
-    async def _poll(
-        self, ebay: EbayContext, tenant_id: uuid.UUID, account_id: uuid.UUID, cursor: datetime
+    async def receive(
+        self, ebay: EbayContext, tenant_id: uuid.UUID, account_id: uuid.UUID, order_id: str
     ) -> int:
-        since = cursor - timedelta(seconds=ebay.settings.order_poll_overlap_s)
+        """One order eBay announced (a notification): read through getOrders and reported by the poll's own
+        path, so a line seen by both the notification and the poll is reported once; returns how many lines."""
+
+        async def fetch(seller: EbaySeller) -> Sequence[ExternalOrder]:
+            return await ebay.ebay.order_lines(seller, order_id)
+
+        return await self._poll(ebay, tenant_id, account_id, fetch)
+
+    async def _poll(
+        self,
+        ebay: EbayContext,
+        tenant_id: uuid.UUID,
+        account_id: uuid.UUID,
+        fetch: Callable[[EbaySeller], Awaitable[Sequence[ExternalOrder]]],
+    ) -> int:
         async with ebay.db.tenant_session(tenant_id) as session:
             account = await accounts.get(session, account_id)
             if account is None or account.status != "active":
                 return 0
-
-            async def fetch(seller: EbaySeller) -> Sequence[ExternalOrder]:
-                return await ebay.ebay.fetch_orders(seller, since=since)
-
             lines = await account_service.call(session, ebay, tenant_id, account, fetch)
-            reported = 0
-            for line in lines:
-                first = await session.scalar(
-                    insert(SeenOrderLine)
-                    .values(
-                        order_id=line.order_id,
-                        line_item_id=line.line_id,
-                        account_id=account.id,
-                        listing_id=line.external_listing_id,
-                        sku=(line.sku or "")[:50] or None,
-                        quantity=line.quantity,
-                        seen_at=utcnow(),
-                    )
-                    .on_conflict_do_nothing()
-                    .returning(SeenOrderLine.order_id)
-                )
-                if first is None:
-                    continue
-                listing = (
-                    (
-                        await session.execute(
-                            sa.select(EbayListing).where(
-                                sa.or_(
-                                    EbayListing.listing_id == line.external_listing_id,
-                                    EbayListing.sku == line.sku,
-                                )
-                            )
-                        )
-                    )
-                    .scalars()
-                    .first()
-                )
-                if listing is not None and listing.quantity is not None:
-                    # Sold out: eBay ended it; a disconnect or a reconciliation has nothing left to end.
-                    listing.quantity = max(listing.quantity - line.quantity, 0)
-                    if listing.quantity == 0 and listing.status in LIVE:
-                        listing.status = ListingStatus.DELISTED.value
-                ebay.outbox.add(
-                    session,
-                    OrderReceived(
-                        marketplace=Marketplace.EBAY,
-                        order_id=line.order_id,
-                        line_id=line.line_id,
-                        account_id=account.id,
-                        external_listing_id=line.external_listing_id,
-                        publication_id=listing.publication_id if listing else None,
-                        sku=line.sku,
-                        quantity=line.quantity,
-                        price=Money(amount=line.price, currency=line.currency),
-                        buyer=line.buyer,
-                        ordered_at=line.ordered_at,
-                    ),
-                    tenant_id=tenant_id,
-                )
-                reported += 1
+            reported = await self.record(session, ebay, tenant_id, account.id, lines)
             await session.commit()
         if reported:
             logger.info("orders received", extra={"account": str(account_id), "lines": reported})
+        return reported
+
+    async def record(
+        self,
+        session: AsyncSession,
+        ebay: EbayContext,
+        tenant_id: uuid.UUID,
+        account_id: uuid.UUID,
+        lines: Sequence[ExternalOrder],
+    ) -> int:
+        """``order.received`` for each line not reported before (the ``ebay_order_lines`` key decides, in the
+        caller's transaction with the outbox row: concurrent callers wait on the key, one reports)."""
+        reported = 0
+        for line in lines:
+            first = await session.scalar(
+                insert(SeenOrderLine)
+                .values(
+                    order_id=line.order_id,
+                    line_item_id=line.line_id,
+                    account_id=account_id,
+                    listing_id=line.external_listing_id,
+                    sku=(line.sku or "")[:50] or None,
+                    quantity=line.quantity,
+                    seen_at=utcnow(),
+                )
+                .on_conflict_do_nothing()
+                .returning(SeenOrderLine.order_id)
+            )
+            if first is None:
+                continue
+            listing = (
+                (
+                    await session.execute(
+                        sa.select(EbayListing).where(
+                            sa.or_(
+                                EbayListing.listing_id == line.external_listing_id,
+                                EbayListing.sku == line.sku,
+                            )
+                        )
+                    )
+                )
+                .scalars()
+                .first()
+            )
+            if listing is not None and listing.quantity is not None:
+                # Sold out: eBay ended it; a disconnect or a reconciliation has nothing left to end.
+                listing.quantity = max(listing.quantity - line.quantity, 0)
+                if listing.quantity == 0 and listing.status in LIVE:
+                    listing.status = ListingStatus.DELISTED.value
+            ebay.outbox.add(
+                session,
+                OrderReceived(
+                    marketplace=Marketplace.EBAY,
+                    order_id=line.order_id,
+                    line_id=line.line_id,
+                    account_id=account_id,
+                    external_listing_id=line.external_listing_id,
+                    publication_id=listing.publication_id if listing else None,
+                    sku=line.sku,
+                    quantity=line.quantity,
+                    price=Money(amount=line.price, currency=line.currency),
+                    buyer=line.buyer,
+                    ordered_at=line.ordered_at,
+                ),
+                tenant_id=tenant_id,
+            )
+            reported += 1
         return reported
 
 

@@ -11,10 +11,12 @@ from starlette.responses import JSONResponse, Response
 
 from sandbox_ebay.config import Settings
 from sandbox_ebay.errors import error_item, install, install_post_order
+from sandbox_ebay.notifications import Notifier
 from sandbox_ebay.routes_after_sale import router as after_sale
 from sandbox_ebay.routes_control import page_router
 from sandbox_ebay.routes_control import router as control
 from sandbox_ebay.routes_control_after_sale import router as control_after_sale
+from sandbox_ebay.routes_notifications import router as control_notifications
 from sandbox_ebay.routes_oauth import router as oauth
 from sandbox_ebay.routes_sell import router as sell
 from sandbox_ebay.state import World
@@ -44,12 +46,15 @@ def _fault_response(status: int, retry_after: int | None) -> Response:
     )
 
 
-def create_app(settings: Settings | None = None, world: World | None = None) -> FastAPI:
-    """Build the sandbox; tests may pass their own settings and world."""
+def create_app(
+    settings: Settings | None = None, world: World | None = None, notifier: Notifier | None = None
+) -> FastAPI:
+    """Build the sandbox; tests may pass their own settings, world and notifier."""
     settings = settings or Settings()
     app = FastAPI(title="sandbox-ebay", description="A local stand-in for eBay's Sell APIs.")
     app.state.settings = settings
     app.state.world = world or World()
+    app.state.notifier = notifier or Notifier(settings.notification_url)
     install(app)
     install_post_order(app)
 
@@ -78,6 +83,6 @@ def create_app(settings: Settings | None = None, world: World | None = None) -> 
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (oauth, sell, after_sale, control, control_after_sale, page_router):
+    for router in (oauth, sell, after_sale, control, control_after_sale, control_notifications, page_router):
         app.include_router(router)
     return app

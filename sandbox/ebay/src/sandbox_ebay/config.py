@@ -26,4 +26,7 @@ class Settings(BaseSettings):
     access_token_ttl_s: int = 7200
     refresh_token_ttl_s: int = 47_304_000
     auth_code_ttl_s: int = 299
+    # Notification API destination for ORDER_CONFIRMATION (None: nothing pushed until PUT
+    # /sandbox/notifications/destination), e.g. http://127.0.0.1:8000/api/marketplaces/ebay/webhooks/orders.
+    notification_url: str | None = None
     log_level: str = "info"

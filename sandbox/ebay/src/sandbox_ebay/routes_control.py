@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from sandbox_ebay.deps import SettingsDep, WorldDep
 from sandbox_ebay.errors import not_found
 from sandbox_ebay.images import image_png
+from sandbox_ebay.routes_notifications import NotifierDep
 from sandbox_ebay.routes_sell import cancel, checkout, end_listing, sell
 from sandbox_ebay.state import Fault, digits, iso
 
@@ -100,15 +101,21 @@ async def offers(world: WorldDep, sku: str | None = None) -> list[dict[str, Any]
 
 
 @router.post("/listings/{listing_id}/sell")
-async def sell_listing(listing_id: str, body: SellIn, world: WorldDep) -> dict[str, Any]:
-    """A buyer pays for the listing: a PAID order appears in getOrders."""
-    return sell(world, listing_id, body.quantity, body.buyer)
+async def sell_listing(
+    listing_id: str, body: SellIn, world: WorldDep, notifier: NotifierDep
+) -> dict[str, Any]:
+    """A buyer pays for the listing: a PAID order appears in getOrders (and ORDER_CONFIRMATION is pushed)."""
+    order = sell(world, listing_id, body.quantity, body.buyer)
+    notifier.push(notifier.order_confirmations(world, order))
+    return order
 
 
 @router.post("/orders")
-async def create_order(body: OrderIn, world: WorldDep) -> dict[str, Any]:
+async def create_order(body: OrderIn, world: WorldDep, notifier: NotifierDep) -> dict[str, Any]:
     """A buyer pays for several listings of one seller at once: one PAID order, a line per listing."""
-    return checkout(world, [(line.listing_id, line.quantity) for line in body.lines], body.buyer)
+    order = checkout(world, [(line.listing_id, line.quantity) for line in body.lines], body.buyer)
+    notifier.push(notifier.order_confirmations(world, order))
+    return order
 
 
 @router.post("/orders/{order_id}/cancel")
@@ -250,8 +257,9 @@ async def requests(world: WorldDep) -> dict[str, int]:
 
 
 @router.post("/reset", status_code=204)
-async def reset(world: WorldDep) -> Response:
+async def reset(world: WorldDep, notifier: NotifierDep) -> Response:
     world.reset()
+    notifier.reset()
     return Response(status_code=204)
 
 
