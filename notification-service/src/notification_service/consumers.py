@@ -24,6 +24,7 @@ from vitrine_contracts.identity import (
     MemberRoleChanged,
     TenantCreated,
     TenantDeleted,
+    UserLanguageChanged,
     UserRegistered,
 )
 from vitrine_contracts.marketplace import AccountSessionExpired, ListingImported
@@ -172,6 +173,12 @@ async def member_role_changed(scope: Scope, event: MemberRoleChanged) -> None:
     await recipient_service.member(
         scope, event.user_id, event.role, str(event.email) if event.email else None
     )
+
+
+@consumer.on(UserLanguageChanged)
+async def language_changed(scope: Scope, event: UserLanguageChanged) -> None:
+    # The event's time orders the choices: a replayed or late event never undoes a later one.
+    await recipient_service.language_changed(scope, event.user_id, event.language, scope.event.occurred_at)
 
 
 @consumer.on(MemberRemoved)

@@ -37,7 +37,7 @@ class TestUrgentMail:
         [mail] = await sent_to(app, seller.email, 1)
         assert mail["Subject"] == "Action needed: an item sold twice"
         body = mail.get_content()
-        assert "An item sold twice: two buyers, one item." in body
+        assert "Sold twice: an item. Two buyers, one item: cancel one of the orders." in body
         assert "Open Vitrine: http://localhost:5173" in body
         link = mail["List-Unsubscribe"].strip("<>")
         assert link.startswith("http://gateway.test/api/notifications/unsubscribe?token=")
@@ -187,7 +187,7 @@ class TestDigest:
         await seller.make_due()
         [digest] = await sent_to(app, seller.email, 1)
         assert digest["Subject"] == "Your Vitrine digest: 2 updates"
-        assert digest.get_content().count("• An item sold twice") == 2
+        assert digest.get_content().count("• Sold twice: an item.") == 2
         assert "Stop e-mails about the daily digest" in digest.get_content()
 
         await seller.play(oversell())  # after today's digest: waits for tomorrow's

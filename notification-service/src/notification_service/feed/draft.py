@@ -7,9 +7,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from vitrine_contracts.common import Marketplace
 from vitrine_contracts.notifications import URGENT_KINDS, FeedKind
 
 TEXT_MAX = 500
+MARKETPLACE_NAMES = {Marketplace.EBAY: "eBay", Marketplace.ETSY: "Etsy", Marketplace.VINTED: "Vinted"}
+
+
+def name(marketplace: Marketplace) -> str:
+    """The marketplace as sellers write it."""
+    return MARKETPLACE_NAMES.get(marketplace, marketplace.value)
 
 
 @dataclass(frozen=True)

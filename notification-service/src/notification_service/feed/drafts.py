@@ -32,20 +32,13 @@ from vitrine_contracts.catalog import (
     PublicationStarted,
     PublicationSucceeded,
 )
-from vitrine_contracts.common import Marketplace
 from vitrine_contracts.marketplace import AccountSessionExpired
 from vitrine_contracts.notifications import FeedKind
 from vitrine_kit.db.base import utcnow
 
-from notification_service.feed.draft import Draft
+from notification_service.feed.draft import Draft, name
 from notification_service.models import ProductTitle
 from notification_service.scope import Scope
-
-MARKETPLACE_NAMES = {Marketplace.EBAY: "eBay", Marketplace.ETSY: "Etsy", Marketplace.VINTED: "Vinted"}
-
-
-def name(marketplace: Marketplace) -> str:
-    return MARKETPLACE_NAMES.get(marketplace, marketplace.value)
 
 
 def draft(scope: Scope, kind: FeedKind, text: str, **data: Any) -> Draft:

@@ -13,8 +13,7 @@ from vitrine_contracts.notifications import FeedKind
 from vitrine_kit.db.base import utcnow
 
 from notification_service import schedule
-from notification_service.feed.draft import Draft
-from notification_service.feed.drafts import name
+from notification_service.feed.draft import Draft, name
 from notification_service.models import ImportRun, Task
 from notification_service.scope import Scope
 

@@ -17,13 +17,16 @@ router = APIRouter(prefix="/unsubscribe", tags=["unsubscribe"])
 
 
 @router.get("", response_class=HTMLResponse)
-async def confirm(link: Link, token: Token) -> HTMLResponse:
-    """A page that asks to confirm (the link is checked first: a forged one is refused)."""
-    return HTMLResponse(pages.confirm(link.topic, token))
+async def confirm(scope: LinkScope, link: Link, token: Token) -> HTMLResponse:
+    """A page that asks to confirm (the link is checked first: a forged one is refused), in the recipient's
+    language."""
+    language = await recipient_service.language(scope, link.user_id)
+    return HTMLResponse(pages.confirm(link.topic, token, language))
 
 
 @router.post("", response_class=HTMLResponse)
 async def unsubscribe(scope: LinkScope, link: Link) -> HTMLResponse:
     """Stop the link's topic for its recipient (idempotent)."""
     await recipient_service.unsubscribe(scope, link.user_id, link.topic)
-    return HTMLResponse(pages.done(link.topic))
+    language = await recipient_service.language(scope, link.user_id)
+    return HTMLResponse(pages.done(link.topic, language))

@@ -20,6 +20,7 @@ from vitrine_kit.db.base import utcnow
 
 from notification_service.config import Settings, SmtpTls
 from notification_service.mail import templates
+from notification_service.mail.catalogue import language_of
 from notification_service.models import Mail, MailStatus
 
 if TYPE_CHECKING:
@@ -94,7 +95,11 @@ async def _send_one(ctx: NotifyContext) -> int | None:
         if mail is None:
             return None
         message = templates.message(
-            mail, sender=settings.mail_from, app_url=settings.app_url, links=ctx.links
+            mail,
+            sender=settings.mail_from,
+            app_url=settings.app_url,
+            links=ctx.links,
+            language=language_of(mail.language),
         )
         started = time.perf_counter()
         try:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from notification_service import schedule
 from notification_service.feed.draft import Draft
 from notification_service.mail import templates
+from notification_service.mail.catalogue import Language, language_of
 from notification_service.models import Delivery, DigestEntry, Mail, MailStatus, Task
 from notification_service.preferences.service import preference_service
 from notification_service.recipients import repository as recipients
@@ -32,21 +33,26 @@ class MailService:
             await self._hold(scope, draft)
 
     async def _queue_item(self, scope: Scope, draft: Draft) -> None:
-        subject, lines = templates.subject_of(draft), templates.lines_of(draft)
         for owner in await recipients.owners(scope.session):
             if draft.kind.value not in owner.unsubscribed:
+                language = language_of(owner.language)
                 await self._queue(
                     scope,
                     owner,
                     topic=draft.kind.value,
                     key=f"event:{draft.event_id}",
-                    subject=subject,
-                    lines=lines,
+                    subject=templates.subject_of(draft.kind, language),
+                    lines=templates.lines_of(draft, language),
+                    language=language,
                 )
 
     async def _hold(self, scope: Scope, draft: Draft) -> None:
         entry = insert(DigestEntry).values(
-            event_id=draft.event_id, kind=draft.kind, occurred_at=draft.occurred_at, text=draft.text
+            event_id=draft.event_id,
+            kind=draft.kind,
+            occurred_at=draft.occurred_at,
+            text=draft.text,
+            data=draft.data,
         )
         await scope.session.execute(entry.on_conflict_do_nothing())
         hour, zone = await preference_service.digest_time(scope)
@@ -74,16 +80,17 @@ class MailService:
         for owner in await recipients.owners(scope.session):
             if templates.DIGEST in owner.unsubscribed:
                 continue
-            texts = [e.text for e in entries if e.kind.value not in owner.unsubscribed]
-            if texts:
-                subject = templates.digest_subject(len(texts))
+            kept = [(e.kind, e.data, e.text) for e in entries if e.kind.value not in owner.unsubscribed]
+            if kept:
+                language = language_of(owner.language)
                 await self._queue(
                     scope,
                     owner,
                     topic=templates.DIGEST,
                     key=key,
-                    subject=subject,
-                    lines=templates.digest_lines(texts),
+                    subject=templates.digest_subject(len(kept), language),
+                    lines=templates.digest_lines(kept, language),
+                    language=language,
                 )
                 queued += 1
         await scope.session.execute(sa.delete(DigestEntry).where(DigestEntry.id <= entries[-1].id))
@@ -96,7 +103,15 @@ class MailService:
         return found.scalar() is not None
 
     async def _queue(
-        self, scope: Scope, owner: Addressee, *, topic: str, key: str, subject: str, lines: list[str]
+        self,
+        scope: Scope,
+        owner: Addressee,
+        *,
+        topic: str,
+        key: str,
+        subject: str,
+        lines: list[str],
+        language: Language,
     ) -> None:
         stmt = insert(Mail).values(
             tenant_id=scope.tenant_id,
@@ -106,6 +121,7 @@ class MailService:
             to_address=owner.email,
             subject=subject,
             lines=lines,
+            language=language.value,
         )
         # A second delivery of the event (or a second digest the same day) finds the row and adds nothing.
         await scope.session.execute(stmt.on_conflict_do_nothing(constraint="uq_mails_dedup_key"))

@@ -49,6 +49,7 @@ class Mail(SharedBase):
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(200))
     lines: Mapped[list[str]] = mapped_column(JSONB)
+    language: Mapped[str] = mapped_column(String(5), default="en")  # of the words around the lines
     status: Mapped[MailStatus] = mapped_column(str_enum(MailStatus, 20), default=MailStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -89,6 +89,9 @@ class Recipient(TenantBase):
     user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     email: Mapped[str | None] = mapped_column(String(320))
     role: Mapped[str | None] = mapped_column(String(20))
+    # The language of their mails (``user.language_changed``) and when they chose it: a later choice wins.
+    language: Mapped[str | None] = mapped_column(String(5))
+    language_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -112,6 +115,7 @@ class DigestEntry(TenantBase):
     kind: Mapped[FeedKind] = mapped_column(str_enum(FeedKind))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     text: Mapped[str] = mapped_column(String(500))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)  # the item's facts, to word it per mail
 
 
 class ImportRun(TenantBase):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -21,6 +22,7 @@ class Addressee:
     user_id: uuid.UUID
     email: str
     unsubscribed: frozenset[str]
+    language: str | None = None
 
 
 async def upsert(session: AsyncSession, user_id: uuid.UUID, *, email: str | None, role: str | None) -> None:
@@ -38,6 +40,28 @@ async def upsert(session: AsyncSession, user_id: uuid.UUID, *, email: str | None
     )
 
 
+async def set_language(session: AsyncSession, user_id: uuid.UUID, language: str, at: datetime) -> None:
+    """Keep ``language`` unless a choice made later is already known (a replayed or late event changes
+    nothing); the member's row may not exist yet (events come in any order)."""
+    stmt = insert(Recipient).values(user_id=user_id, language=language, language_at=at, updated_at=utcnow())
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[Recipient.user_id],
+            set_={
+                "language": stmt.excluded.language,
+                "language_at": stmt.excluded.language_at,
+                "updated_at": stmt.excluded.updated_at,
+            },
+            where=sa.or_(Recipient.language_at.is_(None), Recipient.language_at < stmt.excluded.language_at),
+        )
+    )
+
+
+async def language(session: AsyncSession, user_id: uuid.UUID) -> str | None:
+    found = await session.execute(sa.select(Recipient.language).where(Recipient.user_id == user_id))
+    return found.scalar()
+
+
 async def remove(session: AsyncSession, user_id: uuid.UUID) -> None:
     await session.execute(sa.delete(Unsubscription).where(Unsubscription.user_id == user_id))
     await session.execute(sa.delete(Recipient).where(Recipient.user_id == user_id))
@@ -47,7 +71,7 @@ async def owners(session: AsyncSession) -> list[Addressee]:
     """The owners who have an address, each with their unsubscriptions."""
     rows = (
         await session.execute(
-            sa.select(Recipient.user_id, Recipient.email)
+            sa.select(Recipient.user_id, Recipient.email, Recipient.language)
             .where(Recipient.role == Role.OWNER.value, Recipient.email.is_not(None))
             .order_by(Recipient.user_id)
         )
@@ -61,7 +85,9 @@ async def owners(session: AsyncSession) -> list[Addressee]:
         )
     ):
         unsubscribed.setdefault(user_id, set()).add(topic)
-    return [Addressee(r.user_id, r.email, frozenset(unsubscribed.get(r.user_id, ()))) for r in rows]
+    return [
+        Addressee(r.user_id, r.email, frozenset(unsubscribed.get(r.user_id, ())), r.language) for r in rows
+    ]
 
 
 async def unsubscribe(session: AsyncSession, user_id: uuid.UUID, topic: str) -> None:

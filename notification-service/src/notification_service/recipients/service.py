@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from vitrine_kit.roles import Role
 
+from notification_service.mail.catalogue import Language, language_of
 from notification_service.recipients import repository as repo
 from notification_service.scope import Scope
 
@@ -20,6 +22,13 @@ class RecipientService:
 
     async def member(self, scope: Scope, user_id: uuid.UUID, role: str, email: str | None) -> None:
         await repo.upsert(scope.session, user_id, email=email, role=role)
+
+    async def language_changed(self, scope: Scope, user_id: uuid.UUID, code: str, at: datetime) -> None:
+        """The member's mail language as of ``at`` (when they chose it); one we have no words for is English."""
+        await repo.set_language(scope.session, user_id, language_of(code).value, at)
+
+    async def language(self, scope: Scope, user_id: uuid.UUID) -> Language:
+        return language_of(await repo.language(scope.session, user_id))
 
     async def removed(self, scope: Scope, user_id: uuid.UUID) -> None:
         await repo.remove(scope.session, user_id)
