@@ -9,7 +9,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service.models import Membership, OneTimeToken, RefreshToken, TenantAccount, User
+from auth_service.models import (
+    Membership,
+    OneTimeToken,
+    RefreshToken,
+    RefreshTokenStatus,
+    TenantAccount,
+    User,
+)
 
 
 async def user_by_email(session: AsyncSession, email: str) -> User | None:
@@ -64,7 +71,7 @@ async def revoke_families(
     keep_family: uuid.UUID | None = None,
 ) -> int:
     """Revoke every live refresh token matching the filters; returns how many."""
-    query = sa.update(RefreshToken).where(RefreshToken.status != "revoked")
+    query = sa.update(RefreshToken).where(RefreshToken.status != RefreshTokenStatus.REVOKED)
     if user_id is not None:
         query = query.where(RefreshToken.user_id == user_id)
     if family_id is not None:
@@ -73,7 +80,9 @@ async def revoke_families(
         query = query.where(RefreshToken.tenant_id == tenant_id)
     if keep_family is not None:
         query = query.where(RefreshToken.family_id != keep_family)
-    result = await session.execute(query.values(status="revoked", revoked_at=now, revoked_reason=reason))
+    result = await session.execute(
+        query.values(status=RefreshTokenStatus.REVOKED, revoked_at=now, revoked_reason=reason)
+    )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -24,7 +24,8 @@ from vitrine_kit.db.base import utcnow
 from vitrine_kit.db.engine import Database
 
 from auth_service.config import DEFAULT_KEY_ENCRYPTION_KEY, Settings
-from auth_service.models import SigningKey
+from auth_service.keys.schemas import Jwks, PublicJwk
+from auth_service.models import KeyStatus, SigningKey
 from auth_service.revocations.service import revocation_service
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,9 @@ def _new_key_row(fernet: Fernet) -> SigningKey:
     kid = uuid.uuid4().hex
     jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(private.public_key()))
     jwk |= {"kid": kid, "use": "sig", "alg": "RS256"}
-    return SigningKey(kid=kid, status="active", private_key_encrypted=fernet.encrypt(pem), public_jwk=jwk)
+    return SigningKey(
+        kid=kid, status=KeyStatus.ACTIVE, private_key_encrypted=fernet.encrypt(pem), public_jwk=jwk
+    )
 
 
 def longest_token_lifetime(settings: Settings) -> timedelta:
@@ -63,7 +66,7 @@ async def ensure_signing_key(session: AsyncSession, fernet: Fernet) -> str:
     """Create the first key when there is none; returns the active ``kid``."""
     await _lock(session)
     active = (
-        await session.execute(sa.select(SigningKey.kid).where(SigningKey.status == "active"))
+        await session.execute(sa.select(SigningKey.kid).where(SigningKey.status == KeyStatus.ACTIVE))
     ).scalar_one_or_none()
     if active is not None:
         return active
@@ -81,13 +84,15 @@ async def rotate_keys(session: AsyncSession, settings: Settings, *, now: datetim
     await _lock(session)
     await session.execute(
         sa.update(SigningKey)
-        .where(SigningKey.status == "retiring", SigningKey.retire_after <= now)
-        .values(status="retired")
+        .where(SigningKey.status == KeyStatus.RETIRING, SigningKey.retire_after <= now)
+        .values(status=KeyStatus.RETIRED)
     )
     await session.execute(
         sa.update(SigningKey)
-        .where(SigningKey.status == "active")
-        .values(status="retiring", retiring_since=now, retire_after=now + longest_token_lifetime(settings))
+        .where(SigningKey.status == KeyStatus.ACTIVE)
+        .values(
+            status=KeyStatus.RETIRING, retiring_since=now, retire_after=now + longest_token_lifetime(settings)
+        )
     )
     await session.flush()
     row = _new_key_row(fernet_for(settings.key_encryption_key.get_secret_value()))
@@ -137,7 +142,7 @@ class KeyStore:
             return self._active
         async with self.db.session() as session:
             row = (
-                await session.execute(sa.select(SigningKey).where(SigningKey.status == "active"))
+                await session.execute(sa.select(SigningKey).where(SigningKey.status == KeyStatus.ACTIVE))
             ).scalar_one_or_none()
         if row is None:
             await self.ensure()
@@ -148,7 +153,7 @@ class KeyStore:
         self._active_until = time.monotonic() + self.settings.signing_key_cache_s
         return self._active
 
-    async def jwks(self) -> dict[str, Any]:
+    async def jwks(self) -> Jwks:
         """The public keys that may have valid tokens out: the active one and those still retiring."""
         now = utcnow()
         async with self.db.session() as session:
@@ -156,13 +161,17 @@ class KeyStore:
                 await session.execute(
                     sa.select(SigningKey.public_jwk)
                     .where(
-                        SigningKey.status.in_(("active", "retiring")),
+                        SigningKey.status.in_((KeyStatus.ACTIVE, KeyStatus.RETIRING)),
                         sa.or_(SigningKey.retire_after.is_(None), SigningKey.retire_after > now),
                     )
                     .order_by(SigningKey.created_at.desc())
                 )
             ).scalars()
-            return {"keys": list(rows)}
+            return Jwks(keys=[PublicJwk.model_validate(jwk) for jwk in rows])
+
+    async def _jwks_document(self) -> dict[str, Any]:
+        # The kit's verifier reads the JWKS as it would arrive over HTTP.
+        return (await self.jwks()).model_dump(mode="json")
 
     async def revocations(self, since: float) -> RevocationPage:
         """The revocation list, read from the database."""
@@ -172,7 +181,7 @@ class KeyStore:
     def verifier(self) -> TokenVerifier:
         """This service's verifier: the kit's, fed from the database instead of over HTTP."""
         return TokenVerifier(
-            JWKSCache(self.jwks, min_refetch_interval_s=1.0, ttl_s=30.0),
+            JWKSCache(self._jwks_document, min_refetch_interval_s=1.0, ttl_s=30.0),
             issuer=self.settings.jwt_issuer,
             audience=self.settings.jwt_audience,
             # Its own writes: one second is enough for a team change to bite on the next request.

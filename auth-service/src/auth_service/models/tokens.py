@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import DateTime, ForeignKey, LargeBinary, String
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
-from vitrine_kit.db.base import new_id, utcnow
+from vitrine_kit.db.base import enum_column, new_id, utcnow
 
 from auth_service.models.base import SharedBase
+
+
+class RefreshTokenStatus(StrEnum):
+    ACTIVE = "active"
+    ROTATED = "rotated"  # replaced by its successor; presenting it again past the grace revokes the family
+    REVOKED = "revoked"
 
 
 class RefreshToken(SharedBase):
@@ -27,7 +34,9 @@ class RefreshToken(SharedBase):
         UUID(as_uuid=True), ForeignKey("shared.tenant_accounts.id", ondelete="CASCADE")
     )
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active | rotated | revoked
+    status: Mapped[RefreshTokenStatus] = mapped_column(
+        enum_column(RefreshTokenStatus, 16), default=RefreshTokenStatus.ACTIVE
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

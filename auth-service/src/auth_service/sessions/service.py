@@ -19,7 +19,7 @@ from auth_service.errors import (
     RefreshInProgress,
     RefreshTokenReused,
 )
-from auth_service.models import Membership, RefreshToken, User
+from auth_service.models import Membership, RefreshToken, RefreshTokenStatus, User
 from auth_service.security.secrets import digest, new_token
 from auth_service.security.throttle import account_key, ip_key
 from auth_service.sessions.schemas import TokenPair
@@ -50,7 +50,7 @@ class SessionService:
             user_id=user_id,
             tenant_id=tenant_id,
             token_hash=digest(raw),
-            status="active",
+            status=RefreshTokenStatus.ACTIVE,
             expires_at=utcnow() + timedelta(seconds=settings.refresh_token_ttl_s),
         )
         session.add(row)
@@ -138,16 +138,16 @@ class SessionService:
                 sa.select(RefreshToken).where(RefreshToken.token_hash == digest(raw_token)).with_for_update()
             )
         ).scalar_one_or_none()
-        if row is None or row.status == "revoked":
+        if row is None or row.status is RefreshTokenStatus.REVOKED:
             return InvalidRefreshToken()
-        if row.status == "rotated":
+        if row.status is RefreshTokenStatus.ROTATED:
             successor = (
                 await session.execute(sa.select(RefreshToken).where(RefreshToken.id == row.replaced_by))
             ).scalar_one_or_none()
             within_grace = row.rotated_at is not None and (now - row.rotated_at) <= timedelta(
                 seconds=auth.settings.refresh_grace_s
             )
-            if within_grace and successor is not None and successor.status == "active":
+            if within_grace and successor is not None and successor.status is RefreshTokenStatus.ACTIVE:
                 return RefreshInProgress(
                     "This refresh token was just rotated by a concurrent request; use the tokens that request received."
                 )
@@ -169,7 +169,7 @@ class SessionService:
             role=membership.role,
             family_id=row.family_id,
         )
-        row.status, row.rotated_at, row.replaced_by = "rotated", now, successor.id
+        row.status, row.rotated_at, row.replaced_by = RefreshTokenStatus.ROTATED, now, successor.id
         return pair
 
     async def logout(self, session: AsyncSession, raw_token: str) -> None:

@@ -1,11 +1,13 @@
-"""Declarative bases: service-wide tables live in schema ``shared``; tenant tables have no schema."""
+"""Declarative bases: service-wide tables live in schema ``shared``; tenant tables have no schema. And the
+column type of a status."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SHARED_SCHEMA = "shared"
@@ -27,6 +29,19 @@ def utcnow() -> datetime:
 def new_id() -> uuid.UUID:
     """A new random (version 4) id for a row."""
     return uuid.uuid4()
+
+
+def enum_column(enum: type[StrEnum], length: int) -> Enum:
+    """A VARCHAR(``length``) holding the enum's values, read back as the enum; no database enum type nor
+    constraint, so a string column becomes one with no migration and a new state needs none."""
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
 
 
 class KitBase(DeclarativeBase):

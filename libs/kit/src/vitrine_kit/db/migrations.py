@@ -29,7 +29,7 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateSchema
 
 from vitrine_kit.db.base import SHARED_SCHEMA, TEMPLATE_SCHEMA, utcnow
-from vitrine_kit.db.models import Tenant
+from vitrine_kit.db.models import Tenant, TenantStatus
 
 logger = logging.getLogger(__name__)
 KIT_TREE = Path(__file__).with_name("kit_migrations")
@@ -209,7 +209,9 @@ async def migrate_all(
             await conn.run_sync(upgrade_shared_sync, trees)
         async with engine.begin() as conn:
             await conn.run_sync(upgrade_tenant_sync, trees.tenant, TEMPLATE_SCHEMA)
-            rows = await conn.execute(sa.select(Tenant.schema_name).where(Tenant.status == "active"))
+            rows = await conn.execute(
+                sa.select(Tenant.schema_name).where(Tenant.status == TenantStatus.ACTIVE)
+            )
             schemas = list(rows.scalars())
             if only is not None:
                 wanted = set(only)

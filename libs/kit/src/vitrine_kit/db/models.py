@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vitrine_kit.db.base import KitBase, utcnow
+from vitrine_kit.db.base import KitBase, enum_column, utcnow
+
+
+class TenantStatus(StrEnum):
+    ACTIVE = "active"
+    # The schema was dropped; the row stays so the tenant is never provisioned again.
+    DELETED = "deleted"
 
 
 class Tenant(KitBase):
@@ -20,7 +27,7 @@ class Tenant(KitBase):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     schema_name: Mapped[str] = mapped_column(String(63), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active | deleted
+    status: Mapped[TenantStatus] = mapped_column(enum_column(TenantStatus, 16), default=TenantStatus.ACTIVE)
     revision: Mapped[str | None] = mapped_column(String(64))
     migrated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)

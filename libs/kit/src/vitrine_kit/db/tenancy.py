@@ -19,7 +19,7 @@ from sqlalchemy.schema import DropSchema
 from vitrine_kit.db.base import utcnow
 from vitrine_kit.db.engine import Database, schema_for
 from vitrine_kit.db.migrations import head_of, upgrade_tenant_sync
-from vitrine_kit.db.models import Tenant
+from vitrine_kit.db.models import Tenant, TenantStatus
 from vitrine_kit.errors import NotFound, ProblemError
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class TenantRegistry:
             return True
         async with self.db.session() as session:
             status = (await session.execute(sa.select(Tenant.status).where(Tenant.id == tenant_id))).scalar()
-        return status is not None and status != "deleted"
+        return status is not None and status is not TenantStatus.DELETED
 
     async def ensure(self, tenant_id: uuid.UUID, *, provision: bool | None = None) -> str:
         """Return the tenant's schema, provisioning it first if needed; ``TenantGone`` if deleted.
@@ -93,7 +93,7 @@ class TenantRegistry:
             row = (
                 await session.execute(sa.select(Tenant.status, Tenant.revision).where(Tenant.id == tenant_id))
             ).first()
-        if row is not None and row.status == "deleted":
+        if row is not None and row.status is TenantStatus.DELETED:
             raise TenantGone("This seller account was deleted.")
         if row is None and not (_may_provision.get() if provision is None else provision):
             raise TenantNotFound("No seller account has this id.")
@@ -108,13 +108,17 @@ class TenantRegistry:
         async with self._migrating, self.db.engine.connect() as conn, conn.begin():
             await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(tenant_id))))
             status = (await conn.execute(sa.select(Tenant.status).where(Tenant.id == tenant_id))).scalar()
-            if status == "deleted":
+            if status is TenantStatus.DELETED:
                 raise TenantGone("This seller account was deleted.")
             revision = await conn.run_sync(upgrade_tenant_sync, self.tenant_tree, schema)
             await conn.execute(
                 insert(Tenant)
                 .values(
-                    id=tenant_id, schema_name=schema, status="active", revision=revision, migrated_at=utcnow()
+                    id=tenant_id,
+                    schema_name=schema,
+                    status=TenantStatus.ACTIVE,
+                    revision=revision,
+                    migrated_at=utcnow(),
                 )
                 .on_conflict_do_update(
                     index_elements=[Tenant.id],
@@ -131,9 +135,9 @@ class TenantRegistry:
             await conn.execute(DropSchema(schema, cascade=True, if_exists=True))
             await conn.execute(
                 insert(Tenant)
-                .values(id=tenant_id, schema_name=schema, status="deleted", deleted_at=utcnow())
+                .values(id=tenant_id, schema_name=schema, status=TenantStatus.DELETED, deleted_at=utcnow())
                 .on_conflict_do_update(
-                    index_elements=[Tenant.id], set_={"status": "deleted", "deleted_at": utcnow()}
+                    index_elements=[Tenant.id], set_={"status": TenantStatus.DELETED, "deleted_at": utcnow()}
                 )
             )
         self._ready.pop(tenant_id, None)
