@@ -9,10 +9,12 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, Response
 
+from sandbox_ebay.budget import CallBudget
 from sandbox_ebay.config import Settings
 from sandbox_ebay.errors import error_item, install, install_post_order
 from sandbox_ebay.notifications import Notifier
 from sandbox_ebay.routes_after_sale import router as after_sale
+from sandbox_ebay.routes_bulk import router as bulk
 from sandbox_ebay.routes_control import page_router
 from sandbox_ebay.routes_control import router as control
 from sandbox_ebay.routes_control_after_sale import router as control_after_sale
@@ -55,6 +57,7 @@ def create_app(
     app.state.settings = settings
     app.state.world = world or World()
     app.state.notifier = notifier or Notifier(settings.notification_url)
+    app.state.budget = CallBudget(settings.account_calls_per_s, settings.account_calls_burst)
     install(app)
     install_post_order(app)
 
@@ -72,6 +75,10 @@ def create_app(
                 del state.calls[: MAX_CALLS // 5]
         if state.latency_ms:
             await asyncio.sleep(state.latency_ms / 1000)
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        holder = state.access.get(token.strip()) if scheme.lower() == "bearer" else None
+        if holder is not None and holder.user_id and not app.state.budget.take(holder.user_id):
+            return _fault_response(429, 1)  # the seller's call budget is spent
         fault = state.fault_for(path)
         if fault is None:
             return await call_next(request)
@@ -83,6 +90,15 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (oauth, sell, after_sale, control, control_after_sale, control_notifications, page_router):
+    for router in (
+        oauth,
+        sell,
+        bulk,
+        after_sale,
+        control,
+        control_after_sale,
+        control_notifications,
+        page_router,
+    ):
         app.include_router(router)
     return app

@@ -29,4 +29,7 @@ class Settings(BaseSettings):
     # Notification API destination for ORDER_CONFIRMATION (None: nothing pushed until PUT
     # /sandbox/notifications/destination), e.g. http://127.0.0.1:8000/api/marketplaces/ebay/webhooks/orders.
     notification_url: str | None = None
+    # Each seller's call budget (calls per second, burst); None: unlimited. eBay counts calls per user.
+    account_calls_per_s: float | None = None
+    account_calls_burst: float = 20.0
     log_level: str = "info"
