@@ -10,7 +10,7 @@ from vitrine_kit.auth.deps import CurrentPrincipal
 from vitrine_kit.db.deps import SharedSession
 
 from catalog_service.deps import Reference
-from catalog_service.reference.schemas import BrandOut, MappingOut, ValueOut
+from catalog_service.reference.schemas import BrandOut, MappingOut, ReferenceTypes, ValueOut
 from catalog_service.reference.service import reference_service
 
 router = APIRouter(prefix="/reference", tags=["reference"])
@@ -18,7 +18,7 @@ Lang = Literal["en", "fr", "de", "it", "es"]
 
 
 @router.get("")
-async def types(_: CurrentPrincipal, catalog: Reference) -> list[str]:
+async def types(_: CurrentPrincipal, catalog: Reference) -> ReferenceTypes:
     """The reference data types (category, colour, condition, material, size, gender, fit, …, brand)."""
     return reference_service.types(catalog)
 

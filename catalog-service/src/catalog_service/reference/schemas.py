@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
+
+
+class ReferenceTypes(RootModel[list[str]]):
+    """The reference data types in alphabetical order: each has its values at ``/reference/{type}``, and
+    ``brand`` is searched at ``/reference/brands``."""
 
 
 class ValueOut(BaseModel):

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalog_service.errors import ReferenceTypeNotFound
 from catalog_service.models import Brand
 from catalog_service.reference.catalog import ReferenceCatalog
-from catalog_service.reference.schemas import BrandOut, MappingOut, ValueOut
+from catalog_service.reference.schemas import BrandOut, MappingOut, ReferenceTypes, ValueOut
 from catalog_service.reference.seed import normalise
 
 
@@ -19,8 +19,9 @@ def _escape(text: str) -> str:
 class ReferenceService:
     """Values per type (labels per language), brands by name or alias, marketplace mappings."""
 
-    def types(self, catalog: ReferenceCatalog) -> list[str]:
-        return sorted([*catalog.values, "brand"])
+    def types(self, catalog: ReferenceCatalog) -> ReferenceTypes:
+        """Every type of value catalog knows, and ``brand``."""
+        return ReferenceTypes(sorted([*catalog.values, "brand"]))
 
     def values(self, catalog: ReferenceCatalog, type_: str, lang: str, q: str | None) -> list[ValueOut]:
         """The values of ``type_`` in their order; ``q`` matches the label in ``lang`` or the code."""
