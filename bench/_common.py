@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmarks: a scratch database built by real migrations, and table printing."""
+"""Helpers shared by the benchmarks: a scratch database built by real migrations, table printing, and services
+started in processes of their own (with a JWKS to verify the benchmark's tokens)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ import tempfile
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from http.server import ThreadingHTTPServer
+
+    from vitrine_kit.testing.tokens import TestKeys
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "libs" / "kit" / "tests"))  # the kit's fixture service: a minimal real service
@@ -60,7 +67,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 # --- services in processes of their own -------------------------------------------------------------------
 
 
-def serve_jwks(keys: object) -> tuple[object, str]:
+def serve_jwks(keys: TestKeys) -> tuple[ThreadingHTTPServer, str]:
     """The JSON Web Key Set of ``keys`` (a ``TestKeys``) on a free port; returns the server and its URL.
 
     Not under ``/.well-known/``: a service given this URL checks no revocation list (auth-service is not
@@ -71,7 +78,7 @@ def serve_jwks(keys: object) -> tuple[object, str]:
 
     from vitrine_kit.testing.helpers import free_port
 
-    body = json.dumps(keys.jwks()).encode()  # type: ignore[attr-defined]
+    body = json.dumps(keys.jwks()).encode()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:

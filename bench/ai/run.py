@@ -329,7 +329,7 @@ async def run(args: argparse.Namespace, bench: Bench) -> None:
     finally:
         await bench.http.aclose()
         stop_process(sandbox)
-        jwks_server.shutdown()  # type: ignore[attr-defined]
+        jwks_server.shutdown()
         with contextlib.suppress(Exception):
             conn = await asyncpg.connect(PG.replace("+asyncpg", ""))
             await conn.execute(f'DROP DATABASE IF EXISTS "{bench.db}" WITH (FORCE)')
