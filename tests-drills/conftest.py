@@ -63,6 +63,8 @@ def fleet(infra: Infra) -> Iterator[DrillFleet]:
             # prefetch) starve its pool of 20 for 10 s at a time. Until it is fixed there, 8 in flight.
             "EBAY_CONSUMER_PREFETCH": "8",
             "VITRINE_LOG_JSON": "true",
+            # The drills' photos go with their own servers, not beside `make run`'s.
+            "MEDIA_LOCAL_STORAGE_DIR": str(infra.root / "media"),
         },
     )
     busy = [s.name for s in fleet.services() if port_open(fleet.port(s))]

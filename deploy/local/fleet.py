@@ -66,6 +66,12 @@ class Fleet:
     def url(self, name: str) -> str:
         return self.base_url(next(s for s in SERVICES if s.name == name))
 
+    def media_dir(self) -> Path:
+        """Local photos live beside the local databases, outside the checkout (a fresh clone of the project
+        still finds the photos its databases name), one folder per set of databases."""
+        data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+        return data / "vitrine" / f"media{self.db_suffix}"
+
     def env(self, service: Service) -> dict[str, str]:
         p = service.env_prefix
         env = dict(os.environ)
@@ -95,6 +101,8 @@ class Fleet:
             env.setdefault("ETSY_RECEIPT_POLL_INTERVAL_S", "2" if self.port_offset else "5")
         if service.database:
             env[f"{p}DATABASE_URL"] = f"{self.pg}/{service.database}{self.db_suffix}"
+        if service.name == "media-service":
+            env["MEDIA_LOCAL_STORAGE_DIR"] = str(self.media_dir())
         if service.name == "gateway" and self.port_offset:
             # The gateway's defaults are the table's routes on the table's ports; another fleet passes its own.
             env["GATEWAY_UPSTREAMS"] = json.dumps(gateway_upstreams(self.base_url))

@@ -31,6 +31,8 @@ class Settings(BaseServiceSettings):
     max_files_per_request: int = 20
     # Image decoding and encoding run in this many threads (Pillow releases the GIL while it works).
     processing_workers: int = 2
+    # Memory that image work may take at once (the pod's limit less the process's own): larger photos queue.
+    processing_memory_mib: int = 320
     # Where uploads are spooled while they stream in (None: the system's temp directory).
     tmp_dir: Path | None = None
 

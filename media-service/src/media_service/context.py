@@ -15,6 +15,7 @@ from vitrine_kit.context import Kit, ServiceContext
 from vitrine_kit.scope import context_of
 
 from media_service.config import Settings
+from media_service.processing.budget import MemoryBudget
 from media_service.processing.pipeline import Quality, configure_limits
 from media_service.storage import Storage, build_storage
 
@@ -27,6 +28,7 @@ class MediaContext(ServiceContext[Settings]):
 
     storage: Storage
     pool: ThreadPoolExecutor
+    budget: MemoryBudget
     # Fetches imported listings' photos from the marketplaces' image hosts (never follows redirects).
     http: httpx.AsyncClient
 
@@ -38,6 +40,7 @@ class MediaContext(ServiceContext[Settings]):
             **cls.parts(kit),
             storage=storage or build_storage(settings),
             pool=ThreadPoolExecutor(max_workers=settings.processing_workers, thread_name_prefix="media-cpu"),
+            budget=MemoryBudget(settings.processing_memory_mib * 1024 * 1024),
             http=httpx.AsyncClient(timeout=settings.fetch_timeout_s, follow_redirects=False),
         )
 

@@ -1,4 +1,4 @@
-"""The command line every service shares: ``serve``, ``migrate``, ``create-db``."""
+"""The command line every service shares: ``serve``, ``migrate``, ``create-db``, and a service's own."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import uvicorn
@@ -33,11 +35,21 @@ async def ensure_database(url: str) -> bool:
         await conn.close()
 
 
+@dataclass(frozen=True)
+class Command:
+    """A service's own command: its help, its arguments, and what it runs with the settings and arguments."""
+
+    help: str
+    run: Callable[[Any, argparse.Namespace], Coroutine[Any, Any, int]]
+    arguments: Callable[[argparse.ArgumentParser], object] = lambda parser: None
+
+
 def service_cli(
     settings_factory: Callable[[], BaseServiceSettings],
     app_path: str,
     service_dir: Path | None,
     argv: Sequence[str] | None = None,
+    commands: Mapping[str, Command] | None = None,
 ) -> int:
     """Parse ``argv`` and run the chosen command for one service."""
     parser = argparse.ArgumentParser()
@@ -47,11 +59,15 @@ def service_cli(
     migrate = sub.add_parser("migrate", help="upgrade shared, then every tenant schema")
     migrate.add_argument("--concurrency", type=int, default=None)
     sub.add_parser("create-db", help="create the service database if missing")
+    for name, command in (commands or {}).items():
+        command.arguments(sub.add_parser(name, help=command.help))
     args = parser.parse_args(argv)
     settings = settings_factory()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     log = logging.getLogger("vitrine.cli")
     url = settings.database_url.get_secret_value()
+    if commands and args.command in commands:
+        return asyncio.run(commands[args.command].run(settings, args))
     if args.command == "create-db":
         created = asyncio.run(ensure_database(url))
         log.info("database %s", "created" if created else "exists")

@@ -22,9 +22,10 @@ from media_service.images import repository
 from media_service.images.errors import ImageNotFound, RenditionNotFound
 from media_service.images.schemas import ImageOut, RenditionOut, UploadResult
 from media_service.models import Image
+from media_service.processing.budget import BYTES_PER_PIXEL, declared_pixels
 from media_service.processing.errors import EmptyFile, ImageTooLarge, UnsupportedImageType
 from media_service.processing.pipeline import EXTENSIONS, ProcessedImage, process
-from media_service.processing.sniff import sniff
+from media_service.processing.sniff import SourceFormat, sniff
 from media_service.uploads.incoming import IncomingFile
 
 logger = logging.getLogger(__name__)
@@ -73,21 +74,16 @@ class ImageService:
         if incoming.size == 0:
             raise EmptyFile(f"'{incoming.filename}' is empty.")
         existing = await repository.by_hash(session, incoming.content_hash)
-        if existing is not None:
-            return existing, False
         fmt = sniff(incoming.head)
+        if existing is not None:
+            if fmt is not None and not await self._stored(ctx, tenant_id, existing):
+                await self._heal(ctx, tenant_id, existing, incoming, fmt)
+            return existing, False
         if fmt is None:
             raise UnsupportedImageType(f"'{incoming.filename}' is not a JPEG, PNG, WebP or HEIC image.")
         work_dir = Path(await asyncio.to_thread(tempfile.mkdtemp, dir=ctx.settings.tmp_dir))
         try:
-            processed = await ctx.cpu(
-                process,
-                incoming.reader(),
-                fmt,
-                work_dir,
-                max_pixels=ctx.settings.max_image_pixels,
-                quality=ctx.quality,
-            )
+            processed = await self._process(ctx, incoming, fmt, work_dir)
             image_id = uuid.uuid4()
             values = self._row(image_id, incoming, fmt.value, processed)
             if not await repository.insert_unless_duplicate(session, values):
@@ -101,6 +97,43 @@ class ImageService:
         assert image is not None
         outbox.add(session, self._processed_event(image), tenant_id=tenant_id)
         return image, True
+
+    @staticmethod
+    async def _process(
+        ctx: MediaContext, incoming: IncomingFile, fmt: SourceFormat, work_dir: Path
+    ) -> ProcessedImage:
+        """Decode, clean and resize in the pool, once the memory it will take fits in the budget."""
+        pixels = await asyncio.to_thread(declared_pixels, incoming.reader(), fmt)
+        async with ctx.budget.hold((pixels or 0) * BYTES_PER_PIXEL):
+            return await ctx.cpu(
+                process,
+                incoming.reader(),
+                fmt,
+                work_dir,
+                max_pixels=ctx.settings.max_image_pixels,
+                quality=ctx.quality,
+            )
+
+    @staticmethod
+    async def _stored(ctx: MediaContext, tenant_id: uuid.UUID, image: Image) -> bool:
+        """Whether the image's original is in storage (a wiped disk or a lifecycle rule may have taken it)."""
+        key = keys.rendition_key(tenant_id, image.id, "original", image.original_format)
+        return await ctx.storage.size(key) is not None
+
+    async def _heal(
+        self, ctx: MediaContext, tenant_id: uuid.UUID, image: Image, incoming: IncomingFile, fmt: SourceFormat
+    ) -> None:
+        """The same bytes again for an image whose files are gone: make and store them again under its id, so
+        every URL already handed out works again."""
+        work_dir = Path(await asyncio.to_thread(tempfile.mkdtemp, dir=ctx.settings.tmp_dir))
+        try:
+            processed = await self._process(ctx, incoming, fmt, work_dir)
+            await self._store(ctx, tenant_id, image.id, processed)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, work_dir, True)
+        logger.warning(
+            "image files were missing: stored again from a re-upload", extra={"image": str(image.id)}
+        )
 
     @staticmethod
     def _row(image_id: uuid.UUID, incoming: IncomingFile, fmt: str, p: ProcessedImage) -> dict[str, object]:
