@@ -74,6 +74,11 @@ class Settings(BaseServiceSettings):
     retry_base_delay_s: float = 0.5
     breaker_failures: int = 5
     breaker_reset_s: float = 10.0
+    # Publishes of one account pending together go out as Inventory bulk calls (at most 25 per call, eBay's
+    # limit): the first waits this long for others to join. False: one publish, four single calls.
+    bulk_publish: bool = True
+    bulk_max: int = Field(default=25, ge=2, le=25)
+    bulk_window_s: float = 0.05
     # Publish/delist give up (and tell the seller) after this many deliveries of the command.
     command_max_attempts: int = 5
 

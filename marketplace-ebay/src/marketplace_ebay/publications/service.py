@@ -34,6 +34,7 @@ from marketplace_ebay.context import EbayContext
 from marketplace_ebay.ebay_api import POLICY_KINDS, EbaySeller
 from marketplace_ebay.media import MediaUnavailable, PhotoMissing, large_jpeg_urls
 from marketplace_ebay.models import LIVE, CommandAttempt, EbayAccount, EbayListing, ListingStatus
+from marketplace_ebay.publications.bulk import bulk_publisher
 from marketplace_ebay.scope import Scope
 
 logger = logging.getLogger(__name__)
@@ -199,6 +200,8 @@ class PublicationService:
             seller = await self._ensure_setup(ebay, account, seller)
             if event.action == "revise" and listing.listing_id:
                 return await ebay.ebay.revise(seller, draft)
+            if ebay.settings.bulk_publish:
+                return await bulk_publisher.publish(ebay, seller, draft)
             return await ebay.ebay.publish(seller, draft)
 
         try:
