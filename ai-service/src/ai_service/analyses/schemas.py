@@ -31,7 +31,10 @@ class AnalysisRequest(BaseModel):
     label_image_id: uuid.UUID | None = Field(
         default=None, description="The photo of the label, when the seller marked it (one of image_ids)"
     )
-    language: Language | None = Field(default=None, description="Language of the drafts (default: English)")
+    language: Language | None = Field(
+        default=None,
+        description="Language of the drafts (default: the language the account's owner chose, else English)",
+    )
     notes: Annotated[str, StringConstraints(max_length=1000)] = Field(
         default="", description="What the seller knows and the photos may not show ('bought in 1994')"
     )

@@ -33,6 +33,7 @@ from ai_service.analyses.schemas import (
     StepUsage,
 )
 from ai_service.credits.client import BillingUnavailable, CreditsExhausted, reservation_key
+from ai_service.members.service import member_service
 from ai_service.models import Analysis, AnalysisJob, AnalysisStatus, CreditsState, Settlement
 from ai_service.pipeline.run import Outcome, Spec
 from ai_service.scope import Scope
@@ -109,7 +110,10 @@ class AnalysisService:
                 )
             image_ids, label = list(last.image_ids), label or last.label_image_id
         limit = min((await self.photo_limit(scope)).photos_per_analysis, ctx.settings.max_photos)
-        language = body.language or ctx.settings.default_language
+        # The request's language, else the one the account's owner chose in their profile, else the service's.
+        language = (
+            body.language or await member_service.default_language(scope) or ctx.settings.default_language
+        )
         fingerprint = _digest(
             body.product_id,
             image_ids,

@@ -1,8 +1,10 @@
-"""SQLAlchemy models: prompt versions and the job queue in ``shared``; analyses, cache and plan per tenant."""
+"""SQLAlchemy models: prompt versions and the job queue in ``shared``; analyses, cache, plan and members per
+tenant."""
 
 from ai_service.models.analysis import Analysis, AnalysisStatus, CacheEntry, CreditsState, TenantPlan
 from ai_service.models.base import SharedBase, TenantBase
 from ai_service.models.jobs import AnalysisJob, JobState, Settlement
+from ai_service.models.members import Member
 from ai_service.models.prompts import PromptVersion
 
 __all__ = [
@@ -12,6 +14,7 @@ __all__ = [
     "CacheEntry",
     "CreditsState",
     "JobState",
+    "Member",
     "PromptVersion",
     "Settlement",
     "SharedBase",

@@ -1,0 +1,1 @@
+"""The account's members (owners, languages) from auth-service's events."""
