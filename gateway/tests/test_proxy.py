@@ -148,6 +148,7 @@ class TestHeaders:
             "X-Forwarded-For": "6.6.6.6",
             "X-Real-IP": "6.6.6.6",
             "X-Forwarded-Host": "evil.example",
+            "X-Forwarded-Prefix": "/evil",
         }
         async with gateway_for({"auth": upstream}) as gw:
             for path, auth in (("/api/auth/me", bearer(test_keys)), ("/api/auth/login", {})):
@@ -166,6 +167,7 @@ class TestHeaders:
                     assert name not in seen, name
                 assert seen["x-forwarded-for"] == "127.0.0.1"
                 assert seen["x-forwarded-host"] != "evil.example"
+                assert seen["x-forwarded-prefix"] == "/api/auth"
 
     async def test_forwarding_headers_and_hop_by_hop(
         self, gateway_for: GatewayFactory, upstream: UpstreamServer, test_keys: TestKeys
@@ -184,6 +186,7 @@ class TestHeaders:
                 assert r.headers["X-Request-Id"] == "client-req-12345"
             assert seen["x-forwarded-proto"] == "http"
             assert seen["x-forwarded-host"] == host
+            assert seen["x-forwarded-prefix"] == "/api/auth"
             assert seen["x-request-id"] == "client-req-12345"
             assert "x-secret-hop" not in seen
             assert "keep-alive" not in seen

@@ -49,6 +49,7 @@ _REPLACED = frozenset(
         "x-forwarded-for",
         "x-forwarded-proto",
         "x-forwarded-host",
+        "x-forwarded-prefix",
         "traceparent",
         "tracestate",
     }
@@ -195,7 +196,7 @@ class Forwarder:
     async def _send(
         self, request: Request, route: Route, url: URL, body: RequestBody | None, attempt: Attempt
     ) -> aiohttp.ClientResponse:
-        headers = self.upstream_headers(request)
+        headers = self.upstream_headers(request, route)
         # The client's deadline only ticks while it is read: this bounds an upstream that stops reading.
         streamed_until = body.deadline + route.timeout_s if body is not None and body.streamed else None
         tries = 0
@@ -244,8 +245,9 @@ class Forwarder:
                 attempt.succeeded()
             return response
 
-    def upstream_headers(self, request: Request) -> list[tuple[str, str]]:
-        """The client's headers minus hop-by-hop and identity ones, plus ``X-Forwarded-*`` and the request id."""
+    def upstream_headers(self, request: Request, route: Route) -> list[tuple[str, str]]:
+        """The client's headers minus hop-by-hop and identity ones, plus ``X-Forwarded-*`` (the prefix the
+        gateway cut, so services write public ``Location`` URLs) and the request id."""
         connection_listed: set[str] = set()
         out: list[tuple[str, str]] = []
         host = ""
@@ -269,6 +271,7 @@ class Forwarder:
         out.append(("x-forwarded-proto", request.scope.get("scheme", "http")))
         if host:
             out.append(("x-forwarded-host", host))
+        out.append(("x-forwarded-prefix", "/" + "/".join(route.segments[: route.strip])))
         out.append(("x-request-id", request.id))
         if request.session_token is not None:
             # Services verify the bearer token again, whichever way the client presented it.
