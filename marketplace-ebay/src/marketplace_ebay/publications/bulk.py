@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from vitrine_marketplace import ListingDraft, MarketplaceError, PublishedListing
 
 from marketplace_ebay.context import EbayContext
-from marketplace_ebay.ebay_api import BULK_MAX, EbaySeller
+from marketplace_ebay.ebay_api import EbaySeller
+from marketplace_ebay.ebay_bulk import BULK_MAX
 
 logger = logging.getLogger(__name__)
 

@@ -120,7 +120,7 @@ class PublicationService:
                     correlation_id=scope.event.correlation_id,
                     causation_id=scope.event.id,
                 )
-            await session.commit()
+            await session.commit()  # commit: the try is counted even when the handler rolls back
         return int(attempts or 1)
 
     async def publish(self, scope: Scope, event: PublicationRequested) -> None:
