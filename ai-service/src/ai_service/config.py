@@ -68,9 +68,10 @@ class Settings(BaseServiceSettings):
     image_queue: int = 8
     max_image_pixels: int = 60_000_000
 
-    # Background analyses: how many run at once per worker process, how often the queue is polled,
-    # how long a claimed job is leased, how often a job is tried before it fails.
-    worker_concurrency: int = 4
+    # Background analyses: how many run at once per worker process (one waiting on a provider costs a task,
+    # not a thread; photo preparation stays bounded by image_workers), how often the queue is polled, how
+    # long a claimed job is leased, how often a job is tried before it fails.
+    worker_concurrency: int = 32
     worker_poll_interval_s: float = 0.5
     analysis_timeout_s: float = 150.0
     job_lease_s: float = 200.0
