@@ -32,7 +32,7 @@ from marketplace_ebay.errors import (
     InvalidState,
     UnknownSite,
 )
-from marketplace_ebay.models import EbayAccount, OAuthState
+from marketplace_ebay.models import AccountStatus, EbayAccount, OAuthState
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -80,7 +80,7 @@ class AccountService:
             if found is None or found.used_at is not None or found.expires_at <= utcnow():
                 raise InvalidState("Start the eBay connection again from Vitrine.")
             found.used_at = utcnow()
-            await session.commit()
+            await session.commit()  # commit: the state is used up even if the exchange then fails
             return found
 
     async def complete_connect(
@@ -108,7 +108,7 @@ class AccountService:
                 )
                 session.add(account)
             account.ebay_username = me.get("username")
-            account.status = "active"
+            account.status = AccountStatus.ACTIVE
             self._store_tokens(ctx, account, tokens)
             await session.flush()
             await repository.register(session, account, claimed.tenant_id, utcnow())
@@ -122,7 +122,7 @@ class AccountService:
                 ),
                 tenant_id=claimed.tenant_id,
             )
-            await session.commit()
+            await session.commit()  # commit: the public callback has no request tenant: the state's own
         logger.info("ebay account connected", extra={"account": str(account.id), "site": account.site})
         return account
 
@@ -156,8 +156,8 @@ class AccountService:
         async with ctx.db.tenant_session(tenant_id) as own:
             flagged = await own.execute(
                 sa.update(EbayAccount)
-                .where(EbayAccount.id == account.id, EbayAccount.status == "active")
-                .values(status="reconnect", updated_at=utcnow())
+                .where(EbayAccount.id == account.id, EbayAccount.status == AccountStatus.ACTIVE)
+                .values(status=AccountStatus.RECONNECT, updated_at=utcnow())
             )
             if flagged.rowcount:  # type: ignore[attr-defined]
                 live = len(await repository.live_listings(own, account.id))
@@ -168,8 +168,8 @@ class AccountService:
                     ),
                     tenant_id=tenant_id,
                 )
-            await own.commit()
-        account.status = "reconnect"
+            await own.commit()  # commit: kept even when the caller rolls back its failed call
+        account.status = AccountStatus.RECONNECT
 
     def seller(self, ctx: EbayContext, account: EbayAccount) -> EbaySeller:
         """The call context of ``account`` with its decrypted access token."""
@@ -192,7 +192,7 @@ class AccountService:
         fn: Callable[[EbaySeller], Awaitable[T]],
     ) -> T:
         """Run ``fn`` with a fresh token: refreshed before expiry, and once more after a 401."""
-        if account.status != "active":
+        if account.status is not AccountStatus.ACTIVE:
             raise AuthRevoked("the account must be reconnected")
         if OAuthTokens(access_token="-", access_expires_at=account.access_expires_at).expires_within(
             ctx.settings.refresh_margin_s

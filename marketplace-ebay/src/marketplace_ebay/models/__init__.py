@@ -9,11 +9,19 @@ from marketplace_ebay.models.shared import (
     OrderPoll,
     Reconciliation,
 )
-from marketplace_ebay.models.tenant import LIVE, EbayAccount, EbayListing, ListingStatus, SeenOrderLine
+from marketplace_ebay.models.tenant import (
+    LIVE,
+    AccountStatus,
+    EbayAccount,
+    EbayListing,
+    ListingStatus,
+    SeenOrderLine,
+)
 
 __all__ = [
     "LIVE",
     "AccountDirectory",
+    "AccountStatus",
     "CommandAttempt",
     "DeletionNotice",
     "EbayAccount",

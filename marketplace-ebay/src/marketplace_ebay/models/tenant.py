@@ -10,9 +10,15 @@ from enum import StrEnum
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
-from vitrine_kit.db.base import new_id, utcnow
+from vitrine_kit.db.base import enum_column, new_id, utcnow
 
 from marketplace_ebay.models.base import TenantBase
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    # eBay refused its refresh token: the seller must connect again before anything is sent.
+    RECONNECT = "reconnect"
 
 
 class EbayAccount(TenantBase):
@@ -31,7 +37,9 @@ class EbayAccount(TenantBase):
     access_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     refresh_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     scopes: Mapped[list[str]] = mapped_column(JSONB, default=list)
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active | reconnect
+    status: Mapped[AccountStatus] = mapped_column(
+        enum_column(AccountStatus, 16), default=AccountStatus.ACTIVE
+    )
     fulfillment_policy_id: Mapped[str | None] = mapped_column(String(64))
     payment_policy_id: Mapped[str | None] = mapped_column(String(64))
     return_policy_id: Mapped[str | None] = mapped_column(String(64))

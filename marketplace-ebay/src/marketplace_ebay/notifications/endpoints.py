@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from marketplace_ebay.deps import Ebay
@@ -15,10 +15,21 @@ from marketplace_ebay.notifications.service import notification_service
 router = APIRouter(prefix="/webhooks", tags=["notifications"])
 
 
+class ChallengeOut(BaseModel):
+    """The reply eBay expects to its endpoint validation, under eBay's own member name."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    challenge_response: str = Field(
+        alias="challengeResponse",
+        description="SHA-256 of challenge code, verification token and endpoint, hex",
+    )
+
+
 @router.get("/account-deletion")
-async def challenge(ebay: Ebay, challenge_code: Annotated[str, Query(min_length=1)]) -> dict[str, str]:
+async def challenge(ebay: Ebay, challenge_code: Annotated[str, Query(min_length=1)]) -> ChallengeOut:
     """eBay's endpoint validation: the challenge response."""
-    return {"challengeResponse": notification_service.challenge_response(ebay, challenge_code)}
+    return ChallengeOut(challenge_response=notification_service.challenge_response(ebay, challenge_code))
 
 
 @router.post("/account-deletion", status_code=204)

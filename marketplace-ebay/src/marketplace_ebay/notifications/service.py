@@ -104,7 +104,7 @@ class NotificationService:
                 .scalars()
                 .all()
             )
-            await shared.commit()
+            await shared.commit()  # commit: kept first, so a redelivery of the notice does nothing
         if first is None:
             return 0
         for holder in holders:
@@ -126,7 +126,7 @@ class NotificationService:
                     ),
                     tenant_id=holder.tenant_id,
                 )
-                await session.commit()
+                await session.commit()  # commit: no request tenant: each holder tenant commits alone
             if ebay.slots is not None and account is not None:
                 await ebay.slots.release(holder.tenant_id, slot_key(account.site, account.ebay_user_id))
         async with ebay.db.session() as shared:
@@ -135,7 +135,7 @@ class NotificationService:
                 .where(DeletionNotice.notification_id == notice_id)
                 .values(accounts_removed=len(holders))
             )
-            await shared.commit()
+            await shared.commit()  # commit: the count, once every tenant has committed
         logger.info("ebay account deletion applied", extra={"accounts": len(holders)})
         return len(holders)
 

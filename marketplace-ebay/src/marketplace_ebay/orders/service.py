@@ -65,7 +65,7 @@ class OrderPoller:
                 )
             poll.last_polled_at = started
             poll.next_poll_at = started + timedelta(seconds=ebay.settings.order_poll_interval_s)
-            await shared.commit()
+            await shared.commit()  # commit: a background loop; the schedule moves on, failed or not
         return True
 
     async def receive(
@@ -92,7 +92,7 @@ class OrderPoller:
                 return 0
             lines = await account_service.call(session, ebay, tenant_id, account, fetch)
             reported = await self.record(session, ebay, tenant_id, account.id, lines)
-            await session.commit()
+            await session.commit()  # commit: polls and eBay notices have no request tenant of their own
         if reported:
             logger.info("orders received", extra={"account": str(account_id), "lines": reported})
         return reported
