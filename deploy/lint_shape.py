@@ -1,11 +1,10 @@
 """Lints that keep the code's shape (CONVENTIONS.md), on the syntax tree only: no database, broker or import.
 
-    uv run python deploy/lint_shape.py          # `make lint`: new offenders fail, with file:line
-    uv run python deploy/lint_shape.py --all    # also list the allowed ones (ALLOWED, below)
-    uv run python deploy/lint_shape.py --keys   # the new offenders' keys, as ALLOWED spells them
+    uv run python deploy/lint_shape.py          # `make lint`: every offence fails, with file:line
 
-Each offender has a key (``path::symbol``) that survives edits elsewhere in the file; ALLOWED holds today's
-keys, to be emptied as the code is fixed, and an entry that no longer matches is reported so it is removed.
+There is no allow-list. The one documented exception is a deliberate commit in a service or repository (a
+counter that must survive the handler's rollback, work outside any request): it carries a trailing
+``# commit: <why>`` comment on the call's line, and the lint checks that it says why.
 """
 
 from __future__ import annotations
@@ -40,13 +39,19 @@ CONTAINERS = {"list", "List", "Sequence", "Annotated", "Optional"}
 SECRET_NAME = re.compile(r"(secret|password|api_key|private_key|token_key)s?$")
 TENANT_ID = re.compile(r"^(tenant|tenant_id|tid)$")
 MAX_LINES = 500
+# A deliberate commit's trailing comment; the reason must be a few words, not a token.
+COMMIT_REASON = re.compile(r"#\s*commit:\s*(?P<why>.*)$")
+MIN_REASON_WORDS = 3
 
 RULES = {
     "service-imports-service": "a service imports only libs/, contracts/ and itself (sandboxes in its tests)",
     "response-model": "an endpoint declares a Pydantic model, a list of models or a Response (None for 204)",
     "dict-any-return": "no `dict[str, Any]` returned from an endpoints or api module",
     "tenant-assert": "no `assert <tenant id> is not None`: a type that cannot be None says it",
-    "commit-in-service": "services and repositories flush(); the request or message runner commits",
+    "commit-in-service": (
+        "services and repositories flush(); the request or message runner commits; a deliberate commit says"
+        " why in a trailing `# commit: <why>` comment on its line"
+    ),
     "http-exception": "domain errors (problem+json), not HTTPException, in services",
     "relationship-lazy": 'relationships are lazy="raise"',
     "secret-str": "secrets in Settings are SecretStr",
@@ -55,74 +60,6 @@ RULES = {
     "annotated-deps": "endpoint parameters are Annotated aliases, not `= Depends(...)` / `= Query(...)` defaults",
     "status-enum": "a status is an enum the model uses, not a string with its values in a comment",
     "skeleton": "every service has the same skeleton (README, Dockerfile, main/config/api, migrations, tests)",
-}
-
-# Today's offenders, by rule. Remove a line when its code is fixed; never add one without a reason beside it.
-ALLOWED: dict[str, set[str]] = {
-    "service-imports-service": set(),
-    "response-model": {
-        "libs/kit/src/vitrine_kit/app.py::healthz",  # ops endpoint of every service, {"status": "ok"}
-        "auth-service/src/auth_service/keys/endpoints.py::jwks",  # RFC 7517 document, no model yet
-        "catalog-service/src/catalog_service/reference/endpoints.py::types",  # list[str]
-        "marketplace-ebay/src/marketplace_ebay/notifications/endpoints.py::challenge",  # eBay's challenge reply
-    },
-    "dict-any-return": {
-        "auth-service/src/auth_service/keys/endpoints.py::jwks",
-    },
-    "tenant-assert": set(),
-    # marketplace-ebay's workers open their own sessions (OAuth state, polls, attempt counters) and commit them.
-    "commit-in-service": {
-        "marketplace-ebay/src/marketplace_ebay/accounts/service.py::_claim_state",
-        "marketplace-ebay/src/marketplace_ebay/accounts/service.py::complete_connect",
-        "marketplace-ebay/src/marketplace_ebay/accounts/service.py::mark_reconnect",
-        "marketplace-ebay/src/marketplace_ebay/notifications/service.py::account_deleted",
-        "marketplace-ebay/src/marketplace_ebay/orders/service.py::_poll",
-        "marketplace-ebay/src/marketplace_ebay/orders/service.py::poll_one",
-        "marketplace-ebay/src/marketplace_ebay/publications/service.py::count_attempt",  # says why
-        # billing's webhook inbox: an event is stored once, then handled in its own transaction by the worker
-        "billing-service/src/billing_service/webhooks/service.py::receive",
-        "billing-service/src/billing_service/webhooks/service.py::handle",
-        "billing-service/src/billing_service/webhooks/service.py::_settle_without_tenant",
-        "billing-service/src/billing_service/webhooks/service.py::_failed",
-        # the shop profiles found on Etsy, kept in their own session
-        "marketplace-etsy/src/marketplace_etsy/publications/service.py::_with_profiles",
-        "marketplace-etsy/src/marketplace_etsy/publications/service.py::_forget_profiles",
-    },
-    "http-exception": set(),
-    "relationship-lazy": set(),
-    "secret-str": set(),
-    "file-length": {
-        "marketplace-etsy/src/marketplace_etsy/etsy/adapter.py",
-    },
-    "public-docstring": {
-        "libs/kit/src/vitrine_kit/errors.py::problem_response",
-        "libs/kit/src/vitrine_kit/events/relay.py::asyncpg_dsn",
-        "libs/kit/src/vitrine_kit/db/base.py::utcnow",
-        "libs/kit/src/vitrine_kit/db/base.py::new_id",
-        "libs/kit/src/vitrine_kit/db/deps.py::runtime_of",
-        # pytest hooks and fixtures of the kit's plugin, and its infrastructure helpers
-        "libs/kit/src/vitrine_kit/testing/plugin.py::pytest_configure",
-        "libs/kit/src/vitrine_kit/testing/plugin.py::worker_id_suffix",
-        "libs/kit/src/vitrine_kit/testing/plugin.py::pg_server_url",
-        "libs/kit/src/vitrine_kit/testing/plugin.py::amqp_url",
-        "libs/kit/src/vitrine_kit/testing/plugin.py::tenant_id",
-        "libs/kit/src/vitrine_kit/testing/infra.py::port_open",
-        "libs/kit/src/vitrine_kit/testing/infra.py::with_database",
-        "libs/kit/src/vitrine_kit/testing/infra.py::create_database",
-        "libs/kit/src/vitrine_kit/testing/infra.py::drop_database",
-        "libs/kit/src/vitrine_kit/testing/infra.py::run_namespace",
-    },
-    "skeleton": {  # READMEs being written
-        "ai-service::README.md",
-        "marketplace-etsy::README.md",
-    },
-    "annotated-deps": set(),
-    "status-enum": {
-        "auth-service/src/auth_service/models/tokens.py::RefreshToken.status",
-        "auth-service/src/auth_service/models/keys.py::SigningKey.status",
-        "libs/kit/src/vitrine_kit/db/models.py::Tenant.status",
-        "marketplace-ebay/src/marketplace_ebay/models/tenant.py::EbayAccount.status",
-    },
 }
 
 
@@ -362,15 +299,40 @@ def check_tenant_assert(s: Source, models: set[str]) -> Iterator[Offence]:
             yield Offence("tenant-assert", s.rel, node.lineno, names[node], f"assert {ast.unparse(test)}")
 
 
+def statements(tree: ast.Module) -> dict[ast.AST, ast.stmt]:
+    """Every node → the innermost statement holding it (whose lines a trailing comment may end)."""
+    found: dict[ast.AST, ast.stmt] = {}
+    # ast.walk visits outer statements before the ones they hold: the last one written is the innermost.
+    for stmt in ast.walk(tree):
+        if isinstance(stmt, ast.stmt):
+            found.update(dict.fromkeys(ast.walk(stmt), stmt))
+    return found
+
+
+def commit_reason(s: Source, stmt: ast.stmt) -> str | None:
+    """The reason given by a ``# commit: <why>`` comment on a line of ``stmt`` (the formatter may move it to
+    the statement's last line); None when there is none."""
+    lines = s.text.splitlines()
+    for number in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1):
+        found = COMMIT_REASON.search(lines[number - 1])
+        if found:
+            return found["why"].strip()
+    return None
+
+
 def check_commit(s: Source, models: set[str]) -> Iterator[Offence]:
     if not s.in_src or s.path.name not in {"service.py", "repository.py"}:
         return
-    names = enclosing(s.tree)
+    names, held = enclosing(s.tree), statements(s.tree)
     for node in ast.walk(s.tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "commit":
-            yield Offence(
-                "commit-in-service", s.rel, node.lineno, names[node], f"{ast.unparse(node)} in {names[node]}"
-            )
+            why = commit_reason(s, held[node])
+            if why is not None and len(why.split()) >= MIN_REASON_WORDS:
+                continue
+            what = f"{ast.unparse(node)} in {names[node]}"
+            if why is not None:
+                what += f": `# commit: {why}` does not say why (at least {MIN_REASON_WORDS} words)"
+            yield Offence("commit-in-service", s.rel, node.lineno, names[node], what)
 
 
 def check_http_exception(s: Source, models: set[str]) -> Iterator[Offence]:
@@ -523,29 +485,13 @@ def offences(roots: list[Path] | None = None) -> list[Offence]:
 
 def main(argv: list[str]) -> int:
     found = offences()
-    new = [o for o in found if o.key not in ALLOWED[o.rule]]
-    allowed = [o for o in found if o.key in ALLOWED[o.rule]]
-    seen = {(o.rule, o.key) for o in found}
-    gone = sorted((rule, key) for rule, keys in ALLOWED.items() for key in keys if (rule, key) not in seen)
-    if "--all" in argv:
-        for o in allowed:
-            print(f"{o}  (allowed)")
-    if "--keys" in argv:  # to write ALLOWED
-        for o in new:
-            print(f"{o.rule}\t{o.key}")
-        return 0
-    for o in new:
+    for o in found:
         print(o)
-    for rule, key in gone:
-        print(f"deploy/lint_shape.py: ALLOWED[{rule!r}] lists {key}, which no longer offends: remove it")
-    counts = ", ".join(f"{rule} {sum(o.rule == rule for o in allowed)}" for rule in RULES if ALLOWED[rule])
-    if allowed:
-        print(f"shape: {len(allowed)} allowed offences of today ({counts}); `--all` lists them")
-    if new:
-        print(f"shape: {len(new)} new offence(s); the rules:")
-        for rule in sorted({o.rule for o in new}):
+    if found:
+        print(f"shape: {len(found)} offence(s); the rules:")
+        for rule in sorted({o.rule for o in found}):
             print(f"  {rule}: {RULES[rule]}")
-    return 1 if new else 0
+    return 1 if found else 0
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ class WebhookService:
             )
         async with context.db.session() as session:
             new = await repository.store(session, values)
-            await session.commit()
+            await session.commit()  # commit: stored before the 200; the worker handles it later
         if new:
             context.webhook_arrived.set()
         logger.info(
@@ -110,7 +110,7 @@ class WebhookService:
                 scope = Scope(session=session, tenant_id=tenant_id, context=context)
                 outcome = await HANDLERS[claimed.type](scope, claimed.data_object)
                 claimed.mark_processed(tenant_id, outcome)
-                await session.commit()
+                await session.commit()  # commit: a background worker: outcome and effects in one go
             logger.info("stripe event handled", extra={"event": event_id, "outcome": outcome})
             return 1
         except Exception as exc:
@@ -147,7 +147,7 @@ class WebhookService:
             if claimed is None:
                 return 0
             claimed.mark_ignored(reason)
-            await session.commit()
+            await session.commit()  # commit: a background worker: the event is settled for good
         logger.info("stripe event ignored", extra={"event": event_id, "reason": reason})
         return 1
 
@@ -164,7 +164,7 @@ class WebhookService:
                 delays = settings.webhook_retry_delays_s
                 retry_at = utcnow() + timedelta(seconds=delays[min(attempt, len(delays)) - 1])
             event.mark_failed_attempt(error, retry_at)
-            await session.commit()
+            await session.commit()  # commit: the attempt outlives the rolled-back handling
         if retry_at is None:
             logger.error("stripe event failed for good", extra={"event": event_id, "error": error})
 

@@ -252,7 +252,7 @@ class PublicationService:
                     return_policy_id=setup.return_policy_id,
                 )
             )
-            await session.commit()
+            await session.commit()  # commit: kept if this delivery rolls back and is retried
         return dataclasses.replace(
             shop,
             shipping_profile_id=setup.shipping_profile_id,
@@ -268,7 +268,7 @@ class PublicationService:
                 .where(EtsyAccount.id == account.id)
                 .values(shipping_profile_id=None, readiness_state_id=None, return_policy_id=None)
             )
-            await session.commit()
+            await session.commit()  # commit: forgotten even if this delivery rolls back
 
     async def _record_failure(
         self, ctx: EtsyContext, tenant_id: uuid.UUID, row: EtsyListing, reason: str
