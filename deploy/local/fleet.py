@@ -28,6 +28,7 @@ from fleet_table import PROCESSES, ROOT, Process, available, gateway_upstreams, 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from demo_seller import DEMO_EMAIL, DEMO_PASSWORD, DemoSetupError, ensure_demo_seller, non_local_environments
 
+SMTP_PORT = 1025  # the mail sink's (sandbox/mail), where a local run's mail is delivered
 PG = os.environ.get("VITRINE_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 AMQP = os.environ.get("VITRINE_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
 
@@ -103,6 +104,9 @@ class Fleet:
             env[f"{p}DATABASE_URL"] = f"{self.pg}/{service.database}{self.db_suffix}"
         if service.name == "media-service":
             env["MEDIA_LOCAL_STORAGE_DIR"] = str(self.media_dir())
+        if service.name in ("mail-sink", "auth-service", "notification-service"):
+            # The mail sink's SMTP port moves with the others, so two fleets on one machine never share it.
+            env[f"{p}SMTP_PORT"] = str(SMTP_PORT + self.port_offset)
         if service.name == "gateway" and self.port_offset:
             # The gateway's defaults are the table's routes on the table's ports; another fleet passes its own.
             env["GATEWAY_UPSTREAMS"] = json.dumps(gateway_upstreams(self.base_url))
