@@ -45,6 +45,27 @@ def _drop_databases(suffix: str) -> None:
     asyncio.run(drop())
 
 
+# The flows connect eBay, Etsy and Vinted for one seller: the e2e fleet's free plan allows the three, as
+# plans are data. The limit itself is shown on the starter plan (test_billing_flow.py).
+E2E_FREE_MARKETPLACES = 3
+
+
+def _free_plan_connects_every_marketplace(suffix: str) -> None:
+    import asyncio
+
+    async def update() -> None:
+        base = PG.replace("postgresql+asyncpg://", "postgresql://")
+        conn = await asyncpg.connect(f"{base}/vitrine_billing{suffix}")
+        try:
+            await conn.execute(
+                "UPDATE shared.plans SET marketplaces = $1 WHERE code = 'free'", E2E_FREE_MARKETPLACES
+            )
+        finally:
+            await conn.close()
+
+    asyncio.run(update())
+
+
 @pytest.fixture(scope="session")
 def fleet() -> Iterator[Fleet]:
     run = uuid.uuid4().hex[:8]
@@ -71,6 +92,7 @@ def fleet() -> Iterator[Fleet]:
     )
     try:
         fleet.prepare()
+        _free_plan_connects_every_marketplace(fleet.db_suffix)
         fleet.start()
         state = fleet.wait_ready(timeout=90)
         assert all(state.values()), f"fleet not ready: {state}; logs in {fleet.log_dir}"
@@ -80,6 +102,7 @@ def fleet() -> Iterator[Fleet]:
         _drop_databases(fleet.db_suffix)
         delete_namespace(fleet.namespace, AMQP)
         shutil.rmtree(traces, ignore_errors=True)
+        shutil.rmtree(fleet.media_dir(), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 from typing import Any
 
@@ -129,3 +130,55 @@ class TestBillingFlow:
             refused = api.post(WEBHOOK, content=body, headers=headers)
             assert refused.status_code == 400, refused.text
             assert refused.json()["type"].endswith("invalid-stripe-signature"), refused.json()
+
+
+class TestSubscriptionLife:
+    """What a paying seller lives through: cancelling in the portal, and a renewal that fails."""
+
+    def subscribe(self, billing: Billing, plan: str) -> str:
+        """Pay ``plan``; the Stripe subscription id, read off the portal page as the seller would see it."""
+        billing.pay("/api/billing/checkout/subscription", {"plan": plan})
+        eventually(lambda: billing.get("/api/billing/subscription")["plan"] == plan, timeout=20)
+        portal = billing.api.post("/api/billing/portal", headers=billing.auth)
+        assert portal.status_code == 200, portal.text
+        self.portal_url = portal.json()["url"]
+        page = httpx.get(self.portal_url)
+        assert page.status_code == 200, page.text
+        found = re.search(r"/subscriptions/(sub_[A-Za-z0-9]+)/cancel", page.text)
+        assert found, page.text
+        return found.group(1)
+
+    def test_cancelled_in_the_portal_the_plan_holds_until_the_period_ends(
+        self, api: httpx.Client, fleet: Any, seller_auth: dict[str, str]
+    ) -> None:
+        billing = Billing(api, fleet, seller_auth)
+        sub = self.subscribe(billing, "starter")
+        action = self.portal_url.split("?")[0] + f"/subscriptions/{sub}/cancel"
+        cancelled = httpx.post(action, data={"feedback": "too_expensive"})
+        assert cancelled.status_code in (200, 303), cancelled.text
+        held = eventually(
+            lambda: (s := billing.get("/api/billing/subscription"))["cancel_at_period_end"] and s, timeout=20
+        )
+        assert (held["plan"], held["status"]) == ("starter", "active")
+        assert billing.get("/api/catalog/quota")["plan"] == "starter"
+        ended = httpx.post(f"{billing.stripe}/sandbox/subscriptions/{sub}/advance", json={"outcome": "paid"})
+        assert ended.status_code == 200, ended.text
+        eventually(lambda: billing.get("/api/billing/subscription")["plan"] == "free", timeout=20)
+        eventually(lambda: billing.get("/api/catalog/quota")["plan"] == "free", timeout=20)
+
+    def test_a_failed_renewal_keeps_the_plan_in_grace_then_stripe_ending_it_downgrades(
+        self, api: httpx.Client, fleet: Any, seller_auth: dict[str, str]
+    ) -> None:
+        billing = Billing(api, fleet, seller_auth)
+        sub = self.subscribe(billing, "starter")
+        failed = httpx.post(f"{billing.stripe}/sandbox/subscriptions/{sub}/fail_payment")
+        assert failed.status_code == 200, failed.text
+        grace = eventually(
+            lambda: (s := billing.get("/api/billing/subscription"))["status"] == "past_due" and s, timeout=20
+        )
+        assert grace["plan"] == "starter"  # the seller keeps the plan while Stripe retries the card
+        # Stripe's retries run out: the subscription ends, and the seller is back on free.
+        ended = httpx.post(f"{billing.stripe}/sandbox/subscriptions/{sub}/cancel")
+        assert ended.status_code == 200, ended.text
+        eventually(lambda: billing.get("/api/billing/subscription")["plan"] == "free", timeout=20)
+        eventually(lambda: billing.get("/api/catalog/quota")["plan"] == "free", timeout=20)

@@ -396,3 +396,17 @@ class TestPluginTrouble:
         assert len(queued) == 40
         listed = [p for p in products if seller.publication(p, "vinted")]
         assert len(listed) == 10
+
+
+class TestPlanLimits:
+    def test_a_third_marketplace_is_refused_naming_the_plan(self, seller: Seller) -> None:
+        seller.subscribe("starter")  # two marketplaces
+        seller.connect_ebay()
+        seller.pair()
+        eventually(lambda: seller.get(f"{VINTED}/account")["logged_in"], timeout=15)
+        refused = seller.api.post("/api/marketplaces/etsy/oauth/authorize", headers=seller.auth)
+        assert refused.status_code == 402, refused.text
+        problem = refused.json()
+        assert problem["type"].endswith("/marketplace-limit-reached")
+        assert (problem["plan"], problem["limit"], problem["connected"]) == ("starter", 2, ["ebay", "vinted"])
+        assert "starter plan" in problem["detail"]
