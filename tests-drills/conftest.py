@@ -73,6 +73,7 @@ def fleet(infra: Infra) -> Iterator[DrillFleet]:
     )
     try:
         fleet.prepare()
+        fleet.plan_marketplaces("free", 3)  # the drills' sellers connect eBay and Etsy
         fleet.start()
         state = fleet.wait_ready(timeout=180)
         assert all(state.values()), f"fleet not ready: {state}; logs in {LOG_DIR}"

@@ -45,27 +45,6 @@ def _drop_databases(suffix: str) -> None:
     asyncio.run(drop())
 
 
-# The flows connect eBay, Etsy and Vinted for one seller: the e2e fleet's free plan allows the three, as
-# plans are data. The limit itself is shown on the starter plan (test_billing_flow.py).
-E2E_FREE_MARKETPLACES = 3
-
-
-def _free_plan_connects_every_marketplace(suffix: str) -> None:
-    import asyncio
-
-    async def update() -> None:
-        base = PG.replace("postgresql+asyncpg://", "postgresql://")
-        conn = await asyncpg.connect(f"{base}/vitrine_billing{suffix}")
-        try:
-            await conn.execute(
-                "UPDATE shared.plans SET marketplaces = $1 WHERE code = 'free'", E2E_FREE_MARKETPLACES
-            )
-        finally:
-            await conn.close()
-
-    asyncio.run(update())
-
-
 @pytest.fixture(scope="session")
 def fleet() -> Iterator[Fleet]:
     run = uuid.uuid4().hex[:8]
@@ -92,7 +71,8 @@ def fleet() -> Iterator[Fleet]:
     )
     try:
         fleet.prepare()
-        _free_plan_connects_every_marketplace(fleet.db_suffix)
+        # The flows connect eBay, Etsy and Vinted for one seller; the limit is shown on starter.
+        fleet.plan_marketplaces("free", 3)
         fleet.start()
         state = fleet.wait_ready(timeout=90)
         assert all(state.values()), f"fleet not ready: {state}; logs in {fleet.log_dir}"

@@ -67,6 +67,26 @@ class Fleet:
     def url(self, name: str) -> str:
         return self.base_url(next(s for s in SERVICES if s.name == name))
 
+    def plan_marketplaces(self, plan: str, marketplaces: int | None) -> None:
+        """Set how many marketplaces ``plan`` connects (plans are data in billing-service's database): the
+        test fleets let one free seller connect every marketplace; the limit itself is tested on another plan."""
+        import asyncio
+
+        import asyncpg
+
+        async def update() -> None:
+            base = self.pg.replace("postgresql+asyncpg://", "postgresql://")
+            billing = next(s for s in SERVICES if s.name == "billing-service")
+            conn = await asyncpg.connect(f"{base}/{billing.database}{self.db_suffix}")
+            try:
+                await conn.execute(
+                    "UPDATE shared.plans SET marketplaces = $1 WHERE code = $2", marketplaces, plan
+                )
+            finally:
+                await conn.close()
+
+        asyncio.run(update())
+
     def media_dir(self) -> Path:
         """Local photos live beside the local databases, outside the checkout (a fresh clone of the project
         still finds the photos its databases name), one folder per set of databases."""
