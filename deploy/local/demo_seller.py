@@ -27,6 +27,7 @@ EBAY = "/api/marketplaces/ebay"
 ETSY = "/api/marketplaces/etsy"
 VINTED = "/api/marketplaces/vinted"
 LOCAL = frozenset({"local", "test"})
+DEMO_PLANS = frozenset({"pro", "business"})
 # The demo seller's Vinted writes go out 1-2 s apart (the default spaces them 20-50 s, a real account's pace).
 DEMO_PACING = {"writes_per_hour": 50, "min_gap_s": 1.0, "max_gap_s": 2.0, "pause_every": 0, "pause_s": 0}
 
@@ -170,9 +171,31 @@ def ensure_vinted(api: httpx.Client, auth: dict[str, str], timeout: float) -> st
     return str(account["login"])
 
 
+def ensure_plan(api: httpx.Client, auth: dict[str, str], timeout: float) -> None:
+    """The demo seller on the pro plan (three marketplaces are more than the free plan connects), paid on the
+    Stripe stand-in as a person would on its page."""
+    if _expect(api.get("/api/billing/subscription", headers=auth), "the plan", 200)["plan"] in DEMO_PLANS:
+        return
+    checkout = _expect(
+        api.post("/api/billing/checkout/subscription", json={"plan": "pro"}, headers=auth), "checkout", 201
+    )
+    stripe = checkout["url"].split("/c/pay/", 1)[0]
+    paid = httpx.post(
+        f"{stripe}/sandbox/checkout_sessions/{checkout['session_id']}/complete", json={"outcome": "paid"}
+    )
+    _expect(paid, "paying on the Stripe stand-in", 200)
+
+    def on_pro() -> bool | None:
+        plan = api.get("/api/billing/subscription", headers=auth).json().get("plan")
+        return True if plan in DEMO_PLANS else None
+
+    _wait("billing to apply the pro plan", on_pro, timeout)
+
+
 def ensure_demo_seller(api: httpx.Client, timeout: float = 60.0) -> DemoSeller:
     """Log the demo seller in on ``api`` (a gateway client) and make sure every marketplace is connected."""
     auth = _login(api, timeout)
+    ensure_plan(api, auth, timeout)
     return DemoSeller(
         api=api,
         auth=auth,
