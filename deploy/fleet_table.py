@@ -59,6 +59,7 @@ class Process:
     route: dict[str, Any] = field(default_factory=dict)
     volume: Volume | None = None
     env: dict[str, str] = field(default_factory=dict)
+    apt: tuple[str, ...] = ()  # OS packages its image installs (Debian names)
 
     @property
     def module(self) -> str:
@@ -162,7 +163,7 @@ class Images:
     uid: int
 
 
-OPTIONAL = {"settings", "database", "public_path", "route", "volume", "env"}
+OPTIONAL = {"settings", "database", "public_path", "route", "volume", "env", "apt"}
 REQUIRED = set(Process.__dataclass_fields__) - OPTIONAL
 
 
@@ -178,6 +179,7 @@ def _process(row: dict[str, Any]) -> Process:
             "args": tuple(row["args"]),
             "roles": tuple(row["roles"]),
             "infra": tuple(row["infra"]),
+            "apt": tuple(row.get("apt", ())),
             "volume": Volume(**volume) if volume else None,
         }
     )

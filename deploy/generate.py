@@ -83,6 +83,13 @@ def dockerfile(p: Process, members: dict[str, tuple[str, list[str]]]) -> str:
     copies = "\n".join(f"COPY --from=build /app/{f} /app/{f}" for f in member_folders(p.package, members))
     env = f'PATH="/app/.venv/bin:$PATH" PYTHONUNBUFFERED=1 {pre}HOST=0.0.0.0 {pre}PORT={p.port}'
     user = f"RUN useradd --system --uid {IMAGES.uid} vitrine"
+    if p.apt:
+        user = (
+            "RUN apt-get update && apt-get install -y --no-install-recommends "
+            + " ".join(p.apt)
+            + " \\\n    && rm -rf /var/lib/apt/lists/*\n"
+            + user
+        )
     volume = ""
     if p.volume:
         user += f" \\\n    && mkdir -p {p.volume.path} && chown {IMAGES.uid} {p.volume.path}"

@@ -55,6 +55,28 @@ start_redis() {
   fi
 }
 
+# ai-service's offline provider reads label photos with Tesseract (OCR) when it is installed; without it
+# the provider measures colours only and says so. Installed from the OS packages when we are root.
+TESSERACT_PACKAGES="tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-ita tesseract-ocr-spa"
+ensure_tesseract() {
+  if command -v tesseract >/dev/null 2>&1; then
+    echo "  Tesseract is installed ($(tesseract --version 2>&1 | head -1))"
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "  Tesseract is missing (label OCR off): sudo apt-get install -y --no-install-recommends $TESSERACT_PACKAGES"
+    return 0
+  fi
+  echo "  Tesseract is missing, installing it"
+  # shellcheck disable=SC2086
+  if DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $TESSERACT_PACKAGES >/dev/null; then
+    echo "  Tesseract is installed ($(tesseract --version 2>&1 | head -1))"
+  else
+    echo "  Tesseract could not be installed (label OCR off): apt-get install -y --no-install-recommends $TESSERACT_PACKAGES" >&2
+  fi
+}
+
 status=0
 echo "Checking infrastructure:"
 open_port "$PG_PORT" || { echo "  PostgreSQL down, starting it"; start_postgres; }
@@ -63,4 +85,5 @@ open_port "$AMQP_PORT" || { echo "  RabbitMQ down, starting it"; start_rabbitmq;
 wait_port RabbitMQ "$AMQP_PORT" || status=1
 open_port "$REDIS_PORT" || { echo "  Redis down, starting it"; start_redis; }
 wait_port Redis "$REDIS_PORT" || true
+ensure_tesseract
 exit $status
