@@ -64,7 +64,7 @@ class Seller:
         start = self.call("POST", "/api/marketplaces/ebay/oauth/authorize", json={"site": "EBAY_FR"})
         consent = httpx.get(start["authorize_url"], follow_redirects=False, timeout=30)
         assert consent.status_code == 302, consent.text
-        back = httpx.get(consent.headers["location"], follow_redirects=False, timeout=30)
+        back = self.api.get(consent.headers["location"], follow_redirects=False)  # the browser's cookie
         assert "ebay=connected" in back.headers["location"], back.headers
         account = back.headers["location"].split("account_id=")[1]
         address = {"country": "FR", "postal_code": "75011", "city": "Paris"}

@@ -38,7 +38,7 @@ class TestEbayFlow:
         assert start.status_code == 200, start.text
         consent = httpx.get(start.json()["authorize_url"], follow_redirects=False)
         assert consent.status_code == 302, consent.text
-        back = httpx.get(consent.headers["location"], follow_redirects=False)
+        back = api.get(consent.headers["location"], follow_redirects=False)  # the browser that started it
         assert back.status_code == 303, back.text
         assert "ebay=connected" in back.headers["location"]
         account = back.headers["location"].split("account_id=")[1]

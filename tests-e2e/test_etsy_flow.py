@@ -58,7 +58,7 @@ class Shop:
     def connect_ebay(self) -> None:
         start = self.post("/api/marketplaces/ebay/oauth/authorize", {"site": "EBAY_FR"})
         consent = httpx.get(start["authorize_url"])
-        back = httpx.get(consent.headers["location"])
+        back = self.api.get(consent.headers["location"])  # the browser that started it
         assert "ebay=connected" in back.headers["location"], back.headers
         account = back.headers["location"].split("account_id=")[1]
         address = {"country": "FR", "postal_code": "75011", "city": "Paris"}

@@ -170,7 +170,7 @@ class Seller:
         username = f"feed_{uuid.uuid4().hex[:8]}"
         start = self.post("/api/marketplaces/ebay/oauth/authorize", {"site": "EBAY_FR"})
         consent = httpx.get(f"{start['authorize_url']}&username={username}", follow_redirects=False)
-        back = httpx.get(consent.headers["location"], follow_redirects=False)
+        back = self.api.get(consent.headers["location"], follow_redirects=False)  # the browser's cookie
         assert "ebay=connected" in back.headers["location"], back.headers
         account = back.headers["location"].split("account_id=")[1]
         address = {"country": "FR", "postal_code": "75011", "city": "Paris"}

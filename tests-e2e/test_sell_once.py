@@ -100,7 +100,7 @@ class Seller:
 
     def connect_ebay(self) -> str:
         start = self.post(f"{EBAY}/oauth/authorize", {"site": "EBAY_FR"})
-        back = httpx.get(httpx.get(start["authorize_url"]).headers["location"])
+        back = self.api.get(httpx.get(start["authorize_url"]).headers["location"])  # the browser's cookie
         assert "ebay=connected" in back.headers["location"], back.headers
         self.account = back.headers["location"].split("account_id=")[1]
         address = {"country": "FR", "postal_code": "75011", "city": "Paris"}

@@ -139,7 +139,7 @@ class Seller:
         start = self.post("/api/marketplaces/ebay/oauth/authorize", {"site": "EBAY_FR"})
         consent = httpx.get(start["authorize_url"], follow_redirects=False)
         assert consent.status_code == 302, consent.text
-        back = httpx.get(consent.headers["location"], follow_redirects=False)
+        back = self.api.get(consent.headers["location"], follow_redirects=False)  # the browser's cookie
         assert "ebay=connected" in back.headers["location"], back.headers
         account = back.headers["location"].split("account_id=")[1]
         address = {"country": "FR", "postal_code": "75011", "city": "Paris"}

@@ -91,6 +91,7 @@ def make_settings(
             "retry_base_delay_s": 0.05,
             "breaker_reset_s": 0.3,
             "media_url": None,  # photos resolved through media-service are covered by the e2e test
+            "connect_cookie_path": "/",  # the service's own paths here, not the gateway's
             "billing_url": None,  # the plan's limit: tests/test_plan_limit.py plays billing-service
         }
         values.update(overrides)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import httpx
 import sqlalchemy as sa
 from marketplace_ebay.models import EbayAccount, OAuthState
 from vitrine_marketplace.oauth import state_digest
@@ -28,6 +29,22 @@ class TestConnect:
         )
         assert forged.status_code == 400
         assert forged.json()["type"].endswith("invalid-oauth-state")
+
+    async def test_a_callback_in_another_browser_connects_nothing(self, ebay) -> None:
+        query = await ebay.consent()  # the seller's own browser holds the connection cookie
+        victim = httpx.AsyncClient(transport=ebay.client._transport, base_url="http://testserver")
+        async with victim:
+            back = await victim.get(
+                "/oauth/callback", params={"code": query["code"], "state": query["state"]}
+            )
+        assert back.status_code == 400, back.text
+        assert back.json()["type"].endswith("/oauth-other-browser")
+        assert (await ebay.client.get("/accounts", headers=ebay.auth())).json() == []
+        # The state is used up: the right browser cannot finish it afterwards either.
+        again = await ebay.client.get(
+            "/oauth/callback", params={"code": query["code"], "state": query["state"]}
+        )
+        assert again.status_code == 400
 
     async def test_replayed_state_is_refused(self, ebay) -> None:
         query = await ebay.consent()

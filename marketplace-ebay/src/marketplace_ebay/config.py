@@ -56,6 +56,10 @@ class Settings(BaseServiceSettings):
         default_factory=lambda: [SecretStr("vitrine-local-only-ebay-token-key-change-me")]
     )
     oauth_state_ttl_s: int = 600
+    # The cookie binding a connection to the browser that started it (Secure behind HTTPS).
+    connect_cookie_name: str = "vitrine_ebay_connect"
+    connect_cookie_path: str = "/api/marketplaces/ebay/oauth"
+    connect_cookie_secure: bool = False
     # Refresh the access token when it expires within this margin.
     refresh_margin_s: int = 300
 

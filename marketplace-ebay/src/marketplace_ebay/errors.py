@@ -5,6 +5,10 @@ from __future__ import annotations
 from vitrine_kit.errors import Conflict, NotFound, ProblemError
 
 
+class OtherBrowser(ProblemError):
+    status, code, title = 400, "oauth-other-browser", "This connection was started in another browser"
+
+
 class InvalidState(ProblemError):
     status, code, title = (
         400,

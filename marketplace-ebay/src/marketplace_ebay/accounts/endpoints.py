@@ -23,11 +23,22 @@ EndListings = Annotated[bool, Query(description="End the account's live eBay lis
 
 @router.post("/oauth/authorize", dependencies=needs(Capability.MARKETPLACES_CONNECT))
 async def authorize(
-    body: ConnectIn, principal: TenantPrincipal, session: SharedSession, ebay: Ebay
+    body: ConnectIn, principal: TenantPrincipal, session: SharedSession, ebay: Ebay, response: Response
 ) -> ConnectOut:
-    """Start connecting an eBay account: the consent URL to send the seller to."""
-    url = await account_service.start_connect(session, ebay, principal, body.site)
-    return ConnectOut(authorize_url=url, expires_in=ebay.settings.oauth_state_ttl_s)
+    """Start connecting an eBay account: the consent URL to send the seller to, and a cookie binding the
+    connection to this browser."""
+    settings = ebay.settings
+    url, browser = await account_service.start_connect(session, ebay, principal, body.site)
+    response.set_cookie(
+        settings.connect_cookie_name,
+        browser,
+        max_age=settings.oauth_state_ttl_s,
+        path=settings.connect_cookie_path,
+        httponly=True,
+        secure=settings.connect_cookie_secure,
+        samesite="lax",  # sent on eBay's top-level redirect back to the callback, not on cross-site requests
+    )
+    return ConnectOut(authorize_url=url, expires_in=settings.oauth_state_ttl_s)
 
 
 @router.get("/oauth/callback", response_class=RedirectResponse, status_code=303)
@@ -42,7 +53,9 @@ async def callback(
     if error or not code:
         return RedirectResponse(f"{ebay.settings.app_url}?{urlencode({'ebay': 'declined'})}", status_code=303)
     try:
-        account = await account_service.complete_connect(ebay, request.app.state.runtime.tenants, code, state)
+        browser = request.cookies.get(ebay.settings.connect_cookie_name)
+        tenants = request.app.state.runtime.tenants
+        account = await account_service.complete_connect(ebay, tenants, code, state, browser)
     except MarketplaceLimitReached as exc:  # the browser lands back in the app, told why
         query = urlencode({"ebay": "limit-reached", "plan": exc.extra.get("plan", ""), "detail": exc.detail})
         return RedirectResponse(f"{ebay.settings.app_url}?{query}", status_code=303)

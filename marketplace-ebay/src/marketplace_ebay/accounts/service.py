@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
+import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -30,6 +32,7 @@ from marketplace_ebay.errors import (
     EbayRejected,
     EbayUnavailable,
     InvalidState,
+    OtherBrowser,
     UnknownSite,
 )
 from marketplace_ebay.models import AccountStatus, EbayAccount, OAuthState
@@ -48,27 +51,30 @@ class AccountService:
 
     async def start_connect(
         self, session: AsyncSession, ctx: EbayContext, principal: Principal, site: str | None
-    ) -> str:
-        """A consent URL whose ``state`` is stored (hashed), single-use, expiring, bound to tenant and user."""
+    ) -> tuple[str, str]:
+        """``(consent URL, browser cookie value)``: the ``state`` is stored hashed, single-use, expiring, bound
+        to tenant, user and the browser holding the cookie (a victim finishing an attacker's link connects
+        nothing)."""
         site = site or ctx.settings.default_site
         if site not in SITES:
             raise UnknownSite(f"{site} is not one of {', '.join(sorted(SITES))}.")
         if ctx.slots is not None:
             await ctx.slots.check(principal.tenant)  # refused before the consent page, naming the plan
-        state = new_state()
+        state, browser = new_state(), secrets.token_urlsafe(32)
         session.add(
             OAuthState(
                 state_hash=state_digest(state),
                 tenant_id=principal.tenant,
                 user_id=principal.user_id,
                 site=site,
+                browser_hash=state_digest(browser),
                 expires_at=utcnow() + timedelta(seconds=ctx.settings.oauth_state_ttl_s),
             )
         )
-        return ctx.ebay.authorize_url(state=state, site=site)
+        return ctx.ebay.authorize_url(state=state, site=site), browser
 
-    async def _claim_state(self, ctx: EbayContext, state: str) -> OAuthState:
-        """Use the state up, whatever happens next: a replay finds it used."""
+    async def _claim_state(self, ctx: EbayContext, state: str, browser: str | None) -> OAuthState:
+        """Use the state up, whatever happens next (a replay finds it used), then check the browser."""
         async with ctx.db.session() as session:
             found = (
                 await session.execute(
@@ -81,13 +87,19 @@ class AccountService:
                 raise InvalidState("Start the eBay connection again from Vitrine.")
             found.used_at = utcnow()
             await session.commit()  # commit: the state is used up even if the exchange then fails
-            return found
+        expected = found.browser_hash
+        if expected is None or browser is None or not hmac.compare_digest(state_digest(browser), expected):
+            logger.warning(
+                "ebay callback from another browser refused", extra={"tenant": str(found.tenant_id)}
+            )
+            raise OtherBrowser("Finish connecting eBay in the browser where you started it.")
+        return found
 
     async def complete_connect(
-        self, ctx: EbayContext, tenants: TenantRegistry, code: str, state: str
+        self, ctx: EbayContext, tenants: TenantRegistry, code: str, state: str, browser: str | None
     ) -> EbayAccount:
-        """The OAuth callback: check the state, exchange the code, store the tokens encrypted."""
-        claimed = await self._claim_state(ctx, state)
+        """The OAuth callback: check the state and the browser, exchange the code, store the tokens encrypted."""
+        claimed = await self._claim_state(ctx, state, browser)
         try:
             tokens = await ctx.ebay.exchange_code(code)
             probe = EbaySeller(account_id="connect", site=claimed.site, access_token=tokens.access_token)

@@ -14,7 +14,7 @@ from marketplace_ebay.models.base import SharedBase
 
 
 class OAuthState(SharedBase):
-    """A pending connection: the SHA-256 of the ``state`` sent to eBay, bound to tenant and user."""
+    """A pending connection: the SHA-256 of the ``state`` sent to eBay, bound to tenant, user and browser."""
 
     __tablename__ = "oauth_states"
 
@@ -22,6 +22,8 @@ class OAuthState(SharedBase):
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     site: Mapped[str] = mapped_column(String(16))
+    # SHA-256 of the random value of the cookie set on the browser that started the connection.
+    browser_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
