@@ -86,6 +86,7 @@ class Bench:
             "EBAY_ITEM_URL_BASE": self.sandbox,
             "EBAY_MEDIA_URL": "",
             "EBAY_BILLING_URL": "",
+            "EBAY_CONNECT_COOKIE_PATH": "/",  # the service's own paths here, not the gateway's
             "EBAY_ACCOUNT_RATE_PER_S": str(self.args.rate),
             "EBAY_ACCOUNT_BURST": str(self.args.rate),
             **extra,
