@@ -160,9 +160,18 @@ def browser_url(p: Process) -> str:
 JWKS = "/.well-known/jwks.json"
 
 
+# The compose network's addresses: the gateway's requests come from there, so the services believe its
+# X-Forwarded-* (client address for per-IP limits, public Location URLs). The gateway itself is the edge.
+COMPOSE_SUBNET = "172.28.0.0/16"
+
+
 def compose_env(p: Process, fleet: list[Process]) -> dict[str, str]:
     pre = p.env_prefix
     env = {f"{pre}HOST": "0.0.0.0", f"{pre}PORT": str(p.port)}
+    if p.kind == "service":
+        env["FORWARDED_ALLOW_IPS"] = COMPOSE_SUBNET
+        if "trusted_proxies" in settings_fields(p):
+            env[f"{pre}TRUSTED_PROXIES"] = json.dumps([COMPOSE_SUBNET])
     if p.database:
         env[f"{pre}DATABASE_URL"] = f"postgresql+asyncpg://postgres@postgres:5432/{p.database}"
     if "rabbitmq" in p.infra:
@@ -226,7 +235,8 @@ INFRA = """services:
     image: postgres:16-alpine
     environment:
       POSTGRES_HOST_AUTH_METHOD: trust
-    ports: ["5432:5432"]
+    # Trust auth for the fleet's own network; published on this machine's loopback only.
+    ports: ["127.0.0.1:5432:5432"]
     healthcheck:
       test: ["CMD", "pg_isready", "-U", "postgres"]
       interval: 5s
@@ -234,7 +244,7 @@ INFRA = """services:
 
   rabbitmq:
     image: rabbitmq:3.13-management-alpine
-    ports: ["5672:5672", "15672:15672"]
+    ports: ["127.0.0.1:5672:5672", "127.0.0.1:15672:15672"]
     healthcheck:
       test: ["CMD", "rabbitmq-diagnostics", "-q", "ping"]
       interval: 10s
@@ -243,7 +253,7 @@ INFRA = """services:
   redis:
     image: redis:7-alpine
     command: ["redis-server", "--save", "", "--appendonly", "no"]
-    ports: ["6379:6379"]
+    ports: ["127.0.0.1:6379:6379"]
     healthcheck:
       test: ["CMD", "redis-cli", "ping"]
       interval: 5s
@@ -261,7 +271,8 @@ def compose() -> str:
     )
     body = "\n".join([INFRA, *(compose_service(p, fleet) for p in fleet)])
     tail = "\nvolumes:\n" + "".join(f"  {v}:\n" for v in volumes) if volumes else ""
-    return head + body + tail
+    network = f"\nnetworks:\n  default:\n    ipam:\n      config:\n        - subnet: {COMPOSE_SUBNET}\n"
+    return head + body + tail + network
 
 
 # --- Kubernetes (kustomize base and components) ---------------------------------------------------------
@@ -444,6 +455,8 @@ def container_env(p: Process, role: str | None, deployed: list[Process]) -> list
         env.insert(0, from_config(APP_URL_VAR, "APP_URL"))
     if "trusted_proxies" in fields:
         env.append(from_config(f"{pre}TRUSTED_PROXIES", "TRUSTED_PROXIES"))
+    if p.kind == "service":  # the gateway's pods: their X-Forwarded-* make the public Location URLs
+        env.append(from_config("FORWARDED_ALLOW_IPS", "FORWARDED_ALLOW_IPS"))
     if role is not None:
         env.append({"name": f"{pre}RUN_MODE", "value": role})
         if p.database:
@@ -800,6 +813,7 @@ def fleet_objects() -> list[dict[str, Any]]:
                 "PUBLIC_URL": "https://api.vitrine.example",
                 "APP_URL": "https://app.vitrine.example",
                 "TRUSTED_PROXIES": '["10.0.0.0/8"]',
+                "FORWARDED_ALLOW_IPS": "10.0.0.0/8",
             },
         },
         {
