@@ -8,13 +8,16 @@ from pathlib import Path
 from fastapi import FastAPI
 from vitrine_kit.app import create_service_app
 from vitrine_kit.auth.jwt import TokenVerifier
+from vitrine_kit.loops import BackgroundLoop
 
 from media_service.api import routers
 from media_service.config import Settings
 from media_service.consumers import consumer
 from media_service.context import MediaContext
 from media_service.storage import Storage
+from media_service.uploads.service import sweep
 
+STAGED_SWEEP_S = 300.0
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
@@ -29,6 +32,7 @@ def create_app(
         context=partial(MediaContext.build, storage=storage),
         routers=routers,
         consumers=[consumer],
+        loops=[BackgroundLoop.every("media-staged-uploads", STAGED_SWEEP_S, sweep)],
         service_dir=SERVICE_DIR,
         verifier=verifier,
     )

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_kit.errors import problem_body
 from vitrine_kit.events.outbox import Outbox
@@ -24,20 +25,31 @@ from media_service.images.schemas import (
     UploadResult,
 )
 from media_service.images.service import image_service
+from media_service.models import StagedUpload
 from media_service.uploads.incoming import IncomingFile
+
+# A client still PUTting when its URL expired may finish a little later; the sweep waits this long past expiry.
+STAGED_GRACE = timedelta(hours=1)
 
 
 class UploadService:
     async def create(
-        self, ctx: MediaContext, tenant_id: uuid.UUID, files: Sequence[DirectUploadFile]
+        self,
+        session: AsyncSession,
+        ctx: MediaContext,
+        tenant_id: uuid.UUID,
+        files: Sequence[DirectUploadFile],
     ) -> list[DirectUpload]:
-        """One presigned PUT per file, valid ``upload_url_ttl_s``."""
+        """One presigned PUT per file, valid ``upload_url_ttl_s``; each recorded, so that an upload never
+        completed is removed from storage once it has expired (``sweep``)."""
         ttl = ctx.settings.upload_url_ttl_s
         expires_at = datetime.now(UTC) + timedelta(seconds=ttl)
         uploads = []
         for f in files:
             upload_id = uuid.uuid4()
-            signed = await ctx.storage.signed_upload(keys.upload_key(tenant_id, upload_id), ttl)
+            key = keys.upload_key(tenant_id, upload_id)
+            session.add(StagedUpload(key=key, tenant_id=tenant_id, expires_at=expires_at))
+            signed = await ctx.storage.signed_upload(key, ttl)
             uploads.append(
                 DirectUpload(
                     upload_id=upload_id,
@@ -71,6 +83,7 @@ class UploadService:
                 continue
             results.extend(await image_service.ingest_all(session, ctx, outbox, tenant_id, [incoming]))
             await ctx.storage.delete([key])
+            await session.execute(sa.delete(StagedUpload).where(StagedUpload.key == key))
         return results
 
     @staticmethod
@@ -89,6 +102,27 @@ class UploadService:
             if incoming.too_large:
                 break
         return incoming
+
+
+async def sweep(ctx: MediaContext) -> int:
+    """Remove staged objects whose upload URL expired ``STAGED_GRACE`` ago without being completed (one
+    batch; replicas skip each other's rows); returns how many went."""
+    async with ctx.db.session() as session:
+        rows = (
+            await session.scalars(
+                sa.select(StagedUpload)
+                .where(StagedUpload.expires_at < datetime.now(UTC) - STAGED_GRACE)
+                .order_by(StagedUpload.expires_at)
+                .limit(500)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        if not rows:
+            return 0
+        await ctx.storage.delete([r.key for r in rows])  # a key never PUT is simply not there
+        await session.execute(sa.delete(StagedUpload).where(StagedUpload.key.in_([r.key for r in rows])))
+        await session.commit()  # commit: the objects are gone, so are their rows
+    return len(rows)
 
 
 upload_service = UploadService()

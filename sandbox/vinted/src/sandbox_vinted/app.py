@@ -81,7 +81,9 @@ class State:
     writes: list[dict[str, Any]] = field(default_factory=list)
     datadome: bool = False
     throttle_next: int = 0
-    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5_000_001))
+    # Ids never repeat across restarts (a restarted stand-in beside a kept database): they start from the
+    # clock, in milliseconds, as Vinted's own keep growing.
+    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(int(time.time() * 1000)))
 
 
 class VintedError(Exception):
