@@ -81,6 +81,10 @@ class Settings(BaseServiceSettings):
     # Publishes of one account pending together go out as Inventory bulk calls (at most 25 per call, eBay's
     # limit): the first waits this long for others to join. False: one publish, four single calls.
     bulk_publish: bool = True
+    # Handlers waiting on one batch each hold a connection and briefly take a second (the attempt counter):
+    # the pool must outnumber the messages in flight, or handlers queue on the pool instead of joining a batch.
+    consumer_prefetch: int = 25
+    db_pool_size: int = 30
     bulk_max: int = Field(default=25, ge=2, le=25)
     bulk_window_s: float = 0.05
     # Publish/delist give up (and tell the seller) after this many deliveries of the command.
