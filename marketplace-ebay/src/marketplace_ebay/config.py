@@ -86,7 +86,7 @@ class Settings(BaseServiceSettings):
     consumer_prefetch: int = 25
     db_pool_size: int = 30
     bulk_max: int = Field(default=25, ge=2, le=25)
-    bulk_window_s: float = 0.05
+    bulk_window_s: float = 0.2
     # Publish/delist give up (and tell the seller) after this many deliveries of the command.
     command_max_attempts: int = 5
 
