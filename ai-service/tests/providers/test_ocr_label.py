@@ -204,3 +204,18 @@ class TestParseLabel:
         lines = parse_tsv("\n".join([header, *rows]))
         assert [entry.text for entry in lines] == ["80% Coton", "Italie"]
         assert lines[0].words[0].confidence == 0.915
+
+
+@needs_tesseract
+@pytest.mark.unit
+class TestCategoryFitsTheSize:
+    async def test_a_waist_size_moves_the_picked_category_to_one_that_takes_it(self) -> None:
+        ref = reference()
+        provider = OfflineProvider(palette(ref), ref)
+        label = prepared(label_photo(["LEVIS", "SIZE W32", "100% Cotton"]), "label")
+        answer = await provider.generate(detail(ref, label))
+        assert answer.data["size"] == "waist:W32"
+        groups = ref.values["size"]["waist:W32"].data["groups"]
+        assert ref.group_of(answer.data["category"]) in groups
+        fitting = [v for v in ref.leaves() if v.data.get("group") in groups]
+        assert answer.data["category_confidence"] <= round(1 / len(fitting), 3)

@@ -126,6 +126,8 @@ class OfflineProvider:
             data["size_label"] = reading.size.printed[:40] or None
             data["size"] = reading.size.value if reading.size.value in allowed else None
             data["size_confidence"] = reading.size.confidence if data["size"] else 0.0
+            if data["size"] and "category" in props:
+                self.fit_category(data, _enum(props["category"]), data["size"])
         if reading.materials and "materials" in props:
             allowed = _enum(props["materials"].get("items", {}).get("properties", {}).get("material", {}))
             shares = [{"material": m, "percent": p} for m, p in reading.materials if m in allowed]
@@ -141,6 +143,19 @@ class OfflineProvider:
 
     async def aclose(self) -> None:
         return None
+
+    def fit_category(self, data: dict[str, Any], leaves: set[str], size: str) -> None:
+        """A picked category that cannot take the size read (a waist size on a shirt) is picked again among
+        the ones that can, with the confidence of that narrower pick."""
+        groups = set(self.ref.values["size"][size].data.get("groups", []))
+        if self.ref.group_of(str(data.get("category"))) in groups:
+            return
+        fitting = sorted(c for c in leaves if self.ref.group_of(c) in groups)
+        if fitting:
+            digest = hashlib.sha256(f"{data.get('category')}:{size}".encode()).digest()
+            data["category"] = fitting[int.from_bytes(digest[:4], "big") % len(fitting)]
+            if "category_confidence" in data:
+                data["category_confidence"] = round(1 / len(fitting), 3)
 
 
 def _score(reading: LabelReading) -> float:
