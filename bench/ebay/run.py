@@ -269,12 +269,24 @@ async def main(args: argparse.Namespace) -> None:
                     stop_process(service)
     finally:
         stop_process(sandbox)
+        await drop_database(bench.db)
     print(
         f"\n{args.products} products, one account, {args.rate} calls/s budget (sandbox and client); load {LOAD}"
     )
     print(table(HEAD_PUBLISH, publish_rows))
     print(f"\nsale → delist call (order poll every {args.poll_interval:.0f} s)")
     print(table(HEAD_SALE, sale_rows))
+
+
+async def drop_database(name: str) -> None:
+    """The scratch database goes with the run."""
+    import asyncpg
+
+    connection = await asyncpg.connect(PG.replace("+asyncpg", ""))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
 
 
 HEAD_PUBLISH = ["path", "products", "listed", "failed", "eBay calls", "of them bulk", "seconds", "listings/s"]
