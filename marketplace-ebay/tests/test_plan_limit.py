@@ -58,3 +58,8 @@ class TestPlanLimit:
         account = await ebay.connect()
         assert (await ebay.client.delete(f"/accounts/{account}", headers=ebay.auth())).status_code == 204
         assert billing.held(ebay.tenant) == []
+
+    async def test_a_seller_billing_has_not_seen_yet_is_waited_for(self, ebay, billing) -> None:
+        billing.not_yet_known = 3  # tenant.created still on its way to billing-service
+        await ebay.connect()
+        assert billing.held(ebay.tenant) == ["ebay"]

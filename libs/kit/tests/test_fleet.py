@@ -31,6 +31,7 @@ PORTS = {p.port for p in PROCESSES}
 OWN_DEFAULTS = {
     ("media-service", "PUBLIC_BASE_URL"): "run alone, it serves its signed files itself",
     ("sandbox-stripe", "WEBHOOK_URLS"): "no endpoint until a test or the fleet asks for one",
+    ("sandbox-ebay", "NOTIFICATION_URL"): "no push until a test or the fleet asks for one",
 }
 WITH_SETTINGS = [p for p in PROCESSES if p.settings]
 

@@ -6,6 +6,7 @@ disconnected. Both calls are idempotent at billing, so a retry after a lost answ
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import Any
@@ -16,6 +17,8 @@ from vitrine_kit.auth.service_client import ServiceTokenClient
 from vitrine_kit.errors import ProblemError
 
 logger = logging.getLogger(__name__)
+# A seller who connects a marketplace within a second of signing up may be ahead of billing's account.
+NEW_TENANT_WAITS_S = (0.2, 0.4, 0.8, 1.6)
 
 
 class MarketplaceLimitReached(ProblemError):
@@ -77,11 +80,18 @@ class SlotsClient:
             logger.warning("marketplace slot not freed", extra={"error": exc.detail})
 
     async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        try:
-            headers = {**await self.tokens.headers(), "Content-Type": "application/json"}
-            return await self.http.request(method, url, headers=headers, **kwargs)
-        except httpx.HTTPError as exc:
-            raise PlanCheckUnavailable(f"billing-service did not answer ({type(exc).__name__}).") from exc
+        """One call; a 404 (billing has not handled the new seller's ``tenant.created`` yet, a moment after
+        sign-up) is asked again a few times before it is reported as unavailable."""
+        waits = list(NEW_TENANT_WAITS_S)
+        while True:
+            try:
+                headers = {**await self.tokens.headers(), "Content-Type": "application/json"}
+                response = await self.http.request(method, url, headers=headers, **kwargs)
+            except httpx.HTTPError as exc:
+                raise PlanCheckUnavailable(f"billing-service did not answer ({type(exc).__name__}).") from exc
+            if response.status_code != 404 or not waits:
+                return response
+            await asyncio.sleep(waits.pop(0))
 
     def _slots(self, response: httpx.Response) -> MarketplaceSlots:
         if response.status_code != 200:

@@ -19,6 +19,7 @@ class SlotsStandIn:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.down = False
+        self.not_yet_known = 0  # how many calls answer 404 first (a seller billing has not seen yet)
         self.slots: dict[uuid.UUID, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.app = FastAPI()
         path = MARKETPLACE_SLOTS_PATH
@@ -36,6 +37,9 @@ class SlotsStandIn:
         return sorted(m for m, accounts in self.slots[tenant].items() if accounts)
 
     def _out(self, tenant: uuid.UUID) -> JSONResponse:
+        if self.not_yet_known > 0:
+            self.not_yet_known -= 1
+            return JSONResponse({"type": "https://errors.vitrine.app/tenant-not-found", "status": 404}, 404)
         if self.down:
             return JSONResponse({"status": 503}, status_code=503)
         held = self.held(tenant)
@@ -43,6 +47,8 @@ class SlotsStandIn:
         return JSONResponse(body.model_dump(mode="json"))
 
     async def _claim(self, body: SlotRequest) -> JSONResponse:
+        if self.not_yet_known > 0:
+            return self._out(body.tenant_id)
         held = self.held(body.tenant_id)
         if not self.down and body.marketplace not in held and len(held) >= self.limit:
             problem = {
