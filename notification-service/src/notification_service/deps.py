@@ -15,7 +15,11 @@ from notification_service.scope import Scope
 Context = Annotated[NotifyContext, Depends(context_of)]
 After = Annotated[
     int | None,
-    Query(ge=0, description="Resume after this item id (for clients that cannot send Last-Event-ID)"),
+    Query(
+        ge=0,
+        le=2**63 - 1,
+        description="Resume after this item id (for clients that cannot send Last-Event-ID)",
+    ),
 ]
 LastEventId = Annotated[
     str | None,

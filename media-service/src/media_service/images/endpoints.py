@@ -59,7 +59,13 @@ def _answer(results: list[UploadResult]) -> JSONResponse:
     status_code=201,
     response_model=UploadResults,
     openapi_extra=_MULTIPART_DOC,
-    responses={207: {"model": UploadResults}, 413: {}, 415: {}, 422: {}},
+    responses={
+        200: {"model": UploadResults, "description": "Every file was there already (the same bytes)"},
+        207: {"model": UploadResults},
+        413: {},
+        415: {},
+        422: {},
+    },
 )
 async def upload(
     request: Request, principal: TenantPrincipal, session: TenantSession, media: Media, outbox: AppOutbox

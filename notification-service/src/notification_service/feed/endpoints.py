@@ -28,7 +28,7 @@ def resume_after(last_event_id: str | None, after: int | None) -> int | None:
     """``Last-Event-ID`` (what EventSource sends on reconnecting) wins over ``?after=``."""
     if last_event_id is None or not last_event_id.strip():
         return after
-    if not last_event_id.strip().isdigit():
+    if not last_event_id.strip().isdigit() or int(last_event_id) > 2**63 - 1:
         raise InvalidLastEventId(f"Last-Event-ID must be an item id, not {last_event_id[:40]!r}.")
     return int(last_event_id)
 
