@@ -7,18 +7,15 @@ A loop owns its transactions (no request or message runner commits for it), henc
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from vitrine_kit.db.base import utcnow
-from vitrine_marketplace import AuthRevoked, MarketplaceError
 
-from marketplace_ebay.accounts import repository as accounts
 from marketplace_ebay.after_sale.models import AfterSalePoll
 from marketplace_ebay.after_sale.service import after_sale_service
 from marketplace_ebay.context import EbayContext
 from marketplace_ebay.models import OrderPoll
+from marketplace_ebay.schedule import active_account, run_one_due
 
 logger = logging.getLogger(__name__)
 
@@ -52,39 +49,16 @@ async def schedule(ebay: EbayContext) -> None:
 
 async def sync_one(ebay: EbayContext) -> bool:
     """Claim one due account (skipping those another replica holds) and sync it; False when none is due."""
-    async with ebay.db.session() as shared:
-        row = (
-            await shared.execute(
-                sa.select(AfterSalePoll)
-                .where(AfterSalePoll.next_at <= utcnow())
-                .order_by(AfterSalePoll.next_at)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
-        ).scalar_one_or_none()
-        if row is None:
-            return False
-        started = utcnow()
-        try:
-            await _sync(ebay, row)
-            row.last_error = None
-        except (MarketplaceError, AuthRevoked) as exc:
-            row.last_error = exc.message[:2000]
-            logger.warning(
-                "after-sale sync failed", extra={"account": str(row.account_id), "error": exc.message}
-            )
-        row.last_at = started
-        row.next_at = started + timedelta(seconds=ebay.settings.after_sale_interval_s)
-        await shared.commit()
-    return True
+    interval = ebay.settings.after_sale_interval_s
+    return await run_one_due(
+        ebay, AfterSalePoll, AfterSalePoll.next_at, interval, "after-sale sync", lambda row: _sync(ebay, row)
+    )
 
 
 async def _sync(ebay: EbayContext, row: AfterSalePoll) -> None:
-    if ebay.tenants is not None and not await ebay.tenants.exists(row.tenant_id):
-        return
     async with ebay.db.tenant_session(row.tenant_id) as session:
-        account = await accounts.get(session, row.account_id)
-        if account is None or account.status != "active":
+        account = await active_account(ebay, session, row.tenant_id, row.account_id)
+        if account is None:
             return
         released = await after_sale_service.sync(session, ebay, row.tenant_id, account)
         await session.commit()

@@ -7,16 +7,13 @@ A loop owns its transactions (no request or message runner commits for it), henc
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-import sqlalchemy as sa
 from vitrine_kit.db.base import utcnow
-from vitrine_marketplace import AuthRevoked, MarketplaceError
 
-from marketplace_ebay.accounts import repository as accounts
 from marketplace_ebay.context import EbayContext
 from marketplace_ebay.models import Reconciliation
 from marketplace_ebay.reconcile.service import reconciler
+from marketplace_ebay.schedule import active_account, run_one_due
 
 logger = logging.getLogger(__name__)
 
@@ -31,43 +28,27 @@ async def tick(ebay: EbayContext) -> int:
 
 async def reconcile_one(ebay: EbayContext) -> bool:
     """Claim one due account (skipping those another replica holds) and reconcile it; False when none is due."""
-    async with ebay.db.session() as shared:
-        row = (
-            await shared.execute(
-                sa.select(Reconciliation)
-                .where(Reconciliation.next_at <= utcnow())
-                .order_by(Reconciliation.next_at)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
-        ).scalar_one_or_none()
-        if row is None:
-            return False
-        started = utcnow()
-        try:
-            await _reconcile(ebay, row)
-            row.cursor, row.last_error = started, None
-        except (MarketplaceError, AuthRevoked) as exc:
-            row.last_error = exc.message[:2000]
-            logger.warning(
-                "reconciliation failed", extra={"account": str(row.account_id), "error": exc.message}
-            )
-        row.last_at = started
-        row.next_at = started + timedelta(seconds=ebay.settings.reconcile_interval_s)
-        await shared.commit()
-    return True
+    interval = ebay.settings.reconcile_interval_s
+    return await run_one_due(
+        ebay,
+        Reconciliation,
+        Reconciliation.next_at,
+        interval,
+        "reconciliation",
+        lambda row: _reconcile(ebay, row),
+    )
 
 
 async def _reconcile(ebay: EbayContext, row: Reconciliation) -> None:
-    if ebay.tenants is not None and not await ebay.tenants.exists(row.tenant_id):
-        return
+    started = utcnow()
     async with ebay.db.tenant_session(row.tenant_id) as session:
-        account = await accounts.get(session, row.account_id)
-        if account is None or account.status != "active":
+        account = await active_account(ebay, session, row.tenant_id, row.account_id)
+        if account is None:
             return
         ended = await reconciler.listings(session, ebay, row.tenant_id, account)
         cancelled = await reconciler.cancellations(session, ebay, row.tenant_id, account, row.cursor)
         await session.commit()
+    row.cursor = started  # the next pass reads cancellations from here
     if ended or cancelled:
         logger.info(
             "reconciled", extra={"account": str(row.account_id), "ended": ended, "cancelled": cancelled}
