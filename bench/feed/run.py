@@ -21,10 +21,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -38,29 +36,10 @@ from vitrine_kit.testing.infra import delete_namespace
 from vitrine_kit.testing.tokens import TestKeys
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _common import AMQP, PG, db_name, percentile, table
+from _common import AMQP, PG, db_name, percentile, serve_jwks, table
 
 ROOT = Path(__file__).resolve().parents[2]
 LOAD = os.getloadavg()
-
-
-def serve_jwks(keys: TestKeys) -> tuple[ThreadingHTTPServer, str]:
-    body = json.dumps(keys.jwks()).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    # Not under /.well-known/: the service then checks no revocation list (auth-service is not running).
-    return server, f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
 
 
 def rss_kib(pid: int) -> int:

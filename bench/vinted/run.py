@@ -20,11 +20,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -38,29 +36,11 @@ from vitrine_contracts.vinted import VintedJobDispatch
 from vitrine_kit.testing.tokens import TestKeys
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _common import AMQP, percentile, table
+from _common import AMQP, percentile, serve_jwks, table
 from vitrine_kit.testing.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LOAD = os.getloadavg()
-
-
-def serve_jwks(keys: TestKeys) -> tuple[ThreadingHTTPServer, str]:
-    body = json.dumps(keys.jwks()).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
 
 
 def rss_kib(pid: int) -> int:
