@@ -15,4 +15,11 @@ class DrainingServer(uvicorn.Server):
         relay: Any = getattr(self.config.app, "relay", None)
         if relay is not None:
             await relay.drain()
+        # A socket the drain is already closing must not be sent a second close by uvicorn (websockets raises
+        # InvalidState, and the rest of the shutdown would be skipped): uvicorn closes only the open ones.
+        for connection in list(self.server_state.connections):
+            protocol = getattr(connection, "conn", None)
+            state = getattr(protocol, "state", None)
+            if state is not None and getattr(state, "name", "OPEN") != "OPEN":
+                self.server_state.connections.discard(connection)
         await super().shutdown(sockets)
