@@ -14,7 +14,7 @@ down_revision = "ct0004"
 branch_labels = None
 depends_on = None
 
-# Sessions map tenant tables with schema_translate_map (no search_path): the trigger functions name the
+# Sessions map tenant tables with schema_translate_map (never a per-connection schema path): the trigger functions name the
 # tenant schema they belong to. One statement per string (asyncpg prepares each).
 TRIGGERS = (
     """
