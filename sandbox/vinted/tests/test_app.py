@@ -54,3 +54,53 @@ class TestBundles:
         [order] = (await http.get("/api/v2/my_orders")).json()["my_orders"]
         assert [(i["id"], i["price"]["amount"]) for i in order["items"]] == [(1, "25.00"), (2, "15.00")]
         assert all(vinted.state.vinted.items[i]["item_closing_action"] == "sold" for i in (1, 2))
+
+
+class TestReference:
+    async def test_thousands_of_brands_searchable_by_keyword(self, http) -> None:
+        every = (await http.get("/api/v2/item_upload/brands")).json()
+        assert len(every["brands"]) > 5000
+        assert every["disable_custom_brands"] is False
+        levis = (await http.get("/api/v2/item_upload/brands", params={"keyword": "LEVI"})).json()["brands"]
+        assert [(b["id"], b["title"]) for b in levis] == [(53, "Levi's")]
+        again = (await http.get("/api/v2/item_upload/brands")).json()
+        assert again == every  # generated the same way on every start
+
+    async def test_catalogs_are_a_tree_whose_leaves_name_their_size_groups(self, http) -> None:
+        tree = (await http.get("/api/v2/item_upload/catalogs")).json()["catalogs"]
+        assert [c["title"] for c in tree] == ["Women", "Men"]
+        men_jeans = tree[1]["catalogs"][0]["catalogs"][0]
+        assert (men_jeans["id"], men_jeans["title"], men_jeans["size_group_ids"]) == (257, "Jeans", [3, 2])
+        groups = (await http.get("/api/v2/size_groups", params={"catalog_ids": "257"})).json()["size_groups"]
+        waist = next(g for g in groups if g["id"] == 3)
+        assert {"id": 1628, "title": "W32", "order": 8} in waist["sizes"]
+
+    async def test_items_are_checked_against_the_reference_data(self, http) -> None:
+        page = await http.get("/items/new")
+        csrf = page.text.split('CSRF_TOKEN\\":\\"')[1].split("\\")[0]
+        item = {
+            "title": "Levi's 501 jeans",
+            "price": 30,
+            "catalog_id": 257,
+            "status_id": 2,
+            "brand_id": 999999999,
+            "size_id": 207,  # a men's letter size: fits
+            "color_ids": [9, 404],
+            "package_size_id": 7,
+            "assigned_photos": [{"id": 1}],
+        }
+        refused = await http.post(
+            "/api/v2/item_upload/items", json={"item": item}, headers={"X-CSRF-Token": csrf}
+        )
+        assert refused.status_code == 400
+        assert {e["field"] for e in refused.json()["errors"]} == {"brand_id", "color_ids", "package_size_id"}
+        item |= {"brand_id": 53, "color_ids": [9], "package_size_id": 1, "size_id": 3}  # a women's size
+        wrong_size = await http.post(
+            "/api/v2/item_upload/items", json={"item": item}, headers={"X-CSRF-Token": csrf}
+        )
+        assert [e["field"] for e in wrong_size.json()["errors"]] == ["size_id"]
+        item["size_id"] = 1628
+        created = await http.post(
+            "/api/v2/item_upload/items", json={"item": item}, headers={"X-CSRF-Token": csrf}
+        )
+        assert created.status_code == 200, created.text

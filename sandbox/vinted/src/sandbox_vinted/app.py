@@ -19,6 +19,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.datastructures import UploadFile
 
+from sandbox_vinted import reference
+
 # An 8x8 JPEG, so that photo URLs in a local run point at something real.
 SAMPLE_JPEG = bytes.fromhex(
     "ffd8ffe000104a46494600010100000100010000ffdb004300100b0c0e0c0a100e0d0e1211101318281a181616183123251d"
@@ -35,21 +37,6 @@ SAMPLE_JPEG = bytes.fromhex(
     "969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae2e3e4e5e6e7e8e9ea"
     "f2f3f4f5f6f7f8f9faffda000c03010002110311003f00c7a28a2b84fa83ffd9"
 )
-CATALOGS = [
-    {"id": 1904, "title": "Women", "catalogs": [{"id": 1206, "title": "Jeans", "catalogs": []}]},
-    {"id": 5, "title": "Men", "catalogs": [{"id": 257, "title": "Jeans", "catalogs": []}]},
-]
-BRANDS = [{"id": 53, "title": "Levi's"}, {"id": 14, "title": "Zara"}, {"id": 88, "title": "Nike"}]
-COLORS = [{"id": i, "title": t} for i, t in enumerate(["Black", "Grey", "White", "Blue", "Red"], start=1)]
-CONDITIONS = [
-    {"id": 6, "title": "New with tags"},
-    {"id": 1, "title": "New without tags"},
-    {"id": 2, "title": "Very good"},
-    {"id": 3, "title": "Good"},
-    {"id": 4, "title": "Satisfactory"},
-]
-SIZE_GROUPS = [{"id": 4, "sizes": [{"id": 206, "title": "M"}, {"id": 207, "title": "L"}]}]
-PACKAGE_SIZES = [{"id": 1, "title": "Small"}, {"id": 2, "title": "Medium"}, {"id": 3, "title": "Large"}]
 
 
 class Settings(BaseSettings):
@@ -84,6 +71,31 @@ class State:
     # Ids never repeat across restarts (a restarted stand-in beside a kept database): they start from the
     # clock, in milliseconds, as Vinted's own keep growing.
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(int(time.time() * 1000)))
+
+
+def reference_errors(item: dict[str, Any]) -> list[dict[str, str]]:
+    """Vinted's checks of an item against its reference data: a leaf catalog, a known status, brand and
+    colours, a size from the catalog's size groups, a package size."""
+    errors = []
+    catalog = reference.LEAVES.get(item.get("catalog_id") or 0)
+    if item.get("catalog_id") and catalog is None:
+        errors.append({"field": "catalog_id", "value": "Choose a category from the list"})
+    if item.get("status_id") and item["status_id"] not in {c["id"] for c in reference.CONDITIONS}:
+        errors.append({"field": "status_id", "value": "Choose a condition from the list"})
+    if item.get("brand_id") and item["brand_id"] not in reference.BRAND_IDS:
+        errors.append({"field": "brand_id", "value": "Choose a brand from the list"})
+    colours = {c["id"] for c in reference.COLORS}
+    if any(c not in colours for c in item.get("color_ids") or []):
+        errors.append({"field": "color_ids", "value": "Choose colours from the list"})
+    if item.get("package_size_id") is not None and item["package_size_id"] not in {1, 2, 3}:
+        errors.append({"field": "package_size_id", "value": "Choose a package size"})
+    if catalog is not None and catalog.get("size_group_ids"):
+        sizes = {s["id"] for g in reference.size_groups_for([catalog["id"]]) for s in g["sizes"]}
+        # Vinted asks for a size here; the stand-in only checks one that is given, so tests of other rules
+        # can send a bare item (e2e reads the size back from the item).
+        if item.get("size_id") and item["size_id"] not in sizes:
+            errors.append({"field": "size_id", "value": "This size does not fit the category"})
+    return errors
 
 
 class VintedError(Exception):
@@ -150,7 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             errors.append({"field": "assigned_photos", "value": "Add at least one photo"})
         if len(item.get("color_ids") or []) > 2:
             errors.append({"field": "color_ids", "value": "At most 2 colours"})
-        return errors
+        return errors + reference_errors(item)
 
     def public(item: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in item.items() if k != "user_id"}
@@ -240,33 +252,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @api.get("/item_upload/catalogs")
     async def catalogs(request: Request) -> dict[str, Any]:
         session_of(request)
-        return {"catalogs": CATALOGS}
+        return {"catalogs": reference.CATALOGS}
 
     @api.get("/item_upload/brands")
-    async def brands(request: Request, keyword: str = "") -> dict[str, Any]:
+    async def brands(request: Request, keyword: str = "", category_id: str = "") -> dict[str, Any]:
         session_of(request)
-        found = [b for b in BRANDS if keyword.lower() in str(b["title"]).lower()]
-        return {"brands": found, "disable_custom_brands": False}
+        return {"brands": reference.find_brands(keyword), "disable_custom_brands": False}
 
     @api.get("/item_upload/colors")
     async def colors(request: Request) -> dict[str, Any]:
         session_of(request)
-        return {"colors": COLORS}
+        return {"colors": reference.COLORS}
 
     @api.get("/item_upload/conditions")
-    async def conditions(request: Request) -> dict[str, Any]:
+    async def conditions(request: Request, catalog_id: str = "") -> dict[str, Any]:
         session_of(request)
-        return {"conditions": CONDITIONS}
+        if catalog_id and int(catalog_id) not in reference.LEAVES:
+            raise VintedError(404, {"code": 404, "message_code": "not_found"})
+        return {"conditions": reference.CONDITIONS}
 
     @api.get("/size_groups")
-    async def size_groups(request: Request) -> dict[str, Any]:
+    async def size_groups(request: Request, catalog_ids: str = "") -> dict[str, Any]:
         session_of(request)
-        return {"size_groups": SIZE_GROUPS}
+        ids = [int(c) for c in catalog_ids.split(",") if c.strip()]
+        return {"size_groups": reference.size_groups_for(ids)}
 
     @app.get("/shipping-estimation/external/catalogs/{catalog_id}/package_sizes")
     async def package_sizes(catalog_id: int, request: Request) -> dict[str, Any]:
         session_of(request)
-        return {"package_sizes": PACKAGE_SIZES}
+        if catalog_id not in reference.LEAVES:
+            raise VintedError(404, {"code": 404, "message_code": "not_found"})
+        return {"package_sizes": reference.package_sizes(catalog_id)}
 
     app.include_router(api)
     app.include_router(control_router(state, settings))

@@ -114,6 +114,16 @@ class TestReads:
         )
         colors = await runner.run(JobKind.FETCH_REFERENCE, {"what": "colors"})
         assert isinstance(colors, ReferenceData)
-        assert colors.model_dump()["colors"][0] == {"id": 1, "title": "Black"}
+        assert colors.model_dump()["colors"][0] | {"hex": "", "order": 0} == {
+            "id": 1,
+            "title": "Black",
+            "hex": "",
+            "order": 0,
+            "code": "BLACK",
+        }
+        sizes = await runner.run(JobKind.FETCH_REFERENCE, {"what": "size_groups", "catalog_id": 257})
+        assert [g["id"] for g in sizes.model_dump()["size_groups"]] == [2, 3]  # men: letter, then waist
+        packages = await runner.run(JobKind.FETCH_REFERENCE, {"what": "package_sizes", "catalog_id": 1206})
+        assert [p["id"] for p in packages.model_dump()["package_sizes"] if p["is_recommended"]] == [2]
         with pytest.raises(VintedFailure):
             await runner.run(JobKind.FETCH_REFERENCE, {"what": "everything"})
