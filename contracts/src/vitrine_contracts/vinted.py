@@ -6,11 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from vitrine_contracts.common import Money
 from vitrine_contracts.envelope import Event
-from vitrine_contracts.relay.v1 import JobError, JobKind, VintedCall, VintedSession
+from vitrine_contracts.relay.v1 import JobError, JobKind, ReferenceKind, VintedCall, VintedSession
+
+
+class _Entry(BaseModel):
+    """A reference entry: unknown fields ignored (Vinted adds fields freely)."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 class PluginConnected(Event):
@@ -119,3 +125,64 @@ class VintedItemImported(Event):
     color_ids: list[int] = Field(default_factory=list)
     photo_urls: list[str] = Field(default_factory=list)
     url: str | None = None
+
+
+class VintedNamed(_Entry):
+    """A brand or a condition (``status_id``) as Vinted lists it."""
+
+    id: int
+    title: str
+
+
+class VintedColour(_Entry):
+    id: int
+    title: str
+    hex: str | None = None
+
+
+class VintedCatalogEntry(_Entry):
+    """One node of Vinted's catalog tree, flattened: items can only be listed in a ``leaf``."""
+
+    id: int
+    title: str
+    parent_id: int | None = None
+    path: list[str] = Field(default_factory=list, description="Titles from the root down, this one last")
+    leaf: bool = True
+    size_group_ids: list[int] = Field(
+        default_factory=list, description="Where this catalog's sizes come from"
+    )
+
+
+class VintedSize(_Entry):
+    id: int
+    title: str = Field(description='As Vinted shows it: "M / 38 / 10", "W32", "One size"')
+
+
+class VintedSizeGroup(_Entry):
+    id: int
+    title: str = ""
+    sizes: list[VintedSize] = Field(default_factory=list)
+
+
+class VintedPackageSize(_Entry):
+    id: int
+    title: str
+    recommended: bool = False
+
+
+class VintedReferenceFetched(Event):
+    """Vinted's answer to one reference fetch, read through a seller's plugin and normalised: only the list
+    named by ``what`` is filled. Catalog keeps them as its Vinted mappings (the data is the same for every
+    seller; the tenant is the one whose plugin fetched it)."""
+
+    event_type = "marketplace.vinted.reference.fetched"
+    what: ReferenceKind
+    catalog_id: int | None = Field(default=None, description="The catalog asked about (package sizes, sizes)")
+    keyword: str | None = Field(default=None, description="A brand search's keyword: a partial brand list")
+    fetched_at: datetime
+    catalogs: list[VintedCatalogEntry] = Field(default_factory=list)
+    brands: list[VintedNamed] = Field(default_factory=list)
+    colors: list[VintedColour] = Field(default_factory=list)
+    conditions: list[VintedNamed] = Field(default_factory=list)
+    size_groups: list[VintedSizeGroup] = Field(default_factory=list)
+    package_sizes: list[VintedPackageSize] = Field(default_factory=list)

@@ -1,5 +1,5 @@
-"""Where each kind's result goes: the listings, the syncs, the imports (a reference fetch's answer is the job's
-result itself)."""
+"""Where each kind's result goes: the listings, the syncs, the imports, catalog (a reference fetch's answer,
+normalised, as ``marketplace.vinted.reference.fetched``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from vitrine_contracts.relay.v1 import (
     FetchItemData,
     JobData,
     PublishData,
+    ReferenceData,
     SalesData,
     UpdateData,
     WardrobeData,
@@ -16,6 +17,7 @@ from vitrine_contracts.relay.v1 import (
 from marketplace_vinted.imports.service import import_service
 from marketplace_vinted.listings.service import listing_service
 from marketplace_vinted.models import Job
+from marketplace_vinted.reference.service import reference_service
 from marketplace_vinted.scope import Scope
 from marketplace_vinted.sync.service import sync_service
 
@@ -32,6 +34,8 @@ async def succeeded(scope: Scope, job: Job, data: JobData) -> None:
         await sync_service.sales(scope, data)
     elif isinstance(data, WardrobeData):
         await sync_service.wardrobe(scope, data)
+    elif isinstance(data, ReferenceData):
+        await reference_service.fetched(scope, job, data)
     elif isinstance(data, FetchItemData):
         if job.meta.link_listing_id is not None:
             await listing_service.linked(scope, job, data)
