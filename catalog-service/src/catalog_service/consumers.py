@@ -1,5 +1,5 @@
 """Event handlers: the adapters' publication results, orders and cancellations, account and photo news,
-plan changes, AI analyses (suggestions and the credits they cost), and imported listings (on a queue of
+plan changes, AI analyses (suggestions and the credits they cost), Vinted's reference answers, and imported listings (on a queue of
 their own: they call media-service)."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from vitrine_contracts.catalog import (
 )
 from vitrine_contracts.marketplace import AccountSessionExpired, ListingImported
 from vitrine_contracts.media import ImageDeleted
-from vitrine_contracts.vinted import VintedItemImported
+from vitrine_contracts.vinted import VintedItemImported, VintedReferenceFetched
 from vitrine_kit.events.consumer import EventConsumer
 
 from catalog_service.alerts.schemas import AlertKind
@@ -30,6 +30,7 @@ from catalog_service.imports.service import import_service
 from catalog_service.products.photos import photo_service
 from catalog_service.publications.service import publication_service
 from catalog_service.quotas.service import quota_service
+from catalog_service.reference.service import reference_service
 from catalog_service.sales.service import sale_service
 from catalog_service.scope import Scope
 from catalog_service.suggestions.service import suggestion_service
@@ -104,6 +105,11 @@ async def subscription(scope: Scope, event: SubscriptionChanged) -> None:
 async def analysis_completed(scope: Scope, event: AnalysisCompleted) -> None:
     await suggestion_service.on_completed(scope, event)
     await dashboard_service.count_ai_credits(scope, event)
+
+
+@consumer.on(VintedReferenceFetched)
+async def vinted_reference(scope: Scope, event: VintedReferenceFetched) -> None:
+    await reference_service.on_vinted_fetched(scope, event)
 
 
 @imports.on(ListingImported)

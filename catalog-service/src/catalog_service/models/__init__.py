@@ -11,7 +11,13 @@ from catalog_service.models.catalog import (
     Quota,
 )
 from catalog_service.models.dashboard import AiCreditsSpent, FirstListing, OrderTally, SalesDay
-from catalog_service.models.reference import Brand, MarketplaceMappingRow, ReferenceValue
+from catalog_service.models.reference import (
+    Brand,
+    MarketplaceMappingRow,
+    PendingBrand,
+    ReferenceRevision,
+    ReferenceValue,
+)
 from catalog_service.models.schedule import RevisionDue
 from catalog_service.models.suggestions import FieldSource, ProductAnalysis, Suggestion
 
@@ -26,10 +32,12 @@ __all__ = [
     "MarketplaceMappingRow",
     "Order",
     "OrderTally",
+    "PendingBrand",
     "Product",
     "ProductAnalysis",
     "Publication",
     "Quota",
+    "ReferenceRevision",
     "ReferenceValue",
     "RevisionDue",
     "SalesDay",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, Text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import BigInteger, DateTime, Integer, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
+from vitrine_kit.db.base import new_id, utcnow
 
-from catalog_service.models.base import SharedBase
+from catalog_service.models.base import SharedBase, TenantBase
 
 
 class ReferenceValue(SharedBase):
@@ -47,3 +50,31 @@ class MarketplaceMappingRow(SharedBase):
     site: Mapped[str] = mapped_column(String(20), primary_key=True, default="")
     external_id: Mapped[str] = mapped_column(String(80))
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+class ReferenceRevision(SharedBase):
+    """One row: bumped whenever reference data changes at run time (a Vinted fetch, a brand accepted), so
+    each replica's in-memory copy knows to reload."""
+
+    __tablename__ = "reference_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger, default=0)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PendingBrand(TenantBase):
+    """A brand a seller typed that the shared list does not have: kept on their products as free text and
+    out of the shared list until an admin of the account accepts it (it then joins the list) or rejects it."""
+
+    __tablename__ = "pending_brands"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(80))
+    # ``normalise(name)``: 'Maison Kitsuné' and 'maison kitsune' are one pending brand.
+    normalised: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    code: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))

@@ -10,6 +10,7 @@ from vitrine_contracts.common import Marketplace, Money
 
 from catalog_service.config import Settings
 from catalog_service.models import Product
+from catalog_service.reference import vinted
 from catalog_service.reference.catalog import ReferenceCatalog
 
 TITLE_LIMIT = {Marketplace.EBAY: 80, Marketplace.ETSY: 140, Marketplace.VINTED: 100}
@@ -59,6 +60,11 @@ def missing(
             need("gender", "required", "a gender is required (the category depends on it)")
     if marketplace == Marketplace.VINTED and not product.colours:
         need("colours", "required", "at least one colour is required")
+    if marketplace == Marketplace.VINTED:
+        # Every id Vinted needs, named one by one (catalog, status, brand, size, colours, package size).
+        for field, message in _vinted(product, ref)[1]:
+            need(field, "unmapped", message)
+        return out
     mapping = snapshot_mapping(product, marketplace, ref, settings)
     if (
         product.category
@@ -114,21 +120,27 @@ def snapshot_mapping(
             category_id=cat.external_id if cat else None,
             extra={"when_made": when.external_id if when else None, "who_made": "someone_else"},
         )
-    cat = ref.mapping(m, "category", category, _gender(product))
-    cond = ref.mapping(m, "condition", condition)
-    package = ref.mapping(m, "package_size", category)
-    brand = ref.mapping(m, "brand", product.brand or "")
-    colours = [c for c in (ref.mapping(m, "colour", code) for code in product.colours) if c]
+    ids, _ = _vinted(product, ref)
     extra: dict[str, Any] = {
-        "color_ids": [int(c.external_id) for c in colours],
-        "package_size_id": int(package.external_id) if package else None,
+        "color_ids": ids["color_ids"],
+        "package_size_id": ids["package_size_id"],
+        "size_id": ids["size_id"],
     }
-    if brand:
-        extra["brand_id"] = int(brand.external_id)
-    return MarketplaceMapping(
-        category_id=cat.external_id if cat else None,
-        condition_id=cond.external_id if cond else None,
-        extra=extra,
+    if ids["brand_id"] is not None:
+        extra["brand_id"] = ids["brand_id"]
+    return MarketplaceMapping(category_id=ids["catalog_id"], condition_id=ids["status_id"], extra=extra)
+
+
+def _vinted(product: Product, ref: ReferenceCatalog) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    size = ref.size(product.size_system, product.size) if product.size_system and product.size else None
+    return vinted.resolve(
+        ref,
+        category=product.category,
+        gender=product.gender,
+        size_code=size.code if size else None,
+        brand=product.brand,
+        colours=list(product.colours),
+        condition=product.condition,
     )
 
 

@@ -1,8 +1,10 @@
-"""The reference data in memory: it changes only by migration, so each process loads it once."""
+"""The reference data in memory: loaded once per process, and again when ``shared.reference_revision``
+moves (a Vinted fetch or an accepted brand), which each process checks at most every few seconds."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -12,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_kit.db.engine import Database
 
-from catalog_service.models import Brand, MarketplaceMappingRow, ReferenceValue
+from catalog_service.models import Brand, MarketplaceMappingRow, ReferenceRevision, ReferenceValue
 
 LANGUAGES = ("en", "fr", "de", "it", "es")
 # Types whose values a product stores in ``attributes`` (the prior system's clothing attributes).
@@ -144,17 +146,34 @@ async def load_catalog(session: AsyncSession) -> ReferenceCatalog:
 
 
 class ReferenceCache:
-    """Loads the catalog on first use (after a migration a restart picks up new data)."""
+    """Loads the catalog on first use; reloads it when the revision row moved. The check is one primary-key
+    read every ``check_every_s``; a reload reads every table (tens of thousands of brands: ~0.3 s), which
+    only happens after reference data changed."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, check_every_s: float = 2.0) -> None:
         self.db = db
+        self.check_every_s = check_every_s
         self._catalog: ReferenceCatalog | None = None
+        self._revision: int | None = None
+        self._checked = 0.0
         self._lock = asyncio.Lock()
 
     async def get(self) -> ReferenceCatalog:
-        if self._catalog is None:
-            async with self._lock:
-                if self._catalog is None:
-                    async with self.db.session() as session:
-                        self._catalog = await load_catalog(session)
+        if self._catalog is not None and time.monotonic() - self._checked < self.check_every_s:
+            return self._catalog
+        async with self._lock:
+            if self._catalog is not None and time.monotonic() - self._checked < self.check_every_s:
+                return self._catalog
+            async with self.db.session() as session:
+                revision = await session.scalar(
+                    sa.select(ReferenceRevision.revision).where(ReferenceRevision.id == 1)
+                )
+                if self._catalog is None or revision != self._revision:
+                    self._catalog = await load_catalog(session)
+                    self._revision = revision
+            self._checked = time.monotonic()
         return self._catalog
+
+    def invalidate(self) -> None:
+        """Check the revision on the next ``get`` (this process just changed it)."""
+        self._checked = 0.0

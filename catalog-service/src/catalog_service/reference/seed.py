@@ -22,13 +22,29 @@ def normalise(text: str) -> str:
     return " ".join("".join(c if c.isalnum() else " " for c in plain).split())
 
 
+def brand_row(code: str, name: str, aliases: list[str]) -> dict[str, Any]:
+    """A ``shared.brands`` row: ``search_text`` is the name and aliases normalised, joined by '|'."""
+    return {
+        "code": code,
+        "name": name,
+        "aliases": aliases,
+        "search_text": "|".join(normalise(n) for n in [name, *aliases]),
+    }
+
+
+def unique_code(name: str, taken: set[str], suffix: object) -> str:
+    """A brand code from ``name`` ('Sézane' → 'sezane'), ``-<suffix>`` added when it is taken already."""
+    code = (normalise(name).replace(" ", "-") or "brand")[:70]
+    return code if code not in taken else f"{code}-{suffix}"[:80]
+
+
 def load(name: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = json.loads((DATA_DIR / f"{name}.json").read_text(encoding="utf-8"))
     return rows
 
 
 def seed(conn: Connection) -> None:
-    """Upsert every value, brand and mapping from the data files."""
+    """Upsert every value, brand and mapping from the data files (mappings Vinted answered are kept)."""
     values = load("values")
     stmt = insert(ReferenceValue).values(values)
     conn.execute(
@@ -37,15 +53,7 @@ def seed(conn: Connection) -> None:
             set_={c: stmt.excluded[c] for c in ("parent", "position", "labels", "data")},
         )
     )
-    brands = [
-        {
-            "code": b["code"],
-            "name": b["name"],
-            "aliases": b["aliases"],
-            "search_text": "|".join(normalise(n) for n in [b["name"], *b["aliases"]]),
-        }
-        for b in load("brands")
-    ]
+    brands = [brand_row(b["code"], b["name"], b["aliases"]) for b in load("brands")]
     stmt_b = insert(Brand).values(brands)
     conn.execute(
         stmt_b.on_conflict_do_update(
@@ -59,5 +67,7 @@ def seed(conn: Connection) -> None:
         stmt_m.on_conflict_do_update(
             index_elements=["marketplace", "kind", "code", "gender", "site"],
             set_={c: stmt_m.excluded[c] for c in ("external_id", "data")},
+            # What Vinted itself answered (reference/vinted.py) outranks the committed seed.
+            where=MarketplaceMappingRow.data["source"].astext.is_distinct_from("vinted"),
         )
     )

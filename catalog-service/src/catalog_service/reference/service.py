@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from vitrine_contracts.vinted import VintedReferenceFetched
 
 from catalog_service.errors import ReferenceTypeNotFound
 from catalog_service.models import Brand
-from catalog_service.reference.catalog import ReferenceCatalog
+from catalog_service.reference.catalog import ReferenceCatalog, load_catalog
 from catalog_service.reference.schemas import BrandOut, MappingOut, ReferenceTypes, ValueOut
 from catalog_service.reference.seed import normalise
+from catalog_service.reference.vinted import vinted_reference_store
+from catalog_service.scope import Scope
+
+logger = logging.getLogger(__name__)
 
 
 def _escape(text: str) -> str:
@@ -61,6 +68,14 @@ class ReferenceService:
             for (m, k, c, g, s), v in sorted(catalog.mappings.items())
             if m == marketplace and (kind is None or k == kind) and (code is None or c == code)
         ]
+
+    async def on_vinted_fetched(self, scope: Scope, event: VintedReferenceFetched) -> None:
+        """Keep Vinted's answer as our Vinted mappings (read against the tables as they are now, not the
+        cached copy: two answers in a row must see each other's brands)."""
+        current = await load_catalog(scope.session)
+        written = await vinted_reference_store.apply(scope.session, event, current)
+        scope.context.reference.invalidate()
+        logger.info("vinted reference kept", extra={"what": event.what.value, "rows": written})
 
 
 reference_service = ReferenceService()

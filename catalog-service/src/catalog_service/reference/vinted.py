@@ -1,0 +1,277 @@
+"""Vinted's own reference answers (``marketplace.vinted.reference.fetched``) kept as catalog's Vinted mappings.
+
+Each answer is matched to our codes and upserted into ``shared.marketplace_mappings`` with
+``data.source = "vinted"`` (the committed seed never overwrites those), so a second delivery or a re-fetch
+of the same answer writes the same rows:
+
+- catalogs: each Vinted category mapping whose id is a leaf of the tree gets its path and
+  ``size_group_ids``; one whose id is not a leaf is dropped (a publish then names it as unmapped);
+- size groups: kind ``size``, code ``<group id>/<our size code>`` (a size id belongs to one group), matched
+  on any part of Vinted's title ("M / 38 / 10" is ``letter:M`` and ``eu:38``; "W32"; "One size");
+- brands: every Vinted brand joins the shared brand list (matched to ours by name or alias first) with its
+  ``brand`` mapping;
+- colours and conditions: matched on our English label;
+- package sizes (per catalog): each category mapped to that catalog keeps its package size if Vinted still
+  offers it, else takes the one Vinted recommends.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from vitrine_contracts.relay.v1 import ReferenceKind
+from vitrine_contracts.vinted import VintedReferenceFetched, VintedSizeGroup
+
+from catalog_service.models import Brand, MarketplaceMappingRow, ReferenceRevision
+from catalog_service.reference.catalog import ReferenceCatalog, _fold
+from catalog_service.reference.seed import brand_row, unique_code
+
+VINTED = "vinted"
+CHUNK = 1000  # rows per INSERT: thousands of brands in a few statements
+
+
+def size_parts(title: str) -> set[str]:
+    """The folded parts of a Vinted size title: "M / 38 / 10" → {"m", "38", "10"}."""
+    return {f for part in re.split(r"[/|]", title) if (f := _fold(part))}
+
+
+def size_rows(groups: Iterable[VintedSizeGroup], ref: ReferenceCatalog) -> dict[str, tuple[int, str]]:
+    """``<group id>/<our size code>`` → (Vinted size id, its title), for every size of ours a title names."""
+    ours: dict[str, list[str]] = {}
+    for value in ref.values.get("size", {}).values():
+        ours.setdefault(_fold(str(value.data.get("value", value.code))), []).append(value.code)
+    found: dict[str, tuple[int, str]] = {}
+    for group in groups:
+        for size in group.sizes:
+            for part in size_parts(size.title):
+                for code in ours.get(part, []):
+                    found.setdefault(f"{group.id}/{code}", (size.id, size.title))
+    return found
+
+
+def size_id(ref: ReferenceCatalog, group_ids: list[int], size_code: str) -> int | None:
+    """The Vinted size id of ``size_code`` in the first of ``group_ids`` that has it."""
+    for group in group_ids:
+        found = ref.mapping(VINTED, "size", f"{group}/{size_code}")
+        if found:
+            return int(found.external_id)
+    return None
+
+
+class VintedReferenceStore:
+    """Applies one fetched answer to the shared mappings (and brand list)."""
+
+    async def apply(self, session: AsyncSession, event: VintedReferenceFetched, ref: ReferenceCatalog) -> int:
+        """Upsert what ``event`` says; the number of mapping rows written or dropped."""
+        stamp = {"source": VINTED, "fetched_at": event.fetched_at.isoformat()}
+        rows: list[dict[str, Any]] = []
+        dropped = 0
+        match event.what:
+            case ReferenceKind.CATALOGS:
+                rows, dropped = await self._catalogs(session, event, ref, stamp)
+            case ReferenceKind.SIZE_GROUPS:
+                rows = [
+                    _row("size", code, str(sid), stamp | {"title": title})
+                    for code, (sid, title) in size_rows(event.size_groups, ref).items()
+                ]
+            case ReferenceKind.BRANDS:
+                rows = await self._brands(session, event, ref, stamp)
+            case ReferenceKind.COLORS:
+                rows = _by_label(ref, "colour", [(c.id, c.title) for c in event.colors], stamp)
+            case ReferenceKind.CONDITIONS:
+                rows = _by_label(ref, "condition", [(c.id, c.title) for c in event.conditions], stamp)
+            case ReferenceKind.PACKAGE_SIZES:
+                rows = _package_sizes(event, ref, stamp)
+        for start in range(0, len(rows), CHUNK):
+            stmt = insert(MarketplaceMappingRow).values(rows[start : start + CHUNK])
+            await session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["marketplace", "kind", "code", "gender", "site"],
+                    set_={"external_id": stmt.excluded.external_id, "data": stmt.excluded.data},
+                )
+            )
+        if rows or dropped:
+            await bump_revision(session, event.fetched_at)
+        return len(rows) + dropped
+
+    async def _catalogs(
+        self,
+        session: AsyncSession,
+        event: VintedReferenceFetched,
+        ref: ReferenceCatalog,
+        stamp: dict[str, Any],
+    ) -> tuple[list[dict[str, Any]], int]:
+        leaves = {c.id: c for c in event.catalogs if c.leaf}
+        if not leaves:  # an empty answer says nothing about our mappings
+            return [], 0
+        rows, gone = [], []
+        for (m, kind, code, gender, site), mapping in ref.mappings.items():
+            if m != VINTED or kind != "category":
+                continue
+            leaf = leaves.get(int(mapping.external_id))
+            if leaf is None:
+                gone.append((code, gender, site))
+                continue
+            data = stamp | {"path": " > ".join(leaf.path), "size_group_ids": leaf.size_group_ids}
+            rows.append(_row("category", code, mapping.external_id, data, gender, site))
+        for code, gender, site in gone:
+            await session.execute(
+                sa.delete(MarketplaceMappingRow).where(
+                    MarketplaceMappingRow.marketplace == VINTED,
+                    MarketplaceMappingRow.kind == "category",
+                    MarketplaceMappingRow.code == code,
+                    MarketplaceMappingRow.gender == gender,
+                    MarketplaceMappingRow.site == site,
+                )
+            )
+        return rows, len(gone)
+
+    async def _brands(
+        self,
+        session: AsyncSession,
+        event: VintedReferenceFetched,
+        ref: ReferenceCatalog,
+        stamp: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        taken = set(ref.brands)
+        new_brands: dict[str, dict[str, Any]] = {}
+        named: dict[str, str] = {}  # folded name → code, for brands added by this answer
+        rows: dict[str, dict[str, Any]] = {}
+        for brand in event.brands:
+            title = brand.title.strip()
+            if not title:
+                continue
+            code = ref.brand_named(title) or named.get(_fold(title))
+            if code is None:
+                code = unique_code(title, taken, brand.id)
+                taken.add(code)
+                named[_fold(title)] = code
+                new_brands[code] = brand_row(code, title, [])
+            rows.setdefault(code, _row("brand", code, str(brand.id), stamp | {"title": title}))
+        listed = list(new_brands.values())
+        for start in range(0, len(listed), CHUNK):
+            stmt = insert(Brand).values(listed[start : start + CHUNK])
+            await session.execute(stmt.on_conflict_do_nothing(index_elements=["code"]))
+        return list(rows.values())
+
+
+def _row(
+    kind: str, code: str, external_id: str, data: dict[str, Any], gender: str = "", site: str = ""
+) -> dict[str, Any]:
+    return {
+        "marketplace": VINTED,
+        "kind": kind,
+        "code": code,
+        "gender": gender,
+        "site": site,
+        "external_id": external_id,
+        "data": data,
+    }
+
+
+def _by_label(
+    ref: ReferenceCatalog, type_: str, entries: list[tuple[int, str]], stamp: dict[str, Any]
+) -> list[dict[str, Any]]:
+    ours = {_fold(v.labels.get("en", v.code)): v.code for v in ref.values.get(type_, {}).values()}
+    return [
+        _row(type_, ours[_fold(title)], str(eid), stamp | {"title": title})
+        for eid, title in entries
+        if _fold(title) in ours
+    ]
+
+
+def _package_sizes(
+    event: VintedReferenceFetched, ref: ReferenceCatalog, stamp: dict[str, Any]
+) -> list[dict[str, Any]]:
+    offered = {p.id for p in event.package_sizes}
+    if event.catalog_id is None or not offered:
+        return []
+    recommended = next((p.id for p in event.package_sizes if p.recommended), event.package_sizes[0].id)
+    categories = {
+        code
+        for (m, kind, code, _, _), mapping in ref.mappings.items()
+        if m == VINTED and kind == "category" and mapping.external_id == str(event.catalog_id)
+    }
+    rows = []
+    for code in sorted(categories):
+        current = ref.mapping(VINTED, "package_size", code)
+        keep = current is not None and int(current.external_id) in offered
+        chosen = int(current.external_id) if keep and current else recommended
+        rows.append(_row("package_size", code, str(chosen), stamp | {"catalog_id": event.catalog_id}))
+    return rows
+
+
+async def bump_revision(session: AsyncSession, at: datetime) -> None:
+    """Tell every replica's reference cache to reload (it checks the revision every few seconds)."""
+    await session.execute(
+        sa.update(ReferenceRevision)
+        .where(ReferenceRevision.id == 1)
+        .values(revision=ReferenceRevision.revision + 1, changed_at=at)
+    )
+
+
+vinted_reference_store = VintedReferenceStore()
+
+
+def resolve(
+    ref: ReferenceCatalog,
+    *,
+    category: str | None,
+    gender: str | None,
+    size_code: str | None,
+    brand: str | None,
+    colours: list[str],
+    condition: str | None,
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Every Vinted id a publish needs, from the mappings: (ids, [(field, what is missing)]).
+
+    ``ids`` has ``catalog_id``, ``status_id``, ``brand_id``, ``size_id``, ``color_ids``,
+    ``package_size_id`` (None where unmapped); a field the product lacks altogether is not reported here.
+    """
+    problems: list[tuple[str, str]] = []
+    cat = ref.mapping(VINTED, "category", category or "", gender or "") if category and gender else None
+    if category and gender and cat is None:
+        problems.append(("category", f"no Vinted catalog for {category} ({gender})"))
+    cond = ref.mapping(VINTED, "condition", condition) if condition else None
+    if condition and cond is None:
+        problems.append(("condition", f"no Vinted status for {condition}"))
+    brand_map = ref.mapping(VINTED, "brand", brand) if brand else None
+    if brand and brand_map is None:
+        name = ref.brands[brand].name if brand in ref.brands else brand
+        problems.append(
+            ("brand", f"no Vinted brand id for '{name}': refresh Vinted's brands or pick a listed brand")
+        )
+    colour_ids: list[int] = []
+    for code in colours:
+        found = ref.mapping(VINTED, "colour", code)
+        if found is None:
+            problems.append(("colours", f"no Vinted colour for {code}"))
+        else:
+            colour_ids.append(int(found.external_id))
+    package = ref.mapping(VINTED, "package_size", category) if category else None
+    if category and package is None:
+        problems.append(("package_size", f"no Vinted package size for {category}"))
+    size: int | None = None
+    if size_code and cat is not None:
+        groups = [int(g) for g in cat.data.get("size_group_ids") or []]
+        size = size_id(ref, groups, size_code)
+        if size is None:
+            where = (
+                f"catalog {cat.external_id}, size groups {groups}" if groups else f"catalog {cat.external_id}"
+            )
+            problems.append(("size", f"no Vinted size for {size_code} in {where}"))
+    ids = {
+        "catalog_id": cat.external_id if cat else None,
+        "status_id": cond.external_id if cond else None,
+        "brand_id": int(brand_map.external_id) if brand_map else None,
+        "size_id": size,
+        "color_ids": list(dict.fromkeys(colour_ids)),
+        "package_size_id": int(package.external_id) if package else None,
+    }
+    return ids, problems
