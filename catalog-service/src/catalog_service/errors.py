@@ -90,3 +90,11 @@ class NoPendingSuggestion(Unprocessable):
 
 class SuggestionInvalid(Unprocessable):
     code, title = "suggestion-invalid", "Some suggested values no longer pass the product's checks"
+
+
+class PendingBrandNotFound(NotFound):
+    code, title = "pending-brand-not-found", "No such brand awaiting review in this account"
+
+
+class PendingBrandReviewed(Conflict):
+    code, title = "pending-brand-reviewed", "This brand was reviewed already"

@@ -29,14 +29,14 @@ class TestReference:
         assert (await seller.get("/reference/nonsense")).status_code == 404
 
     async def test_brands_are_found_by_alias_without_accents_or_case(self, seller) -> None:
-        by_alias = (await seller.get("/reference/brands", params={"q": "tnf"})).json()
+        by_alias = (await seller.get("/reference/brands", params={"q": "tnf"})).json()["items"]
         assert [b["name"] for b in by_alias] == ["The North Face"]
         assert [
-            b["code"] for b in (await seller.get("/reference/brands", params={"q": "SEZANE"})).json()
+            b["code"] for b in (await seller.get("/reference/brands", params={"q": "SEZANE"})).json()["items"]
         ] == ["sezane"]
-        levis = (await seller.get("/reference/brands", params={"q": "levis"})).json()
+        levis = (await seller.get("/reference/brands", params={"q": "levis"})).json()["items"]
         assert levis[0]["name"] == "Levi's"
-        hm = (await seller.get("/reference/brands", params={"q": "Hennes"})).json()
+        hm = (await seller.get("/reference/brands", params={"q": "Hennes"})).json()["items"]
         assert [b["code"] for b in hm] == ["h-and-m"]
 
     async def test_marketplace_mappings(self, seller) -> None:

@@ -37,6 +37,7 @@ from catalog_service.products.schemas import (
 )
 from catalog_service.publications.service import publication_service
 from catalog_service.quotas.service import quota_service
+from catalog_service.reference.brands import brand_service
 from catalog_service.revisions.service import LISTED_FIELDS, revision_service
 from catalog_service.scope import Scope
 
@@ -81,6 +82,7 @@ class ProductService:
     async def create(self, scope: Scope, body: ProductCreate) -> Product:
         """A draft, counted against the plan's limit; 409 when the SKU is taken."""
         values = _values(body)
+        await brand_service.settle(scope, values, await scope.context.reference.get())
         await self._check(scope, values)
         await photo_service.check(scope, [i["media_id"] for i in values.get("images") or []])
         await quota_service.admit(scope)
@@ -118,6 +120,7 @@ class ProductService:
         theirs (``by_seller=False`` for a caller that records the fields' source itself)."""
         product = await self._locked(scope, product_id, expected)
         values = _values(body)
+        await brand_service.settle(scope, values, await scope.context.reference.get())
         await self._check(scope, merged(product, values))
         for key, value in values.items():
             if value is None and key in NOT_NULL:

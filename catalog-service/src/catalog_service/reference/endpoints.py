@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from vitrine_contracts.common import Marketplace
 from vitrine_kit.auth.deps import CurrentPrincipal
 from vitrine_kit.db.deps import SharedSession
+from vitrine_kit.pagination import Cursor
+from vitrine_kit.roles import Capability, needs
 
 from catalog_service.deps import Reference
-from catalog_service.reference.schemas import BrandOut, MappingOut, ReferenceTypes, ValueOut
+from catalog_service.reference.brands import brand_service
+from catalog_service.reference.schemas import (
+    BrandPage,
+    MappingOut,
+    PendingBrandOut,
+    PendingBrandPage,
+    PendingBrandStatus,
+    ReferenceTypes,
+    ValueOut,
+)
 from catalog_service.reference.service import reference_service
+from catalog_service.scope import RequestScope
 
 router = APIRouter(prefix="/reference", tags=["reference"])
 Lang = Literal["en", "fr", "de", "it", "es"]
+PendingBrandID = Annotated[uuid.UUID, Path()]
 
 
 @router.get("")
@@ -29,9 +43,34 @@ async def brands(
     session: SharedSession,
     q: Annotated[str | None, Query(max_length=100, description="Name or alias")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[BrandOut]:
-    """Search brands by name or alias."""
-    return await reference_service.brands(session, q, limit)
+    cursor: Cursor = None,
+) -> BrandPage:
+    """Search the shared brand list (tens of thousands: ours, Vinted's) by name or alias, accents and case
+    aside; names starting with ``q`` first. Paged: pass ``next_cursor`` back as ``cursor``."""
+    return await brand_service.search(session, q, limit, cursor)
+
+
+@router.get("/brands/pending")
+async def pending_brands(
+    scope: RequestScope,
+    status: PendingBrandStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Cursor = None,
+) -> PendingBrandPage:
+    """Brands typed on this account's products that the shared list does not have, oldest first."""
+    return await brand_service.pending(scope, status, limit, cursor)
+
+
+@router.post("/brands/pending/{pending_id}/accept", dependencies=needs(Capability.REFERENCE_REVIEW))
+async def accept_brand(pending_id: PendingBrandID, scope: RequestScope) -> PendingBrandOut:
+    """Add the brand to the shared list; this account's products that carry it get its code."""
+    return await brand_service.accept(scope, pending_id)
+
+
+@router.post("/brands/pending/{pending_id}/reject", dependencies=needs(Capability.REFERENCE_REVIEW))
+async def reject_brand(pending_id: PendingBrandID, scope: RequestScope) -> PendingBrandOut:
+    """Keep it out of the shared list (the products keep it as free text)."""
+    return await brand_service.reject(scope, pending_id)
 
 
 @router.get("/mappings/{marketplace}")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, RootModel
+from pydantic import BaseModel, Field, RootModel
+from vitrine_kit.pagination import Page
 
 
 class ReferenceTypes(RootModel[list[str]]):
@@ -34,3 +38,28 @@ class MappingOut(BaseModel):
     site: str
     external_id: str
     data: dict[str, Any] = {}
+
+
+class PendingBrandStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class PendingBrandOut(BaseModel):
+    """A brand typed on this account's products that the shared list does not have (yet)."""
+
+    id: uuid.UUID
+    name: str
+    status: PendingBrandStatus
+    code: str | None = Field(description="The shared brand's code once accepted")
+    created_at: datetime
+    reviewed_at: datetime | None
+
+
+class BrandPage(Page[BrandOut]):
+    """Brands in name order (names starting with ``q`` first)."""
+
+
+class PendingBrandPage(Page[PendingBrandOut]):
+    """This account's typed brands, oldest first."""

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_contracts.vinted import VintedReferenceFetched
 
 from catalog_service.errors import ReferenceTypeNotFound
-from catalog_service.models import Brand
 from catalog_service.reference.catalog import ReferenceCatalog, load_catalog
-from catalog_service.reference.schemas import BrandOut, MappingOut, ReferenceTypes, ValueOut
+from catalog_service.reference.schemas import MappingOut, ReferenceTypes, ValueOut
 from catalog_service.reference.seed import normalise
 from catalog_service.reference.vinted import vinted_reference_store
 from catalog_service.scope import Scope
 
 logger = logging.getLogger(__name__)
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class ReferenceService:
@@ -42,21 +35,6 @@ class ReferenceService:
                 continue
             out.append(ValueOut(code=v.code, parent=v.parent, label=label, labels=v.labels, data=v.data))
         return out
-
-    async def brands(self, session: AsyncSession, q: str | None, limit: int) -> list[BrandOut]:
-        """Brands whose name or an alias contains ``q`` (accents, case and punctuation ignored)."""
-        stmt = sa.select(Brand)
-        needle = normalise(q) if q else ""
-        if needle:
-            stmt = stmt.where(Brand.search_text.ilike(f"%{_escape(needle)}%")).order_by(
-                # Names that start with the query come first.
-                sa.case((Brand.search_text.ilike(f"{_escape(needle)}%"), 0), else_=1),
-                Brand.name,
-            )
-        else:
-            stmt = stmt.order_by(Brand.name)
-        rows = (await session.scalars(stmt.limit(limit))).all()
-        return [BrandOut(code=b.code, name=b.name, aliases=list(b.aliases)) for b in rows]
 
     def mappings(
         self, catalog: ReferenceCatalog, marketplace: str, kind: str | None, code: str | None
