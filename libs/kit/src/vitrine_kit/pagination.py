@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -84,13 +84,15 @@ class Keyset(Generic[T]):
     """A list's stable order: ``columns`` all ascending or all descending, the last one unique (a tiebreak).
 
     ``shape`` validates the position a cursor carries (one value per column, e.g.
-    ``TypeAdapter(tuple[datetime, UUID])``). Back the order with an index on the same columns when the table
-    can grow.
+    ``TypeAdapter(tuple[datetime, UUID])``). ``position`` reads a row's values of ``columns`` (by default its
+    attributes of the columns' names; give it when a column is an expression). Back the order with an index
+    on the same columns when the table can grow.
     """
 
-    columns: tuple[InstrumentedAttribute[Any], ...]
+    columns: tuple[InstrumentedAttribute[Any] | sa.ColumnElement[Any], ...]
     shape: TypeAdapter[T]
     descending: bool = True
+    position: Callable[[Any], tuple[Any, ...]] | None = None
 
     def select(self, stmt: S, *, limit: int, cursor: str | None) -> S:
         """``stmt`` ordered, started after ``cursor``'s position, one row more than ``limit`` (is there a next?)."""
@@ -107,4 +109,7 @@ class Keyset(Generic[T]):
         items = list(rows[:limit])
         if len(rows) <= limit:
             return items, None
-        return items, encode_cursor(tuple(getattr(items[-1], c.key) for c in self.columns))
+        last = items[-1]
+        if self.position is not None:
+            return items, encode_cursor(self.position(last))
+        return items, encode_cursor(tuple(getattr(last, str(c.key)) for c in self.columns))
