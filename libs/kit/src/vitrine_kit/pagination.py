@@ -17,7 +17,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar, Unpack
+from typing import Annotated, Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Query
@@ -28,7 +28,7 @@ from vitrine_kit.errors import Unprocessable
 
 T = TypeVar("T")
 R = TypeVar("R")
-S = TypeVar("S", bound=sa.Select[Unpack[tuple[Any, ...]]])
+S = TypeVar("S", bound=sa.Select[*tuple[Any, ...]])
 MAX_CURSOR_LENGTH = 500
 MAX_LIMIT = 100
 
