@@ -62,3 +62,7 @@ class TestKeyset:
         assert cursor is not None
         assert decode_cursor(cursor, POSITION) == (rows[1].at, rows[1].id)
         assert order.page(rows, 3) == (rows, None)
+
+    def test_a_service_s_own_refusal_names_the_parameter_too(self) -> None:
+        refusal = InvalidCursor("The cursor belongs to another sort.")
+        assert refusal.extra["errors"][0]["field"] == "query.cursor"

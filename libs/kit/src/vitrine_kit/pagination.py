@@ -36,6 +36,12 @@ MAX_LIMIT = 100
 class InvalidCursor(Unprocessable):
     code, title = "invalid-cursor", "The cursor is not valid"
 
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        # Named like a validation error of the parameter, so a client handles both the same way.
+        error = {"field": "query.cursor", "message": detail or self.title, "type": "invalid_cursor"}
+        extra.setdefault("errors", [error])
+        super().__init__(detail, **extra)
+
 
 class Page(BaseModel, Generic[T]):
     """A page of a list: its items, and the cursor of the next page (``null`` on the last one)."""
@@ -71,12 +77,7 @@ def decode_cursor(cursor: str, shape: TypeAdapter[T]) -> T:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         return shape.validate_python(json.loads(raw))
     except (binascii.Error, ValueError, UnicodeDecodeError, ValidationError) as exc:
-        raise InvalidCursor(
-            "The cursor is not one this API gave; start again without it.",
-            errors=[
-                {"field": "query.cursor", "message": "not a cursor of this list", "type": "invalid_cursor"}
-            ],
-        ) from exc
+        raise InvalidCursor("The cursor is not one this API gave; start again without it.") from exc
 
 
 @dataclass(frozen=True)
