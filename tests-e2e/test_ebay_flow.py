@@ -119,7 +119,7 @@ class TestEbayFlow:
         sold_product = eventually(product_sold, timeout=20)
         assert sold_product["stock_quantity"] == 0
         assert sold_product["sold_at"]
-        orders = api.get("/api/catalog/orders", params={"product_id": product}, headers=auth).json()
+        orders = api.get("/api/catalog/orders", params={"product_id": product}, headers=auth).json()["items"]
         assert len(orders) == 1, orders
         assert (orders[0]["marketplace"], orders[0]["outcome"], orders[0]["quantity"]) == (
             "ebay",

@@ -132,7 +132,7 @@ class TestEtsyFlow:
         sold = eventually(lambda: shop.sold(product), timeout=20)
         print(f"\netsy sale → catalog sold: {time.monotonic() - started:.1f} s")
         assert sold["stock_quantity"] == 0
-        orders = shop.get("/api/catalog/orders", product_id=product)
+        orders = shop.get("/api/catalog/orders", product_id=product)["items"]
         assert [(o["marketplace"], o["outcome"], o["quantity"], o["order_id"]) for o in orders] == [
             ("etsy", "applied", 1, str(receipt.json()["receipt_id"]))
         ]
@@ -159,6 +159,6 @@ class TestEtsyFlow:
         assert receipt.status_code == 200, receipt.text
         for product in products:
             eventually(lambda p=product: shop.sold(p), timeout=20)
-        orders = [o for p in products for o in shop.get("/api/catalog/orders", product_id=p)]
+        orders = [o for p in products for o in shop.get("/api/catalog/orders", product_id=p)["items"]]
         assert {o["order_id"] for o in orders} == {str(receipt.json()["receipt_id"])}
         assert len({o["line_id"] for o in orders}) == 3

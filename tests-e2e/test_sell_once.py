@@ -150,7 +150,7 @@ class Seller:
         return dict(httpx.get(f"{self.etsy}/sandbox/listings/{listing_id}").json())
 
     def alerts(self, kind: str) -> list[dict[str, Any]]:
-        return list(self.get(f"{CATALOG}/alerts", kind=kind))
+        return list(self.get(f"{CATALOG}/alerts", kind=kind, limit=100)["items"])
 
 
 @pytest.fixture
@@ -190,7 +190,7 @@ class TestSellOnce:
             assert (found["status"], found["stock_quantity"]) == ("sold", 0)
             etsy = seller.publication(product, "etsy")
             eventually(lambda e=etsy: seller.etsy_listing(e["external_id"])["deleted"], 20)
-        orders = [o for p in products for o in seller.get(f"{CATALOG}/orders", product_id=p)]
+        orders = [o for p in products for o in seller.get(f"{CATALOG}/orders", product_id=p)["items"]]
         assert {o["order_id"] for o in orders} == {order["orderId"]}
         assert sorted(o["line_id"] for o in orders) == sorted(x["lineItemId"] for x in order["lineItems"])
 

@@ -274,7 +274,7 @@ class TestSaleDelistsEverywhere:
         sync = seller.post(f"{VINTED}/sync", expect=202)
         eventually(lambda: seller.ebay_listing(title)["status"] == "ENDED", timeout=15, interval=0.05)
         seen_ended = time.time()
-        jobs = {j["id"]: j for j in seller.get(f"{VINTED}/jobs")}
+        jobs = {j["id"]: j for j in seller.get(f"{VINTED}/jobs", params={"limit": 100})["items"]}
         synced_at = ts(jobs[sync[0]["id"]]["completed_at"])  # the sale reached Vitrine with this result
         LATENCIES.setdefault("vinted sale → eBay withdraw (upper bound: withdraw seen)", []).append(
             seen_ended - synced_at
@@ -331,7 +331,9 @@ class TestSaleDelistsEverywhere:
             f"{seller.fleet.url('sandbox-ebay')}/sandbox/listings/{listing['listingId']}/sell", json={}
         )
         alerts = eventually(
-            lambda: [a for a in seller.get(f"{VINTED}/alerts") if a["kind"] == "delist_waiting_for_plugin"],
+            lambda: [
+                a for a in seller.get(f"{VINTED}/alerts")["items"] if a["kind"] == "delist_waiting_for_plugin"
+            ],
             timeout=20,
         )
         assert "plugin" in alerts[0]["message"]
@@ -343,7 +345,7 @@ class TestSaleDelistsEverywhere:
         LATENCIES.setdefault("plugin back → Vinted delete call", []).append(
             delete_started(seller, item["id"]) - reconnected
         )
-        eventually(lambda: not seller.get(f"{VINTED}/alerts"), timeout=10)
+        eventually(lambda: not seller.get(f"{VINTED}/alerts")["items"], timeout=10)
         eventually(lambda: seller.publication(product, "vinted", status="delisted"), timeout=10)
 
 
@@ -384,7 +386,10 @@ class TestPluginTrouble:
         try:
             eventually(lambda: len(seller.vinted_items()) >= 10, timeout=30)
         except AssertionError:
-            jobs = [(j["kind"], j["status"], j["attempt"], j["error"]) for j in seller.get(f"{VINTED}/jobs")]
+            jobs = [
+                (j["kind"], j["status"], j["attempt"], j["error"])
+                for j in seller.get(f"{VINTED}/jobs", params={"limit": 100})["items"]
+            ]
             raise AssertionError(
                 f"{len(seller.vinted_items())} items; account {seller.get(f'{VINTED}/account')}; jobs {jobs}"
             ) from None
@@ -400,7 +405,9 @@ class TestPluginTrouble:
         assert account["pacing"]["used_last_hour"] == 10
         assert account["pacing"]["remaining"] == 10  # the delist reserve
         queued = [
-            j for j in seller.get(f"{VINTED}/jobs", params={"status": "queued"}) if j["kind"] == "publish"
+            j
+            for j in seller.get(f"{VINTED}/jobs", params={"status": "queued", "limit": 100})["items"]
+            if j["kind"] == "publish"
         ]
         assert len(queued) == 40
         listed = [p for p in products if seller.publication(p, "vinted")]

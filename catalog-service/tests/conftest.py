@@ -118,7 +118,7 @@ class Seller:
     async def alerts(self, kind: str | None = None) -> list[dict[str, Any]]:
         response = await self.get("/alerts", params={"kind": kind} if kind else {})
         assert response.status_code == 200, response.text
-        return list(response.json())
+        return list(response.json()["items"])
 
     async def play(self, event: Event) -> None:
         """Send an event as an adapter (or billing) would: through the outbox, the relay and the broker."""

@@ -42,7 +42,7 @@ class TestImport:
         assert listing["aspects"]["when_made"] == ["1990s"]
         assert listing["price"] == {"amount": "42.50", "currency": "EUR"}
         assert len(listing["image_urls"]) == 3
-        shown = (await etsy.client.get("/listings", headers=etsy.auth())).json()
+        shown = (await etsy.client.get("/listings", headers=etsy.auth())).json()["items"]
         states = {str(r["listing_id"]): r["state"] for r in shown}
         assert states == {known["external_id"]: "active", unknown["external_id"]: "imported"}
 

@@ -151,18 +151,28 @@ class Seller:
             )
         )
 
+    async def every(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        """Every item of a paged list, following ``next_cursor``."""
+        items: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            response = await self.get(
+                path, params={**params, "limit": 100, **({"cursor": cursor} if cursor else {})}
+            )
+            assert response.status_code == 200, response.text
+            items += response.json()["items"]
+            cursor = response.json()["next_cursor"]
+            if cursor is None:
+                return items
+
     async def listings(self) -> list[dict[str, Any]]:
-        response = await self.get("/listings")
-        assert response.status_code == 200, response.text
-        return list(response.json())
+        return await self.every("/listings")
 
     async def listing_of(self, publication_id: uuid.UUID) -> dict[str, Any] | None:
         return next((li for li in await self.listings() if li["publication_id"] == str(publication_id)), None)
 
     async def job(self, job_id: str) -> dict[str, Any]:
-        response = await self.get("/jobs")
-        assert response.status_code == 200, response.text
-        return next(j for j in response.json() if j["id"] == job_id)
+        return next(j for j in await self.every("/jobs") if j["id"] == job_id)
 
 
 class App:

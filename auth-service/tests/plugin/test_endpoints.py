@@ -45,7 +45,7 @@ class TestPairing:
         assert again.status_code == 400
 
         devices = await flows.client.get("/plugin/devices", headers=flows.bearer(tokens))
-        assert [d["id"] for d in devices.json()] == [plugin["device_id"]]
+        assert [d["id"] for d in devices.json()["items"]] == [plugin["device_id"]]
 
         relay = flows.bearer(await service_token(flows))
         active = await flows.client.post("/introspect", data={"token": plugin["access_token"]}, headers=relay)
@@ -65,7 +65,7 @@ class TestPairing:
         status = await flows.client.get(f"/plugin/devices/{plugin['device_id']}/status", headers=relay)
         assert status.json()["active"] is False
         log = await flows.client.get("/tenants/current/audit-log", headers=flows.bearer(tokens))
-        assert [e["action"] for e in log.json()] == ["plugin.revoked", "plugin.paired"]
+        assert [e["action"] for e in log.json()["items"]] == ["plugin.revoked", "plugin.paired"]
 
     async def test_expired_code_is_refused(self, flows) -> None:
         _, tokens = await flows.new_user()

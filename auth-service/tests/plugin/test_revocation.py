@@ -80,7 +80,7 @@ class TestRevocationReachesVerifiers:
         )
         assert introspected.json() == {"active": False}
         devices = await flows.client.get("/plugin/devices", headers=flows.bearer(owner_tokens))
-        assert devices.json()[0]["revoked_at"] is not None
+        assert devices.json()["items"][0]["revoked_at"] is not None
 
     async def test_only_the_relays_scope_may_introspect(self, flows) -> None:
         _, tokens = await flows.new_user()

@@ -159,7 +159,7 @@ class TestBusinessProfile:
             "complete": True,
         }
         log = await flows.client.get("/tenants/current/audit-log", headers=auth)
-        assert [e["action"] for e in log.json()][:2] == ["profile.changed", "profile.changed"]
+        assert [e["action"] for e in log.json()["items"]][:2] == ["profile.changed", "profile.changed"]
 
     async def test_an_individual_needs_no_business_fields_and_becoming_one_clears_them(self, flows) -> None:
         _, tokens = await flows.new_user()

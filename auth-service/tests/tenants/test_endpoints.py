@@ -40,9 +40,9 @@ class TestInvitations:
         me = await flows.client.get("/me", headers=flows.bearer(guest_tokens))
         assert sorted(t["role"] for t in me.json()["tenants"]) == ["admin", "owner"]
         members = await flows.client.get("/tenants/current/members", headers=flows.bearer(owner_tokens))
-        assert sorted(m["role"] for m in members.json()) == ["admin", "owner"]
+        assert sorted(m["role"] for m in members.json()["items"]) == ["admin", "owner"]
         log = await flows.client.get("/tenants/current/audit-log", headers=flows.bearer(owner_tokens))
-        assert [e["action"] for e in log.json()] == ["member.joined", "member.invited"]
+        assert [e["action"] for e in log.json()["items"]] == ["member.joined", "member.invited"]
 
     async def test_invitation_for_another_email_and_reuse_are_refused(self, flows) -> None:
         _, owner_tokens = await flows.new_user()

@@ -33,7 +33,7 @@ class TestSessionExpired:
         assert {a["details"]["marketplace"] for a in alerts} == {"ebay", "vinted"}
         acked = await seller.post(f"/alerts/{alerts[0]['id']}/acknowledge")
         assert acked.status_code == 200
-        open_ = (await seller.get("/alerts", params={"acknowledged": "false"})).json()
+        open_ = (await seller.get("/alerts", params={"acknowledged": "false"})).json()["items"]
         assert [a["id"] for a in open_] == [alerts[1]["id"]]
 
 

@@ -134,7 +134,7 @@ class TestListingImports:
             ["blue"],
         )
         assert product["publications"][0]["marketplace"] == "vinted"
-        [running] = (await seller.get("/imports")).json()
+        [running] = (await seller.get("/imports")).json()["items"]
         assert (running["marketplace"], running["done"], running["finished"]) == ("vinted", 1, False)
         await asyncio.sleep(0)
 

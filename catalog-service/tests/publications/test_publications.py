@@ -179,7 +179,7 @@ class TestAdapterEvents:
             )
         )
         await wait_status(seller, product["id"], "ebay", "listed")
-        [alert] = (await seller.get("/alerts")).json()
+        [alert] = (await seller.get("/alerts")).json()["items"]
         assert alert["kind"] == "delist_failed"
         assert alert["details"]["reason"] == "eBay 500"
 

@@ -44,7 +44,7 @@ class TestOrderLines:
         requests = await seller.emitted("publication.delist_requested.vinted")
         assert sorted(r["product_id"] for r in requests) == sorted(p["id"] for p in products)
         assert all(r["why"] == "sold_elsewhere" for r in requests)
-        orders = (await seller.get("/orders", params={"marketplace": "ebay"})).json()
+        orders = (await seller.get("/orders", params={"marketplace": "ebay"})).json()["items"]
         assert sorted((o["order_id"], o["line_id"], o["outcome"]) for o in orders) == [
             ("27-00001-00001", f"L{n}", "applied") for n in range(3)
         ]
@@ -100,7 +100,7 @@ class TestCancellation:
         assert (alert["product_id"], alert["details"]["order_id"]) == (product["id"], "C-1")
         await asyncio.sleep(0.5)
         assert (await seller.product(product["id"]))["stock_quantity"] == 2
-        [order] = (await seller.get("/orders", params={"product_id": product["id"]})).json()
+        [order] = (await seller.get("/orders", params={"product_id": product["id"]})).json()["items"]
         assert order["cancelled_at"]
 
     async def test_stock_never_goes_above_what_it_was_before_the_sale(self, seller) -> None:

@@ -60,14 +60,14 @@ class TestOrders:
         await asyncio.sleep(0.5)
         fresh = await seller.product(product["id"])
         assert (fresh["stock_quantity"], fresh["status"]) == (1, "listed")
-        orders = (await seller.get("/orders", params={"product_id": product["id"]})).json()
+        orders = (await seller.get("/orders", params={"product_id": product["id"]})).json()["items"]
         assert sorted((o["order_id"], o["outcome"], o["quantity"]) for o in orders) == [
             ("O-1", "applied", 1),
             ("O-2", "applied", 1),
         ]
         others = await seller.get("/orders", params={"marketplace": "vinted"})
         assert others.status_code == 200
-        assert [o for o in others.json() if o["product_id"] == product["id"]] == []
+        assert [o for o in others.json()["items"] if o["product_id"] == product["id"]] == []
         bad = await seller.get("/orders", params={"marketplace": "amazon"})
         assert bad.status_code == 422
 
@@ -99,11 +99,11 @@ class TestOrders:
         )
 
         async def alerted() -> list:
-            return (await seller.get("/alerts", params={"acknowledged": "false"})).json()
+            return (await seller.get("/alerts", params={"acknowledged": "false"})).json()["items"]
 
         [alert] = await seller.eventually(alerted)
         await asyncio.sleep(0.3)
-        assert len((await seller.get("/alerts")).json()) == 1
+        assert len((await seller.get("/alerts")).json()["items"]) == 1
         assert alert["kind"] == "oversell"
         orders = {alert["details"]["first_order"]["order_id"], alert["details"]["second_order"]["order_id"]}
         assert orders == {"V-1", "E-1"}
@@ -114,7 +114,7 @@ class TestOrders:
         assert len(await seller.emitted("product.sold")) == 1
         acked = await seller.post(f"/alerts/{alert['id']}/acknowledge")
         assert acked.json()["acknowledged_at"]
-        assert (await seller.get("/alerts", params={"acknowledged": "false"})).json() == []
+        assert (await seller.get("/alerts", params={"acknowledged": "false"})).json()["items"] == []
 
     async def test_alerts_of_another_tenant_are_out_of_reach(self, app, seller) -> None:
         product = await listed_everywhere(seller)
@@ -122,9 +122,9 @@ class TestOrders:
         await seller.play(order("ebay", "T-2", f"ebay-{product['sku']}"))
 
         async def alerted() -> list:
-            return (await seller.get("/alerts")).json()
+            return (await seller.get("/alerts")).json()["items"]
 
         [alert] = await seller.eventually(alerted)
         intruder = app.seller()
-        assert (await intruder.get("/alerts")).json() == []
+        assert (await intruder.get("/alerts")).json()["items"] == []
         assert (await intruder.post(f"/alerts/{alert['id']}/acknowledge")).status_code == 404

@@ -73,9 +73,17 @@ class Seller:
         return released
 
     async def cases(self, **params: Any) -> list[dict[str, Any]]:
-        got = await self.ebay.client.get("/after-sale/actions", params=params, headers=self.ebay.auth())
-        assert got.status_code == 200, got.text
-        return list(got.json())
+        """Every case the list shows, page after page."""
+        found: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            query = {**params, "limit": 100, **({"cursor": cursor} if cursor else {})}
+            got = await self.ebay.client.get("/after-sale/actions", params=query, headers=self.ebay.auth())
+            assert got.status_code == 200, got.text
+            found += got.json()["items"]
+            cursor = got.json()["next_cursor"]
+            if cursor is None:
+                return found
 
     async def case(self, kind: str) -> dict[str, Any]:
         [found] = [c for c in await self.cases(include_closed=True) if c["kind"] == kind]

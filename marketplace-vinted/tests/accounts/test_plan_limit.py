@@ -27,7 +27,7 @@ class TestPlanLimit:
         await seller.online()
         account = (await seller.get("/account")).json()
         assert account["logged_in"] is False
-        alerts = (await seller.get("/alerts")).json()
+        alerts = await seller.every("/alerts")
         told = [a for a in alerts if a["kind"] == "plan_limit"]
         assert len(told) == 1
         assert "free plan" in told[0]["message"]
@@ -39,4 +39,4 @@ class TestPlanLimit:
 
         await seller.eventually(logged_in)
         assert billing.held(seller.tenant_id) == ["vinted"]
-        assert [a for a in (await seller.get("/alerts")).json() if a["kind"] == "plan_limit"] == []
+        assert [a for a in await seller.every("/alerts") if a["kind"] == "plan_limit"] == []

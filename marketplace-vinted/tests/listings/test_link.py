@@ -144,4 +144,4 @@ class TestLink:
 
 
 async def _alerts(seller, kind: str) -> list[dict]:
-    return [a for a in (await seller.get("/alerts")).json() if a["kind"] == kind]
+    return [a for a in await seller.every("/alerts") if a["kind"] == kind]

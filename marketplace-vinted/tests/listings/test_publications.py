@@ -129,7 +129,7 @@ class TestPublish:
         [gone] = await seller.eventually(lambda: emitted_for(seller, "publication.delisted", publication))
         assert gone["by"] == "vitrine"
         await seller.online()
-        jobs = (await seller.get("/jobs")).json()
+        jobs = await seller.every("/jobs")
         assert [j["status"] for j in jobs if j["kind"] == "publish"] == ["canceled"]
 
     async def test_an_older_attempt_arriving_late_is_stale(self, seller) -> None:

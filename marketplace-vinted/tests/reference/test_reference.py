@@ -8,7 +8,7 @@ class TestReference:
         unknown = await seller.post("/reference/7b3c6c1e-0000-4000-8000-000000000000")
         assert unknown.status_code == 422, unknown.text
         assert (await seller.post("/reference/Colors")).status_code == 422
-        assert not (await seller.get("/jobs")).json()  # nothing was queued
+        assert not await seller.every("/jobs")  # nothing was queued
 
     async def test_a_fetch_is_a_job_whose_result_is_the_answer(self, seller) -> None:
         await seller.online()

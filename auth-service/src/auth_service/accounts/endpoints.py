@@ -18,6 +18,7 @@ from auth_service.accounts.schemas import (
 )
 from auth_service.accounts.service import account_service
 from auth_service.deps import Auth, UserPrincipal
+from auth_service.security.idempotency import keyed_by_email
 from auth_service.security.mailer import Outgoing
 
 router = APIRouter(tags=["accounts"])
@@ -35,6 +36,9 @@ async def register(body: RegisterIn, session: SharedSession, auth: Auth, mail: O
         tenant_name=body.tenant_name,
         language=body.language.value,
     )
+
+
+keyed_by_email(router, register)
 
 
 @router.get("/me")

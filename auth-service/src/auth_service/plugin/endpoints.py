@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 from vitrine_kit.db.deps import SharedSession
+from vitrine_kit.pagination import Cursor, Limit
 
 from auth_service.deps import Auth, DeviceID, IntrospectCaller, UserPrincipal
-from auth_service.plugin.schemas import DeviceOut, DeviceStatusOut, PairIn, PairingCodeOut, PluginTokenOut
+from auth_service.plugin.schemas import DevicePage, DeviceStatusOut, PairIn, PairingCodeOut, PluginTokenOut
 from auth_service.plugin.service import plugin_service
 from auth_service.security.client_ip import ClientIP
 
@@ -28,9 +29,11 @@ async def pair(body: PairIn, session: SharedSession, auth: Auth, client_ip: Clie
 
 
 @router.get("/devices")
-async def devices(principal: UserPrincipal, session: SharedSession) -> list[DeviceOut]:
-    """The seller's paired devices."""
-    return await plugin_service.devices(session, principal)
+async def devices(
+    principal: UserPrincipal, session: SharedSession, limit: Limit = 50, cursor: Cursor = None
+) -> DevicePage:
+    """The seller's paired devices, the latest first."""
+    return await plugin_service.devices(session, principal, limit=limit, cursor=cursor)
 
 
 @router.delete("/devices/{device_id}", status_code=204)

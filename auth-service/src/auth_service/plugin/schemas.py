@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from pydantic import BaseModel, Field
+from vitrine_kit.pagination import Page
 
 
 class PairingCodeOut(BaseModel):
@@ -32,6 +33,10 @@ class DeviceOut(BaseModel):
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+
+
+class DevicePage(Page[DeviceOut]):
+    """Devices, the latest paired first (then by id), revoked ones too; ``next_cursor`` pages to older ones."""
 
 
 class DeviceStatusOut(BaseModel):

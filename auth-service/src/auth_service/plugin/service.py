@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_contracts.identity import PluginPaired, PluginRevoked
 from vitrine_kit.auth.jwt import plugin_audience_for
 from vitrine_kit.auth.principal import Principal, TokenKind
 from vitrine_kit.db.base import utcnow
+from vitrine_kit.pagination import Keyset
 from vitrine_kit.roles import Capability, allows
 
 from auth_service.context import AuthContext
 from auth_service.errors import DeviceNotFound, InvalidPairingCode
 from auth_service.models import PairingCode, PluginDevice
-from auth_service.plugin.schemas import DeviceOut, DeviceStatusOut, PairingCodeOut, PluginTokenOut
+from auth_service.plugin.schemas import (
+    DeviceOut,
+    DevicePage,
+    DeviceStatusOut,
+    PairingCodeOut,
+    PluginTokenOut,
+)
 from auth_service.revocations.service import revocation_service
 from auth_service.security.secrets import digest, new_code, normalise_code
 from auth_service.security.throttle import ip_key
 from auth_service.tenants import audit
 from auth_service.tenants.acting import acting_member
+
+# The latest paired first, the id breaking ties (ix_plugin_devices_tenant_id finds the tenant's rows).
+PAIRED = Keyset((PluginDevice.created_at, PluginDevice.id), TypeAdapter(tuple[datetime, uuid.UUID]))
 
 
 class PluginService:
@@ -96,13 +107,13 @@ class PluginService:
             access_token=token, expires_in=ttl, device_id=device.id, tenant_id=row.tenant_id
         )
 
-    async def devices(self, session: AsyncSession, principal: Principal) -> list[DeviceOut]:
-        rows = await session.execute(
-            sa.select(PluginDevice)
-            .where(PluginDevice.tenant_id == principal.tenant)
-            .order_by(PluginDevice.created_at.desc())
-        )
-        return [
+    async def devices(
+        self, session: AsyncSession, principal: Principal, *, limit: int, cursor: str | None
+    ) -> DevicePage:
+        query = sa.select(PluginDevice).where(PluginDevice.tenant_id == principal.tenant)
+        rows = await session.execute(PAIRED.select(query, limit=limit, cursor=cursor))
+        devices, next_cursor = PAIRED.page(rows.scalars().all(), limit)
+        items = [
             DeviceOut(
                 id=d.id,
                 name=d.name,
@@ -110,8 +121,9 @@ class PluginService:
                 expires_at=d.expires_at,
                 revoked_at=d.revoked_at,
             )
-            for d in rows.scalars()
+            for d in devices
         ]
+        return DevicePage(items=items, next_cursor=next_cursor)
 
     async def revoke(
         self, session: AsyncSession, auth: AuthContext, principal: Principal, device_id: uuid.UUID

@@ -7,6 +7,7 @@ from vitrine_kit.db.deps import SharedSession
 
 from auth_service.deps import Auth, UserPrincipal
 from auth_service.security.client_ip import ClientIP
+from auth_service.security.idempotency import keyed_by_email
 from auth_service.sessions import cookies
 from auth_service.sessions.schemas import BrowserSession, LoginIn, RefreshIn, TokenPair
 from auth_service.sessions.service import session_service
@@ -20,6 +21,9 @@ async def login(body: LoginIn, session: SharedSession, auth: Auth, client_ip: Cl
     return await session_service.login(
         session, auth, email=body.email, password=body.password, tenant_id=body.tenant_id, client_ip=client_ip
     )
+
+
+keyed_by_email(router, login)
 
 
 @router.post("/refresh")

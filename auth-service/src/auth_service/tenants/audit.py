@@ -6,11 +6,16 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_kit.db.engine import schema_for
 from vitrine_kit.db.tenancy import TenantRegistry
+from vitrine_kit.pagination import Keyset
 
 from auth_service.models import AuditEntry
+
+# The latest first: ids grow with every entry (the primary key backs the order).
+LATEST = Keyset((AuditEntry.id,), TypeAdapter(tuple[int]))
 
 
 async def record(
@@ -42,13 +47,13 @@ async def record(
 
 
 async def entries(
-    session: AsyncSession, tenants: TenantRegistry, tenant_id: uuid.UUID, *, limit: int
-) -> list[AuditEntry]:
-    """The latest entries of a tenant's audit log."""
+    session: AsyncSession, tenants: TenantRegistry, tenant_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[list[AuditEntry], str | None]:
+    """A page of a tenant's audit log, the latest first, and the cursor of the next."""
     schema = await tenants.ensure(tenant_id)
     assert schema == schema_for(tenant_id)
     rows = await session.execute(
-        sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit),
+        LATEST.select(sa.select(AuditEntry), limit=limit, cursor=cursor),
         execution_options={"schema_translate_map": {None: schema}},
     )
-    return list(rows.scalars())
+    return LATEST.page(rows.scalars().all(), limit)

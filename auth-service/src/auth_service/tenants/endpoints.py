@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from vitrine_kit.db.deps import SharedSession
+from vitrine_kit.pagination import Cursor, Limit
 
 from auth_service.deps import Auth, MemberID, UserPrincipal
 from auth_service.security.mailer import Outgoing
 from auth_service.tenants.schemas import (
     AcceptedInvitation,
     AcceptIn,
-    AuditEntryOut,
+    AuditEntryPage,
     InvitationIn,
     InvitationOut,
     MemberOut,
+    MemberPage,
     RoleIn,
 )
 from auth_service.tenants.service import tenant_service
@@ -40,9 +40,11 @@ async def accept(
 
 
 @router.get("/tenants/current/members")
-async def members(principal: UserPrincipal, session: SharedSession) -> list[MemberOut]:
-    """The members of the current seller account."""
-    return await tenant_service.members(session, principal)
+async def members(
+    principal: UserPrincipal, session: SharedSession, limit: Limit = 50, cursor: Cursor = None
+) -> MemberPage:
+    """The members of the current seller account, the earliest to join first."""
+    return await tenant_service.members(session, principal, limit=limit, cursor=cursor)
 
 
 @router.patch("/tenants/current/members/{user_id}")
@@ -65,7 +67,8 @@ async def audit_log(
     principal: UserPrincipal,
     session: SharedSession,
     auth: Auth,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[AuditEntryOut]:
-    """The latest tenant-level actions (owner or admin)."""
-    return await tenant_service.audit_log(session, auth, principal, limit)
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> AuditEntryPage:
+    """The latest tenant-level actions first (owner or admin)."""
+    return await tenant_service.audit_log(session, auth, principal, limit, cursor)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, EmailStr, Field, field_validator
+from vitrine_kit.pagination import Page
 
 from auth_service.models import Role
 
@@ -44,6 +45,10 @@ class MemberOut(BaseModel):
     joined_at: datetime
 
 
+class MemberPage(Page[MemberOut]):
+    """Members, the earliest to join first (then by user id); ``next_cursor`` pages to later ones."""
+
+
 class RoleIn(BaseModel):
     role: Role
 
@@ -55,3 +60,7 @@ class AuditEntryOut(BaseModel):
     action: str
     subject: str | None
     details: dict[str, Any]
+
+
+class AuditEntryPage(Page[AuditEntryOut]):
+    """Audit entries, the latest first; ``next_cursor`` pages to older ones."""

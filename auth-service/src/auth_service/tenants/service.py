@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_contracts.identity import MemberAdded, MemberRemoved, MemberRoleChanged
 from vitrine_kit.auth.principal import Principal
 from vitrine_kit.db.base import utcnow
+from vitrine_kit.pagination import Keyset
 from vitrine_kit.roles import Capability, check
 
 from auth_service.accounts import repository as accounts_repo
@@ -31,7 +33,23 @@ from auth_service.security.mailer import MailMessage, PostCommitMail
 from auth_service.security.secrets import digest, new_token
 from auth_service.tenants import audit
 from auth_service.tenants.acting import acting_member
-from auth_service.tenants.schemas import AcceptedInvitation, AuditEntryOut, InvitationOut, MemberOut
+from auth_service.tenants.schemas import (
+    AcceptedInvitation,
+    AuditEntryOut,
+    AuditEntryPage,
+    InvitationOut,
+    MemberOut,
+    MemberPage,
+)
+
+# The earliest to join first, the user id breaking ties (rows are (membership, e-mail); the primary key
+# (tenant, user) finds the tenant's few rows).
+JOINED = Keyset(
+    (Membership.created_at, Membership.user_id),
+    TypeAdapter(tuple[datetime, uuid.UUID]),
+    descending=False,
+    position=lambda row: (row[0].created_at, row[0].user_id),
+)
 
 
 def _tenant(principal: Principal) -> uuid.UUID:
@@ -157,18 +175,25 @@ class TenantService:
         language.announce_if_not_default(session, auth, user.id, invitation.tenant_id, user.language)
         return AcceptedInvitation(tenant_id=invitation.tenant_id, role=invitation.role)
 
-    async def members(self, session: AsyncSession, principal: Principal) -> list[MemberOut]:
+    async def members(
+        self, session: AsyncSession, principal: Principal, *, limit: int, cursor: str | None
+    ) -> MemberPage:
         await acting_member(session, principal, Capability.TEAM_READ)
-        rows = await session.execute(
+        query = (
             sa.select(Membership, User.email)
             .join(User, User.id == Membership.user_id)
             .where(Membership.tenant_id == _tenant(principal))
-            .order_by(Membership.created_at)
         )
-        return [
-            MemberOut(user_id=m.user_id, email=email, role=m.role, joined_at=m.created_at)
-            for m, email in rows.all()
-        ]
+        rows, next_cursor = JOINED.page(
+            (await session.execute(JOINED.select(query, limit=limit, cursor=cursor))).all(), limit
+        )
+        return MemberPage(
+            items=[
+                MemberOut(user_id=m.user_id, email=email, role=m.role, joined_at=m.created_at)
+                for m, email in rows
+            ],
+            next_cursor=next_cursor,
+        )
 
     async def change_role(
         self, session: AsyncSession, auth: AuthContext, principal: Principal, user_id: uuid.UUID, role: Role
@@ -241,11 +266,13 @@ class TenantService:
         auth.outbox.add(session, MemberRemoved(tenant_id=tenant_id, user_id=user_id), tenant_id=tenant_id)
 
     async def audit_log(
-        self, session: AsyncSession, auth: AuthContext, principal: Principal, limit: int
-    ) -> list[AuditEntryOut]:
+        self, session: AsyncSession, auth: AuthContext, principal: Principal, limit: int, cursor: str | None
+    ) -> AuditEntryPage:
         await acting_member(session, principal, Capability.AUDIT_READ)
-        rows = await audit.entries(session, auth.tenants, _tenant(principal), limit=limit)
-        return [
+        rows, next_cursor = await audit.entries(
+            session, auth.tenants, _tenant(principal), limit=limit, cursor=cursor
+        )
+        items = [
             AuditEntryOut(
                 id=r.id,
                 occurred_at=r.occurred_at,
@@ -256,6 +283,7 @@ class TenantService:
             )
             for r in rows
         ]
+        return AuditEntryPage(items=items, next_cursor=next_cursor)
 
 
 tenant_service = TenantService()

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
+from vitrine_kit.pagination import Page
 
 
 class AlertKind(StrEnum):
@@ -30,3 +31,7 @@ class AlertOut(BaseModel):
     details: dict[str, Any]
     created_at: datetime
     acknowledged_at: datetime | None
+
+
+class AlertPage(Page[AlertOut]):
+    """Alerts, newest first (then by id); ``next_cursor`` pages to older ones."""

@@ -4,15 +4,21 @@ listings ended outside Vitrine, cancelled orders, deleted photos, import problem
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from vitrine_kit.db.base import utcnow
+from vitrine_kit.pagination import Keyset
 
-from catalog_service.alerts.schemas import AlertKind, AlertOut
+from catalog_service.alerts.schemas import AlertKind, AlertOut, AlertPage
 from catalog_service.errors import AlertNotFound
 from catalog_service.models import Alert
 from catalog_service.scope import Scope
+
+# Newest first; the id breaks ties (ix_alerts_created_at backs it).
+ORDER = Keyset((Alert.created_at, Alert.id), TypeAdapter(tuple[datetime, uuid.UUID]))
 
 
 class AlertService:
@@ -39,16 +45,26 @@ class AlertService:
         return alert
 
     async def alerts(
-        self, scope: Scope, acknowledged: bool | None, kind: str | None = None
-    ) -> list[AlertOut]:
-        stmt = sa.select(Alert).order_by(Alert.created_at.desc())
+        self,
+        scope: Scope,
+        acknowledged: bool | None,
+        kind: str | None = None,
+        *,
+        limit: int,
+        cursor: str | None = None,
+    ) -> AlertPage:
+        stmt = sa.select(Alert)
         if acknowledged is not None:
             stmt = stmt.where(
                 Alert.acknowledged_at.is_not(None) if acknowledged else Alert.acknowledged_at.is_(None)
             )
         if kind is not None:
             stmt = stmt.where(Alert.kind == kind)
-        return [AlertOut.model_validate(a, from_attributes=True) for a in await scope.session.scalars(stmt)]
+        rows = (await scope.session.scalars(ORDER.select(stmt, limit=limit, cursor=cursor))).all()
+        items, next_cursor = ORDER.page(rows, limit)
+        return AlertPage(
+            items=[AlertOut.model_validate(a, from_attributes=True) for a in items], next_cursor=next_cursor
+        )
 
     async def acknowledge(self, scope: Scope, alert_id: uuid.UUID) -> AlertOut:
         alert = await scope.session.get(Alert, alert_id, with_for_update=True)

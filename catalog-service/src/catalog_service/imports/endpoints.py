@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
+from vitrine_kit.pagination import Cursor, Limit
 
-from catalog_service.imports.schemas import ListingImportOut
+from catalog_service.imports.schemas import ListingImportOut, ListingImportPage
 from catalog_service.imports.service import import_service
 from catalog_service.scope import RequestScope
 
@@ -16,11 +17,9 @@ ImportID = Annotated[uuid.UUID, Path(description="The import id (an adapter's im
 
 
 @router.get("")
-async def list_imports(
-    scope: RequestScope, limit: Annotated[int, Query(ge=1, le=100)] = 20
-) -> list[ListingImportOut]:
+async def list_imports(scope: RequestScope, limit: Limit = 20, cursor: Cursor = None) -> ListingImportPage:
     """The newest imports of marketplace listings first, with their counts."""
-    return await import_service.recent(scope, limit)
+    return await import_service.recent(scope, limit, cursor)
 
 
 @router.get("/{import_id}")

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel
+from vitrine_kit.pagination import Page
 
 
 class ImportOutcome(StrEnum):
@@ -40,3 +41,7 @@ class ListingImportOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     items: list[ImportedItemOut] = []
+
+
+class ListingImportPage(Page[ListingImportOut]):
+    """Imports, newest first (then by id), each without its items; ``next_cursor`` pages to older ones."""

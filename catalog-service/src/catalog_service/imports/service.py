@@ -11,17 +11,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy.dialects.postgresql import insert
 from vitrine_contracts.common import Marketplace, Money
 from vitrine_contracts.marketplace import ListingImported
 from vitrine_contracts.vinted import VintedItemImported
 from vitrine_kit.db.base import utcnow
+from vitrine_kit.pagination import Keyset
 
 from catalog_service.alerts.schemas import AlertKind
 from catalog_service.alerts.service import alert_service
 from catalog_service.errors import ImportNotFound, QuotaExceeded
 from catalog_service.imports.media import PhotoRefused, fetch_photo
-from catalog_service.imports.schemas import ImportedItemOut, ImportOutcome, ListingImportOut
+from catalog_service.imports.schemas import (
+    ImportedItemOut,
+    ImportOutcome,
+    ListingImportOut,
+    ListingImportPage,
+)
 from catalog_service.models import ImportedItem, ListingImport, Product, Publication
 from catalog_service.publications.requirements import IMAGE_LIMIT
 from catalog_service.quotas.service import quota_service
@@ -93,6 +100,10 @@ def vinted_fields(ref: ReferenceCatalog, event: VintedItemImported) -> dict[str,
     if colours:
         out["colours"] = colours[:2]
     return out
+
+
+# Newest first, the id breaking ties (ix_listing_imports_created_at backs it).
+ORDER = Keyset((ListingImport.created_at, ListingImport.id), TypeAdapter(tuple[datetime, uuid.UUID]))
 
 
 class ImportService:
@@ -331,11 +342,10 @@ class ImportService:
             extra={"import": str(import_id), "listing": found.external_id, "outcome": result.outcome.value},
         )
 
-    async def recent(self, scope: Scope, limit: int) -> list[ListingImportOut]:
-        rows = await scope.session.scalars(
-            sa.select(ListingImport).order_by(ListingImport.created_at.desc()).limit(limit)
-        )
-        return [_out(i) for i in rows]
+    async def recent(self, scope: Scope, limit: int, cursor: str | None = None) -> ListingImportPage:
+        stmt = ORDER.select(sa.select(ListingImport), limit=limit, cursor=cursor)
+        items, next_cursor = ORDER.page((await scope.session.scalars(stmt)).all(), limit)
+        return ListingImportPage(items=[_out(i) for i in items], next_cursor=next_cursor)
 
     async def get(self, scope: Scope, import_id: uuid.UUID) -> ListingImportOut:
         found = await scope.session.get(ListingImport, import_id)

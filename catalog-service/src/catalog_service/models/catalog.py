@@ -87,7 +87,10 @@ class Order(TenantBase):
     """An order line an adapter reported, seen once per (marketplace, order id, line id)."""
 
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("marketplace", "order_id", "line_id", name="uq_orders_line"),)
+    __table_args__ = (
+        UniqueConstraint("marketplace", "order_id", "line_id", name="uq_orders_line"),
+        Index("ix_orders_received_at", "received_at", "id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
     marketplace: Mapped[str] = mapped_column(String(20))
@@ -112,6 +115,7 @@ class Alert(TenantBase):
     """Something the seller must act on: an oversell (both orders) or a delist that failed."""
 
     __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_created_at", "created_at", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(String(40))
@@ -138,6 +142,7 @@ class ListingImport(TenantBase):
     """A seller's import of live listings from one marketplace, with its progress."""
 
     __tablename__ = "listing_imports"
+    __table_args__ = (Index("ix_listing_imports_created_at", "created_at", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     marketplace: Mapped[str] = mapped_column(String(20))

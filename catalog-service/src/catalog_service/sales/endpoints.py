@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from vitrine_contracts.common import Marketplace
+from vitrine_kit.pagination import Cursor, Limit
 
-from catalog_service.sales.service import OrderOut, sale_service
+from catalog_service.sales.service import OrderPage, sale_service
 from catalog_service.scope import RequestScope
 
 router = APIRouter(tags=["sales"])
@@ -19,7 +19,10 @@ async def list_orders(
     scope: RequestScope,
     product_id: uuid.UUID | None = None,
     marketplace: Marketplace | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[OrderOut]:
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> OrderPage:
     """Order lines the marketplaces reported, newest first (each once per marketplace, order and line)."""
-    return await sale_service.orders(scope, product_id, marketplace.value if marketplace else None, limit)
+    return await sale_service.orders(
+        scope, product_id, marketplace.value if marketplace else None, limit, cursor
+    )

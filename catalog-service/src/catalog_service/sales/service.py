@@ -10,10 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.dialects.postgresql import insert
 from vitrine_contracts.catalog import OrderCancelled, OrderReceived, OversellDetected, ProductSold
 from vitrine_kit.db.base import utcnow
+from vitrine_kit.pagination import Keyset, Page
 
 from catalog_service.alerts.schemas import AlertKind
 from catalog_service.alerts.service import alert_service
@@ -41,6 +42,14 @@ class OrderOut(BaseModel):
     ordered_at: datetime
     received_at: datetime
     cancelled_at: datetime | None
+
+
+class OrderPage(Page[OrderOut]):
+    """Order lines, newest first (then by id); ``next_cursor`` pages to older ones."""
+
+
+# Newest received first, the id breaking ties (ix_orders_received_at backs it).
+ORDER = Keyset((Order.received_at, Order.id), TypeAdapter(tuple[datetime, uuid.UUID]))
 
 
 def _order_view(order: Order) -> dict[str, Any]:
@@ -215,15 +224,24 @@ class SaleService:
         )
 
     async def orders(
-        self, scope: Scope, product_id: uuid.UUID | None, marketplace: str | None, limit: int
-    ) -> list[OrderOut]:
+        self,
+        scope: Scope,
+        product_id: uuid.UUID | None,
+        marketplace: str | None,
+        limit: int,
+        cursor: str | None = None,
+    ) -> OrderPage:
         """The newest order lines first, optionally for one product or one marketplace."""
-        stmt = sa.select(Order).order_by(Order.received_at.desc()).limit(limit)
+        stmt = sa.select(Order)
         if product_id is not None:
             stmt = stmt.where(Order.product_id == product_id)
         if marketplace is not None:
             stmt = stmt.where(Order.marketplace == marketplace)
-        return [OrderOut.model_validate(o, from_attributes=True) for o in await scope.session.scalars(stmt)]
+        rows = (await scope.session.scalars(ORDER.select(stmt, limit=limit, cursor=cursor))).all()
+        items, next_cursor = ORDER.page(rows, limit)
+        return OrderPage(
+            items=[OrderOut.model_validate(o, from_attributes=True) for o in items], next_cursor=next_cursor
+        )
 
 
 sale_service = SaleService()

@@ -13,6 +13,9 @@ together or not at all. A request that fails stores nothing (its work rolled bac
 again. The concurrent case is a transaction-scoped advisory lock on (tenant, key): it is released by the
 commit or rollback, so a crashed request never leaves a key locked. Keys are kept
 ``IDEMPOTENCY_TTL`` per tenant, then purged by a background loop.
+
+A POST made before there is a tenant (auth's register and login) uses :func:`claim` with an owner of its own
+choosing in place of the tenant, and may seal the stored body (it holds tokens) with a ``BodyCipher``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Header, Request
@@ -82,6 +85,14 @@ class IdempotencyKeyInFlight(Conflict):
     code, title = "idempotency-key-in-flight", "A request with this Idempotency-Key is still running"
 
 
+class BodyCipher(Protocol):
+    """Seals a stored answer's body at rest (``cryptography``'s ``Fernet`` is one)."""
+
+    def encrypt(self, data: bytes) -> bytes: ...
+
+    def decrypt(self, token: bytes) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class StoredAnswer:
     status: int
@@ -110,15 +121,17 @@ class Attempt:
     tenant_id: uuid.UUID
     key: str
     request_hash: str
+    cipher: BodyCipher | None = None
 
     async def store(self, response: Response) -> None:
         headers = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers}
         now = utcnow()
+        body = bytes(response.body)
         values = {
             "request_hash": self.request_hash,
             "status": response.status_code,
             "headers": headers,
-            "body": bytes(response.body),
+            "body": self.cipher.encrypt(body) if self.cipher is not None else body,
             "created_at": now,
             "expires_at": now + IDEMPOTENCY_TTL,
         }
@@ -165,7 +178,20 @@ async def idempotency_guard(
     """Take the key's lock in the request's transaction, then replay, refuse, or let the handler run."""
     if key is None:
         return
-    tenant_id = principal.tenant
+    await claim(request, session, principal.tenant, key)
+
+
+async def claim(
+    request: Request,
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    key: str,
+    *,
+    cipher: BodyCipher | None = None,
+) -> None:
+    """The guard for ``key`` of ``tenant_id`` (or another owner of keys): raises :class:`Replay` with the stored
+    answer, :class:`IdempotencyKeyReused` or :class:`IdempotencyKeyInFlight`, or marks the request to store
+    its answer (the route must be an :class:`IdempotentRoute`)."""
     fingerprint = request_hash(request.method, request.url.path, await request.body())
     locked = await session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(_lock_key(tenant_id, key))))
     if not locked:
@@ -181,8 +207,11 @@ async def idempotency_guard(
                 "use a new key for a new operation.",
                 key=key,
             )
-        raise Replay(StoredAnswer(stored.status, dict(stored.headers), bytes(stored.body)))
-    request.state.idempotency = Attempt(session, tenant_id, key, fingerprint)
+        body = bytes(stored.body)
+        raise Replay(
+            StoredAnswer(stored.status, dict(stored.headers), cipher.decrypt(body) if cipher else body)
+        )
+    request.state.idempotency = Attempt(session, tenant_id, key, fingerprint, cipher)
 
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -244,33 +273,39 @@ def make_idempotent(router: APIRouter) -> None:
             or not creates_something(route)
         ):
             continue
-        router.routes[index] = IdempotentRoute(
-            route.path,
-            route.endpoint,
-            response_model=route.response_model,
-            status_code=route.status_code,
-            tags=route.tags,
-            dependencies=[*route.dependencies, Depends(idempotency_guard)],
-            summary=route.summary,
-            description=route.description,
-            response_description=route.response_description,
-            responses=route.responses,
-            deprecated=route.deprecated,
-            name=route.name,
-            methods=route.methods,
-            operation_id=route.operation_id,
-            response_model_include=route.response_model_include,
-            response_model_exclude=route.response_model_exclude,
-            response_model_by_alias=route.response_model_by_alias,
-            response_model_exclude_unset=route.response_model_exclude_unset,
-            response_model_exclude_defaults=route.response_model_exclude_defaults,
-            response_model_exclude_none=route.response_model_exclude_none,
-            include_in_schema=route.include_in_schema,
-            response_class=route.response_class,
-            callbacks=route.callbacks,
-            openapi_extra={**(route.openapi_extra or {}), MARKER: True},
-            generate_unique_id_function=route.generate_unique_id_function,
-        )
+        router.routes[index] = guarded(route, Depends(idempotency_guard))
+
+
+def guarded(route: APIRoute, guard: Any) -> IdempotentRoute:
+    """``route`` as an :class:`IdempotentRoute` whose ``guard`` (a ``Depends`` calling :func:`claim`) runs after
+    its own dependencies; a service replaces a route of its router with it before the router is included."""
+    return IdempotentRoute(
+        route.path,
+        route.endpoint,
+        response_model=route.response_model,
+        status_code=route.status_code,
+        tags=route.tags,
+        dependencies=[*route.dependencies, guard],
+        summary=route.summary,
+        description=route.description,
+        response_description=route.response_description,
+        responses=route.responses,
+        deprecated=route.deprecated,
+        name=route.name,
+        methods=route.methods,
+        operation_id=route.operation_id,
+        response_model_include=route.response_model_include,
+        response_model_exclude=route.response_model_exclude,
+        response_model_by_alias=route.response_model_by_alias,
+        response_model_exclude_unset=route.response_model_exclude_unset,
+        response_model_exclude_defaults=route.response_model_exclude_defaults,
+        response_model_exclude_none=route.response_model_exclude_none,
+        include_in_schema=route.include_in_schema,
+        response_class=route.response_class,
+        callbacks=route.callbacks,
+        openapi_extra={**(route.openapi_extra or {}), MARKER: True},
+        generate_unique_id_function=route.generate_unique_id_function,
+    )
 
 
 async def purge_expired(session: AsyncSession, *, batch: int = PURGE_BATCH) -> int:

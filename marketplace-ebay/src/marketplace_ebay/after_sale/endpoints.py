@@ -6,10 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from vitrine_kit.pagination import Cursor, Limit
 from vitrine_kit.roles import Capability, needs
 
 from marketplace_ebay.after_sale.schemas import (
     CaseOut,
+    CasePage,
     CommentIn,
     ContestIn,
     RejectCancellationIn,
@@ -32,9 +34,13 @@ async def actions(
     scope: RequestScope,
     include_closed: Annotated[bool, Query(description="Also cases that do not wait on the seller")] = False,
     account_id: Annotated[uuid.UUID | None, Query()] = None,
-) -> list[CaseOut]:
+    limit: Limit = 25,
+    cursor: Cursor = None,
+) -> CasePage:
     """Cases waiting on the seller, the nearest deadline first, each with the actions open on it."""
-    return await after_sale_service.cases(scope, include_closed=include_closed, account_id=account_id)
+    return await after_sale_service.cases(
+        scope, include_closed=include_closed, account_id=account_id, limit=limit, cursor=cursor
+    )
 
 
 @router.post("/orders/{order_id}/shipping", dependencies=ACT, status_code=201)

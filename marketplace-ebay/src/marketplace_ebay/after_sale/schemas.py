@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from vitrine_kit.pagination import Page
 
 from marketplace_ebay.after_sale.models import Action, CaseKind, CaseStatus
 
@@ -45,6 +46,10 @@ class CaseOut(BaseModel):
     opened_at: datetime
     synced_at: datetime
     released_at: datetime | None = Field(description="When the unit went back to stock")
+
+
+class CasePage(Page[CaseOut]):
+    """Cases waiting on the seller first, the nearest deadline first (none last), then the oldest, then by id."""
 
 
 class ShipmentIn(BaseModel):

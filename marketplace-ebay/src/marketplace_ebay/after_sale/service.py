@@ -18,11 +18,13 @@ from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_contracts.catalog import OrderCancelled
 from vitrine_contracts.common import Marketplace
 from vitrine_kit.db.base import utcnow
+from vitrine_kit.pagination import Keyset
 from vitrine_marketplace import AuthRevoked, MarketplaceRejected, MarketplaceUnavailable
 from vitrine_marketplace.errors import NotFoundOnMarketplace
 
@@ -39,6 +41,7 @@ from marketplace_ebay.after_sale.errors import (
 from marketplace_ebay.after_sale.models import Action, AfterSaleCase, CaseKind, CaseStatus
 from marketplace_ebay.after_sale.schemas import (
     CaseOut,
+    CasePage,
     CommentIn,
     ContestIn,
     RejectCancellationIn,
@@ -57,6 +60,26 @@ from marketplace_ebay.scope import Scope
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_EVIDENCE_BYTES = 1_500_000
+# A case without a deadline sorts after every dated one (the cursor needs a value, not NULL).
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _waiting(case: AfterSaleCase) -> int:
+    return 0 if case.status is CaseStatus.AWAITING_SELLER else 1
+
+
+# Waiting on the seller first, the nearest deadline first, then the oldest; the id breaks ties.
+TO_DO = Keyset(
+    (
+        sa.case((AfterSaleCase.status == CaseStatus.AWAITING_SELLER, 0), else_=1),
+        sa.func.coalesce(AfterSaleCase.respond_by, NO_DEADLINE),
+        AfterSaleCase.opened_at,
+        AfterSaleCase.id,
+    ),
+    TypeAdapter(tuple[int, datetime, datetime, uuid.UUID]),
+    descending=False,
+    position=lambda c: (_waiting(c), c.respond_by or NO_DEADLINE, c.opened_at, c.id),
+)
 
 
 async def on_ebay(
@@ -184,19 +207,23 @@ class AfterSaleService:
         return given
 
     async def cases(
-        self, scope: Scope, *, include_closed: bool, account_id: uuid.UUID | None
-    ) -> list[CaseOut]:
+        self,
+        scope: Scope,
+        *,
+        include_closed: bool,
+        account_id: uuid.UUID | None,
+        limit: int,
+        cursor: str | None = None,
+    ) -> CasePage:
         """Cases waiting on the seller first, the nearest deadline first; others after when asked for."""
         stmt = sa.select(AfterSaleCase)
         if not include_closed:
             stmt = stmt.where(AfterSaleCase.status == CaseStatus.AWAITING_SELLER)
         if account_id is not None:
             stmt = stmt.where(AfterSaleCase.account_id == account_id)
-        waiting = sa.case((AfterSaleCase.status == CaseStatus.AWAITING_SELLER, 0), else_=1)
-        stmt = stmt.order_by(
-            waiting, AfterSaleCase.respond_by.asc().nulls_last(), AfterSaleCase.opened_at.desc()
-        )
-        return [CaseOut.model_validate(c) for c in await scope.session.scalars(stmt.limit(500))]
+        rows = (await scope.session.scalars(TO_DO.select(stmt, limit=limit, cursor=cursor))).all()
+        items, next_cursor = TO_DO.page(rows, limit)
+        return CasePage(items=[CaseOut.model_validate(c) for c in items], next_cursor=next_cursor)
 
     # --- acting -------------------------------------------------------------------------------------------
 

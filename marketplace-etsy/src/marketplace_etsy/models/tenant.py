@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 from vitrine_kit.db.base import new_id, utcnow
@@ -54,6 +54,7 @@ class EtsyListing(TenantBase):
     ``etsy_listing_images``) before the next starts, so a retried attempt resumes instead of starting over."""
 
     __tablename__ = "etsy_listings"
+    __table_args__ = (Index("ix_etsy_listings_created_at", "created_at", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
     account_id: Mapped[uuid.UUID] = mapped_column(

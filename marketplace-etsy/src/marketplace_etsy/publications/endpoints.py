@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
+from vitrine_kit.pagination import Cursor, Keyset, Limit, Page
 
 from marketplace_etsy.models import EtsyListing, ListingState
 from marketplace_etsy.scope import RequestScope
@@ -29,13 +30,23 @@ class ListingOut(BaseModel):
     quantity: int | None
     attempts: int
     last_error: str | None
+    created_at: datetime
     updated_at: datetime
 
 
+class ListingPage(Page[ListingOut]):
+    """Listings, newest first (then by id); ``next_cursor`` pages to older ones."""
+
+
+# Newest first by creation (an update never moves a listing between pages); ix_etsy_listings_created_at.
+NEWEST = Keyset((EtsyListing.created_at, EtsyListing.id), TypeAdapter(tuple[datetime, uuid.UUID]))
+
+
 @router.get("/listings")
-async def listings(scope: RequestScope) -> list[ListingOut]:
-    """The listings this adapter made or imported, newest first (at most 500)."""
-    rows = await scope.session.execute(
-        sa.select(EtsyListing).order_by(EtsyListing.updated_at.desc()).limit(500)
+async def listings(scope: RequestScope, limit: Limit = 25, cursor: Cursor = None) -> ListingPage:
+    """The listings this adapter made or imported, newest first."""
+    rows = await scope.session.scalars(NEWEST.select(sa.select(EtsyListing), limit=limit, cursor=cursor))
+    items, next_cursor = NEWEST.page(rows.all(), limit)
+    return ListingPage(
+        items=[ListingOut.model_validate(r, from_attributes=True) for r in items], next_cursor=next_cursor
     )
-    return [ListingOut.model_validate(r, from_attributes=True) for r in rows.scalars()]

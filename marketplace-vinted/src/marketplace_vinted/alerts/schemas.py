@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
+from vitrine_kit.pagination import Page
 
 from marketplace_vinted.models import AlertKind
 
@@ -18,3 +19,7 @@ class AlertOut(BaseModel):
     message: str
     subject: str | None
     created_at: datetime
+
+
+class AlertPage(Page[AlertOut]):
+    """Open alerts, newest first (then by id); ``next_cursor`` pages to older ones."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from marketplace_vinted.alerts import repository as repo
-from marketplace_vinted.alerts.schemas import AlertOut
+from marketplace_vinted.alerts.schemas import AlertOut, AlertPage
 from marketplace_vinted.jobs import repository as jobs_repo
 from marketplace_vinted.models import Alert, AlertKind
 from marketplace_vinted.scope import Scope
@@ -12,8 +12,9 @@ WAITING_DELIST = "An item sold elsewhere is still on Vinted: open your browser w
 
 
 class AlertService:
-    async def open(self, scope: Scope) -> list[AlertOut]:
-        return [AlertOut.model_validate(a) for a in await repo.open_alerts(scope.session)]
+    async def open(self, scope: Scope, *, limit: int, cursor: str | None) -> AlertPage:
+        alerts, next_cursor = await repo.open_alerts(scope.session, limit=limit, cursor=cursor)
+        return AlertPage(items=[AlertOut.model_validate(a) for a in alerts], next_cursor=next_cursor)
 
     async def raise_once(
         self, scope: Scope, kind: AlertKind, message: str, subject: str | None = None

@@ -12,7 +12,7 @@ from vitrine_contracts.relay.v1 import JOB_PARAMS, JobKind, JobParams
 from vitrine_kit.db.base import utcnow
 
 from marketplace_vinted.jobs import repository as repo
-from marketplace_vinted.jobs.schemas import JobOut
+from marketplace_vinted.jobs.schemas import JobOut, JobPage
 from marketplace_vinted.models import DispatchTenant, Job, JobContext, JobStatus
 from marketplace_vinted.scope import Scope
 
@@ -65,9 +65,12 @@ class JobQueue:
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
         )
 
-    async def latest(self, scope: Scope, status: JobStatus | None) -> list[JobOut]:
-        """The queue, newest first (the last 200)."""
-        return [JobOut.of(j) for j in await repo.latest(scope.session, status)]
+    async def latest(
+        self, scope: Scope, status: JobStatus | None, *, limit: int, cursor: str | None
+    ) -> JobPage:
+        """The queue, newest first, a page at a time."""
+        jobs, next_cursor = await repo.latest(scope.session, status, limit=limit, cursor=cursor)
+        return JobPage(items=[JobOut.of(j) for j in jobs], next_cursor=next_cursor)
 
     async def wake(self, scope: Scope, at: datetime | None = None, online: bool | None = None) -> None:
         """Have the dispatcher look at this tenant by ``at`` (now by default); ``online`` when it changed.

@@ -6,8 +6,10 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_contracts.relay.v1 import WRITE_KINDS, JobKind
+from vitrine_kit.pagination import Keyset
 
 from marketplace_vinted.models import ACTIVE, Job, JobStatus
 
@@ -38,11 +40,19 @@ async def active_for(session: AsyncSession, kind: JobKind, publication_id: uuid.
     ).scalar_one_or_none()
 
 
-async def latest(session: AsyncSession, status: JobStatus | None, limit: int = 200) -> list[Job]:
-    query = sa.select(Job).order_by(Job.created_at.desc()).limit(limit)
+# The queue as the seller reads it: newest first, the id breaking ties (ix_jobs_created_at backs it).
+NEWEST = Keyset((Job.created_at, Job.id), TypeAdapter(tuple[datetime, uuid.UUID]))
+
+
+async def latest(
+    session: AsyncSession, status: JobStatus | None, *, limit: int, cursor: str | None
+) -> tuple[list[Job], str | None]:
+    """One page of the queue, newest first, and the cursor of the next."""
+    query = sa.select(Job)
     if status is not None:
         query = query.where(Job.status == status)
-    return list((await session.execute(query)).scalars())
+    rows = (await session.execute(NEWEST.select(query, limit=limit, cursor=cursor))).scalars().all()
+    return NEWEST.page(rows, limit)
 
 
 async def with_key_prefix(session: AsyncSession, prefix: str) -> list[Job]:

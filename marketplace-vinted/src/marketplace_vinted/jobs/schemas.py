@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from vitrine_contracts.relay.v1 import JobKind, VintedCall
+from vitrine_kit.pagination import Page
 
 from marketplace_vinted.models import Job, JobStatus
 
@@ -51,3 +52,7 @@ class JobOut(BaseModel):
             created_at=job.created_at,
             completed_at=job.completed_at,
         )
+
+
+class JobPage(Page[JobOut]):
+    """Jobs, newest first (then by id); ``next_cursor`` pages to older ones."""

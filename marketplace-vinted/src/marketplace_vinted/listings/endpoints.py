@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from vitrine_kit.pagination import Cursor, Limit
 
 from marketplace_vinted.deps import VintedItemID
-from marketplace_vinted.listings.schemas import LinkIn, ListingOut
+from marketplace_vinted.listings.schemas import LinkIn, ListingOut, ListingPage
 from marketplace_vinted.listings.service import listing_service
 from marketplace_vinted.scope import RequestScope
 
@@ -13,9 +14,9 @@ router = APIRouter(tags=["listings"])
 
 
 @router.get("/listings")
-async def listings(scope: RequestScope) -> list[ListingOut]:
-    """Every Vinted item Vitrine knows: published, linked, sold, delisted."""
-    return await listing_service.all(scope)
+async def listings(scope: RequestScope, limit: Limit = 25, cursor: Cursor = None) -> ListingPage:
+    """Every Vinted item Vitrine knows, newest first: published, linked, sold, delisted."""
+    return await listing_service.page(scope, limit=limit, cursor=cursor)
 
 
 @router.post(

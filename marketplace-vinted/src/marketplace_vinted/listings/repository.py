@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_kit.db.base import utcnow
+from vitrine_kit.pagination import Keyset
 
 from marketplace_vinted.models import Listing, ListingOrigin, ListingStatus, SeenOrder
 
 OPEN = (ListingStatus.PUBLISHING, ListingStatus.LINKING, ListingStatus.LIVE)
 
 
-async def all_listings(session: AsyncSession) -> list[Listing]:
-    return list((await session.execute(sa.select(Listing).order_by(Listing.listed_at))).scalars())
+# Newest first, the id breaking ties (ix_listings_created_at backs it).
+NEWEST = Keyset((Listing.created_at, Listing.id), TypeAdapter(tuple[datetime, uuid.UUID]))
+
+
+async def listings_page(
+    session: AsyncSession, *, limit: int, cursor: str | None
+) -> tuple[list[Listing], str | None]:
+    """One page of every listing, newest first, and the cursor of the next."""
+    query = NEWEST.select(sa.select(Listing), limit=limit, cursor=cursor)
+    return NEWEST.page((await session.execute(query)).scalars().all(), limit)
 
 
 async def for_publication(session: AsyncSession, publication_id: uuid.UUID) -> Listing | None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
+from vitrine_kit.pagination import Page
 
 from marketplace_vinted.models import ListingOrigin, ListingStatus
 
@@ -26,6 +27,10 @@ class ListingOut(BaseModel):
     url: str | None
     listed_at: datetime | None
     closed_at: datetime | None
+
+
+class ListingPage(Page[ListingOut]):
+    """Listings, newest first (then by id); ``next_cursor`` pages to older ones."""
 
 
 class LinkIn(BaseModel):

@@ -43,7 +43,7 @@ from marketplace_vinted.jobs import repository as jobs_repo
 from marketplace_vinted.jobs.queue import job_queue
 from marketplace_vinted.listings import repository as repo
 from marketplace_vinted.listings.item import ListingRuleError, vinted_item, vinted_price
-from marketplace_vinted.listings.schemas import LinkIn, ListingOut
+from marketplace_vinted.listings.schemas import LinkIn, ListingOut, ListingPage
 from marketplace_vinted.models import AlertKind, Job, JobContext, JobStatus, Listing, ListingStatus
 from marketplace_vinted.scope import Scope
 
@@ -65,8 +65,9 @@ def seller_reason(error: JobError) -> str:
 
 
 class ListingService:
-    async def all(self, scope: Scope) -> list[ListingOut]:
-        return [ListingOut.model_validate(li) for li in await repo.all_listings(scope.session)]
+    async def page(self, scope: Scope, *, limit: int, cursor: str | None) -> ListingPage:
+        listings, next_cursor = await repo.listings_page(scope.session, limit=limit, cursor=cursor)
+        return ListingPage(items=[ListingOut.model_validate(li) for li in listings], next_cursor=next_cursor)
 
     # --- catalog's commands ------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, Integer, Numeric, String
+from sqlalchemy import BigInteger, DateTime, Index, Integer, Numeric, String
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 from vitrine_kit.db.base import utcnow
@@ -20,6 +20,7 @@ class Listing(TenantBase):
     (whose publication catalog records under this listing's id)."""
 
     __tablename__ = "listings"
+    __table_args__ = (Index("ix_listings_created_at", "created_at", "id"),)
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     publication_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), unique=True)
     product_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
@@ -34,6 +35,7 @@ class Listing(TenantBase):
     currency: Mapped[str | None] = mapped_column(String(3))
     listed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # The publication's last attempt seen (catalog numbers every publish, revise and delist): older are stale.
     attempt: Mapped[int | None] = mapped_column(Integer)
     # A delist that came while the publish was out at the plugin: sent as soon as the item exists.
