@@ -29,6 +29,7 @@ from vitrine_contracts import Envelope, Event, RawEnvelope
 
 from vitrine_kit.db.engine import Database
 from vitrine_kit.db.models import InboxMessage
+from vitrine_kit.db.shards import TenantMoving
 from vitrine_kit.db.tenancy import TenantGone, TenantRegistry
 from vitrine_kit.events.broker import Broker
 from vitrine_kit.events.outbox import Outbox
@@ -368,6 +369,7 @@ class ConsumerRunner:
                                     "consumer": self.consumer.name,
                                     "message_id": i.envelope.id,
                                     "event_type": i.envelope.type,
+                                    "tenant_id": i.envelope.tenant_id,
                                 }
                                 for i in batch
                             ],
@@ -413,7 +415,16 @@ class ConsumerRunner:
             except Exception as exc:
                 fail(current, exc)
                 permanent = isinstance(exc, PermanentError | TenantGone)
-                if permanent or attempt >= self.max_attempts:
+                if isinstance(exc, TenantMoving):
+                    # Not a failure: the tenant's data is being copied. Wait in the first retry queue, and
+                    # without spending an attempt.
+                    outcome = "retried"
+                    logger.info(
+                        "tenant moving; message waits",
+                        extra={"queue": self.queue_name, "event_type": envelope.type},
+                    )
+                    await self._forward(item.message, self.retry_queue(1), attempt, "tenant moving")
+                elif permanent or attempt >= self.max_attempts:
                     outcome = "dead-lettered"
                     logger.error(
                         "handler failed; dead-lettered",
@@ -448,6 +459,7 @@ class ConsumerRunner:
                         consumer=self.consumer.name,
                         message_id=item.envelope.id,
                         event_type=item.envelope.type,
+                        tenant_id=item.envelope.tenant_id,
                     )
                     .on_conflict_do_nothing()
                     .returning(InboxMessage.message_id)
