@@ -8,10 +8,10 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.sql.util import find_tables
 from sqlalchemy.util import await_only
 
@@ -38,9 +38,9 @@ def _service_wide(mapper: Any, clause: Any) -> bool:
     if not tables:
         return False
     for table in tables:
-        if not isinstance(table, Table) or table.schema != SHARED_SCHEMA:
+        if not isinstance(table, TableClause) or table.schema != SHARED_SCHEMA:
             return False
-        if table.key in KitBase.metadata.tables:
+        if table.fullname in KitBase.metadata.tables:
             return False
     return True
 
