@@ -415,16 +415,9 @@ class ConsumerRunner:
             except Exception as exc:
                 fail(current, exc)
                 permanent = isinstance(exc, PermanentError | TenantGone)
-                if isinstance(exc, TenantMoving):
-                    # Not a failure: the tenant's data is being copied. Wait in the first retry queue, and
-                    # without spending an attempt.
-                    outcome = "retried"
-                    logger.info(
-                        "tenant moving; message waits",
-                        extra={"queue": self.queue_name, "event_type": envelope.type},
-                    )
-                    await self._forward(item.message, self.retry_queue(1), attempt, "tenant moving")
-                elif permanent or attempt >= self.max_attempts:
+                # A tenant being moved: its message waits in the first retry queue without spending an attempt.
+                moving = isinstance(exc, TenantMoving)
+                if not moving and (permanent or attempt >= self.max_attempts):
                     outcome = "dead-lettered"
                     logger.error(
                         "handler failed; dead-lettered",
@@ -436,12 +429,11 @@ class ConsumerRunner:
                     outcome = "retried"
                     logger.warning(
                         "handler failed; will retry",
-                        exc_info=exc,
+                        exc_info=None if moving else exc,
                         extra={"queue": self.queue_name, "event_type": envelope.type, "attempt": attempt},
                     )
-                    await self._forward(
-                        item.message, self.retry_queue(attempt), attempt + 1, repr(exc)[:1000]
-                    )
+                    queue = self.retry_queue(1 if moving else attempt)
+                    await self._forward(item.message, queue, attempt + int(not moving), repr(exc)[:1000])
             finally:
                 self._count(item, outcome, time.perf_counter() - started)
                 if not item.done.done():
