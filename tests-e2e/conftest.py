@@ -21,9 +21,11 @@ from fleet import AMQP, PG, SERVICES, Fleet  # noqa: E402
 from vitrine_kit.testing.infra import delete_namespace  # noqa: E402
 
 PORT_OFFSET = 100
-# Every service with a database runs on two: its home database and "b" (tests-e2e/test_shards.py);
-# VITRINE_E2E_SHARDS="" runs them on one (to compare the fleet's start).
+# Catalog, media and the marketplaces eBay and Vinted run on two databases: their home database and "b"
+# (tests-e2e/test_shards.py); the others on one, to stay within the local PostgreSQL's 100 connections,
+# which every worktree's tests share. VITRINE_E2E_SHARDS="" runs every service on one database.
 SHARDS = tuple(s for s in os.environ.get("VITRINE_E2E_SHARDS", "b").split(",") if s)
+SHARDED = frozenset({"catalog-service", "media-service", "marketplace-ebay", "marketplace-vinted"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -63,6 +65,7 @@ def fleet() -> Iterator[Fleet]:
         db_suffix=f"_e2e_{run}",
         namespace=f"e2e.{run}.",
         shards=SHARDS,
+        shard_services=SHARDED,
         extra_env={
             # Many registrations from one IP in a few seconds: the e2e run lifts the per-IP signup limits.
             "GATEWAY_RATE_LIMITS": '[{"name":"ip","key":"ip","rate_per_s":1000,"burst":5000}]',
@@ -90,7 +93,7 @@ def fleet() -> Iterator[Fleet]:
         assert all(state.values()), f"fleet not ready: {state}; logs in {fleet.log_dir}"
         print(
             f"\nfleet: databases prepared in {prepared - started:.1f} s, ready {time.monotonic() - started:.1f} s "
-            f"after start ({1 + len(SHARDS)} database(s) per service)"
+            f"after start ({1 + len(SHARDS)} database(s) for {', '.join(sorted(SHARDED)) if SHARDS else 'none'})"
         )
         yield fleet
     finally:

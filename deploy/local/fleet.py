@@ -59,6 +59,8 @@ class Fleet:
     # More databases per service, by name (``DATABASE_SHARDS``): each service with a database gets
     # ``<database><db_suffix>_<name>`` besides its home database. Empty: one database each (``make run``).
     shards: tuple[str, ...] = ()
+    # Which services get them (None: every service with a database).
+    shard_services: frozenset[str] | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def port(self, service: Service) -> int:
@@ -125,7 +127,7 @@ class Fleet:
             env.setdefault("ETSY_RECEIPT_POLL_INTERVAL_S", "2" if self.port_offset else "5")
         if service.database:
             env[f"{p}DATABASE_URL"] = f"{self.pg}/{service.database}{self.db_suffix}"
-            if self.shards:
+            if self.shard_databases(service):
                 env[f"{p}DATABASE_SHARDS"] = ",".join(
                     f"{name}={self.pg}/{database}" for name, database in self.shard_databases(service).items()
                 )
@@ -144,18 +146,21 @@ class Fleet:
 
     def shard_databases(self, service: Service) -> dict[str, str]:
         """The names of a service's databases besides its home one, by shard name."""
-        if not service.database:
+        if not service.database or (
+            self.shard_services is not None and service.name not in self.shard_services
+        ):
             return {}
         return {name: f"{service.database}{self.db_suffix}_{name}" for name in self.shards}
 
     def move_tenant(
         self, tenant_id: str, shard: str, names: list[str] | None = None
     ) -> dict[str, dict[str, object]]:
-        """Move one tenant to the database ``shard`` in every service that has it (``move-tenant``, one
-        service after the other); the report of each service, or why it was skipped."""
+        """Move one tenant to the database ``shard`` in every service that has several databases and the
+        tenant (``move-tenant``, one service after the other); the report of each service, or why it was
+        skipped."""
         reports: dict[str, dict[str, object]] = {}
         for service in self.services():
-            if not service.database or (names is not None and service.name not in names):
+            if not self.shard_databases(service) or (names is not None and service.name not in names):
                 continue
             done = subprocess.run(
                 ["uv", "run", "--frozen", service.command, "move-tenant", tenant_id, shard],

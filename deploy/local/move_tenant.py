@@ -3,7 +3,7 @@
     uv run --frozen python deploy/local/move_tenant.py <tenant-id> <shard> [--shards b] [--db-suffix S]
     [--service catalog-service ...]
 
-The fleet must run with those databases (``--shards`` as given to it). Prints one JSON line per service:
+The fleet must run with those databases (``--shards`` as given to it; every service with a database). Prints one JSON line per service:
 rows copied, pending events moved, how long the tenant was paused. A service that never saw the tenant
 says ``not here``. Rerun after an interruption: each service's move resumes where it stopped.
 """
