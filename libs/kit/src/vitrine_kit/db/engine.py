@@ -8,6 +8,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Mapper, Session
@@ -16,6 +17,7 @@ from sqlalchemy.sql.util import find_tables
 from sqlalchemy.util import await_only
 
 from vitrine_kit.db.base import SHARED_SCHEMA, KitBase
+from vitrine_kit.db.models import Tenant, TenantStatus
 from vitrine_kit.db.shards import HOME, ShardMap, parse_shards
 from vitrine_kit.settings import BaseServiceSettings
 
@@ -109,6 +111,15 @@ class Database:
     def session(self) -> AsyncSession:
         """A session for service-wide tables only (``shared`` of the home database)."""
         return self._shared_sessions()
+
+    async def tenant_ids(self) -> list[uuid.UUID]:
+        """The live tenants (provisioned, not deleted) of every database of the service."""
+        found: list[uuid.UUID] = []
+        for engine in self.engines.values():
+            async with engine.connect() as conn:
+                rows = await conn.scalars(sa.select(Tenant.id).where(Tenant.status != TenantStatus.DELETED))
+                found.extend(rows)
+        return found
 
     async def engine_for(self, tenant_id: uuid.UUID, *, place: bool = False) -> AsyncEngine:
         """The engine of the tenant's database (``TenantMoving`` while it moves)."""
