@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +21,11 @@ from fleet import AMQP, PG, SERVICES, Fleet  # noqa: E402
 from vitrine_kit.testing.infra import delete_namespace  # noqa: E402
 
 PORT_OFFSET = 100
+# Catalog, media and the marketplaces eBay and Vinted run on two databases: their home database and "b"
+# (tests-e2e/test_shards.py); the others on one, to stay within the local PostgreSQL's 100 connections,
+# which every worktree's tests share. VITRINE_E2E_SHARDS="" runs every service on one database.
+SHARDS = tuple(s for s in os.environ.get("VITRINE_E2E_SHARDS", "b").split(",") if s)
+SHARDED = frozenset({"catalog-service", "media-service", "marketplace-ebay", "marketplace-vinted"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -38,7 +45,11 @@ def _drop_databases(suffix: str) -> None:
         try:
             for service in SERVICES:
                 if service.database:
-                    await conn.execute(f'DROP DATABASE IF EXISTS "{service.database}{suffix}" WITH (FORCE)')
+                    for name in (
+                        f"{service.database}{suffix}",
+                        *(f"{service.database}{suffix}_{s}" for s in SHARDS),
+                    ):
+                        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
 
@@ -53,6 +64,8 @@ def fleet() -> Iterator[Fleet]:
         port_offset=PORT_OFFSET,
         db_suffix=f"_e2e_{run}",
         namespace=f"e2e.{run}.",
+        shards=SHARDS,
+        shard_services=SHARDED,
         extra_env={
             # Many registrations from one IP in a few seconds: the e2e run lifts the per-IP signup limits.
             "GATEWAY_RATE_LIMITS": '[{"name":"ip","key":"ip","rate_per_s":1000,"burst":5000}]',
@@ -70,12 +83,18 @@ def fleet() -> Iterator[Fleet]:
         },
     )
     try:
+        started = time.monotonic()
         fleet.prepare()
+        prepared = time.monotonic()
         # The flows connect eBay, Etsy and Vinted for one seller; the limit is shown on starter.
         fleet.plan_marketplaces("free", 3)
         fleet.start()
         state = fleet.wait_ready(timeout=90)
         assert all(state.values()), f"fleet not ready: {state}; logs in {fleet.log_dir}"
+        print(
+            f"\nfleet: databases prepared in {prepared - started:.1f} s, ready {time.monotonic() - started:.1f} s "
+            f"after start ({1 + len(SHARDS)} database(s) for {', '.join(sorted(SHARDED)) if SHARDS else 'none'})"
+        )
         yield fleet
     finally:
         fleet.stop()

@@ -56,6 +56,11 @@ class Fleet:
     pg: str = PG
     amqp: str = AMQP
     redis_url: str | None = None
+    # More databases per service, by name (``DATABASE_SHARDS``): each service with a database gets
+    # ``<database><db_suffix>_<name>`` besides its home database. Empty: one database each (``make run``).
+    shards: tuple[str, ...] = ()
+    # Which services get them (None: every service with a database).
+    shard_services: frozenset[str] | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def port(self, service: Service) -> int:
@@ -122,6 +127,10 @@ class Fleet:
             env.setdefault("ETSY_RECEIPT_POLL_INTERVAL_S", "2" if self.port_offset else "5")
         if service.database:
             env[f"{p}DATABASE_URL"] = f"{self.pg}/{service.database}{self.db_suffix}"
+            if self.shard_databases(service):
+                env[f"{p}DATABASE_SHARDS"] = ",".join(
+                    f"{name}={self.pg}/{database}" for name, database in self.shard_databases(service).items()
+                )
         if service.name == "media-service":
             env["MEDIA_LOCAL_STORAGE_DIR"] = str(self.media_dir())
         if service.name in ("mail-sink", "auth-service", "notification-service"):
@@ -134,6 +143,41 @@ class Fleet:
             env["GATEWAY_REDIS_URL"] = self.redis_url
         env.update(self.extra_env)
         return env
+
+    def shard_databases(self, service: Service) -> dict[str, str]:
+        """The names of a service's databases besides its home one, by shard name."""
+        if not service.database or (
+            self.shard_services is not None and service.name not in self.shard_services
+        ):
+            return {}
+        return {name: f"{service.database}{self.db_suffix}_{name}" for name in self.shards}
+
+    def move_tenant(
+        self, tenant_id: str, shard: str, names: list[str] | None = None
+    ) -> dict[str, dict[str, object]]:
+        """Move one tenant to the database ``shard`` in every service that has several databases and the
+        tenant (``move-tenant``, one service after the other); the report of each service, or why it was
+        skipped."""
+        reports: dict[str, dict[str, object]] = {}
+        for service in self.services():
+            if not self.shard_databases(service) or (names is not None and service.name not in names):
+                continue
+            done = subprocess.run(
+                ["uv", "run", "--frozen", service.command, "move-tenant", tenant_id, shard],
+                cwd=ROOT,
+                env=self.env(service),
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode == 0:
+                reports[service.name] = json.loads(done.stdout.strip().splitlines()[-1])
+            elif "not provisioned" in done.stderr:
+                reports[service.name] = {"outcome": "not here"}
+            else:
+                raise RuntimeError(
+                    f"{service.name} move-tenant failed ({done.returncode}): {done.stderr[-2000:]}"
+                )
+        return reports
 
     def services(self) -> list[Service]:
         return [s for s in SERVICES if available(s)]
@@ -234,8 +278,13 @@ def main() -> int:
     parser.add_argument(
         "--migrate-only", action="store_true", help="create and migrate the databases, then exit"
     )
+    parser.add_argument(
+        "--shards",
+        default=os.environ.get("VITRINE_SHARDS", ""),
+        help="extra databases per service, comma-separated names (default: none, one database each)",
+    )
     args = parser.parse_args()
-    fleet = Fleet()
+    fleet = Fleet(shards=tuple(s for s in args.shards.split(",") if s))
 
     def interrupt(*_: object) -> None:
         raise KeyboardInterrupt

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from vitrine_contracts.media import ImageDeleted
-from vitrine_kit.db.engine import Database
-from vitrine_kit.db.models import Tenant
+from vitrine_kit.db.engine import Database, database_from_settings
 from vitrine_kit.events.outbox import Outbox
 
 from media_service import keys
@@ -83,9 +82,7 @@ async def check_storage(db: Database, storage: Storage, settings: Settings, *, r
     """Check (and with ``repair``, mend) every image of every live tenant."""
     report = Report()
     outbox = Outbox(settings.service_name)
-    async with db.session() as session:
-        tenants = list(await session.scalars(sa.select(Tenant.id).where(Tenant.status != "deleted")))
-    for tenant_id in tenants:
+    for tenant_id in await db.tenant_ids():  # in every database of the service
         async with db.tenant_session(tenant_id) as session:
             for image in list(await session.scalars(sa.select(Image).order_by(Image.created_at))):
                 report.images += 1
@@ -110,7 +107,7 @@ async def check_storage(db: Database, storage: Storage, settings: Settings, *, r
 
 async def run(settings: Settings, repair: bool) -> int:
     """The command: a line per finding, a summary, exit 1 when broken images were found and left."""
-    db, storage = Database(settings.database_url.get_secret_value()), build_storage(settings)
+    db, storage = database_from_settings(settings), build_storage(settings)
     await storage.start()
     try:
         report = await check_storage(db, storage, settings, repair=repair)

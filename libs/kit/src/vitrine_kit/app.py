@@ -14,12 +14,13 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from fastapi import APIRouter, FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
 from vitrine_contracts.identity import TenantCreated, TenantDeleted
 
 from vitrine_kit.auth.jwt import TokenVerifier, verifier_from_settings
 from vitrine_kit.context import Kit, ServiceContext
 from vitrine_kit.db.base import SHARED_SCHEMA
-from vitrine_kit.db.engine import Database
+from vitrine_kit.db.engine import Database, database_from_settings
 from vitrine_kit.db.migrations import KIT_TREE, KIT_VERSION_TABLE, VERSION_TABLE, MigrationTrees, head_of
 from vitrine_kit.db.tenancy import TenantRegistry
 from vitrine_kit.docs import install_docs
@@ -59,7 +60,8 @@ class ServiceRuntime:
     context: ServiceContext[Any]
     loops: LoopSupervisor
     tenants: TenantRegistry | None = None
-    relay: OutboxRelay | None = None
+    relay: OutboxRelay | None = None  # the home database's (the first of ``relays``)
+    relays: list[OutboxRelay] = field(default_factory=list)
     runners: list[ConsumerRunner] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -89,11 +91,22 @@ def tenant_lifecycle_consumer(service: str, tenants: TenantRegistry) -> EventCon
 
 async def _readiness(runtime: ServiceRuntime) -> dict[str, Any]:
     checks: dict[str, Any] = {}
+    for name, engine in runtime.db.engines.items():
+        # One database: the checks keep their names; more: one pair per database ("database.b"…).
+        suffix = f".{name}" if runtime.db.sharded else ""
+        checks.update(await _database_checks(engine, runtime.trees, suffix))
+    checks["broker"] = "ok" if runtime.broker.connected else "unreachable"
+    return checks
+
+
+async def _database_checks(engine: AsyncEngine, trees: MigrationTrees | None, suffix: str) -> dict[str, Any]:
+    """Reachable, and its ``shared`` (kit and service trees) at head."""
+    checks: dict[str, Any] = {}
     try:
-        async with runtime.db.engine.connect() as conn:
+        async with engine.connect() as conn:
             await conn.execute(sa.select(1))
-            checks["database"] = "ok"
-            if runtime.trees is not None:
+            checks[f"database{suffix}"] = "ok"
+            if trees is not None:
 
                 def revisions(sync_conn: Any) -> tuple[str | None, str | None]:
                     kit = MigrationContext.configure(
@@ -107,11 +120,12 @@ async def _readiness(runtime: ServiceRuntime) -> dict[str, Any]:
                     return kit, own
 
                 kit_rev, own_rev = await conn.run_sync(revisions)
-                at_head = kit_rev == head_of(KIT_TREE) and own_rev == head_of(runtime.trees.shared)
-                checks["migrations"] = "ok" if at_head else f"behind (shared at {own_rev}, kit at {kit_rev})"
+                at_head = kit_rev == head_of(KIT_TREE) and own_rev == head_of(trees.shared)
+                checks[f"migrations{suffix}"] = (
+                    "ok" if at_head else f"behind (shared at {own_rev}, kit at {kit_rev})"
+                )
     except Exception as exc:
-        checks.setdefault("database", f"unreachable: {type(exc).__name__}")
-    checks["broker"] = "ok" if runtime.broker.connected else "unreachable"
+        checks.setdefault(f"database{suffix}", f"unreachable: {type(exc).__name__}")
     return checks
 
 
@@ -143,14 +157,7 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level, settings.log_json)
         configure_tracing(settings.service_name)
-        db = Database(
-            settings.database_url.get_secret_value(),
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-            pool_timeout=settings.db_pool_timeout_s,
-            pre_ping=settings.db_pool_pre_ping,
-            recycle_s=settings.db_pool_recycle_s,
-        )
+        db = database_from_settings(settings)
         broker = broker_from_settings(settings, metrics)
         token_verifier = verifier or verifier_from_settings(settings)
         outbox = Outbox(settings.service_name)
@@ -182,14 +189,20 @@ def create_service_app(
         app.state.verifier = token_verifier
         workers = settings.run_mode in (RunMode.WORKER, RunMode.ALL)
         if workers:
-            runtime.relay = OutboxRelay(
-                db,
-                broker,
-                metrics=metrics,
-                batch_size=settings.outbox_batch_size,
-                poll_interval_s=settings.outbox_poll_interval_s,
-                publish_timeout_s=settings.publish_timeout_s,
-            )
+            # One relay per database: each holds the outbox rows of its own tenants.
+            runtime.relays = [
+                OutboxRelay(
+                    db,
+                    broker,
+                    url=shard_url,
+                    metrics=metrics,
+                    batch_size=settings.outbox_batch_size,
+                    poll_interval_s=settings.outbox_poll_interval_s,
+                    publish_timeout_s=settings.publish_timeout_s,
+                )
+                for shard_url in db.urls.values()
+            ]
+            runtime.relay = runtime.relays[0]
             all_consumers: list[EventConsumer[Any]] = list(consumers)
             if tenants is not None:
                 all_consumers.append(tenant_lifecycle_consumer(settings.service_name, tenants))
@@ -212,8 +225,8 @@ def create_service_app(
                 )
         await service_context.start()
         runtime.tasks.append(asyncio.create_task(broker.run(), name="broker"))
-        if runtime.relay is not None:
-            runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
+        for index, relay in enumerate(runtime.relays):
+            runtime.tasks.append(asyncio.create_task(relay.run(), name=f"outbox-relay-{index}"))
         kit_loops: list[BackgroundLoop[Any]] = [purge_loop()] if trees is not None else []
         if runtime.runners:
             kit_loops.append(
@@ -227,8 +240,8 @@ def create_service_app(
             yield
         finally:
             await runtime.loops.stop()
-            if runtime.relay is not None:
-                await runtime.relay.stop()
+            for relay in runtime.relays:
+                await relay.stop()
             await broker.stop()
             for runner in runtime.runners:
                 await runner.drain()

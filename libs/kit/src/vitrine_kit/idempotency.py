@@ -322,14 +322,16 @@ async def purge_expired(session: AsyncSession, *, batch: int = PURGE_BATCH) -> i
 
 
 async def _purge_tick(context: ServiceContext[Any]) -> None:
-    while True:
-        async with context.db.session() as session:
-            deleted = await purge_expired(session)
-            await session.commit()
-        if deleted:
-            logger.info("expired idempotency keys purged", extra={"deleted": deleted})
-        if deleted < PURGE_BATCH:
-            return
+    # Keys live with their tenant's data: in every database of the service.
+    for engine in context.db.engines.values():
+        while True:
+            async with AsyncSession(engine, expire_on_commit=False) as session:
+                deleted = await purge_expired(session)
+                await session.commit()
+            if deleted:
+                logger.info("expired idempotency keys purged", extra={"deleted": deleted})
+            if deleted < PURGE_BATCH:
+                break
 
 
 def purge_loop(every_s: float = 3600.0) -> BackgroundLoop[ServiceContext[Any]]:

@@ -56,6 +56,10 @@ class BaseServiceSettings(BaseSettings):
     db_pool_timeout_s: float = 10.0
     db_pool_pre_ping: bool = False
     db_pool_recycle_s: int = 1800
+    # More databases for tenant schemas, "name=url,name=url" (the DATABASE_URL stays the home database and
+    # holds the shard map); empty: every tenant in the home database. See vitrine_kit.db.shards.
+    database_shards: SecretStr = SecretStr("")
+    shard_map_cache_ttl_s: float = 5.0
 
     amqp_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
     events_exchange: str = "vitrine.events"

@@ -245,3 +245,10 @@ async def migrate_all(
                 report.failed[schema] = error
     report.seconds = time.perf_counter() - started
     return report
+
+
+async def migrate_databases(
+    urls: dict[str, str], trees: MigrationTrees, *, concurrency: int = 4
+) -> dict[str, MigrationReport]:
+    """``migrate_all`` on each database of a service (home first), one after the other."""
+    return {name: await migrate_all(url, trees, concurrency=concurrency) for name, url in urls.items()}

@@ -63,4 +63,29 @@ class InboxMessage(KitBase):
     consumer: Mapped[str] = mapped_column(String(200), primary_key=True)
     message_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     event_type: Mapped[str] = mapped_column(String(200))
+    # The message's tenant (None for service-wide events): a tenant moved to another database takes its rows.
+    tenant_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ShardState(StrEnum):
+    ACTIVE = "active"
+    # Being copied to ``target``: its requests answer 503 and its events wait until the map is switched.
+    MOVING = "moving"
+
+
+class TenantShard(KitBase):
+    """The shard map (in the home database only): which database holds each tenant's schema."""
+
+    __tablename__ = "tenant_shards"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    shard: Mapped[str] = mapped_column(String(32))
+    state: Mapped[ShardState] = mapped_column(enum_column(ShardState, 16), default=ShardState.ACTIVE)
+    # While moving: where to. After the switch and until the old schema is dropped: where from.
+    target: Mapped[str | None] = mapped_column(String(32))
+    previous: Mapped[str | None] = mapped_column(String(32))
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    moved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_tenant_shards_shard", "shard"),)

@@ -77,8 +77,9 @@ class TenantRegistry:
         """Whether the tenant's schema was provisioned here and not deleted (never creates it)."""
         if self._ready.get(tenant_id, 0.0) > time.monotonic():
             return True
-        async with self.db.session() as session:
-            status = (await session.execute(sa.select(Tenant.status).where(Tenant.id == tenant_id))).scalar()
+        engine = await self.db.engine_for(tenant_id)
+        async with engine.connect() as conn:
+            status = (await conn.execute(sa.select(Tenant.status).where(Tenant.id == tenant_id))).scalar()
         return status is not None and status is not TenantStatus.DELETED
 
     async def ensure(self, tenant_id: uuid.UUID, *, provision: bool | None = None) -> str:
@@ -89,9 +90,10 @@ class TenantRegistry:
         """
         if self._ready.get(tenant_id, 0.0) > time.monotonic():
             return schema_for(tenant_id)
-        async with self.db.session() as session:
+        engine = await self.db.engine_for(tenant_id)
+        async with engine.connect() as conn:
             row = (
-                await session.execute(sa.select(Tenant.status, Tenant.revision).where(Tenant.id == tenant_id))
+                await conn.execute(sa.select(Tenant.status, Tenant.revision).where(Tenant.id == tenant_id))
             ).first()
         if row is not None and row.status is TenantStatus.DELETED:
             raise TenantGone("This seller account was deleted.")
@@ -105,7 +107,9 @@ class TenantRegistry:
     async def provision(self, tenant_id: uuid.UUID) -> None:
         """Create the tenant's schema and migrate it to head (a no-op when it already is)."""
         schema = schema_for(tenant_id)
-        async with self._migrating, self.db.engine.connect() as conn, conn.begin():
+        # A new tenant is placed on one of the service's databases here (once; see shards.py).
+        engine = await self.db.engine_for(tenant_id, place=True)
+        async with self._migrating, engine.connect() as conn, conn.begin():
             await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(tenant_id))))
             status = (await conn.execute(sa.select(Tenant.status).where(Tenant.id == tenant_id))).scalar()
             if status is TenantStatus.DELETED:
@@ -130,7 +134,8 @@ class TenantRegistry:
     async def drop(self, tenant_id: uuid.UUID) -> None:
         """Drop the tenant's schema and remember the tenant as deleted (so it is never re-provisioned)."""
         schema = schema_for(tenant_id)
-        async with self.db.engine.connect() as conn, conn.begin():
+        engine = await self.db.engine_for(tenant_id)
+        async with engine.connect() as conn, conn.begin():
             await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(tenant_id))))
             await conn.execute(DropSchema(schema, cascade=True, if_exists=True))
             await conn.execute(

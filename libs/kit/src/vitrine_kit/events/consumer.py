@@ -29,6 +29,7 @@ from vitrine_contracts import Envelope, Event, RawEnvelope
 
 from vitrine_kit.db.engine import Database
 from vitrine_kit.db.models import InboxMessage
+from vitrine_kit.db.shards import TenantMoving
 from vitrine_kit.db.tenancy import TenantGone, TenantRegistry
 from vitrine_kit.events.broker import Broker
 from vitrine_kit.events.outbox import Outbox
@@ -368,6 +369,7 @@ class ConsumerRunner:
                                     "consumer": self.consumer.name,
                                     "message_id": i.envelope.id,
                                     "event_type": i.envelope.type,
+                                    "tenant_id": i.envelope.tenant_id,
                                 }
                                 for i in batch
                             ],
@@ -413,7 +415,9 @@ class ConsumerRunner:
             except Exception as exc:
                 fail(current, exc)
                 permanent = isinstance(exc, PermanentError | TenantGone)
-                if permanent or attempt >= self.max_attempts:
+                # A tenant being moved: its message waits in the first retry queue without spending an attempt.
+                moving = isinstance(exc, TenantMoving)
+                if not moving and (permanent or attempt >= self.max_attempts):
                     outcome = "dead-lettered"
                     logger.error(
                         "handler failed; dead-lettered",
@@ -425,12 +429,11 @@ class ConsumerRunner:
                     outcome = "retried"
                     logger.warning(
                         "handler failed; will retry",
-                        exc_info=exc,
+                        exc_info=None if moving else exc,
                         extra={"queue": self.queue_name, "event_type": envelope.type, "attempt": attempt},
                     )
-                    await self._forward(
-                        item.message, self.retry_queue(attempt), attempt + 1, repr(exc)[:1000]
-                    )
+                    queue = self.retry_queue(1 if moving else attempt)
+                    await self._forward(item.message, queue, attempt + int(not moving), repr(exc)[:1000])
             finally:
                 self._count(item, outcome, time.perf_counter() - started)
                 if not item.done.done():
@@ -448,6 +451,7 @@ class ConsumerRunner:
                         consumer=self.consumer.name,
                         message_id=item.envelope.id,
                         event_type=item.envelope.type,
+                        tenant_id=item.envelope.tenant_id,
                     )
                     .on_conflict_do_nothing()
                     .returning(InboxMessage.message_id)

@@ -47,6 +47,7 @@ class OutboxRelay:
         db: Database,
         broker: Broker,
         *,
+        url: str | None = None,
         metrics: ServiceMetrics | None = None,
         batch_size: int = 200,
         poll_interval_s: float = 1.0,
@@ -54,8 +55,10 @@ class OutboxRelay:
         retention: timedelta = timedelta(days=7),
     ) -> None:
         self.db = db
+        # The database whose outbox this relay drains (one relay per database of the service).
+        self.url = url or db.url
         # A pool of its own: handlers holding every connection of the main pool must not stall the relay.
-        self.engine = create_async_engine(db.url, pool_size=2, max_overflow=0, pool_pre_ping=True)
+        self.engine = create_async_engine(self.url, pool_size=2, max_overflow=0, pool_pre_ping=True)
         self.broker = broker
         self.metrics = metrics
         self.batch_size = batch_size
@@ -80,7 +83,7 @@ class OutboxRelay:
         """Keep a LISTEN connection open; reconnect when it drops."""
         while not self._stopping:
             try:
-                conn = await asyncpg.connect(asyncpg_dsn(self.db.url), timeout=5)
+                conn = await asyncpg.connect(asyncpg_dsn(self.url), timeout=5)
             except (TimeoutError, OSError, asyncpg.PostgresError):
                 await asyncio.sleep(1)
                 continue
