@@ -157,7 +157,9 @@ def _kubernetes(data: dict[str, Any], processes: list[Process]) -> Kubernetes:
     if not tracing_env.keys() >= {"OTEL_EXPORTER_OTLP_ENDPOINT"} or any(
         not k.startswith("OTEL_") for k in tracing_env
     ):
-        raise ValueError(f"{TABLE.name}: [kubernetes.tracing.env] holds OTEL_* names, the endpoint among them")
+        raise ValueError(
+            f"{TABLE.name}: [kubernetes.tracing.env] holds OTEL_* names, the endpoint among them"
+        )
     return Kubernetes(
         max_connections=data["max_connections"],
         reserved_connections=data["reserved_connections"],
