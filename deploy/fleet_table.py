@@ -92,6 +92,15 @@ class Role:
 
 
 @dataclass(frozen=True)
+class Tracing:
+    """``[kubernetes.tracing]``: the OpenTelemetry env of every process, and where its collector listens."""
+
+    env: dict[str, str]
+    collector_namespace: str
+    collector_port: int
+
+
+@dataclass(frozen=True)
 class Kubernetes:
     """The ``[kubernetes]`` table: what deploy/k8s needs beyond the rows (see the header of fleet.toml)."""
 
@@ -102,6 +111,7 @@ class Kubernetes:
     roles: dict[str, Role]
     overrides: dict[str, dict[str, Role]]
     env: dict[str, dict[str, str]]
+    tracing: Tracing
 
     def role(self, p: Process, role: str) -> Role:
         """``role``'s settings for ``p``: its own override, else the role's."""
@@ -142,6 +152,14 @@ def _kubernetes(data: dict[str, Any], processes: list[Process]) -> Kubernetes:
         problems = [n for v in values.values() for _, n in links(v) if n not in names | {"app"}]
         if problems:
             raise ValueError(f"{TABLE.name}: [kubernetes.env.{name}] names unknown processes {problems}")
+    tracing = data.get("tracing", {})
+    tracing_env = {k: str(v) for k, v in tracing.get("env", {}).items()}
+    if not tracing_env.keys() >= {"OTEL_EXPORTER_OTLP_ENDPOINT"} or any(
+        not k.startswith("OTEL_") for k in tracing_env
+    ):
+        raise ValueError(
+            f"{TABLE.name}: [kubernetes.tracing.env] holds OTEL_* names, the endpoint among them"
+        )
     return Kubernetes(
         max_connections=data["max_connections"],
         reserved_connections=data["reserved_connections"],
@@ -150,6 +168,11 @@ def _kubernetes(data: dict[str, Any], processes: list[Process]) -> Kubernetes:
         roles=roles,
         overrides=overrides,
         env=env,
+        tracing=Tracing(
+            env=tracing_env,
+            collector_namespace=tracing.get("collector_namespace", "monitoring"),
+            collector_port=int(tracing.get("collector_port", 4318)),
+        ),
     )
 
 

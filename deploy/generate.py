@@ -283,7 +283,8 @@ K8S_COMPONENTS = K8S / "components"
 SECRETS_EXAMPLE = K8S / "secrets.example.yaml"
 RABBITMQ_DEFINITIONS = ROOT / "deploy" / "rabbitmq" / "definitions.json"
 PART_OF = {"app.kubernetes.io/part-of": "vitrine"}
-CLUSTER_CONFIG = "vitrine-cluster"  # ConfigMap: ENVIRONMENT, PUBLIC_URL, APP_URL, TRUSTED_PROXIES
+# ConfigMap: ENVIRONMENT, PUBLIC_URL, APP_URL, TRUSTED_PROXIES, the OTEL_* of [kubernetes.tracing]
+CLUSTER_CONFIG = "vitrine-cluster"
 DB_CLUSTER = "vitrine-db"  # CloudNativePG Cluster; its read-write Service is <name>-rw
 RABBITMQ = "vitrine-rabbitmq"  # RabbitmqCluster (Service of the same name)
 REDIS = "vitrine-redis"
@@ -466,6 +467,8 @@ def container_env(p: Process, role: str | None, deployed: list[Process]) -> list
                 {"name": f"{pre}DB_MAX_OVERFLOW", "value": str(r.max_overflow)},
             ]
     env += [{"name": k, "value": v} for k, v in public.items()]
+    # Tracing, off while the cluster's endpoint is empty (vitrine_kit/tracing.py reads the standard names).
+    env += [from_config(k, k) for k in KUBERNETES.tracing.env]
     env += [from_secret(s.key, p.name, s.key, optional=not s.required) for s in secret_keys(p)]
     if p.name == "auth-service":
         env += service_clients_env(deployed)
@@ -746,6 +749,8 @@ def network_policy(p: Process, deployed: list[Process]) -> dict[str, Any]:
         egress.append(
             {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}], "ports": tcp(443)}
         )
+    tracing = KUBERNETES.tracing  # spans go out by OTLP/HTTP to the collector, once an endpoint is set
+    egress.append({"to": [namespace(tracing.collector_namespace)], "ports": tcp(tracing.collector_port)})
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -814,6 +819,7 @@ def fleet_objects() -> list[dict[str, Any]]:
                 "APP_URL": "https://app.vitrine.example",
                 "TRUSTED_PROXIES": '["10.0.0.0/8"]',
                 "FORWARDED_ALLOW_IPS": "10.0.0.0/8",
+                **KUBERNETES.tracing.env,
             },
         },
         {

@@ -432,6 +432,17 @@ def main() -> None:
     parser.add_argument("--gateway-workers", type=int, default=1)
     parser.add_argument("--nginx-workers", type=int, default=1)
     parser.add_argument("--no-rate-limit", action="store_true", help="gateway without its Redis call")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also run floor.py: uvicorn + aiohttp passing requests through, none of the gateway's work",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        default=None,
+        help="also run the gateway of this git commit (its gateway/src, same venv) as the row 'before'",
+    )
     args = parser.parse_args()
     if args.rate is None:  # well below what the upstream sustains alone here (~350 and ~2500 req/s)
         args.rate = 150.0 if args.endpoint == "auth" else 1000.0
@@ -498,6 +509,17 @@ def bench(
     gateway = stack.enter_context(
         process([*gw_cmd, "--workers", str(args.gateway_workers)], gw_env, tmp / "gateway.log")
     )
+    before = None
+    if args.baseline:
+        before_port = free_port()
+        src = _export_gateway(args.baseline, tmp / "baseline")
+        before_env = {
+            **gw_env,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")])),
+        }
+        cmd = [*gw_cmd[:-1], str(before_port), "--workers", str(args.gateway_workers)]
+        before = stack.enter_context(process(cmd, before_env, tmp / "gateway-before.log"))
+        wait_http(f"http://127.0.0.1:{before_port}/healthz", proc=before)
     nginx = stack.enter_context(
         process(
             [nginx_bin, "-c", str(nginx_dir / "nginx.conf"), "-p", str(nginx_dir), "-e", "stderr"],
@@ -512,6 +534,24 @@ def bench(
         "gateway": (f"http://127.0.0.1:{gw_port}{upstream.prefix}/me", gateway.pid),
         "nginx": (f"http://127.0.0.1:{nginx_port}{upstream.prefix}/me", nginx.pid),
     }
+    if before is not None:
+        targets["before"] = (f"http://127.0.0.1:{before_port}{upstream.prefix}/me", before.pid)
+    if args.floor:
+        floor_port = free_port()
+        floor_env = {
+            **os.environ,
+            "BENCH_FLOOR_UPSTREAM": upstream.url,
+            "BENCH_FLOOR_PREFIX": upstream.prefix,
+        }
+        floor_cmd = [
+            sys.executable,
+            *("-m", "uvicorn", "--factory", "floor:create_app", "--app-dir", str(HERE)),
+            *("--host", "127.0.0.1", "--port", str(floor_port), "--loop", "uvloop", "--http", "httptools"),
+            *("--no-access-log", "--log-level", "warning", "--no-server-header", "--lifespan", "on"),
+        ]
+        floor = stack.enter_context(process(floor_cmd, floor_env, tmp / "floor.log"))
+        wait_http(f"http://127.0.0.1:{floor_port}/healthz", proc=floor)
+        targets["floor"] = (f"http://127.0.0.1:{floor_port}{upstream.prefix}/me", floor.pid)
     for url, _ in targets.values():
         if (status := get_status(url, upstream.token)) != 200:  # urllib raises on 4xx/5xx anyway
             raise RuntimeError(f"{url} answered {status}")
@@ -546,6 +586,17 @@ def bench(
             )
             print(f"  round {round_no + 1} {name}: {sat.rps:.0f} req/s", file=sys.stderr)
     return runs
+
+
+def _export_gateway(ref: str, into: Path) -> Path:
+    """The gateway package of commit ``ref`` (``git archive``), for PYTHONPATH to win over the checkout's."""
+    into.mkdir(parents=True)
+    root = HERE.parent.parent
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", ref, "gateway/src/gateway"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "gateway" / "src"
 
 
 def _cpu(proxy_session: int | None, upstream: Upstream) -> tuple[float | None, float]:
@@ -625,8 +676,25 @@ def print_table(runs: dict[str, list[Run]], upstream: Upstream, args: argparse.N
         summary["gateway"],
         summary["nginx"],
     )
+    g_cpu = _median_us([e.proxy_cpu_us for e in runs["gateway"]])
+    n_cpu = _median_us([e.proxy_cpu_us for e in runs["nginx"]])
+    if g_cpu != "-" and n_cpu != "-":
+        print(f"\nproxy CPU per request: gateway/nginx {int(g_cpu) / int(n_cpu):.1f}x (goal <= 3x)", end="")
+        if "before" in runs:
+            b_cpu = _median_us([e.proxy_cpu_us for e in runs["before"]])
+            print(f", before/nginx {int(b_cpu) / int(n_cpu):.1f}x", end="")
+        if "floor" in runs:
+            f_cpu = _median_us([e.proxy_cpu_us for e in runs["floor"]])
+            print(f", floor (uvicorn + aiohttp alone)/nginx {int(f_cpu) / int(n_cpu):.1f}x", end="")
+        print()
+    if "before" in summary:
+        b_fixed, b_sat = summary["before"]
+        print(
+            f"before ({args.baseline}): added p50 {b_fixed.p50_ms - d_fixed.p50_ms:+.2f} ms, "
+            f"saturation {b_sat.rps / n_sat.rps:.0%} of nginx"
+        )
     print(
-        f"\nsaturation throughput: gateway/nginx {g_sat.rps / n_sat.rps:.0%} (goal >= 80%), "
+        f"saturation throughput: gateway/nginx {g_sat.rps / n_sat.rps:.0%} (goal >= 80%), "
         f"gateway/direct {g_sat.rps / d_sat.rps:.0%}, nginx/direct {n_sat.rps / d_sat.rps:.0%}"
     )
     print(

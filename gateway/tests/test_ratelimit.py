@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from typing import Any
 
 from gateway.client import client_key
 from gateway.config import RateLimitRule
-from gateway.ratelimit import RateLimiter
+from gateway.ratelimit import DEBIT_LUA, TOKEN_BUCKET_LUA, RateLimiter
 from multidict import CIMultiDict
 from vitrine_kit.testing.tokens import TestKeys
 
@@ -167,3 +169,40 @@ class TestClientAddress:
             headers = CIMultiDict([("X-Forwarded-For", "198.51.100.7"), ("X-Forwarded-For", "203.0.113.9")])
             r = await gw.call("POST", "/api/auth/login", headers=headers)
         assert r.json()["headers"]["x-forwarded-for"] == "198.51.100.7, 203.0.113.9, 127.0.0.1"
+
+
+class TestDeferredDebits:
+    async def test_far_from_the_limit_admissions_reach_redis_in_a_few_calls(self) -> None:
+        limiter = RateLimiter("redis://127.0.0.1:6379/0", key_prefix=f"test:gw:{uuid.uuid4().hex}:")
+        rule = RateLimitRule(name="tenant", key="tenant", rate_per_s=0.001, burst=1000)
+        scripts: list[str] = []
+        run = limiter._batcher.run
+
+        def counting(script: str, keys: list[str], args: list[float]) -> asyncio.Future[Any]:
+            scripts.append(script)
+            return run(script, keys, args)
+
+        limiter._batcher.run = counting  # type: ignore[method-assign]
+        try:
+            results = [(await limiter.check([(rule, "t")])).allowed for _ in range(100)]
+            assert all(results)
+            await asyncio.sleep(limiter.sync_s * 4)
+            tokens = float(await limiter.redis.hget(limiter.key_prefix + "tenant:t", "t"))
+            assert 900 <= tokens < 901  # every admission counted (and the refill of a few ms at most)
+            assert scripts.count(TOKEN_BUCKET_LUA) == 1  # the first: no view yet
+            assert 1 <= scripts.count(DEBIT_LUA) <= 3
+        finally:
+            await limiter.close()
+
+    async def test_close_sends_what_is_left_to_debit(self) -> None:
+        prefix = f"test:gw:{uuid.uuid4().hex}:"
+        limiter = RateLimiter("redis://127.0.0.1:6379/0", key_prefix=prefix, sync_s=60)
+        rule = RateLimitRule(name="tenant", key="tenant", rate_per_s=0.001, burst=1000)
+        for _ in range(10):
+            assert (await limiter.check([(rule, "t")])).allowed
+        await limiter.close()
+        other = RateLimiter("redis://127.0.0.1:6379/0", key_prefix=prefix)
+        try:
+            assert 990 <= float(await other.redis.hget(prefix + "tenant:t", "t")) < 991
+        finally:
+            await other.close()

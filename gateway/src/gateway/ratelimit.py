@@ -1,12 +1,16 @@
 """Token-bucket rate limits shared by every gateway replica through Redis, per-replica when it is down.
 
-One request checks all its buckets (per IP, per tenant, per route) in one Lua call, so it costs one
-round trip and either consumes a token from every bucket or from none.
+A request that waits for Redis checks all its buckets (per IP, per tenant, per route) in one Lua call, so
+it costs one round trip and either consumes a token from every bucket or from none. Far from the limit a
+request is admitted on this replica's view and Redis is told later, with the other admissions of the
+same few milliseconds, in one debit per bucket (see ``RateLimiter``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import hashlib
 import logging
 import math
@@ -59,6 +63,32 @@ for i = 1, n do
 end
 return out
 """
+
+
+# KEYS: bucket keys. ARGV: rate (tokens per ms), burst and admissions to debit, per key. The admissions
+# were already let through on a replica's view, so they are taken whatever is left (a bucket may go below
+# zero: the overshoot is then paid back before anything else passes). Returns each bucket's tokens left, in
+# thousandths.
+DEBIT_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local out = {}
+for i = 1, #KEYS do
+  local rate = tonumber(ARGV[3 * i - 2])
+  local burst = tonumber(ARGV[3 * i - 1])
+  local n = tonumber(ARGV[3 * i])
+  local b = redis.call('HMGET', KEYS[i], 't', 'ts')
+  local tk = tonumber(b[1])
+  local ts = tonumber(b[2])
+  if tk == nil or ts == nil then tk = burst; ts = now end
+  tk = math.min(burst, tk + math.max(0, now - ts) * rate) - n
+  redis.call('HSET', KEYS[i], 't', tostring(tk), 'ts', now)
+  redis.call('PEXPIRE', KEYS[i], math.ceil((burst + n) / rate) + 1000)
+  out[i] = math.floor(tk * 1000)
+end
+return out
+"""
+_SCRIPTS = (TOKEN_BUCKET_LUA, DEBIT_LUA)
 
 
 @dataclass(slots=True)
@@ -134,6 +164,11 @@ class _LocalBuckets:
         return decide(buckets, [s[0] / self.share for s in states], allowed, wait)
 
 
+# Redis names scripts by their SHA1.
+_SHA = {script: hashlib.sha1(script.encode()).hexdigest() for script in _SCRIPTS}  # noqa: S324
+_Call = tuple[str, list[str], list[float], "asyncio.Future[Any]"]
+
+
 class _ScriptBatcher:
     """Sends checks to Redis as pipelines, one in flight at a time: checks that arrive meanwhile go in the
     next one. Under load many requests share one round trip and one socket write (a third of the CPU of
@@ -141,16 +176,20 @@ class _ScriptBatcher:
 
     def __init__(self, redis: aioredis.Redis) -> None:
         self.redis = redis
-        self.sha = hashlib.sha1(TOKEN_BUCKET_LUA.encode()).hexdigest()  # noqa: S324 - Redis names scripts so
-        self._pending: list[tuple[list[str], list[float], asyncio.Future[Any]]] = []
+        self._pending: list[_Call] = []
         self._in_flight: asyncio.Task[None] | None = None
 
-    def run(self, keys: list[str], args: list[float]) -> asyncio.Future[Any]:
+    def run(self, script: str, keys: list[str], args: list[float]) -> asyncio.Future[Any]:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending.append((keys, args, future))
+        self._pending.append((_SHA[script], keys, args, future))
         if self._in_flight is None:
             self._in_flight = asyncio.get_running_loop().create_task(self._drain())
         return future
+
+    @property
+    def in_flight(self) -> asyncio.Task[None] | None:
+        """The task sending pipelines, while there is one."""
+        return self._in_flight
 
     async def _drain(self) -> None:
         try:
@@ -160,15 +199,16 @@ class _ScriptBatcher:
         finally:
             self._in_flight = None
 
-    async def _execute(self, batch: list[tuple[list[str], list[float], asyncio.Future[Any]]]) -> None:
+    async def _execute(self, batch: list[_Call]) -> None:
         try:
             results = await self._pipeline(batch)
             if any(isinstance(r, NoScriptError) for r in results):  # Redis restarted or scripts flushed
-                await self.redis.script_load(TOKEN_BUCKET_LUA)
+                for script in _SCRIPTS:
+                    await self.redis.script_load(script)
                 results = await self._pipeline(batch)
         except Exception as exc:
             results = [exc] * len(batch)
-        for (_, _, future), result in zip(batch, results, strict=True):
+        for (_, _, _, future), result in zip(batch, results, strict=True):
             if future.done():
                 continue
             if isinstance(result, BaseException):
@@ -176,10 +216,10 @@ class _ScriptBatcher:
             else:
                 future.set_result(result)
 
-    async def _pipeline(self, batch: list[tuple[list[str], list[float], asyncio.Future[Any]]]) -> list[Any]:
+    async def _pipeline(self, batch: list[_Call]) -> list[Any]:
         pipe = self.redis.pipeline(transaction=False)
-        for keys, args, _ in batch:
-            pipe.evalsha(self.sha, len(keys), *keys, *args)
+        for sha, keys, args, _ in batch:
+            pipe.evalsha(sha, len(keys), *keys, *args)
         return list(await pipe.execute(raise_on_error=False))
 
 
@@ -190,11 +230,16 @@ class RateLimiter:
     last view of its buckets (Redis's figures, minus what it let through since, plus the refill) is
     near empty (below ``margin`` of the burst), older than ``max_view_age_s``, or already has
     ``margin * burst / replicas`` admissions that Redis has not confirmed yet. Far from the limit the
-    check goes out in the background and costs no latency; near it every decision is Redis's own. All
-    replicas together can let through at most ``margin * burst`` requests more than the bucket holds.
+    request is admitted at once and its tokens are debited later: every ``sync_s`` one call per batch of
+    buckets tells Redis how many requests each let through (and brings back Redis's figures), so a busy
+    replica costs Redis a few calls a second, not one per request; a request that must wait sends the
+    debits first, in the same pipeline, so Redis decides on every admission made before it. Near the limit
+    every decision is Redis's own. All replicas together can let through at most ``margin * burst``
+    requests more than the bucket holds.
     """
 
     MAX_ESTIMATES = 100_000
+    DEBIT_KEYS_PER_CALL = 256
 
     def __init__(
         self,
@@ -206,12 +251,14 @@ class RateLimiter:
         replicas: int = 1,
         margin: float = 0.25,
         max_view_age_s: float = 1.0,
+        sync_s: float = 0.05,
     ) -> None:
         self.key_prefix = key_prefix
         self.fallback_s = fallback_s
         self.margin = margin
         self.replicas = max(1, replicas)
         self.max_view_age_s = max_view_age_s
+        self.sync_s = sync_s
         self.redis = aioredis.Redis.from_url(
             redis_url,
             socket_timeout=timeout_s,
@@ -223,6 +270,9 @@ class RateLimiter:
         self._redis_down_until = 0.0
         # Redis key -> [tokens, monotonic time, unconfirmed admissions]: this replica's view of a bucket.
         self._estimates: dict[str, list[float]] = {}
+        # Redis key -> [rate per ms, burst, admissions Redis has not been sent yet].
+        self._debits: dict[str, list[float]] = {}
+        self._sync: asyncio.TimerHandle | None = None
 
     @property
     def using_fallback(self) -> bool:
@@ -234,21 +284,22 @@ class RateLimiter:
         if self.using_fallback:
             return self.local.check(buckets)
         keys = [self.key_prefix + rule.name + ":" + key for rule, key in buckets]
+        optimistic = self._optimistic(buckets, keys)
+        if optimistic is not None:
+            self._defer(buckets, keys)
+            return optimistic
+        self._send_debits()  # ahead of this check in the pipeline: Redis counts every earlier admission
         args: list[float] = []
         for rule, _ in buckets:
             args.append(rule.rate_per_s / 1000.0)
             args.append(rule.burst)
-        optimistic = self._optimistic(buckets, keys)
-        future = self._batcher.run(keys, args)
-        if optimistic is not None:
-            future.add_done_callback(lambda f: self._absorb(f, keys))
-            return optimistic
+        future = self._batcher.run(TOKEN_BUCKET_LUA, keys, args)
         try:
             reply = await future
         except (RedisError, OSError) as exc:
             self._redis_failed(exc)
             return self.local.check(buckets)
-        allowed, wait_ms, tokens = self._record(reply, keys, confirmed=False)
+        allowed, wait_ms, tokens = self._record(reply, keys)
         return decide(buckets, tokens, allowed, wait_ms / 1000)
 
     def _optimistic(self, buckets: list[tuple[RateLimitRule, str]], keys: list[str]) -> Decision | None:
@@ -272,7 +323,9 @@ class RateLimiter:
             view[2] += 1
         return decide(buckets, tokens, True, 0.0)
 
-    def _record(self, reply: list[Any], keys: list[str], *, confirmed: bool) -> tuple[bool, int, list[float]]:
+    def _record(self, reply: list[Any], keys: list[str]) -> tuple[bool, int, list[float]]:
+        """Redis's decision on a check; this replica's view becomes Redis's figures, minus the admissions
+        it made that Redis had not been told of yet."""
         allowed, wait_ms, *milli_tokens = (int(v) for v in reply)
         tokens = [m / 1000 for m in milli_tokens]
         if len(self._estimates) > self.MAX_ESTIMATES:
@@ -280,26 +333,63 @@ class RateLimiter:
         now = time.monotonic()
         for key, left in zip(keys, tokens, strict=True):
             view = self._estimates.get(key)
-            in_flight = (
-                view[2] - 1 if view is not None and confirmed else (view[2] if view is not None else 0)
-            )
-            self._estimates[key] = [left, now, max(0.0, in_flight)]
+            unsent = view[2] if view is not None else 0.0
+            self._estimates[key] = [left - unsent, now, unsent]
         return bool(allowed), wait_ms, tokens
 
-    def _absorb(self, future: asyncio.Future[Any], keys: list[str]) -> None:
-        """A background check came back: refresh this replica's view with Redis's figures."""
+    def _defer(self, buckets: list[tuple[RateLimitRule, str]], keys: list[str]) -> None:
+        """Count an admission made on this replica's view, for the next debit sent to Redis: within
+        ``sync_s`` while the view keeps more than twice the margin of every burst, at once otherwise (so
+        that other replicas see it before they come near the limit themselves)."""
+        soon = False
+        for (rule, _), key in zip(buckets, keys, strict=True):
+            debit = self._debits.get(key)
+            if debit is None:
+                self._debits[key] = [rule.rate_per_s / 1000.0, rule.burst, 1.0]
+            else:
+                debit[2] += 1
+            view = self._estimates.get(key)
+            soon = soon or view is None or view[0] < rule.burst * 2 * self.margin
+        if soon:
+            self._send_debits()
+        elif self._sync is None:
+            self._sync = asyncio.get_running_loop().call_later(self.sync_s, self._send_debits)
+
+    def _send_debits(self) -> None:
+        """Queue the admissions made since the last debit (one script call per batch of buckets)."""
+        if self._sync is not None:
+            self._sync.cancel()
+            self._sync = None
+        if not self._debits:
+            return
+        debits, self._debits = list(self._debits.items()), {}
+        for start in range(0, len(debits), self.DEBIT_KEYS_PER_CALL):
+            part = debits[start : start + self.DEBIT_KEYS_PER_CALL]
+            keys = [key for key, _ in part]
+            counts = [debit[2] for _, debit in part]
+            args = [value for _, debit in part for value in debit]
+            future = self._batcher.run(DEBIT_LUA, keys, args)
+            future.add_done_callback(functools.partial(self._absorb, keys=keys, counts=counts))
+
+    def _absorb(self, future: asyncio.Future[Any], keys: list[str], counts: list[float]) -> None:
+        """A debit came back: refresh this replica's view with Redis's figures, minus what this replica
+        let through since it was sent."""
         if future.cancelled():
             return
         exc = future.exception()
         if exc is not None:
             if isinstance(exc, RedisError | OSError):
                 self._redis_failed(exc)
-            for key in keys:
+            for key, n in zip(keys, counts, strict=True):
                 view = self._estimates.get(key)
                 if view is not None:
-                    view[2] = max(0.0, view[2] - 1)
+                    view[2] = max(0.0, view[2] - n)
             return
-        self._record(future.result(), keys, confirmed=True)
+        now = time.monotonic()
+        for key, milli, n in zip(keys, future.result(), counts, strict=True):
+            view = self._estimates.get(key)
+            unsent = max(0.0, view[2] - n) if view is not None else 0.0
+            self._estimates[key] = [int(milli) / 1000 - unsent, now, unsent]
 
     def _redis_failed(self, exc: BaseException) -> None:
         if not self.using_fallback:
@@ -310,6 +400,7 @@ class RateLimiter:
             )
         self._redis_down_until = time.monotonic() + self.fallback_s
         self._estimates.clear()
+        self._debits.clear()
 
     async def ping(self) -> bool:
         """Whether Redis answers now."""
@@ -319,4 +410,9 @@ class RateLimiter:
             return False
 
     async def close(self) -> None:
+        """Send what is still to be debited (for a second at most), then close the connections."""
+        self._send_debits()
+        if (in_flight := self._batcher.in_flight) is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(in_flight), 1.0)
         await self.redis.aclose()

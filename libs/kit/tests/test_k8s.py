@@ -326,6 +326,48 @@ class TestSettings:
         assert json.loads(cluster["TRUSTED_PROXIES"]), "the ingress controller's range"
 
 
+class TestTracing:
+    def test_every_process_reads_its_tracing_from_the_cluster_config(
+        self, rendered: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The OTEL_* of [kubernetes.tracing] sit in the cluster's ConfigMap, for an overlay to set once; an
+        empty endpoint (the base's) leaves tracing off, an endpoint turns on the OTLP exporter."""
+        from vitrine_kit import tracing
+
+        for key in (tracing.TRACES_DIR_ENV, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+            monkeypatch.delenv(key, raising=False)
+        cluster = of_kind(rendered, "ConfigMap")[generate.CLUSTER_CONFIG]["data"]
+        assert {k: cluster[k] for k in KUBERNETES.tracing.env} == KUBERNETES.tracing.env
+        assert cluster["OTEL_EXPORTER_OTLP_ENDPOINT"] == ""
+        deployments = of_kind(rendered, "Deployment")
+        for p in DEPLOYED:
+            for role in p.roles:
+                spec = deployments[generate.deployment_name(p, role)]["spec"]["template"]["spec"]
+                c = next(c for c in spec["containers"] if c["name"] == p.name)
+                env = container_env(rendered, c)
+                assert {k: env.get(k) for k in KUBERNETES.tracing.env} == KUBERNETES.tracing.env, p.name
+                for key, value in env.items():
+                    monkeypatch.setenv(key, value)
+                assert tracing._exporters_from_env(p.name) == [], p.name
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector.monitoring:4318")
+        [exporter] = tracing._exporters_from_env("gateway")
+        assert type(exporter).__name__ == "OTLPSpanExporter"
+
+    def test_spans_may_reach_the_collector(self, rendered: list[dict[str, Any]]) -> None:
+        tracing = KUBERNETES.tracing
+        policies = of_kind(rendered, "NetworkPolicy")
+        for p in DEPLOYED:
+            assert any(
+                any(
+                    t.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+                    == tracing.collector_namespace
+                    for t in rule.get("to", [])
+                )
+                and any(port["port"] == tracing.collector_port for port in rule.get("ports", []))
+                for rule in policies[p.name]["spec"]["egress"]
+            ), p.name
+
+
 class TestNetwork:
     def test_default_deny_then_the_fleets_flows(self, rendered: list[dict[str, Any]]) -> None:
         policies = of_kind(rendered, "NetworkPolicy")

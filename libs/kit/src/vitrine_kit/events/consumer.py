@@ -206,6 +206,61 @@ class _SessionOpener:
         await self.session.__aexit__(*exc)  # type: ignore[arg-type]
 
 
+class _Acks:
+    """The deliveries of one channel still open (neither acked, nacked nor forwarded), so that a batch is
+    acked with one ``basic.ack(multiple=True)`` instead of one frame per message.
+
+    A multiple ack settles every delivery up to its tag, so it is sent only up to the highest tag of the
+    batch below every delivery still open; the batch's later tags (behind a message another batch or the
+    one-by-one path still holds) are acked one by one.
+    """
+
+    def __init__(self, channel: Any) -> None:
+        self.channel = channel  # aiormq's channel: what IncomingMessage.channel is
+        self.open: set[int] = set()
+        # One batch's acks at a time: a multiple ack must not overtake another batch's on the wire.
+        self._lock = asyncio.Lock()
+
+    def _tag(self, message: AbstractIncomingMessage) -> int | None:
+        tag = message.delivery_tag
+        return tag if tag and message.channel is self.channel else None
+
+    def delivered(self, message: AbstractIncomingMessage) -> None:
+        if (tag := self._tag(message)) is not None:
+            self.open.add(tag)
+
+    def settled(self, message: AbstractIncomingMessage) -> None:
+        """Called once ``message``'s own ack or nack is written (never before: a multiple ack covering it
+        first would make the broker close the channel on the second ack)."""
+        if (tag := self._tag(message)) is not None:
+            self.open.discard(tag)
+
+    async def ack(self, messages: list[AbstractIncomingMessage]) -> None:
+        """Ack ``messages`` (handled and committed), in as few frames as the open deliveries allow."""
+        async with self._lock:
+            await self._ack(messages)
+
+    async def _ack(self, messages: list[AbstractIncomingMessage]) -> None:
+        ours: list[tuple[int, AbstractIncomingMessage]] = []
+        alone: list[AbstractIncomingMessage] = []
+        for message in messages:
+            tag = self._tag(message)
+            if tag is None:
+                alone.append(message)  # a delivery of a channel since replaced: acked alone (and likely lost)
+            else:
+                ours.append((tag, message))
+                self.open.discard(tag)
+        lowest_open = min(self.open, default=None)
+        covered = [(t, m) for t, m in ours if lowest_open is None or t < lowest_open]
+        alone += [m for t, m in ours if lowest_open is not None and t > lowest_open]
+        if len(covered) > 1:
+            await max(covered, key=lambda tm: tm[0])[1].ack(multiple=True)
+        else:
+            alone += [m for _, m in covered]
+        for message in alone:
+            await message.ack()
+
+
 class ConsumerRunner:
     """Runs one ``EventConsumer`` on the broker's current connection, and again after each reconnect."""
 
@@ -245,6 +300,7 @@ class ConsumerRunner:
         self.retry_delays_ms = retry_delays_ms or [1_000, 5_000, 30_000]
         self.queue_name = broker.name(consumer.name)
         self._channel: AbstractChannel | None = None
+        self._acks = _Acks(None)
         self._in_flight: set[asyncio.Task[None]] = set()
         broker.subscribe(self._on_connected)
 
@@ -293,6 +349,7 @@ class ConsumerRunner:
             }
         )
         self._channel = channel
+        self._acks = _Acks(await channel.get_underlay_channel())
         await queue.consume(self._on_message, no_ack=False)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
@@ -306,6 +363,7 @@ class ConsumerRunner:
                 self._in_flight.discard(task)
 
     async def _process(self, message: AbstractIncomingMessage) -> None:
+        self._acks.delivered(message)
         attempt = int((message.headers or {}).get("x-attempt", 1) or 1)  # type: ignore[arg-type]
         try:
             envelope = RawEnvelope.model_validate_json(message.body)
@@ -388,11 +446,11 @@ class ConsumerRunner:
             logger.info("batch failed; handling its messages one by one", extra={"size": len(batch)})
             return False
         elapsed = (time.perf_counter() - started) / len(batch)
+        try:
+            await self._acks.ack([item.message for item in batch])
+        except Exception:
+            logger.debug("ack failed: the channel is gone, the broker will redeliver (inbox dedups)")
         for item in batch:
-            try:
-                await item.message.ack()
-            except Exception:
-                logger.debug("ack failed: the channel is gone, the broker will redeliver (inbox dedups)")
             self._count(item, "ok", elapsed)
             if not item.done.done():
                 item.done.set_result(None)
@@ -412,6 +470,7 @@ class ConsumerRunner:
             try:
                 await self._handle(item)
                 await item.message.ack()
+                self._acks.settled(item.message)
             except Exception as exc:
                 fail(current, exc)
                 permanent = isinstance(exc, PermanentError | TenantGone)
@@ -491,6 +550,7 @@ class ConsumerRunner:
                 await message.nack(requeue=True)
             except Exception:
                 logger.debug("nack failed: the channel is gone, the broker will redeliver")
+        self._acks.settled(message)
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait for handlers in flight (used at shutdown)."""

