@@ -11,6 +11,13 @@ from catalog_service.models.catalog import (
     Quota,
 )
 from catalog_service.models.dashboard import AiCreditsSpent, FirstListing, OrderTally, SalesDay
+from catalog_service.models.pricing import (
+    EcbRate,
+    MarketplaceAccount,
+    PriceRule,
+    PublishDefaults,
+    RateOverride,
+)
 from catalog_service.models.reference import Brand, MarketplaceMappingRow, ReferenceValue
 from catalog_service.models.schedule import RevisionDue
 from catalog_service.models.suggestions import FieldSource, ProductAnalysis, Suggestion
@@ -19,17 +26,22 @@ __all__ = [
     "AiCreditsSpent",
     "Alert",
     "Brand",
+    "EcbRate",
     "FieldSource",
     "FirstListing",
     "ImportedItem",
     "ListingImport",
+    "MarketplaceAccount",
     "MarketplaceMappingRow",
     "Order",
     "OrderTally",
+    "PriceRule",
     "Product",
     "ProductAnalysis",
     "Publication",
+    "PublishDefaults",
     "Quota",
+    "RateOverride",
     "ReferenceValue",
     "RevisionDue",
     "SalesDay",
