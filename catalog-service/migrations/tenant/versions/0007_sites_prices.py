@@ -85,8 +85,9 @@ def downgrade() -> None:
         op.drop_column("publications", column, schema=s)
     # Only one publication per marketplace fits the old constraint: the newest eBay one stays.
     op.execute(
-        f'DELETE FROM "{s}".publications p USING "{s}".publications q WHERE p.product_id = q.product_id '
-        "AND p.marketplace = q.marketplace AND p.site <> q.site AND p.requested_at < q.requested_at"
+        f'DELETE FROM "{s}".publications WHERE id IN (SELECT id FROM (SELECT id, row_number() OVER '
+        "(PARTITION BY product_id, marketplace ORDER BY requested_at DESC, id) AS n "
+        f'FROM "{s}".publications) AS ranked WHERE n > 1)'
     )
     op.drop_constraint("uq_publications_site", "publications", schema=s)
     op.create_unique_constraint(
