@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | No
         loops=[
             BackgroundLoop.every("catalog-revisions", settings.revision_tick_s, revisions.tick),
             *(
-                [BackgroundLoop.every("catalog-exchange-rates", settings.ecb_refresh_s, ecb.tick)]
+                [BackgroundLoop.every("catalog-exchange-rates", settings.ecb_retry_s, ecb.tick)]
                 if settings.ecb_refresh_s > 0
                 else []
             ),

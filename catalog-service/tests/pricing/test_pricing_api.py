@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
 
+import httpx
 import pytest
 from catalog_service.pricing import ecb
 
@@ -142,6 +143,29 @@ class TestRates:
             response = await seller.post("/exchange-rates/refresh")
         assert response.status_code == 502
         assert "no <Cube time" in response.json()["detail"]
+
+    async def test_the_loop_tries_until_a_fetch_succeeds_then_waits_for_the_refresh_period(self, app) -> None:
+        ctx = app.runtime.context
+        ctx.rates_fetched_at = 0.0
+        period, ctx.settings.ecb_refresh_s = ctx.settings.ecb_refresh_s, 3600.0
+        try:
+            await self._tries_then_waits(app, ctx)
+        finally:
+            ctx.settings.ecb_refresh_s = period
+
+    async def _tries_then_waits(self, app, ctx) -> None:
+        document = ECB_XML.replace(b"2026-11-30", b"2026-11-28").replace(
+            b'<Cube currency="PLN" rate="4.2810"/>', b""
+        )
+        async with source(app, "http://127.0.0.1:9/eurofxref-daily.xml"):
+            with pytest.raises(httpx.HTTPError):
+                await ecb.tick(ctx)
+        assert ctx.rates_fetched_at == 0.0
+        async with serving(document) as url, source(app, url):
+            await ecb.tick(ctx)
+        assert ctx.rates_fetched_at > 0.0
+        async with source(app, "http://127.0.0.1:9/eurofxref-daily.xml"):
+            await ecb.tick(ctx)  # fetched less than ecb_refresh_s ago: nothing to do
 
 
 @contextlib.asynccontextmanager

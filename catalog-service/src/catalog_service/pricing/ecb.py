@@ -7,6 +7,7 @@ The document: ``<gesmes:Envelope><Cube><Cube time="YYYY-MM-DD"><Cube currency="U
 from __future__ import annotations
 
 import logging
+import time
 import xml.etree.ElementTree as ET
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -80,12 +81,17 @@ async def refresh(ctx: CatalogContext) -> tuple[date, int]:
     async with ctx.db.session() as session:
         count = await store(session, day, rates)
         await session.commit()
+    ctx.rates_fetched_at = time.monotonic()
     logger.info("exchange rates stored", extra={"day": day.isoformat(), "currencies": count})
     return day, count
 
 
 async def tick(ctx: CatalogContext) -> None:
-    """The loop's body: a failure is logged (and shown by /readyz), the stored rates stay in use."""
+    """The loop's body, every ``ecb_retry_s``: a fetch once the last good one is ``ecb_refresh_s`` old (so a
+    source down at start-up is tried again soon, not hours later). A failure is logged and shown by
+    /readyz; the stored rates stay in use."""
+    if time.monotonic() - ctx.rates_fetched_at < ctx.settings.ecb_refresh_s and ctx.rates_fetched_at:
+        return
     try:
         await refresh(ctx)
     except (httpx.HTTPError, BadRates) as exc:
