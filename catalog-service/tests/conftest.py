@@ -170,6 +170,7 @@ async def app(catalog_db: str, amqp_url: str, broker_namespace: str, test_keys: 
         # Long enough that three PATCHes in a row fall in one window on a loaded machine.
         revision_window_s=1.0,
         revision_tick_s=0.1,
+        ecb_refresh_s=0,  # no ECB fetch from tests; rates are stored by the tests that need them
     )
     async with running_app(create_app(settings, verifier=test_keys.verifier())) as (client, runtime):
         queues = {runner.queue_name for runner in runtime.runners}

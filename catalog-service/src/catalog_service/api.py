@@ -5,7 +5,9 @@ from fastapi import APIRouter
 from catalog_service.alerts.endpoints import router as alerts
 from catalog_service.dashboard.endpoints import router as dashboard
 from catalog_service.imports.endpoints import router as imports
+from catalog_service.pricing.endpoints import router as pricing
 from catalog_service.products.endpoints import router as products
+from catalog_service.publications.endpoints import defaults_router as publish_defaults
 from catalog_service.publications.endpoints import router as publications
 from catalog_service.quotas.endpoints import router as quota
 from catalog_service.reference.endpoints import router as reference
@@ -18,6 +20,8 @@ routers: list[APIRouter] = [
     imports,
     products,
     publications,
+    publish_defaults,
+    pricing,
     suggestions,
     sales,
     alerts,

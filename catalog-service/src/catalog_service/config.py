@@ -23,6 +23,14 @@ class Settings(BaseServiceSettings):
     ebay_site: str = "EBAY_FR"
     default_currency: str = "EUR"
 
+    # Exchange rates: ECB's daily reference rates (the fleet points this at the sandbox's stand-in), read
+    # every ``ecb_refresh_s`` (0: never; the seller can still refresh by hand or set rates), tried again
+    # every ``ecb_retry_s`` while the source fails.
+    ecb_rates_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+    ecb_refresh_s: float = 6 * 3600.0
+    ecb_retry_s: float = 300.0
+    ecb_timeout_s: float = 10.0
+
     # Photos: every media id put on a product is checked at media-service (service token from
     # auth-service); imported listings' photos are fetched into it. None: ids are taken as given.
     media_url: str | None = "http://127.0.0.1:8003"

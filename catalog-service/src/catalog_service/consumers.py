@@ -17,7 +17,12 @@ from vitrine_contracts.catalog import (
     PublicationStarted,
     PublicationSucceeded,
 )
-from vitrine_contracts.marketplace import AccountSessionExpired, ListingImported
+from vitrine_contracts.marketplace import (
+    AccountConnected,
+    AccountDisconnected,
+    AccountSessionExpired,
+    ListingImported,
+)
 from vitrine_contracts.media import ImageDeleted
 from vitrine_contracts.vinted import VintedItemImported, VintedReferenceFetched
 from vitrine_kit.events.consumer import EventConsumer
@@ -29,6 +34,7 @@ from catalog_service.dashboard.service import dashboard_service
 from catalog_service.imports.service import import_service
 from catalog_service.products.photos import photo_service
 from catalog_service.publications.service import publication_service
+from catalog_service.publications.sites import site_service
 from catalog_service.quotas.service import quota_service
 from catalog_service.reference.service import reference_service
 from catalog_service.sales.service import sale_service
@@ -74,6 +80,16 @@ async def order(scope: Scope, event: OrderReceived) -> None:
 @consumer.on(OrderCancelled)
 async def order_cancelled(scope: Scope, event: OrderCancelled) -> None:
     await sale_service.on_cancelled(scope, event)
+
+
+@consumer.on(AccountConnected)
+async def account_connected(scope: Scope, event: AccountConnected) -> None:
+    await site_service.on_connected(scope, event)
+
+
+@consumer.on(AccountDisconnected)
+async def account_disconnected(scope: Scope, event: AccountDisconnected) -> None:
+    await site_service.on_disconnected(scope, event)
 
 
 @consumer.on(AccountSessionExpired)

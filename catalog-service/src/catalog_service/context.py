@@ -33,6 +33,8 @@ class CatalogContext(ServiceContext[Settings]):
     media: MediaClient | None
     http: httpx.AsyncClient
     sale_to_delist: Histogram
+    # When this process last stored ECB's rates (time.monotonic(); 0: not yet).
+    rates_fetched_at: float = 0.0
 
     @classmethod
     async def build(cls, kit: Kit[Settings]) -> CatalogContext:

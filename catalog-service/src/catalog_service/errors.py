@@ -98,3 +98,35 @@ class PendingBrandNotFound(NotFound):
 
 class PendingBrandReviewed(Conflict):
     code, title = "pending-brand-reviewed", "This brand was reviewed already"
+
+
+class ExchangeRateMissing(Unprocessable):
+    code, title = "exchange-rate-missing", "No exchange rate is known for a currency the listing needs"
+
+
+class InvalidPriceRule(Unprocessable):
+    code, title = "invalid-price-rule", "The price rule is not valid"
+
+
+class PriceRuleNotFound(NotFound):
+    code, title = "price-rule-not-found", "No such price rule"
+
+
+class RateOverrideNotFound(NotFound):
+    code, title = "exchange-rate-not-found", "No rate of your own is set for this currency"
+
+
+class RatesUnavailable(ProblemError):
+    status, code, title = 502, "exchange-rates-unavailable", "The exchange rate source did not answer usably"
+
+
+class EbaySiteUnknown(Unprocessable):
+    code, title = "ebay-site-unknown", "Not an eBay site Vitrine lists on"
+
+
+class EbayAccountMissing(Unprocessable):
+    code, title = "ebay-account-missing", "No eBay account is connected for a site the product goes to"
+
+
+class SiteRequired(Unprocessable):
+    code, title = "site-required", "The product has several publications on this marketplace: name the site"

@@ -13,6 +13,7 @@ from catalog_service.api import routers
 from catalog_service.config import Settings
 from catalog_service.consumers import consumer, imports
 from catalog_service.context import CatalogContext
+from catalog_service.pricing import ecb
 from catalog_service.revisions import loop as revisions
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -28,7 +29,14 @@ def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | No
         context=CatalogContext.build,
         routers=routers,
         consumers=[consumer, imports],
-        loops=[BackgroundLoop.every("catalog-revisions", settings.revision_tick_s, revisions.tick)],
+        loops=[
+            BackgroundLoop.every("catalog-revisions", settings.revision_tick_s, revisions.tick),
+            *(
+                [BackgroundLoop.every("catalog-exchange-rates", settings.ecb_retry_s, ecb.tick)]
+                if settings.ecb_refresh_s > 0
+                else []
+            ),
+        ],
         service_dir=SERVICE_DIR,
         verifier=verifier,
     )

@@ -60,9 +60,10 @@ class TestPrechecks:
         assert response.json()["missing"] == [
             {
                 "marketplace": "ebay",
+                "site": "EBAY_FR",
                 "field": "category",
                 "code": "unmapped",
-                "message": "no ebay category for skirts (men)",
+                "message": "no ebay EBAY_FR category for skirts (men)",
             }
         ]
 
@@ -77,7 +78,7 @@ class TestPublish:
         ebay = events["ebay"]["snapshot"]
         assert ebay["mapping"]["category_id"] == "11483"  # men's jeans
         assert ebay["mapping"]["condition_id"] == "PRE_OWNED_EXCELLENT"
-        assert ebay["mapping"]["aspects"]["Brand"] == ["Levi's"]
+        assert ebay["mapping"]["aspects"]["Marque"] == ["Levi's"]  # EBAY_FR: French names
         media_id = product["images"][0]["media_id"]
         assert ebay["images"][0]["url"] == f"http://127.0.0.1:8003/images/{media_id}/large.jpg"
         assert ebay["images"][1]["is_label"] is True

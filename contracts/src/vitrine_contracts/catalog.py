@@ -94,6 +94,11 @@ class PublicationRequested(Event):
     product_id: uuid.UUID
     marketplace: Marketplace
     account_id: uuid.UUID | None = Field(default=None, description="The seller's account on the marketplace")
+    site: str | None = Field(
+        default=None,
+        description="eBay: the site the listing goes to (EBAY_FR, EBAY_GB…), one publication per site; the "
+        "snapshot's category ids, aspects and price are that site's. None: the adapter's default site",
+    )
     action: Literal["publish", "revise"] = "publish"
     attempt: int = Field(default=1, ge=1, description=ATTEMPT_DOC)
     external_id: str | None = Field(default=None, description="The live listing a revise changes")
@@ -152,6 +157,7 @@ class PublicationDelistRequested(Event):
     product_id: uuid.UUID
     marketplace: Marketplace
     account_id: uuid.UUID | None = None
+    site: str | None = Field(default=None, description="eBay: the publication's site")
     external_id: str | None = None
     why: Literal["sold_elsewhere", "seller_request", "archived", "out_of_stock"] = "seller_request"
     attempt: int = Field(default=1, ge=1, description=ATTEMPT_DOC)

@@ -11,6 +11,13 @@ from catalog_service.models.catalog import (
     Quota,
 )
 from catalog_service.models.dashboard import AiCreditsSpent, FirstListing, OrderTally, SalesDay
+from catalog_service.models.pricing import (
+    EcbRate,
+    MarketplaceAccount,
+    PriceRule,
+    PublishDefaults,
+    RateOverride,
+)
 from catalog_service.models.reference import (
     Brand,
     MarketplaceMappingRow,
@@ -25,18 +32,23 @@ __all__ = [
     "AiCreditsSpent",
     "Alert",
     "Brand",
+    "EcbRate",
     "FieldSource",
     "FirstListing",
     "ImportedItem",
     "ListingImport",
+    "MarketplaceAccount",
     "MarketplaceMappingRow",
     "Order",
     "OrderTally",
     "PendingBrand",
+    "PriceRule",
     "Product",
     "ProductAnalysis",
     "Publication",
+    "PublishDefaults",
     "Quota",
+    "RateOverride",
     "ReferenceRevision",
     "ReferenceValue",
     "RevisionDue",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -64,11 +65,13 @@ class Product(TenantBase):
 
 class Publication(TenantBase):
     __tablename__ = "publications"
-    __table_args__ = (UniqueConstraint("product_id", "marketplace"),)
+    __table_args__ = (UniqueConstraint("product_id", "marketplace", "site", name="uq_publications_site"),)
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
     product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
     marketplace: Mapped[str] = mapped_column(String(20))
+    # The eBay site (EBAY_FR, EBAY_GB…): one publication per site; '' on marketplaces without sites.
+    site: Mapped[str] = mapped_column(String(20), default="")
     status: Mapped[str] = mapped_column(String(20), default="pending")
     external_id: Mapped[str | None] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(Text)
@@ -81,6 +84,13 @@ class Publication(TenantBase):
     listed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     delisted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The price the listing went out at (last publish or revise): amount and currency, the exchange rate
+    # used from the product's currency (1 when the same), the rate's date and where it came from.
+    price_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    price_currency: Mapped[str | None] = mapped_column(String(3))
+    price_rate: Mapped[Decimal | None] = mapped_column(Numeric(18, 8))
+    price_rate_date: Mapped[date | None] = mapped_column(Date)
+    price_rate_source: Mapped[str | None] = mapped_column(String(10))
 
 
 class Order(TenantBase):

@@ -102,6 +102,7 @@ class StatusChange(BaseModel):
 
 class PublicationSummary(BaseModel):
     marketplace: str
+    site: str | None = Field(default=None, description="The eBay site (None elsewhere)")
     status: str
     url: str | None = None
     reason: str | None = None

@@ -214,7 +214,13 @@ class ProductService:
         for product in products:
             item = ProductOut.model_validate(product, from_attributes=True)
             item.publications = [
-                PublicationSummary(marketplace=p.marketplace, status=p.status, url=p.url, reason=p.reason)
+                PublicationSummary(
+                    marketplace=p.marketplace,
+                    site=p.site or None,
+                    status=p.status,
+                    url=p.url,
+                    reason=p.reason,
+                )
                 for p in pubs[product.id]
             ]
             item.field_sources = sources[product.id]

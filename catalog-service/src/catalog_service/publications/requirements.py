@@ -10,6 +10,7 @@ from vitrine_contracts.common import Marketplace, Money
 
 from catalog_service.config import Settings
 from catalog_service.models import Product
+from catalog_service.publications import ebay_sites
 from catalog_service.reference import vinted
 from catalog_service.reference.catalog import ReferenceCatalog
 
@@ -23,13 +24,20 @@ def _gender(product: Product) -> str:
 
 
 def missing(
-    product: Product, marketplace: Marketplace, ref: ReferenceCatalog, settings: Settings
+    product: Product,
+    marketplace: Marketplace,
+    ref: ReferenceCatalog,
+    settings: Settings,
+    site: str = "",
 ) -> list[dict[str, str]]:
-    """Every missing piece for ``marketplace``, each naming the field and what it lacks."""
+    """Every missing piece for ``marketplace`` (on eBay, ``site``), each naming the field and what it lacks."""
     out: list[dict[str, str]] = []
 
     def need(field: str, code: str, message: str) -> None:
-        out.append({"marketplace": marketplace.value, "field": field, "code": code, "message": message})
+        found = {"marketplace": marketplace.value, "field": field, "code": code, "message": message}
+        if site:
+            found["site"] = site
+        out.append(found)
 
     if product.status not in LISTABLE:
         need("status", "not-ready", f"the product is {product.status}; mark it ready first")
@@ -65,7 +73,7 @@ def missing(
         for field, message in _vinted(product, ref)[1]:
             need(field, "unmapped", message)
         return out
-    mapping = snapshot_mapping(product, marketplace, ref, settings)
+    mapping = snapshot_mapping(product, marketplace, ref, settings, site)
     if (
         product.category
         and (product.gender or marketplace == Marketplace.ETSY)
@@ -74,40 +82,56 @@ def missing(
         need(
             "category",
             "unmapped",
-            f"no {marketplace.value} category for {product.category} ({_gender(product)})",
+            f"no {marketplace.value}{' ' + site if site else ''} category for {product.category} "
+            f"({_gender(product)})",
         )
     if product.condition and marketplace != Marketplace.ETSY and mapping.condition_id is None:
         need("condition", "unmapped", f"no {marketplace.value} condition for {product.condition}")
     return out
 
 
+def ebay_aspects(product: Product, ref: ReferenceCatalog, site: str) -> dict[str, list[str]]:
+    """The item specifics, named and valued in ``site``'s language."""
+    names = ebay_sites.ASPECT_NAMES[ebay_sites.language(site)]
+    lang = ebay_sites.label_language(site)
+    aspects: dict[str, list[str]] = {}
+    if product.brand in ref.brands:
+        aspects[names["brand"]] = [ref.brands[product.brand].name]
+    if product.size:
+        aspects[names["size"]] = [product.size]
+    if product.colours:
+        aspects[names["colour"]] = [ref.label("colour", c, lang) for c in product.colours]
+    if product.materials:
+        aspects[names["material"]] = [ref.label("material", x["material"], lang) for x in product.materials]
+    if product.gender:
+        own = ebay_sites.DEPARTMENTS.get(ebay_sites.language(site), {}).get(product.gender)
+        aspects[names["department"]] = [own or ref.label("gender", product.gender, lang)]
+    return aspects
+
+
 def snapshot_mapping(
-    product: Product, marketplace: Marketplace, ref: ReferenceCatalog, settings: Settings
+    product: Product,
+    marketplace: Marketplace,
+    ref: ReferenceCatalog,
+    settings: Settings,
+    site: str = "",
 ) -> MarketplaceMapping:
-    """The product's codes translated to ``marketplace``'s ids (missing ones left empty)."""
+    """The product's codes translated to ``marketplace``'s ids (missing ones left empty); on eBay, to
+    ``site``'s category ids and language (the configured site when none is given)."""
     m = marketplace.value
     category = product.category or ""
     condition = product.condition or ""
     if marketplace == Marketplace.EBAY:
-        cat = ref.mapping(m, "category", category, _gender(product), settings.ebay_site)
+        site = site or settings.ebay_site
+        cat = ref.mapping(m, "category", category, _gender(product), site)
         cond = ref.mapping(m, "condition", condition)
-        aspects: dict[str, list[str]] = {}
-        if product.brand in ref.brands:
-            aspects["Brand"] = [ref.brands[product.brand].name]
-        if product.size:
-            aspects["Size"] = [product.size]
-        if product.colours:
-            aspects["Colour"] = [ref.label("colour", c) for c in product.colours]
-        if product.materials:
-            aspects["Material"] = [ref.label("material", x["material"]) for x in product.materials]
-        if product.gender:
-            aspects["Department"] = [ref.label("gender", product.gender)]
         return MarketplaceMapping(
             category_id=cat.external_id if cat else None,
             condition_id=cond.external_id if cond else None,
-            aspects=aspects,
+            aspects=ebay_aspects(product, ref, site),
             extra={
-                "site": settings.ebay_site,
+                "site": site,
+                "language": ebay_sites.language(site),
                 "condition_code": cond.data.get("condition_id") if cond else None,
             },
         )
@@ -145,9 +169,15 @@ def _vinted(product: Product, ref: ReferenceCatalog) -> tuple[dict[str, Any], li
 
 
 def snapshot(
-    product: Product, marketplace: Marketplace, ref: ReferenceCatalog, settings: Settings
+    product: Product,
+    marketplace: Marketplace,
+    ref: ReferenceCatalog,
+    settings: Settings,
+    site: str = "",
+    price: Money | None = None,
 ) -> ProductSnapshot:
-    """The product frozen for the adapter, image URLs included."""
+    """The product frozen for the adapter, image URLs included; ``price``: the listing's price (after the
+    price rule and the conversion), the product's own when not given."""
     category_path: list[str] = []
     code = product.category
     while code:
@@ -159,7 +189,7 @@ def snapshot(
         sku=product.sku,
         title=product.title,
         description=product.description,
-        price=Money(amount=product.price or Decimal("0"), currency=product.currency),
+        price=price or Money(amount=product.price or Decimal("0"), currency=product.currency),
         quantity=product.stock_quantity,
         brand=ref.brands[product.brand].name if product.brand in ref.brands else product.brand,
         category_id=product.category,
@@ -183,5 +213,5 @@ def snapshot(
             )
             for img in product.images
         ],
-        mapping=snapshot_mapping(product, marketplace, ref, settings),
+        mapping=snapshot_mapping(product, marketplace, ref, settings, site),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -17,8 +18,9 @@ from vitrine_contracts.catalog import (
     PublicationStarted,
     PublicationSucceeded,
 )
-from vitrine_contracts.common import Marketplace
+from vitrine_contracts.common import Marketplace, Money
 from vitrine_kit.db.base import utcnow
+from vitrine_kit.errors import ProblemError
 
 from catalog_service.alerts.service import alert_service
 from catalog_service.errors import (
@@ -27,11 +29,15 @@ from catalog_service.errors import (
     PublicationBusy,
     PublicationNotFound,
     PublishBlocked,
+    SiteRequired,
 )
 from catalog_service.models import Product, Publication
+from catalog_service.pricing.rules import Quote
+from catalog_service.pricing.service import pricing_service
 from catalog_service.products import repository as products_repo
 from catalog_service.publications.requirements import missing, snapshot
-from catalog_service.publications.schemas import PublicationOut
+from catalog_service.publications.schemas import ListingPrice, PublicationOut
+from catalog_service.publications.sites import site_service
 from catalog_service.scope import Scope
 
 logger = logging.getLogger(__name__)
@@ -62,34 +68,119 @@ def _move(pub: Publication, target: str) -> bool:
 
 
 def to_out(pub: Publication) -> PublicationOut:
-    return PublicationOut.model_validate(pub, from_attributes=True)
+    price = None
+    if pub.price_amount is not None and pub.price_currency:
+        price = ListingPrice(
+            amount=pub.price_amount,
+            currency=pub.price_currency,
+            rate=pub.price_rate,
+            rate_date=pub.price_rate_date,
+            rate_source=pub.price_rate_source,
+        )
+    return PublicationOut(
+        id=pub.id,
+        product_id=pub.product_id,
+        marketplace=pub.marketplace,
+        site=pub.site or None,
+        status=pub.status,
+        external_id=pub.external_id,
+        url=pub.url,
+        reason=pub.reason,
+        reason_code=pub.reason_code,
+        retryable=pub.retryable,
+        requested_at=pub.requested_at,
+        listed_at=pub.listed_at,
+        delisted_at=pub.delisted_at,
+        updated_at=pub.updated_at,
+        price=price,
+    )
+
+
+def _keep_price(pub: Publication, quote: Quote) -> Money:
+    """Record on the publication the price it goes out at; the snapshot's price."""
+    pub.price_amount, pub.price_currency = quote.amount, quote.currency
+    pub.price_rate, pub.price_rate_date, pub.price_rate_source = (
+        quote.rate,
+        quote.rate_date,
+        quote.rate_source,
+    )
+    return Money(amount=quote.amount, currency=quote.currency)
 
 
 class PublicationService:
     """Publish, delist, and follow what the adapters report."""
 
+    async def targets(
+        self, scope: Scope, marketplaces: list[Marketplace], ebay_sites: Sequence[str] | None
+    ) -> tuple[list[tuple[Marketplace, str]], list[dict[str, str]]]:
+        """(marketplace, site) pairs to publish to, and the eBay sites refused for want of an account.
+
+        Explicit sites, and the seller's default set, each need an eBay account on that site; the fallback
+        to the configured site (nothing chosen, nothing connected) is left to the adapter, as before sites.
+        """
+        out: list[tuple[Marketplace, str]] = []
+        problems: list[dict[str, str]] = []
+        for marketplace in dict.fromkeys(marketplaces):
+            if marketplace != Marketplace.EBAY:
+                out.append((marketplace, ""))
+                continue
+            if ebay_sites:
+                sites, checked = list(dict.fromkeys(ebay_sites)), True
+            else:
+                sites, checked = await site_service.default_sites(scope)
+            accounts = await site_service.ebay_accounts(scope) if checked else {}
+            for site in sites:
+                out.append((marketplace, site))
+                if checked and site not in accounts:
+                    problems.append(
+                        {
+                            "marketplace": "ebay",
+                            "site": site,
+                            "field": "account",
+                            "code": "no-account",
+                            "message": f"no eBay account is connected for {site}: connect one first",
+                        }
+                    )
+        return out, problems
+
     async def request(
-        self, scope: Scope, product_id: uuid.UUID, marketplaces: list[Marketplace]
+        self,
+        scope: Scope,
+        product_id: uuid.UUID,
+        marketplaces: list[Marketplace],
+        ebay_sites: Sequence[str] | None = None,
     ) -> list[PublicationOut]:
-        """Check every marketplace first (422 with every missing piece), then request the missing listings."""
+        """Check every marketplace (and eBay site) first (422 with every missing piece, an eBay site without
+        an account included), price each listing (422 when an exchange rate is missing), then request the
+        missing listings: one publication per marketplace, and per site on eBay."""
         product = await products_repo.get_for_update(scope.session, product_id)
         if product is None:
             raise ProductNotFound()
         if product.deleted_at is not None:
             raise ProductDeleted()
-        wanted = list(dict.fromkeys(marketplaces))
+        wanted, problems = await self.targets(scope, marketplaces, ebay_sites)
         ref = await scope.context.reference.get()
-        problems = [p for m in wanted for p in missing(product, m, ref, scope.context.settings)]
+        settings = scope.context.settings
+        problems = [p for m, site in wanted for p in missing(product, m, ref, settings, site)] + problems
         if problems:
-            names = ", ".join(f"{p['marketplace']}.{p['field']}" for p in problems)
+            names = ", ".join(
+                f"{p['marketplace']}{'[' + p['site'] + ']' if p.get('site') else ''}.{p['field']}"
+                for p in problems
+            )
             raise PublishBlocked(f"Missing: {names}", missing=problems)
-        existing = {p.marketplace: p for p in await self._of(scope, product_id, lock=True)}
+        quotes = {(m, site): await pricing_service.quote(scope, product, m.value, site) for m, site in wanted}
+        accounts = await site_service.ebay_accounts(scope)
+        existing = {(p.marketplace, p.site): p for p in await self._of(scope, product_id, lock=True)}
         out = []
-        for marketplace in wanted:
-            pub = existing.get(marketplace.value)
+        for marketplace, site in wanted:
+            pub = existing.get((marketplace.value, site))
             if pub is None:
                 pub = Publication(
-                    id=uuid.uuid4(), product_id=product.id, marketplace=marketplace.value, status="pending"
+                    id=uuid.uuid4(),
+                    product_id=product.id,
+                    marketplace=marketplace.value,
+                    site=site,
+                    status="pending",
                 )
                 scope.session.add(pub)
             elif not _move(pub, "pending"):
@@ -99,25 +190,31 @@ class PublicationService:
             pub.reason = pub.reason_code = pub.retryable = None
             pub.requested_at = pub.updated_at = utcnow()
             pub.attempt = (pub.attempt or 0) + 1
+            price = _keep_price(pub, quotes[(marketplace, site)])
             await scope.session.flush()
             scope.emit(
                 PublicationRequested(
                     publication_id=pub.id,
                     product_id=product.id,
                     marketplace=marketplace,
+                    account_id=accounts.get(site) if site else None,
+                    site=site or None,
                     attempt=pub.attempt,
-                    snapshot=snapshot(product, marketplace, ref, scope.context.settings),
+                    snapshot=snapshot(product, marketplace, ref, settings, site, price),
                 )
             )
             out.append(to_out(pub))
         return out
 
     async def revise_live(self, scope: Scope, product: Product) -> tuple[int, int]:
-        """One revise per listed publication, with the product as it is now; (revised, still in flight).
+        """One revise per listed publication, with the product as it is now (priced again by the rules and
+        rates of now); (revised, still in flight).
 
-        Publications still pending or listing are counted so the caller can try them again later.
+        Publications still pending or listing are counted so the caller can try them again later. One that
+        cannot be priced (its rate was removed) keeps its listing as it is, and the seller is told.
         """
         ref = await scope.context.reference.get()
+        accounts = await site_service.ebay_accounts(scope)
         revised = in_flight = 0
         for pub in await self._of(scope, product.id, lock=True):
             if pub.status in ("pending", "listing", "delisting"):
@@ -125,32 +222,55 @@ class PublicationService:
                 continue
             if pub.status != "listed":
                 continue
+            try:
+                quote = await pricing_service.quote(scope, product, pub.marketplace, pub.site)
+            except ProblemError as exc:
+                pub.reason = f"update not sent: {exc.detail}"
+                await alert_service.raise_alert(
+                    scope,
+                    "revise_failed",
+                    product.id,
+                    {"marketplace": pub.marketplace, "publication_id": str(pub.id), "reason": exc.detail},
+                )
+                continue
             pub.attempt += 1
             pub.updated_at = utcnow()
             marketplace = Marketplace(pub.marketplace)
+            price = _keep_price(pub, quote)
             scope.emit(
                 PublicationRequested(
                     publication_id=pub.id,
                     product_id=product.id,
                     marketplace=marketplace,
+                    account_id=accounts.get(pub.site) if pub.site else None,
+                    site=pub.site or None,
                     action="revise",
                     attempt=pub.attempt,
                     external_id=pub.external_id,
-                    snapshot=snapshot(product, marketplace, ref, scope.context.settings),
+                    snapshot=snapshot(product, marketplace, ref, scope.context.settings, pub.site, price),
                 )
             )
             revised += 1
         return revised, in_flight
 
-    async def delist(self, scope: Scope, product_id: uuid.UUID, marketplace: Marketplace) -> PublicationOut:
-        """The seller ends one listing."""
-        pub = await scope.session.scalar(
-            sa.select(Publication)
-            .where(Publication.product_id == product_id, Publication.marketplace == marketplace.value)
-            .with_for_update()
+    async def delist(
+        self, scope: Scope, product_id: uuid.UUID, marketplace: Marketplace, site: str | None = None
+    ) -> PublicationOut:
+        """The seller ends one listing (on eBay, the one of ``site``; needed when there are several)."""
+        stmt = sa.select(Publication).where(
+            Publication.product_id == product_id, Publication.marketplace == marketplace.value
         )
-        if pub is None:
+        if site:
+            stmt = stmt.where(Publication.site == site)
+        pubs = list((await scope.session.scalars(stmt.with_for_update())).all())
+        if not pubs:
             raise PublicationNotFound()
+        if len(pubs) > 1:
+            sites = ", ".join(sorted(p.site for p in pubs))
+            raise SiteRequired(
+                f"The product is on {marketplace.value} sites {sites}: add ?site= to choose one."
+            )
+        pub = pubs[0]
         if pub.status not in LIVE:
             raise PublicationBusy(f"The publication is {pub.status}.")
         self._request_delist(scope, pub, "seller_request")
@@ -163,15 +283,23 @@ class PublicationService:
         why: Why,
         except_marketplace: str | None = None,
         *,
+        except_publication: uuid.UUID | None = None,
         sold_at: datetime | None = None,
     ) -> int:
-        """Ask every live listing of ``product`` (but one) to end; returns how many were asked.
+        """Ask every live listing of ``product`` (but the one that sold) to end; returns how many were asked.
 
-        ``sold_at``: when the sale happened (the order event's time), to measure the sale → delist-start delay.
+        ``except_publication``: the listing that sold (every other one ends, on other eBay sites too);
+        ``except_marketplace``: when the sold listing is not known, every listing of that marketplace is
+        spared. ``sold_at``: when the sale happened (the order event's time), to measure the sale →
+        delist-start delay.
         """
         count = 0
         for pub in await self._of(scope, product.id, lock=True):
-            if pub.marketplace != except_marketplace and pub.status in LIVE:
+            if except_publication is not None:
+                spared = pub.id == except_publication
+            else:
+                spared = pub.marketplace == except_marketplace
+            if not spared and pub.status in LIVE:
                 self._request_delist(scope, pub, why)
                 if sold_at is not None:
                     scope.context.observe_delist_start(scope.session, pub.marketplace, sold_at)
@@ -186,6 +314,7 @@ class PublicationService:
                 publication_id=pub.id,
                 product_id=pub.product_id,
                 marketplace=Marketplace(pub.marketplace),
+                site=pub.site or None,
                 external_id=pub.external_id,
                 why=why,
                 attempt=pub.attempt,
@@ -201,7 +330,7 @@ class PublicationService:
         stmt = (
             sa.select(Publication)
             .where(Publication.product_id == product_id)
-            .order_by(Publication.marketplace)
+            .order_by(Publication.marketplace, Publication.site)
         )
         if lock:
             stmt = stmt.with_for_update()

@@ -141,18 +141,36 @@ class SaleService:
         product.status, product.sold_at = "sold", utcnow()
         scope.emit(ProductSold(product_id=product_id, marketplace=event.marketplace, order_id=event.order_id))
         sold_at = scope.envelope.occurred_at if scope.envelope else datetime.now(UTC)
+        # The listing that sold: by its id, else by its listing id on the marketplace. Every other one ends,
+        # the same marketplace's other sites (eBay FR when it sold on eBay GB) included.
+        selling = await self._selling(scope, product_id, event)
         await publication_service.delist_live(
-            scope, product, "sold_elsewhere", except_marketplace=event.marketplace.value, sold_at=sold_at
+            scope,
+            product,
+            "sold_elsewhere",
+            except_marketplace=event.marketplace.value,
+            except_publication=selling.id if selling is not None else None,
+            sold_at=sold_at,
         )
         # The listing that sold ended with the sale.
-        selling = await scope.session.scalar(
-            sa.select(Publication).where(
-                Publication.product_id == product_id, Publication.marketplace == event.marketplace.value
-            )
-        )
         if selling is not None and selling.status in ("pending", "listing", "listed"):
             selling.status, selling.delisted_at, selling.updated_at = "delisted", utcnow(), utcnow()
             selling.reason = "sold here"
+
+    async def _selling(self, scope: Scope, product_id: uuid.UUID, event: OrderReceived) -> Publication | None:
+        mine = sa.select(Publication).where(
+            Publication.product_id == product_id, Publication.marketplace == event.marketplace.value
+        )
+        if event.publication_id is not None:
+            found = await scope.session.scalar(mine.where(Publication.id == event.publication_id))
+            if found is not None:
+                return found
+        found = await scope.session.scalar(mine.where(Publication.external_id == event.external_listing_id))
+        if found is not None:
+            return found
+        # Not known by id: the marketplace's only publication of the product, if it has just one.
+        only = list((await scope.session.scalars(mine)).all())
+        return only[0] if len(only) == 1 else None
 
     async def _oversold(self, scope: Scope, product_id: uuid.UUID, order_id: uuid.UUID) -> None:
         s = scope.session

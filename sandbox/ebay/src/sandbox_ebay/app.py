@@ -18,13 +18,14 @@ from sandbox_ebay.routes_bulk import router as bulk
 from sandbox_ebay.routes_control import page_router
 from sandbox_ebay.routes_control import router as control
 from sandbox_ebay.routes_control_after_sale import router as control_after_sale
+from sandbox_ebay.routes_ecb import router as ecb
 from sandbox_ebay.routes_notifications import router as control_notifications
 from sandbox_ebay.routes_oauth import router as oauth
 from sandbox_ebay.routes_sell import router as sell
 from sandbox_ebay.state import World
 
 MAX_CALLS = 50_000
-NOT_EBAY = ("/sandbox", "/healthz", "/itm", "/images", "/docs", "/openapi.json")
+NOT_EBAY = ("/sandbox", "/healthz", "/itm", "/images", "/docs", "/openapi.json", "/stats/eurofxref")
 
 
 def _fault_response(status: int, retry_after: int | None) -> Response:
@@ -98,6 +99,7 @@ def create_app(
         control,
         control_after_sale,
         control_notifications,
+        ecb,
         page_router,
     ):
         app.include_router(router)

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from sandbox_ebay.deps import CurrentSeller, WorldDep
 from sandbox_ebay.errors import EbayError, error_item, not_found, user_error
-from sandbox_ebay.state import CATEGORIES, CONDITIONS, POLICY_KINDS, Seller, World, digits, iso
+from sandbox_ebay.state import CATEGORIES, CONDITIONS, POLICY_KINDS, SITES, Seller, World, digits, iso
 
 router = APIRouter()
 ACCOUNT = "/sell/account/v1"
@@ -374,6 +374,32 @@ def _publish_errors(world: World, seller: Seller, offer: dict[str, Any]) -> list
                 ref="$.pricingSummary.price",
             )
         )
+    site = SITES.get(str(marketplace))
+    if site is None:
+        errors.append(
+            user_error(25002, f"The marketplaceId {marketplace} is not supported.", ref="$.marketplaceId")
+        )
+    else:
+        currency, languages = site
+        if price.get("currency") and price.get("currency") != currency:
+            errors.append(
+                user_error(
+                    25020,
+                    f"Invalid price: {marketplace} sells in {currency}, not {price.get('currency')}.",
+                    ref="$.pricingSummary.price.currency",
+                )
+            )
+        # Content-Language on a PUT (fr-FR), ``locale`` in a bulk request (fr_FR).
+        locale = str(item.get("locale") or "").replace("_", "-")
+        if locale and locale not in languages:
+            errors.append(
+                user_error(
+                    25709,
+                    f"The item's Content-Language {locale} is not a language of {marketplace} "
+                    f"({', '.join(sorted(languages))}).",
+                    ref="Content-Language",
+                )
+            )
     quantity = offer.get(
         "availableQuantity",
         ((item.get("availability") or {}).get("shipToLocationAvailability") or {}).get("quantity", 0),

@@ -23,6 +23,25 @@ CONDITIONS = {
     "PRE_OWNED_EXCELLENT", "PRE_OWNED_FAIR",
 }  # fmt: skip
 POLICY_KINDS = ("fulfillment", "payment", "return")
+# The sites the sandbox sells on: the currency every price there must be in, and the listing languages
+# (Content-Language) it accepts.
+SITES: dict[str, tuple[str, frozenset[str]]] = {
+    "EBAY_FR": ("EUR", frozenset({"fr-FR"})),
+    "EBAY_BE": ("EUR", frozenset({"fr-BE", "nl-BE"})),
+    "EBAY_DE": ("EUR", frozenset({"de-DE"})),
+    "EBAY_ES": ("EUR", frozenset({"es-ES"})),
+    "EBAY_IT": ("EUR", frozenset({"it-IT"})),
+    "EBAY_NL": ("EUR", frozenset({"nl-NL"})),
+    "EBAY_AT": ("EUR", frozenset({"de-AT"})),
+    "EBAY_GB": ("GBP", frozenset({"en-GB"})),
+    "EBAY_PL": ("PLN", frozenset({"pl-PL"})),
+    "EBAY_US": ("USD", frozenset({"en-US"})),
+}
+# ECB's euro reference rates the stand-in serves until set with PUT /sandbox/ecb/rates (1 EUR = rate).
+ECB_RATES: dict[str, str] = {
+    "USD": "1.0512", "JPY": "158.42", "CZK": "25.131", "DKK": "7.4598", "GBP": "0.8612", "HUF": "410.15",
+    "PLN": "4.2810", "RON": "4.9765", "SEK": "11.512", "CHF": "0.9384",
+}  # fmt: skip
 
 
 def iso(ts: float | None = None) -> str:
@@ -123,6 +142,9 @@ class World:
             self.evidence_files: dict[str, dict[str, Any]] = {}
             # Seconds added to the after-sale clock (deadlines, windows); tokens keep real time.
             self.clock_offset = 0.0
+            # The ECB stand-in's rates and their day (None: today, UTC).
+            self.ecb_rates: dict[str, str] = dict(ECB_RATES)
+            self.ecb_date: str | None = None
 
     def now(self) -> float:
         """The after-sale clock: real time moved forward by ``POST /sandbox/clock``."""
@@ -169,6 +191,7 @@ class World:
             "price": price.get("value"),
             "currency": price.get("currency"),
             "marketplaceId": offer.get("marketplaceId"),
+            "locale": item.get("locale"),
             "availableQuantity": offer.get("availableQuantity"),
             "sellerUsername": seller.username if seller else None,
         }
