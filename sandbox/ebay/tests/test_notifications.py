@@ -115,7 +115,9 @@ class TestOrderConfirmation:
         assert logged["deliveries"] == []
         assert json.loads(logged["body"])["notification"]["data"]["orderId"] == sold["orderId"]
 
-    async def test_lost_notifications_are_logged_as_lost_and_never_delivered(self, ebay, world, receiver) -> None:
+    async def test_lost_notifications_are_logged_as_lost_and_never_delivered(
+        self, ebay, world, receiver
+    ) -> None:
         client, notifier = ebay
         put = await client.put("/sandbox/notifications/destination", json={"url": DESTINATION, "lose": True})
         assert put.json() == {"url": DESTINATION, "lose": True}

@@ -92,7 +92,9 @@ class Notifier:
             return
         for sent in notifications:
             if self.lose:
-                sent.deliveries.append({"url": self.destination, "status": None, "at": time.time(), "lost": True})
+                sent.deliveries.append(
+                    {"url": self.destination, "status": None, "at": time.time(), "lost": True}
+                )
                 continue
             task = asyncio.get_running_loop().create_task(self.deliver(sent, self.destination))
             self._tasks.add(task)

@@ -23,7 +23,8 @@ NotifierDep = Annotated[Notifier, Depends(notifier_of)]
 class DestinationIn(BaseModel):
     url: str | None = Field(description="where ORDER_CONFIRMATION notifications go; null stops the pushes")
     lose: bool = Field(
-        default=False, description="record every notification but deliver none (notifications lost on the way)"
+        default=False,
+        description="record every notification but deliver none (notifications lost on the way)",
     )
 
 
