@@ -8,7 +8,12 @@ from fastapi import APIRouter, Query
 from vitrine_kit.auth.deps import TenantPrincipal
 
 from marketplace_ebay.deps import Ebay
-from marketplace_ebay.taxonomy.schemas import AspectsCheckIn, AspectsCheckOut, AspectsOut, SuggestionsOut
+from marketplace_ebay.taxonomy.schemas import (
+    AspectsCheckIn,
+    AspectsCheckOut,
+    AspectsOut,
+    CategorySuggestionsOut,
+)
 from marketplace_ebay.taxonomy.service import taxonomy_service
 
 router = APIRouter(tags=["categories"])
@@ -23,7 +28,7 @@ async def suggestions(
         str, Query(min_length=2, max_length=350, description="words of the product, e.g. its title")
     ],
     site: Site = None,
-) -> SuggestionsOut:
+) -> CategorySuggestionsOut:
     """eBay's category suggestions on ``site`` for ``q`` (names in the site's language, best first): for a
     product catalog's mapping has no eBay category for."""
     return await taxonomy_service.suggestions(ebay, site, q)

@@ -12,7 +12,7 @@ class CategorySuggestion(BaseModel):
     relevancy: str | None = None
 
 
-class SuggestionsOut(BaseModel):
+class CategorySuggestionsOut(BaseModel):
     site: str
     category_tree_id: str
     suggestions: list[CategorySuggestion]

@@ -17,7 +17,12 @@ from vitrine_marketplace import MarketplaceError, MarketplaceRejected
 from marketplace_ebay.context import EbayContext
 from marketplace_ebay.ebay_api import SITES, _rejected
 from marketplace_ebay.errors import EbayRejected, EbayUnavailable, UnknownSite
-from marketplace_ebay.taxonomy.schemas import AspectOut, AspectsOut, CategorySuggestion, SuggestionsOut
+from marketplace_ebay.taxonomy.schemas import (
+    AspectOut,
+    AspectsOut,
+    CategorySuggestion,
+    CategorySuggestionsOut,
+)
 
 BASE = "/commerce/taxonomy/v1"
 
@@ -62,7 +67,7 @@ class TaxonomyService:
         ctx.taxonomy_cache.put(key, tree, ctx.settings.taxonomy_cache_ttl_s)
         return tree
 
-    async def suggestions(self, ctx: EbayContext, site: str | None, q: str) -> SuggestionsOut:
+    async def suggestions(self, ctx: EbayContext, site: str | None, q: str) -> CategorySuggestionsOut:
         site = _site(ctx, site)
         try:
             tree = await self.tree_id(ctx, site)
@@ -93,7 +98,7 @@ class TaxonomyService:
                     relevancy=row.get("relevancy"),
                 )
             )
-        return SuggestionsOut(site=site, category_tree_id=tree, suggestions=out)
+        return CategorySuggestionsOut(site=site, category_tree_id=tree, suggestions=out)
 
     async def aspects(self, ctx: EbayContext, site: str | None, category_id: str) -> AspectsOut:
         """The category's aspects on ``site`` (cached per (site, category) for the TTL)."""
