@@ -235,38 +235,14 @@ class EbayAdapter:
         found: list[dict[str, Any]] = response.json().get(f"{kind}Policies", [])
         return found
 
-    async def policy(self, seller: EbaySeller, kind: str, policy_id: str) -> dict[str, Any]:
-        """One ``kind`` policy by id (``NotFoundOnMarketplace`` when eBay has none)."""
-        response = await self._call(
-            seller, "GET", f"/sell/account/v1/{kind}_policy/{policy_id}", f"read the {kind} policy"
-        )
-        found: dict[str, Any] = response.json()
-        return found
-
-    async def update_policy(
-        self, seller: EbaySeller, kind: str, policy_id: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        """Replace a policy (eBay's PUT is a full replace); returns it as eBay keeps it."""
-        response = await self._call(
-            seller, "PUT", f"/sell/account/v1/{kind}_policy/{policy_id}", f"update the {kind} policy",
-            json=body, idempotent=True,
-        )  # fmt: skip
-        updated: dict[str, Any] = response.json()
-        return updated
-
-    async def create_policy(
-        self, seller: EbaySeller, kind: str, body: dict[str, Any], *, reuse_by_name: bool = True
-    ) -> str:
-        """Create a policy; returns its id (an existing one of the same name is reused, unless
-        ``reuse_by_name`` is false: then eBay's refusal is raised as it came)."""
+    async def create_policy(self, seller: EbaySeller, kind: str, body: dict[str, Any]) -> str:
+        """Create a policy; returns its id (an existing one of the same name is reused)."""
         path = f"/sell/account/v1/{kind}_policy"
         try:
             response = await self._call(
                 seller, "POST", path, f"create a {kind} policy", ok=(200, 201), json=body
             )
         except MarketplaceRejected:
-            if not reuse_by_name:
-                raise
             existing = await self._call(
                 seller, "GET", f"{path}/get_by_policy_name", f"find the {kind} policy",
                 params={"marketplace_id": seller.site, "name": body["name"]},

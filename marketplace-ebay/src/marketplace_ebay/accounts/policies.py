@@ -29,6 +29,7 @@ from marketplace_ebay.accounts.policy_schemas import (
 from marketplace_ebay.accounts.service import account_service
 from marketplace_ebay.context import EbayContext
 from marketplace_ebay.ebay_api import CURRENCIES, POLICY_KINDS, EbaySeller
+from marketplace_ebay.ebay_policies import PolicyApi
 from marketplace_ebay.models import EbayAccount
 
 AnyPolicyIn = FulfillmentPolicyIn | PaymentPolicyIn | ReturnPolicyIn
@@ -203,7 +204,7 @@ class PolicyService:
 
         async def run(seller: EbaySeller) -> str:
             try:
-                return await ctx.ebay.create_policy(seller, body.kind, ebay_body, reuse_by_name=False)
+                return await PolicyApi(ctx.ebay).create(seller, body.kind, ebay_body)
             except MarketplaceRejected as exc:
                 raise invalid(exc) from exc
 
@@ -228,7 +229,7 @@ class PolicyService:
         async def run(seller: EbaySeller) -> dict[str, Any]:
             try:
                 await _own(ctx, seller, body.kind, policy_id)
-                return await ctx.ebay.update_policy(seller, body.kind, policy_id, ebay_body)
+                return await PolicyApi(ctx.ebay).replace(seller, body.kind, policy_id, ebay_body)
             except NotFoundOnMarketplace as exc:
                 raise PolicyNotFound(f"No {body.kind} policy {policy_id} on this eBay account.") from exc
             except MarketplaceRejected as exc:
@@ -279,7 +280,7 @@ class PolicyService:
 
 async def _own(ctx: EbayContext, seller: EbaySeller, kind: str, policy_id: str) -> dict[str, Any]:
     """The policy, if it is one of the seller's on the account's site (else ``NotFoundOnMarketplace``)."""
-    policy = await ctx.ebay.policy(seller, kind, policy_id)
+    policy = await PolicyApi(ctx.ebay).get(seller, kind, policy_id)
     if policy.get("marketplaceId") != seller.site:
         raise NotFoundOnMarketplace(f"{kind} policy {policy_id} is not one of {seller.site}")
     return policy
