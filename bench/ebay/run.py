@@ -4,10 +4,11 @@ reaches the delist call with eBay's push (ORDER_CONFIRMATION) against the order 
 The eBay sandbox (``sandbox_ebay``) and marketplace-ebay run in processes of their own; the sandbox spends each
 seller's budget of ``--rate`` calls/s (burst ``--rate``) and answers 429 beyond it, and marketplace-ebay is
 given the same budget for its account limiter. The benchmark plays catalog-service: it publishes the
-``publication.requested.ebay`` commands on the broker and, for the sale phase, answers each ``order.received``
+``publication.requested.ebay`` commands on the broker and, for the sale phases (notifications delivered;
+notifications lost, so that only the order poll finds the sale), answers each ``order.received``
 with the ``publication.delist_requested.ebay`` of another listing (as catalog ends the product's other
 listings), timed until the sandbox logs that listing's withdraw call. Needs PostgreSQL and RabbitMQ.
-Run from the repository root: ``uv run python bench/ebay/run.py [--products 100 --sales 5]``.
+Run from the repository root: ``uv run python bench/ebay/run.py [--products 100 --sales 100 --lost-sales 10]``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import sys
 import time
 import uuid
@@ -196,19 +198,24 @@ async def publish_phase(bench: Bench, http: httpx.AsyncClient, mode: str) -> lis
     ]  # fmt: skip
 
 
-async def sale_phase(bench: Bench, http: httpx.AsyncClient, mode: str) -> list[object]:
+async def sale_phase(
+    bench: Bench, http: httpx.AsyncClient, mode: str, sales: int, *, spread: bool
+) -> list[object]:
     """Sales one after another; each ``order.received`` answered with another listing's delist (as catalog
-    does); sale → that listing's withdraw call on eBay, per sale."""
+    does); sale → that listing's withdraw call on eBay, per sale. ``spread``: each sale waits a random part
+    of the poll period first, so sales land anywhere between two polls (not right after one)."""
     account = await bench.connect(http)
     async with Broker(bench) as broker:
-        events = [request(account, n) for n in range(2 * bench.args.sales)]
+        events = [request(account, n) for n in range(2 * sales)]
         for event in events:
             await broker.send(event)
         await broker.wait("publication.succeeded", len(events), timeout=300)
         listing_of = {p["publication_id"]: p["external_id"] for _, p in broker.seen["publication.succeeded"]}
         times: list[float] = []
-        for n in range(bench.args.sales):
+        for n in range(sales):
             sold, other = events[2 * n], events[2 * n + 1]
+            if spread:
+                await asyncio.sleep(random.uniform(0, bench.args.poll_interval))
             started = time.time()
             await http.post(
                 f"{bench.sandbox}/sandbox/listings/{listing_of[str(sold.publication_id)]}/sell", json={}
@@ -225,7 +232,9 @@ async def sale_phase(bench: Bench, http: httpx.AsyncClient, mode: str) -> list[o
             )
             withdraw = await wait_withdraw(http, bench.sandbox, started)
             times.append(withdraw - started)
-    return [mode, len(times), f"{median(times):.2f}", f"{percentile(times, 90):.2f}", f"{max(times):.2f}"]
+    return [mode, len(times)] + [
+        f"{x:.2f}" for x in (median(times), percentile(times, 90), percentile(times, 99), max(times))
+    ]
 
 
 async def wait_withdraw(http: httpx.AsyncClient, sandbox: str, since: float) -> float:
@@ -256,14 +265,18 @@ async def main(args: argparse.Namespace) -> None:
                     print(table(HEAD_PUBLISH, publish_rows[-1:]), flush=True)
                 finally:
                     stop_process(service)
-            pushes = (("poll only", None), ("push + poll", f"{bench.base}/webhooks/orders"))
-            for mode, destination in pushes if args.sales else ():
+            destination = f"{bench.base}/webhooks/orders"
+            pushes = (("push + poll", False, args.sales), ("push lost, poll", True, args.lost_sales))
+            for mode, lose, sales in pushes:
+                if not sales:
+                    continue
                 service = bench.start_service(jwks_url, slow_poll)
                 try:
                     await http.put(
-                        f"{bench.sandbox}/sandbox/notifications/destination", json={"url": destination}
+                        f"{bench.sandbox}/sandbox/notifications/destination",
+                        json={"url": destination, "lose": lose},
                     )
-                    sale_rows.append(await sale_phase(bench, http, mode))
+                    sale_rows.append(await sale_phase(bench, http, mode, sales, spread=lose))
                     print(table(HEAD_SALE, sale_rows[-1:]), flush=True)
                 finally:
                     stop_process(service)
@@ -290,7 +303,7 @@ async def drop_database(name: str) -> None:
 
 
 HEAD_PUBLISH = ["path", "products", "listed", "failed", "eBay calls", "of them bulk", "seconds", "listings/s"]
-HEAD_SALE = ["orders learned by", "sales", "p50 s", "p90 s", "max s"]
+HEAD_SALE = ["orders learned by", "sales", "p50 s", "p90 s", "p99 s", "max s"]
 LOAD = tuple(round(x, 2) for x in os.getloadavg())
 
 
@@ -298,7 +311,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--products", type=int, default=100)
     parser.add_argument("--rate", type=float, default=5.0, help="the account's eBay calls per second")
-    parser.add_argument("--sales", type=int, default=5, help="0: no sale phase")
+    parser.add_argument("--sales", type=int, default=100, help="sales with notifications on (0: none)")
+    parser.add_argument(
+        "--lost-sales", type=int, default=10, help="sales whose notification is lost: the poll finds them"
+    )
     parser.add_argument("--bulk-only", action="store_true", help="skip the single-call publishing phase")
     parser.add_argument("--poll-interval", type=float, default=30.0, help="EBAY_ORDER_POLL_INTERVAL_S")
     asyncio.run(main(parser.parse_args()))

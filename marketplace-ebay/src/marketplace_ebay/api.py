@@ -7,5 +7,6 @@ from marketplace_ebay.after_sale.endpoints import router as after_sale
 from marketplace_ebay.imports.endpoints import router as imports
 from marketplace_ebay.notifications.endpoints import router as notifications
 from marketplace_ebay.publications.endpoints import router as listings
+from marketplace_ebay.taxonomy.endpoints import router as categories
 
-routers: list[APIRouter] = [accounts, after_sale, imports, listings, notifications]
+routers: list[APIRouter] = [accounts, after_sale, categories, imports, listings, notifications]

@@ -107,5 +107,11 @@ class Settings(BaseServiceSettings):
     after_sale_tick_s: float = 2.0
     after_sale_batch: int = 10
     after_sale_lookback_days: int = 90
+    # Taxonomy: a site's tree id and a category's aspects are read again after this many seconds.
+    taxonomy_cache_ttl_s: float = 86400.0
+    # Check a listing's item specifics against the category's required aspects (Taxonomy) before publishing:
+    # a publish missing some fails at once with ``aspects-missing`` naming them all. Off until catalog sends
+    # aspect names in each site's language (eBay names them so: Marque, Taille on EBAY_FR).
+    check_required_aspects: bool = False
     # Payment disputes are served from https://apiz.ebay.com in production; None: ``api_base_url``.
     dispute_api_base_url: str | None = None

@@ -14,6 +14,7 @@ from vitrine_marketplace.slots import SlotsClient
 from marketplace_ebay.after_sale.ebay import AfterSaleApi
 from marketplace_ebay.config import Settings
 from marketplace_ebay.ebay_api import EbayAdapter
+from marketplace_ebay.taxonomy.cache import TtlCache
 
 
 @dataclass(kw_only=True)
@@ -30,6 +31,8 @@ class EbayContext(ServiceContext[Settings]):
     http: httpx.AsyncClient
     # eBay's notification public keys by kid, with when they were fetched.
     public_keys: dict[str, tuple[str, float]] = field(default_factory=dict)
+    # Taxonomy answers: each site's tree id, each (site, category)'s aspects, for ``taxonomy_cache_ttl_s``.
+    taxonomy_cache: TtlCache = field(default_factory=TtlCache)
 
     @classmethod
     async def build(cls, kit: Kit[Settings], *, ebay_http: httpx.AsyncClient | None = None) -> EbayContext:

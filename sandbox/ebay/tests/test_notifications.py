@@ -114,3 +114,20 @@ class TestOrderConfirmation:
         [logged] = (await client.get("/sandbox/notifications", params={"order_id": sold["orderId"]})).json()
         assert logged["deliveries"] == []
         assert json.loads(logged["body"])["notification"]["data"]["orderId"] == sold["orderId"]
+
+    async def test_lost_notifications_are_logged_as_lost_and_never_delivered(
+        self, ebay, world, receiver
+    ) -> None:
+        client, notifier = ebay
+        put = await client.put("/sandbox/notifications/destination", json={"url": DESTINATION, "lose": True})
+        assert put.json() == {"url": DESTINATION, "lose": True}
+        [listing] = await seeded(client, world, 1)
+        sold = (await client.post(f"/sandbox/listings/{listing['listingId']}/sell", json={})).json()
+        await notifier.drain()
+        assert receiver.got == []
+        [logged] = (await client.get("/sandbox/notifications", params={"order_id": sold["orderId"]})).json()
+        assert [(d["status"], d["lost"]) for d in logged["deliveries"]] == [(None, True)]
+        await client.put("/sandbox/notifications/destination", json={"url": DESTINATION})
+        await client.post(f"/sandbox/listings/{listing['listingId']}/sell", json={})
+        await notifier.drain()
+        assert len(receiver.got) == 1

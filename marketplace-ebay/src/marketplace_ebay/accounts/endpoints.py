@@ -13,6 +13,8 @@ from vitrine_kit.roles import Capability, needs
 from vitrine_marketplace.slots import MarketplaceLimitReached
 
 from marketplace_ebay.accounts import repository
+from marketplace_ebay.accounts.policies import policy_service
+from marketplace_ebay.accounts.policy_schemas import PoliciesOut, PolicyDefaults, PolicyIn, PolicyOut
 from marketplace_ebay.accounts.schemas import AccountOut, ConnectIn, ConnectOut, SetupIn, SetupOut
 from marketplace_ebay.accounts.service import account_service
 from marketplace_ebay.deps import AccountID, Ebay
@@ -101,3 +103,53 @@ async def guided_setup(
     """Create what is missing with sensible defaults, then answer the checklist."""
     account = await account_service.get(session, account_id)
     return await account_service.guided_setup(session, ebay, principal.tenant, account, body)
+
+
+@router.get("/accounts/{account_id}/policies", dependencies=needs(Capability.MARKETPLACES_READ))
+async def list_policies(
+    account_id: AccountID, principal: TenantPrincipal, session: TenantSession, ebay: Ebay
+) -> PoliciesOut:
+    """The account's fulfilment, payment and return policies on its site, and which apply to new listings."""
+    account = await account_service.get(session, account_id)
+    return await policy_service.list(session, ebay, principal.tenant, account)
+
+
+@router.post(
+    "/accounts/{account_id}/policies", status_code=201, dependencies=needs(Capability.MARKETPLACES_CONNECT)
+)
+async def create_policy(
+    account_id: AccountID, body: PolicyIn, principal: TenantPrincipal, session: TenantSession, ebay: Ebay
+) -> PolicyOut:
+    """Create a policy on the account's site (``kind``: fulfillment, payment, return); eBay's refusal is a 422
+    naming each field."""
+    account = await account_service.get(session, account_id)
+    return await policy_service.create(session, ebay, principal.tenant, account, body)
+
+
+@router.put(
+    "/accounts/{account_id}/policies/{policy_id}", dependencies=needs(Capability.MARKETPLACES_CONNECT)
+)
+async def replace_policy(
+    account_id: AccountID,
+    policy_id: str,
+    body: PolicyIn,
+    principal: TenantPrincipal,
+    session: TenantSession,
+    ebay: Ebay,
+) -> PolicyOut:
+    """Replace a policy whole (listings using it follow on eBay); 404 when it is not one of the account's."""
+    account = await account_service.get(session, account_id)
+    return await policy_service.replace(session, ebay, principal.tenant, account, policy_id, body)
+
+
+@router.put("/accounts/{account_id}/policy-defaults", dependencies=needs(Capability.MARKETPLACES_CONNECT))
+async def set_policy_defaults(
+    account_id: AccountID,
+    body: PolicyDefaults,
+    principal: TenantPrincipal,
+    session: TenantSession,
+    ebay: Ebay,
+) -> PolicyDefaults:
+    """Choose the policies new listings of the account use (a kind left out keeps its own)."""
+    account = await account_service.get(session, account_id)
+    return await policy_service.set_defaults(session, ebay, principal.tenant, account, body)

@@ -299,7 +299,7 @@ class AccountService:
             )
             return items
 
-        checklist = await self._guarded(session, ctx, tenant_id, account, run)
+        checklist = await self.guarded(session, ctx, tenant_id, account, run)
         await session.flush()
         return SetupOut(account_id=account.id, ready=all(i.ok for i in checklist), checklist=checklist)
 
@@ -324,10 +324,10 @@ class AccountService:
             if not await ctx.ebay.locations(seller) and body.address is not None:
                 await ctx.ebay.create_location(seller, "vitrine-default", _location_body(body))
 
-        await self._guarded(session, ctx, tenant_id, account, run)
+        await self.guarded(session, ctx, tenant_id, account, run)
         return await self.check_setup(session, ctx, tenant_id, account)
 
-    async def _guarded(
+    async def guarded(
         self,
         session: AsyncSession,
         ctx: EbayContext,
@@ -335,6 +335,7 @@ class AccountService:
         account: EbayAccount,
         fn: Callable[[EbaySeller], Awaitable[T]],
     ) -> T:
+        """``call`` for an endpoint: a reconnect needed is a 409, eBay's refusal a 422, eBay down a 503."""
         try:
             return await self.call(session, ctx, tenant_id, account, fn)
         except AuthRevoked as exc:

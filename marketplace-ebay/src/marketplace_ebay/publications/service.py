@@ -36,6 +36,7 @@ from marketplace_ebay.media import MediaUnavailable, PhotoMissing, large_jpeg_ur
 from marketplace_ebay.models import LIVE, CommandAttempt, EbayAccount, EbayListing, ListingStatus
 from marketplace_ebay.publications.bulk import bulk_publisher
 from marketplace_ebay.scope import Scope
+from marketplace_ebay.taxonomy.service import required_aspects_missing
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +167,16 @@ class PublicationService:
             what = ", ".join(missing + ([] if snapshot.images else ["photos"]))
             self._failed(scope, event, "incomplete-product", f"eBay needs the product's {what}.")
             return
+        if ebay.settings.check_required_aspects:
+            absent = await required_aspects_missing(ebay, account.site, snapshot.mapping)
+            if absent:
+                self._failed(
+                    scope,
+                    event,
+                    "aspects-missing",
+                    f"eBay requires for this category on {account.site}: {', '.join(absent)}.",
+                )
+                return
         listing = await self._listing(session, event, account)
         if listing is None:
             return

@@ -23,6 +23,7 @@ from sandbox_ebay.routes_notifications import router as control_notifications
 from sandbox_ebay.routes_oauth import router as oauth
 from sandbox_ebay.routes_sell import router as sell
 from sandbox_ebay.state import World
+from sandbox_ebay.taxonomy import router as taxonomy
 
 MAX_CALLS = 50_000
 NOT_EBAY = ("/sandbox", "/healthz", "/itm", "/images", "/docs", "/openapi.json", "/stats/eurofxref")
@@ -94,6 +95,7 @@ def create_app(
     for router in (
         oauth,
         sell,
+        taxonomy,
         bulk,
         after_sale,
         control,

@@ -47,6 +47,7 @@ class Notifier:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.destination = destination
+        self.lose = False  # every push recorded but never delivered (a subscriber down, a network fault)
         self.retries = retries
         self._transport = transport
         self._lock = threading.Lock()
@@ -90,6 +91,11 @@ class Notifier:
         if not self.destination:
             return
         for sent in notifications:
+            if self.lose:
+                sent.deliveries.append(
+                    {"url": self.destination, "status": None, "at": time.time(), "lost": True}
+                )
+                continue
             task = asyncio.get_running_loop().create_task(self.deliver(sent, self.destination))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

@@ -22,13 +22,17 @@ NotifierDep = Annotated[Notifier, Depends(notifier_of)]
 
 class DestinationIn(BaseModel):
     url: str | None = Field(description="where ORDER_CONFIRMATION notifications go; null stops the pushes")
+    lose: bool = Field(
+        default=False,
+        description="record every notification but deliver none (notifications lost on the way)",
+    )
 
 
 @router.put("/destination")
-async def set_destination(body: DestinationIn, notifier: NotifierDep) -> dict[str, str | None]:
+async def set_destination(body: DestinationIn, notifier: NotifierDep) -> dict[str, str | bool | None]:
     """The app's destination endpoint (eBay's createDestination + subscription to ORDER_CONFIRMATION)."""
-    notifier.destination = body.url
-    return {"url": notifier.destination}
+    notifier.destination, notifier.lose = body.url, body.lose
+    return {"url": notifier.destination, "lose": notifier.lose}
 
 
 @router.get("")

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from sandbox_ebay.deps import CurrentSeller, WorldDep
 from sandbox_ebay.errors import EbayError, error_item, not_found, user_error
+from sandbox_ebay.policies import validate as validate_policy
 from sandbox_ebay.state import CATEGORIES, CONDITIONS, POLICY_KINDS, SITES, Seller, World, digits, iso
 
 router = APIRouter()
@@ -108,10 +109,8 @@ async def policy_by_name(kind: str, request: Request, seller: CurrentSeller) -> 
     raise not_found(20404, "policy", domain="API_ACCOUNT")
 
 
-@router.post(ACCOUNT + "/{kind}_policy", tags=["account"], status_code=201)
-async def create_policy(kind: str, request: Request, seller: CurrentSeller) -> dict[str, Any]:
-    kind = _policy_kind(kind)
-    body = await _json(request)
+def _check_policy(seller: Seller, kind: str, body: dict[str, Any], *, policy_id: str | None = None) -> None:
+    """What eBay checks on a policy create or update: program, required fields, values, a unique name."""
     if "SELLING_POLICY_MANAGEMENT" not in seller.programs:
         raise EbayError(
             400,
@@ -131,9 +130,12 @@ async def create_policy(kind: str, request: Request, seller: CurrentSeller) -> d
                 for f in missing
             ),
         )
+    faults = validate_policy(kind, body)
+    if faults:
+        raise EbayError(400, *faults)
     if any(
-        p["name"] == body["name"] and p["marketplaceId"] == body["marketplaceId"]
-        for p in seller.policies[kind].values()
+        p["name"] == body["name"] and p["marketplaceId"] == body["marketplaceId"] and pid != policy_id
+        for pid, p in seller.policies[kind].items()
     ):
         raise EbayError(
             400,
@@ -144,7 +146,49 @@ async def create_policy(kind: str, request: Request, seller: CurrentSeller) -> d
                 input_refs=["$.name"],
             ),
         )
+
+
+@router.post(ACCOUNT + "/{kind}_policy", tags=["account"], status_code=201)
+async def create_policy(kind: str, request: Request, seller: CurrentSeller) -> dict[str, Any]:
+    kind = _policy_kind(kind)
+    body = await _json(request)
+    _check_policy(seller, kind, body)
     policy_id = digits(12)
+    policy = {**body, f"{kind}PolicyId": policy_id}
+    seller.policies[kind][policy_id] = policy
+    return policy
+
+
+def _policy(seller: Seller, kind: str, policy_id: str) -> dict[str, Any]:
+    policy = seller.policies[kind].get(policy_id)
+    if policy is None:
+        raise not_found(20404, f"{kind}PolicyId", domain="API_ACCOUNT")
+    return policy
+
+
+@router.get(ACCOUNT + "/{kind}_policy/{policy_id}", tags=["account"])
+async def get_policy(kind: str, policy_id: str, seller: CurrentSeller) -> dict[str, Any]:
+    return _policy(seller, _policy_kind(kind), policy_id)
+
+
+@router.put(ACCOUNT + "/{kind}_policy/{policy_id}", tags=["account"])
+async def update_policy(kind: str, policy_id: str, request: Request, seller: CurrentSeller) -> dict[str, Any]:
+    """A full replace of the policy (eBay's PUT): its id and site stay."""
+    kind = _policy_kind(kind)
+    current = _policy(seller, kind, policy_id)
+    body = await _json(request)
+    if body.get("marketplaceId") and body["marketplaceId"] != current["marketplaceId"]:
+        raise EbayError(
+            400,
+            error_item(
+                20403,
+                "Invalid marketplaceId. A policy's marketplace cannot change.",
+                domain="API_ACCOUNT",
+                input_refs=["$.marketplaceId"],
+            ),
+        )
+    body = {**body, "marketplaceId": current["marketplaceId"]}
+    _check_policy(seller, kind, body, policy_id=policy_id)
     policy = {**body, f"{kind}PolicyId": policy_id}
     seller.policies[kind][policy_id] = policy
     return policy
