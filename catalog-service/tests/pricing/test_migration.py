@@ -1,4 +1,4 @@
-"""ct0007 on a tenant with publications made before sites: eBay ones take the configured site, and the
+"""ct0009 on a tenant with publications made before sites: eBay ones take the configured site, and the
 downgrade puts the one-per-marketplace constraint back."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ async def test_upgrade_keeps_old_publications_and_downgrade_restores_the_constra
     try:
         async with engine.begin() as conn:
             await conn.execute(CreateSchema(schema))
-            await conn.run_sync(_migrate, schema, "ct0006")
+            await conn.run_sync(_migrate, schema, "ct0008")
             await conn.execute(
                 sa.text(
                     f'INSERT INTO "{schema}".products (id, version, status, sku, title, description, price, '
@@ -61,7 +61,7 @@ async def test_upgrade_keeps_old_publications_and_downgrade_restores_the_constra
                     ),
                     {"id": uuid.uuid4(), "p": product, "m": marketplace},
                 )
-            await conn.run_sync(_migrate, schema, "ct0007")
+            await conn.run_sync(_migrate, schema, "ct0009")
             rows = (
                 await conn.execute(
                     sa.text(f'SELECT marketplace, site FROM "{schema}".publications ORDER BY 1')
@@ -76,7 +76,7 @@ async def test_upgrade_keeps_old_publications_and_downgrade_restores_the_constra
                 ),
                 {"id": uuid.uuid4(), "p": product},
             )
-            await conn.run_sync(_migrate, schema, "ct0006")
+            await conn.run_sync(_migrate, schema, "ct0008")
             rows = (
                 await conn.execute(sa.text(f'SELECT marketplace FROM "{schema}".publications ORDER BY 1'))
             ).all()

@@ -1,8 +1,8 @@
 """publications per eBay site with the price each went out at; price rules, the seller's rates, default
 eBay sites, the marketplace accounts reported connected
 
-Revision ID: ct0007
-Revises: ct0006
+Revision ID: ct0009
+Revises: ct0008
 """
 
 import os
@@ -12,8 +12,8 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 from vitrine_kit.db.migrations import target_schema
 
-revision = "ct0007"
-down_revision = "ct0006"
+revision = "ct0009"
+down_revision = "ct0008"
 branch_labels = None
 depends_on = None
 

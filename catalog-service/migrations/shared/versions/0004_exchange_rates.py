@@ -1,13 +1,13 @@
 """exchange rates: ECB's reference rates per day (1 EUR = rate), read by every tenant
 
-Revision ID: c0003_rates
-Revises: c0002
+Revision ID: c0004
+Revises: c0003
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "c0003_rates"
-down_revision = "c0002"
+revision = "c0004"
+down_revision = "c0003"
 branch_labels = None
 depends_on = None
 

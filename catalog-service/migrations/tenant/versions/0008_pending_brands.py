@@ -1,7 +1,7 @@
 """pending brands: free-text brands a seller typed, kept out of the shared list until reviewed
 
-Revision ID: ct0007
-Revises: ct0006
+Revision ID: ct0008
+Revises: ct0007
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 from vitrine_kit.db.migrations import target_schema
 
-revision = "ct0007"
-down_revision = "ct0006"
+revision = "ct0008"
+down_revision = "ct0007"
 branch_labels = None
 depends_on = None
 
