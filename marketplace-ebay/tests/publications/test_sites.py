@@ -61,7 +61,7 @@ class TestSites:
         )
         assert (on_fr["marketplaceId"], on_fr["currency"], on_fr["locale"]) == ("EBAY_FR", "EUR", "fr-FR")
         assert on_gb["sellerUsername"] != on_fr["sellerUsername"]  # two accounts, one per site
-        listings = (await ebay.client.get("/listings", headers=ebay.auth())).json()
+        listings = (await ebay.client.get("/listings", headers=ebay.auth())).json()["items"]
         by_account = {row["publication_id"]: row["account_id"] for row in listings}
         assert by_account[str(to_gb.publication_id)] == gb
         assert by_account[str(to_fr.publication_id)] == fr
