@@ -75,6 +75,8 @@ def fleet() -> Iterator[Fleet]:
             "VITRINE_LOG_JSON": "true",
             # Etsy sales reach catalog within seconds of the next receipt poll.
             "ETSY_RECEIPT_POLL_INTERVAL_S": "2",
+            # eBay after-sale cases (cancellations, returns, disputes) reach the action list within seconds.
+            "EBAY_AFTER_SALE_INTERVAL_S": "2",
             # Half the free plan's monthly credits: the AI flow spends them all in two analyses.
             "AI_ANALYSIS_PRICE_CREDITS": "5",
             # Every process writes its spans to <dir>/<service>.jsonl (tests-e2e/test_tracing.py reads them).
