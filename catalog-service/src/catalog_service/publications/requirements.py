@@ -92,8 +92,9 @@ def snapshot_mapping(
         cat = ref.mapping(m, "category", category, _gender(product), settings.ebay_site)
         cond = ref.mapping(m, "condition", condition)
         aspects: dict[str, list[str]] = {}
-        if product.brand in ref.brands:
-            aspects["Brand"] = [ref.brands[product.brand].name]
+        if product.brand:  # a shared-list brand by its name, a typed one (pending review) as typed
+            brand = ref.brands.get(product.brand)
+            aspects["Brand"] = [brand.name if brand else product.brand]
         if product.size:
             aspects["Size"] = [product.size]
         if product.colours:
