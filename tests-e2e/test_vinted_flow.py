@@ -372,27 +372,23 @@ class TestSaleDelistsEverywhere:
                 lambda t=listing["title"]: (seller.ebay_listing(t) or {}).get("status") == "ENDED", timeout=20
             )
         ebay = seller.fleet.url("sandbox-ebay")
-        for product, _, _ in both:
+
+        def withdrawals(listing: dict[str, Any]) -> list[Any]:
+            [offer] = httpx.get(f"{ebay}/sandbox/offers", params={"sku": listing["sku"]}).json()
+            path = f"/offer/{offer['offerId']}/withdraw"
+            return list(httpx.get(f"{ebay}/sandbox/calls", params={"path_contains": path}).json())
+
+        for product, _, listing in both:
             found = eventually(
                 lambda p=product: (f := seller.get(f"/api/catalog/products/{p}"))["status"] == "sold" and f
             )
             assert found["stock_quantity"] == 0
             eventually(lambda p=product: seller.publication(p, "ebay", status="delisted"), timeout=10)
-            [offer] = httpx.get(f"{ebay}/sandbox/offers", params={"sku": found["sku"]}).json()
-            withdrawals = httpx.get(
-                f"{ebay}/sandbox/calls", params={"path_contains": f"/offer/{offer['offerId']}/withdraw"}
-            ).json()
-            assert len(withdrawals) == 1, withdrawals  # exactly once each
-        time.sleep(1.0)  # a late duplicate would show now
+            assert len(withdrawals(listing)) == 1  # exactly once each
         seller.post(f"{VINTED}/sync", expect=202)  # the same bundle seen again changes nothing
-        time.sleep(2.0)
-        for product, _, _ in both:
-            sku = seller.get(f"/api/catalog/products/{product}")["sku"]
-            [offer] = httpx.get(f"{ebay}/sandbox/offers", params={"sku": sku}).json()
-            calls = httpx.get(
-                f"{ebay}/sandbox/calls", params={"path_contains": f"/offer/{offer['offerId']}/withdraw"}
-            )
-            assert len(calls.json()) == 1
+        time.sleep(3.0)
+        for _, _, listing in both:
+            assert len(withdrawals(listing)) == 1
 
 
 class TestReferenceIds:
