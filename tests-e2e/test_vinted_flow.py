@@ -218,9 +218,11 @@ def latency_report() -> Iterator[None]:
     print(f"\nsale reaching Vitrine → delist call starting elsewhere: {json.dumps(report)}")
 
 
-def listed_on_both(s: Seller, title: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+def listed_on_both(
+    s: Seller, title: str, colour: tuple[int, int, int] = (20, 40, 160)
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """A product published to eBay and Vinted, live on both sandboxes."""
-    product = s.product(title, s.upload_photo())
+    product = s.product(title, s.upload_photo(colour))
     s.publish(product, ["ebay", "vinted"])
     eventually(lambda: s.publication(product, "ebay") and s.publication(product, "vinted"), timeout=40)
     vinted_pub = s.publication(product, "vinted")
@@ -347,6 +349,85 @@ class TestSaleDelistsEverywhere:
         )
         eventually(lambda: not seller.get(f"{VINTED}/alerts")["items"], timeout=10)
         eventually(lambda: seller.publication(product, "vinted", status="delisted"), timeout=10)
+
+    def test_a_vinted_bundle_of_two_marks_both_sold_and_withdraws_each_on_ebay_once(
+        self, seller: Seller
+    ) -> None:
+        seller.connect_ebay()
+        seller.pair()
+        seller.fast_pacing()
+        tag = uuid.uuid4().hex[:6]
+        both = [
+            listed_on_both(seller, f"Levi's 501 jeans {tag} {n}", colour)
+            for n, colour in enumerate([(20, 40, 160), (160, 40, 20)])
+        ]
+
+        bundle = httpx.post(
+            f"{seller.vinted_url}/_control/bundles",
+            json={"item_ids": [item["id"] for _, item, _ in both], "buyer": "lea"},
+        )
+        assert bundle.status_code == 200, bundle.text
+        assert len(bundle.json()["items"]) == 2  # one transaction, two items
+        seller.post(f"{VINTED}/sync", expect=202)
+        for _, _, listing in both:
+            eventually(
+                lambda t=listing["title"]: (seller.ebay_listing(t) or {}).get("status") == "ENDED", timeout=20
+            )
+        ebay = seller.fleet.url("sandbox-ebay")
+
+        def withdrawals(listing: dict[str, Any]) -> list[Any]:
+            [offer] = httpx.get(f"{ebay}/sandbox/offers", params={"sku": listing["sku"]}).json()
+            path = f"/offer/{offer['offerId']}/withdraw"
+            return list(httpx.get(f"{ebay}/sandbox/calls", params={"path_contains": path}).json())
+
+        for product, _, listing in both:
+            found = eventually(
+                lambda p=product: (f := seller.get(f"/api/catalog/products/{p}"))["status"] == "sold" and f
+            )
+            assert found["stock_quantity"] == 0
+            eventually(lambda p=product: seller.publication(p, "ebay", status="delisted"), timeout=10)
+            assert len(withdrawals(listing)) == 1  # exactly once each
+        seller.post(f"{VINTED}/sync", expect=202)  # the same bundle seen again changes nothing
+        time.sleep(3.0)
+        for _, _, listing in both:
+            assert len(withdrawals(listing)) == 1
+
+
+class TestReferenceIds:
+    def test_a_vinted_publish_carries_size_brand_colour_status_and_package_ids(self, seller: Seller) -> None:
+        seller.pair()
+        seller.fast_pacing()
+        refreshed = seller.post(f"{VINTED}/reference/refresh", {"catalog_ids": [257]}, expect=202)
+        assert len(refreshed) == 6
+        done = {j["id"] for j in refreshed}
+        eventually(
+            lambda: all(j["status"] == "succeeded" for j in seller.get(f"{VINTED}/jobs") if j["id"] in done),
+            timeout=30,
+        )
+
+        def from_vinted() -> dict[str, Any] | None:
+            found = seller.get(
+                "/api/catalog/reference/mappings/vinted", params={"kind": "category", "code": "jeans"}
+            )
+            men = next(m for m in found if m["gender"] == "men")
+            return men if men["data"].get("source") == "vinted" else None
+
+        jeans = eventually(from_vinted, timeout=20)
+        assert jeans["data"]["path"] == "Men > Clothing > Jeans"
+        brands = seller.get("/api/catalog/reference/brands", params={"q": "maison lune"})["items"]
+        assert brands, "Vinted's brands joined the shared list"
+
+        title = f"Levi's 501 jeans {uuid.uuid4().hex[:6]}"
+        product = seller.product(title, seller.upload_photo())
+        seller.publish(product, ["vinted"])
+        pub = eventually(lambda: seller.publication(product, "vinted"), timeout=30)
+        item = next(i for i in seller.vinted_items() if str(i["id"]) == pub["external_id"])
+        assert (item["catalog_id"], item["status_id"], item["brand_id"]) == (257, 2, 53)
+        assert item["size_id"] == 1628  # W32 in the men's waist group
+        assert item["color_ids"] == [9]
+        assert item["package_size_id"] == 1
+        attributes = {a["code"]: a["ids"] for a in item["item_attributes"]}
+        assert attributes == {"condition": [2], "size": [1628]}
 
 
 class TestPluginTrouble:

@@ -65,6 +65,13 @@ class TestTypedBrands:
         assert (missing["field"], missing["code"]) == ("brand", "unmapped")
         assert "'Brand Nobody Knows'" in missing["message"]
 
+    async def test_ebay_gets_the_typed_brand_as_its_brand_aspect(self, seller) -> None:
+        product = await seller.ready(brand="Brand Nobody Knows")
+        await seller.publish(product["id"], "ebay")
+        [requested] = await seller.eventually(lambda: seller.emitted("publication.requested"))
+        assert requested["snapshot"]["mapping"]["aspects"]["Brand"] == ["Brand Nobody Knows"]
+        assert requested["snapshot"]["brand"] == "Brand Nobody Knows"
+
     async def test_an_admin_accepts_it_into_the_shared_list_and_the_products_get_its_code(
         self, seller
     ) -> None:

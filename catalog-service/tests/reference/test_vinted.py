@@ -69,11 +69,12 @@ class TestKeptAsMappings:
         for answer in answers:
             await seller.play(answer)
 
-        async def brands_in() -> list[dict[str, Any]] | None:
-            found = (await seller.get("/reference/brands", params={"q": "maison lune", "limit": 200})).json()
-            return found["items"] if found["items"] else None
+        async def all_kept() -> bool:
+            kinds = ("size", "brand", "colour", "condition")
+            found = [await mappings(seller, kind) for kind in kinds]
+            return all(any(m["data"].get("source") == "vinted" for m in rows.values()) for rows in found)
 
-        await seller.eventually(brands_in, timeout=30)
+        await seller.eventually(all_kept, timeout=30)
         sizes = await mappings(seller, "size")
         before = {
             "sizes": sizes,

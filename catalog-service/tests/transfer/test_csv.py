@@ -35,11 +35,14 @@ class TestCsv:
             assert copied[0][field] == original[field], field
         assert copied[1]["colours"] == ["black", "white"]
 
-    async def test_a_row_with_an_unknown_brand_is_reported_by_field(self, seller) -> None:
-        text = "sku,title,brand\nA-1,ok,zara\nA-2,bad,nobody\n"
+    async def test_a_row_with_an_unknown_brand_keeps_it_as_free_text_pending_review(self, seller) -> None:
+        text = "sku,title,brand\nA-1,ok,zara\nA-2,typed,nobody\n"
         report = (await seller.post("/imports/products", files={"file": ("p.csv", text, "text/csv")})).json()
-        assert report["created"] == 1
-        assert report["rows"][1]["errors"][0]["field"] == "brand"
+        assert report["created"] == 2
+        products = (await seller.get("/products", params={"sort": "sku"})).json()["items"]
+        assert [p["brand"] for p in products] == ["zara", "nobody"]
+        pending = (await seller.get("/reference/brands/pending")).json()["items"]
+        assert [p["name"] for p in pending] == ["nobody"]
 
     async def test_formulas_are_exported_inert_and_import_back_unchanged(self, app, seller) -> None:
         title = '=HYPERLINK("http://evil.example","click")'

@@ -95,8 +95,9 @@ def ebay_aspects(product: Product, ref: ReferenceCatalog, site: str) -> dict[str
     names = ebay_sites.ASPECT_NAMES[ebay_sites.language(site)]
     lang = ebay_sites.label_language(site)
     aspects: dict[str, list[str]] = {}
-    if product.brand in ref.brands:
-        aspects[names["brand"]] = [ref.brands[product.brand].name]
+    if product.brand:  # a shared-list brand by its name, a typed one (pending review) as typed
+        brand = ref.brands.get(product.brand)
+        aspects[names["brand"]] = [brand.name if brand else product.brand]
     if product.size:
         aspects[names["size"]] = [product.size]
     if product.colours:

@@ -161,6 +161,8 @@ class ReferenceCache:
     async def get(self) -> ReferenceCatalog:
         if self._catalog is not None and time.monotonic() - self._checked < self.check_every_s:
             return self._catalog
+        if self._catalog is not None and self._lock.locked():
+            return self._catalog  # another request is checking or reloading: serve the copy we have meanwhile
         async with self._lock:
             if self._catalog is not None and time.monotonic() - self._checked < self.check_every_s:
                 return self._catalog

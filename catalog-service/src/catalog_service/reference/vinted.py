@@ -33,7 +33,6 @@ from catalog_service.reference.catalog import ReferenceCatalog, _fold
 from catalog_service.reference.seed import brand_row, unique_code
 
 VINTED = "vinted"
-CHUNK = 1000  # rows per INSERT: thousands of brands in a few statements
 
 
 def size_parts(title: str) -> set[str]:
@@ -88,14 +87,14 @@ class VintedReferenceStore:
                 rows = _by_label(ref, "condition", [(c.id, c.title) for c in event.conditions], stamp)
             case ReferenceKind.PACKAGE_SIZES:
                 rows = _package_sizes(event, ref, stamp)
-        for start in range(0, len(rows), CHUNK):
-            stmt = insert(MarketplaceMappingRow).values(rows[start : start + CHUNK])
-            await session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["marketplace", "kind", "code", "gender", "site"],
-                    set_={"external_id": stmt.excluded.external_id, "data": stmt.excluded.data},
-                )
+        if rows:
+            stmt = insert(MarketplaceMappingRow)
+            upsert = stmt.on_conflict_do_update(
+                index_elements=["marketplace", "kind", "code", "gender", "site"],
+                set_={"external_id": stmt.excluded.external_id, "data": stmt.excluded.data},
             )
+            # executemany: batched into multi-row INSERTs by the driver, no statement compiled per row count.
+            await session.execute(upsert, rows)
         if rows or dropped:
             await bump_revision(session, event.fetched_at)
         return len(rows) + dropped
@@ -154,10 +153,9 @@ class VintedReferenceStore:
                 named[_fold(title)] = code
                 new_brands[code] = brand_row(code, title, [])
             rows.setdefault(code, _row("brand", code, str(brand.id), stamp | {"title": title}))
-        listed = list(new_brands.values())
-        for start in range(0, len(listed), CHUNK):
-            stmt = insert(Brand).values(listed[start : start + CHUNK])
-            await session.execute(stmt.on_conflict_do_nothing(index_elements=["code"]))
+        if new_brands:
+            stmt = insert(Brand).on_conflict_do_nothing(index_elements=["code"])
+            await session.execute(stmt, list(new_brands.values()))
         return list(rows.values())
 
 
