@@ -164,7 +164,8 @@ async def main() -> None:
         # Moves: one tenant with R markers and 100 pending events, home → b (no settle wait: the copy alone).
         outbox = Outbox("bench")
         for count in (int(r) for r in args.rows.split(",") if r):
-            tenant = [t for t in tenants[:20] if await db.shard_map.shard_of(t) == HOME][0]
+            on_home_now = [t for t in tenants[:20] if await db.shard_map.shard_of(t) == HOME]
+            tenant = on_home_now[0]
             tenants.remove(tenant)
             async with db.tenant_session(tenant) as session:
                 await session.execute(sa.insert(Marker), [{"label": f"marker {i:07d}"} for i in range(count)])

@@ -162,13 +162,18 @@ class Fleet:
         for service in self.services():
             if not self.shard_databases(service) or (names is not None and service.name not in names):
                 continue
-            done = subprocess.run(
-                ["uv", "run", "--frozen", service.command, "move-tenant", tenant_id, shard],
-                cwd=ROOT,
-                env=self.env(service),
-                capture_output=True,
-                text=True,
-            )
+            for attempt in range(5):
+                done = subprocess.run(
+                    ["uv", "run", "--frozen", service.command, "move-tenant", tenant_id, shard],
+                    cwd=ROOT,
+                    env=self.env(service),
+                    capture_output=True,
+                    text=True,
+                )
+                # A move resumes where it stopped: PostgreSQL out of connections for a moment is worth a rerun.
+                if done.returncode == 0 or "too many clients" not in done.stderr:
+                    break
+                time.sleep(2 + 2 * attempt)
             if done.returncode == 0:
                 reports[service.name] = json.loads(done.stdout.strip().splitlines()[-1])
             elif "not provisioned" in done.stderr:
