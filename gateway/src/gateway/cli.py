@@ -7,6 +7,7 @@ import argparse
 import uvicorn
 
 from gateway.config import Settings
+from gateway.server import GatewayHttpProtocol
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,7 +27,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         workers=args.workers,
         loop="uvloop",
-        http="httptools",
+        http=GatewayHttpProtocol,  # httptools, a response's head and body in one write
         lifespan="on",
         access_log=False,
         server_header=False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vitrine_kit.events.consumer import _Acks
+from vitrine_kit.events.acks import BatchAcks
 
 
 class _Message:
@@ -16,7 +16,7 @@ class _Message:
         self._sent.append((self.delivery_tag, multiple))
 
 
-def _deliver(acks: _Acks, channel: object, tags: range, sent: list[tuple[int, bool]]) -> dict[int, Any]:
+def _deliver(acks: BatchAcks, channel: object, tags: range, sent: list[tuple[int, bool]]) -> dict[int, Any]:
     messages = {t: _Message(channel, t, sent) for t in tags}
     for m in messages.values():
         acks.delivered(m)  # type: ignore[arg-type]
@@ -25,7 +25,7 @@ def _deliver(acks: _Acks, channel: object, tags: range, sent: list[tuple[int, bo
 
 async def test_a_batch_with_nothing_open_before_it_is_one_frame() -> None:
     channel, sent = object(), []
-    acks = _Acks(channel)
+    acks = BatchAcks(channel)
     m = _deliver(acks, channel, range(1, 6), sent)
     await acks.ack([m[1], m[2], m[3]])
     assert sent == [(3, True)]
@@ -36,7 +36,7 @@ async def test_a_batch_with_nothing_open_before_it_is_one_frame() -> None:
 
 async def test_never_past_a_delivery_still_open() -> None:
     channel, sent = object(), []
-    acks = _Acks(channel)
+    acks = BatchAcks(channel)
     m = _deliver(acks, channel, range(1, 8), sent)
     await acks.ack([m[1], m[2], m[5], m[6]])  # 3 and 4 are another batch's, still being handled
     assert sent == [(2, True), (5, False), (6, False)]
@@ -48,7 +48,7 @@ async def test_never_past_a_delivery_still_open() -> None:
 
 async def test_a_single_message_or_another_channels_is_acked_alone() -> None:
     channel, sent = object(), []
-    acks = _Acks(channel)
+    acks = BatchAcks(channel)
     m = _deliver(acks, channel, range(1, 3), sent)
     old = _Message(object(), 1, sent)  # delivered on a channel since replaced
     await acks.ack([m[1], old])  # type: ignore[list-item]

@@ -31,6 +31,7 @@ from vitrine_kit.db.engine import Database
 from vitrine_kit.db.models import InboxMessage
 from vitrine_kit.db.shards import TenantMoving
 from vitrine_kit.db.tenancy import TenantGone, TenantRegistry
+from vitrine_kit.events.acks import BatchAcks
 from vitrine_kit.events.broker import Broker
 from vitrine_kit.events.outbox import Outbox
 from vitrine_kit.logging import request_id_var, tenant_id_var
@@ -206,61 +207,6 @@ class _SessionOpener:
         await self.session.__aexit__(*exc)  # type: ignore[arg-type]
 
 
-class _Acks:
-    """The deliveries of one channel still open (neither acked, nacked nor forwarded), so that a batch is
-    acked with one ``basic.ack(multiple=True)`` instead of one frame per message.
-
-    A multiple ack settles every delivery up to its tag, so it is sent only up to the highest tag of the
-    batch below every delivery still open; the batch's later tags (behind a message another batch or the
-    one-by-one path still holds) are acked one by one.
-    """
-
-    def __init__(self, channel: Any) -> None:
-        self.channel = channel  # aiormq's channel: what IncomingMessage.channel is
-        self.open: set[int] = set()
-        # One batch's acks at a time: a multiple ack must not overtake another batch's on the wire.
-        self._lock = asyncio.Lock()
-
-    def _tag(self, message: AbstractIncomingMessage) -> int | None:
-        tag = message.delivery_tag
-        return tag if tag and message.channel is self.channel else None
-
-    def delivered(self, message: AbstractIncomingMessage) -> None:
-        if (tag := self._tag(message)) is not None:
-            self.open.add(tag)
-
-    def settled(self, message: AbstractIncomingMessage) -> None:
-        """Called once ``message``'s own ack or nack is written (never before: a multiple ack covering it
-        first would make the broker close the channel on the second ack)."""
-        if (tag := self._tag(message)) is not None:
-            self.open.discard(tag)
-
-    async def ack(self, messages: list[AbstractIncomingMessage]) -> None:
-        """Ack ``messages`` (handled and committed), in as few frames as the open deliveries allow."""
-        async with self._lock:
-            await self._ack(messages)
-
-    async def _ack(self, messages: list[AbstractIncomingMessage]) -> None:
-        ours: list[tuple[int, AbstractIncomingMessage]] = []
-        alone: list[AbstractIncomingMessage] = []
-        for message in messages:
-            tag = self._tag(message)
-            if tag is None:
-                alone.append(message)  # a delivery of a channel since replaced: acked alone (and likely lost)
-            else:
-                ours.append((tag, message))
-                self.open.discard(tag)
-        lowest_open = min(self.open, default=None)
-        covered = [(t, m) for t, m in ours if lowest_open is None or t < lowest_open]
-        alone += [m for t, m in ours if lowest_open is not None and t > lowest_open]
-        if len(covered) > 1:
-            await max(covered, key=lambda tm: tm[0])[1].ack(multiple=True)
-        else:
-            alone += [m for _, m in covered]
-        for message in alone:
-            await message.ack()
-
-
 class ConsumerRunner:
     """Runs one ``EventConsumer`` on the broker's current connection, and again after each reconnect."""
 
@@ -300,7 +246,7 @@ class ConsumerRunner:
         self.retry_delays_ms = retry_delays_ms or [1_000, 5_000, 30_000]
         self.queue_name = broker.name(consumer.name)
         self._channel: AbstractChannel | None = None
-        self._acks = _Acks(None)
+        self._acks = BatchAcks(None)
         self._in_flight: set[asyncio.Task[None]] = set()
         broker.subscribe(self._on_connected)
 
@@ -349,7 +295,7 @@ class ConsumerRunner:
             }
         )
         self._channel = channel
-        self._acks = _Acks(await channel.get_underlay_channel())
+        self._acks = BatchAcks(await channel.get_underlay_channel())
         await queue.consume(self._on_message, no_ack=False)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
@@ -446,10 +392,7 @@ class ConsumerRunner:
             logger.info("batch failed; handling its messages one by one", extra={"size": len(batch)})
             return False
         elapsed = (time.perf_counter() - started) / len(batch)
-        try:
-            await self._acks.ack([item.message for item in batch])
-        except Exception:
-            logger.debug("ack failed: the channel is gone, the broker will redeliver (inbox dedups)")
+        await self._acks.ack([item.message for item in batch])
         for item in batch:
             self._count(item, "ok", elapsed)
             if not item.done.done():
