@@ -9,6 +9,7 @@ import io
 import threading
 import uuid
 from collections.abc import Coroutine, Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -144,11 +145,13 @@ class TestEbaySites:
         )
         seller.pair_vinted()
 
-        # ECB's rates from the stand-in, read by catalog on the seller's request; rules per site.
-        rates = {"rates": {"GBP": "0.8612", "PLN": "4.2810", "USD": "1.0512"}, "date": "2026-11-30"}
+        # ECB's rates from the stand-in (today's: the fleet's loop may have stored today's already), read by
+        # catalog on the seller's request; rules per site.
+        today = datetime.now(UTC).date().isoformat()
+        rates = {"rates": {"GBP": "0.8612", "PLN": "4.2810", "USD": "1.0512"}, "date": today}
         assert httpx.put(f"{seller.ebay_url}/sandbox/ecb/rates", json=rates).status_code == 204
         refreshed = seller.call("POST", f"{CATALOG}/exchange-rates/refresh")
-        assert refreshed == {"rate_date": "2026-11-30", "currencies": 3}
+        assert refreshed == {"rate_date": today, "currencies": 3}
         shown = {r["currency"]: r for r in seller.call("GET", f"{CATALOG}/exchange-rates")["rates"]}
         assert (shown["GBP"]["rate"], shown["GBP"]["source"]) == ("0.86120000", "ecb")
         gb_rule = {
@@ -202,7 +205,7 @@ class TestEbaySites:
             "amount": "34.99",
             "currency": "GBP",
             "rate": "0.86120000",
-            "rate_date": "2026-11-30",
+            "rate_date": today,
             "rate_source": "ecb",
         }
         assert Decimal(pubs[("vinted", None)]["price"]["amount"]) == Decimal("34.90")

@@ -29,7 +29,14 @@ from catalog_service.imports.schemas import (
     ListingImportOut,
     ListingImportPage,
 )
-from catalog_service.models import ImportedItem, ListingImport, Product, Publication
+from catalog_service.models import (
+    ImportedItem,
+    ListingImport,
+    MarketplaceAccount,
+    Product,
+    Publication,
+)
+from catalog_service.publications import ebay_sites
 from catalog_service.publications.requirements import IMAGE_LIMIT
 from catalog_service.quotas.service import quota_service
 from catalog_service.reference.catalog import ReferenceCatalog
@@ -53,6 +60,8 @@ class Found:
     url: str | None
     sku: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+    # The eBay site of the account the listing is on ('' elsewhere): one publication per site.
+    site: str = ""
 
 
 @dataclass
@@ -77,7 +86,8 @@ def ebay_fields(ref: ReferenceCatalog, event: ListingImported, site: str) -> dic
             out["gender"] = cat[1]
     if listing.condition_id and (cond := _first(ref.reverse("ebay", "condition", listing.condition_id))):
         out["condition"] = cond[0]
-    brand = next(iter(listing.aspects.get("Brand") or []), None)
+    own = ebay_sites.ASPECT_NAMES[ebay_sites.language(site)]["brand"]  # "Marque" on eBay FR
+    brand = next(iter(listing.aspects.get("Brand") or listing.aspects.get(own) or []), None)
     if brand and (code := ref.brand_named(brand)):
         out["brand"] = code
     return out
@@ -110,11 +120,11 @@ class ImportService:
     async def on_listing(self, scope: Scope, event: ListingImported) -> None:
         """An adapter's imported listing (eBay, Etsy)."""
         listing, ref = event.listing, await scope.context.reference.get()
-        fields = (
-            ebay_fields(ref, event, scope.context.settings.ebay_site)
-            if event.marketplace == Marketplace.EBAY
-            else {}
-        )
+        site = ""
+        if event.marketplace == Marketplace.EBAY:
+            account = await scope.session.get(MarketplaceAccount, event.account_id)
+            site = account.site if account is not None and account.site else scope.context.settings.ebay_site
+        fields = ebay_fields(ref, event, site) if event.marketplace == Marketplace.EBAY else {}
         found = Found(
             marketplace=event.marketplace.value,
             external_id=listing.external_listing_id,
@@ -126,6 +136,7 @@ class ImportService:
             url=listing.url,
             sku=listing.sku,
             fields=fields,
+            site=site,
         )
         import_id = event.import_id or self._daily_import(scope, found.marketplace)
         await self._open(scope, import_id, found.marketplace, event.account_id, event.import_total)
@@ -212,14 +223,21 @@ class ImportService:
             return Result(Outcome.FAILED, error="the product to link to does not exist")
         pub = await scope.session.scalar(
             sa.select(Publication)
-            .where(Publication.product_id == product.id, Publication.marketplace == found.marketplace)
+            .where(
+                Publication.product_id == product.id,
+                Publication.marketplace == found.marketplace,
+                Publication.site == found.site,
+            )
             .with_for_update()
         )
         if pub is not None and pub.status in ("pending", "listing", "listed", "delisting"):
             return Result(Outcome.FAILED, product.id, error=f"the product is already on {found.marketplace}")
         if pub is None:
             pub = Publication(
-                id=publication_id or uuid.uuid4(), product_id=product.id, marketplace=found.marketplace
+                id=publication_id or uuid.uuid4(),
+                product_id=product.id,
+                marketplace=found.marketplace,
+                site=found.site,
             )
             scope.session.add(pub)
         self._live(pub, found)
@@ -257,7 +275,10 @@ class ImportService:
         )
         await scope.session.flush()
         pub = Publication(
-            id=publication_id or uuid.uuid4(), product_id=product_id, marketplace=found.marketplace
+            id=publication_id or uuid.uuid4(),
+            product_id=product_id,
+            marketplace=found.marketplace,
+            site=found.site,
         )
         scope.session.add(pub)
         self._live(pub, found)

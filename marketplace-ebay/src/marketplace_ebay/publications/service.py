@@ -31,10 +31,11 @@ from vitrine_marketplace import (
 from marketplace_ebay.accounts import repository as accounts
 from marketplace_ebay.accounts.service import account_service
 from marketplace_ebay.context import EbayContext
-from marketplace_ebay.ebay_api import CURRENCIES, POLICY_KINDS, EbaySeller
+from marketplace_ebay.ebay_api import POLICY_KINDS, EbaySeller
 from marketplace_ebay.media import MediaUnavailable, PhotoMissing, large_jpeg_urls
 from marketplace_ebay.models import LIVE, CommandAttempt, EbayAccount, EbayListing, ListingStatus
 from marketplace_ebay.publications.bulk import bulk_publisher
+from marketplace_ebay.publications.sites import site_account, wrong_currency
 from marketplace_ebay.scope import Scope
 from marketplace_ebay.taxonomy.service import required_aspects_missing
 
@@ -129,7 +130,7 @@ class PublicationService:
         ebay = scope.context
         session, snapshot = scope.session, event.snapshot
         if event.site:
-            account = await self._site_account(session, event.account_id, event.site)
+            account = await site_account(session, event.account_id, event.site)
             if account is None:
                 self._failed(
                     scope,
@@ -145,15 +146,9 @@ class PublicationService:
                 scope, event, "no-account", "Connect an eBay account in Vitrine before publishing to eBay."
             )
             return
-        currency = CURRENCIES.get(account.site, "EUR")
-        if snapshot.price.currency != currency:
-            self._failed(
-                scope,
-                event,
-                "currency-mismatch",
-                f"eBay {account.site} lists in {currency}, not {snapshot.price.currency}: set an exchange "
-                "rate in Vitrine's price settings and publish again.",
-            )
+        mismatch = wrong_currency(account.site, snapshot.price.currency)
+        if mismatch:
+            self._failed(scope, event, "currency-mismatch", mismatch)
             return
         missing = [
             n
@@ -393,18 +388,6 @@ class PublicationService:
         await scope.session.flush()
 
     # --- helpers --------------------------------------------------------------------------------------
-
-    async def _site_account(
-        self, session: AsyncSession, account_id: uuid.UUID | None, site: str
-    ) -> EbayAccount | None:
-        """The seller's active account on ``site`` (the one named when it is on that site): never another
-        site's, whose category ids, language and currency differ."""
-        if account_id is not None:
-            named = await accounts.get(session, account_id)
-            if named is not None and named.site == site and named.status == "active":
-                return named
-        live = [a for a in await accounts.all_accounts(session) if a.status == "active" and a.site == site]
-        return live[0] if live else None
 
     async def _account(
         self, session: AsyncSession, account_id: uuid.UUID | None, site: object
