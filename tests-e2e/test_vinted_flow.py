@@ -399,11 +399,14 @@ class TestReferenceIds:
         seller.fast_pacing()
         refreshed = seller.post(f"{VINTED}/reference/refresh", {"catalog_ids": [257]}, expect=202)
         assert len(refreshed) == 6
-        done = {j["id"] for j in refreshed}
-        eventually(
-            lambda: all(j["status"] == "succeeded" for j in seller.get(f"{VINTED}/jobs") if j["id"] in done),
-            timeout=30,
-        )
+        asked = {j["id"] for j in refreshed}
+
+        def finished() -> list[dict[str, Any]] | None:
+            jobs = [j for j in seller.get(f"{VINTED}/jobs") if j["id"] in asked]
+            return jobs if all(j["completed_at"] for j in jobs) else None
+
+        jobs = eventually(finished, timeout=60)
+        assert [j["status"] for j in jobs] == ["succeeded"] * 6, [(j["status"], j["error"]) for j in jobs]
 
         def from_vinted() -> dict[str, Any] | None:
             found = seller.get(

@@ -3,7 +3,8 @@ size groups and package sizes, in the shapes of reference/external-apis.md §3.3
 
 The ids are Vinted-like (clothing catalogs under Women 1904 and Men 5; status ids 6/1/2/3/4; package sizes
 1/2/3) but are not claimed to be Vinted's own beyond the ones the reference names. Brands: a fixed head of
-well-known names, then several thousand generated deterministically, so a search over thousands is real.
+well-known names, then 5,000 generated deterministically, so a search over thousands is real (the whole list
+is about 400 KB: under the relay's 1 MB Socket.IO frame, which a plugin's answer must fit).
 """
 
 from __future__ import annotations
@@ -327,23 +328,13 @@ def _generated(count: int) -> list[dict[str, Any]]:
 
 
 def _brand(b: dict[str, Any]) -> dict[str, Any]:
+    # The fields an item form reads; a long list must stay under the relay's 1 MB frame for the plugin.
     slug = "".join(c if c.isalnum() else "-" for c in b["title"].lower()).strip("-")
-    return {
-        "id": b["id"],
-        "title": b["title"],
-        "slug": slug,
-        "favourite_count": (b["id"] * 7919) % 50000,
-        "item_count": (b["id"] * 104729) % 900000,
-        "is_visible_in_listings": True,
-        "requires_authenticity_check": False,
-        "is_luxury": False,
-        "path": f"/brand/{b['id']}-{slug}",
-        "url": f"https://www.vinted.fr/brand/{b['id']}-{slug}",
-    }
+    return {"id": b["id"], "title": b["title"], "slug": slug, "item_count": (b["id"] * 104729) % 900000}
 
 
 BRANDS: list[dict[str, Any]] = [_brand({"id": i, "title": t}) for i, t in _KNOWN] + [
-    _brand(b) for b in _generated(6000)
+    _brand(b) for b in _generated(5000)
 ]
 
 
