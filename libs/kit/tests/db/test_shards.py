@@ -235,6 +235,25 @@ class TestMove:
         assert back.rows["markers"] == 51
         assert await _labels(db, tenant) == [*(f"m{i}" for i in range(50)), "after"]
 
+    async def test_rows_seeded_by_the_migrations_give_way_to_the_source_rows(self, db: Database) -> None:
+        tenant = await self._placed_on(db, HOME)
+        schema = schema_for(tenant)
+        async with db.engines[HOME].begin() as conn:
+            await conn.execute(sa.text(f"INSERT INTO \"{schema}\".counters (name, value) VALUES ('seed', 5)"))
+
+        async def seed_target(phase: str) -> None:
+            if phase == "prepared":  # as a migration inserting a default row would
+                async with db.engines["b"].begin() as conn:
+                    await conn.execute(
+                        sa.text(f"INSERT INTO \"{schema}\".counters (name, value) VALUES ('seed', 1)")
+                    )
+
+        report = await move_tenant(db, TREES.tenant, tenant, "b", settle_s=0, on_phase=seed_target)
+        assert report.rows["counters"] == 1
+        async with db.engines["b"].connect() as conn:
+            rows = (await conn.execute(sa.text(f'SELECT name, value FROM "{schema}".counters'))).all()
+        assert [tuple(r) for r in rows] == [("seed", 5)]
+
     @pytest.mark.parametrize("crash_at", ["prepared", "copied"])
     async def test_a_move_interrupted_before_the_switch_starts_again(
         self, db: Database, crash_at: str

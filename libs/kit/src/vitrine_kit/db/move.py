@@ -9,7 +9,8 @@
    each table out, count its rows, take its pending outbox rows (``FOR UPDATE``: not while the relay sends
    them), its inbox rows and idempotency keys. In one transaction on the target: COPY in, compare the row
    counts (a difference rolls back and stops the move), set the sequences, insert the outbox, inbox and
-   idempotency rows and the tenant's registry row; commit.
+   idempotency rows and the tenant's registry row; commit. (Rows the migrations seeded on the target are
+   replaced by the source's.)
 4. Switch the map (``shard=target``, ``previous=source``, ``active``).
 5. In the source transaction, still holding the locks: delete those rows, drop the schema and the registry
    row; commit. Then clear ``previous``.
@@ -286,6 +287,9 @@ async def move_tenant(
                     "SELECT created_at FROM shared.tenants WHERE id = $1", tenant_id
                 )
                 async with dst.transaction():
+                    # Rows the migrations wrote (seeds) give way to the source's.
+                    if tables:
+                        await dst.execute(f"TRUNCATE {', '.join(f'{_q(schema)}.{_q(t)}' for t in tables)}")
                     for table in tables:
                         columns, buffer, expected = dumps[table]
                         buffer.seek(0)
