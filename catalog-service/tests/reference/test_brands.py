@@ -69,7 +69,7 @@ class TestTypedBrands:
         product = await seller.ready(brand="Brand Nobody Knows")
         await seller.publish(product["id"], "ebay")
         [requested] = await seller.eventually(lambda: seller.emitted("publication.requested"))
-        assert requested["snapshot"]["mapping"]["aspects"]["Brand"] == ["Brand Nobody Knows"]
+        assert requested["snapshot"]["mapping"]["aspects"]["Marque"] == ["Brand Nobody Knows"]  # EBAY_FR
         assert requested["snapshot"]["brand"] == "Brand Nobody Knows"
 
     async def test_an_admin_accepts_it_into_the_shared_list_and_the_products_get_its_code(

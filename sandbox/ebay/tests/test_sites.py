@@ -39,7 +39,8 @@ async def publish(ebay, token: str, site: str, currency: str, language: str, sku
                 json={"name": "std", "marketplaceId": site},
                 headers=headers,
             )
-            ids[f"{kind}PolicyId"] = made.json()[f"{kind}PolicyId"]
+            # eBay refuses a policy on a site it does not know: the offer then names none of its own.
+            ids[f"{kind}PolicyId"] = made.json().get(f"{kind}PolicyId", "0")
         else:
             ids[f"{kind}PolicyId"] = policies[0][f"{kind}PolicyId"]
     offer = {
