@@ -9,7 +9,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_kit import pagination
 from vitrine_kit.db.engine import schema_for
@@ -78,12 +77,8 @@ async def reservation(session: AsyncSession, key: str, *, lock: bool = False) ->
     return await session.scalar(query)
 
 
-async def insert_reservation(session: AsyncSession, values: dict[str, object]) -> bool:
-    """``False`` if the key is taken (by a request racing with this one)."""
-    inserted = await session.scalar(
-        insert(Reservation).values(**values).on_conflict_do_nothing().returning(Reservation.key)
-    )
-    return inserted is not None
+async def tenant_of_reservation(session: AsyncSession, key: str) -> uuid.UUID | None:
+    return await session.scalar(sa.select(Reservation.tenant_id).where(Reservation.key == key))
 
 
 async def expired_holds(session: AsyncSession, now: datetime, limit: int) -> list[tuple[str, uuid.UUID]]:
@@ -119,20 +114,18 @@ async def free_periods_due(session: AsyncSession, plan: str, now: datetime, limi
 # was taken meanwhile (the caller rolls back: the balance change must not stay).
 _HOLD = """
 WITH o AS (
-    SELECT tenant_id, monthly_left, purchased_left, low_notified, exhausted_notified
+    SELECT tenant_id, monthly_left, purchased_left, low_notified, exhausted_notified,
+        monthly_left::bigint + purchased_left AS total
     FROM shared.balances WHERE tenant_id = :tenant_id FOR NO KEY UPDATE
 ), b AS (
     UPDATE shared.balances AS b SET
         monthly_left = o.monthly_left - least(o.monthly_left, :amount),
         purchased_left = o.purchased_left - (:amount - least(o.monthly_left, :amount)),
-        exhausted_notified = b.exhausted_notified OR o.monthly_left + o.purchased_left = :amount,
-        low_notified = b.low_notified OR (
-            o.monthly_left + o.purchased_left > :amount
-            AND (o.monthly_left + o.purchased_left - :amount) * 10 < b.monthly_allowance
-        ),
+        exhausted_notified = b.exhausted_notified OR o.total = :amount,
+        low_notified = b.low_notified OR (o.total > :amount AND (o.total - :amount) * 10 < b.monthly_allowance),
         updated_at = :now
     FROM o
-    WHERE b.tenant_id = o.tenant_id AND o.monthly_left + o.purchased_left >= :amount
+    WHERE b.tenant_id = o.tenant_id AND o.total >= :amount
     RETURNING b.monthly_left, b.purchased_left, b.monthly_allowance, b.period_start,
         least(o.monthly_left, :amount) AS from_monthly
 ), r AS (

@@ -14,7 +14,7 @@ from billing_service.accounts.service import account_service
 from billing_service.credits.service import Hold, credit_service
 from billing_service.deps import CreditsCaller, ReservationKey
 from billing_service.errors import CreditsExhausted, ReservationNotFound
-from billing_service.internal.scope import service_scope, tenant_of_reservation
+from billing_service.internal.scope import reservation_scope, service_scope, tenant_of_reservation
 from billing_service.models import Reservation
 from billing_service.models.enums import ReleaseCause
 
@@ -67,10 +67,7 @@ async def reserve(
 @router.post(api.RESERVATIONS_PATH + "/{key}/commit")
 async def commit(key: ReservationKey, caller: CreditsCaller, request: Request) -> api.Reservation:
     """Spend the held credits for good (idempotent); 409 if the reservation was released or expired."""
-    tenant_id = await tenant_of_reservation(request, key)
-    if tenant_id is None:
-        raise ReservationNotFound(f"No reservation has the key '{key}'.")
-    async with service_scope(request, tenant_id, caller) as scope:
+    async with reservation_scope(request, key, caller) as scope:
         reservation, monthly_left, purchased_left = await credit_service.commit(scope, key)
         out = _out(reservation, monthly_left, purchased_left)
     return out
