@@ -112,7 +112,7 @@ async def free_periods_due(session: AsyncSession, plan: str, now: datetime, limi
 # reads its result), ``b`` takes the credits only if enough are left (monthly first), ``r`` inserts the hold
 # and ``l`` its ledger line, in one round trip. No row from ``b``: too few credits; none from ``r``: the key
 # was taken meanwhile (the caller rolls back: the balance change must not stay).
-_HOLD = """
+HOLD_SQL = """
 WITH o AS (
     SELECT tenant_id, monthly_left, purchased_left, low_notified, exhausted_notified,
         monthly_left::bigint + purchased_left AS total
@@ -179,7 +179,7 @@ async def hold(
     """Take ``amount`` credits and insert their hold and ledger line in one statement (``None``: no balance)."""
     row = (
         await session.execute(
-            sa.text(_HOLD.format(schema=schema_for(tenant_id))),
+            sa.text(HOLD_SQL.format(schema=schema_for(tenant_id))),
             {
                 "tenant_id": tenant_id,
                 "amount": amount,
@@ -197,7 +197,7 @@ async def hold(
 
 # ``b`` locks the balance first (the order every other change takes: no deadlock with a release or the
 # sweeper), ``r`` settles the hold only if it is still held and not past due, ``l`` writes the ledger line.
-_COMMIT = """
+COMMIT_SQL = """
 WITH b AS (
     UPDATE shared.balances SET updated_at = :now WHERE tenant_id = :tenant_id
     RETURNING monthly_left, purchased_left
@@ -225,7 +225,7 @@ async def commit_held(
     reservation as it is now and the balance; ``None`` when it was not such a hold (then look closer)."""
     row = (
         await session.execute(
-            sa.text(_COMMIT.format(schema=schema_for(tenant_id))),
+            sa.text(COMMIT_SQL.format(schema=schema_for(tenant_id))),
             {"tenant_id": tenant_id, "key": key, "now": now},
         )
     ).first()
