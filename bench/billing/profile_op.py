@@ -78,7 +78,7 @@ async def main() -> None:
                 assert done.status_code == 200, done.text
 
             pool = await asyncpg.create_pool(
-                url.replace("postgresql+asyncpg://", "postgresql://"), max_size=1
+                url.replace("postgresql+asyncpg://", "postgresql://"), min_size=1, max_size=1
             )
             bare_sql = (
                 "UPDATE shared.balances SET purchased_left = purchased_left - 1"
@@ -113,21 +113,26 @@ async def main() -> None:
                 for _ in range(2):
                     assert (await client.get("/healthz")).status_code == 200
 
-            rows = []
-            for label, step in (
+            layers = (
                 ("bare UPDATE (asyncpg)", bare),
                 ("hold + commit statements (SQLAlchemy, no HTTP)", hold_and_commit),
                 ("2x GET /healthz through the app (no database)", healthz),
                 ("reserve + commit through the app", op),
-            ):
+            )
+            for _, step in layers:
                 for _ in range(20):  # warm up
                     await step()
-                times = []
-                for _ in range(args.ops):
+            # Round robin, so that the load of the machine falls on every layer alike.
+            times: dict[str, list[float]] = {label: [] for label, _ in layers}
+            for _ in range(args.ops):
+                for label, step in layers:
                     started = time.perf_counter()
                     await step()
-                    times.append(time.perf_counter() - started)
-                rows.append([label, f"{median(times) * 1000:.2f}", f"{percentile(times, 90) * 1000:.2f}"])
+                    times[label].append(time.perf_counter() - started)
+            rows = [
+                [label, f"{median(t) * 1000:.2f}", f"{percentile(t, 90) * 1000:.2f}"]
+                for label, t in times.items()
+            ]
             await pool.close()
             print(f"{args.ops} operations one at a time, per operation")
             print(table(["what", "p50 ms", "p90 ms"], rows))
