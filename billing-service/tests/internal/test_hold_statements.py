@@ -116,6 +116,21 @@ class TestCommitOnce:
         assert credits["monthly_left"] == 7
         assert spent() == before + 3
 
+    async def test_a_commit_and_a_release_of_one_hold_at_once_one_wins(self, app, seller) -> None:
+        for round_ in range(3):
+            key = f"race-{round_}-{uuid.uuid4().hex}"
+            assert (await reserve(app, seller, 1, key=key)).status_code == 201
+            committed, released = await asyncio.gather(
+                settle(app, key, "commit"), settle(app, key, "release")
+            )
+            assert sorted([committed.status_code, released.status_code]) == [200, 409]
+            winner = "committed" if committed.status_code == 200 else "released"
+            assert (committed if winner == "committed" else released).json()["status"] == winner
+        credits = await seller.credits(limit=100)
+        assert_ledger_adds_up(credits)
+        kinds = [e["kind"] for e in credits["history"]["items"]]
+        assert kinds.count("commit") + kinds.count("release") == 3
+
     async def test_a_commit_past_due_is_refused_and_changes_nothing(self, app, seller) -> None:
         key = f"late-{uuid.uuid4().hex}"
         await reserve(app, seller, 4, key=key)
