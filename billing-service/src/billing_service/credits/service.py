@@ -1,7 +1,8 @@
 """The credit ledger that never goes negative.
 
 Every change first locks the tenant's balance row (``SELECT … FOR UPDATE``), checks, changes it and appends a
-ledger entry in the same transaction; the table's CHECKs refuse a negative balance should a bug try. Monthly
+ledger entry in the same transaction (a hold and a commit, the hot path, do all of it in one statement each:
+``repository.hold`` and ``repository.commit_held``); the table's CHECKs refuse a negative balance should a bug try. Monthly
 credits are spent first, then purchased ones. Grants are idempotent twice over: by their key in the ledger,
 and by the period they are for (a period is granted once, an upgrade in it tops up to the new allowance).
 """
@@ -181,53 +182,60 @@ class CreditService:
 
     # --- reservations -----------------------------------------------------------------------------------
     async def reserve(self, scope: Scope, *, key: str, amount: int, reason: str, caller: str) -> Hold:
-        """Hold ``amount`` credits under ``key`` (the same answer for the same key), or refuse (no credits)."""
-        existing = await repository.reservation(scope.session, key)
-        if existing is not None:
-            return await self._again(scope, existing, amount)
-        balance = await self._balance(scope)
-        existing = await repository.reservation(scope.session, key)  # a twin request may have won the lock
-        if existing is not None:
-            return await self._again(scope, existing, amount)
-        if balance.total < amount:
-            if not balance.exhausted_notified:
-                balance.exhausted_notified = True
-                scope.emit(CreditsExhausted(balance=balance.total, requested=amount))
-            await scope.session.flush()
-            return Hold(None, False, balance.monthly_left, balance.purchased_left)
-        from_monthly = min(balance.monthly_left, amount)
-        from_purchased = amount - from_monthly
-        balance.monthly_left -= from_monthly
-        balance.purchased_left -= from_purchased
+        """Hold ``amount`` credits under ``key`` (the same answer for the same key), or refuse (no credits).
+
+        One statement in the common case (``repository.hold``): the balance row locked and changed, the hold
+        and its ledger line inserted. A key seen before comes back through ``_again``.
+        """
         now = utcnow()
-        values: dict[str, object] = {
-            "key": key,
-            "tenant_id": scope.tenant_id,
-            "amount": amount,
-            "from_monthly": from_monthly,
-            "from_purchased": from_purchased,
-            "period_start": balance.period_start,
-            "status": ReservationStatus.HELD,
-            "reason": reason,
-            "caller": caller,
-            "expires_at": now + timedelta(seconds=scope.context.settings.reservation_ttl_s),
-            "created_at": now,
-        }
-        if not await repository.insert_reservation(scope.session, values):
-            raise ReservationKeyReused("This key is being used for another reservation.")
-        self._record(
-            scope,
-            balance,
-            LedgerKind.RESERVE,
-            monthly=-from_monthly,
-            purchased=-from_purchased,
-            reference=key,
-            note=reason,
+        expires_at = now + timedelta(seconds=scope.context.settings.reservation_ttl_s)
+        row = await repository.hold(
+            scope.session,
+            scope.tenant_id,
+            key=key,
+            amount=amount,
+            reason=reason,
+            caller=caller,
+            now=now,
+            expires_at=expires_at,
         )
-        self._spent(scope, balance)
-        await scope.session.flush()
-        reservation = await repository.reservation(scope.session, key)
-        return Hold(reservation, True, balance.monthly_left, balance.purchased_left)
+        if row is None:  # no balance yet: the account opens (free plan, its credits), then the hold
+            raise LookupError(f"tenant {scope.tenant_id} has no billing account yet")
+        if row.monthly_left is None or row.purchased_left is None:  # too few credits (or a key seen before)
+            existing = await repository.reservation(scope.session, key)
+            if existing is not None:
+                return await self._again(scope, existing, amount)
+            if not row.exhausted_notified:
+                await repository.mark_exhausted(scope.session, scope.tenant_id)
+                total = row.old_monthly + row.old_purchased
+                scope.emit(CreditsExhausted(balance=total, requested=amount))
+            return Hold(None, False, row.old_monthly, row.old_purchased)
+        if not row.inserted:  # the key is taken (a twin request, or another caller): undo, and look
+            await scope.session.rollback()
+            existing = await repository.reservation(scope.session, key)
+            if existing is None:
+                raise ReservationKeyReused("This key is being used for another reservation.")
+            return await self._again(scope, existing, amount)
+        total, allowance = row.monthly_left + row.purchased_left, row.monthly_allowance or 0
+        if total == 0:
+            if not row.exhausted_notified:
+                scope.emit(CreditsExhausted(balance=0))
+        elif total * 10 < allowance and not row.low_notified:
+            scope.emit(CreditsLow(balance=total, monthly_allowance=allowance))
+        from_monthly = row.from_monthly or 0
+        reservation = Reservation(
+            tenant_id=scope.tenant_id,
+            from_monthly=from_monthly,
+            from_purchased=amount - from_monthly,
+            status=ReservationStatus.HELD,
+            expires_at=expires_at,
+            created_at=now,
+            key=key,
+            amount=amount,
+            reason=reason,
+            caller=caller,
+        )
+        return Hold(reservation, True, row.monthly_left, row.purchased_left)
 
     async def _again(self, scope: Scope, existing: Reservation, amount: int) -> Hold:
         if existing.tenant_id != scope.tenant_id or existing.amount != amount:
@@ -237,24 +245,28 @@ class CreditService:
         balance = await repository.read_balance(scope.session, scope.tenant_id)
         return Hold(existing, False, balance.monthly_left, balance.purchased_left)
 
-    async def commit(self, scope: Scope, key: str) -> tuple[Reservation, Balance]:
-        """Spend a held reservation for good (again: the same answer); 409 if it was released or expired."""
-        balance = await self._balance(scope)
-        reservation = await self._held(scope, key)
-        if reservation.status is ReservationStatus.COMMITTED:
-            return reservation, balance
-        if reservation.status is ReservationStatus.RELEASED:
-            raise self._released_error(reservation)
-        if reservation.expires_at <= utcnow():  # the sweeper gives the credits back shortly
+    async def commit(self, scope: Scope, key: str) -> tuple[Reservation, int, int]:
+        """Spend a held reservation for good (again: the same answer); 409 if it was released or expired.
+
+        One statement when the hold is still held (``repository.commit_held``); otherwise the slower look
+        that says why. Returns the reservation and the balance (monthly, purchased) after.
+        """
+        now = utcnow()
+        done = await repository.commit_held(scope.session, scope.tenant_id, key, now)
+        if done is None:
+            balance = await self._balance(scope)
+            reservation = await self._held(scope, key)
+            if reservation.status is ReservationStatus.COMMITTED:
+                return reservation, balance.monthly_left, balance.purchased_left
+            if reservation.status is ReservationStatus.RELEASED:
+                raise self._released_error(reservation)
+            # Held but past due: the sweeper gives the credits back shortly.
             raise ReservationExpired("The reservation expired before it was committed.")
-        reservation.status = ReservationStatus.COMMITTED
-        reservation.settled_at = utcnow()
-        self._record(scope, balance, LedgerKind.COMMIT, reference=key, note=reservation.reason)
-        await scope.session.flush()
+        reservation = done[0]
         # Counted once the transaction commits: a commit rolled back and retried is not counted twice.
         spent, amount = scope.context.credits_spent.labels(reservation.caller), reservation.amount
         sa.event.listen(scope.session.sync_session, "after_commit", lambda _s: spent.inc(amount), once=True)
-        return reservation, balance
+        return done
 
     async def release(
         self, scope: Scope, key: str, cause: ReleaseCause = ReleaseCause.CALLER
@@ -393,17 +405,6 @@ class CreditService:
                 purchased_left=balance.purchased_left,
             )
         )
-
-    @staticmethod
-    def _spent(scope: Scope, balance: Balance) -> None:
-        """Say it once when the balance reaches zero, or falls below a tenth of the monthly allowance."""
-        if balance.total == 0:
-            if not balance.exhausted_notified:
-                balance.exhausted_notified = True
-                scope.emit(CreditsExhausted(balance=0))
-        elif balance.total * 10 < balance.monthly_allowance and not balance.low_notified:
-            balance.low_notified = True
-            scope.emit(CreditsLow(balance=balance.total, monthly_allowance=balance.monthly_allowance))
 
 
 credit_service = CreditService()

@@ -5,6 +5,8 @@ The contract is ``vitrine_contracts.billing_api``; the gateway never routes ``/i
 
 from __future__ import annotations
 
+import functools
+
 from fastapi import APIRouter, Request, Response
 from vitrine_contracts import billing_api as api
 
@@ -12,7 +14,7 @@ from billing_service.accounts.service import account_service
 from billing_service.credits.service import Hold, credit_service
 from billing_service.deps import CreditsCaller, ReservationKey
 from billing_service.errors import CreditsExhausted, ReservationNotFound
-from billing_service.internal.scope import service_scope, tenant_of_reservation
+from billing_service.internal.scope import reservation_scope, service_scope, tenant_of_reservation
 from billing_service.models import Reservation
 from billing_service.models.enums import ReleaseCause
 
@@ -37,10 +39,19 @@ async def reserve(
 ) -> api.Reservation:
     """Hold credits (201); the same key again answers the same reservation (200); 402 when too few are left."""
     async with service_scope(request, body.tenant_id, caller) as scope:
-        await account_service.ensure(scope)
-        hold: Hold = await credit_service.reserve(
-            scope, key=body.key, amount=body.amount, reason=body.reason, caller=caller.subject
+        reserve = functools.partial(
+            credit_service.reserve,
+            scope,
+            key=body.key,
+            amount=body.amount,
+            reason=body.reason,
+            caller=caller.subject,
         )
+        try:
+            hold: Hold = await reserve()
+        except LookupError:  # no account yet (tenant.created not handled yet): it opens, then the hold
+            await account_service.ensure(scope)
+            hold = await reserve()
     if hold.reservation is None:
         raise CreditsExhausted(
             f"{body.amount} credits asked, {hold.monthly_left + hold.purchased_left} left.",
@@ -56,12 +67,9 @@ async def reserve(
 @router.post(api.RESERVATIONS_PATH + "/{key}/commit")
 async def commit(key: ReservationKey, caller: CreditsCaller, request: Request) -> api.Reservation:
     """Spend the held credits for good (idempotent); 409 if the reservation was released or expired."""
-    tenant_id = await tenant_of_reservation(request, key)
-    if tenant_id is None:
-        raise ReservationNotFound(f"No reservation has the key '{key}'.")
-    async with service_scope(request, tenant_id, caller) as scope:
-        reservation, balance = await credit_service.commit(scope, key)
-        out = _out(reservation, balance.monthly_left, balance.purchased_left)
+    async with reservation_scope(request, key, caller) as scope:
+        reservation, monthly_left, purchased_left = await credit_service.commit(scope, key)
+        out = _out(reservation, monthly_left, purchased_left)
     return out
 
 
