@@ -448,13 +448,7 @@ class PublicationService:
         return account_service.seller(ebay, account)
 
     def _failed(
-        self,
-        scope: Scope,
-        event: PublicationRequested,
-        code: str,
-        reason: str,
-        *,
-        retryable: bool = False,
+        self, scope: Scope, event: PublicationRequested, code: str, reason: str, *, retryable: bool = False
     ) -> None:
         logger.info("publication failed", extra={"publication": str(event.publication_id), "code": code})
         scope.emit(

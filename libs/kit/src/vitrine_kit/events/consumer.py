@@ -3,8 +3,7 @@
 Topology for a consumer named ``catalog.events`` (inside the broker's namespace):
 
 - ``catalog.events``: quorum queue bound to ``vitrine.events`` with the handled routing keys;
-- ``catalog.events.retry.<n>``: one queue per delay, whose expired messages dead-letter back to the main
-  queue through the default exchange;
+- ``catalog.events.retry.<n>``: one queue per delay; expired messages go back by the default exchange;
 - ``catalog.events.dlq``: where a message goes after ``max_attempts`` or when it cannot be parsed.
 """
 
@@ -419,20 +418,15 @@ class ConsumerRunner:
                 permanent = isinstance(exc, PermanentError | TenantGone)
                 # A tenant being moved: its message waits in the first retry queue without spending an attempt.
                 moving = isinstance(exc, TenantMoving)
+                extra = {"queue": self.queue_name, "event_type": envelope.type, "attempt": attempt}
                 if not moving and (permanent or attempt >= self.max_attempts):
                     outcome = "dead-lettered"
-                    logger.error(
-                        "handler failed; dead-lettered",
-                        exc_info=exc,
-                        extra={"queue": self.queue_name, "event_type": envelope.type, "attempt": attempt},
-                    )
+                    logger.error("handler failed; dead-lettered", exc_info=exc, extra=extra)
                     await self._forward(item.message, self.dlq, attempt, repr(exc)[:1000])
                 else:
                     outcome = "retried"
                     logger.warning(
-                        "handler failed; will retry",
-                        exc_info=None if moving else exc,
-                        extra={"queue": self.queue_name, "event_type": envelope.type, "attempt": attempt},
+                        "handler failed; will retry", exc_info=None if moving else exc, extra=extra
                     )
                     queue = self.retry_queue(1 if moving else attempt)
                     await self._forward(item.message, queue, attempt + int(not moving), repr(exc)[:1000])
