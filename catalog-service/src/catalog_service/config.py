@@ -23,12 +23,12 @@ class Settings(BaseServiceSettings):
     ebay_site: str = "EBAY_FR"
     default_currency: str = "EUR"
 
-    # Exchange rates: ECB's daily reference rates (the fleet points this at the sandbox's stand-in), read
-    # every ``ecb_refresh_s`` (0: never; the seller can still refresh by hand or set rates), tried again
-    # every ``ecb_retry_s`` while the source fails.
-    ecb_rates_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+    # Exchange rates: ECB's daily reference rates (locally sandbox-ebay's stand-in; production names
+    # https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml), read every ``ecb_refresh_s`` (0: never;
+    # the seller can still refresh by hand or set rates), tried again every ``ecb_retry_s`` while it fails.
+    ecb_rates_url: str = "http://127.0.0.1:8021/stats/eurofxref/eurofxref-daily.xml"
     ecb_refresh_s: float = 6 * 3600.0
-    ecb_retry_s: float = 300.0
+    ecb_retry_s: float = 10.0
     ecb_timeout_s: float = 10.0
 
     # Photos: every media id put on a product is checked at media-service (service token from
