@@ -228,13 +228,19 @@ class AnalysisService:
     async def _insert(self, scope: Scope, analysis: Analysis, *, queued: bool) -> Analysis | None:
         """Add the analysis (and its job); the analysis that won when the same Idempotency-Key came twice
         at once (same analysis id, so the same reservation key at billing), else None."""
+
+        def add() -> None:
+            scope.session.add(analysis)
+            if queued:
+                scope.session.add(AnalysisJob(analysis_id=analysis.id, tenant_id=scope.tenant_id, attempts=0))
+
+        if analysis.idempotency_key is None:  # a random id: nothing to meet, no savepoint to pay for
+            add()
+            await scope.session.flush()
+            return None
         try:
             async with scope.session.begin_nested():
-                scope.session.add(analysis)
-                if queued:
-                    scope.session.add(
-                        AnalysisJob(analysis_id=analysis.id, tenant_id=scope.tenant_id, attempts=0)
-                    )
+                add()
         except IntegrityError:
             key = analysis.idempotency_key
             winner = await repo.by_idempotency_key(scope.session, key) if key else None
