@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from PIL import Image, ImageStat, UnidentifiedImageError
 
 JPEG_QUALITY = 85
-# Resampling per role. Resizing is most of an analysis' CPU (bench/ai): Lanczos took 14 ms to fit a 1024 px
-# rendition in 768 and 38 ms to fit a 1600 px one in 1536; bilinear (Pillow filters over the whole
-# downscaled footprint, so it does not alias) takes 6 and 18. Photos are read for cut, colour and
-# flaws: bilinear. The label's print must stay sharp: bicubic (28 ms).
-RESAMPLE = {"label": Image.Resampling.BICUBIC}
+# Resampling per role. Resizing is most of an analysis' CPU (bench/ai/prep_cpu.py): Lanczos took 17 ms to fit
+# a 1024 px rendition in 768, bilinear 10 (Pillow filters over the whole downscaled footprint, so it does
+# not alias). Photos are read for cut, colour and flaws: bilinear. The label keeps Lanczos: its print is
+# read (OCR offline, the model otherwise), bicubic saved only 12 % there, and the eval (eval/ai) read
+# fewer labels with it in one run under load.
+RESAMPLE = {"label": Image.Resampling.LANCZOS}
 DEFAULT_RESAMPLE = Image.Resampling.BILINEAR
 
 
