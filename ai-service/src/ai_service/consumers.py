@@ -1,5 +1,5 @@
 """Event handlers: the tenant's plan (its photo cap) from billing-service; the account's owners and the
-language they chose (the drafts' default) from auth-service."""
+language they chose (the drafts' default) from auth-service; deleted photos from media-service."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from vitrine_contracts.identity import (
     UserLanguageChanged,
     UserRegistered,
 )
+from vitrine_contracts.media import ImageDeleted
 from vitrine_kit.events.consumer import EventConsumer
 
 from ai_service.analyses.service import analysis_service
@@ -62,3 +63,9 @@ async def language_changed(scope: Scope, event: UserLanguageChanged) -> None:
     # The event's time orders a member's choices: a replayed or late event never undoes a later one.
     changed_at = scope.envelope.occurred_at if scope.envelope else datetime.now(UTC)
     await member_service.language_changed(scope, event.user_id, event.language, changed_at)
+
+
+@consumer.on(ImageDeleted)
+async def image_deleted(scope: Scope, event: ImageDeleted) -> None:
+    # Its hash is forgotten: the next request naming it asks media-service again (and gets 422).
+    await analysis_service.photo_deleted(scope, event.image_id)

@@ -6,6 +6,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import sqlalchemy as sa
+from ai_service.models import KnownPhoto
+from vitrine_contracts.media import ImageDeleted
+
 
 class TestCache:
     async def test_the_same_photos_are_answered_from_the_cache_for_free(self, seller) -> None:
@@ -45,6 +49,63 @@ class TestCache:
         await seller.expire_cache()
         again = await seller.ask(image_ids=ids)
         assert again["cached"] is False
+
+
+class TestKnownPhotos:
+    """A cache hit on photos media-service resolved before does not ask it again."""
+
+    def resolves(self, seller) -> int:
+        return seller.app.edge.calls.count(("media", "resolve"))
+
+    async def test_a_hit_on_known_photos_does_not_ask_media_service(self, seller) -> None:
+        ids = seller.photos(3)
+        first = await seller.analyse(image_ids=ids, label_image_id=ids[2])
+        before = self.resolves(seller)
+        again = await seller.ask(expect=200, image_ids=ids, label_image_id=ids[2])
+        assert self.resolves(seller) == before
+        assert (again["cached"], again["result"]) == (True, first["result"])
+        seller.app.edge.media_down = True  # answered from what ai-service knows, media-service down or not
+        try:
+            await seller.ask(expect=200, image_ids=ids, label_image_id=ids[2])
+        finally:
+            seller.app.edge.media_down = False
+
+    async def test_a_miss_on_known_photos_still_checks_them_at_media_service(self, seller) -> None:
+        ids = seller.photos(2)
+        await seller.analyse(image_ids=ids)
+        before = self.resolves(seller)
+        other = await seller.ask(image_ids=ids, language="de")  # known photos, no answer cached yet
+        assert other["cached"] is False
+        assert self.resolves(seller) == before + 1
+
+    async def test_a_deleted_photo_is_forgotten_and_refused_again(self, seller) -> None:
+        ids = seller.photos(2)
+        await seller.analyse(image_ids=ids)
+        gone = uuid.UUID(ids[1])
+        del seller.app.edge.images[seller.tenant_id][gone]
+        await seller.play(ImageDeleted(image_id=gone))
+
+        async def forgotten() -> bool:
+            async with seller.app.runtime.db.tenant_session(seller.tenant_id) as session:
+                return await session.get(KnownPhoto, gone) is None
+
+        await seller.eventually(forgotten)
+        response = await seller.post("/analyses", json={"image_ids": ids})
+        assert response.status_code == 422
+        assert (response.json()["type"].endswith("photo-not-found"), response.json()["image_id"]) == (
+            True,
+            str(gone),
+        )
+
+    async def test_the_hashes_kept_are_media_services(self, seller) -> None:
+        ids = seller.photos(2)
+        await seller.analyse(image_ids=ids)
+        async with seller.app.runtime.db.tenant_session(seller.tenant_id) as session:
+            rows = dict(
+                (await session.execute(sa.select(KnownPhoto.image_id, KnownPhoto.content_hash))).all()
+            )
+        stored = seller.app.edge.images[seller.tenant_id]
+        assert rows == {uuid.UUID(i): stored[uuid.UUID(i)].content_hash for i in ids}
 
 
 class TestIdempotency:

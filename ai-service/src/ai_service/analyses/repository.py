@@ -1,4 +1,5 @@
-"""Queries on analyses, the answer cache, the tenant's plan (tenant schema) and the job queue (shared)."""
+"""Queries on analyses, the answer cache, the tenant's plan, the photos' known hashes (tenant schema) and the job
+queue (shared)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_kit.db.base import utcnow
 
-from ai_service.models import Analysis, AnalysisJob, AnalysisStatus, CacheEntry, JobState, TenantPlan
+from ai_service.models import (
+    Analysis,
+    AnalysisJob,
+    AnalysisStatus,
+    CacheEntry,
+    JobState,
+    KnownPhoto,
+    TenantPlan,
+)
 
 IN_FLIGHT = (AnalysisStatus.QUEUED, AnalysisStatus.RUNNING)
 
@@ -100,6 +109,29 @@ async def keep(session: AsyncSession, analysis: Analysis, ttl: timedelta) -> Non
             set_={k: stmt.excluded[k] for k in values if k != "key"},
         )
     )
+
+
+async def known_hashes(session: AsyncSession, image_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The content hashes remembered for those of ``image_ids`` media-service resolved before."""
+    query = sa.select(KnownPhoto.image_id, KnownPhoto.content_hash).where(KnownPhoto.image_id.in_(image_ids))
+    return {row.image_id: row.content_hash for row in await session.execute(query)}
+
+
+async def remember_hashes(session: AsyncSession, hashes: dict[uuid.UUID, str]) -> None:
+    """Keep the hashes media-service gave (in id order, so that two requests never wait on each other)."""
+    now = utcnow()
+    rows = [{"image_id": i, "content_hash": hashes[i], "seen_at": now} for i in sorted(hashes)]
+    stmt = insert(KnownPhoto).values(rows)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[KnownPhoto.image_id],
+            set_={"content_hash": stmt.excluded.content_hash, "seen_at": stmt.excluded.seen_at},
+        )
+    )
+
+
+async def forget_photo(session: AsyncSession, image_id: uuid.UUID) -> None:
+    await session.execute(sa.delete(KnownPhoto).where(KnownPhoto.image_id == image_id))
 
 
 async def plan(session: AsyncSession) -> TenantPlan | None:

@@ -93,6 +93,9 @@ class AnalysisService:
             )
         return PhotoLimit(plan=plan.plan, photos_per_analysis=plan.photos_per_analysis)
 
+    async def photo_deleted(self, scope: Scope, image_id: uuid.UUID) -> None:
+        await repo.forget_photo(scope.session, image_id)
+
     async def set_plan(self, scope: Scope, plan: str, photos: int, changed_at: datetime) -> None:
         await repo.set_plan(scope.session, plan, max(1, photos), changed_at)
 
@@ -134,14 +137,42 @@ class AnalysisService:
         joined = await repo.in_flight(session, fingerprint)
         if joined is not None:
             return joined, False
-        try:
-            images = await ctx.media.require(scope.tenant_id, image_ids)
-        except PhotoMissing as exc:
-            raise errors.PhotoNotFound(str(exc), image_id=str(exc.image_id)) from exc
-        except MediaDown as exc:
-            raise errors.MediaUnavailable() from exc
-        hashes = [image.content_hash for image in images]
-        label_hash = hashes[image_ids.index(label)] if label is not None else None
+
+        def cache_key(hashes: list[str]) -> str:
+            """Same photos (by content) + same prompt version + same models: the same answer."""
+            label_hash = hashes[image_ids.index(label)] if label is not None else None
+            return _digest(
+                hashes,
+                label_hash,
+                limit,
+                language,
+                body.notes,
+                ctx.prompt_version,
+                ctx.vision.name,
+                ctx.model,
+                ctx.text_model,
+            )
+
+        # Photos whose hashes media-service gave before are looked up in the cache without asking it
+        # again (an image's bytes never change; a deleted one is forgotten on `media.image.deleted`).
+        known = await repo.known_hashes(session, list(image_ids))
+        hashes = [known[i] for i in image_ids] if all(i in known for i in image_ids) else None
+        hit = await repo.cached(session, cache_key(hashes), utcnow()) if hashes is not None else None
+        if hit is None:
+            try:
+                images = await ctx.media.require(scope.tenant_id, image_ids)
+            except PhotoMissing as exc:
+                raise errors.PhotoNotFound(str(exc), image_id=str(exc.image_id)) from exc
+            except MediaDown as exc:
+                raise errors.MediaUnavailable() from exc
+            resolved = [image.content_hash for image in images]
+            unknown = {i: h for i, h in zip(image_ids, resolved, strict=True) if known.get(i) != h}
+            if unknown:
+                await repo.remember_hashes(session, unknown)
+            if resolved != hashes:
+                hit = await repo.cached(session, cache_key(resolved), utcnow())
+            hashes = resolved
+        assert hashes is not None, "known or resolved"
         analysis = Analysis(
             id=analysis_id_for(scope.tenant_id, idempotency_key),
             status=AnalysisStatus.QUEUED,
@@ -154,18 +185,7 @@ class AnalysisService:
             notes=body.notes,
             idempotency_key=idempotency_key,
             fingerprint=fingerprint,
-            # Same photos (by content) + same prompt version + same models: the same answer.
-            cache_key=_digest(
-                hashes,
-                label_hash,
-                limit,
-                language,
-                body.notes,
-                ctx.prompt_version,
-                ctx.vision.name,
-                ctx.model,
-                ctx.text_model,
-            ),
+            cache_key=cache_key(hashes),
             prompt_version=ctx.prompt_version,
             provider=ctx.vision.name,
             model=ctx.model,
@@ -176,7 +196,6 @@ class AnalysisService:
             usage=[],
             created_at=utcnow(),
         )
-        hit = await repo.cached(session, analysis.cache_key, utcnow())
         if hit is not None:
             await repo.count_hit(session, hit.key)
             result = remap(hit.result, dict(zip(hit.image_ids, image_ids, strict=True)))
@@ -209,13 +228,19 @@ class AnalysisService:
     async def _insert(self, scope: Scope, analysis: Analysis, *, queued: bool) -> Analysis | None:
         """Add the analysis (and its job); the analysis that won when the same Idempotency-Key came twice
         at once (same analysis id, so the same reservation key at billing), else None."""
+
+        def add() -> None:
+            scope.session.add(analysis)
+            if queued:
+                scope.session.add(AnalysisJob(analysis_id=analysis.id, tenant_id=scope.tenant_id, attempts=0))
+
+        if analysis.idempotency_key is None:  # a random id: nothing to meet, no savepoint to pay for
+            add()
+            await scope.session.flush()
+            return None
         try:
             async with scope.session.begin_nested():
-                scope.session.add(analysis)
-                if queued:
-                    scope.session.add(
-                        AnalysisJob(analysis_id=analysis.id, tenant_id=scope.tenant_id, attempts=0)
-                    )
+                add()
         except IntegrityError:
             key = analysis.idempotency_key
             winner = await repo.by_idempotency_key(scope.session, key) if key else None
