@@ -10,6 +10,7 @@ from catalog_service.products.endpoints import router as products
 from catalog_service.publications.endpoints import defaults_router as publish_defaults
 from catalog_service.publications.endpoints import router as publications
 from catalog_service.quotas.endpoints import router as quota
+from catalog_service.reference.endpoints import internal_router as reference_curation
 from catalog_service.reference.endpoints import router as reference
 from catalog_service.sales.endpoints import router as sales
 from catalog_service.suggestions.endpoints import router as suggestions
@@ -27,5 +28,6 @@ routers: list[APIRouter] = [
     alerts,
     quota,
     reference,
+    reference_curation,
     dashboard,
 ]

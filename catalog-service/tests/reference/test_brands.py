@@ -9,6 +9,10 @@ def as_role(seller, role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {seller.app.keys.issue(tenant_id=seller.tenant_id, roles=(role,))}"}
 
 
+def as_service(seller, scope: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {seller.app.keys.issue(sub='curation', roles=(), scope=scope)}"}
+
+
 class TestSearch:
     async def test_pages_follow_the_cursor_without_repeats(self, seller) -> None:
         at_once = (await seller.get("/reference/brands", params={"limit": 200})).json()["items"]
@@ -72,17 +76,23 @@ class TestTypedBrands:
         assert requested["snapshot"]["mapping"]["aspects"]["Marque"] == ["Brand Nobody Knows"]  # EBAY_FR
         assert requested["snapshot"]["brand"] == "Brand Nobody Knows"
 
-    async def test_an_admin_accepts_it_into_the_shared_list_and_the_products_get_its_code(
+    async def test_only_a_curator_adds_it_to_the_shared_list_and_the_products_get_its_code(
         self, seller
     ) -> None:
         name = f"Maison Test {uuid.uuid4().hex[:6]}"
         product = await seller.create(**seller.sample(brand=name))
         [pending] = (await seller.get("/reference/brands/pending")).json()["items"]
-        url = f"/reference/brands/pending/{pending['id']}/accept"
-        refused = await seller.post(url, headers=as_role(seller, "member"))
-        assert refused.status_code == 403
-        assert refused.json()["capability"] == "reference.review"
-        accepted = await seller.post(url, headers=as_role(seller, "admin"))
+        url = f"/internal/reference/brands/pending/{seller.tenant_id}/{pending['id']}/accept"
+        # The shared list is every seller's: no seller's role reaches it, nor another service's scope.
+        for headers in (as_role(seller, "owner"), as_service(seller, "service media:read")):
+            refused = await seller.post(url, headers=headers)
+            assert refused.status_code == 403, refused.text
+        curator = as_service(seller, "service catalog:brands-review")
+        other = await seller.post(
+            f"/internal/reference/brands/pending/{uuid.uuid4()}/{pending['id']}/accept", headers=curator
+        )
+        assert other.status_code == 404, other.text
+        accepted = await seller.post(url, headers=curator)
         assert accepted.status_code == 200, accepted.text
         code = accepted.json()["code"]
         assert (accepted.json()["status"], code) == ("accepted", name.lower().replace(" ", "-"))
@@ -92,7 +102,7 @@ class TestTypedBrands:
             return (await seller.get("/reference/brands", params={"q": name})).json()["items"] or None
 
         assert [b["code"] for b in await seller.eventually(shared)] == [code]
-        twice = await seller.post(url, headers=as_role(seller, "admin"))
+        twice = await seller.post(url, headers=curator)
         assert twice.status_code == 409
         # Typed again later, it is the shared brand now.
         assert (await seller.create(**seller.sample(brand=name.lower())))["brand"] == code
@@ -107,5 +117,5 @@ class TestTypedBrands:
         assert (await seller.get("/reference/brands", params={"q": name})).json()["items"] == []
         listed = (await seller.get("/reference/brands/pending", params={"status": "pending"})).json()["items"]
         assert listed == []
-        unknown = await seller.post(f"/reference/brands/pending/{uuid.uuid4()}/accept")
+        unknown = await seller.post(f"/reference/brands/pending/{uuid.uuid4()}/reject")
         assert unknown.status_code == 404

@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from vitrine_contracts.common import Marketplace
-from vitrine_kit.auth.deps import CurrentPrincipal
-from vitrine_kit.db.deps import SharedSession
+from vitrine_kit.auth.deps import CurrentPrincipal, require_service_scope
+from vitrine_kit.auth.principal import Principal
+from vitrine_kit.db.deps import SharedSession, runtime_of
+from vitrine_kit.db.tenancy import provisioning_refused
 from vitrine_kit.pagination import Cursor
 from vitrine_kit.roles import Capability, needs
 
@@ -24,9 +26,14 @@ from catalog_service.reference.schemas import (
     ValueOut,
 )
 from catalog_service.reference.service import reference_service
-from catalog_service.scope import RequestScope
+from catalog_service.scope import RequestScope, Scope
 
 router = APIRouter(prefix="/reference", tags=["reference"])
+# The shared brand list is every seller's: only Vitrine's curators (a service token granted this scope, never a
+# seller's role) add to it. The gateway never forwards /internal.
+REVIEW_SCOPE = "catalog:brands-review"
+Curator = Annotated[Principal, Depends(require_service_scope(REVIEW_SCOPE))]
+internal_router = APIRouter(prefix="/internal/reference", tags=["internal"])
 Lang = Literal["en", "fr", "de", "it", "es"]
 PendingBrandID = Annotated[uuid.UUID, Path()]
 
@@ -61,15 +68,28 @@ async def pending_brands(
     return await brand_service.pending(scope, status, limit, cursor)
 
 
-@router.post("/brands/pending/{pending_id}/accept", dependencies=needs(Capability.REFERENCE_REVIEW))
-async def accept_brand(pending_id: PendingBrandID, scope: RequestScope) -> PendingBrandOut:
-    """Add the brand to the shared list; this account's products that carry it get its code."""
-    return await brand_service.accept(scope, pending_id)
+@internal_router.post("/brands/pending/{tenant_id}/{pending_id}/accept")
+async def accept_brand(
+    tenant_id: uuid.UUID, pending_id: PendingBrandID, request: Request, curator: Curator
+) -> PendingBrandOut:
+    """A curator adds an account's typed brand to the shared list; that account's products carrying it get
+    its code. 404 for an unknown account or brand."""
+    runtime = runtime_of(request)
+    assert runtime.tenants is not None
+    with provisioning_refused():
+        await runtime.tenants.ensure(tenant_id)
+    async with runtime.db.tenant_session(tenant_id) as session:
+        scope = Scope(
+            session=session, tenant_id=tenant_id, context=request.app.state.context, principal=curator
+        )
+        accepted = await brand_service.accept(scope, pending_id)
+        await session.commit()
+    return accepted
 
 
 @router.post("/brands/pending/{pending_id}/reject", dependencies=needs(Capability.REFERENCE_REVIEW))
 async def reject_brand(pending_id: PendingBrandID, scope: RequestScope) -> PendingBrandOut:
-    """Keep it out of the shared list (the products keep it as free text)."""
+    """Withdraw it from review (the products keep it as free text); only a curator adds to the shared list."""
     return await brand_service.reject(scope, pending_id)
 
 

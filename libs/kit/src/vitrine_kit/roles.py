@@ -38,7 +38,7 @@ class Capability(StrEnum):
     CATALOG_WRITE = "catalog.write"  # create and edit products, upload photos, import from a marketplace
     CATALOG_DELETE = "catalog.delete"  # delete products and photos
     CATALOG_EXPORT = "catalog.export"  # the whole catalog as CSV
-    REFERENCE_REVIEW = "reference.review"  # accept a typed brand into the shared list, or reject it
+    REFERENCE_REVIEW = "reference.review"  # withdraw a typed brand from review (curators accept)
     LISTINGS_PUBLISH = "listings.publish"  # publish, revise, delist, retry on marketplaces
     MARKETPLACES_READ = "marketplaces.read"  # connected accounts, their setup and listings
     MARKETPLACES_CONNECT = "marketplaces.connect"  # connect, disconnect, set up, pacing
