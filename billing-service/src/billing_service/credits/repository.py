@@ -6,15 +6,18 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_kit import pagination
 from vitrine_kit.db.engine import schema_for
 
 from billing_service.models import Account, Balance, LedgerEntry, Reservation
-from billing_service.models.enums import ReservationStatus
+from billing_service.models.enums import LedgerKind, ReservationStatus
 
 
 async def lock_balance(
@@ -108,46 +111,145 @@ async def free_periods_due(session: AsyncSession, plan: str, now: datetime, limi
 
 
 # --- the hot path: a hold and a commit, each one statement ------------------------------------------------
+# Built once on the models' tables with named parameters (the values come at execution); the ledger is
+# written through its model, sent to the tenant's schema by the translate map on the statement (the commit's
+# session is bound to ``shared``). No parameter is named like a column: an UPDATE executed with a parameter
+# of a column's name would also SET that column to it.
+_balances = cast(sa.Table, Balance.__table__)
+_reservations = cast(sa.Table, Reservation.__table__)
+_ledger = cast(sa.Table, LedgerEntry.__table__)
+_TENANT_ID = sa.bindparam("p_tenant_id", type_=UUID(as_uuid=True))
+_AMOUNT = sa.bindparam("p_amount", type_=sa.Integer)
+_KEY = sa.bindparam("p_key", type_=sa.String)
+_REASON = sa.bindparam("p_reason", type_=sa.String)
+_CALLER = sa.bindparam("p_caller", type_=sa.String)
+_NOTE = sa.bindparam("p_note", type_=sa.String)
+_NOW = sa.bindparam("p_now", type_=sa.DateTime(timezone=True))
+_EXPIRES_AT = sa.bindparam("p_expires_at", type_=sa.DateTime(timezone=True))
+
+
+def _on_tenant(tenant_id: uuid.UUID) -> dict[str, object]:
+    """Execution options sending the tenant tables of a statement (the ledger) to ``tenant_id``'s schema."""
+    return {"schema_translate_map": {None: schema_for(tenant_id)}}
+
+
 # ``o`` locks the balance row (FOR NO KEY UPDATE: under READ COMMITTED it waits for a concurrent change and
 # reads its result), ``b`` takes the credits only if enough are left (monthly first), ``r`` inserts the hold
 # and ``l`` its ledger line, in one round trip. No row from ``b``: too few credits; none from ``r``: the key
 # was taken meanwhile (the caller rolls back: the balance change must not stay).
-HOLD_SQL = """
-WITH o AS (
-    SELECT tenant_id, monthly_left, purchased_left, low_notified, exhausted_notified,
-        monthly_left::bigint + purchased_left AS total
-    FROM shared.balances WHERE tenant_id = :tenant_id FOR NO KEY UPDATE
-), b AS (
-    UPDATE shared.balances AS b SET
-        monthly_left = o.monthly_left - least(o.monthly_left, :amount),
-        purchased_left = o.purchased_left - (:amount - least(o.monthly_left, :amount)),
-        exhausted_notified = b.exhausted_notified OR o.total = :amount,
-        low_notified = b.low_notified OR (o.total > :amount AND (o.total - :amount) * 10 < b.monthly_allowance),
-        updated_at = :now
-    FROM o
-    WHERE b.tenant_id = o.tenant_id AND o.total >= :amount
-    RETURNING b.monthly_left, b.purchased_left, b.monthly_allowance, b.period_start,
-        least(o.monthly_left, :amount) AS from_monthly
-), r AS (
-    INSERT INTO shared.reservations (key, tenant_id, amount, from_monthly, from_purchased, period_start,
-        status, reason, caller, expires_at, created_at)
-    SELECT :key, :tenant_id, :amount, b.from_monthly, :amount - b.from_monthly, b.period_start,
-        'held', :reason, :caller, :expires_at, :now
-    FROM b
-    ON CONFLICT DO NOTHING
-    RETURNING key
-), l AS (
-    INSERT INTO {schema}.credit_ledger (kind, monthly_delta, purchased_delta, monthly_after, purchased_after,
-        reference, note, created_at)
-    SELECT 'reserve', -b.from_monthly, -(:amount - b.from_monthly), b.monthly_left, b.purchased_left,
-        :key, :note, :now
-    FROM b JOIN r ON true
+_hold_o = (
+    sa.select(
+        _balances.c.tenant_id,
+        _balances.c.monthly_left,
+        _balances.c.purchased_left,
+        _balances.c.low_notified,
+        _balances.c.exhausted_notified,
+        (sa.cast(_balances.c.monthly_left, sa.BigInteger) + _balances.c.purchased_left).label("total"),
+    )
+    .where(_balances.c.tenant_id == _TENANT_ID)
+    .with_for_update(key_share=True)
+    .cte("o")
 )
-SELECT o.monthly_left AS old_monthly, o.purchased_left AS old_purchased, o.low_notified,
-    o.exhausted_notified, b.monthly_left, b.purchased_left, b.monthly_allowance, b.from_monthly,
-    (SELECT count(*) FROM r) AS inserted
-FROM o LEFT JOIN b ON true
-"""
+_hold_from_monthly = sa.func.least(_hold_o.c.monthly_left, _AMOUNT, type_=sa.Integer)
+_hold_b = (
+    sa.update(_balances)
+    .where(_balances.c.tenant_id == _hold_o.c.tenant_id, _hold_o.c.total >= _AMOUNT)
+    .values(
+        monthly_left=_hold_o.c.monthly_left - _hold_from_monthly,
+        purchased_left=_hold_o.c.purchased_left - (_AMOUNT - _hold_from_monthly),
+        exhausted_notified=sa.or_(_balances.c.exhausted_notified, _hold_o.c.total == _AMOUNT),
+        low_notified=sa.or_(
+            _balances.c.low_notified,
+            sa.and_(
+                _hold_o.c.total > _AMOUNT, (_hold_o.c.total - _AMOUNT) * 10 < _balances.c.monthly_allowance
+            ),
+        ),
+        updated_at=_NOW,
+    )
+    .returning(
+        _balances.c.monthly_left,
+        _balances.c.purchased_left,
+        _balances.c.monthly_allowance,
+        _balances.c.period_start,
+        _hold_from_monthly.label("from_monthly"),
+    )
+    .cte("b")
+)
+_hold_r = (
+    pg.insert(_reservations)
+    .from_select(
+        [
+            _reservations.c.key,
+            _reservations.c.tenant_id,
+            _reservations.c.amount,
+            _reservations.c.from_monthly,
+            _reservations.c.from_purchased,
+            _reservations.c.period_start,
+            _reservations.c.status,
+            _reservations.c.reason,
+            _reservations.c.caller,
+            _reservations.c.expires_at,
+            _reservations.c.created_at,
+        ],
+        sa.select(
+            _KEY,
+            _TENANT_ID,
+            _AMOUNT,
+            _hold_b.c.from_monthly,
+            _AMOUNT - _hold_b.c.from_monthly,
+            _hold_b.c.period_start,
+            sa.literal(ReservationStatus.HELD, _reservations.c.status.type),
+            _REASON,
+            _CALLER,
+            _EXPIRES_AT,
+            _NOW,
+        ),
+    )
+    .on_conflict_do_nothing()
+    .returning(_reservations.c.key)
+    .cte("r")
+)
+_hold_l = (
+    sa.insert(_ledger)
+    .from_select(
+        [
+            _ledger.c.kind,
+            _ledger.c.monthly_delta,
+            _ledger.c.purchased_delta,
+            _ledger.c.monthly_after,
+            _ledger.c.purchased_after,
+            _ledger.c.reference,
+            _ledger.c.note,
+            _ledger.c.created_at,
+        ],
+        sa.select(
+            sa.literal(LedgerKind.RESERVE, _ledger.c.kind.type),
+            -_hold_b.c.from_monthly,
+            -(_AMOUNT - _hold_b.c.from_monthly),
+            _hold_b.c.monthly_left,
+            _hold_b.c.purchased_left,
+            _KEY,
+            _NOTE,
+            _NOW,
+        ).select_from(_hold_b.join(_hold_r, sa.true())),
+    )
+    .cte("l")
+)
+HOLD = (
+    sa.select(
+        _hold_o.c.monthly_left.label("old_monthly"),
+        _hold_o.c.purchased_left.label("old_purchased"),
+        _hold_o.c.low_notified,
+        _hold_o.c.exhausted_notified,
+        _hold_b.c.monthly_left,
+        _hold_b.c.purchased_left,
+        _hold_b.c.monthly_allowance,
+        _hold_b.c.from_monthly,
+        sa.select(sa.func.count()).select_from(_hold_r).scalar_subquery().label("inserted"),
+    )
+    .select_from(_hold_o.outerjoin(_hold_b, sa.true()))
+    .add_cte(_hold_l)  # selected by nothing: added so that it is written
+)
 
 
 @dataclass(frozen=True)
@@ -179,17 +281,18 @@ async def hold(
     """Take ``amount`` credits and insert their hold and ledger line in one statement (``None``: no balance)."""
     row = (
         await session.execute(
-            sa.text(HOLD_SQL.format(schema=schema_for(tenant_id))),
+            HOLD,
             {
-                "tenant_id": tenant_id,
-                "amount": amount,
-                "key": key,
-                "reason": reason,
-                "caller": caller,
-                "note": reason[:200],
-                "now": now,
-                "expires_at": expires_at,
+                "p_tenant_id": tenant_id,
+                "p_amount": amount,
+                "p_key": key,
+                "p_reason": reason,
+                "p_caller": caller,
+                "p_note": reason[:200],
+                "p_now": now,
+                "p_expires_at": expires_at,
             },
+            execution_options=_on_tenant(tenant_id),
         )
     ).first()
     return HoldRow(**row._asdict()) if row is not None else None
@@ -197,25 +300,60 @@ async def hold(
 
 # ``b`` locks the balance first (the order every other change takes: no deadlock with a release or the
 # sweeper), ``r`` settles the hold only if it is still held and not past due, ``l`` writes the ledger line.
-COMMIT_SQL = """
-WITH b AS (
-    UPDATE shared.balances SET updated_at = :now WHERE tenant_id = :tenant_id
-    RETURNING monthly_left, purchased_left
-), r AS (
-    UPDATE shared.reservations AS r SET status = 'committed', settled_at = :now
-    FROM b
-    WHERE r.key = :key AND r.tenant_id = :tenant_id AND r.status = 'held' AND r.expires_at > :now
-    RETURNING r.key, r.tenant_id, r.amount, r.from_monthly, r.from_purchased, r.period_start, r.status,
-        r.released_by, r.reason, r.caller, r.expires_at, r.created_at, r.settled_at
-), l AS (
-    INSERT INTO {schema}.credit_ledger (kind, monthly_delta, purchased_delta, monthly_after, purchased_after,
-        reference, note, created_at)
-    SELECT 'commit', 0, 0, b.monthly_left, b.purchased_left, r.key, left(r.reason, 200), :now
-    FROM b JOIN r ON true
+_commit_b = (
+    sa.update(_balances)
+    .where(_balances.c.tenant_id == _TENANT_ID)
+    .values(updated_at=_NOW)
+    .returning(_balances.c.tenant_id, _balances.c.monthly_left, _balances.c.purchased_left)
+    .cte("b")
 )
-SELECT r.*, b.monthly_left AS balance_monthly_left, b.purchased_left AS balance_purchased_left
-FROM b JOIN r ON true
-"""
+_commit_r = (
+    sa.update(_reservations)
+    .where(  # joined to ``b`` (UPDATE … FROM b): nothing is settled without the balance locked
+        _reservations.c.key == _KEY,
+        _reservations.c.tenant_id == _commit_b.c.tenant_id,
+        _reservations.c.status == ReservationStatus.HELD,
+        _reservations.c.expires_at > _NOW,
+    )
+    .values(status=ReservationStatus.COMMITTED, settled_at=_NOW)
+    .returning(*_reservations.c)
+    .cte("r")
+)
+_commit_l = (
+    sa.insert(_ledger)
+    .from_select(
+        [
+            _ledger.c.kind,
+            _ledger.c.monthly_delta,
+            _ledger.c.purchased_delta,
+            _ledger.c.monthly_after,
+            _ledger.c.purchased_after,
+            _ledger.c.reference,
+            _ledger.c.note,
+            _ledger.c.created_at,
+        ],
+        sa.select(
+            sa.literal(LedgerKind.COMMIT, _ledger.c.kind.type),
+            sa.literal(0),
+            sa.literal(0),
+            _commit_b.c.monthly_left,
+            _commit_b.c.purchased_left,
+            _commit_r.c.key,
+            sa.func.left(_commit_r.c.reason, 200, type_=sa.String),
+            _NOW,
+        ).select_from(_commit_b.join(_commit_r, sa.true())),
+    )
+    .cte("l")
+)
+COMMIT = (
+    sa.select(
+        _commit_r,
+        _commit_b.c.monthly_left.label("balance_monthly_left"),
+        _commit_b.c.purchased_left.label("balance_purchased_left"),
+    )
+    .select_from(_commit_b.join(_commit_r, sa.true()))
+    .add_cte(_commit_l)  # selected by nothing: added so that it is written
+)
 
 
 async def commit_held(
@@ -225,14 +363,13 @@ async def commit_held(
     reservation as it is now and the balance; ``None`` when it was not such a hold (then look closer)."""
     row = (
         await session.execute(
-            sa.text(COMMIT_SQL.format(schema=schema_for(tenant_id))),
-            {"tenant_id": tenant_id, "key": key, "now": now},
+            COMMIT,
+            {"p_tenant_id": tenant_id, "p_key": key, "p_now": now},
+            execution_options=_on_tenant(tenant_id),
         )
     ).first()
     if row is None:
         return None
     values = row._asdict()
     monthly_left, purchased_left = values.pop("balance_monthly_left"), values.pop("balance_purchased_left")
-    values["status"] = ReservationStatus(values["status"])
-    values["released_by"] = None
     return Reservation(**values), monthly_left, purchased_left

@@ -43,7 +43,8 @@ async def tenant_of_reservation(request: Request, key: str) -> uuid.UUID | None:
 async def reservation_scope(request: Request, key: str, caller: Principal) -> AsyncIterator[Scope]:
     """The scope of the tenant whose reservation ``key`` is, in one transaction with the look-up (one
     connection, one transaction instead of two). Its session is not bound to the tenant's schema: only for
-    what touches the shared tables and writes the ledger by its schema's name (``repository.commit_held``).
+    what touches the shared tables, and for a statement sending the ledger to the tenant's schema itself
+    (``repository.commit_held``).
     404 ``reservation-not-found`` for an unknown key."""
     runtime = runtime_of(request)
     if runtime.tenants is None:
