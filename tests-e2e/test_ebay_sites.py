@@ -4,20 +4,17 @@ sandbox with its site's category ids, aspect language and currency; a sale on GB
 
 from __future__ import annotations
 
-import asyncio
 import io
-import threading
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
-from e2e_samples import jeans
+from e2e_samples import ThreadedPlugin, jeans
 from PIL import Image
-from sandbox_vinted.plugin import PluginStandIn, Switches, VintedTab
 from vitrine_kit.testing.helpers import eventually_sync as eventually
 
 PASSWORD = "correct horse battery"
@@ -34,28 +31,6 @@ def photo(colour: tuple[int, int, int]) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (600, 800), colour).save(buffer, "JPEG", quality=80)
     return buffer.getvalue()
-
-
-class ThreadedPlugin:
-    """The browser plugin stand-in on its own event loop (the test is synchronous)."""
-
-    def __init__(self, relay_url: str, token: str, vinted_url: str, vinted_token: str) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.plugin = PluginStandIn(
-            relay_url, token, VintedTab(vinted_url, vinted_token), switches=Switches()
-        )
-
-    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 30.0) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def close(self) -> None:
-        try:
-            self.run(self.plugin.stop(), timeout=10)
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(timeout=5)
 
 
 class Seller:

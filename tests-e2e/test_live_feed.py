@@ -5,25 +5,23 @@ the last id loses nothing; another seller's feed stays silent; an urgent problem
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import queue
 import threading
 import time
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
-from e2e_samples import jeans
+from e2e_samples import ThreadedPlugin, jeans
 from fleet import available
 from fleet_table import process
 from PIL import Image
-from sandbox_vinted.plugin import PluginStandIn, Switches, VintedTab
 from vitrine_kit.testing.helpers import eventually_sync as eventually
 
 PASSWORD = "correct horse battery"
@@ -116,28 +114,6 @@ class FeedClient:
 
     def close(self) -> None:
         self.stopped = True
-
-
-class ThreadedPlugin:
-    """The plugin stand-in on its own event loop in a thread."""
-
-    def __init__(self, relay_url: str, token: str, vinted_url: str, vinted_token: str) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.plugin = PluginStandIn(
-            relay_url, token, VintedTab(vinted_url, vinted_token), switches=Switches()
-        )
-
-    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 30.0) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def close(self) -> None:
-        try:
-            self.run(self.plugin.stop(), timeout=10)
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(timeout=5)
 
 
 class Seller:

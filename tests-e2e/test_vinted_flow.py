@@ -8,23 +8,21 @@ time from a sale reaching Vitrine to the delist call starting on the other marke
 
 from __future__ import annotations
 
-import asyncio
 import io
 import itertools
 import json
-import threading
 import time
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from e2e_samples import jeans
+from e2e_samples import ThreadedPlugin, jeans
 from PIL import Image
-from sandbox_vinted.plugin import PluginStandIn, Switches, VintedTab
+from sandbox_vinted.plugin import Switches
 from vitrine_kit.testing.helpers import eventually_sync as eventually
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,32 +39,6 @@ def photo(colour: tuple[int, int, int]) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (600, 800), colour).save(buffer, "JPEG", quality=80)
     return buffer.getvalue()
-
-
-class ThreadedPlugin:
-    """A plugin stand-in on its own event loop in a thread, driven from the (synchronous) test."""
-
-    def __init__(self, relay_url: str, token: str, vinted_url: str, vinted_token: str, switches: Switches):
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.plugin = PluginStandIn(relay_url, token, VintedTab(vinted_url, vinted_token), switches=switches)
-
-    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 30.0) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def online(self) -> None:
-        self.run(self.plugin.start())
-
-    def offline(self) -> None:
-        self.run(self.plugin.sio.disconnect())
-
-    def close(self) -> None:
-        try:
-            self.run(self.plugin.stop(), timeout=10)
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(timeout=5)
 
 
 class Seller:
