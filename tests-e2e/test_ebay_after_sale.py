@@ -107,7 +107,7 @@ class Shop:
         """Wait for the after-sale sync to show the order's ``kind`` case (matching ``match``)."""
 
         def found() -> dict[str, Any] | None:
-            for case in self.get(f"{EBAY}/after-sale/actions", include_closed="true"):
+            for case in self.get(f"{EBAY}/after-sale/actions", include_closed="true", limit=100)["items"]:
                 wanted = case["kind"] == kind and case["order_id"] == order_id
                 if wanted and all(case[k] == v for k, v in match.items()):
                     return dict(case)
@@ -140,7 +140,7 @@ class TestEbayAfterSale:
         assert approved.status_code == 200, approved.text
         assert approved.json()["status"] == "closed"
         eventually(lambda: shop.stock(product) == 1, timeout=60)  # order.cancelled reached catalog
-        [line] = shop.get("/api/catalog/orders", product_id=product)
+        [line] = shop.get("/api/catalog/orders", product_id=product)["items"]
         assert line["order_id"] == order["orderId"]
         # The seller lists it again: a new live eBay listing.
         ready = shop.post(f"/api/catalog/products/{product}/status", {"status": "ready"})
@@ -181,7 +181,7 @@ class TestEbayAfterSale:
         assert case["status"] == "awaiting_seller"
         assert case["actions"] == ["accept_dispute", "contest_dispute"]
         assert case["respond_by"][:16] == opened.json()["respondByDate"][:16]
-        waiting = shop.get(f"{EBAY}/after-sale/actions")
+        waiting = shop.get(f"{EBAY}/after-sale/actions", limit=100)["items"]
         assert case["id"] in [c["id"] for c in waiting]  # in the default list: the seller's move
 
     def test_what_ebay_refuses_comes_back_as_a_clear_4xx(self, shop: Shop) -> None:
@@ -209,5 +209,5 @@ class TestEbayAfterSale:
             assert "window" in outside.text
         finally:
             httpx.delete(f"{shop.sandbox}/sandbox/clock")
-        listed = shop.get(f"{EBAY}/after-sale/actions", include_closed="true")
+        listed = shop.get(f"{EBAY}/after-sale/actions", include_closed="true", limit=100)["items"]
         assert [c for c in listed if c["order_id"] == late["orderId"]] == []

@@ -204,7 +204,7 @@ class TestEbaySites:
         assert seller.vinted_item(item_id := str(item["id"]))["item_closing_action"] == "deleted", item_id
         found = seller.call("GET", f"{CATALOG}/products/{product}")
         assert (found["status"], found["stock_quantity"]) == ("sold", 0)
-        orders = seller.call("GET", f"{CATALOG}/orders", params={"product_id": product})
+        orders = seller.call("GET", f"{CATALOG}/orders", params={"product_id": product})["items"]
         assert [(o["marketplace"], o["currency"], o["price"]) for o in orders] == [("ebay", "GBP", "34.99")]
         assert accounts["EBAY_GB"] != accounts["EBAY_FR"]
 
