@@ -374,7 +374,9 @@ class TestReferenceIds:
         asked = {j["id"] for j in refreshed}
 
         def finished() -> list[dict[str, Any]] | None:
-            jobs = [j for j in seller.get(f"{VINTED}/jobs", params={"limit": 100})["items"] if j["id"] in asked]
+            jobs = [
+                j for j in seller.get(f"{VINTED}/jobs", params={"limit": 100})["items"] if j["id"] in asked
+            ]
             return jobs if all(j["completed_at"] for j in jobs) else None
 
         jobs = eventually(finished, timeout=60)
