@@ -73,6 +73,10 @@ def fleet() -> Iterator[Fleet]:
             "AUTH_ARGON2_MEMORY_KIB": "8192",
             "AUTH_ARGON2_TIME_COST": "1",
             "VITRINE_LOG_JSON": "true",
+            # Nine services, their outbox relays (one per database) and a tenant move share the local
+            # PostgreSQL's 100 connections: pools kept small (4 kept open, up to 12 at a peak) per service.
+            **{f"{s.env_prefix}DB_POOL_SIZE": "4" for s in SERVICES if s.database},
+            **{f"{s.env_prefix}DB_MAX_OVERFLOW": "8" for s in SERVICES if s.database},
             # Etsy sales reach catalog within seconds of the next receipt poll.
             "ETSY_RECEIPT_POLL_INTERVAL_S": "2",
             # eBay after-sale cases (cancellations, returns, disputes) reach the action list within seconds.
