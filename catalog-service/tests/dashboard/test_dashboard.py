@@ -452,6 +452,19 @@ class TestSales:
         bad = await seller.get("/dashboard/summary", params={"from": "2026-03-02", "to": "2026-03-01"})
         assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "query.from")
 
+    @pytest.mark.parametrize(
+        ("params", "field"),
+        [
+            ({"to": "0001-01-01"}, "query.to"),
+            ({"from": "9999-12-31"}, "query.from"),
+            ({"to": "1969-12-31"}, "query.to"),
+        ],
+    )
+    async def test_a_day_out_of_range_is_a_422_not_an_overflow(self, seller, params, field) -> None:
+        for path in ("/dashboard/summary", "/dashboard/sales", "/dashboard/sales.svg"):
+            bad = await seller.get(path, params=params)
+            assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, field), bad.text
+
 
 class TestSalesChart:
     async def test_the_chart_is_a_well_formed_svg_with_a_line_per_marketplace(self, seller) -> None:

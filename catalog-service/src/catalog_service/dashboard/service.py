@@ -46,6 +46,10 @@ class SalesQuery:
     marketplace: Marketplace | None
 
 
+# The days a period may name: sales start after 1970, and date arithmetic stays far from date.min/max.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
 def today() -> date:
     return datetime.now(UTC).date()
 
@@ -54,6 +58,9 @@ def period_of(start: date | None, end: date | None, granularity: Granularity) ->
     """The period asked for, defaulted from today (UTC); 422 naming ``from`` or ``to`` when it is not valid."""
     # A period too long is blamed on the end the client chose (``to`` when both or neither were given).
     longest_by = "from" if start is not None and end is None else "to"
+    for name, day in (("from", start), ("to", end)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise InvalidPeriod(name, f"must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}")
     end = end or today()
     start = start or end - timedelta(days=DEFAULT_DAYS[granularity] - 1)
     if start > end:
