@@ -209,19 +209,21 @@ _hold_r = (
     .returning(_reservations.c.key)
     .cte("r")
 )
+# The columns a ledger line is written with, by the hold and the commit alike.
+_LEDGER_LINE = [
+    _ledger.c.kind,
+    _ledger.c.monthly_delta,
+    _ledger.c.purchased_delta,
+    _ledger.c.monthly_after,
+    _ledger.c.purchased_after,
+    _ledger.c.reference,
+    _ledger.c.note,
+    _ledger.c.created_at,
+]
 _hold_l = (
     sa.insert(_ledger)
     .from_select(
-        [
-            _ledger.c.kind,
-            _ledger.c.monthly_delta,
-            _ledger.c.purchased_delta,
-            _ledger.c.monthly_after,
-            _ledger.c.purchased_after,
-            _ledger.c.reference,
-            _ledger.c.note,
-            _ledger.c.created_at,
-        ],
+        _LEDGER_LINE,
         sa.select(
             sa.literal(LedgerKind.RESERVE, _ledger.c.kind.type),
             -_hold_b.c.from_monthly,
@@ -322,16 +324,7 @@ _commit_r = (
 _commit_l = (
     sa.insert(_ledger)
     .from_select(
-        [
-            _ledger.c.kind,
-            _ledger.c.monthly_delta,
-            _ledger.c.purchased_delta,
-            _ledger.c.monthly_after,
-            _ledger.c.purchased_after,
-            _ledger.c.reference,
-            _ledger.c.note,
-            _ledger.c.created_at,
-        ],
+        _LEDGER_LINE,
         sa.select(
             sa.literal(LedgerKind.COMMIT, _ledger.c.kind.type),
             sa.literal(0),
