@@ -20,6 +20,12 @@ ROLE_SETS = [("api", "worker"), ("api",), ("all",)]
 INFRA = {"rabbitmq", "redis"}
 # "${auth-service}" (another process, as processes reach it) or "${public:gateway}" (as a browser does).
 LINK = re.compile(r"\$\{(public:)?([a-z0-9-]+)\}")
+OVERLAYS = ROOT / "deploy" / "k8s" / "overlays"
+DB_CLUSTER = (
+    "vitrine-db"  # the CloudNativePG Cluster of the home databases; its read-write Service is <name>-rw
+)
+# A database name of the kit's shard map (vitrine_kit.db.shards), short enough to end a Cluster's name.
+SHARD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 
 
 def links(value: str) -> list[tuple[bool, str]]:
@@ -81,6 +87,21 @@ class Process:
         return [link for value in self.env.values() for link in links(value)]
 
 
+def shard_cluster(shard: str) -> str:
+    """The CloudNativePG Cluster of the databases named ``shard``: ``vitrine-db-<shard>`` (``_`` → ``-``)."""
+    return f"{DB_CLUSTER}-{shard.replace('_', '-')}"
+
+
+def shard_database(p: Process, shard: str) -> str:
+    """``p``'s database named ``shard``: ``<database>_<shard>`` (as a local fleet names it)."""
+    return f"{p.database}_{shard}"
+
+
+def shard_url_key(p: Process, shard: str) -> str:
+    """The key of ``p``'s Secret (and its env) holding the URL of its database named ``shard``."""
+    return f"{p.env_prefix}DATABASE_SHARD_{shard.upper()}_URL"
+
+
 @dataclass(frozen=True)
 class Role:
     """How Kubernetes runs one role's Deployment: replicas (autoscaler bounds) and each process's DB pool."""
@@ -112,10 +133,16 @@ class Kubernetes:
     overrides: dict[str, dict[str, Role]]
     env: dict[str, dict[str, str]]
     tracing: Tracing
+    # overlay → database name → the services given a database of that name besides their home one
+    shards: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def role(self, p: Process, role: str) -> Role:
         """``role``'s settings for ``p``: its own override, else the role's."""
         return self.overrides.get(p.name, {}).get(role, self.roles[role])
+
+    def shards_of(self, overlay: str, p: Process) -> list[str]:
+        """The names of ``p``'s databases besides its home one in ``overlay``, in the table's order."""
+        return [shard for shard, names in self.shards.get(overlay, {}).items() if p.name in names]
 
 
 def _role(row: dict[str, Any], base: Role | None = None) -> Role:
@@ -152,6 +179,7 @@ def _kubernetes(data: dict[str, Any], processes: list[Process]) -> Kubernetes:
         problems = [n for v in values.values() for _, n in links(v) if n not in names | {"app"}]
         if problems:
             raise ValueError(f"{TABLE.name}: [kubernetes.env.{name}] names unknown processes {problems}")
+    shards = _shards(data.get("shards", {}), processes)
     tracing = data.get("tracing", {})
     tracing_env = {k: str(v) for k, v in tracing.get("env", {}).items()}
     if not tracing_env.keys() >= {"OTEL_EXPORTER_OTLP_ENDPOINT"} or any(
@@ -173,7 +201,28 @@ def _kubernetes(data: dict[str, Any], processes: list[Process]) -> Kubernetes:
             collector_namespace=tracing.get("collector_namespace", "monitoring"),
             collector_port=int(tracing.get("collector_port", 4318)),
         ),
+        shards=shards,
     )
+
+
+def _shards(data: dict[str, Any], processes: list[Process]) -> dict[str, dict[str, tuple[str, ...]]]:
+    """``[kubernetes.shards.<overlay>]``: ``<name> = [services]``, each service one with a database."""
+    with_db = {p.name for p in processes if p.database}
+    found = {}
+    for overlay, by_name in data.items():
+        where = f"{TABLE.name}: [kubernetes.shards.{overlay}]"
+        if not (OVERLAYS / overlay / "kustomization.yaml").exists():
+            raise ValueError(f"{where}: no overlay deploy/k8s/overlays/{overlay}")
+        for shard, names in by_name.items():
+            if shard == "home" or not SHARD_NAME.match(shard):
+                raise ValueError(f"{where}: {shard!r} must match {SHARD_NAME.pattern} and not be 'home'")
+            if not isinstance(names, list) or not names or len(set(names)) != len(names):
+                raise ValueError(f"{where}: {shard} lists each service once, at least one")
+            unknown = sorted(set(names) - with_db)
+            if unknown:
+                raise ValueError(f"{where}: {shard} names {unknown}, not services with a database")
+        found[overlay] = {shard: tuple(names) for shard, names in by_name.items()}
+    return found
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,21 @@ import yaml
 from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fleet_table import IMAGES, KUBERNETES, PROCESSES, ROOT, Process, available, links, process, resolve
+from fleet_table import (
+    DB_CLUSTER,
+    IMAGES,
+    KUBERNETES,
+    PROCESSES,
+    ROOT,
+    Process,
+    available,
+    links,
+    process,
+    resolve,
+    shard_cluster,
+    shard_database,
+    shard_url_key,
+)
 from fleet_table import gateway_upstreams as upstreams
 from fleet_table import service_clients as clients
 
@@ -283,9 +297,10 @@ K8S_COMPONENTS = K8S / "components"
 SECRETS_EXAMPLE = K8S / "secrets.example.yaml"
 RABBITMQ_DEFINITIONS = ROOT / "deploy" / "rabbitmq" / "definitions.json"
 PART_OF = {"app.kubernetes.io/part-of": "vitrine"}
+NAME_LABEL = "app.kubernetes.io/name"
 # ConfigMap: ENVIRONMENT, PUBLIC_URL, APP_URL, TRUSTED_PROXIES, the OTEL_* of [kubernetes.tracing]
 CLUSTER_CONFIG = "vitrine-cluster"
-DB_CLUSTER = "vitrine-db"  # CloudNativePG Cluster; its read-write Service is <name>-rw
+# DB_CLUSTER (from fleet_table): the CloudNativePG Cluster of the home databases; shard_cluster(name) a shard's.
 RABBITMQ = "vitrine-rabbitmq"  # RabbitmqCluster (Service of the same name)
 REDIS = "vitrine-redis"
 UNSET_TAG = "unset"  # the base's image tag: every overlay sets its own (kustomize `images:`)
@@ -294,6 +309,8 @@ OPERATOR_NAMESPACES = {"cnpg": "cnpg-system", "rabbitmq": "rabbitmq-system", "ke
 MONITORING_NAMESPACE = "monitoring"
 PUBLIC_URL_VAR, APP_URL_VAR = "VITRINE_PUBLIC_URL", "VITRINE_APP_URL"
 # What a process without a database or a broker is given for the kit's settings it never opens.
+# Settings the manifests compose from other keys: DATABASE_SHARDS names each shard's URL by its own secret key.
+COMPOSED = {"DATABASE_SHARDS"}
 UNUSED = {"DATABASE_URL": "postgresql+asyncpg://unused.invalid/unused", "AMQP_URL": "amqp://unused.invalid/"}
 # The outbox relay's own pool (2) and its LISTEN connection, in every process that runs the workers.
 RELAY_CONNECTIONS = 3
@@ -394,7 +411,7 @@ def secret_keys(p: Process) -> list[SecretKey]:
     keys = []
     for name, info in settings_fields(p).items():
         env = name.upper()
-        if not _is_secret(info.annotation) or (env in UNUSED and not uses(p, env)):
+        if not _is_secret(info.annotation) or (env in UNUSED and not uses(p, env)) or env in COMPOSED:
             continue
         required = any(_secret_defaults(info.get_default(call_default_factory=True)))
         hint = _hint(p, name) if required else "optional"
@@ -918,50 +935,135 @@ def ingress_objects() -> list[dict[str, Any]]:
 # --- components: the operators' resources, from the same table ---
 
 
-def cloudnative_pg(deployed: list[Process]) -> list[dict[str, Any]]:
-    """One CloudNativePG Cluster; a login role and a database per service (role = database name)."""
-    with_db = [p for p in deployed if p.database]
-    cluster = {
+def pg_cluster(name: str, with_db: list[Process]) -> dict[str, Any]:
+    """A CloudNativePG Cluster with a login role per service (its password in the Secret ``<service>-db``)."""
+    roles = [
+        {"name": p.database, "ensure": "present", "login": True, "passwordSecret": {"name": f"{p.name}-db"}}
+        for p in with_db
+    ]
+    return {
         "apiVersion": "postgresql.cnpg.io/v1",
         "kind": "Cluster",
-        "metadata": meta(DB_CLUSTER),
+        "metadata": meta(name),
         "spec": {
             "instances": 3,
             "imageName": POSTGRES_IMAGE,
             "postgresql": {"parameters": {"max_connections": str(KUBERNETES.max_connections)}},
             "storage": {"size": "50Gi"},
-            "managed": {
-                "roles": [
-                    {
-                        "name": p.database,
-                        "ensure": "present",
-                        "login": True,
-                        "passwordSecret": {"name": f"{p.name}-db"},
-                    }
-                    for p in with_db
-                ]
-            },
+            "managed": {"roles": roles},
         },
     }
-    databases = [
-        {
-            "apiVersion": "postgresql.cnpg.io/v1",
-            "kind": "Database",
-            "metadata": meta((p.database or "").replace("_", "-")),
-            "spec": {"name": p.database, "owner": p.database, "cluster": {"name": DB_CLUSTER}},
-        }
-        for p in with_db
-    ]
-    policy = data_policy(
-        DB_CLUSTER,
-        {"cnpg.io/cluster": DB_CLUSTER},
+
+
+def pg_database(p: Process, database: str, cluster: str) -> dict[str, Any]:
+    """``database`` in ``cluster``, owned by ``p``'s role (the role is named like its home database)."""
+    return {
+        "apiVersion": "postgresql.cnpg.io/v1",
+        "kind": "Database",
+        "metadata": meta(database.replace("_", "-")),
+        "spec": {"name": database, "owner": p.database, "cluster": {"name": cluster}},
+    }
+
+
+def pg_policy(cluster: str, clients: dict[str, Any]) -> dict[str, Any]:
+    """A Cluster's pods: ``clients`` on 5432, their peers (replication), the operator on its status port."""
+    return data_policy(
+        cluster,
+        {"cnpg.io/cluster": cluster},
         [
-            {"from": [{"podSelector": {"matchLabels": PART_OF}}], "ports": tcp(5432)},
-            {"from": [{"podSelector": {"matchLabels": {"cnpg.io/cluster": DB_CLUSTER}}}]},
+            {"from": [{"podSelector": clients}], "ports": tcp(5432)},
+            {"from": [{"podSelector": {"matchLabels": {"cnpg.io/cluster": cluster}}}]},
             {"from": [namespace(OPERATOR_NAMESPACES["cnpg"])], "ports": tcp(8000)},
         ],
     )
-    return [cluster, *databases, policy]
+
+
+def cloudnative_pg(deployed: list[Process]) -> list[dict[str, Any]]:
+    """One CloudNativePG Cluster; a login role and a database per service (role = database name)."""
+    with_db = [p for p in deployed if p.database]
+    databases = [pg_database(p, p.database or "", DB_CLUSTER) for p in with_db]
+    return [pg_cluster(DB_CLUSTER, with_db), *databases, pg_policy(DB_CLUSTER, {"matchLabels": PART_OF})]
+
+
+# --- shards: an overlay's databases besides the home ones ([kubernetes.shards.<overlay>]) ---
+
+ENV_END = "/spec/template/spec/containers/0/env/-"  # every fleet pod has one container
+
+
+def shard_objects(overlay: str, deployed: list[Process]) -> list[dict[str, Any]]:
+    """Per database name: its Cluster (the roles of the services listed), their databases, who may connect."""
+    docs = []
+    for shard, names in KUBERNETES.shards.get(overlay, {}).items():
+        members = [p for p in deployed if p.name in names]
+        if not members:
+            continue
+        cluster = shard_cluster(shard)
+        clients = {
+            "matchExpressions": [{"key": NAME_LABEL, "operator": "In", "values": [p.name for p in members]}]
+        }
+        docs += [
+            pg_cluster(cluster, members),
+            *(pg_database(p, shard_database(p, shard), cluster) for p in members),
+        ]
+        docs.append(pg_policy(cluster, clients))
+    return docs
+
+
+def shard_env(p: Process, shards: list[str]) -> list[dict[str, Any]]:
+    """Each shard's URL from ``p``'s Secret, then ``DATABASE_SHARDS`` naming them (the kubelet expands
+    ``$(VAR)`` from the variables before it): ``b=$(CATALOG_DATABASE_SHARD_B_URL)``, as the kit parses it."""
+    env = [from_secret(shard_url_key(p, shard), p.name, shard_url_key(p, shard)) for shard in shards]
+    spec = ",".join(f"{shard}=$({shard_url_key(p, shard)})" for shard in shards)
+    return [*env, {"name": f"{p.env_prefix}DATABASE_SHARDS", "value": spec}]
+
+
+def shard_patches(overlay: str, deployed: list[Process]) -> list[tuple[dict[str, str], list[dict[str, Any]]]]:
+    """(target, JSON patch): every pod of a sharded service (Deployments and the migration Job) gets the same
+    map; its NetworkPolicy lets it out to each shard's Cluster."""
+    patches = []
+    for p in deployed:
+        shards = KUBERNETES.shards_of(overlay, p)
+        if not shards:
+            continue
+        env = [{"op": "add", "path": ENV_END, "value": e} for e in shard_env(p, shards)]
+        selector = f"{NAME_LABEL}={p.name}"
+        patches.append(({"kind": "Deployment", "labelSelector": selector}, env))
+        patches.append(
+            ({"kind": "Job", "labelSelector": f"{selector},app.kubernetes.io/component=migrate"}, env)
+        )
+        egress = [
+            {
+                "to": [{"podSelector": {"matchLabels": {"cnpg.io/cluster": shard_cluster(shard)}}}],
+                "ports": tcp(5432),
+            }
+            for shard in shards
+        ]
+        patches.append(
+            (
+                {"kind": "NetworkPolicy", "name": p.name},
+                [{"op": "add", "path": "/spec/egress/-", "value": rule} for rule in egress],
+            )
+        )
+    return patches
+
+
+def shards_component(overlay: str, deployed: list[Process]) -> str:
+    """The kustomization of ``components/shards-<overlay>``: its Clusters, then the patches (JSON, one per line)."""
+    lines = [
+        HEADER,
+        f"# The databases of overlay {overlay} besides the home ones ([kubernetes.shards.{overlay}] of the table):",
+        "# a CloudNativePG Cluster per name; each sharded service's shard URLs (its Secret), DATABASE_SHARDS and",
+        f"# egress. deploy/k8s/overlays/{overlay} includes it.",
+        "apiVersion: kustomize.config.k8s.io/v1alpha1",
+        "kind: Component",
+        "resources:",
+        "  - shards.yaml",
+        "patches:",
+    ]
+    for target, ops in shard_patches(overlay, deployed):
+        lines += [f"  - target: {json.dumps(target)}", "    patch: |-"]
+        lines += [f"      - {json.dumps(op)}" for op in ops]
+    return "\n".join(lines) + "\n"
 
 
 def data_policy(name: str, selector: dict[str, str], ingress: list[dict[str, Any]]) -> dict[str, Any]:
@@ -1149,6 +1251,25 @@ def redis() -> list[dict[str, Any]]:
 # --- the secret contract, written out ---
 
 
+def shard_overlays(p: Process) -> dict[str, list[str]]:
+    """``p``'s database names besides home → the overlays that give it one."""
+    found: dict[str, list[str]] = {}
+    for overlay in KUBERNETES.shards:
+        for shard in KUBERNETES.shards_of(overlay, p):
+            found.setdefault(shard, []).append(overlay)
+    return found
+
+
+def shard_secret_lines(p: Process) -> list[str]:
+    """The URL of each of ``p``'s shard databases: required in the overlays that name it."""
+    lines = []
+    for shard, overlays in shard_overlays(p).items():
+        url = f"postgresql+asyncpg://{p.database}:<password>@{shard_cluster(shard)}-rw:5432/{shard_database(p, shard)}"
+        lines.append(f"  # In {', '.join(overlays)}: its database {shard} ([kubernetes.shards], same role).")
+        lines.append(f"  {shard_url_key(p, shard)}: {scalar(url)}")
+    return lines
+
+
 def secrets_example(deployed: list[Process]) -> str:
     """Every Secret the manifests read, with placeholders: the contract (`kubectl apply` a filled-in copy)."""
     docs = []
@@ -1158,6 +1279,7 @@ def secrets_example(deployed: list[Process]) -> str:
             continue
         lines = [f"  {k.key}: {scalar(k.hint)}" for k in keys if k.required]
         lines += [f"  # {k.key}: optional" for k in keys if not k.required]
+        lines += shard_secret_lines(p)
         docs.append(
             f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {p.name}\ntype: Opaque\nstringData:\n"
             + "\n".join(lines)
@@ -1165,8 +1287,9 @@ def secrets_example(deployed: list[Process]) -> str:
         )
     for p in deployed:
         if p.database:
+            urls = "DATABASE_URL and DATABASE_SHARD_*_URL" if shard_overlays(p) else "DATABASE_URL"
             docs.append(
-                f"# The {p.database} role of the cloudnative-pg component (the password of its DATABASE_URL).\n"
+                f"# The {p.database} role of the cloudnative-pg component (the password of its {urls}).\n"
                 f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {p.name}-db\ntype: kubernetes.io/basic-auth\n"
                 f"stringData:\n  username: {p.database}\n  password: <random, URL-safe>\n"
             )
@@ -1238,6 +1361,10 @@ def k8s_components() -> dict[Path, str]:
     ]:
         files[K8S_COMPONENTS / name / f"{name}.yaml"] = f"{HEADER}\n" + dump(docs)
         files[K8S_COMPONENTS / name / "kustomization.yaml"] = kustomization([f"{name}.yaml"], "Component")
+    for overlay in KUBERNETES.shards:
+        folder = K8S_COMPONENTS / f"shards-{overlay}"
+        files[folder / "shards.yaml"] = f"{HEADER}\n" + dump(shard_objects(overlay, deployed))
+        files[folder / "kustomization.yaml"] = shards_component(overlay, deployed)
     files[SECRETS_EXAMPLE] = secrets_example(deployed)
     return files
 
