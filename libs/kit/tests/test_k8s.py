@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "deploy"))
 sys.path.insert(0, str(ROOT / "deploy" / "checks"))
 import generate  # noqa: E402
 import manifests  # noqa: E402
-from fleet_table import KUBERNETES, PROCESSES, Process, available, process  # noqa: E402
+from fleet_table import KUBERNETES, PROCESSES, Process, available, process, shard_url_key  # noqa: E402
 
 DEPLOYED = [p for p in PROCESSES if p.kind == "service" and available(p)]
 OVERLAYS = {o.name: o for o in manifests.OVERLAYS}
@@ -265,7 +265,14 @@ class TestSettings:
                 (v["secret"]["secretName"], "users.json") for v in spec.get("volumes", []) if "secret" in v
             }
         assert read - set(keys) - OPERATOR_SECRETS == set()
-        assert {k for k, required in keys.items() if required} - read == set(), (
+        # A shard's URL is read only in the overlays that name it (test_k8s_shards.py checks which).
+        shard_keys = {
+            (p.name, shard_url_key(p, shard))
+            for overlay in KUBERNETES.shards
+            for p in DEPLOYED
+            for shard in KUBERNETES.shards_of(overlay, p)
+        }
+        assert {k for k, required in keys.items() if required} - read - shard_keys == set(), (
             "in the contract, read by nothing"
         )
 
@@ -447,9 +454,13 @@ class TestNetwork:
 
 class TestOperators:
     def test_postgresql_has_a_role_and_a_database_per_service(self, rendered: list[dict[str, Any]]) -> None:
-        (cluster,) = of_kind(rendered, "Cluster").values()
+        cluster = of_kind(rendered, "Cluster")[generate.DB_CLUSTER]
         roles = {r["name"] for r in cluster["spec"]["managed"]["roles"]}
-        databases = {d["spec"]["name"]: d["spec"]["owner"] for d in of_kind(rendered, "Database").values()}
+        databases = {
+            d["spec"]["name"]: d["spec"]["owner"]
+            for d in of_kind(rendered, "Database").values()
+            if d["spec"]["cluster"]["name"] == generate.DB_CLUSTER
+        }
         wanted = {p.database for p in DEPLOYED if p.database}
         assert roles == wanted
         assert databases == {d: d for d in wanted}
@@ -470,13 +481,17 @@ class TestOperators:
         assert any(x["name"] == "vitrine.events" and x["type"] == "topic" for x in definitions["exchanges"])
 
     def test_the_connection_budget(self, rendered: list[dict[str, Any]]) -> None:
-        """Replicas at the autoscalers' maxima x connections per process <= max_connections - the reserve."""
-        rows, total, allowed = manifests.budget(rendered)
-        table = "\n".join(f"{n}: {r} x {c} = {t}" for n, r, c, t in rows)
-        assert {n for n, *_ in rows} == {
+        """Per PostgreSQL cluster: replicas at the autoscalers' maxima x connections per process and database
+        <= its max_connections - the reserve (the shards' side: test_k8s_shards.py)."""
+        clusters = {c.cluster: c for c in manifests.budget(rendered)}
+        home = clusters[generate.DB_CLUSTER]
+        assert {u.deployment for u in home.uses} == {
             generate.deployment_name(p, role) for p in DEPLOYED if p.database for role in p.roles
         }
-        assert total <= allowed, f"{total} connections > {allowed}:\n{table}"
+        for c in clusters.values():
+            table = "\n".join(f"{u.deployment} {u.database}: {u.replicas} x {u.per_pod}" for u in c.uses)
+            assert c.max_connections is not None, f"{c.cluster}: used, but no such Cluster"
+            assert not c.over, f"{c.cluster}: {c.total} connections > {c.allowed}:\n{table}"
 
 
 class TestCompose:
