@@ -55,7 +55,7 @@ KUBERNETES_VALIDATE = kubernetes-validate==1.37.0
 k8s-check: install ## render every deploy/k8s overlay, validate it offline, check it against the table and code
 	@$(UV) run --frozen --with $(KUBERNETES_VALIDATE) python deploy/checks/manifests.py
 	@$(UV) run --frozen python deploy/checks/manifests.py --budget
-	@$(UV) run --frozen pytest -q libs/kit/tests/test_k8s.py
+	@$(UV) run --frozen pytest -q libs/kit/tests/test_k8s.py libs/kit/tests/test_k8s_shards.py
 
 # Images are tagged with the version; lowercase, it also names the release's migration Jobs (deploy/k8s).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null | tr '[:upper:]' '[:lower:]')
