@@ -308,9 +308,9 @@ INGRESS_NAMESPACE = "ingress-nginx"
 OPERATOR_NAMESPACES = {"cnpg": "cnpg-system", "rabbitmq": "rabbitmq-system", "keda": "keda"}
 MONITORING_NAMESPACE = "monitoring"
 PUBLIC_URL_VAR, APP_URL_VAR = "VITRINE_PUBLIC_URL", "VITRINE_APP_URL"
-# What a process without a database or a broker is given for the kit's settings it never opens.
 # Settings the manifests compose from other keys: DATABASE_SHARDS names each shard's URL by its own secret key.
 COMPOSED = {"DATABASE_SHARDS"}
+# What a process without a database or a broker is given for the kit's settings it never opens.
 UNUSED = {"DATABASE_URL": "postgresql+asyncpg://unused.invalid/unused", "AMQP_URL": "amqp://unused.invalid/"}
 # The outbox relay's own pool (2) and its LISTEN connection, in every process that runs the workers.
 RELAY_CONNECTIONS = 3
