@@ -1,20 +1,25 @@
-"""Where the pipeline's CPU goes: run one burst under py-spy, then sort its samples into the pipeline's parts.
+"""Where the pipeline's CPU goes: one burst sampled by py-spy, its samples sorted into the pipeline's parts.
 
-    uv run --frozen --with py-spy py-spy record --rate 400 --format raw -o /tmp/events.txt -- \\
-        .venv/bin/python bench/events/profile.py --events 20000
-    uv run --frozen python bench/events/profile.py --breakdown /tmp/events.txt
+    uv run --frozen --with py-spy python bench/events/profile.py --only pipeline -o /tmp/pipeline.txt
+    uv run --frozen --with py-spy python bench/events/profile.py --only bare -o /tmp/bare.txt
+    uv run --frozen python bench/events/profile.py --breakdown /tmp/pipeline.txt
 
-The first command runs bare aio-pika's burst and then the pipeline's (rows committed beforehand, as in
-``run.py``'s first pipeline row); the second prints, for each, the share of the process's samples per part
-and the CPU per event it makes (the burst's measured CPU per event times the share).
+The first runs ``run.py``'s first pipeline row (rows committed beforehand), the second its bare aio-pika
+row; py-spy attaches to the process when the burst's clock starts (the setup is not sampled) and stops
+when the burst is done. The third prints the share of the burst's samples per part and the CPU per event
+that makes (the burst's measured CPU per event times the share). py-spy samples from outside the process
+(``--rate`` per second, 400 by default), so it slows the burst little.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
+import os
+import shutil
+import signal
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -23,21 +28,62 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-# Parts, first match wins, tested against a sample's stack (root → leaf) as text. A frame is py-spy's
-# "function (file:line)"; the patterns name functions and files of the kit, aiormq, aio-pika, SQLAlchemy.
+# Parts, first match wins, tested against a sample's stack (root → leaf) as text; a frame is py-spy's
+# "function (file:line)". The kit's, aiormq's, aio-pika's and SQLAlchemy's function names decide; SQLAlchemy's
+# async calls run in greenlets whose stacks start at the ORM ``Session`` (the consumer's inbox) or at Core's
+# ``Connection`` (the relay's claim and mark-sent).
 PARTS: list[tuple[str, str, tuple[str, ...]]] = [
-    ("setup", "broker connect, topology, scratch rows", ("declare_queue", "_on_connected", "wait_connected")),
-    ("relay SQL", "claim, mark sent (SQLAlchemy + asyncpg)", ("publish_batch (",)),
-    ("AMQP publish", "frames built and queued, confirms", ("publish_confirmed", "publish_frames", "_on_confirm_frame",
-                                                           "_confirm_delivery", "basic_publish")),
-    ("ack", "basic.ack frames", ("acks.py", "basic_ack", "ack (aio_pika")),
-    ("inbox insert + commit", "the batch's INSERT … RETURNING, commit", ("_run_batch", "_handle (")),
-    ("consumer parsing", "envelope and event model (pydantic)", ("parse_delivery", "model_validate")),
-    ("consumer other", "batching, futures, log context, metrics", ("consumer.py",)),
-    ("AMQP delivery", "deliver frames to IncomingMessage", ("_on_deliver_frame", "_read_content", "aio_pika/queue.py",
-                                                            "aio_pika/message.py")),
-    ("AMQP frames in", "socket read, frame parsing, channel queues", ("__reader", "get_frame", "_reader (")),
-    ("AMQP frames out", "socket writes (publishes and acks)", ("__writer", "write_frames")),
+    ("setup", "the burst's end: stopping the relay and consumer", ("record (profile", "importlib")),
+    (
+        "AMQP publish",
+        "frames built and queued, confirms matched (the bare run: aio-pika's publish, its JSON)",
+        (
+            "send_batch",
+            "outcomes",
+            "publish_confirmed",
+            "publish_batch.<locals>.publish",
+            "basic_publish",
+            "_on_confirm_frame",
+            "_confirm_delivery",
+            "forget",
+            "produce (run.py",
+            "SentBatch",
+        ),
+    ),
+    (
+        "relay SQL",
+        "claim (SELECT … SKIP LOCKED), mark sent, the transaction",
+        ("publish_batch (", "OutboxRelay"),
+    ),
+    ("ack", "basic.ack frames queued", ("acks.py", "basic_ack", "IncomingMessage.ack")),
+    (
+        "inbox insert + commit",
+        "the batch's INSERT … RETURNING, commit, the session",
+        ("Session", "_run_batch"),
+    ),
+    (
+        "consumer parsing",
+        "envelope and event model (pydantic; the bare run: json.loads)",
+        ("model_validate", "loads ("),
+    ),
+    (
+        "handler",
+        "the handler, its log context and consumer span",
+        ("handle (run.py", "_handling", "on_message (run"),
+    ),
+    ("consumer other", "batching, futures, metrics", ("consumer.py",)),
+    (
+        "AMQP delivery",
+        "deliver frames to an IncomingMessage, its task",
+        ("_on_deliver_frame", "_read_content", "queue.py", "IncomingMessage", "tools.py"),
+    ),
+    (
+        "AMQP frames in",
+        "socket read, frame parsing, channel queues",
+        ("__reader", "Channel._reader", "data_received"),
+    ),
+    ("AMQP frames out", "the connection's writer: socket writes of publishes and acks", ("__writer",)),
+    ("relay SQL", "", ("sqlalchemy/", "asyncpg/")),
 ]
 
 
@@ -45,63 +91,76 @@ def classify(stack: str) -> str:
     for name, _, needles in PARTS:
         if any(n in stack for n in needles):
             return name
-    return "other (event loop, asyncio, GC)"
+    return "other"
 
 
 def breakdown(path: Path) -> None:
-    marks = json.loads(Path(str(path) + ".marks").read_text())
-    per_mode: dict[str, Counter[str]] = {}
+    """Print the samples of one recording by part, and the CPU per event each makes."""
+    mark = json.loads(Path(str(path) + ".marks").read_text())
+    counts: Counter[str] = Counter()
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        mode = "pipeline" if "run_pipeline" in stack else "bare" if "run_bare" in stack else None
-        if mode is None:
-            continue
-        per_mode.setdefault(mode, Counter())[classify(stack)] += int(count)
-    for mode, counts in per_mode.items():
-        counts.pop("setup", None)
-        total = sum(counts.values())
-        cpu = marks[mode]
-        print(f"\n{mode}: {total} samples, {cpu:.0f} µs CPU/event")
-        print("| part | what | share | µs/event |\n|---|---|---|---|")
-        described = {name: what for name, what, _ in PARTS}
-        for name, n in counts.most_common():
-            share = n / total
-            print(f"| {name} | {described.get(name, '')} | {share:.0%} | {share * cpu:.0f} |")
+        counts[classify(stack)] += int(count)
+    counts.pop("setup", None)
+    total = sum(counts.values())
+    what = {name: text for name, text, _ in PARTS if text}
+    what["other"] = "event loop (uvloop's own C code), asyncio, GC"
+    print(f"{mark['mode']}: {total} samples in the burst, {mark['cpu']:.0f} µs CPU/event")
+    print("| part | what | share | µs/event |\n|---|---|---|---|")
+    for name, n in counts.most_common():
+        print(f"| {name} | {what.get(name, '')} | {n / total:.0%} | {n / total * mark['cpu']:.0f} |")
 
 
-async def run_bare(n: int) -> float:
-    from run import bare
+class Sampler:
+    """py-spy attached to this process from ``start`` to ``stop``."""
 
-    return (await bare(n, None, 16))[2]
+    def __init__(self, output: Path, rate: int) -> None:
+        self.output, self.rate = output, rate
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        spy = shutil.which("py-spy")
+        if spy is None:
+            raise SystemExit("py-spy not found: run with `uv run --frozen --with py-spy`")
+        command = [spy, "record", "--pid", str(os.getpid()), "--rate", str(self.rate), "--format", "raw"]
+        self.proc = subprocess.Popen([*command, "-o", str(self.output)], stderr=subprocess.DEVNULL)
+        time.sleep(0.5)  # py-spy attaches before the clock starts
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.wait(30)
 
 
-async def run_pipeline(url: str, n: int) -> float:
-    from run import pipeline
-
-    return (await pipeline(url, n, None, 0, precommitted=True))[2]
-
-
-async def record(n: int, marks: Path, only: str) -> None:
+async def record(only: str, n: int, sampler: Sampler) -> None:
     from _common import PG, db_name, fixture_trees, scratch_dir
+    from run import bare, pipeline
     from vitrine_kit.db.migrations import MigrationTrees
     from vitrine_kit.testing import infra
 
     name = db_name("events_profile")
     url = await infra.migrated_database(PG, name, MigrationTrees.in_dir(fixture_trees(scratch_dir())))
     try:
-        cpu = await (run_bare(n) if only == "bare" else run_pipeline(url, n))
+        if only == "bare":
+            _, _, cpu = await bare(n, None, 16, on_start=sampler.start)
+        else:
+            _, _, cpu = await pipeline(url, n, None, 0, precommitted=True, on_start=sampler.start)
+        sampler.stop()
     finally:
         await infra.drop_database(PG, name)
-    marks.write_text(json.dumps({"mode": only, "cpu": cpu}))
-    print(f"CPU µs/event: {only} {cpu:.0f}")
+    Path(str(sampler.output) + ".marks").write_text(json.dumps({"mode": only, "cpu": cpu}))
+    print(f"{only}: {cpu:.0f} µs CPU/event; samples in {sampler.output}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--only", choices=("bare", "pipeline"), default="pipeline")
     parser.add_argument("--events", type=int, default=20000)
-    parser.add_argument("--marks", type=Path, default=Path("/tmp/events.txt.marks"))
-    parser.add_argument("--only", choices=("bare", "pipeline"), required=False)
-    parser.add_argument("--breakdown", type=Path, help="py-spy's raw output to sort into parts")
+    parser.add_argument("--rate", type=int, default=400)
+    parser.add_argument("-o", "--output", type=Path, default=Path("/tmp/events-profile.txt"))
+    parser.add_argument("--breakdown", type=Path, help="a recording to sort into parts")
     args = parser.parse_args()
     if args.breakdown:
         breakdown(args.breakdown)
@@ -109,7 +168,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     import uvloop
 
-    uvloop.run(record(args.events, args.marks, args.only))
+    uvloop.run(record(args.only, args.events, Sampler(args.output, args.rate)))
 
 
 if __name__ == "__main__":

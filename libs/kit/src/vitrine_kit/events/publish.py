@@ -20,10 +20,13 @@ from typing import cast
 
 import aio_pika
 import aiormq
+import pamqp.exceptions
+import pamqp.frame
 from aiormq.abc import AbstractChannel as Underlay
-from aiormq.abc import ChannelFrame, FrameType
+from aiormq.abc import ChannelFrame
 from aiormq.exceptions import DeliveryError, PublishError
 from pamqp.body import ContentBody
+from pamqp.commands import Basic
 from pamqp.header import ContentHeader
 
 Properties = aiormq.spec.Basic.Properties
@@ -146,17 +149,18 @@ async def send_batch(
     confirms: list[asyncio.Future[object] | BaseException] = []
     async with asyncio.timeout_at(deadline), channel.lock:
         first_tag = channel.delivery_tag
-        frames: list[FrameType | ContentBody] = []
+        frames = _Frames(channel.number, channel.max_content_size, exchange, mandatory)
         try:
             for message in messages:
-                if len(message.routing_key.encode()) > MAX_ROUTING_KEY:
-                    confirms.append(ValueError(f"routing key longer than {MAX_ROUTING_KEY} bytes"))
+                try:
+                    frames.add(message)
+                except (ValueError, TypeError, pamqp.exceptions.PAMQPException) as exc:
+                    confirms.append(exc)  # AMQP cannot carry it (a routing key too long, a header's type)
                     continue
-                frames += _frames(channel, message, exchange, mandatory)
                 confirms.append(_register(channel, message.message_id))
-            if frames:
+            if frames.parts:
                 await channel.write_queue.put(
-                    ChannelFrame.marshall(channel_number=channel.number, frames=frames)
+                    ChannelFrame(payload=b"".join(frames.parts), should_close=False)
                 )
         except BaseException:
             _unregister(channel, first_tag, confirms)  # nothing reached the writer: the tags are free again
@@ -164,18 +168,43 @@ async def send_batch(
     return SentBatch(confirms, deadline, [m.routing_key for m in messages])
 
 
-def _frames(
-    channel: aiormq.Channel, message: Outgoing, exchange: str, mandatory: bool
-) -> list[FrameType | ContentBody]:
-    body = message.body
-    size: int = channel.max_content_size
-    return [
-        aiormq.spec.Basic.Publish(exchange=exchange, routing_key=message.routing_key, mandatory=mandatory),
-        ContentHeader(
+class _Frames:
+    """A batch's frames, marshalled as aiormq's ``basic_publish`` would (method, header, body frames); the
+    method frame, the same for every message of a routing key, is marshalled once per key."""
+
+    _methods: dict[tuple[int, str, str, bool], bytes] = {}
+
+    def __init__(self, channel_number: int, max_content_size: int, exchange: str, mandatory: bool) -> None:
+        self.number, self.size = channel_number, max_content_size
+        self.exchange, self.mandatory = exchange, mandatory
+        self.parts: list[bytes] = []
+
+    def add(self, message: Outgoing) -> None:
+        """Append ``message``'s frames, or raise (and append nothing) when AMQP cannot carry it."""
+        if len(message.routing_key.encode()) > MAX_ROUTING_KEY:
+            raise ValueError(f"routing key longer than {MAX_ROUTING_KEY} bytes")
+        key = (self.number, self.exchange, message.routing_key, self.mandatory)
+        method = self._methods.get(key)
+        if method is None:
+            if len(self._methods) > 4096:  # routing keys are event types: few; bounded all the same
+                self._methods.clear()
+            method = pamqp.frame.marshal(
+                Basic.Publish(
+                    exchange=self.exchange, routing_key=message.routing_key, mandatory=self.mandatory
+                ),
+                self.number,
+            )
+            self._methods[key] = method
+        body = message.body
+        header = ContentHeader(
             properties=properties(message.message_id, message.type_, message.headers), body_size=len(body)
-        ),
-        *(ContentBody(body[i : i + size]) for i in range(0, len(body), size)),
-    ]
+        )
+        parts = [method, pamqp.frame.marshal(header, self.number)]
+        parts += (
+            pamqp.frame.marshal(ContentBody(body[i : i + self.size]), self.number)
+            for i in range(0, len(body), self.size)
+        )
+        self.parts += parts
 
 
 def _register(channel: aiormq.Channel, message_id: str) -> asyncio.Future[object]:

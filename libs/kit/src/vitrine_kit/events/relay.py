@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import sqlalchemy as sa
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from vitrine_kit.db.base import utcnow
@@ -32,6 +33,11 @@ BACKLOG_COUNT_CAP = 100_000  # past this the count's cost grows and the alert ha
 def asyncpg_dsn(sqlalchemy_url: str) -> str:
     """``sqlalchemy_url`` as asyncpg takes it (no ``+asyncpg`` driver suffix)."""
     return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def _among(seqs: list[int]) -> sa.ColumnElement[bool]:
+    """``seq = ANY(:seqs)``: one array parameter, so the statement is the same whatever the batch's size."""
+    return OutboxMessage.seq == sa.any_(sa.bindparam("seqs", seqs, type_=ARRAY(sa.BigInteger)))
 
 
 class OutboxRelay:
@@ -224,14 +230,12 @@ class OutboxRelay:
                     sent.append(row.seq)
             now = utcnow()
             if sent:
-                await conn.execute(
-                    sa.update(OutboxMessage).where(OutboxMessage.seq.in_(sent)).values(sent_at=now)
-                )
+                await conn.execute(sa.update(OutboxMessage).where(_among(sent)).values(sent_at=now))
             if unroutable:
                 logger.warning("outbox: no queue bound for %d event(s)", len(unroutable))
                 await conn.execute(
                     sa.update(OutboxMessage)
-                    .where(OutboxMessage.seq.in_(unroutable))
+                    .where(_among(unroutable))
                     .values(sent_at=now, last_error="unroutable")
                 )
             for seq, error in failed:
