@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
@@ -13,17 +13,22 @@ from vitrine_contracts import Envelope
 
 from vitrine_kit.db.models import InboxMessage
 
-_COLUMNS = ["consumer", "message_id", "event_type", "tenant_id"]
+_TABLE = cast(sa.Table, InboxMessage.__table__)  # Core: the ORM's bulk insert takes no INSERT … SELECT
+_COLUMNS = [_TABLE.c.consumer, _TABLE.c.message_id, _TABLE.c.event_type, _TABLE.c.tenant_id]
 
 # One statement whatever the batch's size: its rows come as three arrays (``unnest``), so PostgreSQL
 # prepares it once and SQLAlchemy renders it once, instead of one VALUES tuple (four parameters) per row.
-_rows = sa.func.unnest(
-    sa.bindparam("ids", type_=ARRAY(UUID(as_uuid=True))),
-    sa.bindparam("types", type_=ARRAY(sa.String)),
-    sa.bindparam("tenants", type_=ARRAY(UUID(as_uuid=True))),
-).table_valued("message_id", "event_type", "tenant_id")
+_rows = (
+    sa.func.unnest(
+        sa.bindparam("ids", type_=ARRAY(UUID(as_uuid=True))),
+        sa.bindparam("types", type_=ARRAY(sa.String)),
+        sa.bindparam("tenants", type_=ARRAY(UUID(as_uuid=True))),
+    )
+    .table_valued("message_id", "event_type", "tenant_id")
+    .render_derived(name="batch")
+)
 _INSERT_MANY = (
-    insert(InboxMessage)
+    insert(_TABLE)
     .from_select(
         _COLUMNS,
         sa.select(
@@ -34,7 +39,7 @@ _INSERT_MANY = (
         ),
     )
     .on_conflict_do_nothing()
-    .returning(InboxMessage.message_id)
+    .returning(_TABLE.c.message_id)
 )
 
 

@@ -230,6 +230,8 @@ def _unregister(
 ) -> None:
     for tag in range(first_tag + 1, channel.delivery_tag + 1):
         channel.confirmations.pop(tag, None)
+    for message_id in [m for m, tag in channel.message_id_delivery_tag.items() if tag > first_tag]:
+        channel.message_id_delivery_tag.pop(message_id)
     channel.delivery_tag = first_tag
     for confirm in confirms:
         if isinstance(confirm, asyncio.Future):
