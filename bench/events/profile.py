@@ -64,7 +64,7 @@ PARTS: list[tuple[str, str, tuple[str, ...]]] = [
     (
         "consumer parsing",
         "envelope and event model (pydantic; the bare run: json.loads)",
-        ("model_validate", "loads ("),
+        ("model_validate", "validate_json", "EnvelopeParser", "loads ("),
     ),
     (
         "handler",
