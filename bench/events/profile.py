@@ -57,11 +57,6 @@ PARTS: list[tuple[str, str, tuple[str, ...]]] = [
     ),
     ("ack", "basic.ack frames queued", ("acks.py", "basic_ack", "IncomingMessage.ack")),
     (
-        "inbox insert + commit",
-        "the batch's INSERT … RETURNING, commit, the session",
-        ("Session", "_run_batch"),
-    ),
-    (
         "consumer parsing",
         "envelope and event model (pydantic; the bare run: json.loads)",
         ("model_validate", "validate_json", "EnvelopeParser", "loads ("),
@@ -69,7 +64,12 @@ PARTS: list[tuple[str, str, tuple[str, ...]]] = [
     (
         "handler",
         "the handler, its log context and consumer span",
-        ("handle (run.py", "_handling", "on_message (run"),
+        ("handle (run.py", "_handling", "consumer_span", "_log_context", "on_message (run"),
+    ),
+    (
+        "inbox insert + commit",
+        "the batch's INSERT … RETURNING, commit, the session",
+        ("Session", "_run_batch"),
     ),
     ("consumer other", "batching, futures, metrics", ("consumer.py",)),
     (
@@ -94,8 +94,8 @@ def classify(stack: str) -> str:
     return "other"
 
 
-def breakdown(path: Path) -> None:
-    """Print the samples of one recording by part, and the CPU per event each makes."""
+def shares(path: Path) -> tuple[str, float, dict[str, float]]:
+    """A recording's mode, its CPU per event, and each part's share of its burst's samples."""
     mark = json.loads(Path(str(path) + ".marks").read_text())
     counts: Counter[str] = Counter()
     for line in path.read_text().splitlines():
@@ -103,12 +103,23 @@ def breakdown(path: Path) -> None:
         counts[classify(stack)] += int(count)
     counts.pop("setup", None)
     total = sum(counts.values())
-    what = {name: text for name, text, _ in PARTS if text}
+    return mark["mode"], mark["cpu"], {name: n / total for name, n in counts.items()}
+
+
+def breakdown(paths: list[Path]) -> None:
+    """One column per recording: each part's share of the burst's samples and the CPU per event it makes."""
+    runs = [(path.stem, *shares(path)) for path in paths]
+    what = {name: text for name, text, _ in PARTS if text and name != "setup"}
     what["other"] = "event loop (uvloop's own C code), asyncio, GC"
-    print(f"{mark['mode']}: {total} samples in the burst, {mark['cpu']:.0f} µs CPU/event")
-    print("| part | what | share | µs/event |\n|---|---|---|---|")
-    for name, n in counts.most_common():
-        print(f"| {name} | {what.get(name, '')} | {n / total:.0%} | {n / total * mark['cpu']:.0f} |")
+    order = sorted(what, key=lambda name: -max(run[3].get(name, 0.0) for run in runs))
+    heads = [f"{stem} ({mode}): share · µs/event" for stem, mode, _, _ in runs]
+    print("| part | what | " + " | ".join(heads) + " |\n|---|---|" + "---|" * len(runs))
+    for name in order:
+        cells = [f"{run[3].get(name, 0.0):.0%} · {run[3].get(name, 0.0) * run[2]:.0f}" for run in runs]
+        print(f"| {name} | {what[name]} | " + " | ".join(cells) + " |")
+    print(
+        "| **total** | CPU time of the burst / events | " + " | ".join(f"**{r[2]:.0f}**" for r in runs) + " |"
+    )
 
 
 class Sampler:
@@ -160,7 +171,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--rate", type=int, default=400)
     parser.add_argument("-o", "--output", type=Path, default=Path("/tmp/events-profile.txt"))
-    parser.add_argument("--breakdown", type=Path, help="a recording to sort into parts")
+    parser.add_argument(
+        "--breakdown", type=Path, nargs="+", help="recordings to sort into parts, side by side"
+    )
     args = parser.parse_args()
     if args.breakdown:
         breakdown(args.breakdown)
