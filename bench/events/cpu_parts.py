@@ -1,8 +1,8 @@
 """Where the pipeline's CPU goes: one burst sampled by py-spy, its samples sorted into the pipeline's parts.
 
-    uv run --frozen --with py-spy python bench/events/profile.py --only pipeline -o /tmp/pipeline.txt
-    uv run --frozen --with py-spy python bench/events/profile.py --only bare -o /tmp/bare.txt
-    uv run --frozen python bench/events/profile.py --breakdown /tmp/pipeline.txt
+    uv run --frozen --with py-spy python bench/events/cpu_parts.py --only pipeline -o /tmp/pipeline.txt
+    uv run --frozen --with py-spy python bench/events/cpu_parts.py --only bare -o /tmp/bare.txt
+    uv run --frozen python bench/events/cpu_parts.py --breakdown /tmp/pipeline.txt
 
 The first runs ``run.py``'s first pipeline row (rows committed beforehand), the second its bare aio-pika
 row; py-spy attaches to the process when the burst's clock starts (the setup is not sampled) and stops
@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # async calls run in greenlets whose stacks start at the ORM ``Session`` (the consumer's inbox) or at Core's
 # ``Connection`` (the relay's claim and mark-sent).
 PARTS: list[tuple[str, str, tuple[str, ...]]] = [
-    ("setup", "the burst's end: stopping the relay and consumer", ("record (profile", "importlib")),
+    ("setup", "the burst's end: stopping the relay and consumer", ("record (", "importlib")),
     (
         "AMQP publish",
         "frames built and queued, confirms matched (the bare run: aio-pika's publish, its JSON)",
