@@ -14,6 +14,7 @@ import logging
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,11 @@ class BenchEvent(Event):
     sent_at: float
 
 
-async def bare(n: int, rate: float | None, producers: int) -> tuple[float, list[float], float]:
-    """aio-pika alone: confirmed persistent publishes to a quorum queue, manual acks."""
+async def bare(
+    n: int, rate: float | None, producers: int, on_start: Callable[[], None] = lambda: None
+) -> tuple[float, list[float], float]:
+    """aio-pika alone: confirmed persistent publishes to a quorum queue, manual acks. ``on_start`` is called
+    when the clock starts (the profiler attaches then)."""
     ns = f"bench.{uuid.uuid4().hex[:6]}."
     connection = await aio_pika.connect(AMQP)
     received: dict[int, float] = {}
@@ -60,6 +64,7 @@ async def bare(n: int, rate: float | None, producers: int) -> tuple[float, list[
                 done.set()
 
         await queue.consume(on_message)
+        on_start()
         started = time.perf_counter()
         cpu_started = time.process_time()
 
@@ -88,7 +93,13 @@ async def bare(n: int, rate: float | None, producers: int) -> tuple[float, list[
 
 
 async def pipeline(
-    url: str, n: int, rate: float | None, producers: int, *, precommitted: bool = False
+    url: str,
+    n: int,
+    rate: float | None,
+    producers: int,
+    *,
+    precommitted: bool = False,
+    on_start: Callable[[], None] = lambda: None,
 ) -> tuple[float, list[float], float]:
     """The kit: an outbox row per committed transaction, the relay, a consumer writing its inbox row.
 
@@ -117,6 +128,7 @@ async def pipeline(
             for i in range(n):
                 outbox.add(session, BenchEvent(seq=i, sent_at=time.time()))
             await session.commit()
+    on_start()
     tasks = [asyncio.create_task(broker.run()), asyncio.create_task(relay.run())]
     started = time.perf_counter()
     cpu_started = time.process_time()

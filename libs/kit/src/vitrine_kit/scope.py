@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
-from vitrine_contracts import Envelope, Event, RawEnvelope
+from vitrine_contracts import Envelope, Event
 
 from vitrine_kit.auth.deps import TenantPrincipal
 from vitrine_kit.auth.principal import Principal
@@ -33,10 +33,10 @@ class Scope(Generic[ContextT]):
     tenant_id: uuid.UUID
     context: ContextT
     principal: Principal | None = None
-    envelope: RawEnvelope | None = None
+    envelope: Envelope[Any] | None = None  # its payload is the event being handled
 
     @property
-    def event(self) -> RawEnvelope:
+    def event(self) -> Envelope[Any]:
         """The envelope of the event being handled; only in an event handler's scope."""
         if self.envelope is None:
             raise RuntimeError("this scope is a request's, not an event handler's")

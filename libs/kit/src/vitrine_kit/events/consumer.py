@@ -22,16 +22,16 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 from pydantic import ValidationError
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from vitrine_contracts import Envelope, Event, RawEnvelope
+from vitrine_contracts import Envelope, Event
 
 from vitrine_kit.db.engine import Database
-from vitrine_kit.db.models import InboxMessage
 from vitrine_kit.db.shards import TenantMoving
 from vitrine_kit.db.tenancy import TenantGone, TenantRegistry
 from vitrine_kit.events.acks import BatchAcks
 from vitrine_kit.events.broker import Broker
+from vitrine_kit.events.envelopes import EnvelopeParser
+from vitrine_kit.events.inbox import record_many, record_one
 from vitrine_kit.events.outbox import Outbox
 from vitrine_kit.logging import request_id_var, tenant_id_var
 from vitrine_kit.metrics import ServiceMetrics
@@ -52,7 +52,7 @@ class EventContext(Generic[C]):
     outbox and the service's context. Tenant handlers get a :class:`~vitrine_kit.scope.Scope` instead."""
 
     session: AsyncSession
-    envelope: RawEnvelope
+    envelope: Envelope[Any]  # its payload is the event, parsed
     outbox: Outbox
     context: C
 
@@ -102,6 +102,7 @@ class EventConsumer(Generic[C]):
         # Not for handlers with outside effects (HTTP calls): a failed batch is replayed one by one.
         self.batchable = batchable
         self.routes: dict[str, _Route] = {}
+        self.parser = EnvelopeParser()
 
     def on(
         self, model: type[E], *, bindings: tuple[str, ...] | None = None
@@ -147,6 +148,7 @@ class EventConsumer(Generic[C]):
         if model.event_type in self.routes:
             raise ValueError(f"{self.name} already handles {model.event_type}")
         self.routes[model.event_type] = _Route(model, handler, tenant_scoped, bindings or (model.event_type,))
+        self.parser.add(model)
 
 
 @dataclass
@@ -154,7 +156,7 @@ class _Item:
     """A parsed delivery waiting for its batch (or handled alone)."""
 
     message: AbstractIncomingMessage
-    envelope: RawEnvelope
+    envelope: Envelope[Any]
     route: _Route
     event: Event
     attempt: int
@@ -162,7 +164,7 @@ class _Item:
 
 
 @contextlib.contextmanager
-def _log_context(envelope: RawEnvelope) -> Iterator[None]:
+def _log_context(envelope: Envelope[Any]) -> Iterator[None]:
     """Log lines of a handler carry its flow's correlation id and its tenant."""
     rid = request_id_var.set(envelope.correlation_id or str(envelope.id))
     tid = tenant_id_var.set(str(envelope.tenant_id) if envelope.tenant_id else None)
@@ -311,9 +313,9 @@ class ConsumerRunner:
         self._acks.delivered(message)
         attempt = int((message.headers or {}).get("x-attempt", 1) or 1)  # type: ignore[arg-type]
         try:
-            envelope = RawEnvelope.model_validate_json(message.body)
+            envelope = self.consumer.parser.parse(message.body)  # the envelope and its event, in one pass
             route = self.consumer.routes[envelope.type]
-            event = route.model.model_validate(envelope.payload)
+            event = envelope.payload
         except (ValidationError, KeyError, ValueError) as exc:
             logger.error(
                 "unparseable message dead-lettered", extra={"queue": self.queue_name, "error": repr(exc)}
@@ -362,23 +364,7 @@ class ConsumerRunner:
         first = batch[0]
         try:
             async with self._session_for(first) as session:
-                # One cached statement, executed with many parameter sets (SQLAlchemy's insertmanyvalues).
-                new_ids = set(
-                    (
-                        await session.execute(
-                            insert(InboxMessage).on_conflict_do_nothing().returning(InboxMessage.message_id),
-                            [
-                                {
-                                    "consumer": self.consumer.name,
-                                    "message_id": i.envelope.id,
-                                    "event_type": i.envelope.type,
-                                    "tenant_id": i.envelope.tenant_id,
-                                }
-                                for i in batch
-                            ],
-                        )
-                    ).scalars()
-                )
+                new_ids = await record_many(session, self.consumer.name, [i.envelope for i in batch])
                 for item in batch:
                     if item.envelope.id in new_ids:
                         new_ids.discard(item.envelope.id)  # a message twice in one batch runs once
@@ -440,20 +426,7 @@ class ConsumerRunner:
 
     async def _handle(self, item: _Item) -> None:
         async with self._session_for(item) as session:
-            first_time = (
-                await session.execute(
-                    insert(InboxMessage)
-                    .values(
-                        consumer=self.consumer.name,
-                        message_id=item.envelope.id,
-                        event_type=item.envelope.type,
-                        tenant_id=item.envelope.tenant_id,
-                    )
-                    .on_conflict_do_nothing()
-                    .returning(InboxMessage.message_id)
-                )
-            ).scalar()
-            if first_time is None:
+            if not await record_one(session, self.consumer.name, item.envelope):
                 logger.info("duplicate message ignored", extra={"message_id": str(item.envelope.id)})
                 return
             await item.route.handler(

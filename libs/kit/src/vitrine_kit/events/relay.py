@@ -6,19 +6,21 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from vitrine_kit.db.base import utcnow
 from vitrine_kit.db.engine import Database
 from vitrine_kit.db.models import OutboxMessage
 from vitrine_kit.events.broker import Broker
-from vitrine_kit.events.publish import Unroutable, publish_confirmed
+from vitrine_kit.events.publish import Outgoing, Unroutable, send_batch
 from vitrine_kit.metrics import ServiceMetrics
 from vitrine_kit.tracing import OUTBOX_TRACE_KEY
 
@@ -31,6 +33,11 @@ BACKLOG_COUNT_CAP = 100_000  # past this the count's cost grows and the alert ha
 def asyncpg_dsn(sqlalchemy_url: str) -> str:
     """``sqlalchemy_url`` as asyncpg takes it (no ``+asyncpg`` driver suffix)."""
     return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def _among(seqs: list[int]) -> sa.ColumnElement[bool]:
+    """``seq = ANY(:seqs)``: one array parameter, so the statement is the same whatever the batch's size."""
+    return OutboxMessage.seq == sa.any_(sa.bindparam("seqs", seqs, type_=ARRAY(sa.BigInteger)))
 
 
 class OutboxRelay:
@@ -185,8 +192,6 @@ class OutboxRelay:
     async def publish_batch(self, claimed: asyncio.Future[None] | None = None) -> int:
         """Publish one batch of unsent rows; returns how many rows were claimed. ``claimed`` is set once the
         rows are locked and their publishes started."""
-        channel = self._channel
-        assert channel is not None
         async with self.engine.begin() as conn:
             rows = (
                 await conn.execute(
@@ -214,50 +219,23 @@ class OutboxRelay:
             if not rows:
                 return 0
 
-            underlay = await channel.get_underlay_channel()
-            exchange_name = self.broker.exchange_name
-
-            async def publish(
-                row: sa.Row[int, uuid.UUID, str, str, dict[str, str] | None, str | None, str | None],
-            ) -> str | None:
-                try:
-                    await publish_confirmed(
-                        underlay,
-                        exchange=exchange_name,
-                        routing_key=row.routing_key,
-                        body=row.body.encode(),
-                        message_id=str(row.id),
-                        type_=row.routing_key,
-                        timeout=self.publish_timeout_s,
-                        mandatory=True,
-                        headers={"x-attempt": 1, **(row.trace or {})},
-                    )
-                except Unroutable:
-                    return "unroutable"
-                return None
-
-            publishing = asyncio.gather(*(publish(r) for r in rows), return_exceptions=True)
-            if claimed is not None and not claimed.done():
-                claimed.set_result(None)
-            results = await publishing
+            results = await self._send(rows, claimed)
             sent, unroutable, failed = [], [], []
             for row, res in zip(rows, results, strict=True):
-                if isinstance(res, BaseException):
-                    failed.append((row.seq, repr(res)))
-                elif res == "unroutable":
+                if isinstance(res, Unroutable):
                     unroutable.append(row.seq)
+                elif res is not None:
+                    failed.append((row.seq, repr(res)))
                 else:
                     sent.append(row.seq)
             now = utcnow()
             if sent:
-                await conn.execute(
-                    sa.update(OutboxMessage).where(OutboxMessage.seq.in_(sent)).values(sent_at=now)
-                )
+                await conn.execute(sa.update(OutboxMessage).where(_among(sent)).values(sent_at=now))
             if unroutable:
                 logger.warning("outbox: no queue bound for %d event(s)", len(unroutable))
                 await conn.execute(
                     sa.update(OutboxMessage)
-                    .where(OutboxMessage.seq.in_(unroutable))
+                    .where(_among(unroutable))
                     .values(sent_at=now, last_error="unroutable")
                 )
             for seq, error in failed:
@@ -268,7 +246,7 @@ class OutboxRelay:
                 )
             if self.metrics:
                 for row, res in zip(rows, results, strict=True):
-                    if not isinstance(res, BaseException):
+                    if res is None or isinstance(res, Unroutable):
                         self.metrics.outbox_published.labels(row.routing_key).inc()
                         if row.marketplace is not None:
                             event_type = row.routing_key.removesuffix(f".{row.marketplace}")
@@ -284,6 +262,37 @@ class OutboxRelay:
                 # The broker is struggling: leave the rest for the next pass instead of spinning.
                 return 0
             return len(rows)
+
+    async def _send(
+        self, rows: Sequence[sa.Row[Any]], claimed: asyncio.Future[None] | None
+    ) -> list[BaseException | None]:
+        """Publish ``rows`` as one write and wait for their confirms; ``claimed`` is set once they are queued.
+        When the batch cannot be queued at all (the channel closed), that error is every row's outcome."""
+        try:
+            channel = self._channel
+            assert channel is not None
+            sending = await send_batch(
+                await channel.get_underlay_channel(),
+                [
+                    Outgoing(
+                        routing_key=row.routing_key,
+                        body=row.body.encode(),
+                        message_id=str(row.id),
+                        type_=row.routing_key,
+                        headers={"x-attempt": 1, **(row.trace or {})},
+                    )
+                    for row in rows
+                ],
+                exchange=self.broker.exchange_name,
+                timeout=self.publish_timeout_s,
+                mandatory=True,
+            )
+        except Exception as exc:
+            return [exc] * len(rows)
+        finally:
+            if claimed is not None and not claimed.done():
+                claimed.set_result(None)
+        return await sending.outcomes()
 
     async def purge(self) -> None:
         async with self.engine.begin() as conn:
