@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import nullcontext
 
 from starlette.types import Receive, Send
 from vitrine_kit import tracing
@@ -95,31 +95,44 @@ class UpstreamPool:
         self.per_origin: dict[str, asyncio.Semaphore] = {}
         self.wait_s = wait_s
 
-    @asynccontextmanager
-    async def connection(self, route: Route) -> AsyncIterator[None]:
+    def connection(self, route: Route) -> _PoolSlot:
         """Hold one connection's worth of the pool to ``route``'s origin for the duration of the block."""
         origin = self.per_origin.get(route.origin)
         if origin is None:
             origin = self.per_origin[route.origin] = asyncio.Semaphore(self.per_origin_size)
-        if self.total.locked() or origin.locked():
+        return _PoolSlot(self, route, origin)
+
+
+class _PoolSlot:
+    """``async with``: one slot of the total and one of the origin's (a class: this runs on every request)."""
+
+    __slots__ = ("origin", "pool", "route")
+
+    def __init__(self, pool: UpstreamPool, route: Route, origin: asyncio.Semaphore) -> None:
+        self.pool = pool
+        self.route = route
+        self.origin = origin
+
+    async def __aenter__(self) -> None:
+        total, origin = self.pool.total, self.origin
+        if total.locked() or origin.locked():
             try:
-                async with asyncio.timeout(self.wait_s):
-                    await self.total.acquire()
+                async with asyncio.timeout(self.pool.wait_s):
+                    await total.acquire()
                     try:
                         await origin.acquire()
                     except BaseException:
-                        self.total.release()
+                        total.release()
                         raise
             except TimeoutError:
-                raise Refusal.upstream_busy(route.upstream, "connection") from None
+                raise Refusal.upstream_busy(self.route.upstream, "connection") from None
         else:  # free now: taken without a wait, so without a timer
-            await self.total.acquire()
+            await total.acquire()
             await origin.acquire()
-        try:
-            yield
-        finally:
-            origin.release()
-            self.total.release()
+
+    async def __aexit__(self, *_: object) -> None:
+        self.origin.release()
+        self.pool.total.release()
 
 
 class Forwarder:
