@@ -333,3 +333,16 @@ async def test_a_full_pool_is_refused_503_after_its_wait() -> None:
     assert info.value.retry_after == 1
     async with pool.connection(route):  # given back
         pass
+
+
+async def test_a_head_that_never_ends_is_an_error() -> None:
+    async def endless_head(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        await svc.read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\n")
+        for i in range(10_000):
+            writer.write(b"X-Filler-%d: %s\r\n" % (i, b"f" * 100))
+            await writer.drain()
+
+    async with serving(endless_head) as (svc, client):
+        with pytest.raises(UpstreamError, match="head is over"):
+            await get(client, svc)

@@ -19,6 +19,8 @@ import httptools
 # Reading from the service pauses above this many buffered bytes and resumes below LOW_WATER.
 HIGH_WATER = 256 * 1024
 LOW_WATER = 64 * 1024
+# The most an answer's status line and headers may take (aiohttp's default limits came to about this).
+MAX_HEAD = 64 * 1024
 _NO_BODY_STATUSES = frozenset({204, 304})
 
 
@@ -125,6 +127,7 @@ class Exchange:
         "_chunks",
         "_close_delimited",
         "_got_bytes",
+        "_head_bytes",
         "_head_only",
         "_parser",
         "_paused",
@@ -161,6 +164,7 @@ class Exchange:
         self._head_only = head_only
         self._close_delimited = False
         self._got_bytes = False
+        self._head_bytes = 0
         self._paused = False
         self._sent = sent
         self._waiter: asyncio.Future[None] | None = None
@@ -180,8 +184,14 @@ class Exchange:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             self.fail(UpstreamError("the service switched protocols"))
+            return
         except httptools.HttpParserError as exc:
             self.fail(UpstreamError(f"the answer is not HTTP/1.1: {exc}"))
+            return
+        if not self.has_head:  # every byte so far was the head's: bounded, as a head that never ends
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD:
+                self.fail(UpstreamError(f"the answer's head is over {MAX_HEAD} bytes"))
 
     def lost(self, exc: Exception | None) -> None:
         if self.complete:
