@@ -65,8 +65,13 @@ class Gateway:
     async def startup(self) -> None:
         """Open the upstream connection pool and the rate-limit store."""
         s = self.settings
-        connector = aiohttp.TCPConnector(limit=32, keepalive_timeout=s.upstream_keepalive_s)
-        self.session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+        connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=s.upstream_keepalive_s, ttl_dns_cache=300)
+        self.session = aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=False,
+            skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept"),
+        )
         # Forwarding: our own HTTP/1.1 client; UpstreamPool counts its connections and bounds the wait.
         self.client = UpstreamClient(s.upstream_keepalive_s)
         per_host = s.upstream_pool_size_per_host
