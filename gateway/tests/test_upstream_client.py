@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -346,3 +347,21 @@ async def test_a_head_that_never_ends_is_an_error() -> None:
     async with serving(endless_head) as (svc, client):
         with pytest.raises(UpstreamError, match="head is over"):
             await get(client, svc)
+
+
+async def test_bytes_after_the_answer_make_the_connection_unusable() -> None:
+    twice = OK + b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n"
+    async with serving(answering(twice, OK)) as (svc, client):
+        assert await get(client, svc) == (200, b"ok")
+        assert await get(client, svc) == (200, b"ok")
+        assert svc.connections == 2  # the first connection was closed, not reused
+
+
+async def test_an_exchange_is_freed_without_the_garbage_collector() -> None:
+    async with serving(answering(OK)) as (svc, client):
+        assert svc.origin is not None
+        ex = await client.request(svc.origin, "GET", "/x", [], None, length=None, timeout_s=5)
+        await ex.read()
+        client.release(ex)
+        # Only this name and getrefcount's argument: no cycle (its parser refers back to it) keeps it.
+        assert sys.getrefcount(ex) == 2

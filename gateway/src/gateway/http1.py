@@ -170,18 +170,21 @@ class Exchange:
         self._waiter: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self.writer: asyncio.Task[None] | None = None  # the request body's, while it is streamed
-        self._parser = httptools.HttpResponseParser(self)
+        # Dropped once the answer is complete or failed: the parser refers back to this object, and a
+        # cycle would leave every exchange to the garbage collector instead of freeing it at once.
+        self._parser: httptools.HttpResponseParser | None = httptools.HttpResponseParser(self)
 
     # --- fed by the connection -------------------------------------------------------------------
     def feed(self, data: bytes) -> None:
         self._got_bytes = True
-        if self.complete:
+        parser = self._parser
+        if parser is None:  # complete or failed
             if data:  # more than the answer announced: the connection cannot be trusted any more
                 self.keep_alive = False
                 self.conn.close()
             return
         try:
-            self._parser.feed_data(data)
+            parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             self.fail(UpstreamError("the service switched protocols"))
             return
@@ -216,14 +219,19 @@ class Exchange:
         if self.error is None and not self.complete:
             self.error = error
         self.keep_alive = False
+        self._parser = None
         self.conn.close()
         self._wake()
 
     # --- httptools callbacks ---------------------------------------------------------------------
     def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers.append((name, value))
+        if not self.complete:
+            self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        if self._parser is None or self.complete:  # a second answer after this one: never reused
+            self.keep_alive = False
+            return
         status = self._parser.get_status_code()
         if 100 <= status < 200:  # an interim answer (103 Early Hints…): not relayed, the real one follows
             self.headers = []
@@ -266,7 +274,8 @@ class Exchange:
         if self.complete:
             return
         self.complete = True
-        self.keep_alive = self._parser.should_keep_alive()
+        self.keep_alive = self._parser is not None and self._parser.should_keep_alive()
+        self._parser = None
         self._wake()
 
     # --- read by the forwarder -------------------------------------------------------------------
