@@ -202,6 +202,7 @@ class Exchange:
         if self._close_delimited and self.has_head:  # the close is the end of this body
             self.complete = True
             self.keep_alive = False
+            self._parser = None
             self._wake()
         elif self.conn.reused and not self._got_bytes:
             self.fail(StaleConnection("the service had closed the idle connection"))
