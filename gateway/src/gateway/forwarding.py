@@ -58,6 +58,7 @@ _REPLACED = frozenset(
 _NOT_FORWARDED = _HOP_BY_HOP_BYTES | _REPLACED
 # Date is the gateway server's, Server would advertise the upstream's stack, X-Request-Id is added once.
 _DROPPED_RESPONSE = frozenset({b"date", b"server", b"x-request-id"})
+_DROPPED_304 = _DROPPED_RESPONSE | {b"content-length"}
 # Statuses that may mean "unavailable"; see ``is_outage``.
 UNAVAILABLE = frozenset({502, 503, 504})
 _PROBLEM_JSON = "application/problem+json"
@@ -315,13 +316,11 @@ class Forwarder:
 
     def _response_headers(self, request: Request, response: Exchange) -> Headers:
         out: Headers = []
+        # A 304 may state the length of the body it does not have; passed on, the server would expect it.
+        dropped = _DROPPED_304 if response.status == 304 else _DROPPED_RESPONSE
         for name, value in response.headers:
             lname = name.lower()
-            if (
-                lname in _HOP_BY_HOP_BYTES
-                or lname in _DROPPED_RESPONSE
-                or lname.startswith(b"access-control-")
-            ):
+            if lname in _HOP_BY_HOP_BYTES or lname in dropped or lname.startswith(b"access-control-"):
                 continue
             out.append((lname, value))
         out.extend(request.response_headers)
