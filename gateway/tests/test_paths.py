@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import aiohttp
+from gateway.http1 import Exchange
 from vitrine_kit.testing.tokens import TestKeys
 from yarl import URL
 
@@ -103,17 +103,17 @@ class TestEncodedPaths:
         auth = bearer(test_keys)
         async with gateway_for({"auth": upstream}, breaker_failure_threshold=1, breaker_open_s=0.2) as gw:
             await half_open(gw, upstream, auth)
-            session = gw.app.session
-            assert session is not None
-            real = session._request
+            client = gw.app.client
+            assert client is not None
+            real = client.request
 
-            async def broken(method: str, url: object, **kwargs: object) -> aiohttp.ClientResponse:
+            async def broken(*args: object, **kwargs: object) -> Exchange:
                 raise RuntimeError("a bug while building the upstream request")
 
-            session._request = broken  # type: ignore[method-assign, assignment]
+            client.request = broken  # type: ignore[method-assign]
             r = await gw.call("GET", "/api/auth/me", headers=auth)  # the probe
             assert r.status == 500
-            session._request = real  # type: ignore[method-assign]
+            client.request = real  # type: ignore[method-assign]
             assert (await gw.call("GET", "/api/auth/me", headers=auth)).status == 200
             assert gw.app.breakers["auth"].state == "closed"
             assert r.headers["Content-Type"] == "application/problem+json"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from types import SimpleNamespace
+from typing import Any
 
-import aiohttp
 from gateway.config import RateLimitRule
+from gateway.http1 import ConnectError, Exchange
 from vitrine_kit.testing.tokens import TestKeys
 from yarl import URL
 
@@ -260,17 +260,18 @@ class TestTimeoutsRetriesBreaker:
     ) -> None:
         async with gateway_for({"auth": upstream}, upstream_retries=2) as gw:
             attempts = 0
-            real = gw.app.session._request  # type: ignore[union-attr]
+            client = gw.app.client
+            assert client is not None
+            real = client.request
 
-            async def flaky(method: str, url: object, **kwargs: object) -> aiohttp.ClientResponse:
+            async def flaky(*args: Any, **kwargs: Any) -> Exchange:
                 nonlocal attempts
                 attempts += 1
                 if attempts == 1:
-                    key = SimpleNamespace(host="127.0.0.1", port=1, ssl=None, is_ssl=False)
-                    raise aiohttp.ClientConnectorError(key, ConnectionRefusedError())  # type: ignore[arg-type]
-                return await real(method, url, **kwargs)  # type: ignore[arg-type]
+                    raise ConnectError("cannot connect to http://127.0.0.1:1: refused")
+                return await real(*args, **kwargs)
 
-            gw.app.session._request = flaky  # type: ignore[union-attr, method-assign]
+            client.request = flaky  # type: ignore[method-assign]
             async with gw.session.get(gw.url + "/api/auth/me", headers=bearer(test_keys)) as r:
                 assert r.status == 200
             assert attempts == 2

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from typing import Any
 
 import httpx
 import uvicorn
 from gateway.server import CorkedTransport, GatewayHttpProtocol
+from uvicorn.server import ServerState
 
 
 class _Transport:
@@ -80,3 +82,22 @@ async def test_answers_through_uvicorn_are_whole() -> None:
     finally:
         server.should_exit = True
         await serving
+
+
+def test_uvicorn_access_log_stays_off_when_its_logger_has_a_handler() -> None:
+    access = logging.getLogger("uvicorn.access")
+    propagate = access.propagate
+    handler = logging.NullHandler()
+    loop = asyncio.new_event_loop()
+    try:
+        for wanted in (False, True):
+            config = uvicorn.Config(_app, http=GatewayHttpProtocol, log_config=None, access_log=wanted)
+            access.addHandler(handler)  # the kit's logging, configured after uvicorn's, gives it one
+            try:
+                protocol = GatewayHttpProtocol(config, ServerState(), {}, _loop=loop)
+                assert protocol.access_log is wanted
+            finally:
+                access.removeHandler(handler)
+    finally:
+        loop.close()
+        access.propagate = propagate

@@ -104,9 +104,15 @@ class IdentityHeaders:
     def __init__(self, names: list[str], prefixes: list[str]) -> None:
         self.names = frozenset(h.lower() for h in names)
         self.prefixes = tuple(p.lower() for p in prefixes)
+        self.raw_names = frozenset(n.encode("latin-1") for n in self.names)
+        self.raw_prefixes = tuple(p.encode("latin-1") for p in self.prefixes)
 
     def __contains__(self, name: str) -> bool:
         return name in self.names or name.startswith(self.prefixes)
+
+    def has_raw(self, name: bytes) -> bool:
+        """``name in self`` for a lower-case header name as the server read it."""
+        return name in self.raw_names or name.startswith(self.raw_prefixes)
 
 
 class Authenticator:

@@ -178,7 +178,7 @@ class Settings(BaseServiceSettings):
     upload_streams_per_client: int = 4
     upload_streams_per_upstream: int | None = None
 
-    # Upstream HTTP client (aiohttp); keep-alive shorter than uvicorn's 5 s so a reused socket is never stale.
+    # Upstream HTTP client (upstream.py); idle connections closed before uvicorn's 5 s, by the gateway first.
     upstream_pool_size: int = 256
     upstream_pool_size_per_host: int = 64
     # Longest wait for a free pool connection before a 503 (a busy pool is not an outage: no breaker count).

@@ -5,25 +5,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import nullcontext
 
-import aiohttp
 from starlette.types import Receive, Send
 from vitrine_kit import tracing
 from vitrine_kit.breaker import Attempt, BreakerOpen
-from yarl import URL
 
 from gateway.auth import IdentityHeaders
 from gateway.body import SMALL_BODY, ClientGone, RequestBody
 from gateway.client import ClientAddresses
+from gateway.http1 import ConnectError, Exchange, StaleConnection, UpstreamError
 from gateway.limits import StreamSlots, UploadSlots
 from gateway.request import Request
 from gateway.responses import Headers, Refusal
 from gateway.routing import Route, Target
+from gateway.upstream import IDEMPOTENT_METHODS, UpstreamClient
 
 logger = logging.getLogger(__name__)
 
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 # RFC 9110 §7.6.1 connection-specific headers, plus the pre-standard ones proxies still meet.
 HOP_BY_HOP = frozenset(
     {
@@ -40,41 +39,43 @@ HOP_BY_HOP = frozenset(
     }
 )
 _HOP_BY_HOP_BYTES = frozenset(h.encode() for h in HOP_BY_HOP)
-# Set by the gateway for the upstream; a client's own copies are replaced.
+# Set by the gateway for the upstream; a client's own copies are replaced (the body's framing included:
+# the client writes Content-Length or chunked for the body it sends).
 # An outside caller's trace context is dropped too: it chooses neither our trace ids nor our sampling.
 _REPLACED = frozenset(
     {
-        "host",
-        "x-request-id",
-        "x-forwarded-for",
-        "x-forwarded-proto",
-        "x-forwarded-host",
-        "x-forwarded-prefix",
-        "traceparent",
-        "tracestate",
+        b"host",
+        b"content-length",
+        b"x-request-id",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+        b"x-forwarded-prefix",
+        b"traceparent",
+        b"tracestate",
     }
 )
+_NOT_FORWARDED = _HOP_BY_HOP_BYTES | _REPLACED
 # Date is the gateway server's, Server would advertise the upstream's stack, X-Request-Id is added once.
 _DROPPED_RESPONSE = frozenset({b"date", b"server", b"x-request-id"})
+_DROPPED_304 = _DROPPED_RESPONSE | {b"content-length"}
 # Statuses that may mean "unavailable"; see ``is_outage``.
 UNAVAILABLE = frozenset({502, 503, 504})
 _PROBLEM_JSON = "application/problem+json"
 EVENT_STREAM = "text/event-stream"
 
 
-def is_outage(response: aiohttp.ClientResponse) -> bool:
+def is_outage(response: Exchange) -> bool:
     """Whether an answer says the service itself is down: a 502/503/504 it did not write itself.
 
     Services answer their own errors as problem+json, so a 502 about a marketplace or a 503 about a
     dependency is an application answer (any client could provoke it) and never opens the breaker; a
     bare 502/503/504 comes from a proxy in front of a dead service or a server that is not up.
     """
-    return response.status in UNAVAILABLE and not response.headers.get("Content-Type", "").startswith(
-        _PROBLEM_JSON
-    )
+    return response.status in UNAVAILABLE and response.content_type != _PROBLEM_JSON
 
 
-def is_event_stream(response: aiohttp.ClientResponse) -> bool:
+def is_event_stream(response: Exchange) -> bool:
     """Whether an answer is a Server-Sent Events stream: open for as long as its client listens."""
     return response.content_type == EVENT_STREAM
 
@@ -95,35 +96,48 @@ class UpstreamPool:
         self.per_origin: dict[str, asyncio.Semaphore] = {}
         self.wait_s = wait_s
 
-    @asynccontextmanager
-    async def connection(self, route: Route) -> AsyncIterator[None]:
+    def connection(self, route: Route) -> _PoolSlot:
         """Hold one connection's worth of the pool to ``route``'s origin for the duration of the block."""
         origin = self.per_origin.get(route.origin)
         if origin is None:
             origin = self.per_origin[route.origin] = asyncio.Semaphore(self.per_origin_size)
-        if self.total.locked() or origin.locked():
+        return _PoolSlot(self, route, origin)
+
+
+class _PoolSlot:
+    """``async with``: one slot of the total and one of the origin's (a class: this runs on every request)."""
+
+    __slots__ = ("origin", "pool", "route")
+
+    def __init__(self, pool: UpstreamPool, route: Route, origin: asyncio.Semaphore) -> None:
+        self.pool = pool
+        self.route = route
+        self.origin = origin
+
+    async def __aenter__(self) -> None:
+        total, origin = self.pool.total, self.origin
+        if total.locked() or origin.locked():
             try:
-                async with asyncio.timeout(self.wait_s):
-                    await self.total.acquire()
+                async with asyncio.timeout(self.pool.wait_s):
+                    await total.acquire()
                     try:
                         await origin.acquire()
                     except BaseException:
-                        self.total.release()
+                        total.release()
                         raise
             except TimeoutError:
-                raise Refusal.upstream_busy(route.upstream, "connection") from None
+                raise Refusal.upstream_busy(self.route.upstream, "connection") from None
         else:  # free now: taken without a wait, so without a timer
-            await self.total.acquire()
+            await total.acquire()
             await origin.acquire()
-        try:
-            yield
-        finally:
-            origin.release()
-            self.total.release()
+
+    async def __aexit__(self, *_: object) -> None:
+        self.origin.release()
+        self.pool.total.release()
 
 
 class Forwarder:
-    """Sends a routed request upstream through one pooled aiohttp session and relays the answer.
+    """Sends a routed request upstream over the client's pooled connections and relays the answer.
 
     In order: the body's first 64 KiB (all of a small body) is read before anything upstream is held; a
     streamed body takes an upload slot; the breaker admits the call; a pool connection is taken; the call
@@ -133,7 +147,7 @@ class Forwarder:
 
     def __init__(
         self,
-        session: aiohttp.ClientSession,
+        client: UpstreamClient,
         pool: UpstreamPool,
         uploads: UploadSlots,
         streams: StreamSlots,
@@ -143,7 +157,7 @@ class Forwarder:
         retries: int,
         retry_backoff_s: float,
     ) -> None:
-        self.session = session
+        self.client = client
         self.pool = pool
         self.uploads = uploads
         self.streams = streams
@@ -173,13 +187,12 @@ class Forwarder:
             try:
                 with route.breaker.attempt() as attempt:
                     async with self.pool.connection(route):
-                        url = URL(route.base_url + target.upstream_target, encoded=True)
-                        response = await self._send(request, route, url, body, attempt)
+                        response = await self._send(request, target, declared, body, attempt)
                         if not is_event_stream(response):
                             try:
                                 await self._relay(request, route, response, send)
                             finally:
-                                response.release()
+                                self.client.release(response)  # reused only if whole and keep-alive
                             return response.status
             except BreakerOpen as exc:
                 raise Refusal.upstream_failing(route.upstream, exc.retry_after_s) from None
@@ -190,12 +203,18 @@ class Forwarder:
                 watch = body is None or not body.more
                 await self._relay_stream(request, route, response, receive if watch else None, send)
         finally:
-            response.close()  # never back to the pool: a stream's connection is not reused
+            self.client.discard(response)  # never back to the pool: a stream's connection is not reused
         return response.status
 
     async def _send(
-        self, request: Request, route: Route, url: URL, body: RequestBody | None, attempt: Attempt
-    ) -> aiohttp.ClientResponse:
+        self,
+        request: Request,
+        target: Target,
+        declared: int | None,
+        body: RequestBody | None,
+        attempt: Attempt,
+    ) -> Exchange:
+        route = target.route
         headers = self.upstream_headers(request, route)
         # The client's deadline only ticks while it is read: this bounds an upstream that stops reading.
         streamed_until = body.deadline + route.timeout_s if body is not None and body.streamed else None
@@ -206,7 +225,7 @@ class Forwarder:
                 data = body.chunks() if body.streamed else body.first
             try:
                 if streamed_until is None and not tracing.enabled():  # the common case, without wrappers
-                    response = await self._request(request, route, url, headers, data)
+                    response = await self._request(request, target, headers, data, declared)
                 else:
                     bound = nullcontext() if streamed_until is None else asyncio.timeout_at(streamed_until)
                     # A client span up to the answer's head; the upstream's spans are its children.
@@ -214,17 +233,19 @@ class Forwarder:
                         with tracing.span(
                             f"{request.method} {route.upstream}", kind=tracing.SpanKind.CLIENT
                         ) as span:
-                            traced = [*headers, *tracing.inject().items()]
-                            response = await self._request(request, route, url, traced, data)
+                            traced = [*headers, *_encoded(tracing.inject())]
+                            response = await self._request(request, target, traced, data, declared)
                             tracing.answered(span, response.status)
-            except (aiohttp.ClientError, TimeoutError, ClientGone, Refusal) as exc:
+            except (UpstreamError, TimeoutError, ClientGone, Refusal) as exc:
                 # Too large, too slow, or gone: the client's doing, not the upstream's.
                 if body is not None and body.failure is not None:
                     raise body.failure from None
-                never_connected = isinstance(
-                    exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
-                )
-                never_reached = never_connected and (body is None or not body.started)
+                if isinstance(exc, Refusal | ClientGone):
+                    raise
+                if isinstance(exc, StaleConnection):  # closed by the service while idle: not an outage
+                    logger.warning("upstream %s closed a pooled connection: %r", route.upstream, exc)
+                    raise Refusal.upstream_unreachable(route.upstream) from None
+                never_reached = isinstance(exc, ConnectError) and (body is None or not body.started)
                 # Nothing reached the upstream: safe to retry an idempotent request whose body is unread.
                 if never_reached and tries < self.retries and request.method in IDEMPOTENT_METHODS:
                     tries += 1
@@ -244,77 +265,74 @@ class Forwarder:
     async def _request(
         self,
         request: Request,
-        route: Route,
-        url: URL,
-        headers: list[tuple[str, str]],
+        target: Target,
+        headers: list[tuple[bytes, bytes]],
         data: bytes | AsyncIterator[bytes] | None,
-    ) -> aiohttp.ClientResponse:
-        return await self.session.request(
+        declared: int | None,
+    ) -> Exchange:
+        route = target.route
+        return await self.client.request(
+            route.address,
             request.method,
-            url,
-            headers=headers,
-            data=data,
-            allow_redirects=False,
-            timeout=route.timeout,
-            auto_decompress=False,
+            target.upstream_target,
+            headers,
+            data,
+            length=declared,
+            timeout_s=route.timeout_s,
+            connect_timeout_s=route.connect_timeout_s,
         )
 
-    def upstream_headers(self, request: Request, route: Route) -> list[tuple[str, str]]:
+    def upstream_headers(self, request: Request, route: Route) -> list[tuple[bytes, bytes]]:
         """The client's headers minus hop-by-hop and identity ones, plus ``X-Forwarded-*`` (the prefix the
         gateway cut, so services write public ``Location`` URLs) and the request id."""
-        connection_listed: set[str] = set()
-        out: list[tuple[str, str]] = []
-        host = ""
+        connection_listed: set[bytes] = set()
+        out: list[tuple[bytes, bytes]] = []
+        host = b""
         identity = self.identity
-        for raw_name, raw_value in request.headers:
-            name = raw_name.decode("latin-1")
-            if name == "host":
-                host = raw_value.decode("latin-1")
+        drop_authorization = request.session_token is not None
+        for name, value in request.headers:  # names are lower case (the server's parser)
+            if name in _NOT_FORWARDED:
+                if name == b"host":
+                    host = value
+                elif name == b"connection":
+                    connection_listed.update(t.strip().lower() for t in value.split(b","))
                 continue
-            if name == "connection":
-                connection_listed.update(t.strip().lower() for t in raw_value.decode("latin-1").split(","))
+            if identity.has_raw(name) or (drop_authorization and name == b"authorization"):
                 continue
-            if name in HOP_BY_HOP or name in _REPLACED or name in identity:
-                continue
-            if name == "authorization" and request.session_token is not None:
-                continue
-            out.append((name, raw_value.decode("latin-1")))
+            out.append((name, value))
         if connection_listed:
             out = [(n, v) for n, v in out if n not in connection_listed]
-        out.append(("x-forwarded-for", self.clients.forwarded_for(request.peer, request.forwarded_for)))
-        out.append(("x-forwarded-proto", request.scope.get("scheme", "http")))
+        forwarded_for = self.clients.forwarded_for(request.peer, request.forwarded_for)
+        out.append((b"x-forwarded-for", forwarded_for.encode("latin-1")))
+        out.append((b"x-forwarded-proto", request.scope.get("scheme", "http").encode("latin-1")))
         if host:
-            out.append(("x-forwarded-host", host))
-        out.append(("x-forwarded-prefix", "/" + "/".join(route.segments[: route.strip])))
-        out.append(("x-request-id", request.id))
+            out.append((b"x-forwarded-host", host))
+        out.append((b"x-forwarded-prefix", route.forwarded_prefix))
+        out.append((b"x-request-id", request.id.encode("latin-1")))
         if request.session_token is not None:
             # Services verify the bearer token again, whichever way the client presented it.
-            out.append(("authorization", "Bearer " + request.session_token))
+            out.append((b"authorization", b"Bearer " + request.session_token.encode("latin-1")))
         return out
 
-    def _response_headers(self, request: Request, response: aiohttp.ClientResponse) -> Headers:
+    def _response_headers(self, request: Request, response: Exchange) -> Headers:
         out: Headers = []
-        for name, value in response.raw_headers:
+        # A 304 may state the length of the body it does not have; passed on, the server would expect it.
+        dropped = _DROPPED_304 if response.status == 304 else _DROPPED_RESPONSE
+        for name, value in response.headers:
             lname = name.lower()
-            if (
-                lname in _HOP_BY_HOP_BYTES
-                or lname.startswith(b"access-control-")
-                or lname in _DROPPED_RESPONSE
-            ):
+            if lname in _HOP_BY_HOP_BYTES or lname in dropped or lname.startswith(b"access-control-"):
                 continue
             out.append((lname, value))
         out.extend(request.response_headers)
         return out
 
-    async def _relay(
-        self, request: Request, route: Route, response: aiohttp.ClientResponse, send: Send
-    ) -> None:
+    async def _relay(self, request: Request, route: Route, response: Exchange, send: Send) -> None:
         out = self._response_headers(request, response)
         length = response.content_length
         if length is not None and length <= SMALL_BODY:
             try:
                 payload = await response.read()
-            except (aiohttp.ClientError, TimeoutError) as exc:
+            except (UpstreamError, TimeoutError) as exc:
                 logger.warning("upstream body failed: %r", exc)
                 raise Refusal.answer_broke_off(route.upstream) from None
             request.responded = True
@@ -325,11 +343,11 @@ class Forwarder:
         await send({"type": "http.response.start", "status": response.status, "headers": out})
         await self._pump(route, response, send)
 
-    async def _pump(self, route: Route, response: aiohttp.ClientResponse, send: Send) -> None:
+    async def _pump(self, route: Route, response: Exchange, send: Send) -> None:
         try:
-            async for chunk in response.content.iter_any():
+            while chunk := await response.chunk():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except (UpstreamError, TimeoutError) as exc:
             # The status is sent: the answer can only be cut short, never ended as if it were whole.
             logger.warning("upstream %s answer broke off: %r", route.upstream, exc)
             raise Refusal.answer_broke_off(route.upstream) from None
@@ -339,7 +357,7 @@ class Forwarder:
         self,
         request: Request,
         route: Route,
-        response: aiohttp.ClientResponse,
+        response: Exchange,
         receive: Receive | None,
         send: Send,
     ) -> None:
@@ -364,3 +382,7 @@ class Forwarder:
             pump.result()  # ended by the service: its failure, if any, is the client's answer
             return
         raise ClientGone
+
+
+def _encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]

@@ -28,6 +28,7 @@ from gateway.request import Request, read_request
 from gateway.responses import Refusal, refuse
 from gateway.routing import Router
 from gateway.sessions import CookieSessions
+from gateway.upstream import UpstreamClient
 
 logger = logging.getLogger("gateway")
 access_log = logging.getLogger("vitrine.access")
@@ -56,28 +57,28 @@ class Gateway:
         self.auth = Authenticator(s, verifier or verifier_from_settings(s), CookieSessions(s, self.cors))
         self.limits = RateLimits(s, self.metrics.rate_limited)
         self.ops = Ops(s, self.metrics, self.breakers, self.limits)
+        # The gateway's own calls (readiness probes, OpenAPI documents): few, and not on the request path.
         self.session: aiohttp.ClientSession | None = None
+        self.client: UpstreamClient | None = None
         self.forwarder: Forwarder | None = None
 
     async def startup(self) -> None:
         """Open the upstream connection pool and the rate-limit store."""
         s = self.settings
-        # No limits in aiohttp: UpstreamPool counts connections and bounds the wait, aiohttp could not.
-        connector = aiohttp.TCPConnector(
-            limit=0, limit_per_host=0, keepalive_timeout=s.upstream_keepalive_s, ttl_dns_cache=300
-        )
-        # No cookie jar: cookies belong to the client, a shared jar would leak them between users.
+        connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=s.upstream_keepalive_s, ttl_dns_cache=300)
         self.session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=False,
             skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept"),
         )
+        # Forwarding: our own HTTP/1.1 client; UpstreamPool counts its connections and bounds the wait.
+        self.client = UpstreamClient(s.upstream_keepalive_s)
         per_host = s.upstream_pool_size_per_host
         streams = StreamSlots(s.upstream_streams, s.streams_per_client)
         self.metrics.streams_open.set_function(lambda: streams.open)
         self.forwarder = Forwarder(
-            self.session,
+            self.client,
             UpstreamPool(s.upstream_pool_size, per_host, s.upstream_pool_wait_s),
             UploadSlots(s.upload_streams_per_client, s.upload_streams_per_upstream or max(1, per_host // 2)),
             streams,
@@ -100,6 +101,8 @@ class Gateway:
         """Close pools."""
         if self.session is not None:
             await self.session.close()
+        if self.client is not None:
+            await self.client.close()
         if self.limits.limiter is not None:
             await self.limits.limiter.close()
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 from dataclasses import dataclass, field
 
 from starlette.types import Scope
@@ -66,7 +66,7 @@ def read_request(scope: Scope, clients: ClientAddresses) -> Request:
         elif name == b"x-forwarded-for":
             # Several X-Forwarded-For lines are one list (RFC 9110 §5.3), in order.
             forwarded_for = value if forwarded_for is None else forwarded_for + b", " + value
-    rid = rid_in.decode() if rid_in is not None and _REQUEST_ID.match(rid_in) else uuid.uuid4().hex
+    rid = rid_in.decode() if rid_in is not None and _REQUEST_ID.match(rid_in) else os.urandom(16).hex()
     client = scope.get("client")
     peer: str = client[0] if client else "unknown"
     client_ip = clients.client_ip(peer, forwarded_for)

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote_to_bytes
 
-import aiohttp
 from vitrine_kit.breaker import CircuitBreaker
 from yarl import URL
 
@@ -14,6 +13,7 @@ from gateway.body import BodyLimits
 from gateway.config import Settings
 from gateway.request import Request
 from gateway.responses import Refusal
+from gateway.upstream import Origin
 
 
 @dataclass(slots=True)
@@ -29,7 +29,11 @@ class Route:
     # The pool is counted per origin (scheme, host, port), as connections are.
     origin: str
     timeout_s: float
-    timeout: aiohttp.ClientTimeout
+    connect_timeout_s: float
+    # Where the upstream's connections go: host, port, TLS, Host header, base path.
+    address: Origin
+    # The public prefix the gateway cut, for ``X-Forwarded-Prefix``.
+    forwarded_prefix: bytes
     body: BodyLimits
     breaker: CircuitBreaker
 
@@ -166,8 +170,9 @@ def _build_routes(settings: Settings, breakers: dict[str, CircuitBreaker]) -> li
                 base_url=_b,
                 origin=_o,
                 timeout_s=timeout_s,
-                # No pool wait in here (the gateway bounds it itself): connect is the socket's alone.
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=_c, sock_read=timeout_s),
+                connect_timeout_s=_c,
+                address=Origin.parse(_b),
+                forwarded_prefix=("/" + "/".join(match.strip("/").split("/")[:_strip])).encode(),
                 body=BodyLimits(
                     max_bytes=max_body,
                     timeout_s=body_timeout_s or settings.request_body_timeout_s,

@@ -48,7 +48,16 @@ class CorkedTransport:
 
 
 class GatewayHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol on a ``CorkedTransport``."""
+    """uvicorn's httptools protocol on a ``CorkedTransport``, with uvicorn's access log as configured.
+
+    uvicorn turns its access log on whenever ``uvicorn.access`` has a handler, and the kit's logging puts
+    one on the root logger: every answer then formatted a line (client address, path) that was either
+    dropped by the level or written next to the gateway's own access line. ``access_log=False`` holds.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.access_log = self.access_log and self.config.access_log
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(CorkedTransport(transport, self.loop))  # type: ignore[arg-type]
