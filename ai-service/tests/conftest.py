@@ -92,6 +92,7 @@ class Edge:
     media_down: bool = False
     bytes_down: bool = False  # image bytes refused while resolving still works
     billing_down: bool = False
+    delay_s: float = 0.0  # how long media-service's resolve and billing's reservation take to answer
     url: str = ""
 
     # -- media ----------------------------------------------------------------------------------------
@@ -149,6 +150,7 @@ def build_app(edge: Edge) -> FastAPI:
         if edge.media_down:
             return JSONResponse({"title": "down"}, status_code=503)
         edge.calls.append(("media", "resolve"))
+        await asyncio.sleep(edge.delay_s)
         owned = edge.images.get(body.tenant_id, {})
         now = datetime.now(UTC)
         out = []
@@ -211,6 +213,7 @@ def build_app(edge: Edge) -> FastAPI:
         if edge.billing_down:
             return problem(503, "unavailable")
         edge.calls.append(("billing", f"reserve {body.key}"))
+        await asyncio.sleep(edge.delay_s)
         seen = edge.reservations.get(body.key)
         if seen is not None:
             return JSONResponse(seen.model_dump(mode="json"), status_code=200)
@@ -524,4 +527,5 @@ def app_class() -> type[App]:
 async def seller(app: App) -> Seller:
     await app.sandbox.reset()
     app.edge.media_down = app.edge.billing_down = app.edge.bytes_down = False
+    app.edge.delay_s = 0.0
     return app.seller()
