@@ -10,7 +10,7 @@ import hashlib
 import io
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,6 +45,7 @@ from vitrine_contracts.media_api import (
     ResolveResponse,
 )
 from vitrine_kit.app import ServiceRuntime
+from vitrine_kit.db import held
 from vitrine_kit.db.models import OutboxMessage
 from vitrine_kit.testing.app import running_app
 from vitrine_kit.testing.helpers import eventually, free_port, settings_for_test
@@ -529,3 +530,11 @@ async def seller(app: App) -> Seller:
     app.edge.media_down = app.edge.billing_down = app.edge.bytes_down = False
     app.edge.delay_s = 0.0
     return app.seller()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def strict_connections() -> Iterator[None]:
+    """Any call to another service while a database connection is held fails the test that made it."""
+    held.set_strict(True)
+    yield
+    held.set_strict(False)
