@@ -12,6 +12,7 @@ from typing import Any
 import jwt
 from jwt.algorithms import RSAAlgorithm
 
+from vitrine_kit.auth.cache import TokenCache
 from vitrine_kit.auth.principal import ANY_KIND, Principal, TokenKind, kind_of, scopes_of
 from vitrine_kit.auth.revocation import (
     REVOCATIONS_PATH,
@@ -136,7 +137,8 @@ class TokenVerifier:
     A token's kind (user, plugin, service) comes from its scope and must match its audience: plugin tokens
     carry ``<audience>-plugin``, the others ``<audience>``. Callers name the kinds they accept; the kit's
     FastAPI dependencies accept users (and services where declared), only ``PluginPrincipal`` plugins.
-    With ``revocations``, tokens of revoked devices and members are refused within seconds.
+    With ``revocations``, tokens of revoked devices and members are refused within seconds. With ``cache``,
+    a token verified in the last seconds is not verified again (see ``vitrine_kit.auth.cache``).
     """
 
     def __init__(
@@ -148,6 +150,7 @@ class TokenVerifier:
         plugin_audience: str | None = None,
         revocations: RevocationList | None = None,
         leeway_s: float = 5.0,
+        cache: TokenCache | None = None,
     ) -> None:
         self.keys = keys
         self.issuer = issuer
@@ -155,6 +158,7 @@ class TokenVerifier:
         self.plugin_audience = plugin_audience or plugin_audience_for(audience)
         self.revocations = revocations
         self.leeway_s = leeway_s
+        self.cache = cache
 
     async def aclose(self) -> None:
         """Close the HTTP clients of the key and revocation fetchers (at the process's shutdown)."""
@@ -167,8 +171,16 @@ class TokenVerifier:
         return Principal.from_claims(await self.verify_claims(token, kinds=kinds))
 
     async def verify_claims(self, token: str, *, kinds: Collection[TokenKind] = ANY_KIND) -> dict[str, Any]:
-        """The claims of a valid, unrevoked token of one of ``kinds``; ``InvalidToken`` says why not."""
-        claims = await self._decode(token)
+        """The claims of a valid, unrevoked token of one of ``kinds``; ``InvalidToken`` says why not.
+
+        With a ``cache``, a token verified moments ago skips the signature and claims checks (never past its
+        ``exp``); its kind and the revocation list are checked every time.
+        """
+        claims = self.cache.get(token) if self.cache is not None else None
+        if claims is None:
+            claims = await self._decode(token)
+            if self.cache is not None:
+                self.cache.put(token, claims)
         kind = self._kind(claims)
         if kind not in kinds:
             raise InvalidToken(f"{kind.value} tokens are not accepted here")
@@ -253,4 +265,5 @@ def verifier_from_settings(settings: BaseServiceSettings) -> TokenVerifier:
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         revocations=RevocationList(http_revocation_fetcher(url)) if url else None,
+        cache=TokenCache(size=settings.token_cache_size, ttl_s=settings.token_cache_ttl_s),
     )
