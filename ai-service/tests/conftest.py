@@ -10,7 +10,7 @@ import hashlib
 import io
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,6 +45,7 @@ from vitrine_contracts.media_api import (
     ResolveResponse,
 )
 from vitrine_kit.app import ServiceRuntime
+from vitrine_kit.db import held
 from vitrine_kit.db.models import OutboxMessage
 from vitrine_kit.testing.app import running_app
 from vitrine_kit.testing.helpers import eventually, free_port, settings_for_test
@@ -92,6 +93,7 @@ class Edge:
     media_down: bool = False
     bytes_down: bool = False  # image bytes refused while resolving still works
     billing_down: bool = False
+    delay_s: float = 0.0  # how long media-service's resolve and billing's reservation take to answer
     url: str = ""
 
     # -- media ----------------------------------------------------------------------------------------
@@ -149,6 +151,7 @@ def build_app(edge: Edge) -> FastAPI:
         if edge.media_down:
             return JSONResponse({"title": "down"}, status_code=503)
         edge.calls.append(("media", "resolve"))
+        await asyncio.sleep(edge.delay_s)
         owned = edge.images.get(body.tenant_id, {})
         now = datetime.now(UTC)
         out = []
@@ -211,6 +214,7 @@ def build_app(edge: Edge) -> FastAPI:
         if edge.billing_down:
             return problem(503, "unavailable")
         edge.calls.append(("billing", f"reserve {body.key}"))
+        await asyncio.sleep(edge.delay_s)
         seen = edge.reservations.get(body.key)
         if seen is not None:
             return JSONResponse(seen.model_dump(mode="json"), status_code=200)
@@ -524,4 +528,13 @@ def app_class() -> type[App]:
 async def seller(app: App) -> Seller:
     await app.sandbox.reset()
     app.edge.media_down = app.edge.billing_down = app.edge.bytes_down = False
+    app.edge.delay_s = 0.0
     return app.seller()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def strict_connections() -> Iterator[None]:
+    """Any call to another service while a database connection is held fails the test that made it."""
+    held.set_strict(True)
+    yield
+    held.set_strict(False)

@@ -62,6 +62,7 @@ class Bench:
         self.args = args
         self.keys = TestKeys()
         self.edge = fakes.Edge(keys=self.keys)
+        self.edge.delay_s = args.edge_delay_ms / 1000
         self.db = db_name("ai")
         self.namespace = f"bench-ai-{uuid.uuid4().hex[:8]}"
         self.sandbox_port = free_port()
@@ -93,6 +94,7 @@ class Bench:
             "AI_AUTH_TOKEN_URL": f"{self.edge.url}/oauth/token",
             "AI_WORKER_CONCURRENCY": str(concurrency),
             "AI_DB_POOL_SIZE": str(self.args.db_pool),
+            "AI_DB_MAX_OVERFLOW": str(self.args.db_overflow),
             **(extra or {}),
         }
 
@@ -395,6 +397,10 @@ def main() -> None:
     )
     parser.add_argument("--tenants", type=int, default=10)
     parser.add_argument("--db-pool", type=int, default=10, help="AI_DB_POOL_SIZE")
+    parser.add_argument("--db-overflow", type=int, default=10, help="AI_DB_MAX_OVERFLOW")
+    parser.add_argument(
+        "--edge-delay-ms", type=int, default=0, help="how long the media resolve and the reservation take"
+    )
     parser.add_argument("--cache-rounds", type=int, default=2, help="times each request is repeated")
     parser.add_argument("--full-size-analyses", type=int, default=2)
     args = parser.parse_args()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from fixture_service.app import make_app
 from vitrine_kit.testing.app import running_app
 
 
@@ -97,3 +98,14 @@ class TestDatabaseRestart:
             assert first.headers["retry-after"] == "1"
             assert first.json()["type"].endswith("/database-unavailable")
             assert (await client.get("/markers", headers=auth)).status_code == 200
+
+
+class TestShutdown:
+    async def test_the_verifier_the_kit_built_has_its_http_clients_closed(self, make_settings) -> None:
+        async with running_app(make_app(make_settings(), None)) as (_, runtime):
+            keys_client = runtime.verifier.keys.fetcher.client.get()
+            assert runtime.verifier.revocations is not None
+            revocations_client = runtime.verifier.revocations.fetcher.client.get()
+            assert not keys_client.is_closed
+        assert keys_client.is_closed
+        assert revocations_client.is_closed

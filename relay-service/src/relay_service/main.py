@@ -89,6 +89,8 @@ def create_app(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            if authenticator is None and verifier is None:  # the verifier built here: its clients are ours
+                await auth.verifier.aclose()
 
     ops = ops_app(settings, relay, metrics, loops, lifespan)
     app = socketio.ASGIApp(sio, other_asgi_app=ops, socketio_path="socket.io")

@@ -16,6 +16,7 @@ from ai_service.models import (
     AnalysisJob,
     AnalysisStatus,
     CacheEntry,
+    CreditsState,
     JobState,
     KnownPhoto,
     TenantPlan,
@@ -24,10 +25,15 @@ from ai_service.models import (
 IN_FLIGHT = (AnalysisStatus.QUEUED, AnalysisStatus.RUNNING)
 
 
-async def get(session: AsyncSession, analysis_id: uuid.UUID, *, lock: bool = False) -> Analysis | None:
+async def get(
+    session: AsyncSession, analysis_id: uuid.UUID, *, lock: bool = False, fresh: bool = False
+) -> Analysis | None:
+    """The analysis; ``lock`` FOR UPDATE; ``fresh`` re-reads it even when the session holds it already."""
     query = sa.select(Analysis).where(Analysis.id == analysis_id)
     if lock:
         query = query.with_for_update()
+    if fresh:
+        query = query.execution_options(populate_existing=True)
     return (await session.scalars(query)).first()
 
 
@@ -36,10 +42,15 @@ async def by_idempotency_key(session: AsyncSession, key: str) -> Analysis | None
 
 
 async def in_flight(session: AsyncSession, fingerprint: str) -> Analysis | None:
-    """A queued or running analysis of the same request."""
+    """A queued or running analysis of the same request whose credits are held (one still being reserved
+    may yet be withdrawn with a 402)."""
     query = (
         sa.select(Analysis)
-        .where(Analysis.fingerprint == fingerprint, Analysis.status.in_(IN_FLIGHT))
+        .where(
+            Analysis.fingerprint == fingerprint,
+            Analysis.status.in_(IN_FLIGHT),
+            Analysis.credits_state == CreditsState.HELD,
+        )
         .order_by(Analysis.created_at.desc())
         .limit(1)
     )

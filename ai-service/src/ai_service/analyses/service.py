@@ -1,14 +1,13 @@
 """Analyses: asked for (cache, credits, queue), read, and decided by the worker.
 
 Asking is quick: the photos are checked at media-service, a cached answer is returned at once (no
-credit), otherwise the analysis price is reserved at billing-service and the analysis queued. The worker
-runs the provider calls outside any transaction and comes back here to record the outcome.
+credit), otherwise the analysis is recorded, its price reserved at billing-service and its job made due.
+No database connection is held while another service answers. The worker runs the provider calls outside
+any transaction and comes back here to record the outcome.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from vitrine_kit.db.base import utcnow
 
 from ai_service import errors
 from ai_service.analyses import repository as repo
+from ai_service.analyses.ask import Ask, analysis_id_for, asker_grace
 from ai_service.analyses.schemas import (
     AnalysisError,
     AnalysisOut,
@@ -34,23 +34,19 @@ from ai_service.analyses.schemas import (
 )
 from ai_service.credits.client import BillingUnavailable, CreditsExhausted, reservation_key
 from ai_service.members.service import member_service
-from ai_service.models import Analysis, AnalysisJob, AnalysisStatus, CreditsState, Settlement
+from ai_service.models import (
+    Analysis,
+    AnalysisJob,
+    AnalysisStatus,
+    CacheEntry,
+    CreditsState,
+    Settlement,
+)
 from ai_service.pipeline.run import Outcome, Spec
 from ai_service.scope import Scope
 
 CACHED = "cached"
 FREE_PLAN = "free"
-
-
-def _digest(*parts: object) -> str:
-    return hashlib.sha256(json.dumps(parts, default=str, separators=(",", ":")).encode()).hexdigest()
-
-
-def analysis_id_for(tenant_id: uuid.UUID, idempotency_key: str | None) -> uuid.UUID:
-    """Random, or derived from the Idempotency-Key: concurrent retries then share one reservation key."""
-    if idempotency_key is None:
-        return uuid.uuid4()
-    return uuid.uuid5(tenant_id, f"ai-analysis:{idempotency_key}")
 
 
 # A page's position: the last analysis's creation time and id (newest first).
@@ -102,11 +98,49 @@ class AnalysisService:
     async def request(
         self, scope: Scope, body: AnalysisRequest, idempotency_key: str | None
     ) -> tuple[Analysis, bool]:
-        """The analysis for ``body`` and whether it is new (False: the same request seen before)."""
-        ctx, session = scope.context, scope.session
+        """The analysis for ``body`` and whether it is new (False: the same request seen before).
+
+        No database connection is held while media-service or billing-service answers: each call comes
+        between two short transactions (``# commit:`` below), and the analysis is recorded before its
+        credits are reserved, so an asker that dies at any point leaves a row the worker takes over.
+        """
+        session = scope.session
+        ask = await self._ask(scope, body)
+        if idempotency_key is not None:
+            seen = await repo.by_idempotency_key(session, idempotency_key)
+            if seen is not None:
+                if seen.fingerprint != ask.fingerprint:
+                    raise errors.IdempotencyKeyReused()
+                return await self._join(scope, seen), False
+        joined = await repo.in_flight(session, ask.fingerprint)
+        if joined is not None:
+            return joined, False
+        # Photos whose hashes media-service gave before are looked up in the cache without asking it
+        # again (an image's bytes never change; a deleted one is forgotten on `media.image.deleted`).
+        known = await repo.known_hashes(session, ask.image_ids)
+        hashes = [known[i] for i in ask.image_ids] if all(i in known for i in ask.image_ids) else None
+        hit = await repo.cached(session, ask.cache_key(hashes), utcnow()) if hashes is not None else None
+        if hit is None:
+            await session.commit()  # commit: no connection held while media-service answers
+            resolved = await self._resolve(scope, ask.image_ids)
+            unknown = {i: h for i, h in zip(ask.image_ids, resolved, strict=True) if known.get(i) != h}
+            if unknown:
+                await repo.remember_hashes(session, unknown)
+            if resolved != hashes:
+                hit = await repo.cached(session, ask.cache_key(resolved), utcnow())
+            hashes = resolved
+        assert hashes is not None, "known or resolved"
+        analysis = ask.analysis(analysis_id_for(scope.tenant_id, idempotency_key), idempotency_key, hashes)
+        if hit is not None:
+            return await self._answer_from_cache(scope, analysis, hit)
+        return await self._reserve_and_queue(scope, analysis)
+
+    async def _ask(self, scope: Scope, body: AnalysisRequest) -> Ask:
+        """What the request asks for: its photos, label, cap, language, and the fingerprint of all that."""
+        ctx = scope.context
         image_ids, label = body.image_ids, body.label_image_id
         if image_ids is None:
-            last = await repo.latest_for_product(session, body.product_id) if body.product_id else None
+            last = await repo.latest_for_product(scope.session, body.product_id) if body.product_id else None
             if last is None:
                 raise errors.PhotosRequired(
                     "This product has not been analysed yet; send its photos as image_ids."
@@ -117,99 +151,72 @@ class AnalysisService:
         language = (
             body.language or await member_service.default_language(scope) or ctx.settings.default_language
         )
-        fingerprint = _digest(
-            body.product_id,
-            image_ids,
-            label,
-            language,
-            body.notes,
-            limit,
-            ctx.prompt_version,
-            ctx.model,
-            ctx.text_model,
-        )
-        if idempotency_key is not None:
-            seen = await repo.by_idempotency_key(session, idempotency_key)
-            if seen is not None:
-                if seen.fingerprint != fingerprint:
-                    raise errors.IdempotencyKeyReused()
-                return seen, False
-        joined = await repo.in_flight(session, fingerprint)
-        if joined is not None:
-            return joined, False
-
-        def cache_key(hashes: list[str]) -> str:
-            """Same photos (by content) + same prompt version + same models: the same answer."""
-            label_hash = hashes[image_ids.index(label)] if label is not None else None
-            return _digest(
-                hashes,
-                label_hash,
-                limit,
-                language,
-                body.notes,
-                ctx.prompt_version,
-                ctx.vision.name,
-                ctx.model,
-                ctx.text_model,
-            )
-
-        # Photos whose hashes media-service gave before are looked up in the cache without asking it
-        # again (an image's bytes never change; a deleted one is forgotten on `media.image.deleted`).
-        known = await repo.known_hashes(session, list(image_ids))
-        hashes = [known[i] for i in image_ids] if all(i in known for i in image_ids) else None
-        hit = await repo.cached(session, cache_key(hashes), utcnow()) if hashes is not None else None
-        if hit is None:
-            try:
-                images = await ctx.media.require(scope.tenant_id, image_ids)
-            except PhotoMissing as exc:
-                raise errors.PhotoNotFound(str(exc), image_id=str(exc.image_id)) from exc
-            except MediaDown as exc:
-                raise errors.MediaUnavailable() from exc
-            resolved = [image.content_hash for image in images]
-            unknown = {i: h for i, h in zip(image_ids, resolved, strict=True) if known.get(i) != h}
-            if unknown:
-                await repo.remember_hashes(session, unknown)
-            if resolved != hashes:
-                hit = await repo.cached(session, cache_key(resolved), utcnow())
-            hashes = resolved
-        assert hashes is not None, "known or resolved"
-        analysis = Analysis(
-            id=analysis_id_for(scope.tenant_id, idempotency_key),
-            status=AnalysisStatus.QUEUED,
+        return Ask(
             product_id=body.product_id,
-            image_ids=image_ids,
-            label_image_id=label,
-            image_hashes=hashes,
-            photo_limit=limit,
+            image_ids=list(image_ids),
+            label=label,
+            limit=limit,
             language=language,
             notes=body.notes,
-            idempotency_key=idempotency_key,
-            fingerprint=fingerprint,
-            cache_key=cache_key(hashes),
             prompt_version=ctx.prompt_version,
             provider=ctx.vision.name,
             model=ctx.model,
             text_model=ctx.text_model,
-            cached=False,
-            credits=0,
-            credits_state=CreditsState.NONE,
-            usage=[],
-            created_at=utcnow(),
         )
-        if hit is not None:
-            await repo.count_hit(session, hit.key)
-            result = remap(hit.result, dict(zip(hit.image_ids, image_ids, strict=True)))
-            analysis.complete(result, pipeline=CACHED, usage=[], cached=True, at=utcnow())
-            winner = await self._insert(scope, analysis, queued=False)
-            if winner is None:
-                self._emit_completed(scope, analysis)
-                ctx.ai_metrics.analyses.labels(CACHED).inc()
-            return winner or analysis, winner is None
-        key = reservation_key(analysis.id)
-        price = ctx.settings.analysis_price_credits
+
+    @staticmethod
+    async def _resolve(scope: Scope, image_ids: list[uuid.UUID]) -> list[str]:
+        """The photos' content hashes, from media-service (422 for a photo the tenant does not have)."""
         try:
-            await ctx.credits.reserve(scope.tenant_id, price, key, f"AI analysis of {len(image_ids)} photos")
+            images = await scope.context.media.require(scope.tenant_id, image_ids)
+        except PhotoMissing as exc:
+            raise errors.PhotoNotFound(str(exc), image_id=str(exc.image_id)) from exc
+        except MediaDown as exc:
+            raise errors.MediaUnavailable() from exc
+        return [image.content_hash for image in images]
+
+    async def _answer_from_cache(
+        self, scope: Scope, analysis: Analysis, hit: CacheEntry
+    ) -> tuple[Analysis, bool]:
+        ctx = scope.context
+        await repo.count_hit(scope.session, hit.key)
+        result = remap(hit.result, dict(zip(hit.image_ids, analysis.image_ids, strict=True)))
+        analysis.complete(result, pipeline=CACHED, usage=[], cached=True, at=utcnow())
+        winner = await self._insert(scope, analysis, queued=False)
+        if winner is None:
+            self._emit_completed(scope, analysis)
+            ctx.ai_metrics.analyses.labels(CACHED).inc()
+        return winner or analysis, winner is None
+
+    async def _reserve_and_queue(self, scope: Scope, analysis: Analysis) -> tuple[Analysis, bool]:
+        """Record the analysis with its job (not due before the asker's grace), reserve its price at billing
+        with no connection held, then make the job due. An asker that dies before that leaves the job to
+        the worker, which reserves with the same key (billing answers the same hold) or reports the failure.
+        """
+        settings = scope.context.settings
+        winner = await self._insert(scope, analysis, queued=True, due_in=asker_grace(settings))
+        if winner is not None:
+            return await self._join(scope, winner), False
+        await scope.session.commit()  # commit: the analysis is recorded before billing holds its credits
+        return await self._reserve(scope, analysis), True
+
+    async def _join(self, scope: Scope, seen: Analysis) -> Analysis:
+        """The analysis asked before with the same key; if its asker is still reserving, this request
+        reserves with the same key too, so both answer what billing decided (the same hold, or 402)."""
+        if seen.status.finished or seen.cached or seen.credits_state is not CreditsState.NONE:
+            return seen
+        await scope.session.commit()  # commit: no connection held while billing answers
+        return await self._reserve(scope, seen)
+
+    async def _reserve(self, scope: Scope, analysis: Analysis) -> Analysis:
+        """Hold the analysis's price at billing (no connection held meanwhile), then make its job due."""
+        session, price = scope.session, scope.context.settings.analysis_price_credits
+        key = reservation_key(analysis.id)
+        try:
+            reason = f"AI analysis of {len(analysis.image_ids)} photos"
+            await scope.context.credits.reserve(scope.tenant_id, price, key, reason)
         except CreditsExhausted as exc:
+            await self._withdraw(scope, analysis)
             raise errors.CreditsExhausted(
                 f"An analysis costs {price} credit{'s' if price > 1 else ''}; "
                 f"you have {exc.credits_left if exc.credits_left is not None else 'none'} left.",
@@ -219,20 +226,43 @@ class AnalysisService:
                 purchased_left=exc.purchased_left,
             ) from exc
         except BillingUnavailable as exc:
+            # The hold may exist (an answer lost on the way): billing releases it when it expires.
+            await self._withdraw(scope, analysis)
             raise errors.BillingUnavailable() from exc
-        analysis.hold_credits(price, key)
-        # If this transaction fails to commit, billing releases the hold when it expires.
-        winner = await self._insert(scope, analysis, queued=True)
-        return winner or analysis, winner is None
+        job = await repo.job(session, analysis.id)
+        current = await repo.get(session, analysis.id, fresh=True)
+        if current is None:  # withdrawn by a request with the same key that billing failed: its hold expires
+            raise errors.BillingUnavailable()
+        if job is not None and job.unclaimed:
+            current.hold_credits(price, key)
+            job.due(utcnow())
+            await session.flush()
+        # Otherwise a worker took the job over while billing was slow: it reserved with the same key.
+        return current
 
-    async def _insert(self, scope: Scope, analysis: Analysis, *, queued: bool) -> Analysis | None:
+    async def _withdraw(self, scope: Scope, analysis: Analysis) -> None:
+        """Forget an analysis whose credits could not be reserved, unless a worker took it over or a request
+        with the same key got them held meanwhile."""
+        session = scope.session
+        job = await repo.job(session, analysis.id)
+        current = await repo.get(session, analysis.id, fresh=True)
+        if job is not None and job.unclaimed and current and current.credits_state is CreditsState.NONE:
+            await session.delete(job)
+            await session.delete(current)
+        await session.commit()  # commit: the refusal's cleanup must survive the error answer's rollback
+
+    async def _insert(
+        self, scope: Scope, analysis: Analysis, *, queued: bool, due_in: timedelta | None = None
+    ) -> Analysis | None:
         """Add the analysis (and its job); the analysis that won when the same Idempotency-Key came twice
         at once (same analysis id, so the same reservation key at billing), else None."""
 
         def add() -> None:
             scope.session.add(analysis)
             if queued:
-                scope.session.add(AnalysisJob(analysis_id=analysis.id, tenant_id=scope.tenant_id, attempts=0))
+                job = AnalysisJob(analysis_id=analysis.id, tenant_id=scope.tenant_id, attempts=0)
+                job.available_at = utcnow() + (due_in or timedelta())
+                scope.session.add(job)
 
         if analysis.idempotency_key is None:  # a random id: nothing to meet, no savepoint to pay for
             add()
@@ -365,6 +395,13 @@ class AnalysisService:
             )
         )
         await self._settle_later(scope, analysis, Settlement.RELEASE)
+
+    async def held(self, scope: Scope, analysis_id: uuid.UUID, amount: int, key: str) -> None:
+        """Billing holds the price of an analysis whose asker died before recording it (the worker's take)."""
+        analysis = await repo.get(scope.session, analysis_id, lock=True)
+        if analysis is not None and analysis.credits_state is CreditsState.NONE:
+            analysis.hold_credits(amount, key)
+        await scope.session.flush()
 
     async def settled(self, scope: Scope, analysis_id: uuid.UUID, state: CreditsState) -> None:
         """Billing acknowledged the commit or the release: the job is over."""

@@ -24,7 +24,12 @@ from vitrine_kit.scope import Scope
 from ai_service.analyses import repository as repo
 from ai_service.analyses.service import analysis_service
 from ai_service.context import AiContext
-from ai_service.credits.client import BillingUnavailable, ReservationClosed
+from ai_service.credits.client import (
+    BillingUnavailable,
+    CreditsExhausted,
+    ReservationClosed,
+    reservation_key,
+)
 from ai_service.images.prep import UnreadableImage
 from ai_service.models import CreditsState, JobState, Settlement
 from ai_service.pipeline.run import Tracker
@@ -144,6 +149,10 @@ class Worker:
             settlement = Settlement.COMMIT if record and record.result else Settlement.RELEASE
             await self.settle(tenant, analysis_id, settlement, record.reservation_key if record else None)
             return
+        # No hold recorded: the asker died while billing reserved; reserve with its key before running.
+        unheld = record is not None and record.credits_state is CreditsState.NONE
+        if record is not None and unheld and not await self.reserve(job, len(record.image_ids)):
+            return
         tracker = Tracker(metrics=self.ctx.ai_metrics)
         failure: tuple[str, str, bool] | None = None
         outcome = None
@@ -189,6 +198,33 @@ class Worker:
             record = await repo.get(scope.session, analysis_id)
         key = record.reservation_key if record else None
         await self.settle(tenant, analysis_id, Settlement.COMMIT if outcome else Settlement.RELEASE, key)
+
+    async def reserve(self, job: Claimed, photos: int) -> bool:
+        """Reserve the price of an analysis whose asker died before billing's hold was recorded, with the
+        asker's key (billing answers the hold it may have made); False when the analysis is not run now."""
+        key, price = reservation_key(job.analysis_id), self.settings.analysis_price_credits
+        failure: tuple[str, str, bool]
+        try:
+            await self.ctx.credits.reserve(job.tenant_id, price, key, f"AI analysis of {photos} photos")
+        except CreditsExhausted:
+            failure = ("credits-exhausted", "You had no AI credits left for this analysis.", False)
+        except BillingUnavailable as exc:
+            if job.attempts < self.settings.job_max_attempts:
+                async with self.scope(job.tenant_id) as scope:
+                    at = utcnow() + timedelta(seconds=self.settings.job_retry_delay_s * job.attempts)
+                    await analysis_service.retry_later(scope, job.analysis_id, at, str(exc))
+                return False
+            # A hold made while its answer was lost is released by billing when it expires.
+            failure = ("billing-unavailable", "Credits could not be reserved; try again later.", True)
+        else:
+            async with self.scope(job.tenant_id) as scope:
+                await analysis_service.held(scope, job.analysis_id, price, key)
+            return True
+        self.ctx.ai_metrics.analyses.labels(failure[0]).inc()
+        async with self.scope(job.tenant_id) as scope:
+            code, detail, retryable = failure
+            await analysis_service.fail(scope, job.analysis_id, code, detail, retryable=retryable, usage=[])
+        return False
 
     async def settle(
         self, tenant: uuid.UUID, analysis_id: uuid.UUID, settlement: Settlement | None, key: str | None

@@ -12,6 +12,7 @@ import httpx
 from pydantic import ValidationError
 from vitrine_contracts.billing_api import RESERVATIONS_PATH, Reservation, ReservationRequest
 from vitrine_kit.auth.service_client import ServiceTokenClient
+from vitrine_kit.db.held import check_outbound
 
 
 class BillingUnavailable(Exception):
@@ -91,6 +92,7 @@ class CreditsClient:
         return self._reservation(response)
 
     async def _post(self, url: str, content: str | None) -> httpx.Response:
+        check_outbound("billing-service")
         try:
             headers = {"content-type": "application/json", **await self.tokens.headers()}
             return await self.http.post(url, content=content, headers=headers)

@@ -46,6 +46,15 @@ class AnalysisJob(SharedBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
+    @property
+    def unclaimed(self) -> bool:
+        """Still waiting for its first worker (its asker may still be reserving its credits)."""
+        return self.state is JobState.QUEUED and self.attempts == 0
+
+    def due(self, at: datetime) -> None:
+        """The asker reserved the credits: a worker may take the job from ``at``."""
+        self.available_at = at
+
     def settle_later(self, settlement: Settlement, reservation_key: str | None, *, at: datetime) -> None:
         """The analysis is decided; the worker (or a later pass) settles its credits."""
         self.state = JobState.SETTLING

@@ -250,6 +250,8 @@ def create_service_app(
             await asyncio.gather(*runtime.tasks, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await service_context.aclose()
+            if verifier is None:  # the one it built; a verifier given by the caller is the caller's to close
+                await token_verifier.aclose()
             await db.dispose()
             logger.info("service stopped")
 

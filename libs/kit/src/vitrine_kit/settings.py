@@ -81,6 +81,9 @@ class BaseServiceSettings(BaseSettings):
     jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
     jwks_min_refetch_interval_s: float = 30.0
     jwks_cache_ttl_s: float = 600.0
+    # Verified tokens kept this long (never past their exp; revocation still checked each request); 0: off.
+    token_cache_ttl_s: float = 30.0
+    token_cache_size: int = 4096
 
     max_request_body_bytes: int = 1_048_576
     tenant_migration_concurrency: int = 4

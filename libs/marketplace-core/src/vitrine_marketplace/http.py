@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 from vitrine_kit.breaker import BreakerOpen, CircuitBreaker
+from vitrine_kit.db.held import check_outbound
 
 from vitrine_marketplace.dto import utcnow
 from vitrine_marketplace.errors import AuthExpired, CircuitOpen, MarketplaceUnavailable, RateLimited
@@ -160,6 +161,7 @@ class MarketplaceHttpClient:
         auth: tuple[str, str] | None,
     ) -> httpx.Response | httpx.TransportError:
         """One attempt through the breaker: a transport failure or a 5xx counts against it."""
+        check_outbound(self.name)
         try:
             with self.breaker.attempt() as call:
                 try:

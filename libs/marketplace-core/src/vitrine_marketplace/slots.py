@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from vitrine_contracts.billing_api import MARKETPLACE_SLOTS_PATH, MarketplaceSlots, SlotRequest
 from vitrine_kit.auth.service_client import ServiceTokenClient
+from vitrine_kit.db.held import check_outbound
 from vitrine_kit.errors import ProblemError
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class SlotsClient:
         """One call; a 404 (billing has not handled the new seller's ``tenant.created`` yet, a moment after
         sign-up) is asked again a few times before it is reported as unavailable."""
         waits = list(NEW_TENANT_WAITS_S)
+        check_outbound("billing-service")
         while True:
             try:
                 headers = {**await self.tokens.headers(), "Content-Type": "application/json"}

@@ -9,15 +9,17 @@ import time
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
-import httpx
 import jwt
 from jwt.algorithms import RSAAlgorithm
 
+from vitrine_kit.auth.cache import TokenCache
 from vitrine_kit.auth.principal import ANY_KIND, Principal, TokenKind, kind_of, scopes_of
 from vitrine_kit.auth.revocation import (
     REVOCATIONS_PATH,
+    ProcessClient,
     RevocationList,
     RevocationUnknown,
+    close_fetcher,
     http_revocation_fetcher,
 )
 from vitrine_kit.settings import BaseServiceSettings
@@ -42,17 +44,27 @@ class InvalidToken(Exception):
 JwksFetcher = Callable[[], Awaitable[dict[str, Any]]]
 
 
-def http_jwks_fetcher(url: str, *, timeout_s: float = 3.0) -> JwksFetcher:
+class HttpJwksFetcher:
+    """Fetches a JWKS document over HTTP with one client per process (a ``JwksFetcher``)."""
+
+    def __init__(self, url: str, *, timeout_s: float = 3.0) -> None:
+        self.url = url
+        self.client = ProcessClient(timeout_s=timeout_s)
+
+    async def __call__(self) -> dict[str, Any]:
+        response = await self.client.get().get(self.url)
+        response.raise_for_status()
+        document: dict[str, Any] = response.json()
+        return document
+
+    async def aclose(self) -> None:
+        """Close the process's client (shutdown)."""
+        await self.client.aclose()
+
+
+def http_jwks_fetcher(url: str, *, timeout_s: float = 3.0) -> HttpJwksFetcher:
     """Fetch a JWKS document over HTTP."""
-
-    async def fetch() -> dict[str, Any]:
-        async with httpx.AsyncClient(timeout=timeout_s) as client:
-            response = await client.get(url)
-            response.raise_for_status()
-            document: dict[str, Any] = response.json()
-            return document
-
-    return fetch
+    return HttpJwksFetcher(url, timeout_s=timeout_s)
 
 
 class JWKSCache:
@@ -105,6 +117,10 @@ class JWKSCache:
                     # Keep serving the known keys; try again after a short pause rather than per request.
                     self._fetched_at = now - self.ttl_s + min(self.ttl_s, 5.0)
 
+    async def aclose(self) -> None:
+        """Close the fetcher's HTTP client (shutdown)."""
+        await close_fetcher(self.fetcher)
+
     async def get(self, kid: str) -> Any:
         if not self._keys or time.monotonic() - self._fetched_at > self.ttl_s:
             await self._refresh(forced=False)
@@ -121,7 +137,8 @@ class TokenVerifier:
     A token's kind (user, plugin, service) comes from its scope and must match its audience: plugin tokens
     carry ``<audience>-plugin``, the others ``<audience>``. Callers name the kinds they accept; the kit's
     FastAPI dependencies accept users (and services where declared), only ``PluginPrincipal`` plugins.
-    With ``revocations``, tokens of revoked devices and members are refused within seconds.
+    With ``revocations``, tokens of revoked devices and members are refused within seconds. With ``cache``,
+    a token verified in the last seconds is not verified again (see ``vitrine_kit.auth.cache``).
     """
 
     def __init__(
@@ -133,6 +150,7 @@ class TokenVerifier:
         plugin_audience: str | None = None,
         revocations: RevocationList | None = None,
         leeway_s: float = 5.0,
+        cache: TokenCache | None = None,
     ) -> None:
         self.keys = keys
         self.issuer = issuer
@@ -140,14 +158,29 @@ class TokenVerifier:
         self.plugin_audience = plugin_audience or plugin_audience_for(audience)
         self.revocations = revocations
         self.leeway_s = leeway_s
+        self.cache = cache
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients of the key and revocation fetchers (at the process's shutdown)."""
+        await self.keys.aclose()
+        if self.revocations is not None:
+            await self.revocations.aclose()
 
     async def verify(self, token: str, *, kinds: Collection[TokenKind] = ANY_KIND) -> Principal:
         """Return the principal of a valid token of one of ``kinds``; raise ``InvalidToken`` otherwise."""
         return Principal.from_claims(await self.verify_claims(token, kinds=kinds))
 
     async def verify_claims(self, token: str, *, kinds: Collection[TokenKind] = ANY_KIND) -> dict[str, Any]:
-        """The claims of a valid, unrevoked token of one of ``kinds``; ``InvalidToken`` says why not."""
-        claims = await self._decode(token)
+        """The claims of a valid, unrevoked token of one of ``kinds``; ``InvalidToken`` says why not.
+
+        With a ``cache``, a token verified moments ago skips the signature and claims checks (never past its
+        ``exp``); its kind and the revocation list are checked every time.
+        """
+        claims = self.cache.get(token) if self.cache is not None else None
+        if claims is None:
+            claims = await self._decode(token)
+            if self.cache is not None:
+                self.cache.put(token, claims)
         kind = self._kind(claims)
         if kind not in kinds:
             raise InvalidToken(f"{kind.value} tokens are not accepted here")
@@ -232,4 +265,5 @@ def verifier_from_settings(settings: BaseServiceSettings) -> TokenVerifier:
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         revocations=RevocationList(http_revocation_fetcher(url)) if url else None,
+        cache=TokenCache(size=settings.token_cache_size, ttl_s=settings.token_cache_ttl_s),
     )

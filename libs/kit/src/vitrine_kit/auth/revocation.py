@@ -68,23 +68,63 @@ class RevocationPage:
 RevocationFetcher = Callable[[float], Awaitable[RevocationPage]]
 
 
-def http_revocation_fetcher(
-    url: str, *, timeout_s: float = 2.0, http: httpx.AsyncClient | None = None
-) -> RevocationFetcher:
-    """Fetch the list from auth-service over HTTP (``http``: a client of the caller's, e.g. in tests)."""
+class ProcessClient:
+    """One ``httpx.AsyncClient`` for the process, created at its first use and closed by ``aclose`` (a
+    client of the caller's is used as given and never closed here). A fetch every few seconds then reuses
+    a kept-alive connection instead of a new client, TCP connection and SSL context each time."""
 
-    async def fetch(since: float) -> RevocationPage:
+    def __init__(self, *, timeout_s: float, http: httpx.AsyncClient | None = None) -> None:
+        self.timeout_s = timeout_s
+        self._http = http
+        self._owned = http is None
+        self.created = 0
+
+    def get(self) -> httpx.AsyncClient:
+        """The client (a new one if none was made yet, or if the last one was closed)."""
+        if self._http is None or (self._owned and self._http.is_closed):
+            self._http = httpx.AsyncClient(timeout=self.timeout_s)
+            self.created += 1
+        return self._http
+
+    async def aclose(self) -> None:
+        """Close the client this object made (at shutdown); a later use makes a new one."""
+        if self._owned and self._http is not None:
+            client, self._http = self._http, None
+            await client.aclose()
+
+
+class HttpRevocationFetcher:
+    """Fetches the list from auth-service over HTTP with one client per process (a ``RevocationFetcher``)."""
+
+    def __init__(self, url: str, *, timeout_s: float = 2.0, http: httpx.AsyncClient | None = None) -> None:
+        self.url = url
+        self.timeout_s = timeout_s
+        self.client = ProcessClient(timeout_s=timeout_s, http=http)
+
+    async def __call__(self, since: float) -> RevocationPage:
         params = {"since": f"{since:.3f}"}
-        if http is not None:
-            response = await http.get(url, params=params, timeout=timeout_s)
-        else:
-            async with httpx.AsyncClient(timeout=timeout_s) as client:
-                response = await client.get(url, params=params)
+        response = await self.client.get().get(self.url, params=params, timeout=self.timeout_s)
         response.raise_for_status()
         body = response.json()
         return RevocationPage([Revocation.from_json(e) for e in body["entries"]], float(body["now"]))
 
-    return fetch
+    async def aclose(self) -> None:
+        """Close the process's client (shutdown)."""
+        await self.client.aclose()
+
+
+def http_revocation_fetcher(
+    url: str, *, timeout_s: float = 2.0, http: httpx.AsyncClient | None = None
+) -> HttpRevocationFetcher:
+    """Fetch the list from auth-service over HTTP (``http``: a client of the caller's, e.g. in tests)."""
+    return HttpRevocationFetcher(url, timeout_s=timeout_s, http=http)
+
+
+async def close_fetcher(fetcher: object) -> None:
+    """Close what a fetcher opened, if it opened anything (an ``aclose`` method)."""
+    aclose = getattr(fetcher, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 class RevocationList:
@@ -112,6 +152,10 @@ class RevocationList:
         known = self._entries.get(revocation.key)
         if known is None or known.not_before < revocation.not_before:
             self._entries[revocation.key] = revocation
+
+    async def aclose(self) -> None:
+        """Close the fetcher's HTTP client (shutdown)."""
+        await close_fetcher(self.fetcher)
 
     async def refresh(self) -> None:
         """Fetch what changed since the last answer (raises when auth-service cannot answer)."""

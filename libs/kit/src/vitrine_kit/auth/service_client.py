@@ -8,6 +8,8 @@ import time
 import httpx
 from pydantic import SecretStr
 
+from vitrine_kit.db.held import check_outbound
+
 
 class ServiceTokenClient:
     """Gets and caches a short-lived service token for calls to other services."""
@@ -39,6 +41,7 @@ class ServiceTokenClient:
         async with self._lock:
             if self._token and time.monotonic() < self._expires_at - self.refresh_margin_s:
                 return self._token
+            check_outbound("auth-service")
             response = await self.http.post(
                 self.token_url,
                 data={"grant_type": "client_credentials", "scope": self.scope},

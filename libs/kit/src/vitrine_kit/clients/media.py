@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from vitrine_contracts.media_api import RESOLVE_PATH, ImageOut, ResolveRequest, ResolveResponse
 
 from vitrine_kit.auth.service_client import ServiceTokenClient
+from vitrine_kit.db.held import check_outbound
 
 
 class MediaUnavailable(Exception):
@@ -39,6 +40,7 @@ class MediaClient:
         if not image_ids:
             return {}
         request = ResolveRequest(tenant_id=tenant_id, image_ids=list(image_ids), ttl_s=ttl_s)
+        check_outbound("media-service")
         try:
             response = await self.http.post(
                 self.base + RESOLVE_PATH,
@@ -72,6 +74,7 @@ class MediaClient:
         self, tenant_id: uuid.UUID, image_id: uuid.UUID, rendition: str = "large.jpg"
     ) -> bytes:
         """The bytes of one rendition (e.g. ``large.jpg``, ``medium.webp``), for a caller that uploads them."""
+        check_outbound("media-service")
         try:
             response = await self.http.get(
                 f"{self.base}/internal/images/{image_id}/{rendition}",

@@ -16,6 +16,7 @@ from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.sql.util import find_tables
 from sqlalchemy.util import await_only
 
+from vitrine_kit.db import held
 from vitrine_kit.db.base import SHARED_SCHEMA, KitBase
 from vitrine_kit.db.models import Tenant, TenantStatus
 from vitrine_kit.db.shards import HOME, ShardMap, parse_shards
@@ -98,6 +99,8 @@ class Database:
             )
             for name, shard_url in self.urls.items()
         }
+        for engine in self.engines.values():
+            held.track(engine)  # the guard against awaiting another service with a connection checked out
         self.engine: AsyncEngine = self.engines[HOME]
         self.shard_map = ShardMap(self.engine, list(self.urls), cache_ttl_s=shard_cache_ttl_s)
         self._shared_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
