@@ -134,12 +134,14 @@ class TestReferenceParts:
     async def test_sixty_thousand_brands_come_in_parts_that_fit_and_cover_the_list(self, runner) -> None:
         part_bytes = 300_000
         first = await runner.run(JobKind.FETCH_REFERENCE, {"what": "brands", "part_bytes": part_bytes})
-        assert isinstance(first, ReferenceData) and first.part is not None
+        assert isinstance(first, ReferenceData)
+        assert first.part is not None
         assert first.part.total == len(vinted_reference.BRANDS) > 60_000
         ids, offset, parts, calls_before = [], 0, 0, len(runner.tab.calls)
         data = first
         while True:
-            assert data.part is not None and data.part.offset == offset
+            assert data.part is not None
+            assert data.part.offset == offset
             assert data.part.snapshot == first.part.snapshot
             assert len(data.model_dump_json().encode()) <= part_bytes
             ids += [e["id"] for e in data.entries or []]
@@ -162,7 +164,9 @@ class TestReferenceParts:
     async def test_the_tree_comes_flattened_and_another_snapshot_reads_vinted_again(self, runner) -> None:
         asked = {"what": "catalogs", "part_bytes": 16_000}
         data = await runner.run(JobKind.FETCH_REFERENCE, asked)
-        assert isinstance(data, ReferenceData) and data.part is not None and data.entries
+        assert isinstance(data, ReferenceData)
+        assert data.part is not None
+        assert data.entries
         jeans = next(e for e in data.entries if e["id"] == 257)
         assert (jeans["parent_id"], jeans["path"], jeans["leaf"]) == (
             2050,
@@ -173,5 +177,6 @@ class TestReferenceParts:
         calls = len(runner.tab.calls)
         again = await runner.run(JobKind.FETCH_REFERENCE, asked | {"offset": 3, "snapshot": "not-this-one"})
         assert len(runner.tab.calls) == calls + 1
-        assert isinstance(again, ReferenceData) and again.part is not None
+        assert isinstance(again, ReferenceData)
+        assert again.part is not None
         assert again.part.snapshot == data.part.snapshot  # the same list, read again
