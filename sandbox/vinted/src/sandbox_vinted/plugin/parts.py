@@ -38,9 +38,10 @@ def whole_list(what: ReferenceKind, body: dict[str, Any]) -> WholeList:
     """The entries of Vinted's answer (the tree flattened) with the digest of the whole list."""
     raw = body.get(what.value) or []
     entries = flatten_catalogs(raw) if what == ReferenceKind.CATALOGS else list(raw)
-    encoded = [json.dumps(e, separators=(",", ":"), ensure_ascii=False) for e in entries]
+    # Measured as the socket's encoder writes them at the most (spaces after separators, non-ASCII escaped).
+    encoded = [json.dumps(e) for e in entries]
     digest = hashlib.sha256("\n".join(encoded).encode()).hexdigest()[:32]
-    sizes = [len(e.encode()) + 1 for e in encoded]
+    sizes = [len(e) + 2 for e in encoded]
     return WholeList(entries, sizes, digest, datetime.now(UTC), time.monotonic())
 
 
