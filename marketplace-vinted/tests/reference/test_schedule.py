@@ -133,7 +133,8 @@ class TestSchedule:
         )
         row = await the_row(context)
         assert (row.run_id, row.failures, row.last_failed_tenant_id) == (None, 1, tenant)
-        assert row.last_error is not None and "brands" in row.last_error
+        assert row.last_error is not None
+        assert "brands" in row.last_error
         assert outcomes(context, "failed") == 1
         other = uuid.uuid4()
         await context.tenants.ensure(other)
