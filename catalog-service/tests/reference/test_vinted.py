@@ -199,8 +199,15 @@ class TestResolve:
             "color_ids": [],
             "package_size_id": None,
         }
-        assert [field for field, _ in problems] == ["condition", "brand", "colours", "package_size", "size"]
-        assert "'Acme'" in dict(problems)["brand"]
+        assert [field for field, _, _ in problems] == [
+            "condition",
+            "brand",
+            "colours",
+            "package_size",
+            "size",
+        ]
+        assert {code for _, code, _ in problems} == {"unmapped"}
+        assert "'Acme'" in {field: message for field, _, message in problems}["brand"]
 
     def test_all_present(self) -> None:
         ref = _ref()
@@ -230,6 +237,29 @@ class TestResolve:
             "color_ids": [9],
             "package_size_id": 1,
         }
+
+    def test_a_retired_id_is_named_and_not_used(self) -> None:
+        ref = _ref()
+        ref.mappings[("vinted", "brand", "acme", "", "")] = Mapping("900", {"title": "Acme"}, retired=True)
+        ref.mappings[("vinted", "colour", "blue", "", "")] = Mapping("9", {}, retired=True)
+        ref.mappings[("vinted", "size", "2/letter:M", "", "")] = Mapping(
+            "207", {"title": "M / 48"}, retired=True
+        )
+        ids, problems = resolve(
+            ref,
+            category="t-shirts",
+            gender="men",
+            size_code="letter:M",
+            brand="acme",
+            colours=["blue"],
+            condition=None,
+        )
+        assert (ids["brand_id"], ids["color_ids"], ids["size_id"]) == (None, [], None)
+        retired = {field: message for field, code, message in problems if code == "retired"}
+        assert set(retired) == {"brand", "colours", "size"}
+        assert "900" in retired["brand"]
+        assert "'Acme'" in retired["brand"]
+        assert "207" in retired["size"]
 
     def test_size_titles_split_on_slashes_and_bars(self) -> None:
         assert size_parts("M / 38 / 10") == {"m", "38", "10"}
