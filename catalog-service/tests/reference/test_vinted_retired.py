@@ -11,6 +11,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sandbox_vinted import reference as vinted
+from vitrine_contracts.ai import (
+    AnalysisCompleted,
+    ColoursGuess,
+    ConditionGuess,
+    Guess,
+    ItemAttributes,
+    MaterialsGuess,
+    SizeGuess,
+)
 from vitrine_contracts.relay.v1 import ReferenceKind
 from vitrine_contracts.vinted import VintedReferenceFetched, VintedReferencePart
 
@@ -76,11 +85,13 @@ class TestRetired:
 
     async def test_a_retired_brand_leaves_the_search_and_a_publish_names_it(self, seller) -> None:
         t1 = datetime.now(UTC)
-        for event in parts(ReferenceKind.BRANDS, [*vinted.BRANDS, EXTRA_BRAND], t1, 30_000):
-            await seller.play(event)
+        await seller.play(
+            VintedReferenceFetched(what=ReferenceKind.BRANDS, fetched_at=t1, brands=[EXTRA_BRAND])
+        )
         await seller.eventually(lambda: _searched(seller, "retiro atelier", EXTRA_CODE), timeout=60)
         product = await seller.ready(brand=EXTRA_CODE)
 
+        # Vinted's whole list (every brand the other tests use), without it.
         for event in parts(ReferenceKind.BRANDS, vinted.BRANDS, t1 + timedelta(seconds=1), 30_000):
             await seller.play(event)
         await seller.eventually(lambda: _not_searched(seller, "retiro atelier"), timeout=60)
@@ -94,6 +105,35 @@ class TestRetired:
         assert "990001" in named["message"]
         assert "Retiro Atelier Test" in named["message"]
         assert (await seller.product(product["id"]))["brand"] == EXTRA_CODE  # the product keeps it
+        guesses = {
+            "category": Guess(),
+            "brand": Guess(reference_id=EXTRA_CODE, text="Retiro", matched=True, confidence=0.9),
+            "size": SizeGuess(),
+            "colours": ColoursGuess(),
+            "materials": MaterialsGuess(),
+            "condition": ConditionGuess(),
+            "gender": Guess(),
+            "fit": Guess(reference_id="slim", text="Slim", matched=True, confidence=0.6),
+        }
+        event = AnalysisCompleted(
+            analysis_id=uuid.uuid4(),
+            product_id=uuid.UUID(product["id"]),
+            image_ids=[uuid.uuid4()],
+            language="en",
+            attributes=ItemAttributes(**guesses),
+        )
+        await seller.play(event)
+        found = await seller.eventually(
+            lambda: _suggested(seller, product["id"], event.analysis_id), timeout=60
+        )
+        assert "brand" not in found, "an AI suggestion never offers a retired brand"
+        assert "attributes.fit" in found
+
+        later = t1 + timedelta(seconds=2)  # Vinted lists it again: back in the search
+        await seller.play(
+            VintedReferenceFetched(what=ReferenceKind.BRANDS, fetched_at=later, brands=[EXTRA_BRAND])
+        )
+        await seller.eventually(lambda: _searched(seller, "retiro atelier", EXTRA_CODE), timeout=60)
 
 
 async def _when(pick, found) -> list[dict[str, Any]] | None:
@@ -120,3 +160,10 @@ async def _searched(seller, q: str, code: str) -> bool:
 
 async def _not_searched(seller, q: str) -> bool:
     return not await _searched(seller, q, EXTRA_CODE)
+
+
+async def _suggested(seller, product_id: str, analysis_id: uuid.UUID) -> dict[str, Any] | None:
+    found = (await seller.get(f"/products/{product_id}/suggestions")).json()
+    if found.get("analysis_id") != str(analysis_id):
+        return None
+    return {s["field"]: s for s in found["suggestions"]}

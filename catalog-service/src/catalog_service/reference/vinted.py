@@ -33,7 +33,7 @@ from vitrine_contracts.vinted import VintedReferenceFetched, VintedSizeGroup
 from catalog_service.models import Brand, MarketplaceMappingRow, ReferenceRevision
 from catalog_service.reference.catalog import Mapping, ReferenceCatalog, _fold
 from catalog_service.reference.seed import brand_row, unique_code
-from catalog_service.reference.vinted_fetches import vinted_fetches
+from catalog_service.reference.vinted_fetches import codes_param, vinted_fetches
 
 VINTED = "vinted"
 
@@ -149,7 +149,7 @@ class VintedReferenceStore:
         if rows:  # a brand Vinted lists again after it was retired comes back
             await session.execute(
                 sa.update(Brand)
-                .where(Brand.code.in_(list(rows)), Brand.retired_at < event.fetched_at)
+                .where(Brand.code == sa.any_(codes_param(list(rows))), Brand.retired_at < event.fetched_at)
                 .values(retired_at=None)
             )
         return list(rows.values())

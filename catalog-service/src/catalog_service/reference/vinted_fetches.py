@@ -12,9 +12,11 @@ mapping written by a newer answer is never retired by an older list.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import String
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_contracts.relay.v1 import ReferenceKind
 from vitrine_contracts.vinted import VintedReferenceFetched
@@ -32,6 +34,12 @@ MAPPING_KIND = {
     ReferenceKind.SIZE_GROUPS: "size",
 }
 FORGET_AFTER = timedelta(days=7)  # parts of a fetch never completed (the list changed mid-fetch)
+
+
+def codes_param(codes: list[str]) -> Any:
+    """Codes as one array parameter (``= ANY(:codes)``): a list of tens of thousands would pass the
+    driver's 32,767 parameters as an ``IN`` list."""
+    return sa.bindparam("codes", codes, type_=ARRAY(String))
 
 
 def whole_list_part(event: VintedReferenceFetched) -> bool:
@@ -134,7 +142,11 @@ class VintedFetches:
         if kind == "brand" and retired:
             await session.execute(
                 sa.update(Brand)
-                .where(Brand.code.in_(retired), Brand.source == VINTED, Brand.retired_at.is_(None))
+                .where(
+                    Brand.code == sa.any_(codes_param(list(retired))),
+                    Brand.source == VINTED,
+                    Brand.retired_at.is_(None),
+                )
                 .values(retired_at=fetch.fetched_at)
             )
         return len(retired)
