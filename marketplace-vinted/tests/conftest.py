@@ -204,6 +204,7 @@ def fast_settings(**overrides: Any) -> Settings:
         "min_gap_s": 0,
         "max_gap_s": 0,
         "pause_every": 0,
+        "reference_refresh_s": 0,  # the schedule: tests/reference/test_schedule.py drives it itself
     }
     return Settings(**(values | overrides))
 

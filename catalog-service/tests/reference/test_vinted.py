@@ -15,6 +15,10 @@ from sandbox_vinted import reference as vinted
 from vitrine_contracts.relay.v1 import ReferenceKind
 from vitrine_contracts.vinted import VintedReferenceFetched
 
+BRANDS = vinted.BRANDS[
+    :5000
+]  # the known head and enough of the rest (the whole list: test_vinted_retired.py)
+
 
 def _flat(nodes: list[dict[str, Any]], parent: int | None = None, path: tuple[str, ...] = ()) -> list[dict]:
     out = []
@@ -62,7 +66,7 @@ class TestKeptAsMappings:
     async def test_sizes_brands_colours_conditions_twice_write_the_same_rows(self, seller) -> None:
         answers = [
             fetched(ReferenceKind.SIZE_GROUPS, size_groups=vinted.SIZE_GROUPS),
-            fetched(ReferenceKind.BRANDS, brands=vinted.BRANDS),
+            fetched(ReferenceKind.BRANDS, brands=BRANDS),
             fetched(ReferenceKind.COLORS, colors=vinted.COLORS),
             fetched(ReferenceKind.CONDITIONS, conditions=vinted.CONDITIONS),
         ]
@@ -87,7 +91,7 @@ class TestKeptAsMappings:
         assert sizes["2/letter:M|"]["data"] == sizes["2/letter:M|"]["data"] | {"source": "vinted"}
         assert before["brands"]["levi-s|"]["external_id"] == "53"
         assert before["brands"]["pull-and-bear|"]["external_id"] == "13"  # "Pull & Bear" is our Pull&Bear
-        assert len(before["brands"]) >= len(vinted.BRANDS)
+        assert len(before["brands"]) >= len(BRANDS)
         assert before["colours"]["navy|"]["external_id"] == "27"
         assert before["conditions"]["new_with_tags|"]["external_id"] == "6"
 
@@ -199,8 +203,15 @@ class TestResolve:
             "color_ids": [],
             "package_size_id": None,
         }
-        assert [field for field, _ in problems] == ["condition", "brand", "colours", "package_size", "size"]
-        assert "'Acme'" in dict(problems)["brand"]
+        assert [field for field, _, _ in problems] == [
+            "condition",
+            "brand",
+            "colours",
+            "package_size",
+            "size",
+        ]
+        assert {code for _, code, _ in problems} == {"unmapped"}
+        assert "'Acme'" in {field: message for field, _, message in problems}["brand"]
 
     def test_all_present(self) -> None:
         ref = _ref()
@@ -230,6 +241,29 @@ class TestResolve:
             "color_ids": [9],
             "package_size_id": 1,
         }
+
+    def test_a_retired_id_is_named_and_not_used(self) -> None:
+        ref = _ref()
+        ref.mappings[("vinted", "brand", "acme", "", "")] = Mapping("900", {"title": "Acme"}, retired=True)
+        ref.mappings[("vinted", "colour", "blue", "", "")] = Mapping("9", {}, retired=True)
+        ref.mappings[("vinted", "size", "2/letter:M", "", "")] = Mapping(
+            "207", {"title": "M / 48"}, retired=True
+        )
+        ids, problems = resolve(
+            ref,
+            category="t-shirts",
+            gender="men",
+            size_code="letter:M",
+            brand="acme",
+            colours=["blue"],
+            condition=None,
+        )
+        assert (ids["brand_id"], ids["color_ids"], ids["size_id"]) == (None, [], None)
+        retired = {field: message for field, code, message in problems if code == "retired"}
+        assert set(retired) == {"brand", "colours", "size"}
+        assert "900" in retired["brand"]
+        assert "'Acme'" in retired["brand"]
+        assert "207" in retired["size"]
 
     def test_size_titles_split_on_slashes_and_bars(self) -> None:
         assert size_parts("M / 38 / 10") == {"m", "38", "10"}

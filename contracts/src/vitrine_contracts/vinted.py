@@ -170,10 +170,25 @@ class VintedPackageSize(_Entry):
     recommended: bool = False
 
 
+class VintedReferencePart(_Entry):
+    """Which part of one fetch of a whole list an event carries (a refresh fetches each list in parts)."""
+
+    fetch_id: uuid.UUID = Field(description="One fetch of one list: every part of it shares the id")
+    offset: int = Field(ge=0, description="The index of the part's first entry in the whole list")
+    count: int = Field(ge=0)
+    total: int = Field(ge=0, description="How many entries the whole list has")
+    snapshot: str = Field(description="The plugin's digest of the whole list")
+
+
 class VintedReferenceFetched(Event):
     """Vinted's answer to one reference fetch, read through a seller's plugin and normalised: only the list
     named by ``what`` is filled. Catalog keeps them as its Vinted mappings (the data is the same for every
-    seller; the tenant is the one whose plugin fetched it)."""
+    seller; the tenant is the one whose plugin fetched it).
+
+    With ``part``, the event is one part of a fetch of the whole list (each event within the size a plugin
+    part is asked for): once every part of a fetch with neither ``keyword`` nor ``catalog_id`` has arrived,
+    the list is complete and an id it no longer has is retired. Without ``part``, a whole answer as it
+    came, never taken as complete."""
 
     event_type = "marketplace.vinted.reference.fetched"
     what: ReferenceKind
@@ -186,3 +201,4 @@ class VintedReferenceFetched(Event):
     conditions: list[VintedNamed] = Field(default_factory=list)
     size_groups: list[VintedSizeGroup] = Field(default_factory=list)
     package_sizes: list[VintedPackageSize] = Field(default_factory=list)
+    part: VintedReferencePart | None = None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
+from vitrine_contracts.relay.v1 import MAX_PART_BYTES, MIN_PART_BYTES
 from vitrine_kit.settings import BaseServiceSettings, service_config
 
 
@@ -28,6 +29,15 @@ class Settings(BaseServiceSettings):
     # offline and their dispatched jobs are queued again at once. Checked every replica_check_s.
     replica_timeout_s: float = 15.0
     replica_check_s: float = 2.0
+    # Reference lists come from the plugin in parts of at most this many bytes of JSON (the relay carries a
+    # Socket.IO message of 1 MB; the job result around the part is small).
+    reference_part_bytes: int = Field(default=400_000, ge=MIN_PART_BYTES, le=MAX_PART_BYTES)
+    # The scheduled refresh of Vinted's reference data (shared by every seller), through any seller's plugin
+    # online: at most once a period (0: never), again after retry_s when a run fails or passes its timeout.
+    reference_refresh_s: float = 86_400.0
+    reference_retry_s: float = 900.0
+    reference_run_timeout_s: float = 3_600.0
+    reference_check_s: float = 30.0
     # Photo URLs signed by media-service when a job goes out (empty media_url: the snapshot's URLs as they are).
     media_url: str = "http://127.0.0.1:8003"
     auth_url: str = "http://127.0.0.1:8001"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vitrine_kit.context import Kit, ServiceContext
 from vitrine_kit.db.tenancy import TenantRegistry
@@ -10,6 +10,7 @@ from vitrine_marketplace.slots import SlotsClient
 
 from marketplace_vinted.config import Settings
 from marketplace_vinted.jobs.photos import PhotoResolver
+from marketplace_vinted.reference.metrics import RefreshMetrics
 
 
 @dataclass(kw_only=True)
@@ -20,6 +21,10 @@ class VintedContext(ServiceContext[Settings]):
     photos: PhotoResolver
     # None when billing-service is not configured: the plan's marketplace limit is not checked.
     slots: SlotsClient | None
+    refresh_metrics: RefreshMetrics = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.refresh_metrics = RefreshMetrics.on(self.metrics.registry)
 
     @classmethod
     async def build(cls, kit: Kit[Settings]) -> VintedContext:

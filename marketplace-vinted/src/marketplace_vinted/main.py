@@ -15,12 +15,14 @@ from marketplace_vinted.consumers import consumer
 from marketplace_vinted.context import VintedContext
 from marketplace_vinted.devices.replicas import reap_replicas
 from marketplace_vinted.jobs.dispatch import run_dispatcher
+from marketplace_vinted.reference.schedule import refresh_when_due
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
 def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | None = None) -> FastAPI:
-    """Build the app; workers (RUN_MODE worker/all) also run the dispatcher and the replica reaper. Tests pass
+    """Build the app; workers (RUN_MODE worker/all) also run the dispatcher, the replica reaper and
+    the scheduled reference refresh. Tests pass
     their own settings and token verifier."""
     settings = settings or Settings()
     return create_service_app(
@@ -33,6 +35,7 @@ def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | No
         loops=[
             BackgroundLoop.forever("vinted-dispatcher", run_dispatcher),
             BackgroundLoop.every("vinted-replica-reaper", settings.replica_check_s, reap_replicas),
+            BackgroundLoop.every("vinted-reference-refresh", settings.reference_check_s, refresh_when_due),
         ],
         service_dir=SERVICE_DIR,
         verifier=verifier,

@@ -16,7 +16,15 @@ class TestReference:
         assert queued.status_code == 202, queued.text
         assert queued.json()["kind"] == "fetch_reference"
         job = await seller.next_job("fetch_reference")
-        assert job["params"] == {"what": "brands", "catalog_id": 1206, "keyword": "levi"}
+        assert job["params"] == {
+            "what": "brands",
+            "catalog_id": 1206,
+            "keyword": "levi",
+            "part_bytes": 400_000,
+            "offset": 0,
+            "snapshot": None,
+        }
+        # A plugin that answers the whole body (it does not cut parts) is still heard.
         await seller.answer(job, {"brands": [{"id": 53, "title": "Levi's"}], "disable_custom_brands": False})
         done = await seller.eventually(lambda: _succeeded(seller, job["job_id"]))
         assert done["result"]["brands"] == [{"id": 53, "title": "Levi's"}]
@@ -24,6 +32,7 @@ class TestReference:
         assert fetched["what"] == "brands"
         assert (fetched["catalog_id"], fetched["keyword"]) == (1206, "levi")
         assert fetched["brands"] == [{"id": 53, "title": "Levi's"}]
+        assert fetched["part"] is None
 
     async def test_a_refresh_fetches_every_kind_and_tells_catalog_the_tree_flattened(self, seller) -> None:
         await seller.online()

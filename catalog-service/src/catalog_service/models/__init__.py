@@ -24,6 +24,8 @@ from catalog_service.models.reference import (
     PendingBrand,
     ReferenceRevision,
     ReferenceValue,
+    VintedReferenceFetch,
+    VintedReferencePartSeen,
 )
 from catalog_service.models.schedule import RevisionDue
 from catalog_service.models.suggestions import FieldSource, ProductAnalysis, Suggestion
@@ -56,4 +58,6 @@ __all__ = [
     "SharedBase",
     "Suggestion",
     "TenantBase",
+    "VintedReferenceFetch",
+    "VintedReferencePartSeen",
 ]

@@ -35,6 +35,11 @@ class Brand(SharedBase):
     aliases: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     # Name and aliases, lower-cased without accents or punctuation, joined by '|': searched with ILIKE.
     search_text: Mapped[str] = mapped_column(Text)
+    # 'vitrine' (the seed, a curator) or 'vinted' (added by a Vinted answer: retired with its Vinted id).
+    # A server default: the seed's migrations insert brands before this column existed.
+    source: Mapped[str] = mapped_column(String(20), server_default="vitrine")
+    # Set when Vinted's whole brand list no longer had it (a 'vinted' brand): out of searches, kept on products.
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class MarketplaceMappingRow(SharedBase):
@@ -50,6 +55,9 @@ class MarketplaceMappingRow(SharedBase):
     site: Mapped[str] = mapped_column(String(20), primary_key=True, default="")
     external_id: Mapped[str] = mapped_column(String(80))
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # Set (to the time of Vinted's list) when a whole list of the marketplace no longer had ``external_id``:
+    # kept, so products mapped to it keep reading, but a publish names it (422) and listings leave it out.
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ReferenceRevision(SharedBase):
@@ -78,3 +86,28 @@ class PendingBrand(TenantBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reviewed_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+
+
+class VintedReferenceFetch(SharedBase):
+    """One fetch of one whole Vinted list, arriving in parts (``marketplace.vinted.reference.fetched`` with
+    ``part``); complete once its parts cover ``total`` entries, and then it retires the ids it lacks."""
+
+    __tablename__ = "vinted_reference_fetches"
+
+    fetch_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    what: Mapped[str] = mapped_column(String(20))
+    total: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class VintedReferencePartSeen(SharedBase):
+    """A part of a fetch applied: how many entries it had and the Vinted ids they carry (until complete)."""
+
+    __tablename__ = "vinted_reference_parts"
+
+    fetch_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    offset: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), default=list)

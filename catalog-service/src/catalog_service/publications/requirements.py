@@ -70,8 +70,8 @@ def missing(
         need("colours", "required", "at least one colour is required")
     if marketplace == Marketplace.VINTED:
         # Every id Vinted needs, named one by one (catalog, status, brand, size, colours, package size).
-        for field, message in _vinted(product, ref)[1]:
-            need(field, "unmapped", message)
+        for field, code, message in _vinted(product, ref)[1]:
+            need(field, code, message)
         return out
     mapping = snapshot_mapping(product, marketplace, ref, settings, site)
     if (
@@ -156,7 +156,7 @@ def snapshot_mapping(
     return MarketplaceMapping(category_id=ids["catalog_id"], condition_id=ids["status_id"], extra=extra)
 
 
-def _vinted(product: Product, ref: ReferenceCatalog) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def _vinted(product: Product, ref: ReferenceCatalog) -> tuple[dict[str, Any], list[vinted.Problem]]:
     size = ref.size(product.size_system, product.size) if product.size_system and product.size else None
     return vinted.resolve(
         ref,

@@ -54,7 +54,8 @@ def _pending_out(row: PendingBrand) -> PendingBrandOut:
 class BrandService:
     async def search(self, session: AsyncSession, q: str | None, limit: int, cursor: str | None) -> BrandPage:
         """Brands whose name or an alias contains ``q`` (accents, case and punctuation aside), names that
-        start with it first; a trigram index keeps ``%q%`` fast over tens of thousands of brands."""
+        start with it first; a trigram index keeps ``%q%`` fast over tens of thousands of brands. Retired
+        brands are left out."""
         needle = normalise(q) if q else ""
         rank: sa.ColumnElement[int]
         if needle:
@@ -63,6 +64,7 @@ class BrandService:
         else:
             rank = sa.literal(0)
             stmt = sa.select(Brand, rank)
+        stmt = stmt.where(Brand.retired_at.is_(None))  # Vinted dropped it: products keep it, nobody picks it
         if cursor:
             after = decode_cursor(cursor, _BRAND_CURSOR)
             stmt = stmt.where(sa.tuple_(rank, Brand.name, Brand.code) > sa.tuple_(*after))

@@ -56,12 +56,14 @@ class BrandInfo:
     code: str
     name: str
     aliases: list[str]
+    retired: bool = False
 
 
 @dataclass(frozen=True)
 class Mapping:
     external_id: str
     data: dict[str, Any]
+    retired: bool = False  # the marketplace no longer offers the id: named at publish, not used
 
 
 @dataclass
@@ -137,10 +139,12 @@ async def load_catalog(session: AsyncSession) -> ReferenceCatalog:
             row.type, row.code, row.parent, row.position, dict(row.labels), dict(row.data)
         )
     for brand in (await session.scalars(sa.select(Brand))).all():
-        catalog.brands[brand.code] = BrandInfo(brand.code, brand.name, list(brand.aliases))
+        catalog.brands[brand.code] = BrandInfo(
+            brand.code, brand.name, list(brand.aliases), brand.retired_at is not None
+        )
     for m in (await session.scalars(sa.select(MarketplaceMappingRow))).all():
         catalog.mappings[(m.marketplace, m.kind, m.code, m.gender, m.site)] = Mapping(
-            m.external_id, dict(m.data)
+            m.external_id, dict(m.data), m.retired_at is not None
         )
     return catalog
 

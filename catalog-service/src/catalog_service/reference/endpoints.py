@@ -102,9 +102,12 @@ async def mappings(
         str | None, Query(description="category, condition, colour, brand, package_size, when_made")
     ] = None,
     code: Annotated[str | None, Query(description="Our code")] = None,
+    retired: Annotated[
+        bool, Query(description="Also the mappings whose id the marketplace no longer offers")
+    ] = False,
 ) -> list[MappingOut]:
-    """Our codes translated to the marketplace's ids."""
-    return reference_service.mappings(catalog, marketplace.value, kind, code)
+    """Our codes translated to the marketplace's ids (those the marketplace retired only when asked)."""
+    return reference_service.mappings(catalog, marketplace.value, kind, code, retired)
 
 
 @router.get("/{type_}")

@@ -38,6 +38,7 @@ class MappingOut(BaseModel):
     site: str
     external_id: str
     data: dict[str, Any] = {}
+    retired: bool = False  # the marketplace no longer offers external_id (listed only when asked for)
 
 
 class PendingBrandStatus(StrEnum):

@@ -37,14 +37,30 @@ class ReferenceService:
         return out
 
     def mappings(
-        self, catalog: ReferenceCatalog, marketplace: str, kind: str | None, code: str | None
+        self,
+        catalog: ReferenceCatalog,
+        marketplace: str,
+        kind: str | None,
+        code: str | None,
+        retired: bool = False,
     ) -> list[MappingOut]:
+        """The mappings of ``marketplace`` (of ``kind``, of ``code``); retired ones only with ``retired``."""
         return [
             MappingOut(
-                marketplace=m, kind=k, code=c, gender=g, site=s, external_id=v.external_id, data=v.data
+                marketplace=m,
+                kind=k,
+                code=c,
+                gender=g,
+                site=s,
+                external_id=v.external_id,
+                data=v.data,
+                retired=v.retired,
             )
             for (m, k, c, g, s), v in sorted(catalog.mappings.items())
-            if m == marketplace and (kind is None or k == kind) and (code is None or c == code)
+            if m == marketplace
+            and (kind is None or k == kind)
+            and (code is None or c == code)
+            and (retired or not v.retired)
         ]
 
     async def on_vinted_fetched(self, scope: Scope, event: VintedReferenceFetched) -> None:

@@ -1,15 +1,17 @@
 """Vinted's own reference answers (``marketplace.vinted.reference.fetched``) kept as catalog's Vinted mappings.
 
-Each answer is matched to our codes and upserted into ``shared.marketplace_mappings`` with
-``data.source = "vinted"`` (the committed seed never overwrites those), so a second delivery or a re-fetch
-of the same answer writes the same rows:
+Each answer (a whole list, or one part of it) is matched to our codes and upserted into
+``shared.marketplace_mappings`` with ``data.source = "vinted"`` and the time Vinted's list was read (the
+committed seed never overwrites those, nor does an older answer), so a second delivery, a re-fetch or a part
+arriving late writes the same rows. Once every part of a whole list is in, the ids it lacks are retired
+(``vinted_fetches.py``): kept, named at publish, left out of searches.
 
 - catalogs: each Vinted category mapping whose id is a leaf of the tree gets its path and
-  ``size_group_ids``; one whose id is not a leaf is dropped (a publish then names it as unmapped);
+  ``size_group_ids``; one whose id is no longer a leaf of the whole tree is retired;
 - size groups: kind ``size``, code ``<group id>/<our size code>`` (a size id belongs to one group), matched
   on any part of Vinted's title ("M / 38 / 10" is ``letter:M`` and ``eu:38``; "W32"; "One size");
 - brands: every Vinted brand joins the shared brand list (matched to ours by name or alias first) with its
-  ``brand`` mapping;
+  ``brand`` mapping; one added this way is retired with its Vinted id;
 - colours and conditions: matched on our English label;
 - package sizes (per catalog): each category mapped to that catalog keeps its package size if Vinted still
   offers it, else takes the one Vinted recommends.
@@ -29,8 +31,9 @@ from vitrine_contracts.relay.v1 import ReferenceKind
 from vitrine_contracts.vinted import VintedReferenceFetched, VintedSizeGroup
 
 from catalog_service.models import Brand, MarketplaceMappingRow, ReferenceRevision
-from catalog_service.reference.catalog import ReferenceCatalog, _fold
+from catalog_service.reference.catalog import Mapping, ReferenceCatalog, _fold
 from catalog_service.reference.seed import brand_row, unique_code
+from catalog_service.reference.vinted_fetches import codes_param, vinted_fetches
 
 VINTED = "vinted"
 
@@ -55,25 +58,32 @@ def size_rows(groups: Iterable[VintedSizeGroup], ref: ReferenceCatalog) -> dict[
 
 
 def size_id(ref: ReferenceCatalog, group_ids: list[int], size_code: str) -> int | None:
-    """The Vinted size id of ``size_code`` in the first of ``group_ids`` that has it."""
+    """The Vinted size id of ``size_code`` in the first of ``group_ids`` that has it (retired ones aside)."""
     for group in group_ids:
         found = ref.mapping(VINTED, "size", f"{group}/{size_code}")
-        if found:
+        if found and not found.retired:
             return int(found.external_id)
     return None
+
+
+def retired_size(ref: ReferenceCatalog, group_ids: list[int], size_code: str) -> Mapping | None:
+    """The retired mapping of ``size_code`` in ``group_ids``, when that is all there is."""
+    found = [ref.mapping(VINTED, "size", f"{group}/{size_code}") for group in group_ids]
+    return next((m for m in found if m is not None and m.retired), None)
 
 
 class VintedReferenceStore:
     """Applies one fetched answer to the shared mappings (and brand list)."""
 
     async def apply(self, session: AsyncSession, event: VintedReferenceFetched, ref: ReferenceCatalog) -> int:
-        """Upsert what ``event`` says; the number of mapping rows written or dropped."""
+        """Upsert what ``event`` says (an answer older than the one a mapping holds changes nothing); when
+        it completes a fetch of a whole list, retire what the list lacks. The number of mappings written or
+        retired."""
         stamp = {"source": VINTED, "fetched_at": event.fetched_at.isoformat()}
         rows: list[dict[str, Any]] = []
-        dropped = 0
         match event.what:
             case ReferenceKind.CATALOGS:
-                rows, dropped = await self._catalogs(session, event, ref, stamp)
+                rows = self._catalogs(event, ref, stamp)
             case ReferenceKind.SIZE_GROUPS:
                 rows = [
                     _row("size", code, str(sid), stamp | {"title": title})
@@ -88,48 +98,28 @@ class VintedReferenceStore:
             case ReferenceKind.PACKAGE_SIZES:
                 rows = _package_sizes(event, ref, stamp)
         if rows:
-            stmt = insert(MarketplaceMappingRow)
-            upsert = stmt.on_conflict_do_update(
-                index_elements=["marketplace", "kind", "code", "gender", "site"],
-                set_={"external_id": stmt.excluded.external_id, "data": stmt.excluded.data},
-            )
             # executemany: batched into multi-row INSERTs by the driver, no statement compiled per row count.
-            await session.execute(upsert, rows)
-        if rows or dropped:
+            await session.execute(_upsert(event), rows)
+        retired = await vinted_fetches.part_applied(session, event)
+        if rows or retired:
             await bump_revision(session, event.fetched_at)
-        return len(rows) + dropped
+        return len(rows) + retired
 
-    async def _catalogs(
-        self,
-        session: AsyncSession,
-        event: VintedReferenceFetched,
-        ref: ReferenceCatalog,
-        stamp: dict[str, Any],
-    ) -> tuple[list[dict[str, Any]], int]:
+    def _catalogs(
+        self, event: VintedReferenceFetched, ref: ReferenceCatalog, stamp: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Each category mapped to a leaf of this answer gets the leaf's path and size groups (a mapped
+        catalog missing from the whole tree is retired when the fetch completes)."""
         leaves = {c.id: c for c in event.catalogs if c.leaf}
-        if not leaves:  # an empty answer says nothing about our mappings
-            return [], 0
-        rows, gone = [], []
+        rows = []
         for (m, kind, code, gender, site), mapping in ref.mappings.items():
             if m != VINTED or kind != "category":
                 continue
             leaf = leaves.get(int(mapping.external_id))
-            if leaf is None:
-                gone.append((code, gender, site))
-                continue
-            data = stamp | {"path": " > ".join(leaf.path), "size_group_ids": leaf.size_group_ids}
-            rows.append(_row("category", code, mapping.external_id, data, gender, site))
-        for code, gender, site in gone:
-            await session.execute(
-                sa.delete(MarketplaceMappingRow).where(
-                    MarketplaceMappingRow.marketplace == VINTED,
-                    MarketplaceMappingRow.kind == "category",
-                    MarketplaceMappingRow.code == code,
-                    MarketplaceMappingRow.gender == gender,
-                    MarketplaceMappingRow.site == site,
-                )
-            )
-        return rows, len(gone)
+            if leaf is not None:
+                data = stamp | {"path": " > ".join(leaf.path), "size_group_ids": leaf.size_group_ids}
+                rows.append(_row("category", code, mapping.external_id, data, gender, site))
+        return rows
 
     async def _brands(
         self,
@@ -151,12 +141,39 @@ class VintedReferenceStore:
                 code = unique_code(title, taken, brand.id)
                 taken.add(code)
                 named[_fold(title)] = code
-                new_brands[code] = brand_row(code, title, [])
+                new_brands[code] = brand_row(code, title, []) | {"source": VINTED}
             rows.setdefault(code, _row("brand", code, str(brand.id), stamp | {"title": title}))
         if new_brands:
             stmt = insert(Brand).on_conflict_do_nothing(index_elements=["code"])
             await session.execute(stmt, list(new_brands.values()))
+        if rows:  # a brand Vinted lists again after it was retired comes back
+            await session.execute(
+                sa.update(Brand)
+                .where(Brand.code == sa.any_(codes_param(list(rows))), Brand.retired_at < event.fetched_at)
+                .values(retired_at=None)
+            )
         return list(rows.values())
+
+
+def _upsert(event: VintedReferenceFetched) -> Any:
+    """Insert or update a Vinted mapping, unless it holds an answer newer than ``event``'s; one retired by a
+    list older than this answer comes back."""
+    table = MarketplaceMappingRow
+    stmt = insert(table)
+    written_at = sa.cast(table.data["fetched_at"].astext, sa.DateTime(timezone=True))
+    return stmt.on_conflict_do_update(
+        index_elements=["marketplace", "kind", "code", "gender", "site"],
+        set_={
+            "external_id": stmt.excluded.external_id,
+            "data": stmt.excluded.data,
+            "retired_at": sa.case((table.retired_at >= event.fetched_at, table.retired_at), else_=None),
+        },
+        where=sa.or_(
+            table.data["source"].astext.is_distinct_from(VINTED),
+            written_at.is_(None),
+            written_at <= event.fetched_at,
+        ),
+    )
 
 
 def _row(
@@ -217,6 +234,21 @@ async def bump_revision(session: AsyncSession, at: datetime) -> None:
 vinted_reference_store = VintedReferenceStore()
 
 
+Problem = tuple[str, str, str]  # (field, code: unmapped or retired, message)
+
+
+def _usable(found: Mapping | None, field: str, what: str, problems: list[Problem]) -> Mapping | None:
+    """``found`` unless Vinted retired its id (then named in ``problems``: the product keeps its value)."""
+    if found is not None and found.retired:
+        title = found.data.get("title") or found.data.get("path")
+        named = f" ('{title}')" if title else ""
+        problems.append(
+            (field, "retired", f"Vinted no longer offers {what} {found.external_id}{named}: pick another")
+        )
+        return None
+    return found
+
+
 def resolve(
     ref: ReferenceCatalog,
     *,
@@ -226,44 +258,42 @@ def resolve(
     brand: str | None,
     colours: list[str],
     condition: str | None,
-) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """Every Vinted id a publish needs, from the mappings: (ids, [(field, what is missing)]).
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Every Vinted id a publish needs, from the mappings: (ids, [(field, code, message)]), code
+    ``unmapped`` (no mapping) or ``retired`` (Vinted no longer offers the id it maps to).
 
     ``ids`` has ``catalog_id``, ``status_id``, ``brand_id``, ``size_id``, ``color_ids``,
-    ``package_size_id`` (None where unmapped); a field the product lacks altogether is not reported here.
+    ``package_size_id`` (None where unmapped or retired); a field the product lacks is not reported here.
     """
-    problems: list[tuple[str, str]] = []
-    cat = ref.mapping(VINTED, "category", category or "", gender or "") if category and gender else None
-    if category and gender and cat is None:
-        problems.append(("category", f"no Vinted catalog for {category} ({gender})"))
-    cond = ref.mapping(VINTED, "condition", condition) if condition else None
-    if condition and cond is None:
-        problems.append(("condition", f"no Vinted status for {condition}"))
-    brand_map = ref.mapping(VINTED, "brand", brand) if brand else None
-    if brand and brand_map is None:
-        name = ref.brands[brand].name if brand in ref.brands else brand
-        problems.append(
-            ("brand", f"no Vinted brand id for '{name}': refresh Vinted's brands or pick a listed brand")
-        )
+    problems: list[Problem] = []
+
+    def unmapped(field: str, message: str) -> None:
+        problems.append((field, "unmapped", message))
+
+    found = ref.mapping(VINTED, "category", category or "", gender or "") if category and gender else None
+    if category and gender and found is None:
+        unmapped("category", f"no Vinted catalog for {category} ({gender})")
+    cat = _usable(found, "category", "catalog", problems)
+    found = ref.mapping(VINTED, "condition", condition) if condition else None
+    if condition and found is None:
+        unmapped("condition", f"no Vinted status for {condition}")
+    cond = _usable(found, "condition", "status", problems)
+    found = ref.mapping(VINTED, "brand", brand) if brand else None
+    name = ref.brands[brand].name if brand and brand in ref.brands else brand
+    if brand and found is None:
+        unmapped("brand", f"no Vinted brand id for '{name}': refresh Vinted's brands or pick a listed brand")
+    brand_map = _usable(found, "brand", f"the brand '{name}', id", problems)
     colour_ids: list[int] = []
     for code in colours:
         found = ref.mapping(VINTED, "colour", code)
         if found is None:
-            problems.append(("colours", f"no Vinted colour for {code}"))
-        else:
-            colour_ids.append(int(found.external_id))
+            unmapped("colours", f"no Vinted colour for {code}")
+        elif usable := _usable(found, "colours", "colour", problems):
+            colour_ids.append(int(usable.external_id))
     package = ref.mapping(VINTED, "package_size", category) if category else None
     if category and package is None:
-        problems.append(("package_size", f"no Vinted package size for {category}"))
-    size: int | None = None
-    if size_code and cat is not None:
-        groups = [int(g) for g in cat.data.get("size_group_ids") or []]
-        size = size_id(ref, groups, size_code)
-        if size is None:
-            where = (
-                f"catalog {cat.external_id}, size groups {groups}" if groups else f"catalog {cat.external_id}"
-            )
-            problems.append(("size", f"no Vinted size for {size_code} in {where}"))
+        unmapped("package_size", f"no Vinted package size for {category}")
+    size = _size(ref, cat, size_code, problems)
     ids = {
         "catalog_id": cat.external_id if cat else None,
         "status_id": cond.external_id if cond else None,
@@ -273,3 +303,19 @@ def resolve(
         "package_size_id": int(package.external_id) if package else None,
     }
     return ids, problems
+
+
+def _size(
+    ref: ReferenceCatalog, cat: Mapping | None, size_code: str | None, problems: list[Problem]
+) -> int | None:
+    if not size_code or cat is None:
+        return None
+    groups = [int(g) for g in cat.data.get("size_group_ids") or []]
+    size = size_id(ref, groups, size_code)
+    if size is None:
+        if (gone := retired_size(ref, groups, size_code)) is not None:
+            _usable(gone, "size", f"the size {size_code}, id", problems)
+            return None
+        where = f"catalog {cat.external_id}, size groups {groups}" if groups else f"catalog {cat.external_id}"
+        problems.append(("size", "unmapped", f"no Vinted size for {size_code} in {where}"))
+    return size

@@ -26,6 +26,7 @@ from catalog_service.products import provenance
 from catalog_service.products import repository as products
 from catalog_service.products.schemas import FieldOrigin, ProductFields
 from catalog_service.products.service import product_service
+from catalog_service.reference.catalog import ReferenceCatalog
 from catalog_service.scope import Scope
 from catalog_service.suggestions import fields
 from catalog_service.suggestions import repository as repo
@@ -49,6 +50,11 @@ def _out(product: Product, suggestion: Suggestion) -> SuggestionOut:
         confidence=suggestion.confidence,
         analysis_id=suggestion.analysis_id,
     )
+
+
+def _retired_brand(ref: ReferenceCatalog, code: str) -> bool:
+    brand = ref.brands.get(code)
+    return brand is not None and brand.retired
 
 
 def _shown(product: Product, pending: list[Suggestion]) -> list[SuggestionOut]:
@@ -88,7 +94,14 @@ class SuggestionService:
         last.price = event.price.model_dump(mode="json") if event.price else None
         last.received_at = utcnow()
         await scope.session.flush()
-        await repo.replace(scope.session, last, fields.from_analysis(event))
+        ref = await scope.context.reference.get()
+        suggested = [
+            s
+            for s in fields.from_analysis(event)
+            # A brand Vinted retired is not offered again (a product that has it keeps it).
+            if not (s.field == "brand" and isinstance(s.value, str) and _retired_brand(ref, s.value))
+        ]
+        await repo.replace(scope.session, last, suggested)
 
     async def list_for(self, scope: Scope, product_id: uuid.UUID) -> SuggestionsOut:
         """The pending suggestions beside the product's values, with the last analysis' drafts and flaws."""

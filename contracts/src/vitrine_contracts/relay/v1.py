@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from vitrine_contracts.relay.v1_jobs import (
     JOB_DATA,
     JOB_PARAMS,
+    MAX_PART_BYTES,
+    MIN_PART_BYTES,
     WRITE_KINDS,
     DelistData,
     DelistParams,
@@ -34,6 +36,7 @@ from vitrine_contracts.relay.v1_jobs import (
     PublishParams,
     ReferenceData,
     ReferenceKind,
+    ReferencePart,
     SalesData,
     SoldItem,
     SoldOrder,
@@ -45,6 +48,7 @@ from vitrine_contracts.relay.v1_jobs import (
     VintedItem,
     WardrobeData,
     WardrobeItem,
+    flatten_catalogs,
     parse_data,
     parse_params,
 )
@@ -52,7 +56,9 @@ from vitrine_contracts.relay.v1_jobs import (
 __all__ = [
     "JOB_DATA",
     "JOB_PARAMS",
+    "MAX_PART_BYTES",
     "MESSAGES",
+    "MIN_PART_BYTES",
     "NAMESPACE",
     "PROTOCOL_VERSION",
     "SOCKETIO_PATH",
@@ -84,6 +90,7 @@ __all__ = [
     "PublishParams",
     "ReferenceData",
     "ReferenceKind",
+    "ReferencePart",
     "RefusalCode",
     "RelayError",
     "RelayErrorCode",
@@ -101,6 +108,7 @@ __all__ = [
     "WardrobeData",
     "WardrobeItem",
     "Welcome",
+    "flatten_catalogs",
     "parse_data",
     "parse_params",
 ]

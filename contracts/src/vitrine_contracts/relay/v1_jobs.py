@@ -55,6 +55,10 @@ class ReferenceKind(StrEnum):
 # --- params ---------------------------------------------------------------------------------------------
 
 
+# A part of a reference list stays within these bounds (the relay carries a Socket.IO message of 1 MB).
+MIN_PART_BYTES, MAX_PART_BYTES = 16_000, 800_000
+
+
 class PhotoRef(_Message):
     url: str = Field(description="A fetchable JPEG (signed URL); the plugin uploads its bytes to /photos")
 
@@ -120,11 +124,26 @@ class SyncSalesParams(_Message):
 
 
 class FetchReferenceParams(_Message):
-    """``fetch_reference``: one reference endpoint (catalogs, brands, colors, conditions, size_groups, package_sizes)."""
+    """``fetch_reference``: one reference endpoint (catalogs, brands, colors, conditions, size_groups,
+    package_sizes). With ``part_bytes`` the answer is one part of the list (``ReferenceData.part``), so a list
+    of any length (tens of thousands of brands) crosses the relay in messages of a bounded size."""
 
     what: ReferenceKind
     catalog_id: int | None = None
     keyword: str | None = None
+    part_bytes: int | None = Field(
+        default=None,
+        ge=MIN_PART_BYTES,
+        le=MAX_PART_BYTES,
+        description="Answer in parts: the entries from ``offset`` on, as many as fit in this many bytes of "
+        "JSON (at least one); absent, Vinted's whole body as it came",
+    )
+    offset: int = Field(default=0, ge=0, description="A part: the index of its first entry in the whole list")
+    snapshot: str | None = Field(
+        default=None,
+        max_length=128,
+        description="A later part: the snapshot the earlier parts came from (serve the same list if it is kept)",
+    )
 
 
 class FetchItemParams(_Message):
@@ -267,8 +286,57 @@ class FetchItemData(_Message):
     item: VintedItem
 
 
+class ReferencePart(_Message):
+    """Where a part sits in the whole list it was cut from."""
+
+    offset: int = Field(ge=0, description="The index of the part's first entry in the whole list")
+    count: int = Field(ge=0, description="How many entries the part has")
+    total: int = Field(ge=0, description="How many entries the whole list has")
+    snapshot: str = Field(
+        min_length=1, max_length=128, description="A digest of the whole list: parts of one list share it"
+    )
+    fetched_at: datetime = Field(description="When the plugin read the whole list from Vinted")
+
+    @property
+    def next_offset(self) -> int | None:
+        """Where the next part starts; None after the last one."""
+        end = self.offset + self.count
+        return end if end < self.total else None
+
+
 class ReferenceData(_Passthrough):
-    """Vinted's response body for the reference endpoint, as it came."""
+    """Vinted's response body for the reference endpoint, as it came; or, asked with ``part_bytes``, one
+    part: ``part`` and its ``entries`` (the list's items as Vinted gave them; the catalog tree flattened
+    depth-first by ``flatten_catalogs``)."""
+
+    part: ReferencePart | None = None
+    entries: list[dict[str, Any]] | None = None
+
+    @model_validator(mode="after")
+    def _part_fits(self) -> ReferenceData:
+        if self.part is None:
+            return self
+        count = len(self.entries or [])
+        if count != self.part.count or self.part.offset + count > self.part.total:
+            raise ValueError(f"part has {count} entries for count {self.part.count} of {self.part.total}")
+        if count == 0 and self.part.total > 0:
+            raise ValueError("an empty part of a list that is not empty")
+        return self
+
+
+def flatten_catalogs(
+    nodes: list[dict[str, Any]], parent: int | None = None, path: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """Vinted's catalog tree as the entries of a ``catalogs`` part, depth-first: each node's own fields
+    (without ``catalogs``) with ``parent_id``, ``path`` (titles from the root, its own last) and ``leaf``."""
+    out: list[dict[str, Any]] = []
+    for node in nodes:
+        here = (*path, str(node.get("title", "")))
+        children = node.get("catalogs") or []
+        own = {k: v for k, v in node.items() if k != "catalogs"}
+        out.append(own | {"parent_id": parent, "path": list(here), "leaf": not children})
+        out += flatten_catalogs(children, int(node["id"]), here)
+    return out
 
 
 JobData = PublishData | UpdateData | DelistData | WardrobeData | SalesData | FetchItemData | ReferenceData

@@ -7,6 +7,7 @@ from vitrine_contracts.relay.v1 import (
     DelistData,
     FetchItemData,
     JobData,
+    JobKind,
     PublishData,
     ReferenceData,
     SalesData,
@@ -44,5 +45,9 @@ async def succeeded(scope: Scope, job: Job, data: JobData) -> None:
 
 
 async def failed(scope: Scope, job: Job, reason: str, code: str) -> None:
-    """A job that will not be tried again: tell whoever waits for it (catalog, a linked listing)."""
+    """A job that will not be tried again: tell whoever waits for it (catalog, a linked listing, the
+    scheduled reference refresh)."""
+    if job.kind == JobKind.FETCH_REFERENCE:
+        await reference_service.failed(scope, job, code)
+        return
     await listing_service.failed(scope, job, reason, code)

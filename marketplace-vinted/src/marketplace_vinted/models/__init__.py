@@ -13,7 +13,7 @@ from marketplace_vinted.models.enums import (
 )
 from marketplace_vinted.models.jobs import Job, JobContext
 from marketplace_vinted.models.listings import Listing, SeenOrder
-from marketplace_vinted.models.shared import DispatchTenant, RelayDevice, RelayReplica
+from marketplace_vinted.models.shared import DispatchTenant, ReferenceRefresh, RelayDevice, RelayReplica
 
 __all__ = [
     "ACTIVE",
@@ -28,6 +28,7 @@ __all__ = [
     "ListingOrigin",
     "ListingStatus",
     "PluginDevice",
+    "ReferenceRefresh",
     "RelayDevice",
     "RelayReplica",
     "SeenOrder",

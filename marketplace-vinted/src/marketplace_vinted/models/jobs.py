@@ -37,6 +37,13 @@ class JobContext(BaseModel):
     link_listing_id: uuid.UUID | None = Field(
         default=None, description="fetch_item: check this linked listing"
     )
+    reference_fetch: uuid.UUID | None = Field(
+        default=None, description="fetch_reference in parts: the fetch of one whole list it is a part of"
+    )
+    refresh_run: uuid.UUID | None = Field(
+        default=None, description="fetch_reference: the scheduled refresh run it belongs to"
+    )
+    restarts: int = Field(default=0, description="fetch_reference: times the list changed mid-fetch")
     trace: dict[str, str] = Field(
         default_factory=dict, description="The W3C trace context of the flow that queued the job"
     )

@@ -249,40 +249,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         mine = [o for o in reversed(state.orders) if o["seller_id"] == session.user_id]
         return {"my_orders": mine[(page - 1) * per_page : page * per_page]}
 
+    def listed(request: Request, what: str, **query: str) -> dict[str, Any]:
+        """Every reference list answers the same way: a session, then ``{what: [...]}`` (404 for a catalog
+        that is not a leaf)."""
+        session_of(request)
+        try:
+            return reference.answer(what, **query)
+        except reference.UnknownCatalog as exc:
+            raise VintedError(404, {"code": 404, "message_code": "not_found"}) from exc
+
     @api.get("/item_upload/catalogs")
     async def catalogs(request: Request) -> dict[str, Any]:
-        session_of(request)
-        return {"catalogs": reference.CATALOGS}
+        return listed(request, "catalogs")
 
     @api.get("/item_upload/brands")
     async def brands(request: Request, keyword: str = "", category_id: str = "") -> dict[str, Any]:
-        session_of(request)
-        return {"brands": reference.find_brands(keyword), "disable_custom_brands": False}
+        return listed(request, "brands", keyword=keyword)
 
     @api.get("/item_upload/colors")
     async def colors(request: Request) -> dict[str, Any]:
-        session_of(request)
-        return {"colors": reference.COLORS}
+        return listed(request, "colors")
 
     @api.get("/item_upload/conditions")
     async def conditions(request: Request, catalog_id: str = "") -> dict[str, Any]:
-        session_of(request)
-        if catalog_id and int(catalog_id) not in reference.LEAVES:
-            raise VintedError(404, {"code": 404, "message_code": "not_found"})
-        return {"conditions": reference.CONDITIONS}
+        return listed(request, "conditions", catalog_id=catalog_id)
 
     @api.get("/size_groups")
     async def size_groups(request: Request, catalog_ids: str = "") -> dict[str, Any]:
-        session_of(request)
-        ids = [int(c) for c in catalog_ids.split(",") if c.strip()]
-        return {"size_groups": reference.size_groups_for(ids)}
+        return listed(request, "size_groups", catalog_ids=catalog_ids)
 
     @app.get("/shipping-estimation/external/catalogs/{catalog_id}/package_sizes")
     async def package_sizes(catalog_id: int, request: Request) -> dict[str, Any]:
-        session_of(request)
-        if catalog_id not in reference.LEAVES:
-            raise VintedError(404, {"code": 404, "message_code": "not_found"})
-        return {"package_sizes": reference.package_sizes(catalog_id)}
+        return listed(request, "package_sizes", catalog_id=str(catalog_id))
 
     app.include_router(api)
     app.include_router(control_router(state, settings))

@@ -3,8 +3,8 @@ size groups and package sizes, in the shapes of reference/external-apis.md §3.3
 
 The ids are Vinted-like (clothing catalogs under Women 1904 and Men 5; status ids 6/1/2/3/4; package sizes
 1/2/3) but are not claimed to be Vinted's own beyond the ones the reference names. Brands: a fixed head of
-well-known names, then 5,000 generated deterministically, so a search over thousands is real (the whole list
-is about 400 KB: under the relay's 1 MB Socket.IO frame, which a plugin's answer must fit).
+well-known names, then 60,000 generated deterministically, as many as Vinted has: the whole list is about
+5 MB, far over the relay's 1 MB Socket.IO message, so a plugin can only answer it in parts.
 """
 
 from __future__ import annotations
@@ -317,7 +317,13 @@ _SECOND = ["Lune", "Rivière", "Fox", "Garden", "Harbor", "Meadow", "Stone", "Th
            "Bloom", "Anchor", "Hill", "Brook", "Sparrow", "Willow", "Canyon", "Ember", "Frost", "Atlas", "Echo",
            "Nova", "Orchid", "Pearl", "Quartz", "Raven", "Sage", "Tide", "Vale", "Wren", "Yarrow", "Zephyr",
            "Cedar", "Dune", "Fern", "Grove", "Ivy", "Juniper", "Kite"]  # fmt: skip
-_THIRD = ["", " Paris", " Milano", " Studio", " Denim", " Kids", " Sport", " Collective", " & Co", " Basics"]
+_THIRD = ["", " Paris", " Milano", " Studio", " Denim", " Kids", " Sport", " Collective", " & Co", " Basics",
+          " London", " Berlin", " Madrid", " Roma", " Wien", " Oslo", " Lisboa", " Dublin", " Praha", " Lyon",
+          " Vintage", " Atelier", " Label", " Knitwear", " Leather", " Outdoor", " Active", " Home", " Mini",
+          " Homme", " Femme", " Club", " Works", " Supply", " Goods", " Tailors", " Heritage", " Edition",
+          " Original", " Select", " Classic", " Modern", " Nomad", " Coast", " Mountain", " Island", " City",
+          " Garage", " Society", " Lab"]  # fmt: skip
+GENERATED_BRANDS = len(_FIRST) * len(_SECOND) * len(_THIRD)  # 60,000
 
 
 def _generated(count: int) -> list[dict[str, Any]]:
@@ -328,13 +334,13 @@ def _generated(count: int) -> list[dict[str, Any]]:
 
 
 def _brand(b: dict[str, Any]) -> dict[str, Any]:
-    # The fields an item form reads; a long list must stay under the relay's 1 MB frame for the plugin.
+    # The fields an item form reads.
     slug = "".join(c if c.isalnum() else "-" for c in b["title"].lower()).strip("-")
     return {"id": b["id"], "title": b["title"], "slug": slug, "item_count": (b["id"] * 104729) % 900000}
 
 
 BRANDS: list[dict[str, Any]] = [_brand({"id": i, "title": t}) for i, t in _KNOWN] + [
-    _brand(b) for b in _generated(5000)
+    _brand(b) for b in _generated(GENERATED_BRANDS)
 ]
 
 
@@ -353,3 +359,24 @@ def size_groups_for(catalog_ids: list[int]) -> list[dict[str, Any]]:
 
 
 BRAND_IDS = frozenset(b["id"] for b in BRANDS)
+
+
+class UnknownCatalog(LookupError):
+    """A catalog id that is not a leaf of the tree (Vinted answers 404)."""
+
+
+def answer(what: str, *, catalog_id: str = "", keyword: str = "", catalog_ids: str = "") -> dict[str, Any]:
+    """The body Vinted gives for reference list ``what``: ``{what: [...]}`` (brands with
+    ``disable_custom_brands``); ``UnknownCatalog`` when a ``catalog_id`` given is not a leaf."""
+    if catalog_id and int(catalog_id) not in LEAVES:
+        raise UnknownCatalog(catalog_id)
+    lists: dict[str, Any] = {
+        "catalogs": lambda: CATALOGS,
+        "brands": lambda: find_brands(keyword),
+        "colors": lambda: COLORS,
+        "conditions": lambda: CONDITIONS,
+        "size_groups": lambda: size_groups_for([int(c) for c in catalog_ids.split(",") if c.strip()]),
+        "package_sizes": lambda: package_sizes(int(catalog_id)),
+    }
+    body: dict[str, Any] = {what: lists[what]()}
+    return body | {"disable_custom_brands": False} if what == "brands" else body

@@ -4,6 +4,7 @@ extension would, answers built from the contract's data models."""
 from __future__ import annotations
 
 import pytest
+from sandbox_vinted import reference as vinted_reference
 from sandbox_vinted.plugin import VintedFailure
 from vitrine_contracts.relay.v1 import (
     DelistData,
@@ -127,3 +128,55 @@ class TestReads:
         assert [p["id"] for p in packages.model_dump()["package_sizes"] if p["is_recommended"]] == [2]
         with pytest.raises(VintedFailure):
             await runner.run(JobKind.FETCH_REFERENCE, {"what": "everything"})
+
+
+class TestReferenceParts:
+    async def test_sixty_thousand_brands_come_in_parts_that_fit_and_cover_the_list(self, runner) -> None:
+        part_bytes = 300_000
+        first = await runner.run(JobKind.FETCH_REFERENCE, {"what": "brands", "part_bytes": part_bytes})
+        assert isinstance(first, ReferenceData)
+        assert first.part is not None
+        assert first.part.total == len(vinted_reference.BRANDS) > 60_000
+        ids, offset, parts, calls_before = [], 0, 0, len(runner.tab.calls)
+        data = first
+        while True:
+            assert data.part is not None
+            assert data.part.offset == offset
+            assert data.part.snapshot == first.part.snapshot
+            assert len(data.model_dump_json().encode()) <= part_bytes
+            ids += [e["id"] for e in data.entries or []]
+            parts += 1
+            if data.part.next_offset is None:
+                break
+            offset = data.part.next_offset
+            params = {
+                "what": "brands",
+                "part_bytes": part_bytes,
+                "offset": offset,
+                "snapshot": data.part.snapshot,
+            }
+            data = await runner.run(JobKind.FETCH_REFERENCE, params)
+            assert isinstance(data, ReferenceData)
+        assert ids == [b["id"] for b in vinted_reference.BRANDS]
+        assert parts > 15
+        assert len(runner.tab.calls) == calls_before  # later parts come from the kept list
+
+    async def test_the_tree_comes_flattened_and_another_snapshot_reads_vinted_again(self, runner) -> None:
+        asked = {"what": "catalogs", "part_bytes": 16_000}
+        data = await runner.run(JobKind.FETCH_REFERENCE, asked)
+        assert isinstance(data, ReferenceData)
+        assert data.part is not None
+        assert data.entries
+        jeans = next(e for e in data.entries if e["id"] == 257)
+        assert (jeans["parent_id"], jeans["path"], jeans["leaf"]) == (
+            2050,
+            ["Men", "Clothing", "Jeans"],
+            True,
+        )
+        assert "catalogs" not in data.entries[0]
+        calls = len(runner.tab.calls)
+        again = await runner.run(JobKind.FETCH_REFERENCE, asked | {"offset": 3, "snapshot": "not-this-one"})
+        assert len(runner.tab.calls) == calls + 1
+        assert isinstance(again, ReferenceData)
+        assert again.part is not None
+        assert again.part.snapshot == data.part.snapshot  # the same list, read again

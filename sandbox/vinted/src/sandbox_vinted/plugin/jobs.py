@@ -37,6 +37,7 @@ from vitrine_contracts.relay.v1 import (
     parse_params,
 )
 
+from sandbox_vinted.plugin.parts import KeptLists
 from sandbox_vinted.plugin.tab import VintedFailure, VintedTab
 
 
@@ -47,6 +48,7 @@ class JobRunner:
     def __init__(self, tab: VintedTab, photos_http: httpx.AsyncClient | None = None) -> None:
         self.tab = tab
         self.photos_http = photos_http
+        self.lists = KeptLists()
 
     async def run(self, kind: JobKind, raw: dict[str, Any]) -> JobData:
         """The job's data; ``VintedFailure`` when Vinted (or the params) said no."""
@@ -106,7 +108,13 @@ class JobRunner:
         return FetchItemData.model_validate(await self.tab.call("GET", f"/item_upload/items/{p.item_id}"))
 
     async def reference(self, p: FetchReferenceParams) -> ReferenceData:
-        return ReferenceData.model_validate(await self.tab.call("GET", _reference_path(p)))
+        async def read() -> dict[str, Any]:
+            body: dict[str, Any] = await self.tab.call("GET", _reference_path(p))
+            return body
+
+        if p.part_bytes is not None:
+            return await self.lists.part(p, read)
+        return ReferenceData.model_validate(await read())
 
     async def wardrobe(self, p: SyncWardrobeParams) -> WardrobeData:
         session = await self.tab.session()
