@@ -22,9 +22,7 @@ class PolicyApi:
     def __init__(self, adapter: EbayAdapter) -> None:
         self.adapter = adapter
 
-    async def _call(
-        self, seller: EbaySeller, method: str, path: str, what: str, **kw: Any
-    ) -> httpx.Response:
+    async def _call(self, seller: EbaySeller, method: str, path: str, what: str, **kw: Any) -> httpx.Response:
         return await self.adapter.call(seller, method, f"{BASE}{path}", what, **kw)
 
     async def get(self, seller: EbaySeller, kind: str, policy_id: str) -> dict[str, Any]:
