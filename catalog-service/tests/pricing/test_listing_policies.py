@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from catalog_service.errors import EbayPoliciesUnavailable
 from vitrine_contracts.catalog import PublicationDelisted, PublicationSucceeded
 from vitrine_contracts.common import Marketplace
 from vitrine_contracts.ebay_api import PolicyCheckRequest, PolicyFault
-
-from catalog_service.errors import EbayPoliciesUnavailable
 
 from .conftest import connect_ebay
 

@@ -189,8 +189,7 @@ class EbayAdapter:
         ok: tuple[int, ...] = (200,),
         **kw: Any,
     ) -> httpx.Response:
-        """One call on ``seller``'s behalf: its token, its site (and the site's language on a body); a status
-        outside ``ok`` raised as ``MarketplaceRejected`` (``NotFoundOnMarketplace`` for a 404) saying ``what``."""
+        """A call as ``seller`` (token, site, language); a status not in ``ok`` is ``MarketplaceRejected``."""
         content = method in {"PUT", "POST"} and "json" in kw
         response = await self.client.request(
             method,

@@ -33,7 +33,7 @@ async def publish(product_id: ProductID, body: PublishIn, scope: RequestScope) -
     site — price each listing by the rules (422 when an exchange rate is missing), then request the
     listings."""
     return await publication_service.request(
-        scope, product_id, body.marketplaces, body.ebay_sites, body.ebay_policies or {}
+        scope, product_id, body.marketplaces, body.ebay_sites, dict((body.ebay_policies or {}).items())
     )
 
 
