@@ -40,6 +40,10 @@ class EbayPolicyClient:
             )
         except httpx.HTTPError as exc:
             raise EbayPoliciesUnavailable(f"marketplace-ebay unreachable: {exc!r}") from exc
+        if response.status_code == 409:  # the account must be connected again: the seller can act on it
+            return [
+                PolicyFault(field="account", message=f"{_detail(response)}: reconnect eBay {request.site}")
+            ]
         if response.status_code != 200:
             detail = _detail(response)
             raise EbayPoliciesUnavailable(
@@ -85,8 +89,8 @@ async def policy_problems(
             {
                 "marketplace": "ebay",
                 "site": site,
-                "field": f"policies.{fault.field}",
-                "code": "policy-invalid",
+                "field": "account" if fault.field == "account" else f"policies.{fault.field}",
+                "code": "account-unusable" if fault.field == "account" else "policy-invalid",
                 "message": fault.message,
             }
             for fault in await scope.context.ebay_policies.check(request)
