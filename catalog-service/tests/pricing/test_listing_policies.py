@@ -152,6 +152,20 @@ class TestListingPolicies:
             {"marketplaces": ["ebay"], "ebay_sites": ["EBAY_FR"], "ebay_policies": {"EBAY_GB": {}}},
         )
         assert elsewhere.status_code == 422
+        nowhere = await publish(
+            seller,
+            product["id"],
+            {
+                "marketplaces": ["ebay"],
+                "ebay_sites": ["EBAY_DE"],
+                "ebay_policies": {"EBAY_DE": {"return_policy_id": "R"}},
+            },
+        )
+        assert nowhere.status_code == 422
+        assert {(p["field"], p["code"]) for p in nowhere.json()["missing"]} == {
+            ("account", "no-account"),
+            ("policies", "no-account"),
+        }
         assert [(p["site"], p["code"]) for p in elsewhere.json()["missing"]] == [
             ("EBAY_GB", "site-not-published")
         ]

@@ -80,8 +80,19 @@ async def policy_problems(
     ]
     for site in sites:
         policies = chosen.get(site)
-        if policies is None or not policies.chosen() or site not in accounts:
-            continue  # nothing chosen; or no account there, already a problem of its own
+        if policies is None or not policies.chosen():
+            continue
+        if site not in accounts:  # nothing to read them through: never sent unchecked
+            problems.append(
+                {
+                    "marketplace": "ebay",
+                    "site": site,
+                    "field": "policies",
+                    "code": "no-account",
+                    "message": f"policies can be chosen for {site} once an eBay account is connected there",
+                }
+            )
+            continue
         request = PolicyCheckRequest(
             tenant_id=scope.tenant_id, site=site, account_id=accounts[site], policies=policies
         )
