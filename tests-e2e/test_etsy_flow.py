@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import time
 import uuid
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -170,8 +171,13 @@ class TestEtsyFlow:
     ) -> None:
         shop = Shop(api, fleet, seller_auth)
         shop.connect_etsy(country="GB", currency="GBP")
+        # ECB's rates from the stand-in in sandbox-ebay, read by catalog on the seller's request.
+        today = datetime.now(UTC).date().isoformat()
+        ecb = {"rates": {"GBP": "0.8612", "PLN": "4.2810", "USD": "1.0512"}, "date": today}
+        assert httpx.put(f"{fleet.url('sandbox-ebay')}/sandbox/ecb/rates", json=ecb).status_code == 204
+        shop.post("/api/catalog/exchange-rates/refresh", {})
         rates = {r["currency"]: r for r in shop.get("/api/catalog/exchange-rates")["rates"]}
-        assert "GBP" in rates, rates  # ECB's, read by catalog from the stand-in at start
+        assert (rates["GBP"]["rate"], rates["GBP"]["source"]) == ("0.86120000", "ecb")
         product, _ = shop.product(f"Levi's 501 jeans GB {uuid.uuid4().hex[:6]}", [(60, 60, 140)])
         priced = Decimal(shop.get(f"/api/catalog/products/{product}")["price"])
         pub = shop.published(product, ["etsy"])["etsy"]
