@@ -216,3 +216,44 @@ class TestEbaySites:
         refused = seller.call("POST", f"{CATALOG}/products/{product}/publications", body, expect=422)
         assert [(m["site"], m["code"]) for m in refused["missing"]] == [("EBAY_GB", "no-account")]
         assert seller.publications(product) == {}
+
+    def test_a_listing_goes_out_with_the_policies_chosen_for_it(self, seller: Seller) -> None:
+        fr, gb = seller.connect_ebay("EBAY_FR"), seller.connect_ebay("EBAY_GB")
+        eventually(
+            lambda: len(seller.call("GET", f"{CATALOG}/publish-defaults")["ebay_accounts"]) == 2, timeout=15
+        )
+        shipping = {
+            "kind": "fulfillment",
+            "name": "Colissimo suivi",
+            "handling_days": 2,
+            "shipping_services": [{"service_code": "FR_ColiposteColissimo", "cost": "4.90"}],
+        }
+        mine = seller.call("POST", f"{EBAY}/accounts/{fr}/policies", shipping, expect=201)["policy_id"]
+        on_gb = seller.call("GET", f"{EBAY}/accounts/{gb}/policies")["policies"]
+        gb_return = next(p["policy_id"] for p in on_gb if p["kind"] == "return")
+        product = seller.product(f"Levi's 501 jeans {uuid.uuid4().hex[:6]}")
+        path = f"{CATALOG}/products/{product}/publications"
+
+        # Another site's policy is refused before anything is listed, naming the field and the site.
+        wrong = {"fulfillment_policy_id": mine, "return_policy_id": gb_return}
+        body = {"marketplaces": ["ebay"], "ebay_sites": ["EBAY_FR"], "ebay_policies": {"EBAY_FR": wrong}}
+        refused = seller.call("POST", path, body, expect=422)
+        assert [(m["site"], m["field"]) for m in refused["missing"]] == [
+            ("EBAY_FR", "policies.return_policy_id")
+        ]
+        assert seller.publications(product) == {}
+
+        body["ebay_policies"] = {"EBAY_FR": {"fulfillment_policy_id": mine}}
+        seller.call("POST", path, body, expect=202)
+        pub = eventually(
+            lambda: next((p for p in seller.publications(product).values() if p["status"] == "listed"), None),
+            timeout=40,
+        )
+        assert pub["policies"]["fulfillment_policy_id"] == mine
+        sku = f"VTR-{uuid.UUID(pub['id']).hex}"
+        [offer] = httpx.get(f"{seller.ebay_url}/sandbox/offers", params={"sku": sku}).json()
+        assert offer["listingPolicies"]["fulfillmentPolicyId"] == mine
+        listings = seller.call("GET", f"{EBAY}/listings")["items"]
+        [kept] = [x for x in listings if x["publication_id"] == pub["id"]]
+        assert kept["policies"]["fulfillment_policy_id"] == mine
+        assert kept["policies"]["payment_policy_id"]  # the account's default for the kinds not chosen

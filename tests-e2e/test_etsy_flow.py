@@ -1,13 +1,15 @@
 """Etsy through the gateway, as a seller would: connect the shop (consent on the stand-in, back through the
 gateway's callback with the browser's cookie) → setup checklist → a product with photos published to Etsy
 and eBay → it sells on Etsy → catalog shows it sold and the eBay listing is withdrawn; one receipt of three
-lines sells three products."""
+lines sells three products; a product priced in EUR goes to a GBP shop converted at catalog's rates."""
 
 from __future__ import annotations
 
 import io
 import time
 import uuid
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -42,11 +44,12 @@ class Shop:
         assert response.status_code == expect, response.text
         return response.json()
 
-    def connect_etsy(self) -> str:
-        """The consent link, followed as a browser does (the api client keeps the connection cookie)."""
+    def connect_etsy(self, **shop: str) -> str:
+        """The consent link, followed as a browser does (the api client keeps the connection cookie);
+        ``shop``: the stand-in's extras for a new shop (``country``, ``currency``)."""
         start = self.post(f"{ETSY}/oauth/authorize", {})
         assert start["authorize_url"].startswith(f"{self.sandbox}/oauth/connect?")
-        consent = self.api.get(start["authorize_url"])
+        consent = self.api.get(start["authorize_url"], params=shop)
         assert consent.status_code == 302, consent.text
         assert consent.headers["location"].startswith(f"{self.fleet.url('gateway')}{ETSY}/oauth/callback?")
         back = self.api.get(consent.headers["location"])
@@ -162,3 +165,28 @@ class TestEtsyFlow:
         orders = [o for p in products for o in shop.get("/api/catalog/orders", product_id=p)["items"]]
         assert {o["order_id"] for o in orders} == {str(receipt.json()["receipt_id"])}
         assert len({o["line_id"] for o in orders}) == 3
+
+    def test_a_eur_product_goes_to_a_gbp_shop_in_gbp(
+        self, api: httpx.Client, fleet: Any, seller_auth
+    ) -> None:
+        shop = Shop(api, fleet, seller_auth)
+        shop.connect_etsy(country="GB", currency="GBP")
+        # ECB's rates from the stand-in in sandbox-ebay, read by catalog on the seller's request.
+        today = datetime.now(UTC).date().isoformat()
+        ecb = {"rates": {"GBP": "0.8612", "PLN": "4.2810", "USD": "1.0512"}, "date": today}
+        assert httpx.put(f"{fleet.url('sandbox-ebay')}/sandbox/ecb/rates", json=ecb).status_code == 204
+        shop.post("/api/catalog/exchange-rates/refresh", {})
+        rates = {r["currency"]: r for r in shop.get("/api/catalog/exchange-rates")["rates"]}
+        assert (rates["GBP"]["rate"], rates["GBP"]["source"]) == ("0.86120000", "ecb")
+        product, _ = shop.product(f"Levi's 501 jeans GB {uuid.uuid4().hex[:6]}", [(60, 60, 140)])
+        priced = Decimal(shop.get(f"/api/catalog/products/{product}")["price"])
+        pub = shop.published(product, ["etsy"])["etsy"]
+        expected = (priced * Decimal(rates["GBP"]["rate"])).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert pub["price"]["currency"] == "GBP"
+        assert Decimal(pub["price"]["amount"]) == expected
+        assert pub["price"]["rate_source"] == rates["GBP"]["source"]
+        listing = shop.etsy_listing(pub["external_id"])
+        assert listing["price"]["currency_code"] == "GBP"
+        assert Decimal(listing["price"]["amount"]) / listing["price"]["divisor"] == expected
+        kept = shop.get(f"{ETSY}/listings")["items"]
+        assert [(Decimal(x["price"]), x["currency"]) for x in kept] == [(expected, "GBP")]

@@ -205,7 +205,9 @@ def publication_request(
                 ImageRef(media_id=uuid.uuid4(), url="https://media.example/2.jpg"),
             ],
             mapping=MarketplaceMapping(
-                category_id="57988", condition_id="USED_EXCELLENT", aspects={"Brand": ["Levi's"]}
+                category_id="57988",
+                condition_id="USED_EXCELLENT",
+                aspects={"Marque": ["Levi's"], "Taille": ["M"]},  # EBAY_FR's names, as catalog sends them
             ),
         ),
     )

@@ -179,6 +179,25 @@ class TestPublish:
         assert failed["code"] == "category-invalid"
         assert "Choose another category" in failed["reason"]
 
+    async def test_a_shop_gets_its_own_currency_and_the_listing_keeps_the_price(self, h, etsy) -> None:
+        account = await etsy.connect(country="GB", currency="GBP")
+        connected = await etsy.wait_event("marketplace.account.connected", account_id=account)
+        assert connected["currency"] == "GBP"  # catalog converts this shop's prices to it
+        wrong = h.request(account)  # in EUR: never sent to Etsy as a GBP amount
+        await etsy.send(wrong)
+        failed = await etsy.wait_event("publication.failed", publication_id=str(wrong.publication_id))
+        assert failed["code"] == "currency-mismatch"
+        assert "GBP" in failed["reason"]
+        assert "EUR" in failed["reason"]
+        assert await etsy.listings() == []
+        event = h.request(account, price="29.99", currency="GBP")
+        await etsy.send(event)
+        await etsy.wait_event("publication.succeeded", publication_id=str(event.publication_id))
+        [listing] = await etsy.listings()
+        assert listing["price"] == {"amount": 2999, "divisor": 100, "currency_code": "GBP"}
+        kept = (await etsy.client.get("/listings", headers=etsy.auth())).json()["items"]
+        assert [(x["price"], x["currency"]) for x in kept if x["state"] == "active"] == [("29.99", "GBP")]
+
     async def test_a_us_shop_without_a_return_policy_cannot_publish(self, h, etsy) -> None:
         account = await etsy.connect(country="US", currency="USD")
         await etsy.sandbox.delete(f"/sandbox/shops/{etsy.shop_id}/return-policies")

@@ -14,7 +14,7 @@ DEFAULT_KEY_ENCRYPTION_KEY = "vitrine-local-only-key-encryption-key-change-me"
 # What each service of the fleet may ask for with its client credentials (one scope per internal API used).
 DEFAULT_CLIENT_SCOPES: dict[str, list[str]] = {
     "ai-service": ["billing:credits", "media:read"],
-    "catalog-service": ["media:read"],
+    "catalog-service": ["media:read", "ebay:policies"],
     "marketplace-ebay": ["billing:marketplaces", "media:read"],
     "marketplace-etsy": ["billing:marketplaces", "media:read"],
     "marketplace-vinted": ["billing:marketplaces", "media:read"],

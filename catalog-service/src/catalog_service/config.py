@@ -38,6 +38,8 @@ class Settings(BaseServiceSettings):
     service_client_id: str = "catalog-service"
     service_client_secret: SecretStr = SecretStr("catalog-service-local-secret")
     media_timeout_s: float = 20.0
+    # The eBay business policies a publish chooses are checked at marketplace-ebay (same service token).
+    ebay_url: str = "http://127.0.0.1:8006"
 
     # Edits of a listed product become one revise per live listing, this long after the first edit.
     revision_window_s: float = 2.0

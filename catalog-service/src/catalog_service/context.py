@@ -1,5 +1,5 @@
-"""catalog-service's context: the kit's parts, the reference data cache, the media client and the
-sale → delist-start histogram, built once at start-up."""
+"""catalog-service's context: the kit's parts, the reference data cache, the media and eBay policy clients
+and the sale → delist-start histogram, built once at start-up."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from vitrine_kit.clients.media import MediaClient
 from vitrine_kit.context import Kit, ServiceContext
 
 from catalog_service.config import Settings
+from catalog_service.publications.ebay_policies import EbayPolicyClient
 from catalog_service.reference.catalog import ReferenceCache
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class CatalogContext(ServiceContext[Settings]):
     reference: ReferenceCache
     # None when media-service is not configured: photo ids are then taken as given.
     media: MediaClient | None
+    ebay_policies: EbayPolicyClient
     http: httpx.AsyncClient
     sale_to_delist: Histogram
     # When this process last stored ECB's rates (time.monotonic(); 0: not yet).
@@ -40,15 +42,10 @@ class CatalogContext(ServiceContext[Settings]):
     async def build(cls, kit: Kit[Settings]) -> CatalogContext:
         settings = kit.settings
         http = httpx.AsyncClient(timeout=settings.media_timeout_s)
-        media = None
-        if settings.media_url:
-            tokens = ServiceTokenClient(
-                settings.auth_token_url,
-                settings.service_client_id,
-                settings.service_client_secret,
-                http=http,
-            )
-            media = MediaClient(settings.media_url, tokens, http)
+        tokens = ServiceTokenClient(
+            settings.auth_token_url, settings.service_client_id, settings.service_client_secret, http=http
+        )
+        media = MediaClient(settings.media_url, tokens, http) if settings.media_url else None
         histogram = Histogram(
             "catalog_sale_to_delist_start_seconds",
             "From a sale's order.received occurred_at to the emit of each publication.delist_requested",
@@ -60,6 +57,7 @@ class CatalogContext(ServiceContext[Settings]):
             **cls.parts(kit),
             reference=ReferenceCache(kit.db),
             media=media,
+            ebay_policies=EbayPolicyClient(settings.ebay_url, tokens, http),
             http=http,
             sale_to_delist=histogram,
         )

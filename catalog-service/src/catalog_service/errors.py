@@ -76,6 +76,10 @@ class PhotosUnavailable(ProblemError):
     status, code, title = 503, "photos-unavailable", "The photos cannot be checked right now"
 
 
+class EbayPoliciesUnavailable(ProblemError):
+    status, code, title = 503, "ebay-policies-unavailable", "The eBay policies cannot be checked right now"
+
+
 class ImportNotFound(NotFound):
     code, title = "import-not-found", "No such import"
 

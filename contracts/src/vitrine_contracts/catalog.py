@@ -81,6 +81,21 @@ ATTEMPT_DOC = (
 RESULT_ATTEMPT_DOC = "The attempt this result answers (None: an adapter that does not number attempts)"
 
 
+class ListingPolicies(BaseModel):
+    """eBay business policies one listing goes out with, chosen by the seller for its site; a kind left
+    None takes the account's default policy of that kind."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fulfillment_policy_id: str | None = Field(default=None, min_length=1, max_length=40)
+    payment_policy_id: str | None = Field(default=None, min_length=1, max_length=40)
+    return_policy_id: str | None = Field(default=None, min_length=1, max_length=40)
+
+    def chosen(self) -> dict[str, str]:
+        """``{field: policy id}`` of the kinds chosen (the others are the account's defaults)."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class PublicationRequested(Event):
     """Catalog asks one marketplace adapter to publish (or revise) a product.
 
@@ -102,6 +117,11 @@ class PublicationRequested(Event):
     action: Literal["publish", "revise"] = "publish"
     attempt: int = Field(default=1, ge=1, description=ATTEMPT_DOC)
     external_id: str | None = Field(default=None, description="The live listing a revise changes")
+    policies: ListingPolicies | None = Field(
+        default=None,
+        description="eBay: the business policies the seller chose for this listing (checked on the site by "
+        "catalog), sent on every publish and revise; None, or a kind left None: the account's default set",
+    )
     snapshot: ProductSnapshot
 
     def routing_key(self) -> str:

@@ -16,6 +16,11 @@ class AccountConnected(Event):
     account_id: uuid.UUID
     display_name: str | None = None
     site: str | None = None
+    currency: str | None = Field(
+        default=None,
+        description="The currency the account's listings must be priced in when the account has its own "
+        "(an Etsy shop's, ISO 4217); None: the site's (eBay) or the product's own",
+    )
 
 
 class AccountDisconnected(Event):

@@ -112,6 +112,6 @@ class Settings(BaseServiceSettings):
     # Check a listing's item specifics against the category's required aspects (Taxonomy) before publishing:
     # a publish missing some fails at once with ``aspects-missing`` naming them all. Off until catalog sends
     # aspect names in each site's language (eBay names them so: Marque, Taille on EBAY_FR).
-    check_required_aspects: bool = False
+    check_required_aspects: bool = True
     # Payment disputes are served from https://apiz.ebay.com in production; None: ``api_base_url``.
     dispute_api_base_url: str | None = None

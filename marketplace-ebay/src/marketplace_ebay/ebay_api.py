@@ -179,7 +179,7 @@ class EbayAdapter:
             headers["Content-Language"] = LANGUAGES.get(seller.site, "en-US")
         return headers
 
-    async def _call(
+    async def call(
         self,
         seller: EbaySeller,
         method: str,
@@ -189,6 +189,7 @@ class EbayAdapter:
         ok: tuple[int, ...] = (200,),
         **kw: Any,
     ) -> httpx.Response:
+        """A call as ``seller`` (token, site, language); a status not in ``ok`` is ``MarketplaceRejected``."""
         content = method in {"PUT", "POST"} and "json" in kw
         response = await self.client.request(
             method,
@@ -206,26 +207,26 @@ class EbayAdapter:
     async def identity(self, seller: EbaySeller) -> dict[str, Any]:
         """The eBay user behind the token (``userId``, ``username``)."""
         body: dict[str, Any] = (
-            await self._call(seller, "GET", "/commerce/identity/v1/user/", "read the user")
+            await self.call(seller, "GET", "/commerce/identity/v1/user/", "read the user")
         ).json()
         return body
 
     async def opted_in(self, seller: EbaySeller) -> bool:
         """Whether the seller is opted into business policies."""
         body = (
-            await self._call(seller, "GET", "/sell/account/v1/program/get_opted_in_programs", "read programs")
+            await self.call(seller, "GET", "/sell/account/v1/program/get_opted_in_programs", "read programs")
         ).json()
         return any(p.get("programType") == "SELLING_POLICY_MANAGEMENT" for p in body.get("programs", []))
 
     async def opt_in(self, seller: EbaySeller) -> None:
-        await self._call(
+        await self.call(
             seller, "POST", "/sell/account/v1/program/opt_in", "opt in to business policies",
             json={"programType": "SELLING_POLICY_MANAGEMENT"}, idempotent=True,
         )  # fmt: skip
 
     async def policies(self, seller: EbaySeller, kind: str) -> list[dict[str, Any]]:
         """The seller's ``kind`` policies (fulfillment, payment, return) on the account's site."""
-        response = await self._call(
+        response = await self.call(
             seller,
             "GET",
             f"/sell/account/v1/{kind}_policy",
@@ -239,11 +240,11 @@ class EbayAdapter:
         """Create a policy; returns its id (an existing one of the same name is reused)."""
         path = f"/sell/account/v1/{kind}_policy"
         try:
-            response = await self._call(
+            response = await self.call(
                 seller, "POST", path, f"create a {kind} policy", ok=(200, 201), json=body
             )
         except MarketplaceRejected:
-            existing = await self._call(
+            existing = await self.call(
                 seller, "GET", f"{path}/get_by_policy_name", f"find the {kind} policy",
                 params={"marketplace_id": seller.site, "name": body["name"]},
             )  # fmt: skip
@@ -251,13 +252,13 @@ class EbayAdapter:
         return str(response.json()[f"{kind}PolicyId"])
 
     async def locations(self, seller: EbaySeller) -> list[dict[str, Any]]:
-        response = await self._call(seller, "GET", "/sell/inventory/v1/location", "read locations")
+        response = await self.call(seller, "GET", "/sell/inventory/v1/location", "read locations")
         found: list[dict[str, Any]] = response.json().get("locations", [])
         return found
 
     async def create_location(self, seller: EbaySeller, key: str, body: dict[str, Any]) -> None:
         """Create the inventory location ``key`` (already there is fine)."""
-        await self._call(
+        await self.call(
             seller, "POST", f"/sell/inventory/v1/location/{key}", "create the inventory location",
             ok=(200, 201, 204, 409), json=body, idempotent=True,
         )  # fmt: skip
@@ -302,7 +303,7 @@ class EbayAdapter:
 
     async def put_item(self, seller: EbaySeller, draft: ListingDraft) -> None:
         """createOrReplaceInventoryItem: a full replace, idempotent on the SKU."""
-        await self._call(
+        await self.call(
             seller,
             "PUT",
             f"/sell/inventory/v1/inventory_item/{draft.sku}",
@@ -314,7 +315,7 @@ class EbayAdapter:
     async def find_offer(self, seller: EbaySeller, sku: str) -> dict[str, Any] | None:
         """The offer of ``sku`` on the seller's site, if one exists."""
         try:
-            response = await self._call(
+            response = await self.call(
                 seller,
                 "GET",
                 "/sell/inventory/v1/offer",
@@ -332,7 +333,7 @@ class EbayAdapter:
         existing = await self.find_offer(seller, draft.sku)
         if existing is not None:
             offer_id = str(existing["offerId"])
-            await self._call(
+            await self.call(
                 seller,
                 "PUT",
                 f"/sell/inventory/v1/offer/{offer_id}",
@@ -358,7 +359,7 @@ class EbayAdapter:
         """inventory item → offer → publish; idempotent on ``draft.sku``."""
         await self.put_item(seller, draft)
         offer_id = await self.upsert_offer(seller, draft)
-        response = await self._call(
+        response = await self.call(
             seller,
             "POST",
             f"/sell/inventory/v1/offer/{offer_id}/publish",
@@ -375,7 +376,7 @@ class EbayAdapter:
     ) -> list[PublishedListing | MarketplaceError]:
         """Up to 25 drafts in three bulk calls, each answered on its own (see ``ebay_bulk``)."""
         return await bulk_publish(
-            self._call, seller, drafts,
+            self.call, seller, drafts,
             locale=LANGUAGES.get(seller.site, "en-US").replace("-", "_"),
             item_body=self._item_body,
             offer_body=lambda draft: self._offer_body(seller, draft),
@@ -392,7 +393,7 @@ class EbayAdapter:
         if offer is None or offer.get("status") != "PUBLISHED":
             return
         try:
-            await self._call(
+            await self.call(
                 seller,
                 "POST",
                 f"/sell/inventory/v1/offer/{offer['offerId']}/withdraw",
@@ -405,15 +406,15 @@ class EbayAdapter:
 
     async def fetch_orders(self, seller: EbaySeller, *, since: datetime) -> Sequence[ExternalOrder]:
         """Paid order lines modified since ``since`` (every page)."""
-        return await paid_lines(self._call, seller, since)
+        return await paid_lines(self.call, seller, since)
 
     async def order_lines(self, seller: EbaySeller, order_id: str) -> Sequence[ExternalOrder]:
         """The paid lines of one order (none when it is unknown, unpaid or cancelled)."""
-        return await order_paid_lines(self._call, seller, order_id)
+        return await order_paid_lines(self.call, seller, order_id)
 
     async def cancelled_lines(self, seller: EbaySeller, *, since: datetime) -> Sequence[CancelledLine]:
         """Lines of orders cancelled or refunded, among the orders modified since ``since``."""
-        return await cancelled_lines(self._call, seller, since)
+        return await cancelled_lines(self.call, seller, since)
 
     async def offer_state(self, seller: EbaySeller, sku: str) -> OfferState:
         """Whether ``sku``'s offer is live on eBay, and under which listing id."""
@@ -430,7 +431,7 @@ class EbayAdapter:
         found: list[str] = []
         while True:
             page = (
-                await self._call(
+                await self.call(
                     seller, "GET", "/sell/inventory/v1/inventory_item", "read inventory",
                     params={"limit": 100, "offset": len(found)},
                 )
@@ -446,7 +447,7 @@ class EbayAdapter:
         offset = 0
         while True:
             page = (
-                await self._call(
+                await self.call(
                     seller,
                     "GET",
                     "/sell/inventory/v1/inventory_item",

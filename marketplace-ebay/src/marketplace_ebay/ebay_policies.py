@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import httpx
 
-from marketplace_ebay.ebay_api import LANGUAGES, EbayAdapter, EbaySeller, _rejected
+from marketplace_ebay.ebay_api import EbayAdapter, EbaySeller
 
 BASE = "/sell/account/v1"
 
@@ -22,25 +22,8 @@ class PolicyApi:
     def __init__(self, adapter: EbayAdapter) -> None:
         self.adapter = adapter
 
-    async def _call(
-        self,
-        seller: EbaySeller,
-        method: str,
-        path: str,
-        what: str,
-        *,
-        ok: tuple[int, ...] = (200,),
-        **kw: Any,
-    ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {seller.access_token}", "X-EBAY-C-MARKETPLACE-ID": seller.site}
-        if "json" in kw:
-            headers["Content-Language"] = LANGUAGES.get(seller.site, "en-US")
-        response = await self.adapter.client.request(
-            method, f"{self.adapter.api}{BASE}{path}", account=seller.account_id, headers=headers, **kw
-        )
-        if response.status_code not in ok:
-            raise _rejected(response, what)
-        return response
+    async def _call(self, seller: EbaySeller, method: str, path: str, what: str, **kw: Any) -> httpx.Response:
+        return await self.adapter.call(seller, method, f"{BASE}{path}", what, **kw)
 
     async def get(self, seller: EbaySeller, kind: str, policy_id: str) -> dict[str, Any]:
         """One ``kind`` policy by id (``NotFoundOnMarketplace`` when eBay has none)."""

@@ -21,10 +21,17 @@ async def outcome(ebay, event) -> tuple[str, dict]:
     raise AssertionError(f"no outcome for {pid}")
 
 
+# The required item specifics, named as each site names them (catalog sends them so).
+ASPECTS = {
+    "EBAY_GB": {"Brand": ["Levi's"], "Size": ["M"], "Colour": ["Blue"]},
+    "EBAY_FR": {"Marque": ["Levi's"], "Taille": ["M"], "Couleur": ["Bleu"]},
+}
+
+
 def for_site(h, account: str | None, site: str, amount: str, currency: str):
     event = h.request(account, price=amount)
     mapping = event.snapshot.mapping.model_copy(
-        update={"aspects": {"Brand": ["Levi's"], "Colour": ["Blue"]}, "extra": {"site": site}}
+        update={"aspects": ASPECTS.get(site, ASPECTS["EBAY_GB"]), "extra": {"site": site}}
     )
     snapshot = event.snapshot.model_copy(
         update={"price": Money(amount=Decimal(amount), currency=currency), "mapping": mapping}

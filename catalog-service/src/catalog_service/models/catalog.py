@@ -91,6 +91,9 @@ class Publication(TenantBase):
     price_rate: Mapped[Decimal | None] = mapped_column(Numeric(18, 8))
     price_rate_date: Mapped[date | None] = mapped_column(Date)
     price_rate_source: Mapped[str | None] = mapped_column(String(10))
+    # eBay: the business policies the seller chose for this listing (``ListingPolicies``; a kind left out, or
+    # no choice at all: the account's default set), sent again on every re-list and revise.
+    listing_policies: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class Order(TenantBase):

@@ -71,4 +71,7 @@ class MarketplaceAccount(TenantBase):
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     marketplace: Mapped[str] = mapped_column(String(20))
     site: Mapped[str] = mapped_column(String(20), default="")
+    # The account's own currency (an Etsy shop's): its listings are priced in it. None: the site's or the
+    # product's own.
+    currency: Mapped[str | None] = mapped_column(String(3))
     connected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -54,11 +54,14 @@ class Quote:
     rate_source: str | None
 
 
-def listing_currency(marketplace: str, site: str, product_currency: str) -> str:
-    """eBay: the site's currency; elsewhere the product's own."""
+def listing_currency(
+    marketplace: str, site: str, product_currency: str, account_currency: str | None = None
+) -> str:
+    """eBay: the site's currency; a marketplace whose account sells in its own currency (an Etsy shop):
+    that one; elsewhere the product's own."""
     if marketplace == "ebay" and site:
         return EBAY_SITE_CURRENCY[site]
-    return product_currency
+    return account_currency or product_currency
 
 
 def round_to_ending(amount: Decimal, ending: Decimal | None) -> Decimal:

@@ -15,7 +15,7 @@ from catalog_service.errors import (
     PriceRuleNotFound,
     RateOverrideNotFound,
 )
-from catalog_service.models import EcbRate, PriceRule, Product, RateOverride
+from catalog_service.models import EcbRate, MarketplaceAccount, PriceRule, Product, RateOverride
 from catalog_service.pricing.rules import Quote, Rate, Rule, apply, listing_currency
 from catalog_service.pricing.schemas import PriceRuleIn, PriceRuleOut, RateIn, RateOut, RatesOut
 from catalog_service.scope import Scope
@@ -155,10 +155,25 @@ class PricingService:
 
     # --- quotes ---------------------------------------------------------------------------------------
 
+    async def account_currency(self, scope: Scope, marketplace: str) -> str | None:
+        """The currency the seller's account on ``marketplace`` sells in, when it has its own (an Etsy shop:
+        one per tenant; the newest reported wins); None when the adapter reported none."""
+        if marketplace == "ebay":
+            return None  # per site (``EBAY_SITE_CURRENCY``)
+        found: str | None = await scope.session.scalar(
+            sa.select(MarketplaceAccount.currency)
+            .where(MarketplaceAccount.marketplace == marketplace, MarketplaceAccount.currency.is_not(None))
+            .order_by(MarketplaceAccount.connected_at.desc())
+            .limit(1)
+        )
+        return found
+
     async def quote(self, scope: Scope, product: Product, marketplace: str, site: str) -> Quote:
         """The price ``product`` goes out at on ``marketplace`` (and ``site``); 422 when a rate is missing."""
         price = product.price or Decimal("0")
-        target_currency = listing_currency(marketplace, site, product.currency)
+        target_currency = listing_currency(
+            marketplace, site, product.currency, await self.account_currency(scope, marketplace)
+        )
         source = await self.rate(scope, product.currency)
         target = await self.rate(scope, target_currency)
         missing = [c for c, r in ((product.currency, source), (target_currency, target)) if r is None]

@@ -29,9 +29,12 @@ async def list_publications(product_id: ProductID, scope: RequestScope) -> list[
 @router.post("", status_code=202)
 async def publish(product_id: ProductID, body: PublishIn, scope: RequestScope) -> list[PublicationOut]:
     """Check every marketplace's (and eBay site's) requirements — 422 lists every missing piece, an eBay
-    site without a connected account included — price each listing by the rules (422 when an exchange rate
-    is missing), then request the listings."""
-    return await publication_service.request(scope, product_id, body.marketplaces, body.ebay_sites)
+    site without a connected account included, and every chosen eBay policy that is not the seller's on its
+    site — price each listing by the rules (422 when an exchange rate is missing), then request the
+    listings."""
+    return await publication_service.request(
+        scope, product_id, body.marketplaces, body.ebay_sites, dict((body.ebay_policies or {}).items())
+    )
 
 
 @router.delete("/{marketplace}", status_code=202)

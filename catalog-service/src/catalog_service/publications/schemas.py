@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, Field, model_validator
+from vitrine_contracts.catalog import ListingPolicies
 from vitrine_contracts.common import Marketplace
 
 from catalog_service.pricing.schemas import EbaySite
@@ -18,11 +19,18 @@ class PublishIn(BaseModel):
 
     marketplaces: list[Marketplace] = Field(min_length=1, max_length=3)
     ebay_sites: list[EbaySite] | None = Field(default=None, min_length=1, max_length=8)
+    ebay_policies: dict[EbaySite, ListingPolicies] | None = Field(
+        default=None,
+        max_length=8,
+        description="Per eBay site, the business policies its listing goes out with (checked on eBay: 422 "
+        "naming the field and site of one that is not the seller's there; a kind left out: the account's "
+        "default). A site named replaces its publication's choice ({}: the default set); one not named keeps it",
+    )
 
     @model_validator(mode="after")
     def _sites_need_ebay(self) -> PublishIn:
-        if self.ebay_sites and Marketplace.EBAY not in self.marketplaces:
-            raise ValueError("ebay_sites is given but 'ebay' is not among the marketplaces")
+        if (self.ebay_sites or self.ebay_policies) and Marketplace.EBAY not in self.marketplaces:
+            raise ValueError("ebay_sites or ebay_policies is given but 'ebay' is not among the marketplaces")
         return self
 
 
@@ -52,3 +60,6 @@ class PublicationOut(BaseModel):
     delisted_at: datetime | None
     updated_at: datetime
     price: ListingPrice | None
+    policies: ListingPolicies | None = Field(
+        description="eBay: the business policies chosen for this listing (a kind None: the account's default)"
+    )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
 import sqlalchemy as sa
 from vitrine_contracts.catalog import (
+    ListingPolicies,
     PublicationDelisted,
     PublicationDelistFailed,
     PublicationDelistRequested,
@@ -35,6 +36,7 @@ from catalog_service.models import Product, Publication
 from catalog_service.pricing.rules import Quote
 from catalog_service.pricing.service import pricing_service
 from catalog_service.products import repository as products_repo
+from catalog_service.publications.ebay_policies import choice_of, keep_choice, policy_problems
 from catalog_service.publications.requirements import missing, snapshot
 from catalog_service.publications.schemas import ListingPrice, PublicationOut
 from catalog_service.publications.sites import site_service
@@ -93,6 +95,7 @@ def to_out(pub: Publication) -> PublicationOut:
         delisted_at=pub.delisted_at,
         updated_at=pub.updated_at,
         price=price,
+        policies=choice_of(pub),
     )
 
 
@@ -149,6 +152,7 @@ class PublicationService:
         product_id: uuid.UUID,
         marketplaces: list[Marketplace],
         ebay_sites: Sequence[str] | None = None,
+        ebay_policies: Mapping[str, ListingPolicies] | None = None,
     ) -> list[PublicationOut]:
         """Check every marketplace (and eBay site) first (422 with every missing piece, an eBay site without
         an account included), price each listing (422 when an exchange rate is missing), then request the
@@ -162,6 +166,11 @@ class PublicationService:
         ref = await scope.context.reference.get()
         settings = scope.context.settings
         problems = [p for m, site in wanted for p in missing(product, m, ref, settings, site)] + problems
+        chosen = ebay_policies or {}
+        accounts = await site_service.ebay_accounts(scope)
+        if chosen:
+            sites = [site for m, site in wanted if m == Marketplace.EBAY]
+            problems += await policy_problems(scope, sites, chosen, accounts)
         if problems:
             names = ", ".join(
                 f"{p['marketplace']}{'[' + p['site'] + ']' if p.get('site') else ''}.{p['field']}"
@@ -169,7 +178,6 @@ class PublicationService:
             )
             raise PublishBlocked(f"Missing: {names}", missing=problems)
         quotes = {(m, site): await pricing_service.quote(scope, product, m.value, site) for m, site in wanted}
-        accounts = await site_service.ebay_accounts(scope)
         existing = {(p.marketplace, p.site): p for p in await self._of(scope, product_id, lock=True)}
         out = []
         for marketplace, site in wanted:
@@ -191,6 +199,7 @@ class PublicationService:
             pub.requested_at = pub.updated_at = utcnow()
             pub.attempt = (pub.attempt or 0) + 1
             price = _keep_price(pub, quotes[(marketplace, site)])
+            keep_choice(pub, chosen)
             await scope.session.flush()
             scope.emit(
                 PublicationRequested(
@@ -200,6 +209,7 @@ class PublicationService:
                     account_id=accounts.get(site) if site else None,
                     site=site or None,
                     attempt=pub.attempt,
+                    policies=choice_of(pub),
                     snapshot=snapshot(product, marketplace, ref, settings, site, price),
                 )
             )
@@ -247,6 +257,7 @@ class PublicationService:
                     action="revise",
                     attempt=pub.attempt,
                     external_id=pub.external_id,
+                    policies=choice_of(pub),
                     snapshot=snapshot(product, marketplace, ref, scope.context.settings, pub.site, price),
                 )
             )

@@ -70,10 +70,14 @@ class SiteService:
             account_id=event.account_id,
             marketplace=event.marketplace.value,
             site=event.site or "",
+            currency=event.currency,
             connected_at=scope.envelope.occurred_at if scope.envelope else utcnow(),
         )
         await scope.session.execute(
-            stmt.on_conflict_do_update(index_elements=["account_id"], set_={"site": stmt.excluded.site})
+            stmt.on_conflict_do_update(
+                index_elements=["account_id"],
+                set_={"site": stmt.excluded.site, "currency": stmt.excluded.currency},
+            )
         )
 
     async def on_disconnected(self, scope: Scope, event: AccountDisconnected) -> None:

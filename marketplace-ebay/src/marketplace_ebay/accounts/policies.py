@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from vitrine_contracts.ebay_api import PolicyCheckRequest, PolicyCheckResult, PolicyFault
 from vitrine_kit.errors import ProblemError
 from vitrine_marketplace import MarketplaceRejected
 from vitrine_marketplace.errors import NotFoundOnMarketplace
@@ -31,6 +32,7 @@ from marketplace_ebay.context import EbayContext
 from marketplace_ebay.ebay_api import CURRENCIES, POLICY_KINDS, EbaySeller
 from marketplace_ebay.ebay_policies import PolicyApi
 from marketplace_ebay.models import EbayAccount
+from marketplace_ebay.publications.sites import site_account
 
 AnyPolicyIn = FulfillmentPolicyIn | PaymentPolicyIn | ReturnPolicyIn
 CATEGORY_TYPES = [{"name": "ALL_EXCLUDING_MOTORS_VEHICLES", "default": False}]
@@ -276,6 +278,37 @@ class PolicyService:
                 setattr(account, f"{kind}_policy_id", policy_id)
         await session.flush()
         return _defaults(account)
+
+    async def check_listing(
+        self, session: AsyncSession, ctx: EbayContext, body: PolicyCheckRequest
+    ) -> PolicyCheckResult:
+        """Whether each policy a publish chose for ``body.site`` is one of the seller's there (read on eBay
+        through the tenant's account on that site): every one that is not named in ``faults``."""
+        account = await site_account(session, body.account_id, body.site)
+        if account is None:
+            fault = PolicyFault(field="account", message=f"no active eBay account on {body.site}")
+            return PolicyCheckResult(site=body.site, account_id=None, faults=[fault])
+        chosen = {field.removesuffix("_policy_id"): i for field, i in body.policies.chosen().items()}
+
+        async def run(seller: EbaySeller) -> list[PolicyFault]:
+            return [
+                PolicyFault(
+                    field=f"{kind}_policy_id", message=f"no {kind} policy {policy_id} on {seller.site}"
+                )
+                for kind, policy_id in chosen.items()
+                if not await _is_own(ctx, seller, kind, policy_id)
+            ]
+
+        faults = await account_service.guarded(session, ctx, body.tenant_id, account, run)
+        return PolicyCheckResult(site=body.site, account_id=account.id, faults=faults)
+
+
+async def _is_own(ctx: EbayContext, seller: EbaySeller, kind: str, policy_id: str) -> bool:
+    try:
+        await _own(ctx, seller, kind, policy_id)
+    except NotFoundOnMarketplace:
+        return False
+    return True
 
 
 async def _own(ctx: EbayContext, seller: EbaySeller, kind: str, policy_id: str) -> dict[str, Any]:

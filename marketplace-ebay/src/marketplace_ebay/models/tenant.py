@@ -88,6 +88,11 @@ class EbayListing(TenantBase):
     price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
     quantity: Mapped[int | None] = mapped_column(Integer)
+    # The business policies the listing went out with (the seller's choice for it, else the account's
+    # defaults at the time).
+    fulfillment_policy_id: Mapped[str | None] = mapped_column(String(64))
+    payment_policy_id: Mapped[str | None] = mapped_column(String(64))
+    return_policy_id: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

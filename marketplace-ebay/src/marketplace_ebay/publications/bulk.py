@@ -30,36 +30,46 @@ class _Pending:
     )
 
 
+# The account and the policies (fulfillment, payment, return) its batch goes out with.
+_Key = tuple[str, str | None, str | None, str | None]
+
+
 class BulkPublisher:
-    """Per account: the drafts waiting to go, and whether a batch is on its way."""
+    """Per account and set of policies: the drafts waiting to go, and whether a batch is on its way."""
 
     def __init__(self) -> None:
-        self._forming: dict[str, list[_Pending]] = {}
-        self._draining: set[str] = set()
+        self._forming: dict[_Key, list[_Pending]] = {}
+        self._draining: set[_Key] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.calls = {"bulk": 0, "single": 0}
 
     async def publish(self, ebay: EbayContext, seller: EbaySeller, draft: ListingDraft) -> PublishedListing:
         """Publish ``draft`` with whatever else of the account is pending; its own listing or its own error."""
         pending = _Pending(seller, draft)
-        account = seller.account_id
-        self._forming.setdefault(account, []).append(pending)
-        if account not in self._draining:
-            self._draining.add(account)
-            task = asyncio.get_running_loop().create_task(self._drain(ebay, account))
+        # One batch goes out with one set of policies: listings choosing their own wait in their own batch.
+        key = (
+            seller.account_id,
+            seller.fulfillment_policy_id,
+            seller.payment_policy_id,
+            seller.return_policy_id,
+        )
+        self._forming.setdefault(key, []).append(pending)
+        if key not in self._draining:
+            self._draining.add(key)
+            task = asyncio.get_running_loop().create_task(self._drain(ebay, key))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return await asyncio.shield(pending.done)
 
-    async def _drain(self, ebay: EbayContext, account: str) -> None:
+    async def _drain(self, ebay: EbayContext, key: _Key) -> None:
         try:
             await asyncio.sleep(ebay.settings.bulk_window_s)
             size = max(1, min(ebay.settings.bulk_max, BULK_MAX))
-            while pending := self._forming.pop(account, []):
+            while pending := self._forming.pop(key, []):
                 for start in range(0, len(pending), size):
                     await self._flush(ebay, pending[start : start + size])
         finally:
-            self._draining.discard(account)
+            self._draining.discard(key)
 
     async def _flush(self, ebay: EbayContext, batch: list[_Pending]) -> None:
         seller = batch[-1].seller  # the latest token any of the callers holds

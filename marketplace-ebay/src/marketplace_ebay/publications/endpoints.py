@@ -18,6 +18,14 @@ from marketplace_ebay.models import EbayListing
 router = APIRouter(tags=["listings"])
 
 
+class ListingPoliciesOut(BaseModel):
+    """The business policies the listing went out with (None: not listed yet)."""
+
+    fulfillment_policy_id: str | None
+    payment_policy_id: str | None
+    return_policy_id: str | None
+
+
 class ListingOut(BaseModel):
     id: uuid.UUID
     account_id: uuid.UUID
@@ -29,6 +37,7 @@ class ListingOut(BaseModel):
     price: Decimal | None
     currency: str | None
     quantity: int | None
+    policies: ListingPoliciesOut
     last_error: str | None
     created_at: datetime
     updated_at: datetime
@@ -49,6 +58,10 @@ async def listings(
     """Every listing, newest first."""
     rows = await session.scalars(NEWEST.select(sa.select(EbayListing), limit=limit, cursor=cursor))
     items, next_cursor = NEWEST.page(rows.all(), limit)
-    return ListingPage(
-        items=[ListingOut.model_validate(r, from_attributes=True) for r in items], next_cursor=next_cursor
-    )
+    return ListingPage(items=[_out(r) for r in items], next_cursor=next_cursor)
+
+
+def _out(row: EbayListing) -> ListingOut:
+    fields = {name: getattr(row, name) for name in ListingOut.model_fields if name != "policies"}
+    policies = ListingPoliciesOut.model_validate(row, from_attributes=True)
+    return ListingOut(**fields, policies=policies)

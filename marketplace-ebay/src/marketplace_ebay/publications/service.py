@@ -35,6 +35,7 @@ from marketplace_ebay.ebay_api import POLICY_KINDS, EbaySeller
 from marketplace_ebay.media import MediaUnavailable, PhotoMissing, large_jpeg_urls
 from marketplace_ebay.models import LIVE, CommandAttempt, EbayAccount, EbayListing, ListingStatus
 from marketplace_ebay.publications.bulk import bulk_publisher
+from marketplace_ebay.publications.policies import went_out_with, with_policies
 from marketplace_ebay.publications.sites import site_account, wrong_currency
 from marketplace_ebay.scope import Scope
 from marketplace_ebay.taxonomy.service import required_aspects_missing
@@ -224,7 +225,7 @@ class PublicationService:
         )
 
         async def run(seller: EbaySeller) -> PublishedListing:
-            seller = await self._ensure_setup(ebay, account, seller)
+            seller = with_policies(await self._ensure_setup(ebay, account, seller), event.policies)
             if event.action == "revise" and listing.listing_id:
                 return await ebay.ebay.revise(seller, draft)
             if ebay.settings.bulk_publish:
@@ -266,6 +267,7 @@ class PublicationService:
             listing.status = ListingStatus.LISTED.value
         listing.offer_id, listing.listing_id = result.offer_id, result.external_id
         listing.price, listing.currency, listing.quantity = draft.price, draft.currency, draft.quantity
+        went_out_with(listing, account, event.policies)
         listing.last_error, listing.updated_at, listing.attempt_done = None, utcnow(), True
         listing.ended_at = None
         scope.emit(

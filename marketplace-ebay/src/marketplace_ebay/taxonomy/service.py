@@ -7,6 +7,7 @@ surrounding spaces ignored) and gives it a non-empty value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -67,22 +68,34 @@ class TaxonomyService:
         ctx.taxonomy_cache.put(key, tree, ctx.settings.taxonomy_cache_ttl_s)
         return tree
 
-    async def suggestions(self, ctx: EbayContext, site: str | None, q: str) -> CategorySuggestionsOut:
-        site = _site(ctx, site)
+    async def _tree_read(
+        self,
+        ctx: EbayContext,
+        site: str,
+        call: str,
+        what: str,
+        params: dict[str, str],
+        *,
+        refused: Callable[[MarketplaceRejected], ProblemError],
+    ) -> tuple[str, dict[str, Any]]:
+        """(the site's tree id, the answer of ``call`` on that tree). eBay failing or unreachable is a 503
+        ``ebay-unavailable``; eBay refusing (4xx) is what ``refused`` makes of it."""
         try:
             tree = await self.tree_id(ctx, site)
-            body = await _get(
-                ctx,
-                f"/category_tree/{quote(tree, safe='')}/get_category_suggestions",
-                "suggest categories",
-                {"q": q},
-            )
+            return tree, await _get(ctx, f"/category_tree/{quote(tree, safe='')}/{call}", what, params)
         except MarketplaceRejected as exc:
             if exc.status and exc.status >= 500:
                 raise EbayUnavailable(exc.message) from exc
-            raise EbayRejected(exc.message) from exc
+            raise refused(exc) from exc
         except MarketplaceError as exc:
             raise EbayUnavailable(exc.message) from exc
+
+    async def suggestions(self, ctx: EbayContext, site: str | None, q: str) -> CategorySuggestionsOut:
+        site = _site(ctx, site)
+        tree, body = await self._tree_read(
+            ctx, site, "get_category_suggestions", "suggest categories", {"q": q},
+            refused=lambda exc: EbayRejected(exc.message),
+        )  # fmt: skip
         out = []
         for row in body.get("categorySuggestions") or []:
             category = row.get("category") or {}
@@ -107,22 +120,13 @@ class TaxonomyService:
         cached = ctx.taxonomy_cache.get(key)
         if isinstance(cached, AspectsOut):
             return cached
-        try:
-            tree = await self.tree_id(ctx, site)
-            body = await _get(
-                ctx,
-                f"/category_tree/{quote(tree, safe='')}/get_item_aspects_for_category",
-                "give the category's item specifics",
-                {"category_id": category_id},
-            )
-        except MarketplaceRejected as exc:
-            if exc.status and exc.status >= 500:
-                raise EbayUnavailable(exc.message) from exc
-            raise CategoryUnknown(
+        _, body = await self._tree_read(
+            ctx, site, "get_item_aspects_for_category", "give the category's item specifics",
+            {"category_id": category_id},
+            refused=lambda exc: CategoryUnknown(
                 f"{category_id} is not a leaf category of {site}: {exc.message}", category_id=category_id
-            ) from exc
-        except MarketplaceError as exc:
-            raise EbayUnavailable(exc.message) from exc
+            ),
+        )  # fmt: skip
         aspects = []
         for a in body.get("aspects") or []:
             rule = a.get("aspectConstraint") or {}

@@ -153,6 +153,7 @@ class ConnectService:
                     account_id=account.id,
                     display_name=account.shop_name,
                     site=account.country,
+                    currency=account.currency,  # catalog prices this shop's listings in it
                 ),
                 tenant_id=tenant_id,
             )
