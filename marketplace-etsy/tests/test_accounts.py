@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import httpx
@@ -111,8 +112,37 @@ class TestConnect:
         assert (await etsy.client.get("/account", headers=etsy.auth())).status_code == 404
         async with etsy.runtime.db.session() as session:
             assert await session.get(ReceiptPoll, etsy.shop_id) is None
-            assert await session.get(ShopDirectory, etsy.shop_id) is None
+            # The claim stays, stale: no account behind it (taken over by the next tenant, see below).
+            assert (await session.get(ShopDirectory, etsy.shop_id)).tenant_id == etsy.tenant
         await etsy.wait_event("marketplace.account.disconnected", account_id=account_id)
+
+    async def test_a_stale_claim_goes_to_the_next_tenant_a_live_one_does_not(self, etsy) -> None:
+        name = f"shop{uuid.uuid4().hex[:8]}"
+        await etsy.connect(user=name)
+        shop_id = etsy.shop_id
+        other = uuid.uuid4()
+
+        async def age_claim() -> None:  # older than the settle time: not a connection still completing
+            async with etsy.runtime.db.session() as session:
+                await session.execute(
+                    sa.update(ShopDirectory)
+                    .where(ShopDirectory.shop_id == shop_id)
+                    .values(claimed_at=ShopDirectory.claimed_at - timedelta(hours=1))
+                )
+                await session.commit()
+
+        await age_claim()
+        query = await etsy.consent(await etsy.start(tenant=other), user=name)
+        assert await etsy.callback(query) == {"etsy": "error", "reason": "shop-connected-elsewhere"}
+        assert (await etsy.client.delete("/account", headers=etsy.auth())).status_code == 204
+        query = await etsy.consent(await etsy.start(tenant=other), user=name)
+        assert await etsy.callback(query) == {"etsy": "error", "reason": "shop-connected-elsewhere"}  # recent
+        await age_claim()
+        query = await etsy.consent(await etsy.start(tenant=other), user=name)
+        assert (await etsy.callback(query))["etsy"] == "connected"
+        async with etsy.runtime.db.session() as session:
+            assert (await session.get(ShopDirectory, shop_id)).tenant_id == other
+            assert (await session.get(ReceiptPoll, shop_id)).tenant_id == other
 
 
 class TestTokens:
