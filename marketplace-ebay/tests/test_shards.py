@@ -87,7 +87,8 @@ class TestAccountsOnTwoDatabases:
         for database in (HOME, "b"):
             await make_due(sharded, database)
         assert await order_poller.tick(sharded.ctx) == 2
-        assert await polled(sharded, HOME, home_account) and await polled(sharded, "b", b_account)
+        assert await polled(sharded, HOME, home_account)
+        assert await polled(sharded, "b", b_account)
         assert await reconcile_tick(sharded.ctx) == 2
         for database, tenant in ((HOME, on_home), ("b", on_b)):
             await schedule(sharded.ctx, database)
