@@ -8,6 +8,9 @@ database that is not their tenant's (rows written on home before a table became 
 that ran older code) to the tenant's database: the target keeps what it already has, then the source's copy
 is deleted, so an interruption at any point leaves every row in one place or in both, never in none, and a
 rerun finishes (``migrate`` runs it on every deploy).
+
+A colocated table's primary key must be the same wherever the row is (ids from the tenant or UUIDs, not a
+per-database sequence): a row is copied as it is, and a key already taken on the target keeps the target's.
 """
 
 from __future__ import annotations
