@@ -16,6 +16,7 @@ from marketplace_ebay.main import SERVICE_DIR
 from marketplace_ebay.models import AccountDirectory, EbayAccount, OrderPoll, Reconciliation
 from marketplace_ebay.orders.service import order_poller
 from marketplace_ebay.reconcile.loop import tick as reconcile_tick
+from sqlalchemy import event
 from vitrine_kit.db.migrations import MigrationTrees, migrate_databases
 from vitrine_kit.db.shards import HOME
 
@@ -135,6 +136,33 @@ class TestAccountsOnTwoDatabases:
         await make_due(sharded, "b")
         assert await order_poller.tick(sharded.ctx) == 1
         assert await polled(sharded, "b", account)
+
+    async def test_a_commit_failing_on_the_tenants_database_leaves_nothing_on_either(
+        self, h, sharded
+    ) -> None:
+        sharded.tenant = await place_on(sharded, "b")
+        query = await sharded.consent("EBAY_FR")
+        engine = sharded.runtime.db.engines["b"].sync_engine
+
+        def fail(conn: Any) -> None:
+            raise ConnectionResetError("the tenant's database went away at commit")
+
+        event.listen(engine, "commit", fail)
+        try:
+            back = await sharded.client.get(
+                "/oauth/callback", params={"code": query["code"], "state": query["state"]}
+            )
+            assert back.status_code >= 500 or "account_id" not in back.headers.get("location", "")
+        except ConnectionResetError:
+            pass  # the test client may surface the application's error itself
+        finally:
+            event.remove(engine, "commit", fail)
+        for database in (HOME, "b"):  # no directory nor schedule row without its account
+            assert sum((await rows_of(sharded, database, sharded.tenant)).values()) == 0
+        assert (await sharded.client.get("/accounts", headers=sharded.auth())).json() == []
+        account = await h.ready_account(sharded)  # connecting again works, everything on b
+        assert (await rows_of(sharded, "b", sharded.tenant))["order_polls"] == 1
+        assert await polled(sharded, "b", account) is False
 
     async def test_a_deleted_tenant_s_rows_go_from_its_database(self, h, sharded) -> None:
         from marketplace_ebay.accounts.teardown import teardown
