@@ -112,10 +112,16 @@ class TestRevisionsOnTwoDatabases:
         seller = await seller_on(app, "b")
         product = await seller.listed("ebay")
         await seller.patch(f"/products/{product['id']}", json={"notes": "not listed: no revise"})
-        # What the version before colocated tables wrote: the row on home, in a second commit.
+        # What the version before colocated tables writes (during a rollout, through the old name that the
+        # migration keeps as a view): the row on home, in a second commit.
+        old_name = sa.table(
+            "revisions_due",
+            *(sa.column(c) for c in ("tenant_id", "product_id", "due_at", "first_change_at")),
+            schema="shared",
+        )
         async with app.runtime.db.session() as session:
             await session.execute(
-                sa.insert(RevisionDue).values(
+                sa.insert(old_name).values(
                     tenant_id=seller.tenant_id,
                     product_id=uuid.UUID(product["id"]),
                     due_at=utcnow() + timedelta(hours=1),

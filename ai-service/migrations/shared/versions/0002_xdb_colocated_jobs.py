@@ -15,7 +15,10 @@ depends_on = None
 def upgrade() -> None:
     op.execute("CREATE SCHEMA IF NOT EXISTS colocated")
     op.execute("ALTER TABLE shared.analysis_jobs SET SCHEMA colocated")
+    # Processes still running the previous code go on working through the old name until replaced.
+    op.execute("CREATE VIEW shared.analysis_jobs AS SELECT * FROM colocated.analysis_jobs")
 
 
 def downgrade() -> None:
+    op.execute("DROP VIEW IF EXISTS shared.analysis_jobs")
     op.execute("ALTER TABLE colocated.analysis_jobs SET SCHEMA shared")

@@ -15,7 +15,10 @@ depends_on = None
 def upgrade() -> None:
     op.execute("CREATE SCHEMA IF NOT EXISTS colocated")
     op.execute("ALTER TABLE shared.revisions_due SET SCHEMA colocated")
+    # Processes still running the previous code go on working through the old name until replaced.
+    op.execute("CREATE VIEW shared.revisions_due AS SELECT * FROM colocated.revisions_due")
 
 
 def downgrade() -> None:
+    op.execute("DROP VIEW IF EXISTS shared.revisions_due")
     op.execute("ALTER TABLE colocated.revisions_due SET SCHEMA shared")

@@ -19,8 +19,11 @@ def upgrade() -> None:
     op.execute("CREATE SCHEMA IF NOT EXISTS colocated")
     for table in TABLES:
         op.execute(f"ALTER TABLE shared.{table} SET SCHEMA colocated")
+        # Processes still running the previous code go on working through the old name until replaced.
+        op.execute(f"CREATE VIEW shared.{table} AS SELECT * FROM colocated.{table}")
 
 
 def downgrade() -> None:
     for table in TABLES:
+        op.execute(f"DROP VIEW IF EXISTS shared.{table}")
         op.execute(f"ALTER TABLE colocated.{table} SET SCHEMA shared")

@@ -16,7 +16,10 @@ depends_on = None
 def upgrade() -> None:
     op.execute("CREATE SCHEMA IF NOT EXISTS colocated")
     op.execute("ALTER TABLE shared.staged_uploads SET SCHEMA colocated")
+    # Processes still running the previous code go on working through the old name until replaced.
+    op.execute("CREATE VIEW shared.staged_uploads AS SELECT * FROM colocated.staged_uploads")
 
 
 def downgrade() -> None:
+    op.execute("DROP VIEW IF EXISTS shared.staged_uploads")
     op.execute("ALTER TABLE colocated.staged_uploads SET SCHEMA shared")
