@@ -178,6 +178,8 @@ class TestShards:
             assert reports[service]["target"] == target
             assert _placements(fleet, service, [tenant])[tenant] == target
         assert sum(reports["catalog-service"]["rows"].values()) > 0
+        # The eBay account's directory, order-poll and reconciliation rows (colocated) moved with the seller.
+        assert reports["marketplace-ebay"]["colocated"] >= 3, reports["marketplace-ebay"]
         assert statuses["other"], "no request for the other seller during the move"
         assert set(statuses["other"]) == {200}, statuses["other"]
         # The moved seller was paused (503 + Retry-After, problem+json), never failed otherwise.

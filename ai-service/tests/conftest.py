@@ -409,7 +409,7 @@ class Seller:
             sa.column("analysis_id"),
             sa.column("state"),
             sa.column("lease_until"),
-            schema="shared",
+            schema="colocated",
         )
 
         async def running() -> bool:

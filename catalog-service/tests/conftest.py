@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 from catalog_service.config import Settings
@@ -150,6 +151,12 @@ class App:
 
     def seller(self) -> Seller:
         return Seller(self, uuid.uuid4())
+
+
+@pytest.fixture(scope="session")
+def app_class() -> type[App]:
+    """For a module that starts its own app (other settings) and hands out the same sellers."""
+    return App
 
 
 @pytest_asyncio.fixture(scope="session")

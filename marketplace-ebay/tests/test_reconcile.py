@@ -7,13 +7,14 @@ import sqlalchemy as sa
 from marketplace_ebay.models import EbayListing, Reconciliation
 from marketplace_ebay.orders.service import order_poller
 from marketplace_ebay.reconcile.loop import reconcile_one
+from vitrine_kit.db.shards import HOME
 from vitrine_kit.testing.helpers import eventually
 
 
 async def reconcile_due(ctx) -> int:
     """Reconcile every due account (other tests' accounts share this database)."""
     done = 0
-    while await reconcile_one(ctx):
+    while await reconcile_one(ctx, HOME):
         done += 1
     return done
 
@@ -25,7 +26,7 @@ async def due_now(ebay, account: str) -> None:
                 sa.update(table).where(table.account_id == account).values({column: sa.func.now()})
             )
         await session.execute(
-            sa.text("UPDATE shared.order_polls SET next_poll_at = now() WHERE account_id = :a"),
+            sa.text("UPDATE colocated.order_polls SET next_poll_at = now() WHERE account_id = :a"),
             {"a": account},
         )
         await session.commit()

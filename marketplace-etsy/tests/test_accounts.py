@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
@@ -111,8 +113,43 @@ class TestConnect:
         assert (await etsy.client.get("/account", headers=etsy.auth())).status_code == 404
         async with etsy.runtime.db.session() as session:
             assert await session.get(ReceiptPoll, etsy.shop_id) is None
-            assert await session.get(ShopDirectory, etsy.shop_id) is None
+            # The claim stays, stale: no account behind it (taken over by the next tenant, see below).
+            assert (await session.get(ShopDirectory, etsy.shop_id)).tenant_id == etsy.tenant
         await etsy.wait_event("marketplace.account.disconnected", account_id=account_id)
+
+    async def test_a_stale_claim_goes_to_the_next_tenant_a_live_one_does_not(self, etsy) -> None:
+        name = f"shop{uuid.uuid4().hex[:8]}"
+        await etsy.connect(user=name)
+        shop_id = etsy.shop_id
+        other = uuid.uuid4()
+
+        async def claim(**values: Any) -> None:
+            async with etsy.runtime.db.session() as session:
+                await session.execute(
+                    sa.update(ShopDirectory).where(ShopDirectory.shop_id == shop_id).values(**values)
+                )
+                await session.commit()
+
+        async def try_as(tenant: uuid.UUID) -> dict[str, str]:
+            return await etsy.callback(await etsy.consent(await etsy.start(tenant=tenant), user=name))
+
+        elsewhere = {"etsy": "error", "reason": "shop-connected-elsewhere"}
+        await claim(claimed_at=utcnow() - timedelta(hours=1))
+        assert await try_as(other) == elsewhere  # an old claim, but its tenant holds the shop
+        assert (await etsy.client.delete("/account", headers=etsy.auth())).status_code == 204
+        assert (await try_as(other))["etsy"] == "connected"  # stale: no account behind it any more
+        async with etsy.runtime.db.session() as session:
+            assert (await session.get(ShopDirectory, shop_id)).tenant_id == other
+            assert (await session.get(ReceiptPoll, shop_id)).tenant_id == other
+        # A claim left by a connection that failed after claiming: kept while it may still be completing.
+        async with etsy.runtime.db.tenant_session(other) as session:
+            await session.execute(sa.delete(ReceiptPoll).where(ReceiptPoll.shop_id == shop_id))
+            await session.execute(sa.delete(EtsyAccount))
+            await session.commit()
+        await claim(tenant_id=uuid.uuid4(), account_id=uuid.uuid4(), claimed_at=utcnow())
+        assert await try_as(etsy.tenant) == elsewhere
+        await claim(claimed_at=utcnow() - timedelta(hours=1))
+        assert (await try_as(etsy.tenant))["etsy"] == "connected"
 
 
 class TestTokens:

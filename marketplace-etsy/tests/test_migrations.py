@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from marketplace_etsy.models import SharedBase, TenantBase
 from sqlalchemy.ext.asyncio import create_async_engine
-from vitrine_kit.db.base import SHARED_SCHEMA, TEMPLATE_SCHEMA
+from vitrine_kit.db.base import COLOCATED_SCHEMA, SHARED_SCHEMA, TEMPLATE_SCHEMA
 
 
 def _in_schema(metadata: sa.MetaData, schema: str) -> sa.MetaData:
@@ -34,7 +34,7 @@ def _meaningful(diffs: list[Any]) -> list[Any]:
     return rest + sorted(set(added) ^ set(removed))
 
 
-async def _drift(url: str, metadata: sa.MetaData, schema: str) -> list[Any]:
+async def _drift(url: str, metadata: sa.MetaData, *schemas: str) -> list[Any]:
     tables = {t.name for t in metadata.tables.values()}
     engine = create_async_engine(url)
     try:
@@ -46,7 +46,7 @@ async def _drift(url: str, metadata: sa.MetaData, schema: str) -> list[Any]:
                     opts={
                         "include_schemas": True,
                         "compare_type": False,
-                        "include_name": lambda name, kind, _: kind != "schema" or name == schema,
+                        "include_name": lambda name, kind, _: kind != "schema" or name in schemas,
                         "include_object": lambda obj, name, kind, *_: kind != "table" or name in tables,
                     },
                 )
@@ -59,7 +59,7 @@ async def _drift(url: str, metadata: sa.MetaData, schema: str) -> list[Any]:
 
 class TestMigrations:
     async def test_the_shared_tables_are_what_the_models_say(self, etsy_db: str) -> None:
-        assert await _drift(etsy_db, SharedBase.metadata, SHARED_SCHEMA) == []
+        assert await _drift(etsy_db, SharedBase.metadata, SHARED_SCHEMA, COLOCATED_SCHEMA) == []
 
     async def test_the_tenant_tables_are_what_the_models_say(self, etsy_db: str) -> None:
         metadata = _in_schema(TenantBase.metadata, TEMPLATE_SCHEMA)

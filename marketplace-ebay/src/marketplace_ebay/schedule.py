@@ -44,11 +44,13 @@ async def run_one_due(
     interval_s: float,
     what: str,
     work: Callable[[R], Awaitable[None]],
+    database: str,
 ) -> bool:
-    """Claim one due row of ``table`` (skipping those another replica holds) and run ``work`` on it; False
-    when none is due. A marketplace failure is recorded on the row and logged; the row is due again after
-    ``interval_s`` either way."""
-    async with ebay.db.session() as shared:
+    """Claim one due row of ``table`` in ``database`` (its rows are colocated: each database holds those of
+    its tenants), skipping those another replica holds, and run ``work`` on it; False when none is due there.
+    A marketplace failure is recorded on the row and logged; the row is due again after ``interval_s`` either
+    way."""
+    async with ebay.db.database_session(database) as shared:
         row = (
             await shared.execute(
                 sa.select(table)

@@ -14,6 +14,7 @@ from marketplace_ebay.after_sale.models import AfterSalePoll
 from marketplace_ebay.after_sale.service import after_sale_service
 from marketplace_ebay.models import OrderPoll
 from marketplace_ebay.orders.service import order_poller
+from vitrine_kit.db.shards import HOME
 
 DAY = 86_400
 PNG = base64.b64decode(
@@ -119,9 +120,9 @@ async def sync_due(ctx: Any) -> int:
     """Run the loop's claim until nothing is due (other tests' accounts share this database)."""
     from marketplace_ebay.after_sale.loop import schedule, sync_one
 
-    await schedule(ctx)
+    await schedule(ctx, HOME)
     done = 0
-    while await sync_one(ctx):
+    while await sync_one(ctx, HOME):
         done += 1
     return done
 

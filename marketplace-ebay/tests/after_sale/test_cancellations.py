@@ -3,6 +3,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from marketplace_ebay.models import Reconciliation
 from marketplace_ebay.reconcile.loop import reconcile_one
+from vitrine_kit.db.shards import HOME
 
 
 async def request_cancel(seller, order) -> dict:
@@ -60,7 +61,7 @@ class TestApprove:
                 .values(next_at=sa.func.now(), cursor=sa.func.now() - sa.text("interval '1 hour'"))
             )
             await session.commit()
-        while await reconcile_one(seller.ebay.ctx):
+        while await reconcile_one(seller.ebay.ctx, HOME):
             pass
         assert len(await seller.cancelled_events(order)) == 1
 

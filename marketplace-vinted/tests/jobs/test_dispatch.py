@@ -107,7 +107,7 @@ class TestWakeUps:
     async def read_wake(self, context, tenant):
         from marketplace_vinted.models import DispatchTenant
 
-        async with context.db.session() as s:
+        async with context.db.tenant_session(tenant) as s:
             return (await s.get(DispatchTenant, tenant)).wake_at
 
     async def test_a_wake_during_a_dispatch_pass_is_not_overwritten_by_its_reschedule(
@@ -122,7 +122,7 @@ class TestWakeUps:
         async with context.db.tenant_session(tenant) as s, s.begin():
             s.add(device_row(uuid.uuid4()))
             await job_queue.wake(worker_scope(s, tenant, context), online=True)
-        claimed, claimed_until = await claim_due(context)
+        claimed, claimed_until = await claim_due(context, "home")
         assert tenant in claimed
         async with context.db.tenant_session(tenant) as s, s.begin():
             # A delist enqueued (and committed) while the pass runs, after the pass read the queue.

@@ -70,6 +70,7 @@ class Worker:
         self.ctx = ctx
         self.settings = ctx.settings
         self.tasks: set[asyncio.Task[None]] = set()
+        self._first_db = 0
 
     async def run(self) -> None:
         """Claim and run jobs until cancelled, at most ``worker_concurrency`` at a time."""
@@ -89,13 +90,23 @@ class Worker:
             await asyncio.gather(*self.tasks, return_exceptions=True)
 
     async def claim(self, limit: int) -> list[Claimed]:
-        async with self.ctx.db.session() as session:
-            jobs = await repo.claim_jobs(session, limit, timedelta(seconds=self.settings.job_lease_s))
-            claimed = [
-                Claimed(j.analysis_id, j.tenant_id, j.state, j.settlement, j.reservation_key, j.attempts)
-                for j in jobs
-            ]
-            await session.commit()
+        """Up to ``limit`` due jobs from the service's databases (each holds its tenants' jobs), starting
+        with a different database each pass so that none waits behind another's backlog."""
+        names = self.ctx.db.names
+        self._first_db = (self._first_db + 1) % len(names)
+        claimed: list[Claimed] = []
+        for database in names[self._first_db :] + names[: self._first_db]:
+            if len(claimed) >= limit:
+                break
+            async with self.ctx.db.database_session(database) as session:
+                jobs = await repo.claim_jobs(
+                    session, limit - len(claimed), timedelta(seconds=self.settings.job_lease_s)
+                )
+                claimed += [
+                    Claimed(j.analysis_id, j.tenant_id, j.state, j.settlement, j.reservation_key, j.attempts)
+                    for j in jobs
+                ]
+                await session.commit()
         return claimed
 
     @contextlib.asynccontextmanager
@@ -114,10 +125,12 @@ class Worker:
             else:
                 await self.execute(job)
         except TenantGone:
-            await self.drop(job.analysis_id)  # the account and its analyses are gone; billing drops its holds
+            await self.drop(
+                job.tenant_id, job.analysis_id
+            )  # the account and its analyses are gone; billing drops its holds
         except Exception:
             if await self.tenant_deleted(job.tenant_id):  # dropped while the job ran: its tables are gone
-                await self.drop(job.analysis_id)
+                await self.drop(job.tenant_id, job.analysis_id)
                 return
             # The lease runs out and another pass tries again; nothing is lost.
             logger.exception("analysis job failed", extra={"analysis_id": str(job.analysis_id)})
@@ -133,8 +146,9 @@ class Worker:
             return False
         return False
 
-    async def drop(self, analysis_id: uuid.UUID) -> None:
-        async with self.ctx.db.session() as session:
+    async def drop(self, tenant_id: uuid.UUID, analysis_id: uuid.UUID) -> None:
+        # The job row is colocated: a tenant session finds it in the tenant's database, schema dropped or not.
+        async with self.ctx.db.tenant_session(tenant_id) as session:
             found = await repo.job(session, analysis_id)
             if found is not None:
                 await session.delete(found)

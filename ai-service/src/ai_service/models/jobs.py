@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import DateTime, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
-from vitrine_kit.db.base import utcnow
+from vitrine_kit.db.base import COLOCATED_SCHEMA, utcnow
 
 from ai_service.models.base import SharedBase, status_column
 
@@ -31,8 +31,11 @@ class Settlement(StrEnum):
 
 
 class AnalysisJob(SharedBase):
+    """An analysis's place in the worker's queue. ``colocated``: in the tenant's database, written in the
+    same transaction as the analysis; the worker claims from every database."""
+
     __tablename__ = "analysis_jobs"
-    __table_args__ = (Index("ix_analysis_jobs_due", "state", "available_at"),)
+    __table_args__ = (Index("ix_analysis_jobs_due", "state", "available_at"), {"schema": COLOCATED_SCHEMA})
 
     analysis_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))

@@ -1,6 +1,8 @@
 """The revision loop: leases due ``revisions_due`` rows (``FOR UPDATE SKIP LOCKED``, so any number of
 workers take each row once) and sends each product's revises in its tenant's transaction.
 
+The rows are ``colocated``: each database holds those of its tenants, and a tick goes over every database.
+
 The lease is committed before the tenant work: holding the row lock meanwhile would let an edit (which
 upserts the row while holding its product's lock) and this loop (which locks the product) wait on each
 other across two connections, unseen by PostgreSQL's deadlock detector. A loop owns its transactions (no
@@ -27,9 +29,16 @@ LEASE_S = 60.0
 
 
 async def tick(ctx: CatalogContext) -> int:
-    """Send the revises that are due (a batch); returns how many products were handled."""
+    """Send the revises that are due (a batch per database); returns how many products were handled."""
+    handled = 0
+    for database in ctx.db.names:
+        handled += await _tick_on(ctx, database)
+    return handled
+
+
+async def _tick_on(ctx: CatalogContext, database: str) -> int:
     leased_until = utcnow() + timedelta(seconds=LEASE_S)
-    async with ctx.db.session() as shared:
+    async with ctx.db.database_session(database) as shared:
         due = (
             sa.select(RevisionDue.tenant_id, RevisionDue.product_id)
             .where(RevisionDue.due_at <= utcnow())
@@ -48,7 +57,7 @@ async def tick(ctx: CatalogContext) -> int:
         await shared.commit()
     for tenant_id, product_id in rows:
         again = await _revise(ctx, tenant_id, product_id)
-        await _settle(ctx, tenant_id, product_id, leased_until, again)
+        await _settle(ctx, database, tenant_id, product_id, leased_until, again)
     return len(rows)
 
 
@@ -64,11 +73,16 @@ async def _revise(ctx: CatalogContext, tenant_id: uuid.UUID, product_id: uuid.UU
 
 
 async def _settle(
-    ctx: CatalogContext, tenant_id: uuid.UUID, product_id: uuid.UUID, leased_until: datetime, again: bool
+    ctx: CatalogContext,
+    database: str,
+    tenant_id: uuid.UUID,
+    product_id: uuid.UUID,
+    leased_until: datetime,
+    again: bool,
 ) -> None:
     """Done: remove the row, unless an edit made it due again meanwhile (then it stays, for one more revise)."""
     key = (RevisionDue.tenant_id == tenant_id, RevisionDue.product_id == product_id)
-    async with ctx.db.session() as shared:
+    async with ctx.db.database_session(database) as shared:
         if again:
             later = utcnow() + timedelta(seconds=ctx.settings.revision_window_s * IN_FLIGHT_WINDOWS)
             await shared.execute(

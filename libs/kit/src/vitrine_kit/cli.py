@@ -64,6 +64,7 @@ async def _move(
                 "outbox": report.outbox,
                 "inbox": report.inbox,
                 "idempotency_keys": report.idempotency,
+                "colocated": report.colocated,
                 "paused_s": round(report.paused_s, 3),
                 "copy_s": round(report.copy_s, 3),
                 "seconds": round(report.seconds, 3),
@@ -153,6 +154,7 @@ def service_cli(
                     "upgraded": len(report.upgraded),
                     "at_head": report.already_at_head,
                     "failed": len(report.failed),
+                    "colocated_received": report.colocated_received,
                     "seconds": round(report.seconds, 2),
                 },
             )

@@ -179,7 +179,7 @@ class TestMigrateAcross:
             assert behind.status_code == 503
             assert behind.json()["checks"]["migrations.b"].startswith("behind")
             async with rt.db.engines["b"].begin() as conn:
-                await conn.execute(sa.text("UPDATE shared.alembic_version SET version_num = 's0001'"))
+                await conn.execute(sa.text("UPDATE shared.alembic_version SET version_num = 's0002'"))
 
 
 class TestMove:

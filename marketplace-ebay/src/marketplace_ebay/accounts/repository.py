@@ -1,4 +1,4 @@
-"""Queries on accounts and their service-wide rows (directory, poll schedule)."""
+"""Queries on accounts and their colocated rows (directory, poll and reconciliation schedules)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from vitrine_kit.db.engine import Database
 
 from marketplace_ebay.models import (
     LIVE,
@@ -43,7 +44,7 @@ async def register(
     session: AsyncSession, account: EbayAccount, tenant_id: uuid.UUID, since: datetime
 ) -> None:
     """The directory row (deletion notices, the tenant's deletion), the order-poll and reconciliation
-    schedules (first run now)."""
+    schedules (first run now): colocated, so with a tenant session they commit with the account."""
     directory = insert(AccountDirectory).values(
         account_id=account.id,
         tenant_id=tenant_id,
@@ -67,6 +68,18 @@ async def register(
         .values(account_id=account.id, tenant_id=tenant_id, next_at=since, cursor=since)
         .on_conflict_do_nothing()
     )
+
+
+async def holders(db: Database, ebay_user_id: str) -> list[AccountDirectory]:
+    """The directory rows of an eBay user, from every database (each holds those of its tenants)."""
+    found: list[AccountDirectory] = []
+    for database in db.names:
+        async with db.database_session(database) as session:
+            rows = await session.scalars(
+                sa.select(AccountDirectory).where(AccountDirectory.ebay_user_id == ebay_user_id)
+            )
+            found.extend(rows.all())
+    return found
 
 
 async def forget(session: AsyncSession, account_id: uuid.UUID) -> None:

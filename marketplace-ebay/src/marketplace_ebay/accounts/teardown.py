@@ -22,6 +22,7 @@ from vitrine_marketplace import AuthRevoked, MarketplaceRejected
 
 from marketplace_ebay.accounts import repository
 from marketplace_ebay.accounts.service import account_service
+from marketplace_ebay.after_sale.models import AfterSalePoll
 from marketplace_ebay.context import EbayContext
 from marketplace_ebay.ebay_api import EbaySeller
 from marketplace_ebay.models import (
@@ -88,10 +89,12 @@ class Teardown:
 
     async def tenant_deleted(self, ebay: EbayContext, tenant_id: uuid.UUID) -> int:
         """End the deleted tenant's live eBay listings, then forget its accounts; returns how many ended."""
-        async with ebay.db.session() as shared:
+        # The directory is colocated: a tenant session reads it in the tenant's database, even once the
+        # tenant's schema is dropped.
+        async with ebay.db.tenant_session(tenant_id) as session:
             directory = list(
                 (
-                    await shared.scalars(
+                    await session.scalars(
                         sa.select(AccountDirectory).where(AccountDirectory.tenant_id == tenant_id)
                     )
                 ).all()
@@ -107,10 +110,10 @@ class Teardown:
                 extra={"error": str(exc)[:200]},
             )
             ended = await self._from_directory(ebay, directory)
-        async with ebay.db.session() as shared:
-            for table in (OrderPoll, Reconciliation, AccountDirectory):
-                await shared.execute(sa.delete(table).where(table.tenant_id == tenant_id))
-            await shared.commit()
+        async with ebay.db.tenant_session(tenant_id) as session:
+            for table in (OrderPoll, Reconciliation, AfterSalePoll, AccountDirectory):
+                await session.execute(sa.delete(table).where(table.tenant_id == tenant_id))
+            await session.commit()
         logger.info("deleted tenant's eBay listings ended", extra={"tenant": str(tenant_id), "ended": ended})
         return ended
 

@@ -21,17 +21,21 @@ logger = logging.getLogger(__name__)
 
 
 async def tick(ebay: EbayContext) -> int:
-    """Schedule new accounts, forget removed ones, then sync every due account (up to a batch)."""
-    await schedule(ebay)
+    """Schedule new accounts, forget removed ones, then sync every due account (up to a batch per database)."""
     done = 0
-    while done < ebay.settings.after_sale_batch and await sync_one(ebay):
-        done += 1
+    for database in ebay.db.names:
+        await schedule(ebay, database)
+        here = 0
+        while here < ebay.settings.after_sale_batch and await sync_one(ebay, database):
+            here += 1
+        done += here
     return done
 
 
-async def schedule(ebay: EbayContext) -> None:
-    """One schedule row per connected account (two set-based statements, whatever the number of accounts)."""
-    async with ebay.db.session() as shared:
+async def schedule(ebay: EbayContext, database: str) -> None:
+    """One schedule row per connected account of ``database`` (both tables are colocated: two set-based
+    statements per database, whatever the number of accounts)."""
+    async with ebay.db.database_session(database) as shared:
         # Every connected account has an order-poll row: the after-sale schedule follows that list.
         await shared.execute(
             insert(AfterSalePoll)
@@ -47,11 +51,18 @@ async def schedule(ebay: EbayContext) -> None:
         await shared.commit()
 
 
-async def sync_one(ebay: EbayContext) -> bool:
-    """Claim one due account (skipping those another replica holds) and sync it; False when none is due."""
+async def sync_one(ebay: EbayContext, database: str) -> bool:
+    """Claim one due account of ``database`` (skipping those another replica holds) and sync it; False when
+    none is due there."""
     interval = ebay.settings.after_sale_interval_s
     return await run_one_due(
-        ebay, AfterSalePoll, AfterSalePoll.next_at, interval, "after-sale sync", lambda row: _sync(ebay, row)
+        ebay,
+        AfterSalePoll,
+        AfterSalePoll.next_at,
+        interval,
+        "after-sale sync",
+        lambda row: _sync(ebay, row),
+        database,
     )
 
 

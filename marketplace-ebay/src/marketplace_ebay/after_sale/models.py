@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import DateTime, Enum, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
-from vitrine_kit.db.base import new_id, utcnow
+from vitrine_kit.db.base import COLOCATED_SCHEMA, new_id, utcnow
 
 from marketplace_ebay.models.base import SharedBase, TenantBase
 
@@ -83,9 +83,11 @@ class AfterSaleCase(TenantBase):
 
 
 class AfterSalePoll(SharedBase):
-    """The after-sale sync schedule of one account, claimed with ``FOR UPDATE SKIP LOCKED``."""
+    """The after-sale sync schedule of one account, claimed with ``FOR UPDATE SKIP LOCKED`` (``colocated``:
+    in the tenant's database, like the order-poll rows it follows)."""
 
     __tablename__ = "after_sale_polls"
+    __table_args__ = {"schema": COLOCATED_SCHEMA}
 
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))

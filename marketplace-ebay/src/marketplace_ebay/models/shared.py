@@ -1,4 +1,6 @@
-"""Service-wide tables: OAuth states, the account directory, order poll schedules, deletion notices."""
+"""Service-wide tables: OAuth states, deletion notices, command attempts (``shared``, on the home database);
+and the per-account rows the loops scan: the account directory, the order-poll and reconciliation schedules
+(``colocated``: in the tenant's database, written in the same transaction as the account)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, String, Text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
-from vitrine_kit.db.base import utcnow
+from vitrine_kit.db.base import COLOCATED_SCHEMA, utcnow
 
 from marketplace_ebay.models.base import SharedBase
 
@@ -33,6 +35,7 @@ class AccountDirectory(SharedBase):
     """Which tenant holds which eBay user: deletion notifications name only the eBay user."""
 
     __tablename__ = "account_directory"
+    __table_args__ = {"schema": COLOCATED_SCHEMA}
 
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
@@ -46,6 +49,7 @@ class OrderPoll(SharedBase):
     """The order-polling schedule of one account, claimed with ``FOR UPDATE SKIP LOCKED``."""
 
     __tablename__ = "order_polls"
+    __table_args__ = {"schema": COLOCATED_SCHEMA}
 
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
@@ -60,6 +64,7 @@ class Reconciliation(SharedBase):
     ``FOR UPDATE SKIP LOCKED`` so that one replica reconciles each account per period."""
 
     __tablename__ = "reconciliations"
+    __table_args__ = {"schema": COLOCATED_SCHEMA}
 
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import sqlalchemy as sa
 from vitrine_marketplace import AuthRevoked, MarketplaceError
 
+from marketplace_ebay.accounts import repository as accounts
 from marketplace_ebay.context import EbayContext
 from marketplace_ebay.errors import EbayUnavailable
-from marketplace_ebay.models import AccountDirectory
 from marketplace_ebay.orders.service import order_poller
 
 logger = logging.getLogger(__name__)
@@ -66,14 +65,7 @@ class OrderNotifications:
             return Outcome.IGNORED
         if notice.notification_id and notice.notification_id in self._handled:
             return Outcome.REPLAYED
-        async with ebay.db.session() as shared:
-            holders = (
-                await shared.execute(
-                    sa.select(AccountDirectory.tenant_id, AccountDirectory.account_id).where(
-                        AccountDirectory.ebay_user_id == notice.seller_user_id
-                    )
-                )
-            ).all()
+        holders = await accounts.holders(ebay.db, notice.seller_user_id)
         if not holders:
             return Outcome.UNKNOWN_SELLER
         reported = 0

@@ -26,7 +26,7 @@ from marketplace_ebay.accounts.service import slot_key
 from marketplace_ebay.accounts.teardown import teardown
 from marketplace_ebay.context import EbayContext
 from marketplace_ebay.errors import BadSignature, EbayUnavailable
-from marketplace_ebay.models import AccountDirectory, DeletionNotice
+from marketplace_ebay.models import DeletionNotice
 
 logger = logging.getLogger(__name__)
 KID = re.compile(r"[A-Za-z0-9_-]{1,128}")
@@ -95,18 +95,10 @@ class NotificationService:
                 .on_conflict_do_nothing()
                 .returning(DeletionNotice.notification_id)
             )
-            holders = (
-                (
-                    await shared.execute(
-                        sa.select(AccountDirectory).where(AccountDirectory.ebay_user_id == user_id)
-                    )
-                )
-                .scalars()
-                .all()
-            )
             await shared.commit()  # commit: kept first, so a redelivery of the notice does nothing
         if first is None:
             return 0
+        holders = await accounts.holders(ebay.db, user_id)
         for holder in holders:
             async with ebay.db.tenant_session(holder.tenant_id) as session:
                 account = await accounts.get(session, holder.account_id)

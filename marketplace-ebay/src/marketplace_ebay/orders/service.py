@@ -29,15 +29,19 @@ class OrderPoller:
     """Claims due schedules one at a time and turns new paid order lines into ``order.received``."""
 
     async def tick(self, ebay: EbayContext) -> int:
-        """Poll every due account (up to a batch); returns how many were polled here."""
+        """Poll every due account (up to a batch per database); returns how many were polled here."""
         polled = 0
-        while polled < ebay.settings.order_poll_batch and await self.poll_one(ebay):
-            polled += 1
+        for database in ebay.db.names:
+            here = 0
+            while here < ebay.settings.order_poll_batch and await self.poll_one(ebay, database):
+                here += 1
+            polled += here
         return polled
 
-    async def poll_one(self, ebay: EbayContext) -> bool:
-        """Claim one due schedule (skipping those another replica holds) and poll it; False when none is due."""
-        async with ebay.db.session() as shared:
+    async def poll_one(self, ebay: EbayContext, database: str) -> bool:
+        """Claim one due schedule of ``database`` (skipping those another replica holds) and poll it; False
+        when none is due there."""
+        async with ebay.db.database_session(database) as shared:
             poll = (
                 await shared.execute(
                     sa.select(OrderPoll)

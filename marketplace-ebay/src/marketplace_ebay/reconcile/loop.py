@@ -19,15 +19,19 @@ logger = logging.getLogger(__name__)
 
 
 async def tick(ebay: EbayContext) -> int:
-    """Reconcile every due account (up to a batch); returns how many were reconciled here."""
+    """Reconcile every due account (up to a batch per database); returns how many were reconciled here."""
     done = 0
-    while done < ebay.settings.reconcile_batch and await reconcile_one(ebay):
-        done += 1
+    for database in ebay.db.names:
+        here = 0
+        while here < ebay.settings.reconcile_batch and await reconcile_one(ebay, database):
+            here += 1
+        done += here
     return done
 
 
-async def reconcile_one(ebay: EbayContext) -> bool:
-    """Claim one due account (skipping those another replica holds) and reconcile it; False when none is due."""
+async def reconcile_one(ebay: EbayContext, database: str) -> bool:
+    """Claim one due account of ``database`` (skipping those another replica holds) and reconcile it; False
+    when none is due there."""
     interval = ebay.settings.reconcile_interval_s
     return await run_one_due(
         ebay,
@@ -36,6 +40,7 @@ async def reconcile_one(ebay: EbayContext) -> bool:
         interval,
         "reconciliation",
         lambda row: _reconcile(ebay, row),
+        database,
     )
 
 

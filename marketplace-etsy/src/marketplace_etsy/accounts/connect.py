@@ -20,6 +20,7 @@ from vitrine_contracts.common import Marketplace
 from vitrine_contracts.marketplace import AccountConnected
 from vitrine_kit.auth.principal import Principal
 from vitrine_kit.db.base import utcnow
+from vitrine_kit.db.tenancy import TenantGone, TenantNotFound
 from vitrine_kit.errors import Forbidden
 from vitrine_marketplace import MarketplaceError
 from vitrine_marketplace.oauth import new_state, pkce_pair, state_digest
@@ -32,6 +33,10 @@ from marketplace_etsy.models import EtsyAccount, OAuthState
 from marketplace_etsy.scope import Scope
 
 logger = logging.getLogger(__name__)
+
+
+# A claim younger than this may belong to a connection still completing: never taken over.
+CLAIM_SETTLE = timedelta(minutes=5)
 
 
 class ConnectFailure(StrEnum):
@@ -125,15 +130,18 @@ class ConnectService:
             except MarketplaceLimitReached as exc:
                 raise ConnectFailed(ConnectFailure.PLAN_LIMIT, exc.detail) from exc
         async with ctx.db.tenant_session(tenant_id) as session:
-            if shop is not None:
-                holder = await repository.holder_of(session, shop.shop_id)
-                if holder is not None and holder.tenant_id != tenant_id:
-                    raise ConnectFailed(ConnectFailure.SHOP_ELSEWHERE)
+            known = await repository.current(session)
+        if known is not None and known.etsy_user_id != me.user_id:
+            raise ConnectFailed(ConnectFailure.ANOTHER_SHOP)
+        account_id = known.id if known is not None else uuid.uuid4()
+        if me.shop_id is not None:
+            await self._claim_shop(ctx, me.shop_id, tenant_id, account_id, me.user_id)
+        async with ctx.db.tenant_session(tenant_id) as session:
             account = await repository.current(session)
             if account is not None and account.etsy_user_id != me.user_id:
                 raise ConnectFailed(ConnectFailure.ANOTHER_SHOP)
             if account is None:
-                account = EtsyAccount(id=uuid.uuid4(), connected_by=claimed.user_id, etsy_user_id=me.user_id)
+                account = EtsyAccount(id=account_id, connected_by=claimed.user_id, etsy_user_id=me.user_id)
                 session.add(account)
             account.shop_id = me.shop_id
             if shop is not None:
@@ -143,9 +151,6 @@ class ConnectService:
             store_tokens(ctx, account, tokens)
             await session.flush()
             await repository.register(session, account, tenant_id, utcnow())
-            holder = await repository.holder_of(session, me.shop_id) if me.shop_id else None
-            if holder is not None and holder.tenant_id != tenant_id:  # another tenant won a race for it
-                raise ConnectFailed(ConnectFailure.SHOP_ELSEWHERE)
             ctx.outbox.add(
                 session,
                 AccountConnected(
@@ -160,6 +165,35 @@ class ConnectService:
             await session.commit()
         logger.info("etsy shop connected", extra={"account": str(account.id), "shop": account.shop_id})
         return account
+
+    async def _claim_shop(
+        self, ctx: EtsyContext, shop_id: int, tenant_id: uuid.UUID, account_id: uuid.UUID, user_id: int
+    ) -> None:
+        """Claim the shop in the directory (home database), in a transaction of its own before the tenant's
+        (which may be on another database): a shop is connected to one tenant only. A claim of another
+        tenant that holds no account of the shop any more (it disconnected, or its connection failed after
+        claiming) and was not renewed for ``CLAIM_SETTLE`` is stale: this tenant takes it over."""
+        async with ctx.db.session() as shared:
+            holder = await repository.claim(shared, shop_id, tenant_id, account_id, user_id)
+            if holder.tenant_id != tenant_id:
+                if holder.claimed_at > utcnow() - CLAIM_SETTLE or not await self._stale(
+                    ctx, holder.tenant_id, shop_id
+                ):
+                    raise ConnectFailed(ConnectFailure.SHOP_ELSEWHERE)
+                logger.info("stale etsy shop claim taken over", extra={"shop": shop_id})
+                await repository.take_over(
+                    shared, holder, tenant_id=tenant_id, account_id=account_id, etsy_user_id=user_id
+                )
+            await shared.commit()  # commit: the claim comes first; the tenant's transaction may fail after it
+
+    async def _stale(self, ctx: EtsyContext, holder: uuid.UUID, shop_id: int) -> bool:
+        """Whether the claiming tenant holds no account of the shop (or is deleted)."""
+        try:
+            await ctx.registry.ensure(holder, provision=False)
+        except (TenantGone, TenantNotFound):
+            return True
+        async with ctx.db.tenant_session(holder) as session:
+            return not await repository.holds(session, shop_id)
 
 
 connect_service = ConnectService()

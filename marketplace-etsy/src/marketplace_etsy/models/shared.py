@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, DateTime, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
-from vitrine_kit.db.base import utcnow
+from vitrine_kit.db.base import COLOCATED_SCHEMA, utcnow
 
 from marketplace_etsy.models.base import SharedBase
 from marketplace_etsy.models.enums import CommandAction, enum_column
@@ -34,7 +34,10 @@ class OAuthState(SharedBase):
 
 
 class ShopDirectory(SharedBase):
-    """Which tenant holds which Etsy shop: a shop is connected to one tenant only (and polled once)."""
+    """Which tenant claimed which Etsy shop: a shop is connected to one tenant only (and polled once), across
+    every database. Claimed in its own transaction before the tenant's; a claim whose tenant holds no
+    account of the shop (its connection failed, or it disconnected) is stale and given to the next tenant
+    that connects the shop."""
 
     __tablename__ = "shop_directory"
 
@@ -42,12 +45,15 @@ class ShopDirectory(SharedBase):
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
     etsy_user_id: Mapped[int] = mapped_column(BigInteger)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ReceiptPoll(SharedBase):
-    """The receipt-polling schedule of one shop, claimed with ``FOR UPDATE SKIP LOCKED``."""
+    """The receipt-polling schedule of one shop, claimed with ``FOR UPDATE SKIP LOCKED`` (``colocated``: in
+    the tenant's database, written with its account; the poller goes over every database)."""
 
     __tablename__ = "receipt_polls"
+    __table_args__ = {"schema": COLOCATED_SCHEMA}
 
     shop_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))

@@ -41,16 +41,19 @@ class ReceiptPoller:
     """Claims due shops one at a time and turns their new paid receipt lines into ``order.received``."""
 
     async def tick(self, ctx: EtsyContext) -> None:
-        """One round (a ``BackgroundLoop`` tick): poll due shops, up to a batch."""
-        polled = 0
+        """One round (a ``BackgroundLoop`` tick): poll due shops, up to a batch per database (the poll rows
+        are colocated: each database holds those of its tenants)."""
         with background():
-            while polled < ctx.settings.receipt_poll_batch and await self.poll_one(ctx):
-                polled += 1
+            for database in ctx.db.names:
+                polled = 0
+                while polled < ctx.settings.receipt_poll_batch and await self.poll_one(ctx, database):
+                    polled += 1
 
-    async def poll_one(self, ctx: EtsyContext) -> bool:
-        """Claim one due shop (skipping those another replica holds) and poll it; False when none is due."""
+    async def poll_one(self, ctx: EtsyContext, database: str) -> bool:
+        """Claim one due shop of ``database`` (skipping those another replica holds) and poll it; False when
+        none is due there."""
         settings = ctx.settings
-        async with ctx.db.session() as shared:
+        async with ctx.db.database_session(database) as shared:
             poll = (
                 await shared.execute(
                     sa.select(ReceiptPoll)

@@ -22,6 +22,18 @@ logger = logging.getLogger(__name__)
 FORGET_AFTER = timedelta(hours=1)  # a dead replica's rows are kept this long (it may only have been slow)
 
 
+async def _devices_on(context: VintedContext, replicas: list[str]) -> list[RelayDevice]:
+    """The devices held by these replicas, from every database (each holds those of its tenants)."""
+    found: list[RelayDevice] = []
+    for database in context.db.names:
+        async with context.db.database_session(database) as session:
+            rows = await session.scalars(
+                sa.select(RelayDevice).where(RelayDevice.relay_instance.in_(replicas))
+            )
+            found.extend(rows.all())
+    return found
+
+
 async def reap_replicas(context: VintedContext) -> tuple[list[str], list[str]]:
     """One pass: replicas silent past the timeout → their devices offline; replicas heard from again after
     being taken for dead (a slow consumer, a network blip) → their devices still on them back online.
@@ -53,13 +65,8 @@ async def reap_replicas(context: VintedContext) -> tuple[list[str], list[str]]:
         dead = [r.relay_instance for r in rows if r.dead_at is None]
         revived = [r.relay_instance for r in rows if r.dead_at is not None]
         if rows:
-            devices = (
-                await shared.execute(
-                    sa.select(RelayDevice).where(RelayDevice.relay_instance.in_(dead + revived))
-                )
-            ).scalars()
             by_tenant: dict[uuid.UUID, list[RelayDevice]] = defaultdict(list)
-            for device in devices:
+            for device in await _devices_on(context, dead + revived):
                 by_tenant[device.tenant_id].append(device)
             for tenant_id, on_replica in by_tenant.items():
                 await context.tenants.ensure(tenant_id)
@@ -83,13 +90,21 @@ async def reap_replicas(context: VintedContext) -> tuple[list[str], list[str]]:
                     .where(RelayReplica.relay_instance.in_(revived))
                     .values(dead_at=None)
                 )
-        forgotten = (
-            sa.select(RelayReplica.relay_instance)
-            .where(RelayReplica.dead_at < now - FORGET_AFTER)
-            .scalar_subquery()
+        forgotten = list(
+            (
+                await shared.scalars(
+                    sa.select(RelayReplica.relay_instance).where(RelayReplica.dead_at < now - FORGET_AFTER)
+                )
+            ).all()
         )
-        await shared.execute(sa.delete(RelayDevice).where(RelayDevice.relay_instance.in_(forgotten)))
-        await shared.execute(sa.delete(RelayReplica).where(RelayReplica.dead_at < now - FORGET_AFTER))
+        if forgotten:
+            # Each database's device rows first: a crash before the replicas' delete only repeats this.
+            for database in db.names:
+                async with db.database_session(database) as session, session.begin():
+                    await session.execute(
+                        sa.delete(RelayDevice).where(RelayDevice.relay_instance.in_(forgotten))
+                    )
+            await shared.execute(sa.delete(RelayReplica).where(RelayReplica.relay_instance.in_(forgotten)))
     for name in dead:
         logger.warning("relay replica silent: its devices are offline", extra={"relay_instance": name})
     for name in revived:

@@ -30,7 +30,11 @@ class DeviceService:
         await repo.place(
             scope.session, event.device_id, scope.tenant_id, event.relay_instance, event.connection_id
         )
-        await repo.replica_seen(scope.session, event.relay_instance)
+        # The replica's sign of life is service-wide (home database): its own transaction, not the tenant's
+        # (which may be on another database). Idempotent; a redelivery or the next heartbeat writes it again.
+        async with scope.context.db.session() as shared:
+            await repo.replica_seen(shared, event.relay_instance)
+            await shared.commit()  # commit: a sign of life, kept whatever the tenant's transaction does
         await jobs_repo.requeue_devices(scope.session, [event.device_id], utcnow())
         if event.vinted is not None:
             await account_service.session_reported(scope, event.vinted)

@@ -1,7 +1,7 @@
 """Dispatch: queued jobs handed to online plugins within their in-flight bound and the account's pacing.
 
-A loop claims due tenants from ``shared.dispatch_tenants`` with ``FOR UPDATE SKIP LOCKED`` (safe with several
-workers), then in the tenant's transaction picks queued jobs (delists first) and writes each dispatch to the
+A loop claims due tenants from ``colocated.dispatch_tenants`` of each database with ``FOR UPDATE SKIP
+LOCKED`` (safe with several workers), then in the tenant's transaction picks queued jobs (delists first) and writes each dispatch to the
 outbox, routed to the relay replica holding the chosen plugin's socket.
 """
 
@@ -146,12 +146,12 @@ class DispatchService:
 dispatch_service = DispatchService()
 
 
-async def claim_due(context: VintedContext) -> tuple[list[uuid.UUID], datetime]:
-    """Tenants with a plugin online and work due, marked as claimed for ``CLAIM_FOR`` (SKIP LOCKED: safe
-    with several workers); returns them and the mark."""
+async def claim_due(context: VintedContext, database: str) -> tuple[list[uuid.UUID], datetime]:
+    """Tenants of ``database`` with a plugin online and work due, marked as claimed for ``CLAIM_FOR`` (SKIP
+    LOCKED: safe with several workers); returns them and the mark."""
     now = utcnow()
     claimed_until = now + CLAIM_FOR
-    async with context.db.session() as session, session.begin():
+    async with context.db.database_session(database) as session, session.begin():
         due = sa.select(DispatchTenant.tenant_id).where(DispatchTenant.online, DispatchTenant.wake_at <= now)
         rows = await session.execute(
             sa.update(DispatchTenant)
@@ -170,11 +170,14 @@ async def run_dispatcher(context: VintedContext) -> None:
     """Forever: claim due tenants for a few seconds, dispatch each one's jobs in its own transaction."""
     while True:
         try:
-            claimed, claimed_until = await claim_due(context)
-            for tenant_id in claimed:
-                await context.tenants.ensure(tenant_id)
-                async with context.db.tenant_session(tenant_id) as session, session.begin():
-                    await dispatch_service.dispatch(worker_scope(session, tenant_id, context), claimed_until)
+            for database in context.db.names:
+                claimed, claimed_until = await claim_due(context, database)
+                for tenant_id in claimed:
+                    await context.tenants.ensure(tenant_id)
+                    async with context.db.tenant_session(tenant_id) as session, session.begin():
+                        await dispatch_service.dispatch(
+                            worker_scope(session, tenant_id, context), claimed_until
+                        )
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -1,5 +1,6 @@
-"""Service-wide tables: the dispatch index, which relay replica holds which device, and the scheduled
-reference refresh."""
+"""The relay replicas' liveness and the scheduled reference refresh (``shared``, home database); the
+dispatch index and which replica holds which device (``colocated``: each tenant's rows in its database,
+written with its jobs and devices)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
-from vitrine_kit.db.base import utcnow
+from vitrine_kit.db.base import COLOCATED_SCHEMA, utcnow
 
 from marketplace_vinted.models.base import SharedBase
 
@@ -18,6 +19,7 @@ class DispatchTenant(SharedBase):
     """Tenants with a plugin online and when their queue is next due (the dispatcher's index)."""
 
     __tablename__ = "dispatch_tenants"
+    __table_args__ = {"schema": COLOCATED_SCHEMA}
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     wake_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -37,6 +39,7 @@ class RelayDevice(SharedBase):
     """Which replica holds each online device, across tenants (the tenants to visit when a replica dies)."""
 
     __tablename__ = "relay_devices"
+    __table_args__ = {"schema": COLOCATED_SCHEMA}
     device_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     relay_instance: Mapped[str] = mapped_column(String(200), index=True)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from vitrine_kit.auth.deps import TenantPrincipal
-from vitrine_kit.db.deps import AppOutbox, SharedSession, TenantSession
+from vitrine_kit.db.deps import AppOutbox, TenantSession
 from vitrine_kit.errors import PROBLEM_JSON
 from vitrine_kit.roles import Capability, needs
 
@@ -80,7 +80,7 @@ async def upload(
 
 @router.post("/uploads", status_code=201)
 async def create_direct_uploads(
-    body: DirectUploadRequest, principal: TenantPrincipal, media: Media, session: SharedSession
+    body: DirectUploadRequest, principal: TenantPrincipal, media: Media, session: TenantSession
 ) -> DirectUploads:
     """Presigned PUT URLs for a large batch: upload each file there, then complete the uploads."""
     return DirectUploads(uploads=await upload_service.create(session, media, principal.tenant, body.files))

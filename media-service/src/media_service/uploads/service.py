@@ -106,8 +106,15 @@ class UploadService:
 
 async def sweep(ctx: MediaContext) -> int:
     """Remove staged objects whose upload URL expired ``STAGED_GRACE`` ago without being completed (one
-    batch; replicas skip each other's rows); returns how many went."""
-    async with ctx.db.session() as session:
+    batch per database; replicas skip each other's rows); returns how many went."""
+    removed = 0
+    for database in ctx.db.names:
+        removed += await _sweep_on(ctx, database)
+    return removed
+
+
+async def _sweep_on(ctx: MediaContext, database: str) -> int:
+    async with ctx.db.database_session(database) as session:
         rows = (
             await session.scalars(
                 sa.select(StagedUpload)

@@ -1,5 +1,11 @@
 """Declarative bases: service-wide tables live in schema ``shared``; tenant tables have no schema. And the
-column type of a status."""
+column type of a status.
+
+A service table of per-tenant rows that its loops scan across tenants (schedules, directories) lives in
+schema ``colocated`` instead (``__table_args__ = {"schema": COLOCATED_SCHEMA}`` on a shared-base model,
+with a ``tenant_id`` column): every database has it, and each tenant's rows sit in the tenant's database,
+written in the tenant's transaction and moved with the tenant (docs/capacity.md).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SHARED_SCHEMA = "shared"
+COLOCATED_SCHEMA = "colocated"
 TEMPLATE_SCHEMA = "template_tenant"
 NAMING = {
     "ix": "ix_%(column_0_label)s",

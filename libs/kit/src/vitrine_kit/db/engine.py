@@ -32,7 +32,8 @@ def schema_for(tenant_id: uuid.UUID) -> str:
 
 def _service_wide(mapper: Any, clause: Any) -> bool:
     """Whether a statement touches only the service's own ``shared`` tables (those live in the home database
-    only), not tenant tables nor the kit's per-database tables (outbox, inbox, idempotency keys)."""
+    only), not tenant tables, nor ``colocated`` tables, nor the kit's per-database tables (outbox, inbox,
+    idempotency keys): those go to the tenant's database."""
     tables: list[Any] = []
     if isinstance(mapper, Mapper):
         tables = list(mapper.tables)
@@ -104,6 +105,9 @@ class Database:
         self.engine: AsyncEngine = self.engines[HOME]
         self.shard_map = ShardMap(self.engine, list(self.urls), cache_ttl_s=shard_cache_ttl_s)
         self._shared_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._database_sessions = {
+            name: async_sessionmaker(engine, expire_on_commit=False) for name, engine in self.engines.items()
+        }
         self._tenant_makers: OrderedDict[uuid.UUID, async_sessionmaker[AsyncSession]] = OrderedDict()
         self._binds: dict[tuple[str, uuid.UUID], Engine] = {}
 
@@ -114,6 +118,16 @@ class Database:
     def session(self) -> AsyncSession:
         """A session for service-wide tables only (``shared`` of the home database)."""
         return self._shared_sessions()
+
+    @property
+    def names(self) -> list[str]:
+        """The service's databases, ``home`` first."""
+        return list(self.engines)
+
+    def database_session(self, name: str) -> AsyncSession:
+        """A session on one database, for what every database holds: its ``colocated`` rows (a loop scans
+        each database with one of these) and the kit's tables."""
+        return self._database_sessions[name]()
 
     async def tenant_ids(self) -> list[uuid.UUID]:
         """The live tenants (provisioned, not deleted) of every database of the service."""

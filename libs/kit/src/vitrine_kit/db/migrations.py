@@ -28,7 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateSchema
 
-from vitrine_kit.db.base import SHARED_SCHEMA, TEMPLATE_SCHEMA, utcnow
+from vitrine_kit.db import colocated
+from vitrine_kit.db.base import COLOCATED_SCHEMA, SHARED_SCHEMA, TEMPLATE_SCHEMA, utcnow
 from vitrine_kit.db.models import Tenant, TenantStatus
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class MigrationReport:
     upgraded: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    # ``colocated`` rows carried here from a database that is not their tenant's (vitrine_kit.db.colocated)
+    colocated_received: int = 0
 
 
 def target_schema() -> str:
@@ -119,8 +122,9 @@ def _upgrade(conn: Connection, tree: Path, version_table: str, schema: str) -> s
 
 
 def upgrade_shared_sync(conn: Connection, trees: MigrationTrees) -> None:
-    """Create ``shared`` and bring the kit's tables and the service's shared tables to head."""
+    """Create ``shared`` (and ``colocated``) and bring the kit's tables and the service's shared tables to head."""
     conn.execute(CreateSchema(SHARED_SCHEMA, if_not_exists=True))
+    conn.execute(CreateSchema(COLOCATED_SCHEMA, if_not_exists=True))
     _upgrade(conn, KIT_TREE, KIT_VERSION_TABLE, SHARED_SCHEMA)
     _upgrade(conn, trees.shared, VERSION_TABLE, SHARED_SCHEMA)
 
@@ -250,5 +254,9 @@ async def migrate_all(
 async def migrate_databases(
     urls: dict[str, str], trees: MigrationTrees, *, concurrency: int = 4
 ) -> dict[str, MigrationReport]:
-    """``migrate_all`` on each database of a service (home first), one after the other."""
-    return {name: await migrate_all(url, trees, concurrency=concurrency) for name, url in urls.items()}
+    """``migrate_all`` on each database of a service (home first), one after the other; then the
+    ``colocated`` rows found on a database that is not their tenant's are carried to it."""
+    reports = {name: await migrate_all(url, trees, concurrency=concurrency) for name, url in urls.items()}
+    for name, received in (await colocated.settle(urls)).items():
+        reports[name].colocated_received = received
+    return reports

@@ -7,9 +7,10 @@
    migrations (the source is brought to head first).
 3. In one transaction on the source: lock the tenant's tables (``SHARE``: readers go on, writers wait), COPY
    each table out, count its rows, take its pending outbox rows (``FOR UPDATE``: not while the relay sends
-   them), its inbox rows and idempotency keys. In one transaction on the target: COPY in, compare the row
-   counts (a difference rolls back and stops the move), set the sequences, insert the outbox, inbox and
-   idempotency rows and the tenant's registry row; commit. (Rows the migrations seeded on the target are
+   them), its inbox rows and idempotency keys, and its rows of the service's ``colocated`` tables (``FOR
+   UPDATE``). In one transaction on the target: COPY in, compare the row counts (a difference rolls back and
+   stops the move), set the sequences, insert the outbox, inbox, idempotency and colocated rows and the
+   tenant's registry row; commit. (Rows the migrations seeded on the target are
    replaced by the source's.)
 4. Switch the map (``shard=target``, ``previous=source``, ``active``).
 5. In the source transaction, still holding the locks: delete those rows, drop the schema and the registry
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import asyncpg
 
+from vitrine_kit.db import colocated
 from vitrine_kit.db.engine import Database, schema_for
 from vitrine_kit.db.migrations import head_of, upgrade_tenant_sync
 from vitrine_kit.db.shards import HOME
@@ -61,6 +63,7 @@ class MoveReport:
     outbox: int = 0
     inbox: int = 0
     idempotency: int = 0
+    colocated: int = 0  # the tenant's rows of the service's ``colocated`` tables (schedules, directories)
     paused_s: float = 0.0  # from the mark to the switch: how long the tenant answered 503
     copy_s: float = 0.0
     seconds: float = 0.0
@@ -144,9 +147,10 @@ async def _reset_sequences(conn: asyncpg.Connection, schema: str) -> None:
 
 
 async def _forget_on(conn: asyncpg.Connection, tenant_id: uuid.UUID, schema: str, *, outbox: bool) -> None:
-    """Remove the tenant from one database: its schema, registry row, inbox and keys, and with ``outbox``
-    its pending outbox rows (copies of rows the target already has)."""
+    """Remove the tenant from one database: its schema, registry row, inbox, keys and colocated rows, and
+    with ``outbox`` its pending outbox rows (copies of rows the target already has)."""
     await conn.execute(f"DROP SCHEMA IF EXISTS {_q(schema)} CASCADE")
+    await colocated.forget(conn, tenant_id)
     await conn.execute("DELETE FROM shared.tenants WHERE id = $1", tenant_id)
     if outbox:
         await conn.execute(
@@ -283,6 +287,7 @@ async def move_tenant(
                     "expires_at FROM shared.idempotency_keys WHERE tenant_id = $1",
                     tenant_id,
                 )
+                rows_along = await colocated.take(src, tenant_id)
                 created_at = await src.fetchval(
                     "SELECT created_at FROM shared.tenants WHERE id = $1", tenant_id
                 )
@@ -327,6 +332,7 @@ async def move_tenant(
                         "ON CONFLICT DO NOTHING",
                         [tuple(r) for r in keys],
                     )
+                    await colocated.put(dst, rows_along, replace=tenant_id)
                     await dst.execute(
                         "INSERT INTO shared.tenants (id, schema_name, status, revision, migrated_at, created_at) "
                         "VALUES ($1, $2, 'active', $3, now(), coalesce($4, now())) ON CONFLICT (id) DO UPDATE "
@@ -338,6 +344,7 @@ async def move_tenant(
                         created_at,
                     )
                 report.outbox, report.inbox, report.idempotency = len(outbox), len(inbox), len(keys)
+                report.colocated = sum(len(part.records) for part in rows_along)
                 report.copy_s = time.perf_counter() - copy_started
                 await phase("copied")
                 # 4. switch
