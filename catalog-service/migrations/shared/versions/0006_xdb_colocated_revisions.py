@@ -2,12 +2,12 @@
 transaction as the product change (rows of tenants on other databases are carried there by `migrate`)
 
 Revision ID: xdb_c0005
-Revises: c0004
+Revises: hvinted_c0005
 """
 from alembic import op
 
 revision = "xdb_c0005"
-down_revision = "c0004"
+down_revision = "hvinted_c0005"
 branch_labels = None
 depends_on = None
 

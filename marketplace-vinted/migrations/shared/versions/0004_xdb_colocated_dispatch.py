@@ -3,12 +3,12 @@ written in the same transaction as its jobs and devices (rows of tenants on othe
 by `migrate`)
 
 Revision ID: xdb_vs0003
-Revises: vs0002
+Revises: hvinted_vs0003
 """
 from alembic import op
 
 revision = "xdb_vs0003"
-down_revision = "vs0002"
+down_revision = "hvinted_vs0003"
 branch_labels = None
 depends_on = None
 
