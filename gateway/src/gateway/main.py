@@ -98,7 +98,8 @@ class Gateway:
         logger.info("gateway ready", extra={"upstreams": {n: u.url for n, u in s.upstreams.items()}})
 
     async def shutdown(self) -> None:
-        """Close pools."""
+        """Close pools and the verifier's JWKS and revocation clients."""
+        await self.auth.tokens.verifier.aclose()
         if self.session is not None:
             await self.session.close()
         if self.client is not None:
