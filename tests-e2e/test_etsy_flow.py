@@ -49,7 +49,8 @@ class Shop:
         ``shop``: the stand-in's extras for a new shop (``country``, ``currency``)."""
         start = self.post(f"{ETSY}/oauth/authorize", {})
         assert start["authorize_url"].startswith(f"{self.sandbox}/oauth/connect?")
-        consent = self.api.get(start["authorize_url"], params=shop)
+        # Appended, not passed as ``params``: httpx would replace the link's own query (client_id, state…).
+        consent = self.api.get(start["authorize_url"] + "".join(f"&{k}={v}" for k, v in shop.items()))
         assert consent.status_code == 302, consent.text
         assert consent.headers["location"].startswith(f"{self.fleet.url('gateway')}{ETSY}/oauth/callback?")
         back = self.api.get(consent.headers["location"])
