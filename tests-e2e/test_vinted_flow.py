@@ -489,6 +489,8 @@ class TestEtsySaleEverywhere:
 
 # Last in the file (and the e2e files run vinted last): catalog digests 60,000 brands for a while after this.
 class TestReferenceIds:
+    # 60,000 brands in parts, then a publish: minutes on a loaded machine
+    @pytest.mark.timeout(480, func_only=True)
     def test_a_vinted_publish_carries_size_brand_colour_status_and_package_ids(self, seller: Seller) -> None:
         seller.pair()
         seller.fast_pacing()
