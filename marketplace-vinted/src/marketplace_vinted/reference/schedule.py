@@ -11,11 +11,11 @@ when there is one; each outcome is logged and counted (``vinted_reference_refres
 from __future__ import annotations
 
 import logging
+import random
 import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_kit.db.base import utcnow
 
 from marketplace_vinted.context import VintedContext
@@ -54,7 +54,7 @@ async def refresh_when_due(context: VintedContext) -> str:
             return "timed_out"
         if row.due_at > now:
             return "not_due"
-        tenant_id = await _a_seller_online(shared, row.last_failed_tenant_id)
+        tenant_id = await _a_seller_online(context, row.last_failed_tenant_id)
         if tenant_id is None:
             metrics.labels("no_plugin").inc()
             return "no_plugin"
@@ -71,10 +71,16 @@ async def refresh_when_due(context: VintedContext) -> str:
         return "started"
 
 
-async def _a_seller_online(shared: AsyncSession, avoid: uuid.UUID | None) -> uuid.UUID | None:
-    """A tenant with a plugin online, at random; the one whose run failed last only when it is the only one."""
-    stmt = sa.select(DispatchTenant.tenant_id).where(DispatchTenant.online)
-    if avoid is not None:
-        stmt = stmt.order_by(DispatchTenant.tenant_id == avoid)
-    found: uuid.UUID | None = await shared.scalar(stmt.order_by(sa.func.random()).limit(1))
-    return found
+async def _a_seller_online(context: VintedContext, avoid: uuid.UUID | None) -> uuid.UUID | None:
+    """A tenant with a plugin online, at random, from any database (each indexes its own tenants); the one whose
+    run failed last only when it is the only one."""
+    online: list[uuid.UUID] = []
+    for database in context.db.names:
+        async with context.db.database_session(database) as session:
+            online.extend(
+                (
+                    await session.scalars(sa.select(DispatchTenant.tenant_id).where(DispatchTenant.online))
+                ).all()
+            )
+    others = [t for t in online if t != avoid]
+    return random.choice(others or online) if online else None
