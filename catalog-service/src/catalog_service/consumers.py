@@ -1,6 +1,6 @@
 """Event handlers: the adapters' publication results, orders and cancellations, account and photo news,
-plan changes, AI analyses (suggestions and the credits they cost), Vinted's reference answers, and imported listings (on a queue of
-their own: they call media-service)."""
+plan changes, AI analyses (suggestions and the credits they cost); on queues of their own, Vinted's reference
+answers (seconds per part) and imported listings (they call media-service)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,13 @@ from catalog_service.scope import Scope
 from catalog_service.suggestions.service import suggestion_service
 
 # Every handler here only touches catalog's database: bursts of a tenant's events share a transaction.
-consumer: EventConsumer[CatalogContext] = EventConsumer("catalog-service.events", batchable=True)
+# Sales and publication results are here: nothing slow may queue in front of them (Vinted's reference answers
+# were, until they got their own queue; the old binding is removed at connect).
+consumer: EventConsumer[CatalogContext] = EventConsumer(
+    "catalog-service.events", batchable=True, retired=(VintedReferenceFetched.event_type,)
+)
+# Vinted's reference lists: a whole brand list is tens of parts, each seconds of work.
+reference: EventConsumer[CatalogContext] = EventConsumer("catalog-service.reference")
 # Imports fetch photos through media-service: one message per transaction, never replayed in a batch.
 imports: EventConsumer[CatalogContext] = EventConsumer("catalog-service.imports")
 
@@ -123,7 +129,7 @@ async def analysis_completed(scope: Scope, event: AnalysisCompleted) -> None:
     await dashboard_service.count_ai_credits(scope, event)
 
 
-@consumer.on(VintedReferenceFetched)
+@reference.on(VintedReferenceFetched)
 async def vinted_reference(scope: Scope, event: VintedReferenceFetched) -> None:
     await reference_service.on_vinted_fetched(scope, event)
 

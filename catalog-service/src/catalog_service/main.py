@@ -11,7 +11,7 @@ from vitrine_kit.loops import BackgroundLoop
 
 from catalog_service.api import routers
 from catalog_service.config import Settings
-from catalog_service.consumers import consumer, imports
+from catalog_service.consumers import consumer, imports, reference
 from catalog_service.context import CatalogContext
 from catalog_service.pricing import ecb
 from catalog_service.revisions import loop as revisions
@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | No
         description="Products, reference data, publications, sales and oversell alerts.",
         context=CatalogContext.build,
         routers=routers,
-        consumers=[consumer, imports],
+        consumers=[consumer, reference, imports],
         loops=[
             BackgroundLoop.every("catalog-revisions", settings.revision_tick_s, revisions.tick),
             *(

@@ -96,11 +96,14 @@ class EventConsumer(Generic[C]):
     and an :class:`EventContext`.
     """
 
-    def __init__(self, name: str, *, batchable: bool = False) -> None:
+    def __init__(self, name: str, *, batchable: bool = False, retired: tuple[str, ...] = ()) -> None:
         self.name = name
         # Handlers that only touch the database may share one transaction per batch of a tenant's messages.
         # Not for handlers with outside effects (HTTP calls): a failed batch is replayed one by one.
         self.batchable = batchable
+        # Routing keys this queue was bound to by an earlier release and no longer handles (moved to another
+        # queue): unbound at each connect, so an upgraded fleet stops copying those events here.
+        self.retired = retired
         self.routes: dict[str, _Route] = {}
         self.parser = EnvelopeParser()
 
@@ -277,6 +280,8 @@ class ConsumerRunner:
         for route in self.consumer.routes.values():
             for routing_key in route.bindings:
                 await queue.bind(exchange, routing_key)
+        for routing_key in self.consumer.retired:
+            await queue.unbind(exchange, routing_key)  # a binding that is not there is no error
         for index, delay in enumerate(self.retry_delays_ms):
             await channel.declare_queue(
                 f"{self.queue_name}.retry.{index}",
