@@ -2,8 +2,9 @@
 ``GET /reference/brands`` shape timed through catalog-service's app in-process (HTTP over ASGI, token
 checked), and the plan of the ``%q%`` query with and without the trigram index.
 
-Prints two tables: p50/p99 per query shape, and EXPLAIN ANALYZE of the contains-search with the index and
-with it dropped (a sequential scan of every brand).
+Prints three tables: the time one load of the reference tables takes (each process reloads them after every
+reference change, catalog once more per Vinted part), p50/p99 per query shape, and EXPLAIN ANALYZE of the contains-search
+with the index and with it dropped (a sequential scan of every brand).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -22,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _common import AMQP, PG, db_name, median, percentile, table
 from catalog_service.config import Settings
 from catalog_service.main import SERVICE_DIR, create_app
+from catalog_service.reference.catalog import load_catalog
 from vitrine_kit.db.migrations import MigrationTrees
 from vitrine_kit.testing import infra
 from vitrine_kit.testing.app import running_app
@@ -99,7 +102,12 @@ async def main() -> None:
         total = await conn.fetchval("SELECT count(*) FROM shared.brands")
         await conn.close()
         print(f"{total} brands seeded in {time.perf_counter() - started:.1f} s")
-        async with running_app(create_app(settings, verifier=keys.verifier())) as (client, _):
+        async with running_app(create_app(settings, verifier=keys.verifier())) as (client, runtime):
+            print(
+                table(
+                    ("reference tables loaded", "wall ms p50", "CPU ms p50", "brands"), await loads(runtime)
+                )
+            )
             for noisy in ("", "vitrine.access", "httpx", "vitrine_kit"):
                 logging.getLogger(noisy).setLevel(logging.WARNING)
             headers = {"Authorization": f"Bearer {keys.issue(tenant_id=uuid.uuid4(), roles=('viewer',))}"}
@@ -126,6 +134,19 @@ async def main() -> None:
         print(table(("%q% search", "trigram ms", "scans", "no index ms", "scans"), plans))
     finally:
         await infra.drop_database(PG, name)
+
+
+async def loads(runtime: Any, times: int = 5) -> list[tuple[str, str, str, int]]:
+    """``load_catalog`` (what each process does after every reference change, and catalog once per Vinted
+    part): the wall and CPU time it blocks the event loop."""
+    walls, cpus, brands = [], [], 0
+    for _ in range(times):
+        async with runtime.db.session() as session:
+            wall, cpu = time.perf_counter(), time.process_time()
+            brands = len((await load_catalog(session)).brands)
+            walls.append((time.perf_counter() - wall) * 1000)
+            cpus.append((time.process_time() - cpu) * 1000)
+    return [("load_catalog", f"{median(walls):.0f}", f"{median(cpus):.0f}", brands)]
 
 
 async def _explain_on(conn: asyncpg.Connection, needle: str) -> tuple[float, str]:
