@@ -47,8 +47,9 @@ from catalog_service.suggestions.service import suggestion_service
 consumer: EventConsumer[CatalogContext] = EventConsumer(
     "catalog-service.events", batchable=True, retired=(VintedReferenceFetched.event_type,)
 )
-# Vinted's reference lists: a whole brand list is tens of parts, each seconds of work.
-reference: EventConsumer[CatalogContext] = EventConsumer("catalog-service.reference")
+# Vinted's reference lists: a whole brand list is tens of parts, each seconds of work and each taking its
+# fetch's row lock: one at a time, or each part waiting for the lock holds a pooled connection (the pool ran dry).
+reference: EventConsumer[CatalogContext] = EventConsumer("catalog-service.reference", prefetch=1)
 # Imports fetch photos through media-service: one message per transaction, never replayed in a batch.
 imports: EventConsumer[CatalogContext] = EventConsumer("catalog-service.imports")
 

@@ -96,7 +96,9 @@ class EventConsumer(Generic[C]):
     and an :class:`EventContext`.
     """
 
-    def __init__(self, name: str, *, batchable: bool = False, retired: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, name: str, *, batchable: bool = False, retired: tuple[str, ...] = (), prefetch: int | None = None
+    ) -> None:
         self.name = name
         # Handlers that only touch the database may share one transaction per batch of a tenant's messages.
         # Not for handlers with outside effects (HTTP calls): a failed batch is replayed one by one.
@@ -104,6 +106,9 @@ class EventConsumer(Generic[C]):
         # Routing keys this queue was bound to by an earlier release and no longer handles (moved to another
         # queue): unbound at each connect, so an upgraded fleet stops copying those events here.
         self.retired = retired
+        # Messages handled at once (default: the service's ``consumer_prefetch``); 1 for messages that contend
+        # for one row and would each hold a pooled connection while they wait for it.
+        self.prefetch = prefetch
         self.routes: dict[str, _Route] = {}
         self.parser = EnvelopeParser()
 
@@ -245,7 +250,7 @@ class ConsumerRunner:
         self.outbox = outbox or Outbox(consumer.name)
         self.context = context
         self.metrics = metrics
-        self.prefetch = prefetch
+        self.prefetch = consumer.prefetch or prefetch
         self.max_attempts = max_attempts
         self.retry_delays_ms = retry_delays_ms or [1_000, 5_000, 30_000]
         self.queue_name = broker.name(consumer.name)

@@ -64,3 +64,16 @@ class TestRetiredBindings:
                 assert await routed(amqp_url, exchange, MOVED) is not bool(retired)
         finally:
             await proxy.stop()
+
+
+class TestPrefetch:
+    @pytest.mark.parametrize(("own", "taken"), [(1, 1), (None, 32)], ids=["its-own", "the-service-s"])
+    async def test_a_consumer_may_take_fewer_messages_at_once_than_the_service_s_setting(
+        self, fixture_app, monkeypatch, own, taken
+    ) -> None:
+        monkeypatch.setattr(consumer, "prefetch", own)
+        async with running_app(fixture_app(consumer_prefetch=32)) as (_, runtime):
+            runner = next(r for r in runtime.runners if r.consumer is consumer)
+            assert runner.prefetch == taken
+            others = [r.prefetch for r in runtime.runners if r.consumer is not consumer]
+            assert set(others) == {32}  # the fixture has other consumers
