@@ -10,7 +10,7 @@ import hashlib
 import io
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -458,12 +458,6 @@ class App:
     def seller(self) -> Seller:
         return Seller(self, uuid.uuid4())
 
-    @staticmethod
-    def settings(
-        ai_db: str, amqp_url: str, broker_namespace: str, edge: Edge, sandbox: Sandbox, **overrides: Any
-    ) -> Settings:
-        return ai_settings(ai_db, amqp_url, broker_namespace, edge, sandbox, **overrides)
-
 
 @pytest_asyncio.fixture(scope="session")
 async def ai_db(service_database: Any) -> str:
@@ -504,24 +498,31 @@ def ai_settings(
     )
 
 
-@pytest_asyncio.fixture(scope="module")
-async def app(
+@pytest.fixture(scope="session")
+def start_app(
     ai_db: str, amqp_url: str, broker_namespace: str, test_keys: Any, edge: Edge, sandbox: Sandbox
-) -> AsyncIterator[App]:
-    settings = ai_settings(ai_db, amqp_url, broker_namespace, edge, sandbox)
-    async with running_app(create_app(settings, verifier=test_keys.verifier())) as (client, runtime):
-        queues = {runner.queue_name for runner in runtime.runners}
+) -> Callable[..., contextlib.AbstractAsyncContextManager[App]]:
+    """``async with start_app(**settings) as app``: the service running with these settings overridden."""
+
+    @contextlib.asynccontextmanager
+    async def start(**overrides: Any) -> AsyncIterator[App]:
+        settings = ai_settings(ai_db, amqp_url, broker_namespace, edge, sandbox, **overrides)
+        async with running_app(create_app(settings, verifier=test_keys.verifier())) as (client, runtime):
+            yield App(client, runtime, test_keys, edge, sandbox)
+
+    return start
+
+
+@pytest_asyncio.fixture(scope="module")
+async def app(start_app: Callable[..., contextlib.AbstractAsyncContextManager[App]]) -> AsyncIterator[App]:
+    async with start_app() as app:
+        queues = {runner.queue_name for runner in app.runtime.runners}
 
         async def declared() -> bool:
-            return queues <= runtime.broker.declared_queues
+            return queues <= app.runtime.broker.declared_queues
 
         await eventually(declared)
-        yield App(client, runtime, test_keys, edge, sandbox)
-
-
-@pytest.fixture(scope="session")
-def app_class() -> type[App]:
-    return App
+        yield app
 
 
 @pytest_asyncio.fixture

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -11,6 +12,8 @@ import sqlalchemy as sa
 from catalog_service.config import Settings
 from catalog_service.main import SERVICE_DIR, create_app
 from vitrine_contracts import Event
+from vitrine_contracts.catalog import PublicationSucceeded
+from vitrine_contracts.common import Marketplace
 from vitrine_kit.app import ServiceRuntime
 from vitrine_kit.db.models import OutboxMessage
 from vitrine_kit.testing.app import running_app
@@ -94,9 +97,6 @@ class Seller:
 
     async def listed(self, *marketplaces: str, stock: int = 1, **overrides: Any) -> dict[str, Any]:
         """A product live on ``marketplaces`` (external ids '<marketplace>-<sku>')."""
-        from vitrine_contracts.catalog import PublicationSucceeded
-        from vitrine_contracts.common import Marketplace
-
         product = await self.ready(stock_quantity=stock, **overrides)
         for pub in await self.publish(product["id"], *marketplaces):
             await self.play(
@@ -115,6 +115,25 @@ class Seller:
 
         await eventually(all_listed)
         return await self.product(product["id"])
+
+    async def succeed(self, pub: dict[str, Any], external_id: str, *, attempt: int = 1) -> None:
+        """The marketplace lists ``pub`` (a publication as the API shows it): its adapter's success is played,
+        then awaited until the publication shows ``listed``."""
+        await self.play(
+            PublicationSucceeded(
+                publication_id=pub["id"],
+                product_id=pub["product_id"],
+                marketplace=Marketplace(pub["marketplace"]),
+                external_id=external_id,
+                attempt=attempt,
+            )
+        )
+
+        async def listed() -> bool:
+            shown = (await self.get(f"/products/{pub['product_id']}/publications")).json()
+            return any(p["id"] == pub["id"] and p["status"] == "listed" for p in shown)
+
+        await eventually(listed)
 
     async def alerts(self, kind: str | None = None) -> list[dict[str, Any]]:
         response = await self.get("/alerts", params={"kind": kind} if kind else {})
@@ -153,40 +172,52 @@ class App:
         return Seller(self, uuid.uuid4())
 
 
-@pytest.fixture(scope="session")
-def app_class() -> type[App]:
-    """For a module that starts its own app (other settings) and hands out the same sellers."""
-    return App
-
-
 @pytest_asyncio.fixture(scope="session")
 async def catalog_db(service_database: Any) -> str:
     return await service_database("catalog", SERVICE_DIR)
 
 
+@pytest.fixture(scope="session")
+def start_app(
+    amqp_url: str, broker_namespace: str, test_keys: Any
+) -> Callable[..., contextlib.AbstractAsyncContextManager[App]]:
+    """``async with start_app(database_url, **settings) as app``: the service on that database, these settings
+    overridden, its queues declared (for a module that needs other settings than ``app``'s)."""
+
+    @contextlib.asynccontextmanager
+    async def start(database_url: str, **overrides: Any) -> AsyncIterator[App]:
+        settings = Settings(
+            database_url=database_url,
+            amqp_url=amqp_url,
+            broker_namespace=f"{broker_namespace}{uuid.uuid4().hex[:6]}.",
+            log_json=False,
+            outbox_poll_interval_s=0.1,
+            consumer_retry_delays_ms=[200, 500],
+            media_url=None,  # photos checked at media-service are covered by tests-e2e/test_sell_once.py
+            # Long enough that three PATCHes in a row fall in one window on a loaded machine.
+            revision_window_s=1.0,
+            revision_tick_s=0.1,
+            ecb_refresh_s=0,  # no ECB fetch from tests; rates are stored by the tests that need them
+            **overrides,
+        )
+        async with running_app(create_app(settings, verifier=test_keys.verifier())) as (client, runtime):
+            queues = {runner.queue_name for runner in runtime.runners}
+
+            async def declared() -> bool:
+                return queues <= runtime.broker.declared_queues
+
+            await eventually(declared)
+            yield App(client, runtime, test_keys)
+
+    return start
+
+
 @pytest_asyncio.fixture(scope="module")
-async def app(catalog_db: str, amqp_url: str, broker_namespace: str, test_keys: Any) -> AsyncIterator[App]:
-    settings = Settings(
-        database_url=catalog_db,
-        amqp_url=amqp_url,
-        broker_namespace=f"{broker_namespace}{uuid.uuid4().hex[:6]}.",
-        log_json=False,
-        outbox_poll_interval_s=0.1,
-        consumer_retry_delays_ms=[200, 500],
-        media_url=None,  # photos checked at media-service are covered by tests-e2e/test_sell_once.py
-        # Long enough that three PATCHes in a row fall in one window on a loaded machine.
-        revision_window_s=1.0,
-        revision_tick_s=0.1,
-        ecb_refresh_s=0,  # no ECB fetch from tests; rates are stored by the tests that need them
-    )
-    async with running_app(create_app(settings, verifier=test_keys.verifier())) as (client, runtime):
-        queues = {runner.queue_name for runner in runtime.runners}
-
-        async def declared() -> bool:
-            return queues <= runtime.broker.declared_queues
-
-        await eventually(declared)
-        yield App(client, runtime, test_keys)
+async def app(
+    catalog_db: str, start_app: Callable[..., contextlib.AbstractAsyncContextManager[App]]
+) -> AsyncIterator[App]:
+    async with start_app(catalog_db) as app:
+        yield app
 
 
 @pytest_asyncio.fixture

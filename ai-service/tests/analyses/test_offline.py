@@ -7,27 +7,17 @@ from typing import Any
 
 import pytest_asyncio
 from ai_service.config import ProviderName
-from ai_service.main import create_app
-from vitrine_kit.testing.app import running_app
 
 
 @pytest_asyncio.fixture(scope="module")
-async def offline(
-    ai_db, amqp_url, broker_namespace, test_keys, edge, sandbox, app_class
-) -> AsyncIterator[Any]:
-    settings = app_class.settings(
-        ai_db,
-        amqp_url,
-        broker_namespace,
-        edge,
-        sandbox,
+async def offline(start_app: Any) -> AsyncIterator[Any]:
+    async with start_app(
         provider=ProviderName.OFFLINE,
         text_provider=ProviderName.OFFLINE,
         gemini_base_url="http://127.0.0.1:9",  # nothing listens: a call would fail the test
         openai_base_url="http://127.0.0.1:9/v1",
-    )
-    async with running_app(create_app(settings, verifier=test_keys.verifier())) as (client, runtime):
-        yield app_class(client, runtime, test_keys, edge, sandbox)
+    ) as app:
+        yield app
 
 
 class TestOffline:

@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest_asyncio
 import sqlalchemy as sa
-from ai_service.main import create_app
 from ai_service.models import AnalysisJob
-from vitrine_kit.testing.app import running_app
 from vitrine_kit.testing.helpers import eventually
 
 POOL = 2  # connections of the service's pool, no overflow
@@ -22,22 +20,14 @@ SLOW_S = 0.5  # media-service's resolve and billing's reservation, each
 
 
 @pytest_asyncio.fixture(scope="module")
-async def small_pool(
-    ai_db: str, amqp_url: str, broker_namespace: str, test_keys: Any, edge: Any, sandbox: Any, app_class: Any
-) -> AsyncIterator[Any]:
-    settings = app_class.settings(
-        ai_db,
-        amqp_url,
-        broker_namespace,
-        edge,
-        sandbox,
+async def small_pool(start_app: Any) -> AsyncIterator[Any]:
+    async with start_app(
         db_pool_size=POOL,
         db_max_overflow=0,
         db_pool_timeout_s=5.0,
         worker_concurrency=4,  # the worker's steps share the 2 connections too
-    )
-    async with running_app(create_app(settings, verifier=test_keys.verifier())) as (client, runtime):
-        yield app_class(client, runtime, test_keys, edge, sandbox)
+    ) as app:
+        yield app
 
 
 @pytest_asyncio.fixture

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from catalog_service.errors import EbayPoliciesUnavailable
-from vitrine_contracts.catalog import PublicationDelisted, PublicationSucceeded
+from vitrine_contracts.catalog import PublicationDelisted
 from vitrine_contracts.common import Marketplace
 from vitrine_contracts.ebay_api import PolicyCheckRequest, PolicyFault
 
@@ -76,21 +76,7 @@ class TestListingPolicies:
         assert sent["policies"]["fulfillment_policy_id"] == "F-FR-2"
 
         # Listed, then a price edit: the revise carries the choice.
-        await seller.play(
-            PublicationSucceeded(
-                publication_id=fr,
-                product_id=product["id"],
-                marketplace=Marketplace.EBAY,
-                external_id="1",
-                attempt=1,
-            )
-        )
-
-        async def listed() -> bool:
-            shown = (await seller.get(f"/products/{product['id']}/publications")).json()
-            return any(p["site"] == "EBAY_FR" and p["status"] == "listed" for p in shown)
-
-        await seller.eventually(listed)
+        await seller.succeed(pubs["EBAY_FR"], "1")
         assert (await seller.patch(f"/products/{product['id']}", json={"price": "50.00"})).status_code == 200
 
         async def revised() -> list[dict]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 
 from catalog_service.models import MarketplaceAccount
-from vitrine_contracts.catalog import PublicationSucceeded
 from vitrine_contracts.common import Marketplace
 from vitrine_contracts.marketplace import AccountConnected
 
@@ -51,21 +50,7 @@ class TestShopCurrency:
         [event] = await seller.emitted("publication.requested.etsy")
         assert event["snapshot"]["price"] == {"amount": "29.99", "currency": "GBP"}
 
-        await seller.play(
-            PublicationSucceeded(
-                publication_id=pub["id"],
-                product_id=product["id"],
-                marketplace=Marketplace.ETSY,
-                external_id="1234567",
-                attempt=1,
-            )
-        )
-
-        async def listed() -> bool:
-            shown = (await seller.get(f"/products/{product['id']}/publications")).json()
-            return shown[0]["status"] == "listed"
-
-        await seller.eventually(listed)
+        await seller.succeed(pub, "1234567")
         assert (await seller.patch(f"/products/{product['id']}", json={"price": "50.00"})).status_code == 200
 
         async def revised() -> list[dict]:
@@ -78,18 +63,19 @@ class TestShopCurrency:
         assert shown[0]["price"]["amount"] == "42.99"
 
     async def test_a_shop_currency_without_a_rate_is_a_422_naming_it(self, seller, ecb_rates) -> None:
-        await connect_etsy(seller, "USD")
+        # CHF: a currency no test stores an ECB rate for (the database is shared; test_pricing_api stores USD).
+        await connect_etsy(seller, "CHF")
         product = await seller.ready(price="35.00")
         response = await publish_etsy(seller, product["id"])
         assert response.status_code == 422, response.text
         assert response.json()["type"].endswith("exchange-rate-missing")
-        assert "USD" in response.json()["detail"]
+        assert "CHF" in response.json()["detail"]
         assert await seller.emitted("publication.requested") == []
-        await seller.request("PUT", "/exchange-rates/USD", json={"rate": "1.05", "rate_date": "2026-11-29"})
+        await seller.request("PUT", "/exchange-rates/CHF", json={"rate": "0.95", "rate_date": "2026-11-29"})
         response = await publish_etsy(seller, product["id"])
         assert response.status_code == 202, response.text
-        assert response.json()[0]["price"]["amount"] == "36.75"
-        assert response.json()[0]["price"]["currency"] == "USD"
+        assert response.json()[0]["price"]["amount"] == "33.25"
+        assert response.json()[0]["price"]["currency"] == "CHF"
 
     async def test_a_shop_in_the_products_currency_or_unknown_keeps_the_price(self, seller) -> None:
         await connect_etsy(seller, None)  # connected before shops reported their currency

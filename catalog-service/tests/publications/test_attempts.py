@@ -56,20 +56,7 @@ class TestAttempts:
 
         await seller.eventually(failed)
         await seller.publish(product["id"], "ebay")  # the seller retries: attempt 2
-        await seller.play(
-            PublicationSucceeded(
-                publication_id=pub["id"],
-                product_id=product["id"],
-                marketplace=Marketplace.EBAY,
-                external_id="e-2",
-                attempt=2,
-            )
-        )
-
-        async def listed() -> bool:
-            return await status_of(seller, product["id"], "ebay") == "listed"
-
-        await seller.eventually(listed)
+        await seller.succeed(pub, "e-2", attempt=2)
         await seller.play(failure.model_copy())  # attempt 1's failure, delivered again late
         await asyncio.sleep(0.6)
         assert await status_of(seller, product["id"], "ebay") == "listed"

@@ -4,7 +4,7 @@ transaction as its analysis (rows of tenants on other databases are carried ther
 Revision ID: xdb_ai0002
 Revises: ai0001
 """
-from alembic import op
+from vitrine_kit.db.migrations import move_back_to_shared, move_to_colocated
 
 revision = "xdb_ai0002"
 down_revision = "ai0001"
@@ -13,12 +13,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("CREATE SCHEMA IF NOT EXISTS colocated")
-    op.execute("ALTER TABLE shared.analysis_jobs SET SCHEMA colocated")
-    # Processes still running the previous code go on working through the old name until replaced.
-    op.execute("CREATE VIEW shared.analysis_jobs AS SELECT * FROM colocated.analysis_jobs")
+    move_to_colocated("analysis_jobs")
 
 
 def downgrade() -> None:
-    op.execute("DROP VIEW IF EXISTS shared.analysis_jobs")
-    op.execute("ALTER TABLE colocated.analysis_jobs SET SCHEMA shared")
+    move_back_to_shared("analysis_jobs")

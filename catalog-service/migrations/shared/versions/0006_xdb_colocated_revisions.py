@@ -4,7 +4,7 @@ transaction as the product change (rows of tenants on other databases are carrie
 Revision ID: xdb_c0005
 Revises: hvinted_c0005
 """
-from alembic import op
+from vitrine_kit.db.migrations import move_back_to_shared, move_to_colocated
 
 revision = "xdb_c0005"
 down_revision = "hvinted_c0005"
@@ -13,12 +13,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("CREATE SCHEMA IF NOT EXISTS colocated")
-    op.execute("ALTER TABLE shared.revisions_due SET SCHEMA colocated")
-    # Processes still running the previous code go on working through the old name until replaced.
-    op.execute("CREATE VIEW shared.revisions_due AS SELECT * FROM colocated.revisions_due")
+    move_to_colocated("revisions_due")
 
 
 def downgrade() -> None:
-    op.execute("DROP VIEW IF EXISTS shared.revisions_due")
-    op.execute("ALTER TABLE colocated.revisions_due SET SCHEMA shared")
+    move_back_to_shared("revisions_due")

@@ -4,11 +4,10 @@ left on another database are carried over (interrupted or not) without loss or d
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-import pytest_asyncio
 import sqlalchemy as sa
 from fixture_service.app import SERVICE_DIR, Marker
 from vitrine_kit.db import colocated
@@ -16,7 +15,6 @@ from vitrine_kit.db.engine import Database
 from vitrine_kit.db.migrations import MigrationTrees, migrate_databases
 from vitrine_kit.db.move import move_tenant
 from vitrine_kit.db.shards import HOME
-from vitrine_kit.db.tenancy import TenantRegistry
 
 TREES = MigrationTrees.in_dir(SERVICE_DIR)
 NOTES = sa.table("notes", sa.column("id"), sa.column("text"), schema="shared")
@@ -25,30 +23,6 @@ DUE = sa.table("due", sa.column("tenant_id"), sa.column("item"), sa.column("note
 
 class Crash(Exception):
     pass
-
-
-@pytest_asyncio.fixture
-async def shard_urls(service_database: Any) -> dict[str, str]:
-    suffix = uuid.uuid4().hex[:8]
-    home = await service_database(f"chome{suffix}", SERVICE_DIR)
-    b = await service_database(f"cb{suffix}", SERVICE_DIR)
-    return {HOME: home, "b": b}
-
-
-@pytest_asyncio.fixture
-async def db(shard_urls: dict[str, str]) -> AsyncIterator[Database]:
-    database = Database(shard_urls[HOME], shards=shard_urls, shard_cache_ttl_s=0.2, pool_size=4)
-    yield database
-    await database.dispose()
-
-
-async def _placed_on(db: Database, shard: str) -> uuid.UUID:
-    registry = TenantRegistry(db, TREES.tenant)
-    while True:
-        tenant = uuid.uuid4()
-        if (await db.shard_map.shard_of(tenant, place=True)) == shard:
-            await registry.provision(tenant)
-            return tenant
 
 
 async def _due(db: Database, name: str, tenant: uuid.UUID) -> dict[str, str]:
@@ -65,8 +39,10 @@ async def _write_on(db: Database, name: str, tenant: uuid.UUID, **items: str) ->
 
 
 class TestRouting:
-    async def test_a_tenant_session_writes_colocated_rows_in_the_tenants_database(self, db: Database) -> None:
-        on_home, on_b = await _placed_on(db, HOME), await _placed_on(db, "b")
+    async def test_a_tenant_session_writes_colocated_rows_in_the_tenants_database(
+        self, db: Database, placed_on: Callable[[str], Awaitable[uuid.UUID]]
+    ) -> None:
+        on_home, on_b = await placed_on(HOME), await placed_on("b")
         for tenant in (on_home, on_b):
             async with db.tenant_session(tenant) as session:
                 session.add(Marker(label="with its schedule"))
@@ -76,8 +52,10 @@ class TestRouting:
         assert await _due(db, "b", on_b) == {"x": "n"}
         assert await _due(db, HOME, on_b) == {}
 
-    async def test_a_failed_commit_leaves_neither_the_data_nor_the_row(self, db: Database) -> None:
-        tenant = await _placed_on(db, "b")
+    async def test_a_failed_commit_leaves_neither_the_data_nor_the_row(
+        self, db: Database, placed_on: Callable[[str], Awaitable[uuid.UUID]]
+    ) -> None:
+        tenant = await placed_on("b")
         async with db.tenant_session(tenant) as session:
             session.add(Marker(label="lost together"))
             await session.execute(sa.insert(DUE).values(tenant_id=tenant, item="x", note="n"))
@@ -99,8 +77,10 @@ def _connections(session: Any) -> list[Any]:
 
 
 class TestMoveAndSettle:
-    async def test_a_move_takes_the_tenants_colocated_rows(self, db: Database) -> None:
-        tenant, other = await _placed_on(db, HOME), await _placed_on(db, HOME)
+    async def test_a_move_takes_the_tenants_colocated_rows(
+        self, db: Database, placed_on: Callable[[str], Awaitable[uuid.UUID]]
+    ) -> None:
+        tenant, other = await placed_on(HOME), await placed_on(HOME)
         await _write_on(db, HOME, tenant, a="1", b="2")
         await _write_on(db, HOME, other, a="stays")
         await _write_on(db, "b", tenant, stale="left by an interrupted run")
@@ -111,9 +91,9 @@ class TestMoveAndSettle:
         assert await _due(db, HOME, other) == {"a": "stays"}
 
     async def test_migrate_carries_rows_left_on_home_to_the_tenants_database(
-        self, db: Database, shard_urls: dict[str, str]
+        self, db: Database, placed_on: Callable[[str], Awaitable[uuid.UUID]], shard_urls: dict[str, str]
     ) -> None:
-        tenant, home_tenant = await _placed_on(db, "b"), await _placed_on(db, HOME)
+        tenant, home_tenant = await placed_on("b"), await placed_on(HOME)
         # As written by the code before the table was colocated: on home.
         await _write_on(db, HOME, tenant, a="1", b="2")
         await _write_on(db, HOME, home_tenant, a="home")
@@ -126,9 +106,13 @@ class TestMoveAndSettle:
         assert again == {HOME: 0, "b": 0}
 
     async def test_a_carry_interrupted_at_any_point_loses_nothing_and_duplicates_nothing(
-        self, db: Database, shard_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch
+        self,
+        db: Database,
+        placed_on: Callable[[str], Awaitable[uuid.UUID]],
+        shard_urls: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        tenant = await _placed_on(db, "b")
+        tenant = await placed_on("b")
         await _write_on(db, HOME, tenant, a="old", b="2")
         await _write_on(db, "b", tenant, a="newer")  # the tenant's database already has a newer row
         real_put = colocated.put
@@ -160,9 +144,9 @@ class TestMoveAndSettle:
         assert await _due(db, "b", tenant) == {"a": "newer", "b": "2"}
 
     async def test_rows_of_a_tenant_being_moved_are_left_to_the_move(
-        self, db: Database, shard_urls: dict[str, str]
+        self, db: Database, placed_on: Callable[[str], Awaitable[uuid.UUID]], shard_urls: dict[str, str]
     ) -> None:
-        tenant = await _placed_on(db, "b")
+        tenant = await placed_on("b")
         await _write_on(db, HOME, tenant, a="1")
         async with db.engines[HOME].begin() as conn:
             await conn.execute(

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.script import ScriptDirectory
 from fixture_service.app import SERVICE_DIR
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from vitrine_kit.db.engine import schema_for
 from vitrine_kit.db.migrations import MigrationTrees, current_revisions, migrate_all
@@ -39,6 +43,39 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_column("markers", "colour", schema=target_schema())
+'''
+
+
+PARKED = '''"""parked (made in shared, with a row) moves to schema colocated (and back: it stays in shared)
+
+Revision ID: s0003
+Revises: s0002
+"""
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql as pg
+
+from vitrine_kit.db.migrations import move_back_to_shared, move_to_colocated
+
+revision = "s0003"
+down_revision = "s0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "parked",
+        sa.Column("tenant_id", pg.UUID(as_uuid=True), primary_key=True),
+        sa.Column("note", sa.String(50), nullable=False),
+        schema="shared",
+    )
+    op.execute("INSERT INTO shared.parked VALUES ('00000000-0000-0000-0000-000000000001', 'before')")
+    move_to_colocated("parked")
+
+
+def downgrade() -> None:
+    move_back_to_shared("parked")
 '''
 
 
@@ -108,4 +145,54 @@ class TestMigrateAll:
             assert "colour" in columns
             await engine.dispose()
         finally:
+            await infra.drop_database(pg_server_url, name)
+
+
+def _downgrade_shared(conn: Connection, trees: MigrationTrees, target: str) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(trees.shared))
+    script = ScriptDirectory.from_config(cfg)
+    with EnvironmentContext(
+        cfg, script, fn=lambda rev, _: script._downgrade_revs(target, rev), destination_rev=target
+    ) as env:
+        env.configure(connection=conn, version_table_schema="shared", transactional_ddl=True)
+        with env.begin_transaction():
+            env.run_migrations()
+
+
+class TestMoveToColocated:
+    async def test_the_table_moves_with_its_rows_and_its_old_name_still_works_until_moved_back(
+        self, trees: MigrationTrees, pg_server_url: str, run_id: str
+    ) -> None:
+        (trees.shared / "versions" / "0003_parked.py").write_text(PARKED)
+        name = f"test_kitcolocate_{run_id}_{uuid.uuid4().hex[:6]}"
+        url = await infra.migrated_database(pg_server_url, name, trees)
+        engine = create_async_engine(url)
+        kinds = sa.text(
+            "SELECT n.nspname, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relname = 'parked' ORDER BY n.nspname"
+        )
+        try:
+            async with engine.begin() as conn:
+                assert (await conn.execute(kinds)).all() == [("colocated", "r"), ("shared", "v")]
+                # Code still writing through the old name writes the moved table.
+                await conn.execute(
+                    sa.text(
+                        "INSERT INTO shared.parked VALUES ('00000000-0000-0000-0000-000000000002', 'after')"
+                    )
+                )
+                notes = (
+                    await conn.execute(sa.text("SELECT note FROM colocated.parked ORDER BY note"))
+                ).scalars()
+                assert list(notes) == ["after", "before"]
+            async with engine.begin() as conn:
+                await conn.run_sync(_downgrade_shared, trees, "s0002")
+            async with engine.begin() as conn:
+                assert (await conn.execute(kinds)).all() == [("shared", "r")]
+                notes = (
+                    await conn.execute(sa.text("SELECT note FROM shared.parked ORDER BY note"))
+                ).scalars()
+                assert list(notes) == ["after", "before"]
+        finally:
+            await engine.dispose()
             await infra.drop_database(pg_server_url, name)

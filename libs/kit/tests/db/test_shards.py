@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-import pytest_asyncio
 import sqlalchemy as sa
 from fixture_service.app import SERVICE_DIR, Marker, Ping
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,21 +24,6 @@ TREES = MigrationTrees.in_dir(SERVICE_DIR)
 
 class Interrupted(Exception):
     pass
-
-
-@pytest_asyncio.fixture
-async def shard_urls(service_database: Any) -> dict[str, str]:
-    suffix = uuid.uuid4().hex[:8]
-    home = await service_database(f"shome{suffix}", SERVICE_DIR)
-    b = await service_database(f"sb{suffix}", SERVICE_DIR)
-    return {HOME: home, "b": b}
-
-
-@pytest_asyncio.fixture
-async def db(shard_urls: dict[str, str]) -> AsyncIterator[Database]:
-    database = Database(shard_urls[HOME], shards=shard_urls, shard_cache_ttl_s=0.2, pool_size=4)
-    yield database
-    await database.dispose()
 
 
 async def _schemas(engine: AsyncEngine) -> set[str]:
@@ -183,17 +167,11 @@ class TestMigrateAcross:
 
 
 class TestMove:
-    async def _placed_on(self, db: Database, shard: str) -> uuid.UUID:
-        registry = TenantRegistry(db, TREES.tenant)
-        while True:
-            tenant = uuid.uuid4()
-            if (await db.shard_map.shard_of(tenant, place=True)) == shard:
-                await registry.provision(tenant)
-                return tenant
-
-    async def test_move_copies_data_and_pending_events_then_drops_the_source(self, db: Database) -> None:
-        tenant = await self._placed_on(db, HOME)
-        other = await self._placed_on(db, HOME)
+    async def test_move_copies_data_and_pending_events_then_drops_the_source(
+        self, db: Database, placed_on: Callable[[str], Awaitable[uuid.UUID]]
+    ) -> None:
+        tenant = await placed_on(HOME)
+        other = await placed_on(HOME)
         await _seed(db, tenant, [f"m{i}" for i in range(50)], pending_events=3)
         await _seed(db, other, ["stays"])
         seen: list[str] = []
@@ -235,8 +213,10 @@ class TestMove:
         assert back.rows["markers"] == 51
         assert await _labels(db, tenant) == [*(f"m{i}" for i in range(50)), "after"]
 
-    async def test_rows_seeded_by_the_migrations_give_way_to_the_source_rows(self, db: Database) -> None:
-        tenant = await self._placed_on(db, HOME)
+    async def test_rows_seeded_by_the_migrations_give_way_to_the_source_rows(
+        self, db: Database, placed_on: Callable[[str], Awaitable[uuid.UUID]]
+    ) -> None:
+        tenant = await placed_on(HOME)
         schema = schema_for(tenant)
         async with db.engines[HOME].begin() as conn:
             await conn.execute(sa.text(f"INSERT INTO \"{schema}\".counters (name, value) VALUES ('seed', 5)"))
@@ -256,9 +236,9 @@ class TestMove:
 
     @pytest.mark.parametrize("crash_at", ["prepared", "copied"])
     async def test_a_move_interrupted_before_the_switch_starts_again(
-        self, db: Database, crash_at: str
+        self, db: Database, placed_on: Callable[[str], Awaitable[uuid.UUID]], crash_at: str
     ) -> None:
-        tenant = await self._placed_on(db, HOME)
+        tenant = await placed_on(HOME)
         await _seed(db, tenant, ["a", "b", "c"], pending_events=1)
         await self._crash(db, tenant, crash_at)
         row = await self._row(db, tenant)
@@ -280,8 +260,10 @@ class TestMove:
                 )
             ).scalar_one() == 1
 
-    async def test_a_move_interrupted_after_the_switch_only_drops_the_old_copy(self, db: Database) -> None:
-        tenant = await self._placed_on(db, HOME)
+    async def test_a_move_interrupted_after_the_switch_only_drops_the_old_copy(
+        self, db: Database, placed_on: Callable[[str], Awaitable[uuid.UUID]]
+    ) -> None:
+        tenant = await placed_on(HOME)
         await _seed(db, tenant, ["x"])
         await self._crash(db, tenant, "switched")
         row = await self._row(db, tenant)

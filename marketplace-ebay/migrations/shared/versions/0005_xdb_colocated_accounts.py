@@ -5,7 +5,7 @@ databases are carried there by `migrate`)
 Revision ID: xdb_es0005
 Revises: es0004
 """
-from alembic import op
+from vitrine_kit.db.migrations import move_back_to_shared, move_to_colocated
 
 revision = "xdb_es0005"
 down_revision = "es0004"
@@ -16,14 +16,8 @@ TABLES = ("account_directory", "order_polls", "reconciliations", "after_sale_pol
 
 
 def upgrade() -> None:
-    op.execute("CREATE SCHEMA IF NOT EXISTS colocated")
-    for table in TABLES:
-        op.execute(f"ALTER TABLE shared.{table} SET SCHEMA colocated")
-        # Processes still running the previous code go on working through the old name until replaced.
-        op.execute(f"CREATE VIEW shared.{table} AS SELECT * FROM colocated.{table}")
+    move_to_colocated(*TABLES)
 
 
 def downgrade() -> None:
-    for table in TABLES:
-        op.execute(f"DROP VIEW IF EXISTS shared.{table}")
-        op.execute(f"ALTER TABLE colocated.{table} SET SCHEMA shared")
+    move_back_to_shared(*TABLES)

@@ -9,6 +9,8 @@ Revises: ys0001
 import sqlalchemy as sa
 from alembic import op
 
+from vitrine_kit.db.migrations import move_back_to_shared, move_to_colocated
+
 revision = "xdb_ys0002"
 down_revision = "ys0001"
 branch_labels = None
@@ -16,10 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("CREATE SCHEMA IF NOT EXISTS colocated")
-    op.execute("ALTER TABLE shared.receipt_polls SET SCHEMA colocated")
-    # Processes still running the previous code go on working through the old name until replaced.
-    op.execute("CREATE VIEW shared.receipt_polls AS SELECT * FROM colocated.receipt_polls")
+    move_to_colocated("receipt_polls")
     op.add_column(
         "shop_directory",
         sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
@@ -29,5 +28,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_column("shop_directory", "claimed_at", schema="shared")
-    op.execute("DROP VIEW IF EXISTS shared.receipt_polls")
-    op.execute("ALTER TABLE colocated.receipt_polls SET SCHEMA shared")
+    move_back_to_shared("receipt_polls")

@@ -5,7 +5,7 @@ carried there by `migrate`)
 Revision ID: xdb_ms0003
 Revises: ms0002
 """
-from alembic import op
+from vitrine_kit.db.migrations import move_back_to_shared, move_to_colocated
 
 revision = "xdb_ms0003"
 down_revision = "ms0002"
@@ -14,12 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("CREATE SCHEMA IF NOT EXISTS colocated")
-    op.execute("ALTER TABLE shared.staged_uploads SET SCHEMA colocated")
-    # Processes still running the previous code go on working through the old name until replaced.
-    op.execute("CREATE VIEW shared.staged_uploads AS SELECT * FROM colocated.staged_uploads")
+    move_to_colocated("staged_uploads")
 
 
 def downgrade() -> None:
-    op.execute("DROP VIEW IF EXISTS shared.staged_uploads")
-    op.execute("ALTER TABLE colocated.staged_uploads SET SCHEMA shared")
+    move_back_to_shared("staged_uploads")

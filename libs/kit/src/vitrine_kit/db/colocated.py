@@ -22,18 +22,15 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from vitrine_kit.db import pg
 from vitrine_kit.db.base import COLOCATED_SCHEMA
 from vitrine_kit.db.shards import HOME
 
 logger = logging.getLogger(__name__)
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _table(name: str) -> str:
-    return f"{_q(COLOCATED_SCHEMA)}.{_q(name)}"
+    return f"{pg.quote(COLOCATED_SCHEMA)}.{pg.quote(name)}"
 
 
 @dataclass(frozen=True)
@@ -56,24 +53,14 @@ async def tables(conn: asyncpg.Connection) -> list[str]:
     return [r["relname"] for r in rows]
 
 
-async def _columns(conn: asyncpg.Connection, table: str) -> list[str]:
-    rows = await conn.fetch(
-        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(format('%I.%I', $1::text, $2::text)) "
-        "AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum",
-        COLOCATED_SCHEMA,
-        table,
-    )
-    return [r["attname"] for r in rows]
-
-
 async def take(conn: asyncpg.Connection, tenant_id: uuid.UUID, *, remove: bool = False) -> list[Rows]:
     """The tenant's rows of every ``colocated`` table, locked until the caller's transaction ends (``FOR
     UPDATE``: a loop holding one is waited for), or with ``remove`` deleted (and returned): exactly the rows
     read, nothing written meanwhile. Call inside a transaction."""
     found = []
     for table in await tables(conn):
-        columns = await _columns(conn, table)
-        listed = ", ".join(_q(c) for c in columns)
+        columns = await pg.columns(conn, COLOCATED_SCHEMA, table)
+        listed = ", ".join(pg.quote(c) for c in columns)
         # Identifiers from the catalog, quoted: no value of a user reaches the text.
         query = (
             f"DELETE FROM {_table(table)} WHERE tenant_id = $1 RETURNING {listed}"  # noqa: S608
@@ -93,14 +80,14 @@ async def put(conn: asyncpg.Connection, rows: list[Rows], *, replace: uuid.UUID 
             await conn.execute(f"DELETE FROM {_table(part.table)} WHERE tenant_id = $1", replace)  # noqa: S608
         if not part.records:
             continue
-        staging = _q(f"incoming_{part.table}")
+        staging = pg.quote(f"incoming_{part.table}")
         await conn.execute(
             f"CREATE TEMP TABLE {staging} (LIKE {_table(part.table)} INCLUDING DEFAULTS) ON COMMIT DROP"
         )
         await conn.copy_records_to_table(
             f"incoming_{part.table}", records=[tuple(r) for r in part.records], columns=part.columns
         )
-        listed = ", ".join(_q(c) for c in part.columns)
+        listed = ", ".join(pg.quote(c) for c in part.columns)
         status = await conn.execute(
             f"INSERT INTO {_table(part.table)} ({listed}) SELECT {listed} FROM {staging} "  # noqa: S608
             "ON CONFLICT DO NOTHING"
@@ -114,10 +101,6 @@ async def forget(conn: asyncpg.Connection, tenant_id: uuid.UUID) -> None:
     """Delete the tenant's rows of every ``colocated`` table of this database."""
     for table in await tables(conn):
         await conn.execute(f"DELETE FROM {_table(table)} WHERE tenant_id = $1", tenant_id)  # noqa: S608
-
-
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 async def _strays(
@@ -166,7 +149,7 @@ async def settle(urls: Mapping[str, str]) -> dict[str, int]:
     received = dict.fromkeys(urls, 0)
     if len(urls) < 2:
         return received
-    conns = {name: await asyncpg.connect(_dsn(url), timeout=10) for name, url in urls.items()}
+    conns = {name: await asyncpg.connect(pg.dsn(url), timeout=10) for name, url in urls.items()}
     try:
         for name, conn in conns.items():
             for tenant, where in (await _strays(conns[HOME], conn, name, set(urls))).items():

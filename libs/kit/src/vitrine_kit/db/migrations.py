@@ -72,6 +72,29 @@ def target_schema() -> str:
     return schema
 
 
+def move_to_colocated(*tables: str) -> None:
+    """In a ``shared`` tree's upgrade: move ``tables`` (in that order) from ``shared`` to schema ``colocated``
+    (``vitrine_kit.db.colocated``), each leaving a view under its old name. Its rows stay where they are;
+    ``migrate`` carries those of tenants on other databases there afterwards."""
+    from alembic import op
+
+    # Table names from the migration's own code: no value of a user reaches the text.
+    op.execute(f"CREATE SCHEMA IF NOT EXISTS {COLOCATED_SCHEMA}")
+    for table in tables:
+        op.execute(f"ALTER TABLE {SHARED_SCHEMA}.{table} SET SCHEMA {COLOCATED_SCHEMA}")
+        # Processes still running the previous code go on working through the old name until replaced.
+        op.execute(f"CREATE VIEW {SHARED_SCHEMA}.{table} AS SELECT * FROM {COLOCATED_SCHEMA}.{table}")  # noqa: S608
+
+
+def move_back_to_shared(*tables: str) -> None:
+    """In the downgrade: undo ``move_to_colocated`` (drop each view, move each table back to ``shared``)."""
+    from alembic import op
+
+    for table in tables:
+        op.execute(f"DROP VIEW IF EXISTS {SHARED_SCHEMA}.{table}")
+        op.execute(f"ALTER TABLE {COLOCATED_SCHEMA}.{table} SET SCHEMA {SHARED_SCHEMA}")
+
+
 def _config(location: str) -> tuple[Config, ScriptDirectory]:
     versions = Path(location) / "versions"
     # Keyed by the revision files too: a new revision on disk is seen without a restart.

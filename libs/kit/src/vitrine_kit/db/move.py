@@ -35,7 +35,7 @@ from pathlib import Path
 
 import asyncpg
 
-from vitrine_kit.db import colocated
+from vitrine_kit.db import colocated, pg
 from vitrine_kit.db.engine import Database, schema_for
 from vitrine_kit.db.migrations import head_of, upgrade_tenant_sync
 from vitrine_kit.db.shards import HOME
@@ -67,14 +67,6 @@ class MoveReport:
     paused_s: float = 0.0  # from the mark to the switch: how long the tenant answered 503
     copy_s: float = 0.0
     seconds: float = 0.0
-
-
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _move_lock(tenant_id: uuid.UUID) -> int:
@@ -114,19 +106,9 @@ async def _tables(conn: asyncpg.Connection, schema: str) -> list[str]:
     return ordered
 
 
-async def _columns(conn: asyncpg.Connection, schema: str, table: str) -> list[str]:
-    rows = await conn.fetch(
-        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(format('%I.%I', $1::text, $2::text)) "
-        "AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum",
-        schema,
-        table,
-    )
-    return [r["attname"] for r in rows]
-
-
 async def _count(conn: asyncpg.Connection, schema: str, table: str) -> int:
     # Identifiers from the catalog, quoted: no value of a user reaches the text.
-    return int(await conn.fetchval(f"SELECT count(*) FROM {_q(schema)}.{_q(table)}"))  # noqa: S608
+    return int(await conn.fetchval(f"SELECT count(*) FROM {pg.quote(schema)}.{pg.quote(table)}"))  # noqa: S608
 
 
 async def _reset_sequences(conn: asyncpg.Connection, schema: str) -> None:
@@ -141,7 +123,7 @@ async def _reset_sequences(conn: asyncpg.Connection, schema: str) -> None:
     for r in rows:
         if r["seq"] is None:
             continue
-        column, table = _q(r["attname"]), f"{_q(schema)}.{_q(r['relname'])}"
+        column, table = pg.quote(r["attname"]), f"{pg.quote(schema)}.{pg.quote(r['relname'])}"
         top = f"SELECT max({column}) FROM {table}"  # noqa: S608 (quoted identifiers from the catalog)
         await conn.execute(f"SELECT setval($1, coalesce(({top}), 0) + 1, false)", r["seq"])
 
@@ -149,7 +131,7 @@ async def _reset_sequences(conn: asyncpg.Connection, schema: str) -> None:
 async def _forget_on(conn: asyncpg.Connection, tenant_id: uuid.UUID, schema: str, *, outbox: bool) -> None:
     """Remove the tenant from one database: its schema, registry row, inbox, keys and colocated rows, and
     with ``outbox`` its pending outbox rows (copies of rows the target already has)."""
-    await conn.execute(f"DROP SCHEMA IF EXISTS {_q(schema)} CASCADE")
+    await conn.execute(f"DROP SCHEMA IF EXISTS {pg.quote(schema)} CASCADE")
     await colocated.forget(conn, tenant_id)
     await conn.execute("DELETE FROM shared.tenants WHERE id = $1", tenant_id)
     if outbox:
@@ -189,7 +171,7 @@ async def move_tenant(
         if on_phase is not None:
             await on_phase(name)
 
-    home = await asyncpg.connect(_dsn(db.urls[HOME]), timeout=10)
+    home = await asyncpg.connect(pg.dsn(db.urls[HOME]), timeout=10)
     try:
         # One move of a tenant at a time (a session lock: released if this process dies).
         await home.execute("SELECT pg_advisory_lock($1)", _move_lock(tenant_id))
@@ -232,8 +214,8 @@ async def move_tenant(
         if source not in db.urls:
             raise MoveRefused(f"tenant {tenant_id} is on {source!r}, a database this process was not given")
 
-        src = await asyncpg.connect(_dsn(db.urls[source]), timeout=10)
-        dst = await asyncpg.connect(_dsn(db.urls[target]), timeout=10)
+        src = await asyncpg.connect(pg.dsn(db.urls[source]), timeout=10)
+        dst = await asyncpg.connect(pg.dsn(db.urls[target]), timeout=10)
         try:
             status = await src.fetchval("SELECT status FROM shared.tenants WHERE id = $1", tenant_id)
             if status != "active":
@@ -251,7 +233,7 @@ async def move_tenant(
             # 2. the target's schema, by the migrations (what an interrupted run left is dropped first)
             await _forget_on(dst, tenant_id, schema, outbox=False)
             head = head_of(tenant_tree)
-            src_rev = await src.fetchval(f"SELECT version_num FROM {_q(schema)}.alembic_version")  # noqa: S608
+            src_rev = await src.fetchval(f"SELECT version_num FROM {pg.quote(schema)}.alembic_version")  # noqa: S608
             if src_rev != head:
                 await _migrate(db, source, tenant_tree, schema)
             revision = await _migrate(db, target, tenant_tree, schema)
@@ -264,10 +246,10 @@ async def move_tenant(
             try:
                 tables = await _tables(src, schema)
                 for table in tables:
-                    await src.execute(f"LOCK TABLE {_q(schema)}.{_q(table)} IN SHARE MODE")
+                    await src.execute(f"LOCK TABLE {pg.quote(schema)}.{pg.quote(table)} IN SHARE MODE")
                 dumps: dict[str, tuple[list[str], io.BytesIO, int]] = {}
                 for table in tables:
-                    columns = await _columns(src, schema, table)
+                    columns = await pg.columns(src, schema, table)
                     buffer = io.BytesIO()
                     await src.copy_from_table(table, schema_name=schema, columns=columns, output=buffer)
                     dumps[table] = (columns, buffer, await _count(src, schema, table))
@@ -294,7 +276,9 @@ async def move_tenant(
                 async with dst.transaction():
                     # Rows the migrations wrote (seeds) give way to the source's.
                     if tables:
-                        await dst.execute(f"TRUNCATE {', '.join(f'{_q(schema)}.{_q(t)}' for t in tables)}")
+                        await dst.execute(
+                            f"TRUNCATE {', '.join(f'{pg.quote(schema)}.{pg.quote(t)}' for t in tables)}"
+                        )
                     for table in tables:
                         columns, buffer, expected = dumps[table]
                         buffer.seek(0)
@@ -396,7 +380,7 @@ async def _finish(
     """Drop what a switched move left on its source database."""
     if previous not in db.urls:
         raise MoveRefused(f"the old copy is on {previous!r}, a database this process was not given")
-    old = await asyncpg.connect(_dsn(db.urls[previous]), timeout=10)
+    old = await asyncpg.connect(pg.dsn(db.urls[previous]), timeout=10)
     try:
         async with old.transaction():
             await _forget_on(old, tenant_id, schema, outbox=True)
