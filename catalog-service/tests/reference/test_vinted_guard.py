@@ -161,3 +161,15 @@ async def _counted(seller, reason: str, at_least: float) -> bool:
 async def _retired(seller, vinted_id: int) -> MarketplaceMappingRow | None:
     found = (await rows(seller, [vinted_id])).get(str(vinted_id))
     return found if found is not None and found.retired_at is not None else None
+
+
+class TestFromTheFuture:
+    async def test_an_answer_dated_in_the_future_is_taken_as_read_now(self, seller, cleanup) -> None:
+        [brand] = own(1, start=95)
+        future = datetime(2099, 1, 1, tzinfo=UTC)
+        await seller.play(
+            VintedReferenceFetched(what=ReferenceKind.BRANDS, fetched_at=future, brands=[brand])
+        )
+        await seller.eventually(lambda: _mapped(seller, [brand["id"]]), timeout=30)
+        written = (await rows(seller, [brand["id"]]))[str(brand["id"])]
+        assert datetime.fromisoformat(written.data["fetched_at"]) <= _now() + timedelta(minutes=5)
