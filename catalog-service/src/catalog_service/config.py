@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from vitrine_kit.settings import BaseServiceSettings, service_config
 
 
@@ -40,6 +40,14 @@ class Settings(BaseServiceSettings):
     media_timeout_s: float = 20.0
     # The eBay business policies a publish chooses are checked at marketplace-ebay (same service token).
     ebay_url: str = "http://127.0.0.1:8006"
+
+    # Vinted's reference lists come through one seller's plugin and feed the mappings every tenant publishes
+    # with, so a whole list that would retire more than this share of the active mappings of its kind (and
+    # more than vinted_retire_min_rows of them) retires nothing; one declaring ten times fewer entries than
+    # the ids mapped of its kind (over vinted_retire_min_rows) is not applied at all. Either is logged and
+    # counted (catalog_vinted_reference_refused_total{what,reason}).
+    vinted_retire_max_share: float = Field(default=0.1, ge=0.0, le=1.0)
+    vinted_retire_min_rows: int = Field(default=20, ge=0)
 
     # Edits of a listed product become one revise per live listing, this long after the first edit.
     revision_window_s: float = 2.0

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
-from prometheus_client import Histogram
+from prometheus_client import Counter, Histogram
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -35,6 +35,8 @@ class CatalogContext(ServiceContext[Settings]):
     ebay_policies: EbayPolicyClient
     http: httpx.AsyncClient
     sale_to_delist: Histogram
+    # Vinted reference answers (or their retirements) refused as implausible, by list and reason.
+    vinted_reference_refused: Counter
     # When this process last stored ECB's rates (time.monotonic(); 0: not yet).
     rates_fetched_at: float = 0.0
 
@@ -53,6 +55,12 @@ class CatalogContext(ServiceContext[Settings]):
             buckets=DELIST_BUCKETS,
             registry=kit.metrics.registry,
         )
+        refused = Counter(
+            "catalog_vinted_reference_refused_total",
+            "Vinted reference answers not applied, or whole lists whose retirements were not, as implausible",
+            ["what", "reason"],
+            registry=kit.metrics.registry,
+        )
         return cls(
             **cls.parts(kit),
             reference=ReferenceCache(kit.db),
@@ -60,6 +68,7 @@ class CatalogContext(ServiceContext[Settings]):
             ebay_policies=EbayPolicyClient(settings.ebay_url, tokens, http),
             http=http,
             sale_to_delist=histogram,
+            vinted_reference_refused=refused,
         )
 
     async def start(self) -> None:

@@ -38,6 +38,13 @@ class Settings(BaseServiceSettings):
     reference_retry_s: float = 900.0
     reference_run_timeout_s: float = 3_600.0
     reference_check_s: float = 30.0
+    # A seller's own asks (POST /reference/...): one fetch of a list at a time (409 while one is unfinished),
+    # and a list without a keyword at most once a cooldown (429 with Retry-After; 0: no cooldown). The
+    # scheduled refresh is bound by neither.
+    reference_manual_cooldown_s: float = Field(default=3_600.0, ge=0)
+    # A fetch is at most this many parts (60,000 brands are about 13 at 400,000 bytes a part): a plugin whose
+    # parts would need more is refused before another is asked for.
+    reference_max_parts: int = Field(default=500, ge=1)
     # Photo URLs signed by media-service when a job goes out (empty media_url: the snapshot's URLs as they are).
     media_url: str = "http://127.0.0.1:8003"
     auth_url: str = "http://127.0.0.1:8001"

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from vitrine_contracts.vinted import VintedReferenceFetched
+from vitrine_kit.db.base import utcnow
 
 from catalog_service.errors import ReferenceTypeNotFound
 from catalog_service.reference.catalog import ReferenceCatalog, load_catalog
 from catalog_service.reference.schemas import MappingOut, ReferenceTypes, ValueOut
 from catalog_service.reference.seed import normalise
 from catalog_service.reference.vinted import vinted_reference_store
+from catalog_service.reference.vinted_fetches import ReferenceGuard
 from catalog_service.scope import Scope
 
 logger = logging.getLogger(__name__)
+# Which tenant's plugin wrote or retired a Vinted mapping: for operators (the README), not for other sellers.
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead a seller's browser clock may be
+PRIVATE_DATA = frozenset({"tenant_id", "retired_by"})
 
 
 class ReferenceService:
@@ -53,7 +59,7 @@ class ReferenceService:
                 gender=g,
                 site=s,
                 external_id=v.external_id,
-                data=v.data,
+                data={k: d for k, d in v.data.items() if k not in PRIVATE_DATA},
                 retired=v.retired,
             )
             for (m, k, c, g, s), v in sorted(catalog.mappings.items())
@@ -65,9 +71,21 @@ class ReferenceService:
 
     async def on_vinted_fetched(self, scope: Scope, event: VintedReferenceFetched) -> None:
         """Keep Vinted's answer as our Vinted mappings (read against the tables as they are now, not the
-        cached copy: two answers in a row must see each other's brands)."""
+        cached copy: two answers in a row must see each other's brands). The time the plugin says it read
+        the list is taken no later than a clock's skew from now: an answer from the future would outrank every
+        later one."""
+        latest = utcnow() + CLOCK_SKEW
+        if event.fetched_at > latest:
+            event = event.model_copy(update={"fetched_at": latest})
+        settings, refused = scope.context.settings, scope.context.vinted_reference_refused
+        guard = ReferenceGuard(
+            tenant_id=scope.tenant_id,
+            max_share=settings.vinted_retire_max_share,
+            min_rows=settings.vinted_retire_min_rows,
+            refused=lambda what, reason: refused.labels(what, reason).inc(),
+        )
         current = await load_catalog(scope.session)
-        written = await vinted_reference_store.apply(scope.session, event, current)
+        written = await vinted_reference_store.apply(scope.session, event, current, guard)
         scope.context.reference.invalidate()
         logger.info("vinted reference kept", extra={"what": event.what.value, "rows": written})
 

@@ -4,7 +4,8 @@ Each answer (a whole list, or one part of it) is matched to our codes and upsert
 ``shared.marketplace_mappings`` with ``data.source = "vinted"`` and the time Vinted's list was read (the
 committed seed never overwrites those, nor does an older answer), so a second delivery, a re-fetch or a part
 arriving late writes the same rows. Once every part of a whole list is in, the ids it lacks are retired
-(``vinted_fetches.py``): kept, named at publish, left out of searches.
+(``vinted_fetches.py``): kept, named at publish, left out of searches. Every row written names the tenant
+whose plugin answered (``data.tenant_id``), and an implausible answer is refused (``ReferenceGuard``).
 
 - catalogs: each Vinted category mapping whose id is a leaf of the tree gets its path and
   ``size_group_ids``; one whose id is no longer a leaf of the whole tree is retired;
@@ -33,7 +34,7 @@ from vitrine_contracts.vinted import VintedReferenceFetched, VintedSizeGroup
 from catalog_service.models import Brand, MarketplaceMappingRow, ReferenceRevision
 from catalog_service.reference.catalog import Mapping, ReferenceCatalog, _fold
 from catalog_service.reference.seed import brand_row, unique_code
-from catalog_service.reference.vinted_fetches import codes_param, vinted_fetches
+from catalog_service.reference.vinted_fetches import ReferenceGuard, codes_param, vinted_fetches
 
 VINTED = "vinted"
 
@@ -75,11 +76,23 @@ def retired_size(ref: ReferenceCatalog, group_ids: list[int], size_code: str) ->
 class VintedReferenceStore:
     """Applies one fetched answer to the shared mappings (and brand list)."""
 
-    async def apply(self, session: AsyncSession, event: VintedReferenceFetched, ref: ReferenceCatalog) -> int:
+    async def apply(
+        self,
+        session: AsyncSession,
+        event: VintedReferenceFetched,
+        ref: ReferenceCatalog,
+        guard: ReferenceGuard | None = None,
+    ) -> int:
         """Upsert what ``event`` says (an answer older than the one a mapping holds changes nothing); when
         it completes a fetch of a whole list, retire what the list lacks. The number of mappings written or
-        retired."""
+        retired. An implausible answer (``ReferenceGuard``) changes nothing; each row written names the
+        tenant whose plugin answered (``data.tenant_id``)."""
+        guard = guard or ReferenceGuard()
+        if await vinted_fetches.implausible(session, event, guard):
+            return 0
         stamp = {"source": VINTED, "fetched_at": event.fetched_at.isoformat()}
+        if guard.tenant_id is not None:
+            stamp["tenant_id"] = str(guard.tenant_id)
         rows: list[dict[str, Any]] = []
         match event.what:
             case ReferenceKind.CATALOGS:
@@ -100,7 +113,7 @@ class VintedReferenceStore:
         if rows:
             # executemany: batched into multi-row INSERTs by the driver, no statement compiled per row count.
             await session.execute(_upsert(event), rows)
-        retired = await vinted_fetches.part_applied(session, event)
+        retired = await vinted_fetches.part_applied(session, event, guard)
         if rows or retired:
             await bump_revision(session, event.fetched_at)
         return len(rows) + retired

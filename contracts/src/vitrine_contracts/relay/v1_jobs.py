@@ -57,6 +57,17 @@ class ReferenceKind(StrEnum):
 
 # A part of a reference list stays within these bounds (the relay carries a Socket.IO message of 1 MB).
 MIN_PART_BYTES, MAX_PART_BYTES = 16_000, 800_000
+# The most entries a whole reference list may plausibly have (Vinted lists about 60,000 brands, a few thousand
+# catalogs, tens of colours): a list declaring more is refused by marketplace-vinted before it asks for
+# another part, and by catalog before it applies anything.
+MAX_REFERENCE_TOTAL: dict[ReferenceKind, int] = {
+    ReferenceKind.CATALOGS: 50_000,
+    ReferenceKind.BRANDS: 500_000,
+    ReferenceKind.COLORS: 10_000,
+    ReferenceKind.CONDITIONS: 10_000,
+    ReferenceKind.SIZE_GROUPS: 10_000,
+    ReferenceKind.PACKAGE_SIZES: 10_000,
+}
 
 
 class PhotoRef(_Message):

@@ -11,7 +11,7 @@ from marketplace_vinted.models.enums import (
     ListingOrigin,
     ListingStatus,
 )
-from marketplace_vinted.models.jobs import Job, JobContext
+from marketplace_vinted.models.jobs import Job, JobContext, ReferenceAsk
 from marketplace_vinted.models.listings import Listing, SeenOrder
 from marketplace_vinted.models.shared import DispatchTenant, ReferenceRefresh, RelayDevice, RelayReplica
 
@@ -28,6 +28,7 @@ __all__ = [
     "ListingOrigin",
     "ListingStatus",
     "PluginDevice",
+    "ReferenceAsk",
     "ReferenceRefresh",
     "RelayDevice",
     "RelayReplica",

@@ -44,6 +44,7 @@ class JobContext(BaseModel):
         default=None, description="fetch_reference: the scheduled refresh run it belongs to"
     )
     restarts: int = Field(default=0, description="fetch_reference: times the list changed mid-fetch")
+    part: int = Field(default=0, description="fetch_reference in parts: the part's index in its fetch")
     trace: dict[str, str] = Field(
         default_factory=dict, description="The W3C trace context of the flow that queued the job"
     )
@@ -130,3 +131,12 @@ class Job(TenantBase):
 
     def cancel(self, now: datetime) -> None:
         self.status, self.completed_at = JobStatus.CANCELED, now
+
+
+class ReferenceAsk(TenantBase):
+    """When the seller last asked for one reference list (``what:catalog_id``): asks of one list are taken one
+    at a time (the row is locked) and at most once a ``REFERENCE_MANUAL_COOLDOWN_S``."""
+
+    __tablename__ = "reference_asks"
+    list_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

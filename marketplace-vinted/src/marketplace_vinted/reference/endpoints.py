@@ -25,7 +25,9 @@ class RefreshIn(BaseModel):
 async def refresh(scope: RequestScope, body: RefreshIn | None = None) -> list[JobOut]:
     """Fetch every kind of Vinted reference data through the seller's plugin (the catalog tree, brands,
     colours, size groups, conditions; package sizes per catalog in ``catalog_ids``). Each answer reaches
-    catalog as ``marketplace.vinted.reference.fetched``, which it keeps as its Vinted mappings."""
+    catalog as ``marketplace.vinted.reference.fetched``, which it keeps as its Vinted mappings. 409 naming the
+    job while a fetch of one of these lists is unfinished; 429 with ``Retry-After`` when one was asked within
+    the cooldown (``REFERENCE_MANUAL_COOLDOWN_S``)."""
     return await reference_service.refresh(scope, body.catalog_ids if body else [])
 
 
@@ -35,5 +37,7 @@ async def reference(
 ) -> JobOut:
     """Fetch Vinted reference data through the plugin: catalogs, brands, colors, conditions, size_groups,
     package_sizes (anything else is 422). The answer is the job's ``result`` (``GET /jobs``) and reaches
-    catalog as ``marketplace.vinted.reference.fetched``."""
+    catalog as ``marketplace.vinted.reference.fetched``. 409 naming the job while this seller's fetch of the
+    list (``what`` and ``catalog_id``) is unfinished; without ``keyword``, 429 with ``Retry-After`` within the
+    cooldown of the last ask (``REFERENCE_MANUAL_COOLDOWN_S``)."""
     return await reference_service.request(scope, what, catalog_id, keyword)
