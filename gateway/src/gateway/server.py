@@ -1,63 +1,633 @@
-"""uvicorn's httptools protocol, with a response's writes of one event-loop turn sent together.
+"""The gateway's HTTP/1.1 server: an asyncio protocol on httptools' request parser that hands each request
+to ``Gateway.serve`` directly (no ASGI scope, messages or per-request timers on the way).
 
-uvicorn writes a response's head (``http.response.start``) and its body (``http.response.body``) with two
-``transport.write`` calls, and uvloop sends each at once: two ``send`` system calls, and two segments the
-client reads separately, for every answer. Here writes made in the same turn are joined and sent at the end
-of it: one call. A turn later is all a write waits; ``close`` sends what is pending first.
+Per connection: requests are parsed as bytes arrive and answered one at a time, in order (pipelined ones
+wait, and reading pauses while they do); a request body is handed to the gateway as it arrives and reading
+pauses while more than ``BODY_HIGH_WATER`` bytes of it wait (back-pressure up to the client); ``100
+Continue`` is sent when the gateway first reads a body the client holds back for it; writes wait while the
+client is slow to read. Refused before the gateway sees them (400 and the connection closed): anything the
+parser rejects (a malformed request line or header, both ``Content-Length`` and ``Transfer-Encoding``, two
+or an invalid ``Content-Length``, a ``Transfer-Encoding`` other than chunked); a request target over
+``MAX_TARGET`` bytes is 414, a header block over ``max_header_bytes`` (or ``max_header_count`` lines) 431.
+Timeouts: a request's head must arrive within ``header_timeout_s`` (408), an idle connection is closed after
+``keep_alive_timeout_s``; both are checked once a second for every connection (no timer per request).
+An answer that leaves part of its request body unread closes the connection (``Connection: close``); the
+rest of that body is read and dropped for at most ``LINGER_S`` first, so the client reads the answer instead
+of a reset.
+
+``run`` serves until SIGTERM/SIGINT, then stops accepting, closes idle connections, lets requests in flight
+finish (each connection closed after its answer) for up to ``shutdown_timeout_s``, and cuts what is left.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+from collections import deque
+from email.utils import formatdate
+from http import HTTPStatus
+from urllib.parse import unquote
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+import httptools
+import uvloop
+from vitrine_kit.errors import PROBLEM_JSON, problem_body
+
+from gateway.config import Settings
+from gateway.downstream import ClientGone, Headers
+from gateway.main import Gateway, create_app
+from gateway.request import Request, new_request
+
+logger = logging.getLogger("gateway.server")
+
+BODY_HIGH_WATER = 256 * 1024  # request body bytes buffered before reading from the client pauses
+MAX_TARGET = 8 * 1024
+LINGER_S = 2.0  # after an answer that left its request body unread: how long the rest is read and dropped
+LINGER_BYTES = 1024 * 1024
+_STATUS_LINES = {s.value: b"HTTP/1.1 %d %s\r\n" % (s.value, s.phrase.encode()) for s in HTTPStatus}
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_NO_BODY = frozenset({204, 304})
+# What a connection is waiting for when its deadline passes.
+_IDLE, _HEAD, _LINGER = 1, 2, 3
 
 
-class CorkedTransport:
-    """A transport whose writes of one event-loop turn leave as one write; anything else is the wrapped
-    transport's."""
+def _status_line(status: int) -> bytes:
+    return _STATUS_LINES.get(status) or b"HTTP/1.1 %d \r\n" % status
 
-    __slots__ = ("_loop", "_pending", "transport")
 
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
-        self.transport = transport
-        self._loop = loop
-        self._pending: list[bytes] = []
+class _Rejected(Exception):
+    """A request refused before it reaches the gateway; the connection closes after the answer."""
 
-    def write(self, data: bytes) -> None:
-        if not self._pending:
-            self._loop.call_soon(self.flush)
-        self._pending.append(data)
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
 
-    def flush(self) -> None:
-        """Send what was written so far (nothing once the transport is closing)."""
-        if not self._pending:
+
+class ServerState:
+    """What the connections of one process share: the gateway, the limits, the ``Date`` header of this
+    second, and the connections themselves (for the deadline sweep and the shutdown)."""
+
+    def __init__(self, gateway: Gateway, settings: Settings, loop: asyncio.AbstractEventLoop) -> None:
+        self.gateway = gateway
+        self.loop = loop
+        self.keep_alive_s = settings.keep_alive_timeout_s
+        self.header_timeout_s = settings.header_timeout_s
+        self.max_header_bytes = settings.max_header_bytes
+        self.max_header_count = settings.max_header_count
+        self.max_connections = settings.max_connections
+        self.connections: set[HttpConnection] = set()
+        self.closing = False
+        self.all_closed = asyncio.Event()  # set once closing and no connection is left
+        self.date = b""
+        self._ticker: asyncio.TimerHandle | None = None
+        self._tick()
+
+    def _tick(self) -> None:
+        self.date = b"date: " + formatdate(usegmt=True).encode() + b"\r\n"
+        now = self.loop.time()
+        for conn in [c for c in self.connections if c.deadline <= now]:
+            conn.timed_out()
+        self._ticker = self.loop.call_later(1.0, self._tick)
+
+    def shut(self) -> None:
+        """Stop keeping connections alive: idle ones close now, the others after their answer."""
+        self.closing = True
+        for conn in list(self.connections):
+            conn.shut()
+        self.closed_one()
+
+    def closed_one(self) -> None:
+        if self.closing and not self.connections:
+            self.all_closed.set()
+
+    def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+        for conn in list(self.connections):
+            conn.abort()
+
+
+class Exchange:
+    """One request's client side (``Downstream``): its body as parsed, its answer written on the connection."""
+
+    __slots__ = (
+        "chunked",
+        "chunks",
+        "complete",
+        "conn",
+        "continue_",
+        "ended",
+        "head_only",
+        "http10",
+        "keep_alive",
+        "rejected",
+        "request",
+        "started",
+        "waiter",
+    )
+
+    def __init__(
+        self, conn: HttpConnection, request: Request | None, rejected: _Rejected | None = None
+    ) -> None:
+        self.conn = conn
+        self.request = request
+        self.rejected = rejected
+        self.chunks: deque[bytes] = deque()
+        self.complete = False  # the whole request (body included) is parsed
+        self.waiter: asyncio.Future[None] | None = None
+        self.keep_alive = True
+        self.head_only = False
+        self.http10 = False
+        self.continue_ = False  # the client waits for "100 Continue" before sending its body
+        self.started = False
+        self.chunked = False
+        self.ended = False
+
+    # Reading the body -------------------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def read(self) -> tuple[bytes, bool]:
+        conn = self.conn
+        while True:
+            if self.chunks:
+                chunks = self.chunks
+                chunk = chunks.popleft() if len(chunks) == 1 else b"".join(chunks)
+                chunks.clear()
+                conn.buffered -= len(chunk)
+                conn.resume()
+                return chunk, not self.complete
+            if self.complete:
+                return b"", False
+            if conn.lost or conn.eof:
+                raise ClientGone
+            if self.continue_:
+                self.continue_ = False
+                if not self.started:
+                    conn.transport.write(_CONTINUE)
+            conn.resume()
+            self.waiter = conn.loop.create_future()
+            await self.waiter
+
+    async def disconnected(self) -> None:
+        await self.conn.gone()
+
+    # Writing the answer ------------------------------------------------------------------------------
+
+    def _head(self, status: int, headers: Headers, length: int | None) -> bytes:
+        self.started = True
+        conn = self.conn
+        parts = [_status_line(status), conn.state.date]
+        has_length = False
+        for name, value in headers:
+            if name == b"content-length":
+                has_length = True
+            elif name == b"connection":
+                self.keep_alive = False  # the gateway's own refusals ask for it (a body left unread)
+            parts += (name, b": ", value, b"\r\n")
+        if status >= 200 and status not in _NO_BODY and not has_length:
+            if length is not None:
+                parts.append(b"content-length: %d\r\n" % length)
+            elif self.head_only:
+                pass
+            elif self.http10:
+                self.keep_alive = False  # the end of the body is the end of the connection
+            else:
+                self.chunked = True
+                parts.append(b"transfer-encoding: chunked\r\n")
+        if not self.complete or conn.state.closing:
+            self.keep_alive = False  # the rest of the body will not be read: the connection cannot go on
+        if not self.keep_alive:
+            parts.append(b"connection: close\r\n\r\n")
+        elif self.http10:
+            parts.append(b"connection: keep-alive\r\n\r\n")
+        else:
+            parts.append(b"\r\n")
+        return b"".join(parts)
+
+    async def answer(self, status: int, headers: Headers, body: bytes) -> None:
+        head = self._head(status, headers, None if self.head_only else len(body))
+        self.ended = True
+        conn = self.conn
+        if conn.lost:
             return
-        data = b"".join(self._pending) if len(self._pending) > 1 else self._pending[0]
-        self._pending.clear()
-        if not self.transport.is_closing():
-            self.transport.write(data)
+        conn.transport.write(head if self.head_only or not body else head + body)
+        if conn.write_paused:
+            await conn.drain()
 
-    def close(self) -> None:
-        self.flush()
-        self.transport.close()
+    async def start(self, status: int, headers: Headers) -> None:
+        head = self._head(status, headers, None)
+        if not self.conn.lost:
+            self.conn.transport.write(head)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.transport, name)
+    async def write(self, chunk: bytes) -> None:
+        conn = self.conn
+        if conn.lost or self.head_only or not chunk:
+            return
+        if self.chunked:
+            conn.transport.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+        else:
+            conn.transport.write(chunk)
+        if conn.write_paused:
+            await conn.drain()
+
+    async def end(self) -> None:
+        self.ended = True
+        if self.chunked and not self.conn.lost and not self.head_only:
+            self.conn.transport.write(b"0\r\n\r\n")
 
 
-class GatewayHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol on a ``CorkedTransport``, with uvicorn's access log as configured.
+class HttpConnection(asyncio.Protocol):
+    """One client connection: the parser's callbacks, the queue of requests, flow control, deadlines."""
 
-    uvicorn turns its access log on whenever ``uvicorn.access`` has a handler, and the kit's logging puts
-    one on the root logger: every answer then formatted a line (client address, path) that was either
-    dropped by the level or written next to the gateway's own access line. ``access_log=False`` holds.
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        self.loop = state.loop
+        self.gateway = state.gateway
+        self.clients = state.gateway.clients
+        self.transport: asyncio.Transport = None  # type: ignore[assignment]
+        self.parser = httptools.HttpRequestParser(self)
+        self.peer = "unknown"
+        self.parsing: Exchange | None = None  # the request whose bytes are being parsed
+        self.active: Exchange | None = None  # the request being answered
+        self.queued: deque[Exchange] = deque()  # parsed, waiting for the ones before them
+        self.buffered = 0  # body bytes parsed and not yet read by the gateway
+        self.deadline = 0.0
+        self.waiting_for = _HEAD
+        self.head_bytes = 0
+        self.url = b""
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.expect = False
+        self.reading_paused = False
+        self.write_paused = False
+        self._drain: asyncio.Future[None] | None = None
+        self._gone: asyncio.Future[None] | None = None
+        self.lost = False
+        self.eof = False
+        self.lingered = 0
+
+    # asyncio.Protocol --------------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        state = self.state
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple):
+            self.peer = peer[0]
+        if state.max_connections and len(state.connections) >= state.max_connections:
+            self._reject_now(_Rejected(503, "The gateway has too many open connections; retry in a moment."))
+            return
+        state.connections.add(self)
+        self.deadline = self.loop.time() + state.header_timeout_s
+        self.waiting_for = _HEAD
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        self.state.connections.discard(self)
+        self.state.closed_one()
+        for exchange in (self.active, self.parsing):
+            if exchange is not None:
+                exchange._wake()
+        self._release_drain()
+        if self._gone is not None and not self._gone.done():
+            self._gone.set_result(None)
+
+    def eof_received(self) -> bool:
+        # The client has sent all it will: answers still go out (a half-closed client reads them), then
+        # the connection closes; a body cut short, or a stream watching for the client, ends here.
+        self.eof = True
+        for exchange in (self.active, self.parsing):
+            if exchange is not None:
+                exchange._wake()
+        if self._gone is not None and not self._gone.done():
+            self._gone.set_result(None)
+        return self.active is not None or bool(self.queued)
+
+    def data_received(self, data: bytes) -> None:
+        if self.waiting_for == _LINGER:
+            self.lingered += len(data)
+            if self.lingered > LINGER_BYTES:
+                self.transport.close()
+            return
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            # An upgrade (a websocket) is not served here: the request goes on as plain HTTP, and what
+            # follows it is not HTTP, so the connection ends with its answer.
+            if self.parsing is not None:
+                self.parsing.keep_alive = False
+            self.waiting_for = _LINGER
+            self.pause()
+        except httptools.HttpParserCallbackError as exc:
+            cause = exc.__context__
+            if isinstance(cause, _Rejected):
+                self._reject(cause)
+            else:
+                logger.error("request parsing failed", exc_info=cause)
+                self._reject(_Rejected(400, "The request could not be read."))
+        except httptools.HttpParserInvalidURLError:
+            self._reject(_Rejected(400, "Invalid request target."))
+        except httptools.HttpParserError as exc:
+            self._reject(_Rejected(400, f"Invalid HTTP request: {exc}."))
+
+    def pause_writing(self) -> None:
+        self.write_paused = True
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        self._release_drain()
+
+    # httptools callbacks ----------------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self.url = b""
+        self.headers = []
+        self.head_bytes = 0
+        self.expect = False
+        if self.waiting_for != _HEAD:
+            self.waiting_for = _HEAD
+            self.deadline = self.loop.time() + self.state.header_timeout_s
+
+    def on_url(self, url: bytes) -> None:
+        self.url += url
+        if len(self.url) > MAX_TARGET:
+            raise _Rejected(414, f"The request target is longer than {MAX_TARGET} bytes.")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.head_bytes += len(name) + len(value) + 4
+        headers = self.headers
+        if self.head_bytes > self.state.max_header_bytes or len(headers) >= self.state.max_header_count:
+            raise _Rejected(
+                431,
+                f"The request headers are larger than {self.state.max_header_bytes} bytes "
+                f"or more than {self.state.max_header_count} lines.",
+            )
+        name = name.lower()
+        if name == b"expect" and value.lower() == b"100-continue":
+            self.expect = True
+        headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        parser = self.parser
+        try:
+            parsed = httptools.parse_url(self.url)
+        except httptools.HttpParserInvalidURLError:
+            raise _Rejected(400, "Invalid request target.") from None
+        raw_path: bytes | None = parsed.path
+        if not raw_path or not raw_path.startswith(b"/"):
+            raise _Rejected(400, "The request target must be a path.")
+        try:
+            path = raw_path.decode("ascii")
+        except UnicodeDecodeError:
+            raise _Rejected(400, "The request target is not ASCII.") from None
+        if "%" in path:
+            path = unquote(path)
+        method = parser.get_method().decode("ascii")
+        request = new_request(
+            method, path, raw_path, parsed.query or b"", self.headers, self.peer, self.clients
+        )
+        exchange = Exchange(self, request)
+        exchange.keep_alive = parser.should_keep_alive()
+        exchange.http10 = parser.get_http_version() == "1.0"
+        exchange.head_only = method == "HEAD"
+        exchange.continue_ = self.expect
+        self.parsing = exchange
+        self.waiting_for = 0
+        self.deadline = float("inf")
+        if self.active is None:
+            self._run(exchange)
+        else:
+            self.queued.append(exchange)
+            self.pause()
+
+    def on_body(self, body: bytes) -> None:
+        exchange = self.parsing
+        if exchange is None or exchange.ended:
+            return  # the answer went without it: dropped
+        exchange.chunks.append(body)
+        self.buffered += len(body)
+        if self.buffered > BODY_HIGH_WATER:
+            self.pause()
+        exchange._wake()
+
+    def on_message_complete(self) -> None:
+        exchange = self.parsing
+        if exchange is not None:
+            exchange.complete = True
+            exchange._wake()
+
+    # Requests, in order ------------------------------------------------------------------------------
+
+    def _run(self, exchange: Exchange) -> None:
+        if exchange.request is None:
+            self._reject_now(exchange.rejected or _Rejected(400, "Invalid HTTP request."))
+            return
+        self.active = exchange
+        task = self.loop.create_task(self.gateway.serve(exchange.request, exchange))
+        task.add_done_callback(self._answered)
+
+    def _answered(self, task: asyncio.Task[None]) -> None:
+        exchange = self.active
+        self.active = None
+        if exchange is None or self.lost:
+            return
+        transport = self.transport
+        if exchange.chunks:  # a body the gateway did not read
+            self.buffered -= sum(len(c) for c in exchange.chunks)
+            exchange.chunks.clear()
+        if not exchange.ended:
+            transport.close()  # cut short (the client left, or the upstream's answer broke off)
+            return
+        if not exchange.complete:
+            self._linger()
+            return
+        if not exchange.keep_alive or self.state.closing:
+            transport.close()
+            return
+        if self.queued:
+            self._run(self.queued.popleft())
+            self.resume()
+            return
+        if self.eof:
+            transport.close()
+            return
+        self.waiting_for = _IDLE
+        self.deadline = self.loop.time() + self.state.keep_alive_s
+        self.resume()
+
+    def _linger(self) -> None:
+        """Read and drop the rest of an unread body for a while, then close: closing with unread bytes
+        would reset the connection, and the client could lose the answer it has not read yet."""
+        self.queued.clear()
+        self.buffered = 0
+        self.waiting_for = _LINGER
+        self.deadline = self.loop.time() + LINGER_S
+        with contextlib.suppress(OSError, RuntimeError, NotImplementedError):
+            if self.transport.can_write_eof():
+                self.transport.write_eof()
+        self.resume()
+
+    def _reject(self, rejected: _Rejected) -> None:
+        """Answer a request the parser or the limits refused, after the ones before it."""
+        self.pause()
+        self.waiting_for = _LINGER  # nothing more is parsed on this connection
+        if self.active is None:
+            self._reject_now(rejected)
+        else:
+            self.queued.append(Exchange(self, None, rejected))
+
+    def _reject_now(self, rejected: _Rejected) -> None:
+        """Answer the refusal with ``Connection: close``, then linger and close."""
+        status = rejected.status
+        title = HTTPStatus(status).phrase
+        code = title.lower().replace(" ", "-")
+        body = json.dumps(problem_body(status, code, title, rejected.detail)).encode()
+        head = b"%b%bcontent-type: %b\r\ncontent-length: %d\r\nconnection: close\r\n\r\n" % (
+            _status_line(status),
+            self.state.date,
+            PROBLEM_JSON.encode(),
+            len(body),
+        )
+        self.transport.write(head + body)
+        self._linger()
+
+    # Flow control and deadlines ------------------------------------------------------------------------
+
+    def pause(self) -> None:
+        if not self.reading_paused and not self.lost:
+            self.reading_paused = True
+            self.transport.pause_reading()
+
+    def resume(self) -> None:
+        """Read again unless requests are queued or too much body waits."""
+        if self.reading_paused and not self.queued and self.buffered <= BODY_HIGH_WATER and not self.lost:
+            self.reading_paused = False
+            self.transport.resume_reading()
+
+    async def drain(self) -> None:
+        if self.write_paused and not self.lost:
+            if self._drain is None or self._drain.done():  # done: cancelled with the task that awaited it
+                self._drain = self.loop.create_future()
+            await self._drain
+
+    def _release_drain(self) -> None:
+        if self._drain is not None:
+            if not self._drain.done():
+                self._drain.set_result(None)
+            self._drain = None
+
+    async def gone(self) -> None:
+        if self.lost or self.eof:
+            return
+        if self._gone is None or self._gone.done():  # done: cancelled with the task that awaited it
+            self._gone = self.loop.create_future()
+        await self._gone
+
+    def timed_out(self) -> None:
+        """The deadline passed: idle or lingering, the connection closes; a head still arriving gets 408."""
+        if self.active is not None:  # the answer in progress has deadlines of its own
+            self.deadline = self.loop.time() + self.state.header_timeout_s
+            return
+        self.deadline = float("inf")
+        if self.waiting_for == _HEAD and (self.url or self.head_bytes):
+            self.parsing = None
+            timeout = self.state.header_timeout_s
+            self._reject_now(_Rejected(408, f"The request headers did not arrive within {timeout:g} s."))
+        else:
+            self.transport.close()
+
+    def shut(self) -> None:
+        if self.active is None and not self.queued:
+            self.transport.close()
+
+    def abort(self) -> None:
+        if not self.lost:
+            self.transport.abort()
+
+
+async def serve(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    sock: socket.socket | None = None,
+    gateway: Gateway | None = None,
+    started: asyncio.Future[int] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run the gateway until ``stop`` is set (by default: SIGTERM or SIGINT), then shut down gracefully.
+
+    ``started`` gets the port listened on once requests are served.
     """
+    loop = asyncio.get_running_loop()
+    gateway = gateway or create_app(settings)
+    await gateway.startup()
+    state = ServerState(gateway, settings, loop)
+    try:
+        if sock is not None:
+            server = await loop.create_server(lambda: HttpConnection(state), sock=sock, backlog=2048)
+        else:
+            server = await loop.create_server(
+                lambda: HttpConnection(state), host, port, backlog=2048, reuse_address=True
+            )
+        bound = server.sockets[0].getsockname()[1]
+        logger.info("gateway listening on %s:%d (pid %d)", host, bound, os.getpid())
+        if stop is None:
+            stop = asyncio.Event()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+        if started is not None:
+            started.set_result(bound)
+        await stop.wait()
+        server.close()
+        state.shut()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(state.all_closed.wait(), settings.shutdown_timeout_s)
+        if state.connections:
+            logger.warning("%d connections still open at shutdown: cut", len(state.connections))
+    finally:
+        state.stop()
+        await gateway.shutdown()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.access_log = self.access_log and self.config.access_log
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(CorkedTransport(transport, self.loop))  # type: ignore[arg-type]
+def run(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Serve with ``workers`` processes sharing one listening socket (each with its own event loop)."""
+    if workers <= 1:
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(serve(settings, host=host, port=port))
+        return
+    sock = socket.create_server((host, port), backlog=2048)
+    pids: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker
+            code = 0
+            try:
+                with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                    runner.run(serve(settings, host=host, port=port, sock=sock))
+            except BaseException:
+                logger.exception("worker failed")
+                code = 1
+            os._exit(code)
+        pids.append(pid)
+    sock.close()
+
+    def forward(sig: int, _frame: object) -> None:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for pid in pids:
+        os.waitpid(pid, 0)
