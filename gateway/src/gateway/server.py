@@ -41,6 +41,7 @@ from gateway.config import Settings
 from gateway.downstream import ClientGone, Headers
 from gateway.main import Gateway, create_app
 from gateway.request import Request, new_request
+from gateway.responses import Refusal
 
 logger = logging.getLogger("gateway.server")
 
@@ -116,6 +117,7 @@ class Exchange:
     """One request's client side (``Downstream``): its body as parsed, its answer written on the connection."""
 
     __slots__ = (
+        "broken",
         "chunked",
         "chunks",
         "complete",
@@ -137,6 +139,7 @@ class Exchange:
         self.conn = conn
         self.request = request
         self.rejected = rejected
+        self.broken: _Rejected | None = None  # the rest of the body could not be parsed
         self.chunks: deque[bytes] = deque()
         self.complete = False  # the whole request (body included) is parsed
         self.waiter: asyncio.Future[None] | None = None
@@ -169,6 +172,8 @@ class Exchange:
                 return chunk, not self.complete
             if self.complete:
                 return b"", False
+            if self.broken is not None:
+                raise Refusal.bad_request(self.broken.detail)
             if conn.lost or conn.eof:
                 raise ClientGone
             if self.continue_:
@@ -375,6 +380,9 @@ class HttpConnection(asyncio.Protocol):
         name = name.lower()
         if name == b"expect" and value.lower() == b"100-continue":
             self.expect = True
+        elif name == b"transfer-encoding" and not value.lower().rstrip().endswith(b"chunked"):
+            # llhttp would refuse it only once the body comes, after the request was handed on.
+            raise _Rejected(400, "Transfer-Encoding other than chunked.")
         headers.append((name, value))
 
     def on_headers_complete(self) -> None:
@@ -481,8 +489,12 @@ class HttpConnection(asyncio.Protocol):
         """Answer a request the parser or the limits refused, after the ones before it."""
         self.pause()
         self.waiting_for = _LINGER  # nothing more is parsed on this connection
-        if self.active is None:
+        active = self.active
+        if active is None:
             self._reject_now(rejected)
+        elif self.parsing is active and not active.complete:
+            active.broken = rejected  # its own body is malformed: refused when the gateway reads it
+            active._wake()
         else:
             self.queued.append(Exchange(self, None, rejected))
 
