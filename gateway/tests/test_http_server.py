@@ -149,6 +149,15 @@ class TestConnections:
             last = await c.answer()  # the HEAD answer had no body: the next one starts right after it
             assert last.json()["path"] == "/login?n=4"
 
+    async def test_pipelined_requests_beyond_the_queue_are_refused(
+        self, gateway_for: GatewayFactory, upstream: UpstreamServer
+    ) -> None:
+        async with gateway_for({"auth": upstream}) as gw, connect(gw) as c:
+            c.send(get("/api/auth/slow?s=0.2", "Authorization: Bearer x\r\n") + get(PUBLIC) * 40)
+            statuses = [(await c.answer()).status for _ in range(34)]
+            assert statuses == [401] + [200] * 32 + [400]  # one answered, 32 waiting, then refused
+            assert await c.closed()
+
     async def test_idle_keep_alive_connection_is_closed(
         self, gateway_for: GatewayFactory, upstream: UpstreamServer
     ) -> None:

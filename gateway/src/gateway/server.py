@@ -50,6 +50,7 @@ BODY_HIGH_WATER = 256 * 1024  # request body bytes buffered before reading from 
 MAX_TARGET = 8 * 1024
 LINGER_S = 2.0  # after an answer that left its request body unread: how long the rest is read and dropped
 LINGER_BYTES = 1024 * 1024
+MAX_QUEUED = 32  # pipelined requests parsed and waiting for the one being answered
 _STATUS_LINES = {s.value: b"HTTP/1.1 %d %s\r\n" % (s.value, s.phrase.encode()) for s in HTTPStatus}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _NO_BODY = frozenset({204, 304})
@@ -290,10 +291,11 @@ class HttpConnection(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple):
             self.peer = peer[0]
-        if state.max_connections and len(state.connections) >= state.max_connections:
+        full = state.max_connections and len(state.connections) >= state.max_connections
+        state.connections.add(self)  # a refused one too, while it lingers
+        if full:
             self._reject_now(_Rejected(503, "The gateway has too many open connections; retry in a moment."))
             return
-        state.connections.add(self)
         self.deadline = self.loop.time() + state.header_timeout_s
         self.waiting_for = _HEAD
 
@@ -415,6 +417,8 @@ class HttpConnection(asyncio.Protocol):
         self.deadline = float("inf")
         if self.active is None:
             self._run(exchange)
+        elif len(self.queued) >= MAX_QUEUED:
+            raise _Rejected(400, f"More than {MAX_QUEUED} pipelined requests wait for an answer.")
         else:
             self.queued.append(exchange)
             self.pause()
