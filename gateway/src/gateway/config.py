@@ -165,8 +165,9 @@ class Settings(BaseServiceSettings):
     max_header_count: int = 100
     # Open client connections per process; beyond, a new one is answered 503 and closed (0: no bound).
     max_connections: int = 0
-    # On SIGTERM: stop accepting, close idle connections, give requests in flight this long, then cut them.
-    shutdown_timeout_s: float = 25.0
+    # On SIGTERM: stop accepting, close idle connections, give requests in flight this long, then cut them
+    # (k8s: preStop 5 s + 20 s < terminationGracePeriodSeconds 30).
+    shutdown_timeout_s: float = 20.0
 
     upstreams: dict[str, Upstream] = Field(default_factory=_default_upstreams)
     route_overrides: list[RouteOverride] = Field(
