@@ -1,4 +1,4 @@
-"""The gateway's own HTTP/1.1 server (server.py) over a real socket: keep-alive, HTTP/1.0, pipelining, HEAD,
+"""The gateway's own HTTP/1.1 server (server.py, connection.py, client_exchange.py) over a real socket: keep-alive, HTTP/1.0, pipelining, HEAD,
 request bodies, 100-continue, refusals before the gateway (smuggling, oversized heads, bad targets),
 timeouts, the connection bound, client disconnects and the graceful shutdown."""
 
