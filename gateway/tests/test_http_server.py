@@ -43,6 +43,11 @@ class Conn:
     def send(self, data: bytes) -> None:
         self.writer.write(data)
 
+    async def ask(self, data: bytes) -> Answer:
+        """Send one request, read its answer."""
+        self.send(data)
+        return await self.answer()
+
     async def answer(self, *, head: bool = False, timeout: float = 5.0) -> Answer:
         return await asyncio.wait_for(self._answer(head), timeout)
 
@@ -162,8 +167,7 @@ class TestConnections:
         self, gateway_for: GatewayFactory, upstream: UpstreamServer
     ) -> None:
         async with gateway_for({"auth": upstream}, keep_alive_timeout_s=0.5) as gw, connect(gw) as c:
-            c.send(get(PUBLIC))
-            assert (await c.answer()).status == 200
+            assert (await c.ask(get(PUBLIC))).status == 200
             assert await c.closed(3.0)
 
     async def test_slow_headers_are_408_and_closed(
@@ -186,13 +190,10 @@ class TestConnections:
         self, gateway_for: GatewayFactory, upstream: UpstreamServer
     ) -> None:
         async with gateway_for({"auth": upstream}, max_connections=1) as gw, connect(gw) as first:
-            first.send(get(PUBLIC))
-            assert (await first.answer()).status == 200
+            assert (await first.ask(get(PUBLIC))).status == 200
             async with connect(gw) as second:
-                second.send(get(PUBLIC))
-                assert (await second.answer()).status == 503
-            first.send(get(PUBLIC))
-            assert (await first.answer()).status == 200
+                assert (await second.ask(get(PUBLIC))).status == 503
+            assert (await first.ask(get(PUBLIC))).status == 200
 
 
 class TestBodies:
@@ -349,8 +350,7 @@ class TestShutdown:
         idle_r, idle_w = await asyncio.open_connection("127.0.0.1", port)
         busy, idle = Conn(busy_r, busy_w), Conn(idle_r, idle_w)
         try:
-            idle.send(get(PUBLIC))
-            assert (await idle.answer()).status == 200
+            assert (await idle.ask(get(PUBLIC))).status == 200
             token = test_keys.issue()
             busy.send(get("/api/auth/slow?s=0.5", f"Authorization: Bearer {token}\r\n"))
             await asyncio.sleep(0.2)  # in flight upstream
