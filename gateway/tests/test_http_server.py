@@ -125,6 +125,10 @@ class TestConnections:
                 a = await c.answer()
                 assert (a.status, a.headers["connection"]) == (200, "close")
                 assert await c.closed()
+            async with connect(gw) as c:  # HTTP/1.1 asking for the close
+                a = await c.ask(get(PUBLIC, "Connection: close\r\n"))
+                assert (a.status, a.headers["connection"]) == (200, "close")
+                assert await c.closed()
             async with connect(gw) as c:
                 for _ in range(2):
                     c.send(get(PUBLIC, "Connection: keep-alive\r\n", version="1.0"))
