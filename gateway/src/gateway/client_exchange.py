@@ -72,7 +72,7 @@ class Exchange:
 
     # Reading the body -------------------------------------------------------------------------------
 
-    def _wake(self) -> None:
+    def wake(self) -> None:
         waiter = self.waiter
         if waiter is not None:
             self.waiter = None

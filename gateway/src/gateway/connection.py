@@ -141,7 +141,7 @@ class HttpConnection(asyncio.Protocol):
         self.state.closed_one()
         for exchange in (self.active, self.parsing):
             if exchange is not None:
-                exchange._wake()
+                exchange.wake()
         self._release_drain()
         if self._gone is not None and not self._gone.done():
             self._gone.set_result(None)
@@ -152,7 +152,7 @@ class HttpConnection(asyncio.Protocol):
         self.eof = True
         for exchange in (self.active, self.parsing):
             if exchange is not None:
-                exchange._wake()
+                exchange.wake()
         if self._gone is not None and not self._gone.done():
             self._gone.set_result(None)
         return self.active is not None or bool(self.queued)
@@ -267,13 +267,13 @@ class HttpConnection(asyncio.Protocol):
         self.buffered += len(body)
         if self.buffered > BODY_HIGH_WATER:
             self.pause()
-        exchange._wake()
+        exchange.wake()
 
     def on_message_complete(self) -> None:
         exchange = self.parsing
         if exchange is not None:
             exchange.complete = True
-            exchange._wake()
+            exchange.wake()
 
     # Requests, in order ------------------------------------------------------------------------------
 
@@ -335,7 +335,7 @@ class HttpConnection(asyncio.Protocol):
             self._reject_now(rejected)
         elif self.parsing is active and not active.complete:
             active.broken = rejected  # its own body is malformed: refused when the gateway reads it
-            active._wake()
+            active.wake()
         else:
             self.queued.append(Exchange(self, None, rejected))
 
