@@ -584,7 +584,9 @@ def bench(
                     None if pg is None else pg.backends_started,
                 )
             )
-            print(f"  round {round_no + 1} {name}: {sat.rps:.0f} req/s", file=sys.stderr)
+            cpu = runs[name][-1].proxy_cpu_us
+            per_req = "" if cpu is None else f", proxy {cpu:.0f} us/req"
+            print(f"  round {round_no + 1} {name}: {sat.rps:.0f} req/s{per_req}", file=sys.stderr)
     return runs
 
 

@@ -1,4 +1,5 @@
-"""Real servers on free ports: small aiohttp upstreams, and the gateway itself on uvicorn."""
+"""Real servers on free ports: small aiohttp upstreams, and the gateway itself on its own server (on uvicorn
+with ``GATEWAY_SERVER=uvicorn``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import uvicorn
 from aiohttp import web
 from gateway.config import RateLimitRule, Settings, Upstream
 from gateway.main import Gateway
+from gateway.server import serve
 from multidict import CIMultiDictProxy
 from vitrine_kit.auth.jwt import TokenVerifier
 from vitrine_kit.testing.tokens import TestKeys
@@ -247,8 +249,24 @@ class RunningGateway:
 
 @contextlib.asynccontextmanager
 async def run_gateway(settings: Settings, verifier: TokenVerifier) -> AsyncIterator[RunningGateway]:
-    """Serve the gateway on uvicorn (httptools) on a free port, inside the test's event loop."""
+    """Serve the gateway on a free port, inside the test's event loop."""
     app = Gateway(settings, verifier=verifier)
+    if settings.server == "native":
+        started: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        stop = asyncio.Event()
+        task = asyncio.create_task(
+            serve(settings, host="127.0.0.1", port=0, gateway=app, started=started, stop=stop)
+        )
+        await asyncio.wait((task, started), return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()
+        async with aiohttp.ClientSession() as session:
+            try:
+                yield RunningGateway(app, f"http://127.0.0.1:{started.result()}", session)
+            finally:
+                stop.set()
+                await task
+        return
     config = uvicorn.Config(
         app,
         host="127.0.0.1",

@@ -7,16 +7,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from starlette.types import Message, Receive
-
+from gateway.downstream import ClientGone, Downstream
 from gateway.responses import Refusal
 
 # Bodies up to this size are read whole before forwarding: one write upstream, and a retry can resend it.
 SMALL_BODY = 64 * 1024
-
-
-class ClientGone(Exception):
-    """The client disconnected while its body was being read: there is nobody left to answer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +33,10 @@ class RequestBody:
     upstream's fault.
     """
 
-    __slots__ = ("failure", "first", "limits", "more", "receive", "received", "start", "started")
+    __slots__ = ("client", "failure", "first", "limits", "more", "received", "start", "started")
 
-    def __init__(self, receive: Receive, limits: BodyLimits, start: float) -> None:
-        self.receive = receive
+    def __init__(self, client: Downstream, limits: BodyLimits, start: float) -> None:
+        self.client = client
         self.limits = limits
         self.start = start
         self.first = b""
@@ -70,9 +65,9 @@ class RequestBody:
                 yield chunk
 
     @classmethod
-    async def open(cls, receive: Receive, limits: BodyLimits) -> RequestBody:
+    async def open(cls, client: Downstream, limits: BodyLimits) -> RequestBody:
         """Start reading a body: up to ``SMALL_BODY`` bytes (all of it when it is small), within its limits."""
-        body = cls(receive, limits, asyncio.get_running_loop().time())
+        body = cls(client, limits, asyncio.get_running_loop().time())
         await body._read_first()
         return body
 
@@ -99,14 +94,11 @@ class RequestBody:
             deadline = min(deadline, self.start + limits.grace_s + self.received / limits.min_rate)
         try:
             async with asyncio.timeout_at(deadline):
-                message: Message = await self.receive()
+                chunk, more = await self.client.read()
         except TimeoutError:
             raise Refusal.request_timeout(limits.timeout_s, limits.min_rate) from None
-        if message["type"] == "http.disconnect":
-            raise ClientGone
-        chunk: bytes = message.get("body", b"")
         self.received += len(chunk)
         if self.received > limits.max_bytes:
             raise Refusal.payload_too_large(limits.max_bytes)
-        self.more = message.get("more_body", False)
+        self.more = more
         return chunk

@@ -1,4 +1,4 @@
-"""``gateway``: run the gateway on uvicorn with uvloop and httptools."""
+"""``gateway``: run the gateway on its own server (``server.py``), or on uvicorn (``GATEWAY_SERVER=uvicorn``)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import argparse
 
 import uvicorn
 
+from gateway import server
 from gateway.config import Settings
-from gateway.server import GatewayHttpProtocol
+from gateway.uvicorn_protocol import GatewayHttpProtocol
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -20,6 +21,9 @@ def main(argv: list[str] | None = None) -> None:
         "--workers", type=int, default=settings.workers, help="processes, each with its own pools and caches"
     )
     args = parser.parse_args(argv)
+    if settings.server == "native":
+        server.run(settings, args.host, args.port, args.workers)
+        return
     uvicorn.run(
         "gateway.main:app_factory",
         factory=True,
@@ -34,7 +38,8 @@ def main(argv: list[str] | None = None) -> None:
         proxy_headers=False,
         log_config=None,
         backlog=2048,
-        timeout_keep_alive=75,
+        timeout_keep_alive=round(settings.keep_alive_timeout_s),
+        limit_concurrency=settings.max_connections or None,
     )
 
 

@@ -153,6 +153,21 @@ class Settings(BaseServiceSettings):
     service_name: str = "gateway"
     port: int = 8000
     workers: int = 1
+    # The HTTP server: the gateway's own (server.py), or uvicorn running the gateway as an ASGI app.
+    server: Literal["native", "uvicorn"] = "native"
+    # A connection with no request in progress is closed after this long.
+    keep_alive_timeout_s: float = 75.0
+    # A request's line and headers must arrive within this (from its first byte; from the connection for
+    # its first request), else 408 and the connection is closed: a slow client cannot hold sockets open.
+    header_timeout_s: float = 10.0
+    # Request line and headers together, in bytes (431 beyond; a request target over 8 KiB is 414).
+    max_header_bytes: int = 32 * 1024
+    max_header_count: int = 100
+    # Open client connections per process; beyond, a new one is answered 503 and closed (0: no bound).
+    max_connections: int = 0
+    # On SIGTERM: stop accepting, close idle connections, give requests in flight this long, then cut them
+    # (k8s: preStop 5 s + 20 s < terminationGracePeriodSeconds 30).
+    shutdown_timeout_s: float = 20.0
 
     upstreams: dict[str, Upstream] = Field(default_factory=_default_upstreams)
     route_overrides: list[RouteOverride] = Field(

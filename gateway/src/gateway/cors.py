@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from gateway.config import Settings
+from gateway.downstream import Headers
 from gateway.request import Request
-from gateway.responses import Headers, Refusal
+from gateway.responses import Refusal
 
 ALLOWED_METHODS = b"GET, POST, PUT, PATCH, DELETE, OPTIONS"
 ALLOWED_HEADERS = (

@@ -7,17 +7,17 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import nullcontext
 
-from starlette.types import Receive, Send
 from vitrine_kit import tracing
 from vitrine_kit.breaker import Attempt, BreakerOpen
 
 from gateway.auth import IdentityHeaders
-from gateway.body import SMALL_BODY, ClientGone, RequestBody
+from gateway.body import SMALL_BODY, RequestBody
 from gateway.client import ClientAddresses
+from gateway.downstream import ClientGone, Downstream, Headers
 from gateway.http1 import ConnectError, Exchange, StaleConnection, UpstreamError
 from gateway.limits import StreamSlots, UploadSlots
 from gateway.request import Request
-from gateway.responses import Headers, Refusal
+from gateway.responses import Refusal
 from gateway.routing import Route, Target
 from gateway.upstream import IDEMPOTENT_METHODS, UpstreamClient
 
@@ -78,12 +78,6 @@ def is_outage(response: Exchange) -> bool:
 def is_event_stream(response: Exchange) -> bool:
     """Whether an answer is a Server-Sent Events stream: open for as long as its client listens."""
     return response.content_type == EVENT_STREAM
-
-
-async def _disconnected(receive: Receive) -> None:
-    """Return when the client has gone (its request body was read before this is awaited)."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
 
 
 class UpstreamPool:
@@ -168,7 +162,7 @@ class Forwarder:
         tracing.configure_tracing("gateway")
 
     async def forward(
-        self, request: Request, target: Target, declared: int | None, receive: Receive, send: Send
+        self, request: Request, target: Target, declared: int | None, client: Downstream
     ) -> int:
         """Forward the request and stream the answer back; returns the status sent to the client."""
         route = target.route
@@ -177,7 +171,7 @@ class Forwarder:
             raise Refusal.upstream_failing(route.upstream, wait)
         body: RequestBody | None = None
         if (declared is not None and declared > 0) or request.chunked:
-            body = await RequestBody.open(receive, route.body)
+            body = await RequestBody.open(client, route.body)
         upload = (
             self.uploads.hold(request.client_key, route)
             if body is not None and body.streamed
@@ -190,7 +184,7 @@ class Forwarder:
                         response = await self._send(request, target, declared, body, attempt)
                         if not is_event_stream(response):
                             try:
-                                await self._relay(request, route, response, send)
+                                await self._relay(request, route, response, client)
                             finally:
                                 self.client.release(response)  # reused only if whole and keep-alive
                             return response.status
@@ -201,7 +195,7 @@ class Forwarder:
         try:
             with self.streams.hold(request.client_key, route):
                 watch = body is None or not body.more
-                await self._relay_stream(request, route, response, receive if watch else None, send)
+                await self._relay_stream(request, route, response, client, watch)
         finally:
             self.client.discard(response)  # never back to the pool: a stream's connection is not reused
         return response.status
@@ -304,7 +298,7 @@ class Forwarder:
             out = [(n, v) for n, v in out if n not in connection_listed]
         forwarded_for = self.clients.forwarded_for(request.peer, request.forwarded_for)
         out.append((b"x-forwarded-for", forwarded_for.encode("latin-1")))
-        out.append((b"x-forwarded-proto", request.scope.get("scheme", "http").encode("latin-1")))
+        out.append((b"x-forwarded-proto", request.scheme.encode("latin-1")))
         if host:
             out.append((b"x-forwarded-host", host))
         out.append((b"x-forwarded-prefix", route.forwarded_prefix))
@@ -326,7 +320,7 @@ class Forwarder:
         out.extend(request.response_headers)
         return out
 
-    async def _relay(self, request: Request, route: Route, response: Exchange, send: Send) -> None:
+    async def _relay(self, request: Request, route: Route, response: Exchange, client: Downstream) -> None:
         out = self._response_headers(request, response)
         length = response.content_length
         if length is not None and length <= SMALL_BODY:
@@ -336,42 +330,41 @@ class Forwarder:
                 logger.warning("upstream body failed: %r", exc)
                 raise Refusal.answer_broke_off(route.upstream) from None
             request.responded = True
-            await send({"type": "http.response.start", "status": response.status, "headers": out})
-            await send({"type": "http.response.body", "body": payload})
+            await client.answer(response.status, out, payload)
             return
         request.responded = True
-        await send({"type": "http.response.start", "status": response.status, "headers": out})
-        await self._pump(route, response, send)
+        await client.start(response.status, out)
+        await self._pump(route, response, client)
 
-    async def _pump(self, route: Route, response: Exchange, send: Send) -> None:
+    async def _pump(self, route: Route, response: Exchange, client: Downstream) -> None:
         try:
             while chunk := await response.chunk():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await client.write(chunk)
         except (UpstreamError, TimeoutError) as exc:
             # The status is sent: the answer can only be cut short, never ended as if it were whole.
             logger.warning("upstream %s answer broke off: %r", route.upstream, exc)
             raise Refusal.answer_broke_off(route.upstream) from None
-        await send({"type": "http.response.body", "body": b""})
+        await client.end()
 
     async def _relay_stream(
         self,
         request: Request,
         route: Route,
         response: Exchange,
-        receive: Receive | None,
-        send: Send,
+        client: Downstream,
+        watch: bool,
     ) -> None:
         """Relay an event stream until the service ends it or the client leaves; a server keeps accepting
         writes to a client that left, so without watching for ``http.disconnect`` an idle stream would hold
         the service's end open for ever."""
         request.responded = True
         out = self._response_headers(request, response)
-        await send({"type": "http.response.start", "status": response.status, "headers": out})
-        if receive is None:
-            await self._pump(route, response, send)
+        await client.start(response.status, out)
+        if not watch:
+            await self._pump(route, response, client)
             return
-        pump = asyncio.ensure_future(self._pump(route, response, send))
-        gone = asyncio.ensure_future(_disconnected(receive))
+        pump = asyncio.ensure_future(self._pump(route, response, client))
+        gone = asyncio.ensure_future(client.disconnected())
         try:
             await asyncio.wait((pump, gone), return_when=asyncio.FIRST_COMPLETED)
         finally:

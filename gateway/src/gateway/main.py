@@ -16,10 +16,10 @@ from vitrine_kit.breaker import CircuitBreaker
 from vitrine_kit.logging import configure_logging, request_id_var
 
 from gateway.auth import Authenticator, IdentityHeaders
-from gateway.body import ClientGone
 from gateway.client import ClientAddresses
 from gateway.config import Settings
 from gateway.cors import Cors
+from gateway.downstream import AsgiDownstream, ClientGone, Downstream
 from gateway.forwarding import Forwarder, UpstreamPool
 from gateway.limits import RateLimits, StreamSlots, UploadSlots, declared_body_size
 from gateway.ops import LOCAL_PATHS, GatewayMetrics, Ops
@@ -116,34 +116,36 @@ class Gateway:
             await send({"type": "websocket.close", "code": 1008})
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = read_request(scope, self.clients)
+        await self.serve(read_request(scope, self.clients), AsgiDownstream(receive, send))
+
+    async def serve(self, request: Request, client: Downstream) -> None:
+        """Answer ``request`` through every stage, then log and count it (its status, or 499 if the
+        client left first)."""
         token = request_id_var.set(request.id)
         status = 500
         try:
-            status = await self._handle(request, receive, send)
+            status = await self._handle(request, client)
         except Refusal as refusal:
-            status = await self._refuse(request, send, refusal)
+            status = await self._refuse(request, client, refusal)
         except ClientGone:
             status = CLIENT_GONE
         except Exception:
             logger.exception("request failed")
-            status = await self._refuse(request, send, Refusal.internal())
+            status = await self._refuse(request, client, Refusal.internal())
         finally:
             self._log(request, status)
             request_id_var.reset(token)
 
-    async def _handle(self, request: Request, receive: Receive, send: Send) -> int:
+    async def _handle(self, request: Request, client: Downstream) -> int:
         if request.origin is not None:
             preflight = self.cors.preflight(request)
             if preflight is not None:
-                headers = [*preflight, *request.response_headers]
-                await send({"type": "http.response.start", "status": 204, "headers": headers})
-                await send({"type": "http.response.body", "body": b""})
+                await client.answer(204, [*preflight, *request.response_headers], b"")
                 return 204
             if self.cors.allows(request.origin):
                 request.response_headers.extend(self.cors.response_headers(request.origin))
         if request.path in LOCAL_PATHS:
-            return await self.ops.answer(request, send)
+            return await self.ops.answer(request, client)
         target = self.router.resolve(request)
         request.upstream = target.route.upstream
         declared = declared_body_size(request, target.route.body.max_bytes)
@@ -151,12 +153,12 @@ class Gateway:
         await self.limits.check(request, target.path, tenant)
         if self.forwarder is None:
             raise RuntimeError("requests are served only after startup()")
-        return await self.forwarder.forward(request, target, declared, receive, send)
+        return await self.forwarder.forward(request, target, declared, client)
 
-    async def _refuse(self, request: Request, send: Send, refusal: Refusal) -> int:
+    async def _refuse(self, request: Request, client: Downstream, refusal: Refusal) -> int:
         if request.responded:  # too late for a status: the client sees the connection cut
             return refusal.status
-        return await refuse(send, refusal, request.response_headers)
+        return await refuse(client, refusal, request.response_headers)
 
     def _log(self, request: Request, status: int) -> None:
         elapsed = time.perf_counter() - request.started

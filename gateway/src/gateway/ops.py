@@ -9,12 +9,12 @@ from typing import Any
 
 import aiohttp
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from starlette.types import Send
 from vitrine_kit.breaker import BreakerState, CircuitBreaker
 from vitrine_kit.metrics import LATENCY_BUCKETS
 from vitrine_kit.ops import Health
 
 from gateway.config import Settings
+from gateway.downstream import Downstream
 from gateway.limits import RateLimits
 from gateway.openapi import DOCS_HEADERS, DOCS_PATHS, OpenAPIAggregator, docs_file
 from gateway.request import Request
@@ -103,7 +103,7 @@ class Ops:
             hidden_prefixes=s.blocked_upstream_prefixes,
         )
 
-    async def answer(self, request: Request, send: Send) -> int:
+    async def answer(self, request: Request, client: Downstream) -> int:
         """Serve one of ``LOCAL_PATHS``; returns the status sent."""
         if request.method not in ("GET", "HEAD"):
             raise Refusal.method_not_allowed(b"GET, HEAD")
@@ -111,21 +111,21 @@ class Ops:
         if path != "/healthz":
             await self.limits.check(request, path, None)
         if path == "/healthz":
-            await send_json(send, 200, HEALTH, headers)
+            await send_json(client, 200, HEALTH, headers)
         elif path == "/readyz":
-            await send_json(send, 200, await self.readiness(), headers)
+            await send_json(client, 200, await self.readiness(), headers)
         elif path == "/metrics":
             for name, breaker in self.breakers.items():
                 self.metrics.breaker_open.labels(name).set(0 if breaker.state is BreakerState.CLOSED else 1)
             if (limiter := self.limits.limiter) is not None:
                 self.metrics.ratelimit_fallback.set(1 if limiter.using_fallback else 0)
             body = generate_latest(self.metrics.registry)
-            await send_bytes(send, 200, body, b"text/plain; version=0.0.4; charset=utf-8", headers)
+            await send_bytes(client, 200, body, b"text/plain; version=0.0.4; charset=utf-8", headers)
         elif path == "/openapi.json" and self.openapi is not None:
-            await send_json(send, 200, await self.openapi.document(), headers)
+            await send_json(client, 200, await self.openapi.document(), headers)
         else:
             body, content_type = docs_file(path)
-            await send_bytes(send, 200, body, content_type, [*headers, *DOCS_HEADERS])
+            await send_bytes(client, 200, body, content_type, [*headers, *DOCS_HEADERS])
         return 200
 
     async def readiness(self) -> dict[str, Any]:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from dataclasses import dataclass, field
+from random import getrandbits
+from urllib.parse import quote
 
 from starlette.types import Scope
 
 from gateway.client import ClientAddresses, client_key
-from gateway.responses import Headers
+from gateway.downstream import Headers
 
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{8,128}$")
 
@@ -19,9 +20,12 @@ _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{8,128}$")
 class Request:
     """What the stages read of a request, and what they add to its answer (``response_headers``)."""
 
-    scope: Scope
     method: str
+    # Percent-decoded (for the gateway's own paths and the log); routing decides on ``raw_path``.
     path: str
+    raw_path: bytes
+    query: bytes
+    scheme: str
     headers: list[tuple[bytes, bytes]]
     id: str
     peer: str
@@ -45,8 +49,33 @@ class Request:
 
 
 def read_request(scope: Scope, clients: ClientAddresses) -> Request:
-    """Read the headers the stages need in one pass, and settle the request id and client address."""
-    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    """The request of an ASGI ``scope``."""
+    client = scope.get("client")
+    return new_request(
+        scope["method"],
+        scope["path"],
+        scope.get("raw_path") or quote(scope["path"]).encode(),
+        scope.get("query_string", b""),
+        scope["headers"],
+        client[0] if client else "unknown",
+        clients,
+        scope.get("scheme", "http"),
+    )
+
+
+def new_request(
+    method: str,
+    path: str,
+    raw_path: bytes,
+    query: bytes,
+    headers: list[tuple[bytes, bytes]],
+    peer: str,
+    clients: ClientAddresses,
+    scheme: str = "http",
+) -> Request:
+    """Read the headers the stages need in one pass, and settle the request id and client address;
+    header names are lower case. A request id is 128 random bits from ``random`` (reseeded in every forked
+    worker): unique, with no system call per request; it need not be unguessable (it is sent back)."""
     rid_in = origin = authorization = content_length = forwarded_for = cookie = None
     chunked = False
     for name, value in headers:
@@ -66,14 +95,14 @@ def read_request(scope: Scope, clients: ClientAddresses) -> Request:
         elif name == b"x-forwarded-for":
             # Several X-Forwarded-For lines are one list (RFC 9110 §5.3), in order.
             forwarded_for = value if forwarded_for is None else forwarded_for + b", " + value
-    rid = rid_in.decode() if rid_in is not None and _REQUEST_ID.match(rid_in) else os.urandom(16).hex()
-    client = scope.get("client")
-    peer: str = client[0] if client else "unknown"
+    rid = rid_in.decode() if rid_in is not None and _REQUEST_ID.match(rid_in) else f"{getrandbits(128):032x}"
     client_ip = clients.client_ip(peer, forwarded_for)
     return Request(
-        scope=scope,
-        method=scope["method"],
-        path=scope["path"],
+        method=method,
+        path=path,
+        raw_path=raw_path,
+        query=query,
+        scheme=scheme,
         headers=headers,
         id=rid,
         peer=peer,

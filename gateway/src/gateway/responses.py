@@ -5,34 +5,26 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from starlette.types import Send
 from vitrine_kit.errors import PROBLEM_JSON, problem_body
 
-Headers = list[tuple[bytes, bytes]]
+from gateway.downstream import Downstream, Headers
+
 _PROBLEM = PROBLEM_JSON.encode()
 _CLOSE = (b"connection", b"close")
 _WWW_AUTHENTICATE = (b"www-authenticate", b'Bearer realm="vitrine"')
 
 
-async def send_bytes(send: Send, status: int, body: bytes, content_type: bytes, headers: Headers) -> None:
-    """A complete response in two ASGI messages."""
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", content_type),
-                (b"content-length", str(len(body)).encode()),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def send_bytes(
+    client: Downstream, status: int, body: bytes, content_type: bytes, headers: Headers
+) -> None:
+    """A complete response."""
+    out = [(b"content-type", content_type), (b"content-length", b"%d" % len(body)), *headers]
+    await client.answer(status, out, body)
 
 
-async def send_json(send: Send, status: int, document: Any, headers: Headers) -> None:
+async def send_json(client: Downstream, status: int, document: Any, headers: Headers) -> None:
     """A JSON document."""
-    await send_bytes(send, status, json.dumps(document).encode(), b"application/json", headers)
+    await send_bytes(client, status, json.dumps(document).encode(), b"application/json", headers)
 
 
 class Refusal(Exception):
@@ -213,7 +205,7 @@ class Refusal(Exception):
         return cls(500, "internal-error", "Internal server error")
 
 
-async def refuse(send: Send, refusal: Refusal, headers: Headers) -> int:
+async def refuse(client: Downstream, refusal: Refusal, headers: Headers) -> int:
     """Send ``refusal`` as problem+json with the request's own headers (request id, CORS, rate limits).
 
     The body carries the request id from the logging context; returns the status sent.
@@ -226,5 +218,5 @@ async def refuse(send: Send, refusal: Refusal, headers: Headers) -> int:
     if refusal.close:
         out.append(_CLOSE)
     body = problem_body(refusal.status, refusal.code, refusal.title, refusal.detail, **fields)
-    await send_bytes(send, refusal.status, json.dumps(body).encode(), _PROBLEM, out)
+    await send_bytes(client, refusal.status, json.dumps(body).encode(), _PROBLEM, out)
     return refusal.status

@@ -57,6 +57,8 @@ class Target:
 _PLAIN = re.compile(rb"[A-Za-z0-9/\-._~!$&'()*+,;=:@]*")
 _CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
 _STILL_ENCODED = re.compile(r"%[0-9A-Fa-f]{2}")
+# A "%" not followed by two hex digits: not a URI (RFC 3986 §2.1), whatever a server would make of it.
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 # Encoded again when re-encoding a segment: everything but unreserved characters and these, so "/" → %2F.
 _SEGMENT_SAFE = "!$&'()*+,;=:@"
 
@@ -81,7 +83,12 @@ def decode_segments(raw_path: bytes, plain: bool) -> list[str]:
 
 
 def _decode_segment(raw: bytes) -> str:
-    decoded = unquote_to_bytes(raw) if b"%" in raw else raw
+    if b"%" in raw:
+        if _BAD_ESCAPE.search(raw):
+            raise Refusal.bad_request("The path holds an invalid percent-encoding.")
+        decoded = unquote_to_bytes(raw)
+    else:
+        decoded = raw
     if _CONTROL.search(decoded):
         raise Refusal.bad_request("The path holds a control character.")
     try:
@@ -118,8 +125,7 @@ class Router:
         Every decision is taken on the decoded path, the one the upstream will see; the target is that path
         re-encoded, so no spelling of a path can reach what its decoded form may not.
         """
-        scope = request.scope
-        raw_path: bytes = scope.get("raw_path") or quote(request.path).encode()
+        raw_path = request.raw_path
         # Most paths hold nothing to decode nor re-encode.
         plain = _PLAIN.fullmatch(raw_path) is not None and b"/." not in raw_path
         segments = decode_segments(raw_path, plain)
@@ -137,7 +143,7 @@ class Router:
             raise Refusal.not_found()
         if not plain:
             upstream_path = "/" + "/".join(quote(seg, safe=_SEGMENT_SAFE) for seg in rest)
-        query: bytes = scope.get("query_string", b"")
+        query = request.query
         if query:
             upstream_path += "?" + query.decode("latin-1")
         return Target(route, path, upstream_path)

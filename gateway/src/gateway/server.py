@@ -1,63 +1,106 @@
-"""uvicorn's httptools protocol, with a response's writes of one event-loop turn sent together.
+"""The gateway's HTTP/1.1 server (connections: ``connection.py``, a request's client side:
+``client_exchange.py``).
 
-uvicorn writes a response's head (``http.response.start``) and its body (``http.response.body``) with two
-``transport.write`` calls, and uvloop sends each at once: two ``send`` system calls, and two segments the
-client reads separately, for every answer. Here writes made in the same turn are joined and sent at the end
-of it: one call. A turn later is all a write waits; ``close`` sends what is pending first.
+``run`` serves until SIGTERM/SIGINT, then stops accepting, closes idle connections, lets requests in flight
+finish (each connection closed after its answer) for up to ``shutdown_timeout_s``, and cuts what is left.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import contextlib
+import gc
+import logging
+import os
+import signal
+import socket
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+import uvloop
 
+from gateway.config import Settings
+from gateway.connection import HttpConnection, ServerState
+from gateway.main import Gateway, create_app
 
-class CorkedTransport:
-    """A transport whose writes of one event-loop turn leave as one write; anything else is the wrapped
-    transport's."""
-
-    __slots__ = ("_loop", "_pending", "transport")
-
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
-        self.transport = transport
-        self._loop = loop
-        self._pending: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        if not self._pending:
-            self._loop.call_soon(self.flush)
-        self._pending.append(data)
-
-    def flush(self) -> None:
-        """Send what was written so far (nothing once the transport is closing)."""
-        if not self._pending:
-            return
-        data = b"".join(self._pending) if len(self._pending) > 1 else self._pending[0]
-        self._pending.clear()
-        if not self.transport.is_closing():
-            self.transport.write(data)
-
-    def close(self) -> None:
-        self.flush()
-        self.transport.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.transport, name)
+logger = logging.getLogger("gateway.server")
 
 
-class GatewayHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol on a ``CorkedTransport``, with uvicorn's access log as configured.
+async def serve(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    sock: socket.socket | None = None,
+    gateway: Gateway | None = None,
+    started: asyncio.Future[int] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run the gateway until ``stop`` is set (by default: SIGTERM or SIGINT), then shut down gracefully.
 
-    uvicorn turns its access log on whenever ``uvicorn.access`` has a handler, and the kit's logging puts
-    one on the root logger: every answer then formatted a line (client address, path) that was either
-    dropped by the level or written next to the gateway's own access line. ``access_log=False`` holds.
+    ``started`` gets the port listened on once requests are served.
     """
+    loop = asyncio.get_running_loop()
+    gateway = gateway or create_app(settings)
+    await gateway.startup()
+    # What startup made lives as long as the process: out of the collector's way, so the collections
+    # requests cause walk only what requests allocate.
+    gc.collect()
+    gc.freeze()
+    state = ServerState(gateway, settings, loop)
+    try:
+        if sock is not None:
+            server = await loop.create_server(lambda: HttpConnection(state), sock=sock, backlog=2048)
+        else:
+            server = await loop.create_server(
+                lambda: HttpConnection(state), host, port, backlog=2048, reuse_address=True
+            )
+        bound = server.sockets[0].getsockname()[1]
+        logger.info("gateway listening on %s:%d (pid %d)", host, bound, os.getpid())
+        if stop is None:
+            stop = asyncio.Event()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+        if started is not None:
+            started.set_result(bound)
+        await stop.wait()
+        server.close()
+        state.shut()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(state.all_closed.wait(), settings.shutdown_timeout_s)
+        if state.connections:
+            logger.warning("%d connections still open at shutdown: cut", len(state.connections))
+    finally:
+        state.stop()
+        await gateway.shutdown()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.access_log = self.access_log and self.config.access_log
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(CorkedTransport(transport, self.loop))  # type: ignore[arg-type]
+def run(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Serve with ``workers`` processes sharing one listening socket (each with its own event loop)."""
+    if workers <= 1:
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(serve(settings, host=host, port=port))
+        return
+    sock = socket.create_server((host, port), backlog=2048)
+    pids: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker
+            code = 0
+            try:
+                with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                    runner.run(serve(settings, host=host, port=port, sock=sock))
+            except BaseException:
+                logger.exception("worker failed")
+                code = 1
+            os._exit(code)
+        pids.append(pid)
+    sock.close()
+
+    def forward(sig: int, _frame: object) -> None:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for pid in pids:
+        os.waitpid(pid, 0)

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import uvicorn
-from gateway.server import CorkedTransport, GatewayHttpProtocol
+from gateway.uvicorn_protocol import CorkedTransport, GatewayHttpProtocol
 from uvicorn.server import ServerState
 
 
