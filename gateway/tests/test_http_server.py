@@ -286,6 +286,11 @@ REFUSED = [
         id="transfer-encoding-not-chunked",
     ),
     pytest.param(
+        b"POST /api/auth/login HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        400,
+        id="a-coding-before-chunked",
+    ),
+    pytest.param(
         b"POST /api/auth/login HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
         400,
         id="bad-chunk-size",

@@ -219,8 +219,9 @@ class HttpConnection(asyncio.Protocol):
         name = name.lower()
         if name == b"expect" and value.lower() == b"100-continue":
             self.expect = True
-        elif name == b"transfer-encoding" and not value.lower().rstrip().endswith(b"chunked"):
-            # llhttp would refuse it only once the body comes, after the request was handed on.
+        elif name == b"transfer-encoding" and value.strip().lower() != b"chunked":
+            # llhttp would refuse it only once the body comes, after the request was handed on; a coding
+            # before chunked ("gzip, chunked") would reach the service as a body it cannot read.
             raise Rejected(400, "Transfer-Encoding other than chunked.")
         headers.append((name, value))
 
