@@ -190,6 +190,20 @@ class TestConnections:
                 assert await c.closed(3.0)
         assert upstream.hits["/login"] == 0
 
+    async def test_an_answer_the_client_stops_reading_is_cut(
+        self, gateway_for: GatewayFactory, upstream: UpstreamServer, test_keys: TestKeys
+    ) -> None:
+        settings = {"send_timeout_s": 0.5, "header_timeout_s": 0.5}
+        async with gateway_for({"auth": upstream}, **settings) as gw, connect(gw) as c:
+            token = f"Authorization: Bearer {test_keys.issue()}\r\n"
+            c.send(get("/api/auth/download?chunks=4096", token))  # 256 MiB
+            await asyncio.sleep(3)  # never read meanwhile: the buffers fill, the gateway waits on the client
+            received = 0
+            with contextlib.suppress(ConnectionResetError):
+                while chunk := await asyncio.wait_for(c.reader.read(1 << 20), 5):
+                    received += len(chunk)
+            assert received < 64 << 20  # cut long before the whole answer
+
     async def test_connections_over_the_bound_get_503(
         self, gateway_for: GatewayFactory, upstream: UpstreamServer
     ) -> None:

@@ -160,6 +160,9 @@ class Settings(BaseServiceSettings):
     # A request's line and headers must arrive within this (from its first byte; from the connection for
     # its first request), else 408 and the connection is closed: a slow client cannot hold sockets open.
     header_timeout_s: float = 10.0
+    # An answer the client stops reading (the socket's buffer full) for this long is cut: a client that never
+    # reads cannot hold the gateway's buffers and the service's connection (native server).
+    send_timeout_s: float = 60.0
     # Request line and headers together, in bytes (431 beyond; a request target over 8 KiB is 414).
     max_header_bytes: int = 32 * 1024
     max_header_count: int = 100

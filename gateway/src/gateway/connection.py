@@ -10,7 +10,8 @@ parser rejects (a malformed request line or header, both ``Content-Length`` and 
 or an invalid ``Content-Length``, a ``Transfer-Encoding`` other than chunked); a request target over
 ``MAX_TARGET`` bytes is 414, a header block over ``max_header_bytes`` (or ``max_header_count`` lines) 431.
 Timeouts: a request's head must arrive within ``header_timeout_s`` (408), an idle connection is closed after
-``keep_alive_timeout_s``; both are checked once a second for every connection (no timer per request).
+``keep_alive_timeout_s``, an answer the client has not read from for ``send_timeout_s`` is cut (the
+connection aborted, the service's connection freed); all are checked once a second for every connection (no timer per request).
 An answer that leaves part of its request body unread closes the connection (``Connection: close``); the
 rest of that body is read and dropped for at most ``LINGER_S`` first, so the client reads the answer instead
 of a reset.
@@ -40,7 +41,8 @@ logger = logging.getLogger("gateway.server")
 BODY_HIGH_WATER = 256 * 1024  # request body bytes buffered before reading from the client pauses
 MAX_TARGET = 8 * 1024
 LINGER_S = 2.0  # after an answer that left its request body unread: how long the rest is read and dropped
-LINGER_BYTES = 1024 * 1024
+# A client that does not wait for 100-continue may have sent megabytes already.
+LINGER_BYTES = 64 * 1024 * 1024
 MAX_QUEUED = 32  # pipelined requests parsed and waiting for the one being answered
 # What a connection is waiting for when its deadline passes.
 _IDLE, _HEAD, _LINGER = 1, 2, 3
@@ -55,6 +57,7 @@ class ServerState:
         self.loop = loop
         self.keep_alive_s = settings.keep_alive_timeout_s
         self.header_timeout_s = settings.header_timeout_s
+        self.send_timeout_s = settings.send_timeout_s
         self.max_header_bytes = settings.max_header_bytes
         self.max_header_count = settings.max_header_count
         self.max_connections = settings.max_connections
@@ -113,6 +116,7 @@ class HttpConnection(asyncio.Protocol):
         self.expect = False
         self.reading_paused = False
         self.write_paused = False
+        self.write_paused_at = 0.0
         self._drain: asyncio.Future[None] | None = None
         self._gone: asyncio.Future[None] | None = None
         self.lost = False
@@ -186,6 +190,8 @@ class HttpConnection(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         self.write_paused = True
+        self.write_paused_at = now = self.loop.time()
+        self.deadline = min(self.deadline, now + self.state.send_timeout_s)
 
     def resume_writing(self) -> None:
         self.write_paused = False
@@ -389,8 +395,18 @@ class HttpConnection(asyncio.Protocol):
 
     def timed_out(self) -> None:
         """The deadline passed: idle or lingering, the connection closes; a head still arriving gets 408."""
-        if self.active is not None:  # the answer in progress has deadlines of its own
-            self.deadline = self.loop.time() + self.state.header_timeout_s
+        now = self.loop.time()
+        if (
+            self.active is not None
+        ):  # an answer in progress has deadlines of its own; here, a client not reading
+            stuck = now - self.write_paused_at
+            if self.write_paused and stuck >= self.state.send_timeout_s:
+                logger.warning("answer cut: the client stopped reading", extra={"client": self.peer})
+                self.abort()
+            elif self.write_paused:
+                self.deadline = self.write_paused_at + self.state.send_timeout_s
+            else:
+                self.deadline = now + self.state.header_timeout_s
             return
         self.deadline = float("inf")
         if self.waiting_for == _HEAD and (self.url or self.head_bytes):
