@@ -34,7 +34,9 @@ _held: weakref.WeakKeyDictionary[asyncio.Task[Any], int] = weakref.WeakKeyDictio
 _warned: set[str] = set()
 _strict = os.environ.get("VITRINE_STRICT_CONNECTIONS", "") == "1"
 # Strict for the current task and the tasks it starts (they copy its context), whatever ``_strict`` says.
-_strict_here: contextvars.ContextVar[bool] = contextvars.ContextVar("vitrine_strict_connections", default=False)
+_strict_here: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "vitrine_strict_connections", default=False
+)
 
 
 class ConnectionHeldAcrossCall(RuntimeError):

@@ -5,6 +5,13 @@ Topology for a consumer named ``catalog.events`` (inside the broker's namespace)
 - ``catalog.events``: quorum queue bound to ``vitrine.events`` with the handled routing keys;
 - ``catalog.events.retry.<n>``: one queue per delay; expired messages go back by the default exchange;
 - ``catalog.events.dlq``: where a message goes after ``max_attempts`` or when it cannot be parsed.
+
+A handler runs in its message's transaction (the inbox row and its effects commit together), so it must not
+call another service or a marketplace: its pooled connection would be held meanwhile. Work of that kind goes
+in a ``prepare`` step (:meth:`EventConsumer.on_prepared`), run before the transaction with no connection
+held; its result is handed to the handler. A message may be prepared more than once (a redelivery while the
+first delivery runs, a failed transaction retried), so ``prepare`` must be safe to repeat; the handler's
+effects still happen once.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from vitrine_kit.db.tenancy import TenantGone, TenantRegistry
 from vitrine_kit.events.acks import BatchAcks
 from vitrine_kit.events.broker import Broker
 from vitrine_kit.events.envelopes import EnvelopeParser
-from vitrine_kit.events.inbox import record_many, record_one
+from vitrine_kit.events.inbox import handled, record_many, record_one
 from vitrine_kit.events.outbox import Outbox
 from vitrine_kit.logging import request_id_var, tenant_id_var
 from vitrine_kit.metrics import ServiceMetrics
@@ -44,6 +51,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 E = TypeVar("E", bound=Event)
 C = TypeVar("C", bound="ServiceContext[Any]")
+P = TypeVar("P")
 
 
 @dataclass
@@ -55,6 +63,7 @@ class EventContext(Generic[C]):
     envelope: Envelope[Any]  # its payload is the event, parsed
     outbox: Outbox
     context: C
+    prepared: Any = None  # what the route's ``prepare`` step returned, if it has one
 
     def emit(self, event: Event, *, tenant_id: uuid.UUID | None = None) -> Envelope[Event]:
         """Emit a follow-up event in the handler's transaction, caused by the one being handled."""
@@ -73,7 +82,25 @@ class EventContext(Generic[C]):
         return Scope(session=self.session, tenant_id=tenant_id, context=self.context, envelope=self.envelope)
 
 
+@dataclass(frozen=True)
+class Preparing(Generic[C]):
+    """What a ``prepare`` step gets: the envelope and the service's context, and no session. It runs before
+    the message's transaction with no pooled connection held, so it may call other services; a short session
+    of its own, closed before any such call, may read what it needs."""
+
+    envelope: Envelope[Any]  # its payload is the event
+    context: C
+
+    @property
+    def tenant_id(self) -> uuid.UUID:
+        """The message's tenant (a tenant route's messages always have one)."""
+        if self.envelope.tenant_id is None:
+            raise PermanentError(f"{self.envelope.type} carries no tenant_id")
+        return self.envelope.tenant_id
+
+
 Handler = Callable[[EventContext[Any], Any], Awaitable[None]]
+Prepare = Callable[[Preparing[Any], Any], Awaitable[Any]]
 
 
 @dataclass
@@ -82,6 +109,7 @@ class _Route:
     handler: Handler
     tenant_scoped: bool
     bindings: tuple[str, ...]
+    prepare: Prepare | None = None
 
 
 class PermanentError(Exception):
@@ -127,6 +155,37 @@ class EventConsumer(Generic[C]):
 
         return register
 
+    def on_prepared(
+        self,
+        model: type[E],
+        prepare: Callable[[Preparing[C], E], Awaitable[P]],
+        *,
+        bindings: tuple[str, ...] | None = None,
+    ) -> Callable[[Callable[[Scope[C], E, P], Awaitable[None]]], Callable[[Scope[C], E, P], Awaitable[None]]]:
+        """Like :meth:`on`, with ``prepare(preparing, event)`` run first, outside the message's transaction
+        and with no connection held (calls to other services go there); the decorated
+        ``handler(scope, event, prepared)`` gets its result in the transaction.
+
+        ``prepare`` runs again when a delivery is retried, and may run twice for one message delivered twice
+        at once: it must be safe to repeat (e.g. media-service finds a photo fetched before by its bytes);
+        the handler runs once per message. A message already handled is not prepared again. A route with a
+        ``prepare`` step is never handled in a batch.
+        """
+
+        def register(
+            fn: Callable[[Scope[C], E, P], Awaitable[None]],
+        ) -> Callable[[Scope[C], E, P], Awaitable[None]]:
+            async def in_scope(ctx: EventContext[Any], event: Any) -> None:
+                tenant_id = ctx.envelope.tenant_id
+                if tenant_id is None:
+                    raise PermanentError(f"{ctx.envelope.type} carries no tenant_id")
+                await fn(ctx.scope(tenant_id), event, ctx.prepared)
+
+            self._add(model, in_scope, tenant_scoped=True, bindings=bindings, prepare=prepare)
+            return fn
+
+        return register
+
     def on_shared(
         self, model: type[E], *, bindings: tuple[str, ...] | None = None
     ) -> Callable[
@@ -143,11 +202,19 @@ class EventConsumer(Generic[C]):
         return register
 
     def _add(
-        self, model: type[Event], handler: Handler, *, tenant_scoped: bool, bindings: tuple[str, ...] | None
+        self,
+        model: type[Event],
+        handler: Handler,
+        *,
+        tenant_scoped: bool,
+        bindings: tuple[str, ...] | None,
+        prepare: Prepare | None = None,
     ) -> None:
         if model.event_type in self.routes:
             raise ValueError(f"{self.name} already handles {model.event_type}")
-        self.routes[model.event_type] = _Route(model, handler, tenant_scoped, bindings or (model.event_type,))
+        self.routes[model.event_type] = _Route(
+            model, handler, tenant_scoped, bindings or (model.event_type,), prepare
+        )
         self.parser.add(model)
 
 
@@ -326,7 +393,7 @@ class ConsumerRunner:
             lag = (datetime.now(UTC) - envelope.occurred_at).total_seconds()
             self.metrics.event_lag.labels(self.queue_name).observe(max(lag, 0.0))
         item = _Item(message, envelope, route, event, attempt, asyncio.get_running_loop().create_future())
-        if not self.consumer.batchable or self.batch_max <= 1:
+        if not self.consumer.batchable or self.batch_max <= 1 or route.prepare is not None:
             await self._run_one(item)
             return
         # One batch at a time per tenant: what arrives meanwhile forms the next one (like group commit).
@@ -425,12 +492,21 @@ class ConsumerRunner:
         return _SessionOpener(self, item)
 
     async def _handle(self, item: _Item) -> None:
+        prepared = None
+        if item.route.prepare is not None:
+            # A short read, closed before ``prepare`` runs: no connection is held while it calls out.
+            async with self._session_for(item) as session:
+                done = await handled(session, self.consumer.name, item.envelope.id)
+            if done:
+                logger.info("duplicate message ignored", extra={"message_id": str(item.envelope.id)})
+                return
+            prepared = await item.route.prepare(Preparing(item.envelope, self.context), item.event)
         async with self._session_for(item) as session:
             if not await record_one(session, self.consumer.name, item.envelope):
                 logger.info("duplicate message ignored", extra={"message_id": str(item.envelope.id)})
                 return
             await item.route.handler(
-                EventContext(session, item.envelope, self.outbox, self.context), item.event
+                EventContext(session, item.envelope, self.outbox, self.context, prepared), item.event
             )
             await session.commit()
 
