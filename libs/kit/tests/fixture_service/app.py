@@ -14,9 +14,9 @@ from vitrine_contracts import Event
 from vitrine_kit.app import create_service_app
 from vitrine_kit.auth.deps import TenantPrincipal
 from vitrine_kit.auth.jwt import TokenVerifier
+from vitrine_kit.db import held
 from vitrine_kit.db.base import tenant_metadata
 from vitrine_kit.db.deps import AppOutbox, TenantSession
-from vitrine_kit.db import held
 from vitrine_kit.events.consumer import EventConsumer, Preparing
 from vitrine_kit.scope import Scope
 from vitrine_kit.settings import BaseServiceSettings
