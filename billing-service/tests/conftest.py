@@ -23,6 +23,7 @@ from sandbox_stripe.testing import serve
 from vitrine_contracts import Event
 from vitrine_contracts.billing_api import CREDITS_SCOPE
 from vitrine_kit.app import ServiceRuntime
+from vitrine_kit.db import held
 from vitrine_kit.db.models import OutboxMessage
 from vitrine_kit.testing.app import running_app
 from vitrine_kit.testing.helpers import eventually, free_port, settings_for_test
@@ -199,9 +200,15 @@ class App:
 
     async def price_of(self, plan: str) -> str:
         """The Stripe price of a plan (made at the stand-in if needed)."""
+        prices = self.context.prices
         async with self.runtime.db.session() as session:
-            price = await self.context.prices.price_for(session, await plan_service.get(session, plan))
+            item = await plan_service.get(session, plan)
+            price = await prices.known(session, item)
             await session.commit()
+            if price is None:
+                price = await prices.from_stripe(item)
+                await prices.remember(session, item, price)
+                await session.commit()
         return price
 
     async def play(self, event: Event, tenant_id: uuid.UUID) -> None:
@@ -250,3 +257,11 @@ async def seller(app: App) -> Seller:
     seller = app.seller()
     await seller.credits()
     return seller
+
+
+@pytest.fixture
+def strict_connections() -> Iterator[None]:
+    """A call to Stripe (or another service) made by the test's requests while they hold a pooled database
+    connection fails the test (this test's task only: the webhook worker, started before, keeps warning)."""
+    with held.strict():
+        yield

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import stripe
+from vitrine_kit.db.held import check_outbound
 
 from billing_service.config import Settings
 from billing_service.errors import PaymentProviderUnavailable
@@ -27,7 +28,9 @@ class StripeCallFailed(Exception):
 
 @contextmanager
 def _translated(operation: str) -> Iterator[None]:
-    """SDK errors as :class:`StripeCallFailed`, logged once with what was being done."""
+    """SDK errors as :class:`StripeCallFailed`, logged once with what was being done; the kit's guard
+    warns (raises in strict mode) when a pooled database connection is held meanwhile."""
+    check_outbound("stripe")
     try:
         yield
     except (stripe.APIConnectionError, stripe.RateLimitError) as exc:

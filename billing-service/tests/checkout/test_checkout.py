@@ -1,9 +1,14 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
+import pytest
 import sqlalchemy as sa
 from billing_service.models import Account
+
+# Checkout and portal call Stripe with no database connection held: any regression fails these tests.
+pytestmark = pytest.mark.usefixtures("strict_connections")
 
 
 async def stripe_get(standin, path: str, **params) -> dict:
@@ -70,6 +75,43 @@ class TestCheckoutCredits:
 
 
 class TestCheckoutSubscription:
+    async def test_two_tabs_at_once_get_one_customer_and_one_session(self, app, seller, standin) -> None:
+        """No key sent: the second tab's checkout is the first's (paying both cannot make two subscriptions)."""
+        first, second = await asyncio.gather(
+            seller.post("/checkout/subscription", json={"plan": "pro"}),
+            seller.post("/checkout/subscription", json={"plan": "pro"}),
+        )
+        assert (first.status_code, second.status_code) == (201, 201), (first.text, second.text)
+        assert first.json()["session_id"] == second.json()["session_id"]
+        customers = await stripe_get(standin, "/v1/customers", limit=100)
+        mine = [c["id"] for c in customers["data"] if c["metadata"].get("tenant_id") == str(seller.tenant_id)]
+        assert mine == [await app.customer_of(seller.tenant_id)]
+        other_plan = await seller.checkout("subscription", "starter")
+        assert other_plan["session_id"] != first.json()["session_id"]
+
+    async def test_a_customer_linked_while_stripe_answered_is_kept(
+        self, app, seller, standin, monkeypatch
+    ) -> None:
+        """The second transaction tolerates a concurrent writer (another replica, a webhook): the customer
+        it linked first stays the tenant's, and the session is made for it."""
+        stripe_api = app.context.stripe
+        make = stripe_api.create_customer
+        other = await make(uuid.uuid4())  # a customer linked by someone else meanwhile
+
+        async def racing(tenant_id: uuid.UUID) -> str:
+            made = await make(tenant_id)
+            async with app.runtime.db.session() as session:
+                await session.execute(
+                    sa.update(Account).where(Account.tenant_id == tenant_id).values(stripe_customer_id=other)
+                )
+                await session.commit()
+            return made
+
+        monkeypatch.setattr(stripe_api, "create_customer", racing)
+        checkout = await seller.checkout("subscription", "pro")
+        session = await stripe_get(standin, f"/v1/checkout/sessions/{checkout['session_id']}")
+        assert session["customer"] == other == await app.customer_of(seller.tenant_id)
+
     async def test_a_subscription_session(self, seller, standin) -> None:
         checkout = await seller.checkout("subscription", "pro")
         session = await stripe_get(standin, f"/v1/checkout/sessions/{checkout['session_id']}")

@@ -31,7 +31,7 @@ from catalog_service.alerts.schemas import AlertKind
 from catalog_service.alerts.service import alert_service
 from catalog_service.context import CatalogContext
 from catalog_service.dashboard.service import dashboard_service
-from catalog_service.imports.service import import_service
+from catalog_service.imports.service import Photos, import_service
 from catalog_service.products.photos import photo_service
 from catalog_service.publications.service import publication_service
 from catalog_service.publications.sites import site_service
@@ -50,7 +50,7 @@ consumer: EventConsumer[CatalogContext] = EventConsumer(
 # Vinted's reference lists: a whole brand list is tens of parts, each seconds of work and each taking its
 # fetch's row lock: one at a time, or each part waiting for the lock holds a pooled connection (the pool ran dry).
 reference: EventConsumer[CatalogContext] = EventConsumer("catalog-service.reference", prefetch=1)
-# Imports fetch photos through media-service: one message per transaction, never replayed in a batch.
+# Imports fetch photos through media-service (in a prepare step): one message per transaction, never batched.
 imports: EventConsumer[CatalogContext] = EventConsumer("catalog-service.imports")
 
 
@@ -135,11 +135,12 @@ async def vinted_reference(scope: Scope, event: VintedReferenceFetched) -> None:
     await reference_service.on_vinted_fetched(scope, event)
 
 
-@imports.on(ListingImported)
-async def listing_imported(scope: Scope, event: ListingImported) -> None:
-    await import_service.on_listing(scope, event)
+# Their photos are fetched before the message's transaction (``prepare``), with no connection held.
+@imports.on_prepared(ListingImported, import_service.prepare_listing)
+async def listing_imported(scope: Scope, event: ListingImported, photos: Photos) -> None:
+    await import_service.on_listing(scope, event, photos)
 
 
-@imports.on(VintedItemImported)
-async def vinted_item_imported(scope: Scope, event: VintedItemImported) -> None:
-    await import_service.on_vinted_item(scope, event)
+@imports.on_prepared(VintedItemImported, import_service.prepare_vinted_item)
+async def vinted_item_imported(scope: Scope, event: VintedItemImported, photos: Photos) -> None:
+    await import_service.on_vinted_item(scope, event, photos)

@@ -2,12 +2,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import httpx
+import pytest
+from pydantic import SecretStr
 from vitrine_contracts.catalog import OrderReceived
 from vitrine_contracts.common import Marketplace, Money
 from vitrine_contracts.marketplace import ImportedListing, ListingImported
+from vitrine_contracts.media_api import FETCH_PATH, FetchRequest
 from vitrine_contracts.vinted import VintedItemImported
+from vitrine_kit.auth.service_client import ServiceTokenClient
+from vitrine_kit.clients.media import MediaClient
+from vitrine_kit.db import held
 
 
 def imported(
@@ -137,6 +145,86 @@ class TestListingImports:
         [running] = (await seller.get("/imports")).json()["items"]
         assert (running["marketplace"], running["done"], running["finished"]) == ("vinted", 1, False)
         await asyncio.sleep(0)
+
+
+class FakeMedia:
+    """media-service's fetch: one image per URL (the same again for the same URL, as for the same bytes)."""
+
+    def __init__(self) -> None:
+        self.fetches: list[str] = []
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/token":
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 300})
+        assert request.url.path == FETCH_PATH
+        url = FetchRequest.model_validate_json(request.content).url
+        self.fetches.append(url)
+        if "refused" in url:
+            return httpx.Response(422, json={"detail": "not an image"})
+        now = datetime.now(UTC).isoformat()
+        rendition = {"name": "original", "format": "jpeg", "width": 1, "height": 1, "bytes": 1, "url": url}
+        image = {
+            "id": str(self.image_id(url)),
+            "filename": "photo.jpg",
+            "content_hash": url,
+            "source_format": "jpeg",
+            "width": 1,
+            "height": 1,
+            "created_at": now,
+            "original": rendition,
+            "derivatives": [],
+            "urls_expire_at": now,
+        }
+        return httpx.Response(201, json={"image": image, "duplicate": False})
+
+    @staticmethod
+    def image_id(url: str) -> uuid.UUID:
+        return uuid.uuid5(uuid.NAMESPACE_URL, url)
+
+    def client(self) -> MediaClient:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(self.answer))
+        tokens = ServiceTokenClient("http://auth/oauth/token", "catalog", SecretStr("s"), http=http)
+        return MediaClient("http://media", tokens, http)
+
+
+@pytest.fixture
+def strict_connections() -> Iterator[None]:
+    """A call to media-service made while a pooled connection is held fails the import (strict for this
+    test: the consumer's tasks run outside the test's own, so the whole process is strict meanwhile)."""
+    held.set_strict(True)
+    yield
+    held.set_strict(False)
+
+
+@pytest.mark.usefixtures("strict_connections")
+class TestImportedPhotos:
+    async def test_photos_are_fetched_with_no_connection_held(self, app, seller, monkeypatch) -> None:
+        media = FakeMedia()
+        monkeypatch.setattr(app.runtime.context, "media", media.client())
+        import_id = uuid.uuid4()
+        urls = [f"https://i.ebayimg.com/images/g/{n}/s-l1600.jpg" for n in range(2)]
+        await seller.play(imported(20, import_id, 2, image_urls=[*urls, "https://i.ebayimg.com/refused.jpg"]))
+        await seller.play(imported(21, import_id, 2, image_urls=urls[:1]))
+        done = await seller.eventually(lambda: _finished(seller, import_id))
+        items = {i["external_listing_id"]: i for i in done["items"]}
+        first = items["110000000020"]
+        assert (first["outcome"], first["photos"], first["photos_failed"]) == ("created", 2, 1)
+        product = await seller.product(first["product_id"])
+        assert [i["media_id"] for i in product["images"]] == [str(media.image_id(u)) for u in urls]
+        assert items["110000000021"]["photos"] == 1
+
+    async def test_a_listing_catalog_knows_fetches_no_photo(self, app, seller, monkeypatch) -> None:
+        media = FakeMedia()
+        monkeypatch.setattr(app.runtime.context, "media", media.client())
+        first, again = uuid.uuid4(), uuid.uuid4()
+        urls = ["https://i.ebayimg.com/images/g/k/s-l1600.jpg"]
+        await seller.play(imported(22, first, 1, image_urls=urls))
+        await seller.eventually(lambda: _finished(seller, first))
+        assert media.fetches == urls
+        await seller.play(imported(22, again, 1, image_urls=urls))  # imported a second time: skipped
+        done = await seller.eventually(lambda: _finished(seller, again))
+        assert done["skipped"] == 1
+        assert media.fetches == urls
 
 
 async def _finished(seller, import_id: uuid.UUID) -> dict:

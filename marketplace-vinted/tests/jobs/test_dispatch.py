@@ -4,7 +4,9 @@ test_jobs.py; the services are called with a scope, the params are the contract'
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
+import httpx
 from marketplace_vinted.config import Settings
 from marketplace_vinted.jobs.dispatch import dispatch_service
 from marketplace_vinted.jobs.queue import job_queue
@@ -12,9 +14,14 @@ from marketplace_vinted.jobs.results import result_service
 from marketplace_vinted.models import Job, JobContext, PluginDevice
 from marketplace_vinted.scope import worker_scope
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from pydantic import SecretStr
+from vitrine_contracts.media_api import RESOLVE_PATH, ResolveRequest
 from vitrine_contracts.relay.v1 import DelistParams, ItemBody, JobKind, PhotoRef, PublishParams, UpdateParams
 from vitrine_contracts.vinted import VintedJobCompleted
 from vitrine_kit import tracing
+from vitrine_kit.auth.service_client import ServiceTokenClient
+from vitrine_kit.clients.media import MediaClient
+from vitrine_kit.db import held
 from vitrine_kit.logging import request_id_var
 
 ITEM = ItemBody(title="Levi's 501 jeans", price=27.9, currency="EUR", catalog_id=1206, status_id=2)
@@ -177,3 +184,115 @@ class TestFlow:
         assert dispatched.parent.span_id == queuing.get_span_context().span_id
         assert dispatched.attributes is not None
         assert dispatched.attributes["vitrine.request_id"] == "sale-0001-abcd"
+
+
+class FakeMedia:
+    """media-service's resolve: a signed URL per image, ``down`` answers 503; the calls are counted."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.down = False
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/token":
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 300})
+        assert request.url.path == RESOLVE_PATH
+        self.calls += 1
+        if self.down:
+            return httpx.Response(503)
+        asked = ResolveRequest.model_validate_json(request.content)
+        now = datetime.now(UTC).isoformat()
+
+        def image(image_id: uuid.UUID) -> dict:
+            rendition = {"format": "jpeg", "width": 1, "height": 1, "bytes": 1}
+            return {
+                "id": str(image_id),
+                "filename": "p.jpg",
+                "content_hash": "h",
+                "source_format": "jpeg",
+                "width": 1,
+                "height": 1,
+                "created_at": now,
+                "original": {**rendition, "name": "original", "url": f"http://media/{image_id}/o"},
+                "derivatives": [{**rendition, "name": "large", "url": f"http://media/{image_id}/signed"}],
+                "urls_expire_at": now,
+            }
+
+        return httpx.Response(
+            200, json={"images": [{"id": str(i), "found": True, "image": image(i)} for i in asked.image_ids]}
+        )
+
+    def client(self) -> MediaClient:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(self.answer))
+        tokens = ServiceTokenClient("http://auth/oauth/token", "vinted", SecretStr("s"), http=http)
+        return MediaClient("http://media", tokens, http)
+
+
+class TestPhotoSigning:
+    """The photos of a job going out are signed by media-service with no connection held (strict here)."""
+
+    async def queue_publish(self, context, tenant, media: FakeMedia) -> tuple[uuid.UUID, uuid.UUID]:
+        """A device online, the account made (a first pass), then a publish with one photo queued."""
+        context.photos.media = media.client()
+        photo = uuid.uuid4()
+        async with context.db.tenant_session(tenant) as s, s.begin():
+            s.add(device_row(uuid.uuid4()))
+        await dispatch_service.run_pass(context, tenant)  # makes the account, paced from now
+        async with context.db.tenant_session(tenant) as s, s.begin():
+            job = await job_queue.enqueue(
+                worker_scope(s, tenant, context),
+                PublishParams(photos=[PhotoRef(url="http://x/stale.jpg")], item=ITEM),
+                f"publish:{uuid.uuid4()}",
+                context=JobContext(media_ids=[photo]),
+            )
+        return photo, job.id
+
+    async def test_a_publish_goes_out_with_photos_signed_outside_the_transaction(self, standalone) -> None:
+        context, tenant = await standalone(Settings(min_gap_s=0, max_gap_s=0))
+        media = FakeMedia()
+        photo, _ = await self.queue_publish(context, tenant, media)
+        with held.strict():
+            await dispatch_service.run_pass(context, tenant)
+        [out] = [
+            e for e in context.outbox.sent if e.event_type == "vinted.job.dispatch" and e.kind == "publish"
+        ]
+        assert [p["url"] for p in out.params["photos"]] == [f"http://media/{photo}/signed"]
+        assert media.calls == 1
+
+    async def test_a_job_whose_photos_were_not_signed_waits_for_the_next_pass(self, standalone) -> None:
+        """A pass given no signed photos (the job became due after they were asked) calls no one."""
+        context, tenant = await standalone(Settings(min_gap_s=0, max_gap_s=0))
+        media = FakeMedia()
+        _, job_id = await self.queue_publish(context, tenant, media)
+        with held.strict():
+            async with context.db.tenant_session(tenant) as s, s.begin():
+                await dispatch_service.dispatch(worker_scope(s, tenant, context))
+        assert media.calls == 0
+        async with context.db.tenant_session(tenant) as s:
+            assert (await s.get_one(Job, job_id)).status == "queued"
+        await dispatch_service.run_pass(context, tenant)
+        assert [
+            e for e in context.outbox.sent if e.event_type == "vinted.job.dispatch" and e.kind == "publish"
+        ]
+
+    async def test_media_down_puts_the_job_back_for_a_little_while(self, standalone) -> None:
+        context, tenant = await standalone(Settings(min_gap_s=0, max_gap_s=0))
+        media = FakeMedia()
+        media.down = True
+        _, job_id = await self.queue_publish(context, tenant, media)
+        with held.strict():
+            await dispatch_service.run_pass(context, tenant)
+        assert not [
+            e for e in context.outbox.sent if e.event_type == "vinted.job.dispatch" and e.kind == "publish"
+        ]
+        async with context.db.tenant_session(tenant) as s:
+            job = await s.get_one(Job, job_id)
+        assert (job.status, job.not_before > datetime.now(UTC)) == ("queued", True)
+        media.down = False
+        async with context.db.tenant_session(tenant) as s, s.begin():
+            (await s.get_one(Job, job.id)).not_before = datetime.now(UTC)
+        with held.strict():
+            await dispatch_service.run_pass(context, tenant)
+        assert [
+            e for e in context.outbox.sent if e.event_type == "vinted.job.dispatch" and e.kind == "publish"
+        ]

@@ -63,12 +63,15 @@ class TestSigned:
     async def test_the_large_jpeg_replaces_each_known_photo(self) -> None:
         kept, gone = uuid.uuid4(), uuid.uuid4()
         photos = resolver(media({kept}))
-        urls = await photos.signed(uuid.uuid4(), [kept, gone, None], ["old-1", "old-2", "old-3"])
+        signed = await photos.sign(uuid.uuid4(), [kept, gone, None])
+        urls = photos.apply(signed, [kept, gone, None], ["old-1", "old-2", "old-3"])
         assert urls == ["https://m/large.jpeg", "old-2", "old-3"]
         await photos.aclose()
 
     async def test_media_down_makes_the_job_wait(self) -> None:
         photos = resolver(media(set(), status=503))
+        photo = uuid.uuid4()
+        signed = await photos.sign(uuid.uuid4(), [photo])
         with pytest.raises(PhotosUnavailable):
-            await photos.signed(uuid.uuid4(), [uuid.uuid4()], ["old"])
+            photos.apply(signed, [photo], ["old"])
         await photos.aclose()

@@ -7,6 +7,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from vitrine_kit.db.base import utcnow
 
 from billing_service.models import Account, Balance, Reservation
 
@@ -39,6 +40,18 @@ NO_KEY_UPDATE = {"key_share": True}
 async def lock(session: AsyncSession, tenant_id: uuid.UUID) -> Account:
     """The account, locked until the transaction ends (serialises its changes across replicas)."""
     return await session.get_one(Account, tenant_id, with_for_update=NO_KEY_UPDATE, populate_existing=True)
+
+
+async def link_customer(session: AsyncSession, tenant_id: uuid.UUID, customer_id: str) -> str:
+    """Link ``customer_id`` to the account unless one is linked already (a concurrent request, a webhook:
+    its update waits for theirs, then finds the column set); returns the customer linked now."""
+    await session.execute(
+        sa.update(Account)
+        .where(Account.tenant_id == tenant_id, Account.stripe_customer_id.is_(None))
+        .values(stripe_customer_id=customer_id, updated_at=utcnow())
+    )
+    linked = await session.scalar(sa.select(Account.stripe_customer_id).where(Account.tenant_id == tenant_id))
+    return linked or customer_id
 
 
 async def by_customer(session: AsyncSession, customer_id: str) -> Account | None:

@@ -39,16 +39,11 @@ class AccountService:
         await self.ensure(scope)
         return await repository.lock(scope.session, scope.tenant_id)
 
-    async def customer_for(self, scope: Scope) -> str:
-        """The tenant's Stripe customer, made once: the account row lock serialises concurrent first
-        checkouts of this replica and others, and the tenant-derived idempotency key covers a retry."""
-        account = await self.lock(scope)
-        if account.stripe_customer_id is not None:
-            return account.stripe_customer_id
-        customer_id = await scope.context.stripe.create_customer(scope.tenant_id)
-        account.link_customer(customer_id)
-        await scope.session.flush()
-        return customer_id
+    async def record_customer(self, scope: Scope, customer_id: str) -> str:
+        """Link the Stripe customer made for the tenant (``stripe.create_customer``: its tenant-derived
+        idempotency key makes racing requests get the same one) unless another request linked it first;
+        returns the customer linked."""
+        return await repository.link_customer(scope.session, scope.tenant_id, customer_id)
 
     async def close(self, session: AsyncSession, context: BillingContext, tenant_id: uuid.UUID) -> None:
         """The tenant was deleted: its subscription is canceled at Stripe (once), its credits go."""

@@ -27,21 +27,32 @@ def lookup_key_of(item: Plan | CreditPack) -> str:
 
 
 class PriceList:
-    """Price ids by lookup key: this process's memory, then the table, then Stripe (found, or made)."""
+    """Price ids by lookup key: this process's memory, then the table, then Stripe (found, or made, with no
+    connection held: the caller commits between :meth:`known` and :meth:`from_stripe`)."""
 
     def __init__(self, stripe: StripeApi) -> None:
         self.stripe = stripe
         self._ids: dict[str, str] = {}
 
-    async def price_for(self, session: AsyncSession, item: Plan | CreditPack) -> str:
+    async def known(self, session: AsyncSession, item: Plan | CreditPack) -> str | None:
+        """The item's price id if this process or the table knows it (``None``: ask :meth:`from_stripe`)."""
         key = lookup_key_of(item)
-        cached = self._ids.get(key) or await repository.price_id(session, key)
-        if cached is None:
-            cached = await self._from_stripe(key, item)
-            kind = PriceKind.PLAN if isinstance(item, Plan) else PriceKind.PACK
-            await repository.remember_price(session, key, cached, kind, item.code)
-        self._ids[key] = cached
-        return cached
+        known = self._ids.get(key) or await repository.price_id(session, key)
+        if known is not None:
+            self._ids[key] = known
+        return known
+
+    async def from_stripe(self, item: Plan | CreditPack) -> str:
+        """The item's price found or made at Stripe (call it with no database connection held), then
+        :meth:`remember` it."""
+        return await self._from_stripe(lookup_key_of(item), item)
+
+    async def remember(self, session: AsyncSession, item: Plan | CreditPack, price_id: str) -> None:
+        """Record the price found at Stripe (a racing replica's row, for the same lookup key, is kept)."""
+        key = lookup_key_of(item)
+        kind = PriceKind.PLAN if isinstance(item, Plan) else PriceKind.PACK
+        await repository.remember_price(session, key, price_id, kind, item.code)
+        self._ids[key] = price_id
 
     async def _from_stripe(self, key: str, item: Plan | CreditPack) -> str:
         found = await self.stripe.find_price(key)

@@ -8,6 +8,7 @@ import httpx
 from pydantic import ValidationError
 from vitrine_contracts.media_api import FETCH_PATH, FetchRequest, FetchResponse
 from vitrine_kit.clients.media import MediaClient, MediaUnavailable
+from vitrine_kit.db.held import check_outbound
 
 __all__ = ["MediaUnavailable", "PhotoRefused", "fetch_photo"]
 
@@ -19,6 +20,7 @@ class PhotoRefused(Exception):
 async def fetch_photo(media: MediaClient, tenant_id: uuid.UUID, url: str) -> uuid.UUID:
     """The tenant's image made from ``url`` (the existing one for the same bytes)."""
     request = FetchRequest(tenant_id=tenant_id, url=url)
+    check_outbound("media-service")
     try:
         response = await media.http.post(
             media.base + FETCH_PATH,

@@ -1,6 +1,12 @@
 """Imports of live marketplace listings: each becomes a product with a live publication (or is linked to
 one, or skipped when catalog already knows the listing), with its photos fetched into media-service and
-the import's progress counted, so a later sale of imported stock is matched and delisted elsewhere."""
+the import's progress counted, so a later sale of imported stock is matched and delisted elsewhere.
+
+Photos are fetched in the consumer's ``prepare`` step, before the message's transaction and with no database
+connection held while media-service (and the marketplace's image host behind it) answers: a short session,
+closed first, says whether the listing will be created at all. Fetching twice (a redelivery) is harmless:
+media-service finds a photo fetched before by its bytes.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +22,14 @@ from sqlalchemy.dialects.postgresql import insert
 from vitrine_contracts.common import Marketplace, Money
 from vitrine_contracts.marketplace import ListingImported
 from vitrine_contracts.vinted import VintedItemImported
+from vitrine_kit.clients.media import MediaClient
 from vitrine_kit.db.base import utcnow
+from vitrine_kit.events.consumer import Preparing
 from vitrine_kit.pagination import Keyset
 
 from catalog_service.alerts.schemas import AlertKind
 from catalog_service.alerts.service import alert_service
+from catalog_service.context import CatalogContext
 from catalog_service.errors import ImportNotFound, QuotaExceeded
 from catalog_service.imports.media import PhotoRefused, fetch_photo
 from catalog_service.imports.schemas import (
@@ -62,6 +71,21 @@ class Found:
     fields: dict[str, Any] = field(default_factory=dict)
     # The eBay site of the account the listing is on ('' elsewhere): one publication per site.
     site: str = ""
+
+
+@dataclass
+class Photos:
+    """A listing's photos fetched into media-service before its transaction (``fetched`` False: the listing
+    needed none when it was prepared)."""
+
+    images: list[uuid.UUID] = field(default_factory=list)
+    failed: int = 0
+    fetched: bool = False
+
+
+class PhotosNotFetched(Exception):
+    """The listing is to be created after all (the catalog changed since it was prepared): the message is
+    retried, and prepared again."""
 
 
 @dataclass
@@ -117,7 +141,46 @@ ORDER = Keyset((ListingImport.created_at, ListingImport.id), TypeAdapter(tuple[d
 
 
 class ImportService:
-    async def on_listing(self, scope: Scope, event: ListingImported) -> None:
+    async def prepare_listing(self, preparing: Preparing[CatalogContext], event: ListingImported) -> Photos:
+        """The photos of an adapter's imported listing, fetched unless it will not be created."""
+        marketplace, listing = event.marketplace.value, event.listing
+        import_id = event.import_id or self._daily_import(preparing.tenant_id, marketplace)
+        if event.product_id is not None:  # linked to a product: its photos stay
+            return Photos()
+        return await self._prepare(
+            preparing, import_id, marketplace, listing.external_listing_id, listing.image_urls
+        )
+
+    async def prepare_vinted_item(
+        self, preparing: Preparing[CatalogContext], event: VintedItemImported
+    ) -> Photos:
+        """The photos of a Vinted item the plugin fetched, unless it will not be created."""
+        import_id = self._daily_import(preparing.tenant_id, "vinted")
+        return await self._prepare(
+            preparing, import_id, "vinted", str(event.vinted_item_id), event.photo_urls
+        )
+
+    async def _prepare(
+        self,
+        preparing: Preparing[CatalogContext],
+        import_id: uuid.UUID,
+        marketplace: str,
+        external_id: str,
+        urls: list[str],
+    ) -> Photos:
+        context, tenant_id = preparing.context, preparing.tenant_id
+        async with context.db.tenant_session(tenant_id) as session:
+            scope = Scope(session=session, tenant_id=tenant_id, context=context, envelope=preparing.envelope)
+            wanted = not await self._handled(scope, import_id, marketplace, external_id)
+            wanted = wanted and await quota_service.has_room(scope)
+        # The session is closed: no connection is held while media-service answers.
+        if not wanted:
+            return Photos()
+        limit = IMAGE_LIMIT[Marketplace(marketplace)]
+        images, failed = await self._photos(context.media, tenant_id, urls[:limit])
+        return Photos(images, failed, fetched=True)
+
+    async def on_listing(self, scope: Scope, event: ListingImported, photos: Photos) -> None:
         """An adapter's imported listing (eBay, Etsy)."""
         listing, ref = event.listing, await scope.context.reference.get()
         site = ""
@@ -138,11 +201,11 @@ class ImportService:
             fields=fields,
             site=site,
         )
-        import_id = event.import_id or self._daily_import(scope, found.marketplace)
+        import_id = event.import_id or self._daily_import(scope.tenant_id, found.marketplace)
         await self._open(scope, import_id, found.marketplace, event.account_id, event.import_total)
-        await self._run(scope, import_id, found, event.product_id, event.publication_id)
+        await self._run(scope, import_id, found, event.product_id, event.publication_id, photos)
 
-    async def on_vinted_item(self, scope: Scope, event: VintedItemImported) -> None:
+    async def on_vinted_item(self, scope: Scope, event: VintedItemImported, photos: Photos) -> None:
         """A Vinted item the plugin fetched for import."""
         ref = await scope.context.reference.get()
         found = Found(
@@ -156,14 +219,15 @@ class ImportService:
             url=event.url,
             fields=vinted_fields(ref, event),
         )
-        import_id = self._daily_import(scope, "vinted")
+        import_id = self._daily_import(scope.tenant_id, "vinted")
         await self._open(scope, import_id, "vinted", None, None)
-        await self._run(scope, import_id, found, None, None)
+        await self._run(scope, import_id, found, None, None, photos)
 
-    def _daily_import(self, scope: Scope, marketplace: str) -> uuid.UUID:
+    @staticmethod
+    def _daily_import(tenant_id: uuid.UUID, marketplace: str) -> uuid.UUID:
         # Adapters that send items one by one, without an import id: one import per marketplace and day.
         day = datetime.now(UTC).date().isoformat()
-        return uuid.uuid5(uuid.NAMESPACE_URL, f"vitrine:import:{scope.tenant_id}:{marketplace}:{day}")
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"vitrine:import:{tenant_id}:{marketplace}:{day}")
 
     async def _open(
         self,
@@ -196,22 +260,33 @@ class ImportService:
         found: Found,
         product_id: uuid.UUID | None,
         publication_id: uuid.UUID | None,
+        photos: Photos,
     ) -> None:
         seen = await scope.session.get(ImportedItem, (import_id, found.external_id))
         if seen is not None:
             return
-        known = await scope.session.scalar(
-            sa.select(Publication.product_id).where(
-                Publication.marketplace == found.marketplace, Publication.external_id == found.external_id
-            )
-        )
+        known = await self._known(scope, found.marketplace, found.external_id)
         if known is not None:
             result = Result(Outcome.SKIPPED, known, error="already in Vitrine")
         elif product_id is not None:
             result = await self._link(scope, found, product_id, publication_id)
         else:
-            result = await self._create(scope, found, publication_id)
+            result = await self._create(scope, found, publication_id, photos)
         await self._record(scope, import_id, found, result)
+
+    async def _handled(self, scope: Scope, import_id: uuid.UUID, marketplace: str, external_id: str) -> bool:
+        """The listing was recorded in this import already, or catalog knows it: nothing to create."""
+        seen = await scope.session.get(ImportedItem, (import_id, external_id))
+        return seen is not None or await self._known(scope, marketplace, external_id) is not None
+
+    @staticmethod
+    async def _known(scope: Scope, marketplace: str, external_id: str) -> uuid.UUID | None:
+        """The product catalog already has this listing on."""
+        return await scope.session.scalar(
+            sa.select(Publication.product_id).where(
+                Publication.marketplace == marketplace, Publication.external_id == external_id
+            )
+        )
 
     async def _link(
         self, scope: Scope, found: Found, product_id: uuid.UUID, publication_id: uuid.UUID | None
@@ -246,14 +321,16 @@ class ImportService:
         product.version, product.updated_at = product.version + 1, utcnow()
         return Result(Outcome.LINKED, product.id)
 
-    async def _create(self, scope: Scope, found: Found, publication_id: uuid.UUID | None) -> Result:
+    async def _create(
+        self, scope: Scope, found: Found, publication_id: uuid.UUID | None, photos: Photos
+    ) -> Result:
         try:
             await quota_service.admit(scope)
         except QuotaExceeded as exc:
             return Result(Outcome.FAILED, error=exc.detail or exc.title)
-        images, failed = await self._photos(
-            scope, found.image_urls[: IMAGE_LIMIT[Marketplace(found.marketplace)]]
-        )
+        if not photos.fetched and found.image_urls:
+            raise PhotosNotFetched(f"listing {found.external_id} is to be created after all: prepared again")
+        images, failed = photos.images, photos.failed
         product_id = uuid.uuid4()
         sku = await self._free_sku(scope, found.sku, product_id)
         price = found.price
@@ -284,20 +361,22 @@ class ImportService:
         self._live(pub, found)
         return Result(Outcome.CREATED, product_id, photos=len(images), photos_failed=failed)
 
-    async def _photos(self, scope: Scope, urls: list[str]) -> tuple[list[uuid.UUID], int]:
+    @staticmethod
+    async def _photos(
+        media: MediaClient | None, tenant_id: uuid.UUID, urls: list[str]
+    ) -> tuple[list[uuid.UUID], int]:
         """The photos fetched into media-service, in order; a refused one is counted, not fatal.
 
         media-service being unreachable raises: the message is retried, and photos already fetched are found
         again by their bytes.
         """
-        media = scope.context.media
         if media is None:
             return [], len(urls)
         images: list[uuid.UUID] = []
         failed = 0
         for url in urls:
             try:
-                image = await fetch_photo(media, scope.tenant_id, url)
+                image = await fetch_photo(media, tenant_id, url)
             except PhotoRefused as exc:
                 logger.info("imported photo refused", extra={"url": url[:200], "reason": str(exc)})
                 failed += 1

@@ -51,6 +51,11 @@ class QuotaService:
             .values(product_count=sa.func.greatest(Quota.product_count - count, 0))
         )
 
+    async def has_room(self, scope: Scope, count: int = 1) -> bool:
+        """Whether ``count`` more products fit now (a read: :meth:`admit` decides)."""
+        quota = await self.read(scope)
+        return quota.product_limit is None or quota.products + count <= quota.product_limit
+
     async def read(self, scope: Scope) -> QuotaOut:
         quota = await scope.session.get_one(Quota, 1, populate_existing=True)
         if quota.plan is None:

@@ -92,3 +92,39 @@ class TestHeld:
                     assert await media.resolve(uuid.uuid4(), [uuid.uuid4()]) == {}
         warned = [r.target for r in caplog.records if r.name == "vitrine_kit.db.held"]  # type: ignore[attr-defined]
         assert sorted(warned) == ["auth-service", "media-service"]  # the token fetch, then the resolve
+
+    async def test_strict_for_one_task_leaves_tasks_already_running_warning(self, db) -> None:
+        """``strict()`` covers the block's task and what it starts, not a loop started before (a service's
+        background worker must not fail a test that happens to run beside it)."""
+        held._warned.discard("elsewhere")
+        go, done = asyncio.Event(), asyncio.Event()
+
+        async def background() -> None:
+            async with db.session() as session:
+                await session.execute(sa.select(1))
+                await go.wait()
+                held.check_outbound("elsewhere")  # warns: not strict here
+                done.set()
+
+        loop_task = asyncio.create_task(background())
+        with held.strict():
+            async with db.session() as session:
+                await session.execute(sa.select(1))
+                with pytest.raises(held.ConnectionHeldAcrossCall, match="media-service"):
+                    held.check_outbound("media-service")
+
+                await session.commit()
+
+            async def started_here() -> None:
+                async with db.session() as own:
+                    await own.execute(sa.select(1))
+                    held.check_outbound("media-service")
+
+            with pytest.raises(held.ConnectionHeldAcrossCall):
+                await asyncio.create_task(started_here())  # a task started in the block is strict too
+            go.set()
+            await loop_task
+        assert done.is_set()
+        async with db.session() as session:
+            await session.execute(sa.select(1))
+            held.check_outbound("media-service")  # strict no more: a warning

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 import aio_pika
 import sqlalchemy as sa
-from fixture_service.app import Boom, Counter, Ping, failures
+from fixture_service.app import Boom, Counter, Fetch, Ping, failures, preparations
 from vitrine_contracts import new_envelope
 from vitrine_kit.db.models import OutboxMessage
 from vitrine_kit.testing.app import running_app
@@ -229,3 +229,39 @@ class TestConsumer:
                 await eventually(lambda: _eq(counter(runtime, tenant, "after-cut"), 1), timeout=30)
         finally:
             await proxy.stop()
+
+
+class TestPrepare:
+    async def test_prepare_runs_with_no_connection_held_and_its_result_reaches_the_handler(
+        self, fixture_app
+    ) -> None:
+        tenant, name = uuid.uuid4(), uuid.uuid4().hex
+        async with running_app(fixture_app()) as (_client, runtime):
+            await runtime.tenants.ensure(tenant)
+            envelope = new_envelope(Fetch(name=name), producer="test", tenant_id=tenant)
+            await publish_raw(runtime, envelope.model_dump_json().encode(), "kittest.fetch")
+            await eventually(lambda: _eq(counter(runtime, tenant, f"{name}-fetched"), 1))
+            assert preparations[name] == [0]
+            # Redelivered once handled: neither prepared again nor handled again.
+            await publish_raw(runtime, envelope.model_dump_json().encode(), "kittest.fetch")
+            await asyncio.sleep(0.5)
+            assert preparations[name] == [0]
+            assert await counter(runtime, tenant, f"{name}-fetched") == 1
+
+    async def test_a_failed_prepare_or_transaction_is_retried_and_the_effects_happen_once(
+        self, fixture_app
+    ) -> None:
+        tenant, name = uuid.uuid4(), uuid.uuid4().hex
+        async with running_app(fixture_app()) as (_client, runtime):
+            await runtime.tenants.ensure(tenant)
+            event = Fetch(name=name, fail_prepare=1, fail_handler=1)
+            envelope = new_envelope(event, producer="test", tenant_id=tenant)
+            body = envelope.model_dump_json().encode()
+            await publish_raw(runtime, body, "kittest.fetch")
+            await publish_raw(runtime, body, "kittest.fetch")  # delivered twice at once
+            await eventually(lambda: _eq(counter(runtime, tenant, f"{name}-fetched"), 1), timeout=20)
+            await asyncio.sleep(0.5)
+            assert await counter(runtime, tenant, f"{name}-fetched") == 1
+            # Failed once, rolled back once, then done: prepared three times or more, never holding.
+            assert len(preparations[name]) >= 3
+            assert set(preparations[name]) == {0}

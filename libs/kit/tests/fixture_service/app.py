@@ -14,9 +14,10 @@ from vitrine_contracts import Event
 from vitrine_kit.app import create_service_app
 from vitrine_kit.auth.deps import TenantPrincipal
 from vitrine_kit.auth.jwt import TokenVerifier
+from vitrine_kit.db import held
 from vitrine_kit.db.base import tenant_metadata
 from vitrine_kit.db.deps import AppOutbox, TenantSession
-from vitrine_kit.events.consumer import EventConsumer
+from vitrine_kit.events.consumer import EventConsumer, Preparing
 from vitrine_kit.scope import Scope
 from vitrine_kit.settings import BaseServiceSettings
 
@@ -122,6 +123,37 @@ async def emit_command(
 async def on_boom(ctx: Scope[Any], event: Boom) -> None:
     failures[event.name] = failures.get(event.name, 0) + 1
     raise RuntimeError("this handler always fails")
+
+
+class Fetch(Event):
+    """Handled with a ``prepare`` step (as a call to another service would be); ``fail_prepare`` makes the
+    first ``fail_prepare`` preparations fail, ``fail_handler`` the first transactions."""
+
+    event_type = "kittest.fetch"
+    name: str
+    fail_prepare: int = 0
+    fail_handler: int = 0
+
+
+# Per event name: the connections held by each preparation (one entry per run), and the handler's failures.
+preparations: dict[str, list[int]] = {}
+handler_failures: dict[str, int] = {}
+
+
+async def prepare_fetch(preparing: Preparing[Any], event: Fetch) -> str:
+    runs = preparations.setdefault(event.name, [])
+    runs.append(held.held())
+    if len(runs) <= event.fail_prepare:
+        raise RuntimeError("the other service is down")
+    return f"{event.name}-fetched"
+
+
+@consumer.on_prepared(Fetch, prepare_fetch)
+async def on_fetch(ctx: Scope[Any], event: Fetch, fetched: str) -> None:
+    await bump(ctx.session, fetched)
+    if handler_failures.get(event.name, 0) < event.fail_handler:
+        handler_failures[event.name] = handler_failures.get(event.name, 0) + 1
+        raise RuntimeError("the transaction failed after its effects")
 
 
 class Tick(Event):

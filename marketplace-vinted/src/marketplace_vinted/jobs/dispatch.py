@@ -3,6 +3,10 @@
 A loop claims due tenants from ``colocated.dispatch_tenants`` of each database with ``FOR UPDATE SKIP
 LOCKED`` (safe with several workers), then in the tenant's transaction picks queued jobs (delists first) and writes each dispatch to the
 outbox, routed to the relay replica holding the chosen plugin's socket.
+
+The photos of the write that may go out are signed by media-service before that transaction, with no
+database connection held while it answers (a short read, closed first, says which job that is): a pass sends
+at most one write besides delists, which carry no photos.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from marketplace_vinted.devices import repository as devices_repo
 from marketplace_vinted.jobs import handlers
 from marketplace_vinted.jobs import repository as repo
 from marketplace_vinted.jobs.pacing import Pacing
-from marketplace_vinted.jobs.photos import PhotosUnavailable
+from marketplace_vinted.jobs.photos import PhotosNotSigned, PhotosUnavailable, SignedPhotos
 from marketplace_vinted.jobs.queue import job_queue
 from marketplace_vinted.listings import repository as listings_repo
 from marketplace_vinted.models import DispatchTenant, Job
@@ -48,9 +52,12 @@ CLAIM_FOR = timedelta(seconds=5)  # a claimed tenant is not looked at by another
 
 
 class DispatchService:
-    async def dispatch(self, scope: Scope, claimed_until: datetime | None = None) -> None:
+    async def dispatch(
+        self, scope: Scope, claimed_until: datetime | None = None, signed: SignedPhotos | None = None
+    ) -> None:
         """Hand due jobs to online plugins within their in-flight bound and the account's pacing;
-        ``claimed_until`` is the dispatch loop's claim on the tenant (see ``JobQueue.reschedule``)."""
+        ``claimed_until`` is the dispatch loop's claim on the tenant (see ``JobQueue.reschedule``), ``signed``
+        the photos signed before this transaction (a job whose photos were not waits for the next pass)."""
         s, settings, now = scope.session, scope.context.settings, utcnow()
         await repo.expire_leases(s, now)
         devices = await devices_repo.online(s, lock=True)
@@ -79,9 +86,10 @@ class DispatchService:
                 next_wake = min(next_wake, wait)
                 continue
             try:
-                params = await self._outgoing(scope, job)
-            except PhotosUnavailable:
-                job.requeue(now + timedelta(seconds=10))
+                params = await self._outgoing(scope, job, signed)
+            except PhotosUnavailable as exc:
+                # Not signed yet: the next pass signs them; media-service down: a little while later.
+                job.requeue(now if isinstance(exc, PhotosNotSigned) else now + timedelta(seconds=10))
                 next_wake = min(next_wake, job.not_before)
                 continue
             except ValidationError as exc:  # a row written by an older version that no plugin could run
@@ -112,16 +120,38 @@ class DispatchService:
         next_wake = min(next_wake, due) if due is not None else next_wake
         await job_queue.reschedule(scope, next_wake, online=True, claimed_until=claimed_until)
 
-    async def _outgoing(self, scope: Scope, job: Job) -> JobParams:
+    async def run_pass(
+        self, context: VintedContext, tenant_id: uuid.UUID, claimed_until: datetime | None = None
+    ) -> None:
+        """One dispatch pass of a tenant the loop claimed: the next write's photos signed with no connection
+        held, then the pass's transaction."""
+        await context.tenants.ensure(tenant_id)
+        async with context.db.tenant_session(tenant_id) as session:
+            job = await repo.next_write(session, utcnow())
+            media_ids = self._media_ids(job) if job is not None else []
+        # The session is closed: no connection is held while media-service answers.
+        signed = await context.photos.sign(tenant_id, media_ids)
+        async with context.db.tenant_session(tenant_id) as session, session.begin():
+            await self.dispatch(worker_scope(session, tenant_id, context), claimed_until, signed)
+
+    @staticmethod
+    def _media_ids(job: Job) -> list[uuid.UUID | None]:
+        """The media id of each photo of a publish or update, in order (None: a photo without one)."""
+        photos = job.params.get("photos") or []
+        # Rows queued before media ids moved to the context kept them beside each photo.
+        media_ids = job.meta.media_ids or [p.get("media_id") for p in photos]
+        return [
+            uuid.UUID(str(m)) if m is not None else None
+            for m in (media_ids + [None] * len(photos))[: len(photos)]
+        ]
+
+    async def _outgoing(self, scope: Scope, job: Job, signed: SignedPhotos | None) -> JobParams:
         """The params as they go out: fresh signed photo URLs, the wardrobe's live items."""
         params = parse_params(job.kind, job.params)
         if isinstance(params, PublishParams | UpdateParams) and params.photos:
             urls = [p.url for p in params.photos]
-            # Rows queued before media ids moved to the context kept them beside each photo.
-            media_ids = job.meta.media_ids or [p.get("media_id") for p in job.params.get("photos", [])]
-            media_ids = (media_ids + [None] * len(urls))[: len(urls)]
-            signed = await scope.context.photos.signed(scope.tenant_id, media_ids, urls)
-            params = params.model_copy(update={"photos": [PhotoRef(url=u) for u in signed]})
+            signed_urls = scope.context.photos.apply(signed, self._media_ids(job), urls)
+            params = params.model_copy(update={"photos": [PhotoRef(url=u) for u in signed_urls]})
         if isinstance(params, SyncWardrobeParams) and not params.known_item_ids:
             params = params.model_copy(
                 update={"known_item_ids": await listings_repo.live_item_ids(scope.session)}
@@ -173,11 +203,7 @@ async def run_dispatcher(context: VintedContext) -> None:
             for database in context.db.names:
                 claimed, claimed_until = await claim_due(context, database)
                 for tenant_id in claimed:
-                    await context.tenants.ensure(tenant_id)
-                    async with context.db.tenant_session(tenant_id) as session, session.begin():
-                        await dispatch_service.dispatch(
-                            worker_scope(session, tenant_id, context), claimed_until
-                        )
+                    await dispatch_service.run_pass(context, tenant_id, claimed_until)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -114,6 +114,21 @@ async def due(session: AsyncSession, now: datetime, limit: int = 50) -> list[Job
     )
 
 
+async def next_write(session: AsyncSession, now: datetime) -> Job | None:
+    """The publish or update that goes out next if pacing lets one go (one per pass; a read, no lock)."""
+    found: Job | None = await session.scalar(
+        sa.select(Job)
+        .where(
+            Job.status == JobStatus.QUEUED,
+            Job.not_before <= now,
+            Job.kind.in_([JobKind.PUBLISH, JobKind.UPDATE]),
+        )
+        .order_by(Job.priority, Job.created_at)
+        .limit(1)
+    )
+    return found
+
+
 async def next_due(session: AsyncSession, now: datetime) -> datetime | None:
     return (
         await session.execute(

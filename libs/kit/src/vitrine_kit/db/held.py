@@ -7,15 +7,20 @@ its connection holds one of the pool's few connections for that second, and a bu
 exhausts the pool (503 ``database-unavailable``). The kit's clients of other services (and the marketplace
 clients) call :func:`check_outbound` before each call: it logs a warning once per target and process, or
 raises :class:`ConnectionHeldAcrossCall` in strict mode (tests: ``VITRINE_STRICT_CONNECTIONS=1`` or
-:func:`set_strict`). The cost is a dict lookup per checkout, checkin and outbound call.
+:func:`set_strict` for the whole process; :func:`strict` for one task and the tasks it starts, so a
+service's background loops started before keep warning). The cost is a dict lookup per checkout, checkin
+and outbound call.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import logging
 import os
 import weakref
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import event
@@ -28,6 +33,10 @@ _TASK = "vitrine_task"
 _held: weakref.WeakKeyDictionary[asyncio.Task[Any], int] = weakref.WeakKeyDictionary()
 _warned: set[str] = set()
 _strict = os.environ.get("VITRINE_STRICT_CONNECTIONS", "") == "1"
+# Strict for the current task and the tasks it starts (they copy its context), whatever ``_strict`` says.
+_strict_here: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "vitrine_strict_connections", default=False
+)
 
 
 class ConnectionHeldAcrossCall(RuntimeError):
@@ -38,6 +47,17 @@ def set_strict(strict: bool) -> None:
     """Raise (True) or warn (False) when a connection is held across an outbound call."""
     global _strict
     _strict = strict
+
+
+@contextlib.contextmanager
+def strict() -> Iterator[None]:
+    """Raise instead of warning in this block, for the current task and the tasks started from it (a
+    test's requests through an ASGI transport), not for tasks already running (a service's loops)."""
+    token = _strict_here.set(True)
+    try:
+        yield
+    finally:
+        _strict_here.reset(token)
 
 
 def _task() -> asyncio.Task[Any] | None:
@@ -86,7 +106,7 @@ def check_outbound(target: str) -> None:
     if not count:
         return
     what = f"{count} database connection(s) held while calling {target}: commit or close the session first"
-    if _strict:
+    if _strict or _strict_here.get():
         raise ConnectionHeldAcrossCall(what)
     if target not in _warned:
         _warned.add(target)

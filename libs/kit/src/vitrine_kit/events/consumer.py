@@ -5,6 +5,13 @@ Topology for a consumer named ``catalog.events`` (inside the broker's namespace)
 - ``catalog.events``: quorum queue bound to ``vitrine.events`` with the handled routing keys;
 - ``catalog.events.retry.<n>``: one queue per delay; expired messages go back by the default exchange;
 - ``catalog.events.dlq``: where a message goes after ``max_attempts`` or when it cannot be parsed.
+
+A handler runs in its message's transaction (the inbox row and its effects commit together), so it must not
+call another service or a marketplace: its pooled connection would be held meanwhile. Work of that kind goes
+in a ``prepare`` step (:meth:`EventConsumer.on_prepared`), run before the transaction with no connection
+held; its result is handed to the handler. A message may be prepared more than once (a redelivery while the
+first delivery runs, a failed transaction retried), so ``prepare`` must be safe to repeat; the handler's
+effects still happen once.
 """
 
 from __future__ import annotations
@@ -14,10 +21,10 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
@@ -30,133 +37,17 @@ from vitrine_kit.db.shards import TenantMoving
 from vitrine_kit.db.tenancy import TenantGone, TenantRegistry
 from vitrine_kit.events.acks import BatchAcks
 from vitrine_kit.events.broker import Broker
-from vitrine_kit.events.envelopes import EnvelopeParser
-from vitrine_kit.events.inbox import record_many, record_one
+from vitrine_kit.events.inbox import handled, record_many, record_one
 from vitrine_kit.events.outbox import Outbox
+from vitrine_kit.events.routes import EventConsumer, EventContext, PermanentError, Preparing, Route
 from vitrine_kit.logging import request_id_var, tenant_id_var
 from vitrine_kit.metrics import ServiceMetrics
 from vitrine_kit.tracing import Span, consumer_span, fail
 
-if TYPE_CHECKING:
-    from vitrine_kit.context import ServiceContext
-    from vitrine_kit.scope import Scope
+# Services register their handlers with these, imported from here.
+__all__ = ["ConsumerRunner", "EventConsumer", "EventContext", "PermanentError", "Preparing"]
 
 logger = logging.getLogger(__name__)
-E = TypeVar("E", bound=Event)
-C = TypeVar("C", bound="ServiceContext[Any]")
-
-
-@dataclass
-class EventContext(Generic[C]):
-    """What a service-wide handler gets besides its event: its transaction's session, the envelope, the
-    outbox and the service's context. Tenant handlers get a :class:`~vitrine_kit.scope.Scope` instead."""
-
-    session: AsyncSession
-    envelope: Envelope[Any]  # its payload is the event, parsed
-    outbox: Outbox
-    context: C
-
-    def emit(self, event: Event, *, tenant_id: uuid.UUID | None = None) -> Envelope[Event]:
-        """Emit a follow-up event in the handler's transaction, caused by the one being handled."""
-        return self.outbox.add(
-            self.session,
-            event,
-            tenant_id=tenant_id or self.envelope.tenant_id,
-            correlation_id=self.envelope.correlation_id,
-            causation_id=self.envelope.id,
-        )
-
-    def scope(self, tenant_id: uuid.UUID) -> Scope[Any]:
-        """The tenant scope of this message's transaction."""
-        from vitrine_kit.scope import Scope
-
-        return Scope(session=self.session, tenant_id=tenant_id, context=self.context, envelope=self.envelope)
-
-
-Handler = Callable[[EventContext[Any], Any], Awaitable[None]]
-
-
-@dataclass
-class _Route:
-    model: type[Event]
-    handler: Handler
-    tenant_scoped: bool
-    bindings: tuple[str, ...]
-
-
-class PermanentError(Exception):
-    """Raised by a handler for a failure no retry can fix: the message goes to the DLQ at once."""
-
-
-class EventConsumer(Generic[C]):
-    """A named queue and the handlers bound to it.
-
-    Handlers registered with :meth:`on` run in a session bound to the envelope's tenant (provisioned on
-    first use) and receive a ``Scope``; those registered with :meth:`on_shared` get a service-wide session
-    and an :class:`EventContext`.
-    """
-
-    def __init__(
-        self, name: str, *, batchable: bool = False, retired: tuple[str, ...] = (), prefetch: int | None = None
-    ) -> None:
-        self.name = name
-        # Handlers that only touch the database may share one transaction per batch of a tenant's messages.
-        # Not for handlers with outside effects (HTTP calls): a failed batch is replayed one by one.
-        self.batchable = batchable
-        # Routing keys this queue was bound to by an earlier release and no longer handles (moved to another
-        # queue): unbound at each connect, so an upgraded fleet stops copying those events here.
-        self.retired = retired
-        # Messages handled at once (default: the service's ``consumer_prefetch``); 1 for messages that contend
-        # for one row and would each hold a pooled connection while they wait for it.
-        self.prefetch = prefetch
-        self.routes: dict[str, _Route] = {}
-        self.parser = EnvelopeParser()
-
-    def on(
-        self, model: type[E], *, bindings: tuple[str, ...] | None = None
-    ) -> Callable[[Callable[[Scope[C], E], Awaitable[None]]], Callable[[Scope[C], E], Awaitable[None]]]:
-        """Register the decorated ``handler(scope, event)`` for ``model``'s event type, in its tenant's scope.
-
-        ``bindings`` are the routing keys to bind (default: the event type); an adapter binds only its own
-        commands, e.g. ``("publication.requested.ebay",)``. An event without a tenant is dead-lettered.
-        """
-
-        def register(
-            fn: Callable[[Scope[C], E], Awaitable[None]],
-        ) -> Callable[[Scope[C], E], Awaitable[None]]:
-            async def in_scope(ctx: EventContext[Any], event: Any) -> None:
-                tenant_id = ctx.envelope.tenant_id
-                if tenant_id is None:
-                    raise PermanentError(f"{ctx.envelope.type} carries no tenant_id")
-                await fn(ctx.scope(tenant_id), event)
-
-            self._add(model, in_scope, tenant_scoped=True, bindings=bindings)
-            return fn
-
-        return register
-
-    def on_shared(
-        self, model: type[E], *, bindings: tuple[str, ...] | None = None
-    ) -> Callable[
-        [Callable[[EventContext[C], E], Awaitable[None]]], Callable[[EventContext[C], E], Awaitable[None]]
-    ]:
-        """Register the decorated ``handler(ctx, event)`` for ``model``'s event type, service-wide."""
-
-        def register(
-            fn: Callable[[EventContext[C], E], Awaitable[None]],
-        ) -> Callable[[EventContext[C], E], Awaitable[None]]:
-            self._add(model, fn, tenant_scoped=False, bindings=bindings)
-            return fn
-
-        return register
-
-    def _add(
-        self, model: type[Event], handler: Handler, *, tenant_scoped: bool, bindings: tuple[str, ...] | None
-    ) -> None:
-        if model.event_type in self.routes:
-            raise ValueError(f"{self.name} already handles {model.event_type}")
-        self.routes[model.event_type] = _Route(model, handler, tenant_scoped, bindings or (model.event_type,))
-        self.parser.add(model)
 
 
 @dataclass
@@ -165,7 +56,7 @@ class _Item:
 
     message: AbstractIncomingMessage
     envelope: Envelope[Any]
-    route: _Route
+    route: Route
     event: Event
     attempt: int
     done: asyncio.Future[None]
@@ -336,7 +227,7 @@ class ConsumerRunner:
             lag = (datetime.now(UTC) - envelope.occurred_at).total_seconds()
             self.metrics.event_lag.labels(self.queue_name).observe(max(lag, 0.0))
         item = _Item(message, envelope, route, event, attempt, asyncio.get_running_loop().create_future())
-        if not self.consumer.batchable or self.batch_max <= 1:
+        if not self.consumer.batchable or self.batch_max <= 1 or route.prepare is not None:
             await self._run_one(item)
             return
         # One batch at a time per tenant: what arrives meanwhile forms the next one (like group commit).
@@ -435,12 +326,21 @@ class ConsumerRunner:
         return _SessionOpener(self, item)
 
     async def _handle(self, item: _Item) -> None:
+        prepared = None
+        if item.route.prepare is not None:
+            # A short read, closed before ``prepare`` runs: no connection is held while it calls out.
+            async with self._session_for(item) as session:
+                done = await handled(session, self.consumer.name, item.envelope.id)
+            if done:
+                logger.info("duplicate message ignored", extra={"message_id": str(item.envelope.id)})
+                return
+            prepared = await item.route.prepare(Preparing(item.envelope, self.context), item.event)
         async with self._session_for(item) as session:
             if not await record_one(session, self.consumer.name, item.envelope):
                 logger.info("duplicate message ignored", extra={"message_id": str(item.envelope.id)})
                 return
             await item.route.handler(
-                EventContext(session, item.envelope, self.outbox, self.context), item.event
+                EventContext(session, item.envelope, self.outbox, self.context, prepared), item.event
             )
             await session.commit()
 

@@ -71,3 +71,14 @@ async def record_one(session: AsyncSession, consumer: str, envelope: Envelope[An
         .returning(InboxMessage.message_id)
     )
     return (await session.execute(statement)).scalar() is not None
+
+
+async def handled(session: AsyncSession, consumer: str, message_id: uuid.UUID) -> bool:
+    """Whether ``consumer`` has handled the message already (read before a ``prepare`` step: a redelivered
+    message is not prepared again)."""
+    found = await session.scalar(
+        sa.select(InboxMessage.message_id).where(
+            InboxMessage.consumer == consumer, InboxMessage.message_id == message_id
+        )
+    )
+    return found is not None
