@@ -97,7 +97,12 @@ class EventConsumer(Generic[C]):
     """
 
     def __init__(
-        self, name: str, *, batchable: bool = False, retired: tuple[str, ...] = (), prefetch: int | None = None
+        self,
+        name: str,
+        *,
+        batchable: bool = False,
+        retired: tuple[str, ...] = (),
+        prefetch: int | None = None,
     ) -> None:
         self.name = name
         # Handlers that only touch the database may share one transaction per batch of a tenant's messages.
