@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from typing import Any
 
+import pytest
 from gateway.config import RateLimitRule
 from gateway.http1 import ConnectError, Exchange
 from vitrine_kit.testing.tokens import TestKeys
@@ -81,6 +82,28 @@ class TestRouting:
             assert report["rate_limit_store"]["redis"] is True
             async with gw.session.get(gw.url + "/metrics") as r:
                 assert "gateway_requests_total" in await r.text()
+
+    @pytest.mark.parametrize("path", ["/readyz", "/metrics"])
+    @pytest.mark.parametrize(
+        "header",
+        [
+            "X-Forwarded-For: 203.0.113.9",
+            "X-Forwarded-For: 10.0.0.7",
+            "Forwarded: for=10.0.0.7",
+            "X-Real-IP: 10.0.0.7",
+        ],
+    )
+    async def test_readiness_and_metrics_are_not_answered_through_a_proxy(
+        self, gateway_for: GatewayFactory, upstream: UpstreamServer, path: str, header: str
+    ) -> None:
+        name, value = header.split(": ")
+        async with gateway_for({"auth": upstream}) as gw:
+            direct = await gw.call("GET", path)
+            assert direct.status == 200  # the probe and the scraper, in the cluster
+            through = await gw.call("GET", path, headers={name: value})  # the Ingress adds X-Forwarded-For
+            assert through.status == 404, through.body
+            assert b"gateway_requests_total" not in through.body
+            assert (await gw.call("GET", "/healthz", headers={name: value})).status == 200
 
 
 class TestAuthentication:

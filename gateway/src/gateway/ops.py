@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import math
 import time
 from typing import Any
@@ -22,6 +23,23 @@ from gateway.responses import Refusal, send_bytes, send_json
 
 HEALTH = Health().model_dump()  # the body every process of the fleet answers /healthz with
 LOCAL_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", *DOCS_PATHS})
+# What the services behind the gateway and their state look like: for probes and scrapers inside the cluster.
+OPERATOR_PATHS = frozenset({"/readyz", "/metrics"})
+# Headers a proxy (the Ingress, a load balancer) adds: a request carrying one came from outside.
+_PROXIED = (b"x-forwarded-for", b"forwarded", b"x-real-ip")
+
+
+def operator_caller(request: Request) -> bool:
+    """A direct call from this host or a private network (the kubelet's probe, Prometheus in the cluster):
+    not a request that came through a proxy, nor one from a public address. The client cannot remove the
+    ``X-Forwarded-For`` the Ingress adds, so an outside caller never qualifies, whatever it sends."""
+    if any(name in _PROXIED for name, _ in request.headers):
+        return False
+    try:
+        address = ipaddress.ip_address(request.peer)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
 
 
 class GatewayMetrics:
@@ -108,6 +126,8 @@ class Ops:
         if request.method not in ("GET", "HEAD"):
             raise Refusal.method_not_allowed(b"GET, HEAD")
         path, headers = request.path, request.response_headers
+        if path in OPERATOR_PATHS and not operator_caller(request):
+            raise Refusal.not_found()  # as for any path nothing serves: its existence is not told
         if path != "/healthz":
             await self.limits.check(request, path, None)
         if path == "/healthz":
