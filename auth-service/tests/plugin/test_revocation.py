@@ -90,3 +90,16 @@ class TestRevocationReachesVerifiers:
             "/introspect", data={"token": plugin["access_token"]}, headers=other
         )
         assert refused.status_code == 403
+
+
+class TestLogOutEverywhere:
+    async def test_log_out_everywhere_revokes_the_access_tokens_already_given_out(self, flows) -> None:
+        registered, here = await flows.new_user()
+        there = await flows.login(registered["email"])  # the laptop left in a train
+        verifier = fleet_verifier(flows)
+        await verifier.verify(there["access_token"])
+        assert (await flows.client.post("/logout-all", headers=flows.bearer(here))).status_code == 204
+        for tokens in (there, here):
+            await refused_within(verifier, tokens["access_token"], 3.0)
+        again = await flows.login(registered["email"])  # a login after it works
+        await verifier.verify(again["access_token"])

@@ -12,7 +12,7 @@ from vitrine_kit.auth.revocation import Revocation, RevocationPage, revocation_k
 from vitrine_kit.db.base import utcnow
 
 from auth_service.config import Settings
-from auth_service.models import TokenRevocation
+from auth_service.models import Membership, TokenRevocation
 
 # Beyond a token's exp, verifiers still honour it for their leeway: keep the entry a little longer.
 EXPIRY_MARGIN = timedelta(seconds=60)
@@ -25,11 +25,12 @@ class RevocationService:
         session: AsyncSession,
         kind: TokenKind,
         subject: uuid.UUID,
-        tenant_id: uuid.UUID,
+        tenant_id: uuid.UUID | None,
         *,
         until: datetime,
     ) -> None:
-        """Refuse, from now on, every token of ``subject`` in ``tenant_id`` issued before now."""
+        """Refuse, from now on, every token of ``subject`` in ``tenant_id`` (None: outside any tenant) issued
+        before now."""
         now = utcnow()
         session.add(
             TokenRevocation(
@@ -47,6 +48,14 @@ class RevocationService:
         """The member's access tokens in this tenant stop working now (removal, role change)."""
         until = utcnow() + timedelta(seconds=settings.access_token_ttl_s)
         await self.revoke(session, TokenKind.USER, user_id, tenant_id, until=until)
+
+    async def revoke_user(self, session: AsyncSession, settings: Settings, user_id: uuid.UUID) -> None:
+        """Every access token of the user stops working now, in each of their tenants and outside any (log out
+        everywhere: a stolen token must not outlive it by its 15 minutes)."""
+        until = utcnow() + timedelta(seconds=settings.access_token_ttl_s)
+        tenants = await session.scalars(sa.select(Membership.tenant_id).where(Membership.user_id == user_id))
+        for tenant_id in [*tenants, None]:
+            await self.revoke(session, TokenKind.USER, user_id, tenant_id, until=until)
 
     async def page(self, session: AsyncSession, since: float) -> RevocationPage:
         """The live entries recorded since ``since`` (epoch seconds), with the database's time."""

@@ -40,9 +40,10 @@ async def logout(body: RefreshIn, session: SharedSession) -> Response:
 
 
 @router.post("/logout-all", status_code=204)
-async def logout_all(principal: UserPrincipal, session: SharedSession) -> Response:
-    """Revoke every session of the caller."""
-    await session_service.logout_all(session, principal.user_id)
+async def logout_all(principal: UserPrincipal, session: SharedSession, auth: Auth) -> Response:
+    """Revoke every session of the caller, and every access token already given out (this one too): each
+    service refuses them within seconds, not when they expire."""
+    await session_service.logout_all(session, auth, principal.user_id)
     return Response(status_code=204)
 
 

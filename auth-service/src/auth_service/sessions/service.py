@@ -20,6 +20,7 @@ from auth_service.errors import (
     RefreshTokenReused,
 )
 from auth_service.models import Membership, RefreshToken, RefreshTokenStatus, User
+from auth_service.revocations.service import revocation_service
 from auth_service.security.secrets import digest, new_token
 from auth_service.security.throttle import account_key, ip_key
 from auth_service.sessions.schemas import TokenPair
@@ -182,9 +183,10 @@ class SessionService:
                 session, reason="logout", now=utcnow(), family_id=row.family_id
             )
 
-    async def logout_all(self, session: AsyncSession, user_id: uuid.UUID) -> None:
-        """Revoke every refresh family of the user."""
+    async def logout_all(self, session: AsyncSession, auth: AuthContext, user_id: uuid.UUID) -> None:
+        """Revoke every refresh family of the user, and put their access tokens on the revocation list."""
         await accounts_repo.revoke_families(session, reason="logout-all", now=utcnow(), user_id=user_id)
+        await revocation_service.revoke_user(session, auth.settings, user_id)
 
 
 session_service = SessionService()
