@@ -3,7 +3,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
 from billing_service.accounts.service import account_service
 from billing_service.models import Account, Balance
 from billing_service.stripe_api import StripeCallFailed
@@ -57,7 +56,9 @@ class TestTenantDeleted:
 
         await eventually(closed)
 
-    async def test_stripe_is_called_with_no_connection_held(self, app, seller, standin, stripe_client) -> None:
+    async def test_stripe_is_called_with_no_connection_held(
+        self, app, seller, standin, stripe_client
+    ) -> None:
         subscription_id = await seller.subscribe(standin, "pro")
         # The consumer's tasks run outside the test's own: the whole process is strict meanwhile.
         held.set_strict(True)

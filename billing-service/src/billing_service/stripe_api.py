@@ -189,6 +189,7 @@ class StripeApi:
             logger.info("subscription already ended", extra={"subscription": subscription_id})
             return status
 
+
 def unavailable(exc: StripeCallFailed) -> PaymentProviderUnavailable:
     """The problem a seller sees when a Stripe call in its request failed."""
     return PaymentProviderUnavailable(

@@ -61,7 +61,11 @@ class AccountService:
             status = await context.stripe.cancel_subscription(account.stripe_subscription_id)
             logger.info(
                 "subscription canceled for a deleted tenant",
-                extra={"tenant": str(tenant_id), "subscription": account.stripe_subscription_id, "status": status},
+                extra={
+                    "tenant": str(tenant_id),
+                    "subscription": account.stripe_subscription_id,
+                    "status": status,
+                },
             )
         return account.stripe_subscription_id
 
@@ -77,5 +81,6 @@ class AccountService:
         account.close()
         await repository.forget_credits(session, tenant_id)
         logger.info("billing account closed", extra={"tenant": str(tenant_id)})
+
 
 account_service = AccountService()
