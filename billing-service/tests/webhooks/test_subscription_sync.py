@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest_asyncio
+from billing_service.subscriptions.stripe_objects import object_id
 from billing_service.webhooks import repository
 from billing_service.webhooks.service import webhook_service
 from vitrine_kit.db import held
+from vitrine_kit.testing.helpers import eventually
 
 # Stored for the test to handle itself: the app's worker only takes events due by now.
 LATER = datetime(2100, 1, 1, tzinfo=UTC)
@@ -47,8 +49,21 @@ async def outcome_of(app, event_id: str) -> tuple[str, str | None]:
 
 @pytest_asyncio.fixture
 async def subscribed(app, seller, standin) -> str:
-    """A seller on pro, then Stripe's deliveries paused: the test hands each event to the worker itself."""
+    """A seller on pro, every event of its checkout handled, then Stripe's deliveries paused: the test hands
+    each event to the worker itself."""
     subscription_id = await seller.subscribe(standin, "pro")
+    customer = await app.customer_of(seller.tenant_id)
+    made = {
+        e["id"]
+        for e in (await standin.get("/sandbox/events")).json()
+        if object_id(e["data"]["object"].get("customer")) == customer
+    }
+
+    async def all_settled() -> bool:  # what the checkout made, handled by the app's worker before the test
+        settled = {e.id for e in await app.stripe_events() if e.status != "pending"}
+        return made <= settled
+
+    await eventually(all_settled)
     await standin.post("/sandbox/deliveries/pause")
     return subscription_id
 
