@@ -9,12 +9,10 @@ from typing import Any
 
 import pytest_asyncio
 from billing_service.subscriptions.stripe_objects import object_id
-from billing_service.webhooks import repository
 from billing_service.webhooks.service import webhook_service
 from vitrine_kit.db import held
 from vitrine_kit.testing.helpers import eventually
 
-# Stored for the test to handle itself: the app's worker only takes events due by now.
 LATER = datetime(2100, 1, 1, tzinfo=UTC)
 
 
@@ -25,21 +23,9 @@ async def updated_to(standin, stripe_client, subscription_id: str, **changes: An
     return next(e for e in events if e["data"]["object"]["id"] == subscription_id)  # newest first
 
 
-async def store(app, event: dict[str, Any]) -> str:
-    async with app.runtime.db.session() as db:
-        await repository.store(
-            db,
-            {
-                "id": event["id"],
-                "type": event["type"],
-                "stripe_created": datetime.fromtimestamp(event["created"], UTC),
-                "livemode": False,
-                "payload": event,
-                "next_attempt_at": LATER,
-            },
-        )
-        await db.commit()
-    return str(event["id"])
+async def held_back(app, event: dict[str, Any]) -> str:
+    """Stored for the test to handle itself: the app's worker only takes events due by now."""
+    return await app.store_event(event, next_attempt_at=LATER)
 
 
 async def outcome_of(app, event_id: str) -> tuple[str, str | None]:
@@ -73,7 +59,7 @@ class TestSubscriptionSync:
         self, app, seller, standin, stripe_client, subscribed
     ) -> None:
         event = await updated_to(standin, stripe_client, subscribed, cancel_at_period_end=True)
-        event_id = await store(app, event)
+        event_id = await held_back(app, event)
         with held.strict():
             assert await webhook_service.handle(app.context, event_id) == 1, await outcome_of(app, event_id)
         assert (await seller.subscription())["cancel_at_period_end"] is True
@@ -81,10 +67,10 @@ class TestSubscriptionSync:
     async def test_an_older_event_after_a_newer_one_changes_nothing(
         self, app, seller, standin, stripe_client, subscribed
     ) -> None:
-        older = await store(
+        older = await held_back(
             app, await updated_to(standin, stripe_client, subscribed, cancel_at_period_end=True)
         )
-        newer = await store(
+        newer = await held_back(
             app, await updated_to(standin, stripe_client, subscribed, cancel_at_period_end=False)
         )
         before = len(await seller.emitted("subscription.changed"))
@@ -97,7 +83,7 @@ class TestSubscriptionSync:
     async def test_the_same_event_twice_applies_once(
         self, app, seller, standin, stripe_client, subscribed
     ) -> None:
-        event_id = await store(
+        event_id = await held_back(
             app, await updated_to(standin, stripe_client, subscribed, cancel_at_period_end=True)
         )
         before = len(await seller.emitted("subscription.changed"))
@@ -111,7 +97,7 @@ class TestSubscriptionSync:
     ) -> None:
         """Two events at once: the first one's fetch (cancel at period end) is overtaken by the second one
         (cancellation withdrawn), which applies first; the first must not apply what it fetched."""
-        first = await store(
+        first = await held_back(
             app, await updated_to(standin, stripe_client, subscribed, cancel_at_period_end=True)
         )
         stripe = app.context.stripe
@@ -131,7 +117,7 @@ class TestSubscriptionSync:
         monkeypatch.setattr(stripe, "retrieve_subscription", slow_first_fetch)
         handling = asyncio.create_task(webhook_service.handle(app.context, first))
         await asyncio.wait_for(fetched.wait(), 10)
-        second = await store(
+        second = await held_back(
             app, await updated_to(standin, stripe_client, subscribed, cancel_at_period_end=False)
         )
         assert await webhook_service.handle(app.context, second) == 1
