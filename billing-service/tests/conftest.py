@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from billing_service.context import BillingContext
 from billing_service.main import SERVICE_DIR, create_app
 from billing_service.models import Account, WebhookEvent
 from billing_service.plans.service import plan_service
+from billing_service.webhooks import repository
 from fastapi import FastAPI
 from sandbox_stripe.config import Settings as StandInSettings
 from sandbox_stripe.testing import serve
@@ -210,6 +212,24 @@ class App:
                 await prices.remember(session, item, price)
                 await session.commit()
         return price
+
+    async def store_event(self, event: dict[str, Any], **values: Any) -> str:
+        """Store a Stripe event as the webhook endpoint does (``values``: e.g. a later ``next_attempt_at``,
+        for the test to hand it to the worker itself); its id."""
+        async with self.runtime.db.session() as session:
+            await repository.store(
+                session,
+                {
+                    "id": event["id"],
+                    "type": event["type"],
+                    "stripe_created": datetime.fromtimestamp(event["created"], UTC),
+                    "livemode": False,
+                    "payload": event,
+                    **values,
+                },
+            )
+            await session.commit()
+        return str(event["id"])
 
     async def play(self, event: Event, tenant_id: uuid.UUID) -> None:
         """Publish an event as another service would (outbox → relay → broker → billing's consumer)."""

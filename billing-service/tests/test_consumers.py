@@ -2,8 +2,12 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+from billing_service.accounts.service import account_service
 from billing_service.models import Account, Balance
+from billing_service.stripe_api import StripeCallFailed
 from vitrine_contracts.identity import TenantCreated, TenantDeleted
+from vitrine_kit.db import held
 from vitrine_kit.testing.helpers import eventually
 
 
@@ -51,3 +55,39 @@ class TestTenantDeleted:
             return account if account.deleted_at is not None else None
 
         await eventually(closed)
+
+    async def test_stripe_is_called_with_no_connection_held(
+        self, app, seller, standin, stripe_client
+    ) -> None:
+        subscription_id = await seller.subscribe(standin, "pro")
+        # The consumer's tasks run outside the test's own: the whole process is strict meanwhile.
+        held.set_strict(True)
+        try:
+            await app.play(TenantDeleted(tenant_id=seller.tenant_id), seller.tenant_id)
+
+            async def closed():
+                account = await row(app, Account, seller.tenant_id)
+                return account if account.deleted_at is not None else None
+
+            await eventually(closed, timeout=10)
+        finally:
+            held.set_strict(False)
+        subscription = await stripe_client.v1.subscriptions.retrieve_async(subscription_id)
+        assert subscription.status == "canceled"
+
+    async def test_the_cancel_is_safe_to_repeat(self, app, seller, standin, stripe_client) -> None:
+        """``prepare`` may run twice (a redelivery, a retried transaction): the second cancel is done too."""
+        subscription_id = await seller.subscribe(standin, "pro")
+        first = await account_service.cancel_for_deletion(app.context, seller.tenant_id)
+        again = await account_service.cancel_for_deletion(app.context, seller.tenant_id)
+        assert first == again == subscription_id
+        assert await app.context.stripe.cancel_subscription(subscription_id) == "canceled"
+        subscription = await stripe_client.v1.subscriptions.retrieve_async(subscription_id)
+        assert subscription.status == "canceled"
+
+    async def test_a_refused_cancel_of_a_live_subscription_is_raised(self, app, seller, standin) -> None:
+        subscription_id = await seller.subscribe(standin, "pro")
+        fault = {"status": 400, "count": 1, "path_prefix": f"/v1/subscriptions/{subscription_id}"}
+        assert (await standin.post("/sandbox/faults", json={**fault, "method": "DELETE"})).status_code == 201
+        with pytest.raises(StripeCallFailed):
+            await account_service.cancel_for_deletion(app.context, seller.tenant_id)

@@ -15,6 +15,8 @@ from billing_service.config import Settings
 from billing_service.errors import PaymentProviderUnavailable
 
 logger = logging.getLogger(__name__)
+# Stripe statuses of a subscription that bills no more.
+ENDED = ("canceled", "incomplete_expired")
 
 
 class StripeCallFailed(Exception):
@@ -162,18 +164,30 @@ class StripeApi:
                 )
             )
 
-    async def cancel_subscription(self, subscription_id: str) -> None:
-        """Cancel at once; a subscription already canceled counts as done."""
+    async def cancel_subscription(self, subscription_id: str) -> str:
+        """Cancel at once; returns the subscription's status after. Safe to repeat: a subscription already
+        canceled counts as done. Stripe answers a second cancel with ``resource_missing`` (404; the stand-in
+        says 400) although the subscription can still be read, so that answer is checked by reading it; any
+        other refusal is raised."""
         try:
             with _translated("cancel subscription"):
-                await self.client.v1.subscriptions.cancel_async(
+                canceled = await self.client.v1.subscriptions.cancel_async(
                     subscription_id, options={"idempotency_key": f"cancel:{subscription_id}"}
                 )
+            return str(canceled.status)
         except StripeCallFailed as exc:
-            if exc.status in (400, 404):  # already canceled or gone: nothing left to stop
-                logger.info("subscription already ended", extra={"subscription": subscription_id})
-                return
-            raise
+            if exc.status not in (400, 404):
+                raise
+            try:
+                status = str((await self.retrieve_subscription(subscription_id)).get("status"))
+            except StripeCallFailed as gone:
+                if gone.status != 404:
+                    raise
+                status = "canceled"  # not even readable: nothing left to stop
+            if status not in ENDED:
+                raise
+            logger.info("subscription already ended", extra={"subscription": subscription_id})
+            return status
 
 
 def unavailable(exc: StripeCallFailed) -> PaymentProviderUnavailable:

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
-from billing_service.webhooks import repository
 from billing_service.webhooks.service import webhook_service
 from vitrine_kit.testing.helpers import eventually
 
@@ -50,18 +48,7 @@ class TestWorker:
             ).json()
             if e["data"]["object"]["id"] == session["session_id"]
         )
-        async with app.runtime.db.session() as db:
-            await repository.store(
-                db,
-                {
-                    "id": event["id"],
-                    "type": event["type"],
-                    "stripe_created": datetime.fromtimestamp(event["created"], UTC),
-                    "livemode": False,
-                    "payload": event,
-                },
-            )
-            await db.commit()
+        await app.store_event(event)
         # Three workers (and the app's own loop) at once, as several replicas would be.
         settled = await asyncio.gather(*(webhook_service.handle(app.context, event["id"]) for _ in range(3)))
         assert sum(settled) <= 1

@@ -15,10 +15,14 @@ from billing_service.credits.service import credit_service
 from billing_service.models import Account
 from billing_service.plans.service import plan_service, quotas_of
 from billing_service.scope import Scope
+from billing_service.stripe_api import ENDED
 
 logger = logging.getLogger(__name__)
-# Stripe statuses of a subscription that bills no more.
-ENDED = ("canceled", "incomplete_expired")
+
+
+class SubscriptionFollowedChanged(Exception):
+    """The account followed another live subscription after the one canceled for its deletion (a webhook in
+    between): the deletion is retried, and its ``prepare`` step cancels that one too."""
 
 
 class AccountService:
@@ -45,13 +49,35 @@ class AccountService:
         returns the customer linked."""
         return await repository.link_customer(scope.session, scope.tenant_id, customer_id)
 
-    async def close(self, session: AsyncSession, context: BillingContext, tenant_id: uuid.UUID) -> None:
-        """The tenant was deleted: its subscription is canceled at Stripe (once), its credits go."""
+    async def cancel_for_deletion(self, context: BillingContext, tenant_id: uuid.UUID) -> str | None:
+        """The tenant was deleted: cancel its live subscription at Stripe (the ``prepare`` step of
+        ``tenant.deleted``: no connection is held while Stripe answers; safe to repeat). Returns the
+        subscription canceled or found ended, ``None`` without one."""
+        async with context.db.session() as session:
+            account = await repository.find(session, tenant_id)
+        if account is None or account.deleted_at is not None or not account.stripe_subscription_id:
+            return None
+        if account.stripe_status not in ENDED:
+            status = await context.stripe.cancel_subscription(account.stripe_subscription_id)
+            logger.info(
+                "subscription canceled for a deleted tenant",
+                extra={
+                    "tenant": str(tenant_id),
+                    "subscription": account.stripe_subscription_id,
+                    "status": status,
+                },
+            )
+        return account.stripe_subscription_id
+
+    async def close(self, session: AsyncSession, tenant_id: uuid.UUID, canceled: str | None) -> None:
+        """The tenant was deleted (its subscription ``canceled`` at Stripe before, by
+        :meth:`cancel_for_deletion`): the account is kept as closed, its credits go."""
         account = await repository.lock_any(session, tenant_id)
         if account is None or account.deleted_at is not None:
             return
-        if account.stripe_subscription_id and account.stripe_status not in ENDED:
-            await context.stripe.cancel_subscription(account.stripe_subscription_id)
+        followed = account.stripe_subscription_id
+        if followed and followed != canceled and account.stripe_status not in ENDED:
+            raise SubscriptionFollowedChanged(f"{followed} followed since {canceled} was canceled")
         account.close()
         await repository.forget_credits(session, tenant_id)
         logger.info("billing account closed", extra={"tenant": str(tenant_id)})

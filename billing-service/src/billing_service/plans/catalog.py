@@ -70,16 +70,22 @@ class PriceList:
 
     async def plan_of_price(self, session: AsyncSession, price: str | dict[str, Any]) -> str | None:
         """The plan code a Stripe price stands for (its metadata, our table, or Stripe's copy of it)."""
+        known, price_id = await self.plan_known(session, price)
+        return known if known is not None else await self.plan_from_stripe(price_id)
+
+    async def plan_known(self, session: AsyncSession, price: str | dict[str, Any]) -> tuple[str | None, str]:
+        """The plan code from the price's metadata or our table (``None``: ask :meth:`plan_from_stripe`, with
+        no connection held), and the price's id."""
         if isinstance(price, dict):
             code = (price.get("metadata") or {}).get(PLAN_KEY)
-            if code:
-                return str(code)
             price_id = str(price.get("id"))
+            if code:
+                return str(code), price_id
         else:
             price_id = price
-        known = await repository.code_of_price(session, price_id, PriceKind.PLAN)
-        if known is not None:
-            return known
+        return await repository.code_of_price(session, price_id, PriceKind.PLAN), price_id
+
+    async def plan_from_stripe(self, price_id: str) -> str | None:
         fetched = await self.stripe.retrieve_price(price_id)
         code = (fetched.get("metadata") or {}).get(PLAN_KEY)
         return str(code) if code else None

@@ -1,7 +1,9 @@
 """What each Stripe event does, in its tenant's scope (one transaction with the event's ``processed`` mark).
 
 Each handler is safe to run again and in any order: subscription state is fetched from Stripe, grants are
-keyed (a pack per Checkout Session, monthly credits per subscription period and plan).
+keyed (a pack per Checkout Session, monthly credits per subscription period and plan). The subscription an
+event speaks of (:func:`subscription_of`) is fetched before the transaction, with no connection held, and
+handed to the handler.
 """
 
 from __future__ import annotations
@@ -12,17 +14,18 @@ from typing import Any
 
 from vitrine_contracts.billing import PaymentFailed
 
-from billing_service.accounts.service import ENDED, account_service
+from billing_service.accounts.service import account_service
 from billing_service.credits.service import credit_service
 from billing_service.models import Account
 from billing_service.plans import repository as plans
 from billing_service.plans.service import plan_service
 from billing_service.scope import Scope
-from billing_service.subscriptions.service import subscription_service
+from billing_service.stripe_api import ENDED
+from billing_service.subscriptions.service import Retrieved, subscription_service
 from billing_service.subscriptions.stripe_objects import LIVE, InvoiceView, object_id
 
 logger = logging.getLogger(__name__)
-Handler = Callable[[Scope, dict[str, Any]], Awaitable[str]]
+Handler = Callable[[Scope, dict[str, Any], Retrieved | None], Awaitable[str]]
 
 
 async def _account(scope: Scope, customer: str | None) -> Account:
@@ -39,14 +42,27 @@ async def _account(scope: Scope, customer: str | None) -> Account:
     return account
 
 
-async def checkout_completed(scope: Scope, session: dict[str, Any]) -> str:
+def subscription_of(event_type: str, obj: dict[str, Any]) -> tuple[str, dict[str, Any] | None] | None:
+    """The subscription whose state the event's handler applies, and the event's copy of it if it has one
+    (used only if Stripe no longer knows it); ``None`` for a handler that applies none."""
+    if event_type.startswith("checkout.session."):
+        subscription = object_id(obj.get("subscription")) if obj.get("mode") == "subscription" else None
+        return (subscription, None) if subscription else None
+    if event_type.startswith("customer.subscription."):
+        return str(obj["id"]), obj
+    if event_type == "invoice.payment_failed":
+        subscription = InvoiceView.of(obj).subscription
+        return (subscription, None) if subscription else None
+    return None
+
+
+async def checkout_completed(scope: Scope, session: dict[str, Any], retrieved: Retrieved | None) -> str:
     await _account(scope, object_id(session.get("customer")))
     mode = session.get("mode")
     if mode == "subscription":
-        subscription = object_id(session.get("subscription"))
-        if subscription is None:
+        if retrieved is None:
             return "subscription checkout without a subscription"
-        return await subscription_service.sync(scope, subscription)
+        return await subscription_service.sync(scope, retrieved)
     if mode != "payment":
         return f"checkout mode {mode} not handled"
     if session.get("payment_status") not in ("paid", "no_payment_required"):
@@ -69,12 +85,15 @@ async def checkout_completed(scope: Scope, session: dict[str, Any]) -> str:
     return f"pack {code}: {granted} credits" if granted else f"pack {code} already granted"
 
 
-async def subscription_changed(scope: Scope, subscription: dict[str, Any]) -> str:
+async def subscription_changed(
+    scope: Scope, subscription: dict[str, Any], retrieved: Retrieved | None
+) -> str:
     await _account(scope, object_id(subscription.get("customer")))
-    return await subscription_service.sync(scope, str(subscription["id"]), seen=subscription)
+    assert retrieved is not None  # subscription_of names it
+    return await subscription_service.sync(scope, retrieved)
 
 
-async def invoice_paid(scope: Scope, invoice: dict[str, Any]) -> str:
+async def invoice_paid(scope: Scope, invoice: dict[str, Any], retrieved: Retrieved | None) -> str:
     """A paid subscription invoice starts (or upgrades) a period: its monthly credits, once."""
     view = InvoiceView.of(invoice)
     if view.subscription is None:
@@ -116,13 +135,13 @@ async def invoice_paid(scope: Scope, invoice: dict[str, Any]) -> str:
     return f"invoice {view.id} ({view.billing_reason}): {granted} credits"
 
 
-async def payment_failed(scope: Scope, invoice: dict[str, Any]) -> str:
+async def payment_failed(scope: Scope, invoice: dict[str, Any], retrieved: Retrieved | None) -> str:
     """The subscription's state from Stripe (past_due), and an event for the seller's alert and e-mail."""
     view = InvoiceView.of(invoice)
     account = await _account(scope, view.customer)
     outcome = "one-off invoice"
-    if view.subscription is not None:
-        outcome = await subscription_service.sync(scope, view.subscription)
+    if retrieved is not None:
+        outcome = await subscription_service.sync(scope, retrieved)
     scope.emit(
         PaymentFailed(
             plan=account.plan,

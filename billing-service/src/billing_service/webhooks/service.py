@@ -2,7 +2,8 @@
 
 The worker takes stored events oldest first, each in its tenant's transaction together with its
 ``processed`` mark and claimed with ``FOR UPDATE SKIP LOCKED``, so that replicas never handle one twice;
-a failure is retried with growing delays, then kept as ``failed`` for support.
+a failure is retried with growing delays, then kept as ``failed`` for support. The subscription an event
+speaks of is fetched from Stripe before that transaction, with no connection held.
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ from billing_service.errors import InvalidStripeSignature, InvalidWebhookPayload
 from billing_service.models import WebhookEvent
 from billing_service.models.enums import WebhookStatus
 from billing_service.scope import Scope
+from billing_service.subscriptions.service import AccountChanged, Retrieved, subscription_service
 from billing_service.subscriptions.stripe_objects import object_id
 from billing_service.webhooks import repository
-from billing_service.webhooks.handlers import HANDLERS
+from billing_service.webhooks.handlers import HANDLERS, subscription_of
 from billing_service.webhooks.schemas import WebhookAck
 
 logger = logging.getLogger(__name__)
+# Fetches of an event's subscription before the account is found unchanged, then the event is retried later.
+FETCHES = 3
 
 
 def _tenant_hint(obj: dict[str, Any]) -> uuid.UUID | None:
@@ -103,20 +107,40 @@ class WebhookService:
                     tenant_id, reason = None, "the tenant was deleted"
             if tenant_id is None:
                 return await self._settle_without_tenant(context, event_id, reason)
-            async with context.db.tenant_session(tenant_id) as session:
-                claimed = await repository.claim(session, event_id)
-                if claimed is None:  # another replica has it, or it was settled meanwhile
+            wanted = subscription_of(event.type, event.data_object)
+            for _ in range(FETCHES):
+                retrieved = None
+                if wanted is not None:  # fetched with no connection held, applied if the account is unchanged
+                    retrieved = await subscription_service.retrieve(context, tenant_id, *wanted)
+                try:
+                    outcome = await self._apply(context, tenant_id, event_id, retrieved)
+                except AccountChanged:
+                    continue  # another event applied meanwhile: what was fetched may be older; fetch again
+                if outcome is None:  # another replica has it, or it was settled meanwhile
                     return 0
-                scope = Scope(session=session, tenant_id=tenant_id, context=context)
-                outcome = await HANDLERS[claimed.type](scope, claimed.data_object)
-                claimed.mark_processed(tenant_id, outcome)
-                await session.commit()  # commit: a background worker: outcome and effects in one go
-            logger.info("stripe event handled", extra={"event": event_id, "outcome": outcome})
-            return 1
+                logger.info("stripe event handled", extra={"event": event_id, "outcome": outcome})
+                return 1
+            raise AccountChanged(f"the account changed during each of {FETCHES} fetches; tried again later")
         except Exception as exc:
             logger.warning("stripe event failed; will retry", exc_info=True, extra={"event": event_id})
             await self._failed(context, event_id, f"{type(exc).__name__}: {exc}")
             return 0
+
+    async def _apply(
+        self, context: BillingContext, tenant_id: uuid.UUID, event_id: str, retrieved: Retrieved | None
+    ) -> str | None:
+        """The event's handler and its ``processed`` mark in one transaction; ``None`` if not claimed."""
+        async with context.db.tenant_session(tenant_id) as session:
+            claimed = await repository.claim(session, event_id)
+            if claimed is None:
+                return None
+            scope = Scope(session=session, tenant_id=tenant_id, context=context)
+            if retrieved is not None:
+                await subscription_service.lock_unchanged(scope, retrieved)
+            outcome = await HANDLERS[claimed.type](scope, claimed.data_object, retrieved)
+            claimed.mark_processed(tenant_id, outcome)
+            await session.commit()  # commit: a background worker: outcome and effects in one go
+        return outcome
 
     async def _tenant_of(self, context: BillingContext, event: WebhookEvent) -> tuple[uuid.UUID | None, str]:
         """Whose event this is: the customer's account, the tenant our Checkout named, or the customer's

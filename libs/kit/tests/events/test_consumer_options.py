@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlparse
 
 import aio_pika
@@ -77,3 +78,23 @@ class TestPrefetch:
             assert runner.prefetch == taken
             others = [r.prefetch for r in runtime.runners if r.consumer is not consumer]
             assert set(others) == {32}  # the fixture has other consumers
+
+
+class TestSharedPrepare:
+    def test_a_service_wide_route_may_have_a_prepare_step(self) -> None:
+        """Its ``prepare`` runs like a tenant route's (before the transaction, result in ``ctx.prepared``):
+        for an event such as tenant.deleted, whose tenant schema may already be gone."""
+        from fixture_service.app import Ping
+        from vitrine_kit.events.consumer import EventConsumer
+
+        shared: EventConsumer[Any] = EventConsumer("kittest.shared-prepare")
+
+        async def prepare(preparing: Any, event: Any) -> str:
+            return "prepared"
+
+        @shared.on_shared(Ping, prepare=prepare)
+        async def handle(ctx: Any, event: Any) -> None:
+            return None
+
+        route = shared.routes[Ping.event_type]
+        assert (route.prepare, route.tenant_scoped, route.handler) == (prepare, False, handle)

@@ -172,16 +172,24 @@ class EventConsumer(Generic[C]):
         return register
 
     def on_shared(
-        self, model: type[E], *, bindings: tuple[str, ...] | None = None
+        self,
+        model: type[E],
+        *,
+        bindings: tuple[str, ...] | None = None,
+        prepare: Callable[[Preparing[C], E], Awaitable[Any]] | None = None,
     ) -> Callable[
         [Callable[[EventContext[C], E], Awaitable[None]]], Callable[[EventContext[C], E], Awaitable[None]]
     ]:
-        """Register the decorated ``handler(ctx, event)`` for ``model``'s event type, service-wide."""
+        """Register the decorated ``handler(ctx, event)`` for ``model``'s event type, service-wide.
+
+        ``prepare`` works as in :meth:`on_prepared` (run first with no connection held, possibly twice; its
+        result in ``ctx.prepared``), for a service-wide event such as ``tenant.deleted``, whose tenant
+        schema may already be gone."""
 
         def register(
             fn: Callable[[EventContext[C], E], Awaitable[None]],
         ) -> Callable[[EventContext[C], E], Awaitable[None]]:
-            self._add(model, fn, tenant_scoped=False, bindings=bindings)
+            self._add(model, fn, tenant_scoped=False, bindings=bindings, prepare=prepare)
             return fn
 
         return register
