@@ -160,7 +160,8 @@ class TestSubscriptionLife:
             lambda: (s := billing.get("/api/billing/subscription"))["cancel_at_period_end"] and s, timeout=20
         )
         assert (held["plan"], held["status"]) == ("starter", "active")
-        assert billing.get("/api/catalog/quota")["plan"] == "starter"
+        # catalog follows billing's events: it reaches starter (and stays there while the period runs)
+        eventually(lambda: billing.get("/api/catalog/quota")["plan"] == "starter", timeout=20)
         ended = httpx.post(f"{billing.stripe}/sandbox/subscriptions/{sub}/advance", json={"outcome": "paid"})
         assert ended.status_code == 200, ended.text
         eventually(lambda: billing.get("/api/billing/subscription")["plan"] == "free", timeout=20)
