@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from vitrine_contracts.catalog import ListingPolicies
 from vitrine_contracts.ebay_api import POLICY_CHECK_PATH, PolicyCheckRequest, PolicyCheckResult, PolicyFault
 from vitrine_kit.auth.service_client import ServiceTokenClient
+from vitrine_kit.db.held import check_outbound
 
 from catalog_service.errors import EbayPoliciesUnavailable
 from catalog_service.models import Publication
@@ -32,6 +33,7 @@ class EbayPolicyClient:
 
     async def check(self, request: PolicyCheckRequest) -> list[PolicyFault]:
         """The chosen policies that are not the seller's on the site; 503 when eBay cannot tell."""
+        check_outbound("marketplace-ebay")  # as every client of another service does: no connection held
         try:
             response = await self.http.post(
                 self.base + POLICY_CHECK_PATH,
