@@ -6,7 +6,7 @@ PYTEST_WORKERS ?= 2
 SHAPE_TESTS = libs/kit/tests/test_fleet*.py libs/kit/tests/test_shape*.py libs/kit/tests/test_dockerfiles.py \
 	libs/kit/tests/test_static_checks.py
 
-.PHONY: help install infra run test unit e2e chaos lint fmt generate migrate contracts bench clean k8s-check images
+.PHONY: help install infra run test unit gateway-compiled e2e chaos lint fmt generate migrate contracts bench clean k8s-check images
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-11s %s\n", $$1, $$2}'
@@ -27,10 +27,17 @@ demo: ## one item through a running `make run`: photos, AI, listed everywhere, s
 test: install infra ## the whole suite: contracts drift, unit + integration, end-to-end
 	@$(UV) run --frozen python -m vitrine_contracts.schema --check
 	@$(UV) run --frozen pytest -n $(PYTEST_WORKERS) -q
+	@$(MAKE) --no-print-directory gateway-compiled
 	@$(UV) run --frozen pytest tests-e2e -q
 
 unit: install infra ## unit + integration tests only
 	@$(UV) run --frozen pytest -n $(PYTEST_WORKERS) -q
+	@$(MAKE) --no-print-directory gateway-compiled
+
+gateway-compiled: install ## the gateway's tests again, on the build its image runs (mypyc: gateway/compile.py)
+	@$(UV) run --frozen python gateway/compile.py .build/gateway-compiled
+	@GATEWAY_EXPECT_COMPILED=1 PYTHONPATH=.build/gateway-compiled \
+		$(UV) run --frozen pytest gateway/tests -n $(PYTEST_WORKERS) -q -p no:cacheprovider
 
 e2e: install infra ## end-to-end tests: one fleet started for them, driven through the gateway
 	@$(UV) run --frozen pytest tests-e2e -q
@@ -89,4 +96,4 @@ bench: install infra ## run the benchmarks (each prints a table; installs wrk an
 	@for b in bench/*/run.py; do echo "== $$b"; $(UV) run --frozen python $$b || exit 1; done
 
 clean: ## remove caches and local run logs
-	@rm -rf .run .pytest_cache .ruff_cache .mypy_cache
+	@rm -rf .run .build .pytest_cache .ruff_cache .mypy_cache

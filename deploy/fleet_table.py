@@ -66,6 +66,7 @@ class Process:
     volume: Volume | None = None
     env: dict[str, str] = field(default_factory=dict)
     apt: tuple[str, ...] = ()  # OS packages its image installs (Debian names)
+    compile: str | None = None  # a script its image's build stage runs with mypyc (`<script> --in-place`)
 
     @property
     def module(self) -> str:
@@ -235,7 +236,7 @@ class Images:
     uid: int
 
 
-OPTIONAL = {"settings", "database", "public_path", "route", "volume", "env", "apt"}
+OPTIONAL = {"settings", "database", "public_path", "route", "volume", "env", "apt", "compile"}
 REQUIRED = set(Process.__dataclass_fields__) - OPTIONAL
 
 

@@ -91,6 +91,18 @@ def healthcheck_cmd(port: int, path: str) -> str:
     return f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}{path}', timeout=2)"
 
 
+# What a `compile` script needs in the build stage, at the versions the workspace's lock has.
+COMPILE_TOOLS = ("mypy", "setuptools")
+
+
+def locked_version(name: str) -> str:
+    """The version of ``name`` in uv.lock."""
+    for package in tomllib.loads((ROOT / "uv.lock").read_text())["package"]:
+        if package["name"] == name:
+            return str(package["version"])
+    raise ValueError(f"{name} is not in uv.lock")
+
+
 def dockerfile(p: Process, members: dict[str, tuple[str, list[str]]]) -> str:
     """The image of ``p``'s folder: built from the repository root with uv, run as a non-root user."""
     pre = p.env_prefix
@@ -110,6 +122,14 @@ def dockerfile(p: Process, members: dict[str, tuple[str, list[str]]]) -> str:
         env += f" \\\n    {pre}{p.volume.env}={p.volume.path}"
         volume = f"VOLUME {p.volume.path}\n"
     check = json.dumps(["python", "-c", healthcheck_cmd(p.port, "/healthz")])
+    compiled = ""
+    if p.compile:
+        tools = " ".join(f"--with {name}=={locked_version(name)}" for name in COMPILE_TOOLS)
+        compiled = (
+            f"# Its request path compiled to C extensions beside the sources ({p.compile}, mypyc).\n"
+            "RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \\\n"
+            f"    && uv run --frozen --no-sync {tools} python {p.compile} --in-place\n"
+        )
     return f"""{HEADER}
 # Built from the repository root (`make images` builds them all): docker build -f {p.folder}/Dockerfile .
 FROM python:{IMAGES.python} AS deps
@@ -124,7 +144,7 @@ FROM deps AS build
 # uv checks the lock against every workspace member's metadata; only {p.package} and what it uses are kept.
 COPY . .
 RUN uv sync --frozen --no-dev --package {p.package}
-
+{compiled}
 FROM python:{IMAGES.python}
 {user}
 WORKDIR /app

@@ -433,6 +433,11 @@ def main() -> None:
     parser.add_argument("--nginx-workers", type=int, default=1)
     parser.add_argument("--no-rate-limit", action="store_true", help="gateway without its Redis call")
     parser.add_argument(
+        "--no-python-row",
+        action="store_true",
+        help="without the row 'python' (the gateway's sources, not compiled)",
+    )
+    parser.add_argument(
         "--floor",
         action="store_true",
         help="also run floor.py: uvicorn + aiohttp passing requests through, none of the gateway's work",
@@ -506,9 +511,20 @@ def bench(
     )
     nginx_bin = shutil.which("nginx") or "/usr/sbin/nginx"
     gw_cmd = [sys.executable, "-m", "gateway.cli", "--host", "127.0.0.1", "--port", str(gw_port)]
+    # The row "gateway" is the build the image runs: the request path compiled by gateway/compile.py (mypyc).
+    compiled = _compiled_gateway()
+    compiled_env = {
+        **gw_env,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(compiled), gw_env.get("PYTHONPATH")])),
+    }
     gateway = stack.enter_context(
-        process([*gw_cmd, "--workers", str(args.gateway_workers)], gw_env, tmp / "gateway.log")
+        process([*gw_cmd, "--workers", str(args.gateway_workers)], compiled_env, tmp / "gateway.log")
     )
+    python = None
+    if not args.no_python_row:
+        python_port = free_port()
+        cmd = [*gw_cmd[:-1], str(python_port), "--workers", str(args.gateway_workers)]
+        python = stack.enter_context(process(cmd, gw_env, tmp / "gateway-python.log"))
     before = None
     if args.baseline:
         before_port = free_port()
@@ -528,12 +544,16 @@ def bench(
         )
     )
     wait_http(f"http://127.0.0.1:{gw_port}/healthz", proc=gateway)
+    if python is not None:
+        wait_http(f"http://127.0.0.1:{python_port}/healthz", proc=python)
     wait_http(f"http://127.0.0.1:{nginx_port}{upstream.prefix}/healthz", proc=nginx)
     targets: dict[str, tuple[str, int | None]] = {
         "direct": (upstream.url + "/me", None),
         "gateway": (f"http://127.0.0.1:{gw_port}{upstream.prefix}/me", gateway.pid),
         "nginx": (f"http://127.0.0.1:{nginx_port}{upstream.prefix}/me", nginx.pid),
     }
+    if python is not None:
+        targets["python"] = (f"http://127.0.0.1:{python_port}{upstream.prefix}/me", python.pid)
     if before is not None:
         targets["before"] = (f"http://127.0.0.1:{before_port}{upstream.prefix}/me", before.pid)
     if args.floor:
@@ -588,6 +608,23 @@ def bench(
             per_req = "" if cpu is None else f", proxy {cpu:.0f} us/req"
             print(f"  round {round_no + 1} {name}: {sat.rps:.0f} req/s{per_req}", file=sys.stderr)
     return runs
+
+
+def _compiled_gateway() -> Path:
+    """The gateway compiled by gateway/compile.py into .build/ (rebuilt only when its sources changed)."""
+    root = HERE.parent.parent
+    out = root / ".build" / "gateway-compiled"
+    subprocess.run([sys.executable, str(root / "gateway" / "compile.py"), str(out)], check=True)
+    where = subprocess.run(
+        [sys.executable, "-c", "import gateway.main; print(gateway.main.__file__)"],
+        env={**os.environ, "PYTHONPATH": str(out)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if where.endswith(".py"):
+        raise RuntimeError(f"the compiled gateway in {out} is not the one imported: {where}")
+    return out
 
 
 def _export_gateway(ref: str, into: Path) -> Path:
@@ -682,6 +719,9 @@ def print_table(runs: dict[str, list[Run]], upstream: Upstream, args: argparse.N
     n_cpu = _median_us([e.proxy_cpu_us for e in runs["nginx"]])
     if g_cpu != "-" and n_cpu != "-":
         print(f"\nproxy CPU per request: gateway/nginx {int(g_cpu) / int(n_cpu):.1f}x (goal <= 3x)", end="")
+        if "python" in runs:
+            p_cpu = _median_us([e.proxy_cpu_us for e in runs["python"]])
+            print(f", not compiled (python)/nginx {int(p_cpu) / int(n_cpu):.1f}x", end="")
         if "before" in runs:
             b_cpu = _median_us([e.proxy_cpu_us for e in runs["before"]])
             print(f", before/nginx {int(b_cpu) / int(n_cpu):.1f}x", end="")

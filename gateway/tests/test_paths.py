@@ -9,7 +9,7 @@ from gateway.http1 import Exchange
 from vitrine_kit.testing.tokens import TestKeys
 from yarl import URL
 
-from .conftest import GatewayFactory, Reply, RunningGateway, UpstreamServer
+from .conftest import GatewayFactory, Reply, RunningGateway, UpstreamServer, python_build_only
 
 
 def bearer(test_keys: TestKeys) -> dict[str, str]:
@@ -97,6 +97,7 @@ class TestEncodedPaths:
                 assert r.status == 400, path
         assert sum(upstream.hits.values()) == 0
 
+    @python_build_only
     async def test_a_half_open_probe_that_raises_leaves_the_breaker_usable(
         self, gateway_for: GatewayFactory, upstream: UpstreamServer, test_keys: TestKeys
     ) -> None:

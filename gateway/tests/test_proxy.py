@@ -12,7 +12,7 @@ from gateway.http1 import ConnectError, Exchange
 from vitrine_kit.testing.tokens import TestKeys
 from yarl import URL
 
-from .conftest import GatewayFactory, UpstreamServer, dead_url
+from .conftest import GatewayFactory, UpstreamServer, dead_url, python_build_only
 
 EXTENSION = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
 
@@ -278,6 +278,7 @@ class TestTimeoutsRetriesBreaker:
         assert r.status == 502
         assert r.headers["Content-Type"] == "application/problem+json"
 
+    @python_build_only
     async def test_idempotent_request_retried_after_connect_error(
         self, gateway_for: GatewayFactory, upstream: UpstreamServer, test_keys: TestKeys
     ) -> None:

@@ -12,7 +12,7 @@ from gateway.ratelimit import DEBIT_LUA, TOKEN_BUCKET_LUA, RateLimiter
 from multidict import CIMultiDict
 from vitrine_kit.testing.tokens import TestKeys
 
-from .conftest import GatewayFactory, UpstreamServer
+from .conftest import GatewayFactory, UpstreamServer, python_build_only
 
 
 class TestRateLimits:
@@ -172,6 +172,7 @@ class TestClientAddress:
 
 
 class TestDeferredDebits:
+    @python_build_only
     async def test_far_from_the_limit_admissions_reach_redis_in_a_few_calls(self) -> None:
         limiter = RateLimiter("redis://127.0.0.1:6379/0", key_prefix=f"test:gw:{uuid.uuid4().hex}:")
         rule = RateLimitRule(name="tenant", key="tenant", rate_per_s=0.001, burst=1000)

@@ -12,9 +12,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 
 import httptools
+
+from gateway.upstream_errors import (
+    ConnectError,
+    ConnectTimeout,
+    StaleConnection,
+    UpstreamError,
+    UpstreamTimeout,
+)
+
+__all__ = [
+    "HIGH_WATER",
+    "ConnectError",
+    "ConnectTimeout",
+    "Connection",
+    "Exchange",
+    "StaleConnection",
+    "UpstreamError",
+    "UpstreamTimeout",
+]
 
 # Reading from the service pauses above this many buffered bytes and resumes below LOW_WATER.
 HIGH_WATER = 256 * 1024
@@ -22,26 +40,6 @@ LOW_WATER = 64 * 1024
 # The most an answer's status line and headers may take (aiohttp's default limits came to about this).
 MAX_HEAD = 64 * 1024
 _NO_BODY_STATUSES = frozenset({204, 304})
-
-
-class UpstreamError(Exception):
-    """The exchange failed: reset, closed mid-answer, or an answer that is not HTTP/1.1."""
-
-
-class ConnectError(UpstreamError):
-    """The connection could not be opened: the service never saw the request."""
-
-
-class ConnectTimeout(ConnectError, TimeoutError):
-    """The connection was not opened within the connect timeout."""
-
-
-class UpstreamTimeout(UpstreamError, TimeoutError):
-    """The service sent nothing for the read timeout while an answer (or the rest of one) was awaited."""
-
-
-class StaleConnection(UpstreamError):
-    """A reused keep-alive connection closed before any byte of the answer: the service had closed it idle."""
 
 
 class Connection(asyncio.Protocol):
@@ -310,10 +308,6 @@ class Exchange:
         while chunk := await self.chunk():
             parts.append(chunk)
         return parts[0] if len(parts) == 1 else b"".join(parts)
-
-    async def iter_chunks(self) -> AsyncIterator[bytes]:
-        while chunk := await self.chunk():
-            yield chunk
 
     async def _wait(self) -> None:
         waiter = self._waiter = self.conn.loop.create_future()

@@ -15,7 +15,6 @@ import hashlib
 import logging
 import math
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -91,15 +90,20 @@ return out
 _SCRIPTS = (TOKEN_BUCKET_LUA, DEBIT_LUA)
 
 
-@dataclass(slots=True)
 class Decision:
-    """The outcome for one request, with what its ``RateLimit-*`` headers say (tightest bucket)."""
+    """The outcome for one request, with what its ``RateLimit-*`` headers say (tightest bucket). A plain
+    class: one per request, its ``__init__`` native when compiled."""
 
-    allowed: bool
-    rule: RateLimitRule
-    remaining: int
-    reset_s: int
-    retry_after_s: int
+    __slots__ = ("allowed", "remaining", "reset_s", "retry_after_s", "rule")
+
+    def __init__(
+        self, *, allowed: bool, rule: RateLimitRule, remaining: int, reset_s: int, retry_after_s: int
+    ) -> None:
+        self.allowed = allowed
+        self.rule = rule
+        self.remaining = remaining
+        self.reset_s = reset_s
+        self.retry_after_s = retry_after_s
 
     def headers(self) -> list[tuple[bytes, bytes]]:
         """``RateLimit-*`` headers (IETF httpapi draft); a refusal adds its own ``Retry-After``."""

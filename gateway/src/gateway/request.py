@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
 from random import getrandbits
 from urllib.parse import quote
 
@@ -16,36 +15,83 @@ from gateway.downstream import Headers
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{8,128}$")
 
 
-@dataclass(slots=True, eq=False)
 class Request:
-    """What the stages read of a request, and what they add to its answer (``response_headers``)."""
+    """What the stages read of a request, and what they add to its answer (``response_headers``).
 
-    method: str
-    # Percent-decoded (for the gateway's own paths and the log); routing decides on ``raw_path``.
-    path: str
-    raw_path: bytes
-    query: bytes
-    scheme: str
-    headers: list[tuple[bytes, bytes]]
-    id: str
-    peer: str
-    client_ip: str
-    # Per-client limits count under this: the IPv4 address, or the IPv6 /64.
-    client_key: str
-    origin: bytes | None = None
-    authorization: bytes | None = None
-    cookie: bytes | None = None
-    # The access token of the session cookie, when it authenticated the request (sent upstream as a bearer).
-    session_token: str | None = None
-    content_length: bytes | None = None
-    chunked: bool = False
-    forwarded_for: bytes | None = None
-    # Sent with every answer, the gateway's own and the upstream's: request id, CORS, RateLimit-*.
-    response_headers: Headers = field(default_factory=list)
-    upstream: str = "gateway"
-    started: float = field(default_factory=time.perf_counter)
-    # Set once the status line went out: after that a failure can only cut the connection.
-    responded: bool = False
+    A plain class, not a dataclass: one is made per request, and compiled (gateway/compile.py) its
+    ``__init__`` is native code, where a dataclass's generated one would stay Python."""
+
+    __slots__ = (
+        "authorization",
+        "chunked",
+        "client_ip",
+        "client_key",
+        "content_length",
+        "cookie",
+        "forwarded_for",
+        "headers",
+        "id",
+        "method",
+        "origin",
+        "path",
+        "peer",
+        "query",
+        "raw_path",
+        "responded",
+        "response_headers",
+        "scheme",
+        "session_token",
+        "started",
+        "upstream",
+    )
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        path: str,
+        raw_path: bytes,
+        query: bytes,
+        scheme: str,
+        headers: list[tuple[bytes, bytes]],
+        id: str,
+        peer: str,
+        client_ip: str,
+        client_key: str,
+        origin: bytes | None = None,
+        authorization: bytes | None = None,
+        cookie: bytes | None = None,
+        content_length: bytes | None = None,
+        chunked: bool = False,
+        forwarded_for: bytes | None = None,
+        response_headers: Headers | None = None,
+    ) -> None:
+        self.method = method
+        # Percent-decoded (for the gateway's own paths and the log); routing decides on ``raw_path``.
+        self.path = path
+        self.raw_path = raw_path
+        self.query = query
+        self.scheme = scheme
+        self.headers = headers
+        self.id = id
+        self.peer = peer
+        self.client_ip = client_ip
+        # Per-client limits count under this: the IPv4 address, or the IPv6 /64.
+        self.client_key = client_key
+        self.origin = origin
+        self.authorization = authorization
+        self.cookie = cookie
+        # The access token of the session cookie, when it authenticated the request (sent upstream as a bearer).
+        self.session_token: str | None = None
+        self.content_length = content_length
+        self.chunked = chunked
+        self.forwarded_for = forwarded_for
+        # Sent with every answer, the gateway's own and the upstream's: request id, CORS, RateLimit-*.
+        self.response_headers: Headers = [] if response_headers is None else response_headers
+        self.upstream = "gateway"
+        self.started = time.perf_counter()
+        # Set once the status line went out: after that a failure can only cut the connection.
+        self.responded = False
 
 
 def read_request(scope: Scope, clients: ClientAddresses) -> Request:

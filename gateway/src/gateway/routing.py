@@ -42,15 +42,18 @@ class Route:
         return path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/")
 
 
-@dataclass(slots=True)
 class Target:
-    """A routed request: its route, its public path as checked, and what to ask the upstream for."""
+    """A routed request: its route, its public path as checked, and what to ask the upstream for (a plain
+    class: one per request, its ``__init__`` native when compiled)."""
 
-    route: Route
-    # Decoded and normalised: what the allow-list, the rate-limit rules and the upstream itself see.
-    path: str
-    # The upstream path re-encoded from ``path`` (never cut from the raw one), with the raw query.
-    upstream_target: str
+    __slots__ = ("path", "route", "upstream_target")
+
+    def __init__(self, route: Route, path: str, upstream_target: str) -> None:
+        self.route = route
+        # Decoded and normalised: what the allow-list, the rate-limit rules and the upstream itself see.
+        self.path = path
+        # The upstream path re-encoded from ``path`` (never cut from the raw one), with the raw query.
+        self.upstream_target = upstream_target
 
 
 # A raw path made only of characters a segment may hold unencoded (RFC 3986 pchar, without "%").

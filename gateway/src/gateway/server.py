@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import socket
+from typing import Any
 
 import uvloop
 
@@ -46,6 +47,9 @@ async def serve(
     gc.collect()
     gc.freeze()
     state = ServerState(gateway, settings, loop)
+    # Untyped: uvloop's server gives its sockets as a list where typeshed says tuple, which the compiled
+    # module (gateway/compile.py) would refuse.
+    server: Any
     try:
         if sock is not None:
             server = await loop.create_server(lambda: HttpConnection(state), sock=sock, backlog=2048)
@@ -54,7 +58,8 @@ async def serve(
                 lambda: HttpConnection(state), host, port, backlog=2048, reuse_address=True
             )
         bound = server.sockets[0].getsockname()[1]
-        logger.info("gateway listening on %s:%d (pid %d)", host, bound, os.getpid())
+        build = "python" if __file__.endswith(".py") else "compiled"  # gateway/compile.py
+        logger.info("gateway listening on %s:%d (pid %d, %s build)", host, bound, os.getpid(), build)
         if stop is None:
             stop = asyncio.Event()
             for sig in (signal.SIGTERM, signal.SIGINT):

@@ -185,10 +185,13 @@ class UpstreamClient:
         if origin.tls:
             tls = self._tls = self._tls or ssl.create_default_context()
         try:
-            async with asyncio.timeout(timeout_s):
-                _, conn = await loop.create_connection(
+            # wait_for, not `async with timeout`: compiled (mypyc), the refusal escaped the handlers below.
+            _, conn = await asyncio.wait_for(
+                loop.create_connection(
                     lambda: Connection(loop, origin.key), origin.host, origin.port, ssl=tls
-                )
+                ),
+                timeout_s,
+            )
         except TimeoutError:
             raise ConnectTimeout(f"no connection to {origin.key} within {timeout_s:g} s") from None
         except OSError as exc:

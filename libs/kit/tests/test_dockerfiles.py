@@ -38,3 +38,14 @@ class TestDockerfiles:
 def test_the_host_environment_stays_out_of_the_build_context() -> None:
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".venv", ".run", ".git", ".env"} <= set(ignored)
+
+
+@pytest.mark.parametrize("image", [p for p in IMAGED if p.compile], ids=lambda p: p.name)
+def test_a_compiled_image_builds_its_extensions_with_the_locked_tools(image: Process) -> None:
+    assert image.compile is not None and (ROOT / image.compile).is_file()
+    text = (ROOT / image.folder / "Dockerfile").read_text()
+    build_stage = text.split("FROM deps AS build", 1)[1].split("\nFROM ", 1)[0]
+    locked = {p["name"]: p["version"] for p in tomllib.loads((ROOT / "uv.lock").read_text())["package"]}
+    tools = f"--with mypy=={locked['mypy']} --with setuptools=={locked['setuptools']}"
+    assert f"uv run --frozen --no-sync {tools} python {image.compile} --in-place" in build_stage
+    assert "gcc" in build_stage
