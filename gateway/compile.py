@@ -47,6 +47,7 @@ COMPILED = (
     "routing",
     "server",
     "sessions",
+    "traffic",
     "upstream",
 )
 STAMP = ".compiled-from"

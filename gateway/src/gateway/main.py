@@ -41,6 +41,7 @@ class Gateway:
     def __init__(self, settings: Settings | None = None, *, verifier: TokenVerifier | None = None) -> None:
         self.settings = s = settings or Settings()
         self.metrics = GatewayMetrics()
+        self.traffic = self.metrics.traffic
         self.cors = Cors(s)
         self.clients = ClientAddresses(s.trusted_proxies)
         self.identity = IdentityHeaders(s.identity_headers, s.identity_header_prefixes)
@@ -162,7 +163,7 @@ class Gateway:
 
     def _log(self, request: Request, status: int) -> None:
         elapsed = time.perf_counter() - request.started
-        self.metrics.observe(request.upstream, status, elapsed)
+        self.traffic.observe(request.upstream, status, elapsed)
         if self.settings.access_log:
             access_log.info(
                 "%s %s %s",

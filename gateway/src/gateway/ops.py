@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import itertools
 import math
 import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import aiohttp
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 from vitrine_kit.breaker import BreakerState, CircuitBreaker
 from vitrine_kit.metrics import LATENCY_BUCKETS
 from vitrine_kit.ops import Health
@@ -20,6 +25,7 @@ from gateway.limits import RateLimits
 from gateway.openapi import DOCS_HEADERS, DOCS_PATHS, OpenAPIAggregator, docs_file
 from gateway.request import Request
 from gateway.responses import Refusal, send_bytes, send_json
+from gateway.traffic import Traffic
 
 HEALTH = Health().model_dump()  # the body every process of the fleet answers /healthz with
 LOCAL_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", *DOCS_PATHS})
@@ -42,22 +48,46 @@ def operator_caller(request: Request) -> bool:
     return address.is_loopback or address.is_private
 
 
+# How prometheus_client writes a bucket's bound (``le``), so the series are named as its Histogram names them.
+_go_float: Callable[[float], str] = floatToGoString
+
+
+class TrafficCollector(Collector):
+    """``gateway_requests_total`` and ``gateway_request_duration_seconds`` from ``Traffic``'s counts, as
+    prometheus_client's Counter and Histogram would give them (each series from its first request)."""
+
+    def __init__(self, traffic: Traffic, created: float) -> None:
+        self.traffic = traffic
+        self.created = created
+
+    def collect(self) -> Iterable[Metric]:
+        requests = CounterMetricFamily(
+            "gateway_requests", "Requests by upstream and status", labels=["upstream", "status"]
+        )
+        for (upstream, status), count in sorted(self.traffic.requests.items()):
+            requests.add_metric([upstream, str(status)], count, created=self.created)
+        latency = HistogramMetricFamily(
+            "gateway_request_duration_seconds", "Latency seen by the client, by upstream", labels=["upstream"]
+        )
+        bounds = [*(_go_float(b) for b in self.traffic.bounds), "+Inf"]
+        for upstream, counts in sorted(self.traffic.latency.items()):
+            cumulative = list(itertools.accumulate(counts[:-1]))
+            latency.add_metric(
+                [upstream], list(zip(bounds, cumulative, strict=True)), counts[-1], timestamp=None
+            )
+        yield requests
+        yield latency
+
+
 class GatewayMetrics:
     """Prometheus figures of one gateway process."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.requests = Counter(
-            "gateway_requests_total", "Requests by upstream and status", ["upstream", "status"], registry=r
-        )
-        self.latency = Histogram(
-            "gateway_request_duration_seconds",
-            "Latency seen by the client, by upstream",
-            ["upstream"],
-            buckets=LATENCY_BUCKETS,
-            registry=r,
-        )
+        # Counted on every request: plain counts (traffic.py), turned into Prometheus families at scrape.
+        self.traffic = Traffic(LATENCY_BUCKETS)
+        r.register(TrafficCollector(self.traffic, time.time()))
         self.rate_limited = Counter(
             "gateway_rate_limited_total", "Requests refused 429", ["rule"], registry=r
         )
@@ -72,19 +102,6 @@ class GatewayMetrics:
         self.streams_open = Gauge(
             "gateway_streams_open", "Event streams open (each holds a stream slot)", registry=r
         )
-        self._children: dict[tuple[str, int], tuple[Any, Any]] = {}
-
-    def observe(self, upstream: str, status: int, elapsed: float) -> None:
-        """Count one answered request and its latency."""
-        key = (upstream, status)
-        child = self._children.get(key)
-        if child is None:
-            child = self._children[key] = (
-                self.requests.labels(upstream, str(status)),
-                self.latency.labels(upstream),
-            )
-        child[0].inc()
-        child[1].observe(elapsed)
 
 
 class Ops:
