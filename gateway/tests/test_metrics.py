@@ -31,7 +31,10 @@ def test_the_scrape_reads_as_prometheus_client_s_own_counter_and_histogram() -> 
     metrics = GatewayMetrics()
     reference = CollectorRegistry()
     requests = Counter(
-        "gateway_requests_total", "Requests by upstream and status", ["upstream", "status"], registry=reference
+        "gateway_requests_total",
+        "Requests by upstream and status",
+        ["upstream", "status"],
+        registry=reference,
     )
     latency = Histogram(
         "gateway_request_duration_seconds",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import nullcontext
 
@@ -80,21 +82,63 @@ def is_event_stream(response: Exchange) -> bool:
     return response.content_type == EVENT_STREAM
 
 
+class Slots:
+    """A counting semaphore for one event loop. A free slot is taken with a decrement (no await, no lock:
+    this runs twice per request); when none is free the caller waits its turn (first come, first served)
+    for one handed over by ``give``."""
+
+    def __init__(self, size: int) -> None:
+        self.free = size
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    def take_now(self) -> bool:
+        """Take a slot if one is free and nobody waits for one."""
+        if self.free > 0 and not self._waiters:
+            self.free -= 1
+            return True
+        return False
+
+    async def take(self) -> None:
+        """Take a slot, waiting for one if need be."""
+        if self.take_now():
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.give()  # handed a slot, then cancelled before using it: the next one gets it
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            raise
+
+    def give(self) -> None:
+        """Give a slot back: to the first waiter still waiting, else to the free ones."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.free += 1
+
+
 class UpstreamPool:
     """Upstream connections, counted here so that waiting for one is bounded (``wait_s``) and told apart
     from an outage: a full pool is refused 503 for that request only and never counts against a breaker."""
 
     def __init__(self, total: int, per_origin: int, wait_s: float) -> None:
-        self.total = asyncio.Semaphore(total)
+        self.total = Slots(total)
         self.per_origin_size = per_origin
-        self.per_origin: dict[str, asyncio.Semaphore] = {}
+        self.per_origin: dict[str, Slots] = {}
         self.wait_s = wait_s
 
     def connection(self, route: Route) -> _PoolSlot:
         """Hold one connection's worth of the pool to ``route``'s origin for the duration of the block."""
         origin = self.per_origin.get(route.origin)
         if origin is None:
-            origin = self.per_origin[route.origin] = asyncio.Semaphore(self.per_origin_size)
+            origin = self.per_origin[route.origin] = Slots(self.per_origin_size)
         return _PoolSlot(self, route, origin)
 
 
@@ -103,31 +147,34 @@ class _PoolSlot:
 
     __slots__ = ("origin", "pool", "route")
 
-    def __init__(self, pool: UpstreamPool, route: Route, origin: asyncio.Semaphore) -> None:
+    def __init__(self, pool: UpstreamPool, route: Route, origin: Slots) -> None:
         self.pool = pool
         self.route = route
         self.origin = origin
 
     async def __aenter__(self) -> None:
         total, origin = self.pool.total, self.origin
-        if total.locked() or origin.locked():
-            try:
-                async with asyncio.timeout(self.pool.wait_s):
-                    await total.acquire()
-                    try:
-                        await origin.acquire()
-                    except BaseException:
-                        total.release()
-                        raise
-            except TimeoutError:
-                raise Refusal.upstream_busy(self.route.upstream, "connection") from None
-        else:  # free now: taken without a wait, so without a timer
-            await total.acquire()
-            await origin.acquire()
+        if total.take_now():
+            if origin.take_now():
+                return  # both free: taken without a wait, so without a timer
+            total.give()
+        try:
+            await asyncio.wait_for(self._take_both(), self.pool.wait_s)
+        except TimeoutError:
+            raise Refusal.upstream_busy(self.route.upstream, "connection") from None
+
+    async def _take_both(self) -> None:
+        total = self.pool.total
+        await total.take()
+        try:
+            await self.origin.take()
+        except BaseException:
+            total.give()
+            raise
 
     async def __aexit__(self, *_: object) -> None:
-        self.origin.release()
-        self.pool.total.release()
+        self.origin.give()
+        self.pool.total.give()
 
 
 class Forwarder:
