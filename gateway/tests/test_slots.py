@@ -10,7 +10,9 @@ from gateway.forwarding import Slots
 
 async def test_free_slots_are_taken_at_once_then_callers_wait_in_order() -> None:
     slots = Slots(2)
-    assert slots.take_now() and slots.take_now() and not slots.take_now()
+    assert slots.take_now()
+    assert slots.take_now()
+    assert not slots.take_now()
     served: list[int] = []
 
     async def wait(n: int) -> None:
@@ -26,7 +28,8 @@ async def test_free_slots_are_taken_at_once_then_callers_wait_in_order() -> None
     assert served == [0, 1]
     slots.give()
     await asyncio.gather(*waiters)
-    assert served == [0, 1, 2] and slots.free == 0
+    assert served == [0, 1, 2]
+    assert slots.free == 0
     for _ in range(3):
         slots.give()
     assert slots.free == 3
@@ -55,4 +58,5 @@ async def test_a_waiter_that_times_out_leaves_the_queue() -> None:
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(slots.take(), 0.01)
     slots.give()
-    assert slots.free == 1 and slots.take_now()
+    assert slots.free == 1
+    assert slots.take_now()

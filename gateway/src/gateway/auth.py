@@ -20,6 +20,7 @@ __all__ = [
     "IdentityHeaders",
     "InvalidToken",
     "PublicRoutes",
+    "Verified",
     "bearer_token",
 ]
 
@@ -30,6 +31,16 @@ def bearer_token(value: bytes | None) -> str | None:
         return None
     token = value[7:].strip()
     return token.decode("latin-1") if token else None
+
+
+class Verified:
+    """A verified token's claims, and what every request it comes with needs of them, worked out once."""
+
+    def __init__(self, claims: dict[str, Any]) -> None:
+        self.claims = claims
+        self.plugin = kind_of(scopes_of(claims)) is TokenKind.PLUGIN
+        # The tenant the request acts for (rate limits count per tenant): ``sub:<id>`` for a token with none.
+        self.tenant = str(claims.get("tid") or "sub:" + str(claims.get("sub")))
 
 
 class CachedVerifier:
@@ -44,24 +55,24 @@ class CachedVerifier:
         self.verifier = verifier
         self.size = size
         self.ttl_s = ttl_s
-        self._cache: dict[str, tuple[dict[str, Any], float]] = {}
+        self._cache: dict[str, tuple[Verified, float]] = {}
 
-    async def verify(self, token: str) -> dict[str, Any]:
-        """The claims of a valid token; raises ``InvalidToken`` with a reason otherwise."""
+    async def verify(self, token: str) -> Verified:
+        """A valid token's claims; raises ``InvalidToken`` with a reason otherwise."""
         now = time.monotonic()
         hit = self._cache.get(token)
         if hit is not None:
             if hit[1] > now:
                 return hit[0]
             del self._cache[token]
-        claims = await self.verifier.verify_claims(token)
+        verified = Verified(await self.verifier.verify_claims(token))
         if self.ttl_s > 0 and self.size > 0:
-            until_exp = float(claims["exp"]) - time.time()
+            until_exp = float(verified.claims["exp"]) - time.time()
             if len(self._cache) >= self.size:
                 # Dicts keep insertion order: dropping the first entry drops the oldest.
                 del self._cache[next(iter(self._cache))]
-            self._cache[token] = (claims, now + min(self.ttl_s, until_exp))
-        return claims
+            self._cache[token] = (verified, now + min(self.ttl_s, until_exp))
+        return verified
 
 
 class PublicRoutes:
@@ -143,13 +154,13 @@ class Authenticator:
             if token is None:
                 raise Refusal.unauthorized("A bearer access token or a session cookie is required.")
             request.session_token = token
-        claims = await self.claims(token)
-        if upstream not in self.plugin_upstreams and kind_of(scopes_of(claims)) is TokenKind.PLUGIN:
+        verified = await self.verified(token)
+        if verified.plugin and upstream not in self.plugin_upstreams:
             raise Refusal.unauthorized("The access token was refused: plugin tokens are not accepted here.")
-        return str(claims.get("tid") or "sub:" + str(claims.get("sub")))
+        return verified.tenant
 
-    async def claims(self, token: str) -> dict[str, Any]:
-        """The claims of a valid token; a refusal (401) saying why otherwise."""
+    async def verified(self, token: str) -> Verified:
+        """A valid token, verified; a refusal (401) saying why otherwise."""
         try:
             return await self.tokens.verify(token)
         except InvalidToken as exc:
