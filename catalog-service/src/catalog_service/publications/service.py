@@ -25,6 +25,7 @@ from vitrine_kit.errors import ProblemError
 
 from catalog_service.alerts.service import alert_service
 from catalog_service.errors import (
+    EbayAccountsChanged,
     ProductDeleted,
     ProductNotFound,
     PublicationBusy,
@@ -110,6 +111,16 @@ def _keep_price(pub: Publication, quote: Quote) -> Money:
     return Money(amount=quote.amount, currency=quote.currency)
 
 
+def _checked_against(
+    wanted: list[tuple[Marketplace, str]],
+    chosen: Mapping[str, ListingPolicies],
+    accounts: Mapping[str, uuid.UUID],
+) -> tuple[object, ...]:
+    """What a policy check depends on: the eBay sites published to, and the account of each chosen site."""
+    sites = tuple(site for m, site in wanted if m == Marketplace.EBAY)
+    return sites, tuple((site, accounts.get(site)) for site in sorted(chosen))
+
+
 class PublicationService:
     """Publish, delist, and follow what the adapters report."""
 
@@ -156,7 +167,12 @@ class PublicationService:
     ) -> list[PublicationOut]:
         """Check every marketplace (and eBay site) first (422 with every missing piece, an eBay site without
         an account included), price each listing (422 when an exchange rate is missing), then request the
-        missing listings: one publication per marketplace, and per site on eBay."""
+        missing listings: one publication per marketplace, and per site on eBay.
+
+        Chosen eBay policies are checked at marketplace-ebay first, with no database connection held (see
+        :meth:`_check_policies`); the publish's transaction then starts anew."""
+        chosen = ebay_policies or {}
+        checked = await self._check_policies(scope, product_id, marketplaces, ebay_sites, chosen)
         product = await products_repo.get_for_update(scope.session, product_id)
         if product is None:
             raise ProductNotFound()
@@ -166,11 +182,14 @@ class PublicationService:
         ref = await scope.context.reference.get()
         settings = scope.context.settings
         problems = [p for m, site in wanted for p in missing(product, m, ref, settings, site)] + problems
-        chosen = ebay_policies or {}
         accounts = await site_service.ebay_accounts(scope)
-        if chosen:
-            sites = [site for m, site in wanted if m == Marketplace.EBAY]
-            problems += await policy_problems(scope, sites, chosen, accounts)
+        if checked is not None:
+            policy_faults, against = checked
+            if _checked_against(wanted, chosen, accounts) != against:
+                raise EbayAccountsChanged(
+                    "The eBay sites or accounts changed while the policies were checked; publish again."
+                )
+            problems += policy_faults
         if problems:
             names = ", ".join(
                 f"{p['marketplace']}{'[' + p['site'] + ']' if p.get('site') else ''}.{p['field']}"
@@ -215,6 +234,37 @@ class PublicationService:
             )
             out.append(to_out(pub))
         return out
+
+    async def _check_policies(
+        self,
+        scope: Scope,
+        product_id: uuid.UUID,
+        marketplaces: list[Marketplace],
+        ebay_sites: Sequence[str] | None,
+        chosen: Mapping[str, ListingPolicies],
+    ) -> tuple[list[dict[str, str]], tuple[object, ...]] | None:
+        """The problems of the chosen eBay policies, and the sites and accounts they were checked against
+        (None: nothing chosen, no call).
+
+        marketplace-ebay reads the policies on eBay (a second or more): the sites and accounts are read, the
+        read-only transaction ended (its connection back in the pool), then marketplace-ebay is asked. A
+        missing or deleted product is answered first, as before, without asking eBay.
+        """
+        if not chosen:
+            return None
+        if scope.session.in_nested_transaction():  # a bulk step's savepoint: never with policies
+            raise RuntimeError("eBay policies are checked before the publish's transaction, not inside one")
+        product = await scope.session.get(Product, product_id)
+        if product is None:
+            raise ProductNotFound()
+        if product.deleted_at is not None:
+            raise ProductDeleted()
+        wanted, _ = await self.targets(scope, marketplaces, ebay_sites)
+        accounts = await site_service.ebay_accounts(scope)
+        await scope.session.rollback()  # only reads so far: nothing is lost, the connection is returned
+        sites = [site for m, site in wanted if m == Marketplace.EBAY]
+        faults = await policy_problems(scope, sites, chosen, accounts)
+        return faults, _checked_against(wanted, chosen, accounts)
 
     async def revise_live(self, scope: Scope, product: Product) -> tuple[int, int]:
         """One revise per listed publication, with the product as it is now (priced again by the rules and
