@@ -25,7 +25,6 @@ from vitrine_kit.errors import ProblemError
 
 from catalog_service.alerts.service import alert_service
 from catalog_service.errors import (
-    EbayAccountsChanged,
     ProductDeleted,
     ProductNotFound,
     PublicationBusy,
@@ -37,7 +36,8 @@ from catalog_service.models import Product, Publication
 from catalog_service.pricing.rules import Quote
 from catalog_service.pricing.service import pricing_service
 from catalog_service.products import repository as products_repo
-from catalog_service.publications.ebay_policies import choice_of, keep_choice, policy_problems
+from catalog_service.publications.ebay_policies import choice_of, keep_choice
+from catalog_service.publications.policy_check import check_first
 from catalog_service.publications.requirements import missing, snapshot
 from catalog_service.publications.schemas import ListingPrice, PublicationOut
 from catalog_service.publications.sites import site_service
@@ -111,51 +111,8 @@ def _keep_price(pub: Publication, quote: Quote) -> Money:
     return Money(amount=quote.amount, currency=quote.currency)
 
 
-def _checked_against(
-    wanted: list[tuple[Marketplace, str]],
-    chosen: Mapping[str, ListingPolicies],
-    accounts: Mapping[str, uuid.UUID],
-) -> tuple[object, ...]:
-    """What a policy check depends on: the eBay sites published to, and the account of each chosen site."""
-    sites = tuple(site for m, site in wanted if m == Marketplace.EBAY)
-    return sites, tuple((site, accounts.get(site)) for site in sorted(chosen))
-
-
 class PublicationService:
     """Publish, delist, and follow what the adapters report."""
-
-    async def targets(
-        self, scope: Scope, marketplaces: list[Marketplace], ebay_sites: Sequence[str] | None
-    ) -> tuple[list[tuple[Marketplace, str]], list[dict[str, str]]]:
-        """(marketplace, site) pairs to publish to, and the eBay sites refused for want of an account.
-
-        Explicit sites, and the seller's default set, each need an eBay account on that site; the fallback
-        to the configured site (nothing chosen, nothing connected) is left to the adapter, as before sites.
-        """
-        out: list[tuple[Marketplace, str]] = []
-        problems: list[dict[str, str]] = []
-        for marketplace in dict.fromkeys(marketplaces):
-            if marketplace != Marketplace.EBAY:
-                out.append((marketplace, ""))
-                continue
-            if ebay_sites:
-                sites, checked = list(dict.fromkeys(ebay_sites)), True
-            else:
-                sites, checked = await site_service.default_sites(scope)
-            accounts = await site_service.ebay_accounts(scope) if checked else {}
-            for site in sites:
-                out.append((marketplace, site))
-                if checked and site not in accounts:
-                    problems.append(
-                        {
-                            "marketplace": "ebay",
-                            "site": site,
-                            "field": "account",
-                            "code": "no-account",
-                            "message": f"no eBay account is connected for {site}: connect one first",
-                        }
-                    )
-        return out, problems
 
     async def request(
         self,
@@ -170,26 +127,21 @@ class PublicationService:
         missing listings: one publication per marketplace, and per site on eBay.
 
         Chosen eBay policies are checked at marketplace-ebay first, with no database connection held (see
-        :meth:`_check_policies`); the publish's transaction then starts anew."""
+        :func:`check_first`); the publish's transaction then starts anew."""
         chosen = ebay_policies or {}
-        checked = await self._check_policies(scope, product_id, marketplaces, ebay_sites, chosen)
+        checked = await check_first(scope, product_id, marketplaces, ebay_sites, chosen)
         product = await products_repo.get_for_update(scope.session, product_id)
         if product is None:
             raise ProductNotFound()
         if product.deleted_at is not None:
             raise ProductDeleted()
-        wanted, problems = await self.targets(scope, marketplaces, ebay_sites)
+        wanted, problems = await site_service.targets(scope, marketplaces, ebay_sites)
         ref = await scope.context.reference.get()
         settings = scope.context.settings
         problems = [p for m, site in wanted for p in missing(product, m, ref, settings, site)] + problems
         accounts = await site_service.ebay_accounts(scope)
         if checked is not None:
-            policy_faults, against = checked
-            if _checked_against(wanted, chosen, accounts) != against:
-                raise EbayAccountsChanged(
-                    "The eBay sites or accounts changed while the policies were checked; publish again."
-                )
-            problems += policy_faults
+            problems += checked.problems_if_unchanged(wanted, chosen, accounts)
         if problems:
             names = ", ".join(
                 f"{p['marketplace']}{'[' + p['site'] + ']' if p.get('site') else ''}.{p['field']}"
@@ -234,37 +186,6 @@ class PublicationService:
             )
             out.append(to_out(pub))
         return out
-
-    async def _check_policies(
-        self,
-        scope: Scope,
-        product_id: uuid.UUID,
-        marketplaces: list[Marketplace],
-        ebay_sites: Sequence[str] | None,
-        chosen: Mapping[str, ListingPolicies],
-    ) -> tuple[list[dict[str, str]], tuple[object, ...]] | None:
-        """The problems of the chosen eBay policies, and the sites and accounts they were checked against
-        (None: nothing chosen, no call).
-
-        marketplace-ebay reads the policies on eBay (a second or more): the sites and accounts are read, the
-        read-only transaction ended (its connection back in the pool), then marketplace-ebay is asked. A
-        missing or deleted product is answered first, as before, without asking eBay.
-        """
-        if not chosen:
-            return None
-        if scope.session.in_nested_transaction():  # a bulk step's savepoint: never with policies
-            raise RuntimeError("eBay policies are checked before the publish's transaction, not inside one")
-        product = await scope.session.get(Product, product_id)
-        if product is None:
-            raise ProductNotFound()
-        if product.deleted_at is not None:
-            raise ProductDeleted()
-        wanted, _ = await self.targets(scope, marketplaces, ebay_sites)
-        accounts = await site_service.ebay_accounts(scope)
-        await scope.session.rollback()  # only reads so far: nothing is lost, the connection is returned
-        sites = [site for m, site in wanted if m == Marketplace.EBAY]
-        faults = await policy_problems(scope, sites, chosen, accounts)
-        return faults, _checked_against(wanted, chosen, accounts)
 
     async def revise_live(self, scope: Scope, product: Product) -> tuple[int, int]:
         """One revise per listed publication, with the product as it is now (priced again by the rules and
