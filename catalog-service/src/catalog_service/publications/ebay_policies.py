@@ -18,9 +18,7 @@ from vitrine_contracts.ebay_api import POLICY_CHECK_PATH, PolicyCheckRequest, Po
 from vitrine_kit.auth.service_client import ServiceTokenClient
 from vitrine_kit.db.held import check_outbound
 
-from catalog_service.errors import (
-    EbayPoliciesUnavailable,
-)
+from catalog_service.errors import EbayPoliciesUnavailable
 from catalog_service.models import Publication
 
 if TYPE_CHECKING:  # the context holds the client: a run-time import would be circular
