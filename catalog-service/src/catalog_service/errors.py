@@ -37,6 +37,10 @@ class ProductNotDeleted(Conflict):
     code, title = "product-not-deleted", "The product is not deleted"
 
 
+class EbayAccountsChanged(Conflict):
+    code, title = "ebay-accounts-changed", "The eBay sites or accounts changed during the publish"
+
+
 class PublicationBusy(Conflict):
     code, title = "publication-busy", "The publication cannot be changed in its current state"
 

@@ -3,6 +3,8 @@ site of each refused), kept on the publication, shown, and sent again with every
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -10,6 +12,8 @@ from catalog_service.errors import EbayPoliciesUnavailable
 from vitrine_contracts.catalog import PublicationDelisted
 from vitrine_contracts.common import Marketplace
 from vitrine_contracts.ebay_api import PolicyCheckRequest, PolicyFault
+from vitrine_contracts.marketplace import AccountConnected
+from vitrine_kit.db import held
 
 from .conftest import connect_ebay
 
@@ -23,9 +27,13 @@ class FakeEbay:
     def __init__(self) -> None:
         self.asked: list[PolicyCheckRequest] = []
         self.down = False
+        self.meanwhile: Callable[[], Awaitable[None]] | None = None  # what happens while eBay is asked
 
     async def check(self, request: PolicyCheckRequest) -> list[PolicyFault]:
+        held.check_outbound("marketplace-ebay")  # as the real client does
         self.asked.append(request)
+        if self.meanwhile is not None:
+            await self.meanwhile()
         if self.down:
             raise EbayPoliciesUnavailable("marketplace-ebay unreachable")
         owned = ON_EBAY[request.site]
@@ -176,3 +184,67 @@ class TestListingPolicies:
         assert down.status_code == 503
         assert down.json()["type"].endswith("ebay-policies-unavailable")
         assert await seller.emitted("publication.requested") == []
+
+    async def test_ebay_is_asked_with_no_connection_held_and_answers_are_unchanged(
+        self, seller, ebay, ecb_rates
+    ) -> None:
+        await connect_ebay(seller, "EBAY_FR")
+        product = await seller.ready()
+        chosen = {"marketplaces": ["ebay"], "ebay_sites": ["EBAY_FR"]}
+        with held.strict():
+            refused = await publish(
+                seller, product["id"], {**chosen, "ebay_policies": {"EBAY_FR": {"return_policy_id": "R-GB"}}}
+            )
+            ebay.down = True
+            down = await publish(
+                seller, product["id"], {**chosen, "ebay_policies": {"EBAY_FR": {"return_policy_id": "R-FR"}}}
+            )
+            ebay.down = False
+            asked = len(ebay.asked)
+            gone = await publish(
+                seller,
+                "00000000-0000-0000-0000-000000000000",
+                {**chosen, "ebay_policies": {"EBAY_FR": {"return_policy_id": "R-FR"}}},
+            )
+            unasked = len(ebay.asked) == asked  # an unknown product is answered without asking eBay
+            accepted = await publish(
+                seller, product["id"], {**chosen, "ebay_policies": {"EBAY_FR": {"return_policy_id": "R-FR"}}}
+            )
+        assert refused.status_code == 422, refused.text
+        assert [(p["field"], p["code"]) for p in refused.json()["missing"]] == [
+            ("policies.return_policy_id", "policy-invalid")
+        ]
+        assert down.status_code == 503, down.text
+        assert gone.status_code == 404, gone.text
+        assert unasked
+        assert accepted.status_code == 202, accepted.text
+        [pub] = accepted.json()
+        assert pub["policies"]["return_policy_id"] == "R-FR"
+        assert [e["policies"]["return_policy_id"] for e in await requests_of(seller, pub["id"])] == ["R-FR"]
+
+    async def test_an_account_changed_while_ebay_was_asked_is_a_409(self, seller, ebay, ecb_rates) -> None:
+        await connect_ebay(seller, "EBAY_FR")
+        product = await seller.ready()
+        other = str(uuid.uuid4())
+
+        async def reconnected() -> None:
+            await seller.play(
+                AccountConnected(marketplace=Marketplace.EBAY, account_id=other, site="EBAY_FR")
+            )
+
+            async def known() -> bool:
+                shown = (await seller.get("/publish-defaults")).json()
+                return {a["account_id"] for a in shown["ebay_accounts"]} == {other}
+
+            await seller.eventually(known)
+
+        ebay.meanwhile = reconnected
+        body = {"marketplaces": ["ebay"], "ebay_policies": {"EBAY_FR": {"return_policy_id": "R-FR"}}}
+        response = await publish(seller, product["id"], body)
+        assert response.status_code == 409, response.text
+        assert response.json()["type"].endswith("ebay-accounts-changed")
+        assert await seller.emitted("publication.requested") == []
+        ebay.meanwhile = None
+        again = await publish(seller, product["id"], body)
+        assert again.status_code == 202, again.text
+        assert str(ebay.asked[-1].account_id) == other

@@ -68,11 +68,6 @@ class PriceList:
             metadata=metadata,
         )
 
-    async def plan_of_price(self, session: AsyncSession, price: str | dict[str, Any]) -> str | None:
-        """The plan code a Stripe price stands for (its metadata, our table, or Stripe's copy of it)."""
-        known, price_id = await self.plan_known(session, price)
-        return known if known is not None else await self.plan_from_stripe(price_id)
-
     async def plan_known(self, session: AsyncSession, price: str | dict[str, Any]) -> tuple[str | None, str]:
         """The plan code from the price's metadata or our table (``None``: ask :meth:`plan_from_stripe`, with
         no connection held), and the price's id."""
@@ -86,6 +81,7 @@ class PriceList:
         return await repository.code_of_price(session, price_id, PriceKind.PLAN), price_id
 
     async def plan_from_stripe(self, price_id: str) -> str | None:
+        """The plan code in Stripe's copy of the price (call it with no database connection held)."""
         fetched = await self.stripe.retrieve_price(price_id)
         code = (fetched.get("metadata") or {}).get(PLAN_KEY)
         return str(code) if code else None

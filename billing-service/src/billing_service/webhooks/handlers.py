@@ -1,20 +1,23 @@
 """What each Stripe event does, in its tenant's scope (one transaction with the event's ``processed`` mark).
 
 Each handler is safe to run again and in any order: subscription state is fetched from Stripe, grants are
-keyed (a pack per Checkout Session, monthly credits per subscription period and plan). The subscription an
-event speaks of (:func:`subscription_of`) is fetched before the transaction, with no connection held, and
-handed to the handler.
+keyed (a pack per Checkout Session, monthly credits per subscription period and plan). What a handler needs
+from Stripe is fetched before the transaction, with no connection held, and handed to it (:class:`Prepared`):
+the subscription an event speaks of (:func:`subscription_of`), and the plan of each price a paid invoice
+bills (:func:`plans_of_invoice`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from vitrine_contracts.billing import PaymentFailed
 
 from billing_service.accounts.service import account_service
+from billing_service.context import BillingContext
 from billing_service.credits.service import credit_service
 from billing_service.models import Account
 from billing_service.plans import repository as plans
@@ -25,7 +28,17 @@ from billing_service.subscriptions.service import Retrieved, subscription_servic
 from billing_service.subscriptions.stripe_objects import LIVE, InvoiceView, object_id
 
 logger = logging.getLogger(__name__)
-Handler = Callable[[Scope, dict[str, Any], Retrieved | None], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What an event's handler needs from Stripe, fetched before its transaction with no connection held."""
+
+    subscription: Retrieved | None = None  # the subscription the event speaks of, as Stripe has it now
+    plans: Mapping[str, str | None] = field(default_factory=dict)  # price id → plan code (None: no plan)
+
+
+Handler = Callable[[Scope, dict[str, Any], Prepared], Awaitable[str]]
 
 
 async def _account(scope: Scope, customer: str | None) -> Account:
@@ -56,13 +69,31 @@ def subscription_of(event_type: str, obj: dict[str, Any]) -> tuple[str, dict[str
     return None
 
 
-async def checkout_completed(scope: Scope, session: dict[str, Any], retrieved: Retrieved | None) -> str:
+async def plans_of_invoice(context: BillingContext, invoice: dict[str, Any]) -> dict[str, str | None]:
+    """The plan of each price a subscription invoice bills: from our table (a short read), else from Stripe's
+    copy of the price, asked with no connection held. A price's plan never changes (Stripe prices are
+    immutable and carry it in their metadata), so what is read here holds whenever the event is applied."""
+    view = InvoiceView.of(invoice)
+    if view.subscription is None:
+        return {}
+    prices = list(dict.fromkeys(line.price for line in view.lines if line.price is not None))
+    plans: dict[str, str | None] = {}
+    async with context.db.session() as session:
+        for price in prices:
+            plans[price], _ = await context.prices.plan_known(session, price)
+    for price in prices:  # the session is closed: its connection is back in the pool
+        if plans[price] is None:
+            plans[price] = await context.prices.plan_from_stripe(price)
+    return plans
+
+
+async def checkout_completed(scope: Scope, session: dict[str, Any], prepared: Prepared) -> str:
     await _account(scope, object_id(session.get("customer")))
     mode = session.get("mode")
     if mode == "subscription":
-        if retrieved is None:
+        if prepared.subscription is None:
             return "subscription checkout without a subscription"
-        return await subscription_service.sync(scope, retrieved)
+        return await subscription_service.sync(scope, prepared.subscription)
     if mode != "payment":
         return f"checkout mode {mode} not handled"
     if session.get("payment_status") not in ("paid", "no_payment_required"):
@@ -85,16 +116,15 @@ async def checkout_completed(scope: Scope, session: dict[str, Any], retrieved: R
     return f"pack {code}: {granted} credits" if granted else f"pack {code} already granted"
 
 
-async def subscription_changed(
-    scope: Scope, subscription: dict[str, Any], retrieved: Retrieved | None
-) -> str:
+async def subscription_changed(scope: Scope, subscription: dict[str, Any], prepared: Prepared) -> str:
     await _account(scope, object_id(subscription.get("customer")))
-    assert retrieved is not None  # subscription_of names it
-    return await subscription_service.sync(scope, retrieved)
+    assert prepared.subscription is not None  # subscription_of names it
+    return await subscription_service.sync(scope, prepared.subscription)
 
 
-async def invoice_paid(scope: Scope, invoice: dict[str, Any], retrieved: Retrieved | None) -> str:
-    """A paid subscription invoice starts (or upgrades) a period: its monthly credits, once."""
+async def invoice_paid(scope: Scope, invoice: dict[str, Any], prepared: Prepared) -> str:
+    """A paid subscription invoice starts (or upgrades) a period: its monthly credits, once. The plan of each
+    line's price was found before the transaction (``prepared.plans``): nothing here waits on Stripe."""
     view = InvoiceView.of(invoice)
     if view.subscription is None:
         return "not a subscription invoice"
@@ -108,7 +138,7 @@ async def invoice_paid(scope: Scope, invoice: dict[str, Any], retrieved: Retriev
     for line in view.lines:
         if line.price is None:
             continue
-        code = await scope.context.prices.plan_of_price(scope.session, line.price)
+        code = prepared.plans[line.price]
         if code is None:
             continue
         plan = await plan_service.get(scope.session, code)
@@ -135,13 +165,13 @@ async def invoice_paid(scope: Scope, invoice: dict[str, Any], retrieved: Retriev
     return f"invoice {view.id} ({view.billing_reason}): {granted} credits"
 
 
-async def payment_failed(scope: Scope, invoice: dict[str, Any], retrieved: Retrieved | None) -> str:
+async def payment_failed(scope: Scope, invoice: dict[str, Any], prepared: Prepared) -> str:
     """The subscription's state from Stripe (past_due), and an event for the seller's alert and e-mail."""
     view = InvoiceView.of(invoice)
     account = await _account(scope, view.customer)
     outcome = "one-off invoice"
-    if retrieved is not None:
-        outcome = await subscription_service.sync(scope, retrieved)
+    if prepared.subscription is not None:
+        outcome = await subscription_service.sync(scope, prepared.subscription)
     scope.emit(
         PaymentFailed(
             plan=account.plan,

@@ -2,8 +2,9 @@
 
 The worker takes stored events oldest first, each in its tenant's transaction together with its
 ``processed`` mark and claimed with ``FOR UPDATE SKIP LOCKED``, so that replicas never handle one twice;
-a failure is retried with growing delays, then kept as ``failed`` for support. The subscription an event
-speaks of is fetched from Stripe before that transaction, with no connection held.
+a failure is retried with growing delays, then kept as ``failed`` for support. What the handler needs from
+Stripe (the subscription an event speaks of, the plans of a paid invoice's prices) is fetched before that
+transaction, with no connection held.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from billing_service.errors import InvalidStripeSignature, InvalidWebhookPayload
 from billing_service.models import WebhookEvent
 from billing_service.models.enums import WebhookStatus
 from billing_service.scope import Scope
-from billing_service.subscriptions.service import AccountChanged, Retrieved, subscription_service
+from billing_service.subscriptions.service import AccountChanged, subscription_service
 from billing_service.subscriptions.stripe_objects import object_id
 from billing_service.webhooks import repository
-from billing_service.webhooks.handlers import HANDLERS, subscription_of
+from billing_service.webhooks.handlers import HANDLERS, Prepared, plans_of_invoice, subscription_of
 from billing_service.webhooks.schemas import WebhookAck
 
 logger = logging.getLogger(__name__)
@@ -108,12 +109,15 @@ class WebhookService:
             if tenant_id is None:
                 return await self._settle_without_tenant(context, event_id, reason)
             wanted = subscription_of(event.type, event.data_object)
+            plans: dict[str, str | None] = {}
+            if event.type == "invoice.paid":  # a price's plan never changes: asked once, not per fetch
+                plans = await plans_of_invoice(context, event.data_object)
             for _ in range(FETCHES):
                 retrieved = None
                 if wanted is not None:  # fetched with no connection held, applied if the account is unchanged
                     retrieved = await subscription_service.retrieve(context, tenant_id, *wanted)
                 try:
-                    outcome = await self._apply(context, tenant_id, event_id, retrieved)
+                    outcome = await self._apply(context, tenant_id, event_id, Prepared(retrieved, plans))
                 except AccountChanged:
                     continue  # another event applied meanwhile: what was fetched may be older; fetch again
                 if outcome is None:  # another replica has it, or it was settled meanwhile
@@ -127,7 +131,7 @@ class WebhookService:
             return 0
 
     async def _apply(
-        self, context: BillingContext, tenant_id: uuid.UUID, event_id: str, retrieved: Retrieved | None
+        self, context: BillingContext, tenant_id: uuid.UUID, event_id: str, prepared: Prepared
     ) -> str | None:
         """The event's handler and its ``processed`` mark in one transaction; ``None`` if not claimed."""
         async with context.db.tenant_session(tenant_id) as session:
@@ -135,9 +139,9 @@ class WebhookService:
             if claimed is None:
                 return None
             scope = Scope(session=session, tenant_id=tenant_id, context=context)
-            if retrieved is not None:
-                await subscription_service.lock_unchanged(scope, retrieved)
-            outcome = await HANDLERS[claimed.type](scope, claimed.data_object, retrieved)
+            if prepared.subscription is not None:
+                await subscription_service.lock_unchanged(scope, prepared.subscription)
+            outcome = await HANDLERS[claimed.type](scope, claimed.data_object, prepared)
             claimed.mark_processed(tenant_id, outcome)
             await session.commit()  # commit: a background worker: outcome and effects in one go
         return outcome

@@ -36,7 +36,8 @@ from catalog_service.models import Product, Publication
 from catalog_service.pricing.rules import Quote
 from catalog_service.pricing.service import pricing_service
 from catalog_service.products import repository as products_repo
-from catalog_service.publications.ebay_policies import choice_of, keep_choice, policy_problems
+from catalog_service.publications.ebay_policies import choice_of, keep_choice
+from catalog_service.publications.policy_check import check_first
 from catalog_service.publications.requirements import missing, snapshot
 from catalog_service.publications.schemas import ListingPrice, PublicationOut
 from catalog_service.publications.sites import site_service
@@ -113,39 +114,6 @@ def _keep_price(pub: Publication, quote: Quote) -> Money:
 class PublicationService:
     """Publish, delist, and follow what the adapters report."""
 
-    async def targets(
-        self, scope: Scope, marketplaces: list[Marketplace], ebay_sites: Sequence[str] | None
-    ) -> tuple[list[tuple[Marketplace, str]], list[dict[str, str]]]:
-        """(marketplace, site) pairs to publish to, and the eBay sites refused for want of an account.
-
-        Explicit sites, and the seller's default set, each need an eBay account on that site; the fallback
-        to the configured site (nothing chosen, nothing connected) is left to the adapter, as before sites.
-        """
-        out: list[tuple[Marketplace, str]] = []
-        problems: list[dict[str, str]] = []
-        for marketplace in dict.fromkeys(marketplaces):
-            if marketplace != Marketplace.EBAY:
-                out.append((marketplace, ""))
-                continue
-            if ebay_sites:
-                sites, checked = list(dict.fromkeys(ebay_sites)), True
-            else:
-                sites, checked = await site_service.default_sites(scope)
-            accounts = await site_service.ebay_accounts(scope) if checked else {}
-            for site in sites:
-                out.append((marketplace, site))
-                if checked and site not in accounts:
-                    problems.append(
-                        {
-                            "marketplace": "ebay",
-                            "site": site,
-                            "field": "account",
-                            "code": "no-account",
-                            "message": f"no eBay account is connected for {site}: connect one first",
-                        }
-                    )
-        return out, problems
-
     async def request(
         self,
         scope: Scope,
@@ -156,21 +124,24 @@ class PublicationService:
     ) -> list[PublicationOut]:
         """Check every marketplace (and eBay site) first (422 with every missing piece, an eBay site without
         an account included), price each listing (422 when an exchange rate is missing), then request the
-        missing listings: one publication per marketplace, and per site on eBay."""
+        missing listings: one publication per marketplace, and per site on eBay.
+
+        Chosen eBay policies are checked at marketplace-ebay first, with no database connection held (see
+        :func:`check_first`); the publish's transaction then starts anew."""
+        chosen = ebay_policies or {}
+        checked = await check_first(scope, product_id, marketplaces, ebay_sites, chosen)
         product = await products_repo.get_for_update(scope.session, product_id)
         if product is None:
             raise ProductNotFound()
         if product.deleted_at is not None:
             raise ProductDeleted()
-        wanted, problems = await self.targets(scope, marketplaces, ebay_sites)
+        wanted, problems = await site_service.targets(scope, marketplaces, ebay_sites)
         ref = await scope.context.reference.get()
         settings = scope.context.settings
         problems = [p for m, site in wanted for p in missing(product, m, ref, settings, site)] + problems
-        chosen = ebay_policies or {}
         accounts = await site_service.ebay_accounts(scope)
-        if chosen:
-            sites = [site for m, site in wanted if m == Marketplace.EBAY]
-            problems += await policy_problems(scope, sites, chosen, accounts)
+        if checked is not None:
+            problems += checked.problems_if_unchanged(wanted, chosen, accounts)
         if problems:
             names = ", ".join(
                 f"{p['marketplace']}{'[' + p['site'] + ']' if p.get('site') else ''}.{p['field']}"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
+from vitrine_contracts.common import Marketplace
 from vitrine_contracts.marketplace import AccountConnected, AccountDisconnected
 from vitrine_kit.db.base import utcnow
 
@@ -42,6 +44,39 @@ class SiteService:
         if connected:
             return connected, True
         return [scope.context.settings.ebay_site], False
+
+    async def targets(
+        self, scope: Scope, marketplaces: list[Marketplace], ebay_sites: Sequence[str] | None
+    ) -> tuple[list[tuple[Marketplace, str]], list[dict[str, str]]]:
+        """(marketplace, site) pairs to publish to, and the eBay sites refused for want of an account.
+
+        Explicit sites, and the seller's default set, each need an eBay account on that site; the fallback
+        to the configured site (nothing chosen, nothing connected) is left to the adapter, as before sites.
+        """
+        out: list[tuple[Marketplace, str]] = []
+        problems: list[dict[str, str]] = []
+        for marketplace in dict.fromkeys(marketplaces):
+            if marketplace != Marketplace.EBAY:
+                out.append((marketplace, ""))
+                continue
+            if ebay_sites:
+                sites, checked = list(dict.fromkeys(ebay_sites)), True
+            else:
+                sites, checked = await self.default_sites(scope)
+            accounts = await self.ebay_accounts(scope) if checked else {}
+            for site in sites:
+                out.append((marketplace, site))
+                if checked and site not in accounts:
+                    problems.append(
+                        {
+                            "marketplace": "ebay",
+                            "site": site,
+                            "field": "account",
+                            "code": "no-account",
+                            "message": f"no eBay account is connected for {site}: connect one first",
+                        }
+                    )
+        return out, problems
 
     async def show(self, scope: Scope) -> PublishDefaultsOut:
         accounts = await self.ebay_accounts(scope)
