@@ -3,12 +3,19 @@ token and Origin) on the unsafe requests it authenticates, bearer requests left 
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
 from gateway.config import Upstream
 from vitrine_kit.auth.principal import TokenKind
-from vitrine_kit.auth.revocation import Revocation, RevocationList, RevocationPage, revocation_key
+from vitrine_kit.auth.revocation import (
+    Revocation,
+    RevocationList,
+    RevocationPage,
+    revocation_key,
+    session_revocation_key,
+)
 from vitrine_kit.testing.tokens import TestKeys
 
 from .conftest import GatewayFactory, UpstreamServer, make_settings, run_gateway
@@ -71,6 +78,41 @@ class TestCookieAuthentication:
             fresh = test_keys.issue(sub=str(user), tenant_id=tenant)
             assert (
                 await gw.call("GET", "/api/auth/me", headers={"Cookie": session_cookies(fresh)})
+            ).status == 200
+
+    async def test_a_logged_out_session_is_refused_once_its_cached_verification_lapses(
+        self, test_keys: TestKeys, upstream: UpstreamServer
+    ) -> None:
+        user, tenant, sid = uuid.uuid4(), uuid.uuid4(), str(uuid.uuid4())
+        token = test_keys.issue(sub=str(user), tenant_id=tenant, scope="user", sid=sid)
+        other = test_keys.issue(sub=str(user), tenant_id=tenant, scope="user", sid=str(uuid.uuid4()))
+        entries: list[Revocation] = []
+
+        async def fetch(since: float) -> RevocationPage:
+            return RevocationPage(list(entries), time.time())
+
+        verifier = test_keys.verifier(revocations=RevocationList(fetch, refresh_s=0))
+        settings = make_settings(
+            {"auth": Upstream(prefix="/api/auth", url=upstream.url)},
+            public_routes=PUBLIC,
+            token_cache_ttl_s=0.5,
+        )
+        async with run_gateway(settings, verifier) as gw:
+            assert (
+                await gw.call("GET", "/api/auth/me", headers={"Cookie": session_cookies(token)})
+            ).status == 200
+            now = time.time()  # the session logged out (iat is whole seconds: a second's margin)
+            entries.append(Revocation(session_revocation_key(sid), now + 1, now + 900))
+            # The gateway takes a verified token on trust for its cache's ttl, then asks the list again.
+            started = time.monotonic()
+            while (
+                r := await gw.call("GET", "/api/auth/me", headers={"Cookie": session_cookies(token)})
+            ).status != 401:
+                assert time.monotonic() - started < 1.5, "still accepted past the token cache's ttl"
+                await asyncio.sleep(0.05)
+            assert "revoked" in r.json()["detail"]
+            assert (
+                await gw.call("GET", "/api/auth/me", headers={"Cookie": session_cookies(other)})
             ).status == 200
 
 

@@ -103,3 +103,34 @@ class TestLogOutEverywhere:
             await refused_within(verifier, tokens["access_token"], 3.0)
         again = await flows.login(registered["email"])  # a login after it works
         await verifier.verify(again["access_token"])
+
+
+class TestLogOut:
+    async def test_logging_out_one_session_revokes_its_access_tokens_and_no_other(self, flows) -> None:
+        _, owner = await flows.new_user()
+        guest, there = await flows.invite_and_join(owner, "member")  # a member of two seller accounts
+        own_tenant = await flows.login(guest["email"], tenant_id=guest["tenant_id"])  # another session
+        again_there = await flows.login(guest["email"], tenant_id=flows.claims(there)["tid"])
+        # A refresh keeps the session: the same sid, the old access token still belongs to it.
+        refreshed = await flows.client.post("/refresh", json={"refresh_token": there["refresh_token"]})
+        assert refreshed.status_code == 200, refreshed.text
+        rotated = refreshed.json()
+        assert flows.claims(rotated)["sid"] == flows.claims(there)["sid"]
+        verifier = fleet_verifier(flows)
+        for tokens in (there, rotated, own_tenant, again_there):
+            await verifier.verify(tokens["access_token"])
+
+        logout = await flows.client.post("/logout", json={"refresh_token": rotated["refresh_token"]})
+        assert logout.status_code == 204
+        for tokens in (rotated, there):
+            await refused_within(verifier, tokens["access_token"], 3.0)
+        # Auth-service's own verifier (fed from its database) refuses it too.
+        started = time.monotonic()
+        while (await flows.client.get("/me", headers=flows.bearer(rotated))).status_code != 401:
+            assert time.monotonic() - started < 3.0, "auth-service still accepts the logged-out token"
+            await asyncio.sleep(0.1)
+        # The user's other sessions, in the same seller account and in their own, stay open.
+        for tokens in (own_tenant, again_there):
+            await verifier.verify(tokens["access_token"])
+            assert (await flows.client.get("/me", headers=flows.bearer(tokens))).status_code == 200
+        assert (await flows.client.get("/me", headers=flows.bearer(owner))).status_code == 200

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from http.cookies import SimpleCookie
 
 import httpx
@@ -131,7 +133,9 @@ class TestCloseSession:
     async def test_logout_clears_the_cookies_and_revokes_the_session(self, start) -> None:
         async with start(**DIRECT) as flows:
             registered = await flows.register()
-            await open_session(flows, registered["email"])
+            opened = await open_session(flows, registered["email"])
+            access = cookie_value(opened, "vitrine_access")
+            assert (await flows.client.get("/me", headers=flows.bearer(access))).status_code == 200
             refresh_cookie = flows.client.cookies["vitrine_refresh"]
             token = csrf(flows)
             closed = await flows.client.delete("/sessions", headers=token)
@@ -145,6 +149,11 @@ class TestCloseSession:
             flows.client.cookies.set("vitrine_csrf", token["X-CSRF-Token"])
             revoked = await flows.client.post("/sessions/refresh", headers=token)
             assert revoked.status_code == 401
+            # So is its access token, kept by someone (within the revocation list's refresh, 1 s here).
+            started = time.monotonic()
+            while (await flows.client.get("/me", headers=flows.bearer(access))).status_code != 401:
+                assert time.monotonic() - started < 3.0, "the logged-out access token is still accepted"
+                await asyncio.sleep(0.1)
 
     async def test_logout_needs_the_csrf_token_while_a_session_cookie_is_sent(self, start) -> None:
         async with start(**DIRECT) as flows:

@@ -8,7 +8,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from vitrine_kit.auth.principal import TokenKind
-from vitrine_kit.auth.revocation import Revocation, RevocationPage, revocation_key
+from vitrine_kit.auth.revocation import (
+    Revocation,
+    RevocationPage,
+    revocation_key,
+    session_revocation_key,
+)
 from vitrine_kit.db.base import utcnow
 
 from auth_service.config import Settings
@@ -31,10 +36,14 @@ class RevocationService:
     ) -> None:
         """Refuse, from now on, every token of ``subject`` in ``tenant_id`` (None: outside any tenant) issued
         before now."""
+        await self._record(session, revocation_key(kind, subject, tenant_id), until=until)
+
+    async def _record(self, session: AsyncSession, key: str, *, until: datetime) -> None:
+        """Put ``key`` on the list: the tokens under it issued before now are refused until ``until``."""
         now = utcnow()
         session.add(
             TokenRevocation(
-                key=revocation_key(kind, subject, tenant_id),
+                key=key,
                 not_before=now,  # tokens carry iat to the millisecond (KeyStore.sign)
                 expires_at=until + EXPIRY_MARGIN,
                 created_at=now,
@@ -56,6 +65,11 @@ class RevocationService:
         tenants = await session.scalars(sa.select(Membership.tenant_id).where(Membership.user_id == user_id))
         for tenant_id in [*tenants, None]:
             await self.revoke(session, TokenKind.USER, user_id, tenant_id, until=until)
+
+    async def revoke_session(self, session: AsyncSession, settings: Settings, family_id: uuid.UUID) -> None:
+        """The access tokens of one session (their ``sid``, the refresh family) stop working now (logout)."""
+        until = utcnow() + timedelta(seconds=settings.access_token_ttl_s)
+        await self._record(session, session_revocation_key(family_id), until=until)
 
     async def page(self, session: AsyncSession, since: float) -> RevocationPage:
         """The live entries recorded since ``since`` (epoch seconds), with the database's time."""

@@ -33,9 +33,10 @@ async def refresh(body: RefreshIn, auth: Auth) -> TokenPair:
 
 
 @router.post("/logout", status_code=204)
-async def logout(body: RefreshIn, session: SharedSession) -> Response:
-    """Revoke this refresh token's family; the access token expires on its own (15 min)."""
-    await session_service.logout(session, body.refresh_token)
+async def logout(body: RefreshIn, session: SharedSession, auth: Auth) -> Response:
+    """Revoke this refresh token's session: its refresh family, and the access tokens given out in it (each
+    service refuses them within seconds); the caller's other sessions stay open."""
+    await session_service.logout(session, auth, body.refresh_token)
     return Response(status_code=204)
 
 
@@ -68,11 +69,12 @@ async def refresh_session(request: Request, auth: Auth, response: Response) -> B
 
 @router.delete("/sessions", status_code=204)
 async def close_session(request: Request, session: SharedSession, auth: Auth) -> Response:
-    """Log out of the browser session: its refresh family is revoked and its cookies cleared."""
+    """Log out of the browser session: its refresh family and access tokens are revoked and its cookies
+    cleared."""
     token = request.cookies.get(cookies.REFRESH_COOKIE)
     if token:
         cookies.checked_csrf(request)
-        await session_service.logout(session, token)
+        await session_service.logout(session, auth, token)
     response = Response(status_code=204)
     cookies.clear_in(response, auth.settings)
     return response

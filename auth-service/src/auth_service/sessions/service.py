@@ -173,8 +173,9 @@ class SessionService:
         row.status, row.rotated_at, row.replaced_by = RefreshTokenStatus.ROTATED, now, successor.id
         return pair
 
-    async def logout(self, session: AsyncSession, raw_token: str) -> None:
-        """Revoke the family of a refresh token (unknown tokens are ignored: logout is idempotent)."""
+    async def logout(self, session: AsyncSession, auth: AuthContext, raw_token: str) -> None:
+        """Revoke the family of a refresh token and put the session's access tokens (its ``sid``) on the
+        revocation list (unknown tokens are ignored: logout is idempotent)."""
         row = (
             await session.execute(sa.select(RefreshToken).where(RefreshToken.token_hash == digest(raw_token)))
         ).scalar_one_or_none()
@@ -182,6 +183,7 @@ class SessionService:
             await accounts_repo.revoke_families(
                 session, reason="logout", now=utcnow(), family_id=row.family_id
             )
+            await revocation_service.revoke_session(session, auth.settings, row.family_id)
 
     async def logout_all(self, session: AsyncSession, auth: AuthContext, user_id: uuid.UUID) -> None:
         """Revoke every refresh family of the user, and put their access tokens on the revocation list."""

@@ -16,7 +16,13 @@ from vitrine_kit.app import create_service_app
 from vitrine_kit.auth.deps import PluginPrincipal, TenantPrincipal, require_service_scope
 from vitrine_kit.auth.jwt import InvalidToken
 from vitrine_kit.auth.principal import Principal, TokenKind
-from vitrine_kit.auth.revocation import Revocation, RevocationList, RevocationPage, revocation_key
+from vitrine_kit.auth.revocation import (
+    Revocation,
+    RevocationList,
+    RevocationPage,
+    revocation_key,
+    session_revocation_key,
+)
 from vitrine_kit.db.deps import runtime_of
 from vitrine_kit.roles import Capability, needs, require
 from vitrine_kit.settings import BaseServiceSettings
@@ -79,6 +85,10 @@ class MemoryRevocations:
     def revoke(self, kind: TokenKind, subject: str, tenant_id: uuid.UUID | None) -> None:
         now = time.time()
         self.entries.append(Revocation(revocation_key(kind, subject, tenant_id), now + 1, now + 3600))
+
+    def revoke_session(self, sid: str) -> None:
+        now = time.time()
+        self.entries.append(Revocation(session_revocation_key(sid), now + 1, now + 3600))
 
 
 @pytest.fixture
@@ -217,6 +227,31 @@ class TestRevocation:
         await verifier.verify(
             test_keys.issue(sub=user, tenant_id=tenant_id, scope="user", iat=int(time.time()) + 2)
         )
+
+    async def test_a_logged_out_sessions_tokens_are_refused_by_a_service_and_other_sessions_live(
+        self, build: Callable[..., Any], test_keys: TestKeys, tenant_id: uuid.UUID
+    ) -> None:
+        user, sid = str(uuid.uuid4()), str(uuid.uuid4())
+        session = bearer(test_keys.issue(sub=user, tenant_id=tenant_id, scope="user", sid=sid))
+        # The same session's token in another seller account of the user's (a session is one login; the
+        # key names the session, whatever the tenant).
+        elsewhere = test_keys.issue(sub=user, tenant_id=uuid.uuid4(), scope="user", sid=sid)
+        other_session = bearer(
+            test_keys.issue(sub=user, tenant_id=tenant_id, scope="user", sid=str(uuid.uuid4()))
+        )
+        no_session = bearer(test_keys.issue(sub=user, tenant_id=tenant_id, scope="user"))
+        source = MemoryRevocations()
+        revocations = RevocationList(source, refresh_s=0)
+        async with running_app(build(revocations)) as (client, _):
+            assert (await client.get("/mine", headers=session)).status_code == 200
+            source.revoke_session(sid)
+            refused = await client.get("/mine", headers=session)
+            assert refused.status_code == 401
+            assert "revoked" in refused.json()["detail"]
+            with pytest.raises(InvalidToken, match="revoked"):
+                await test_keys.verifier(revocations=revocations).verify(elsewhere)
+            assert (await client.get("/mine", headers=other_session)).status_code == 200
+            assert (await client.get("/mine", headers=no_session)).status_code == 200
 
     async def test_plugin_tokens_fail_closed_and_user_tokens_open_when_the_list_is_unreachable(
         self, test_keys: TestKeys, tenant_id: uuid.UUID

@@ -12,6 +12,8 @@ import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 from pydantic import SecretStr
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import create_async_engine
 from vitrine_kit.auth.service_client import ServiceTokenClient
 from vitrine_kit.clients.media import MediaClient
 from vitrine_kit.db import held
@@ -128,3 +130,19 @@ class TestHeld:
         async with db.session() as session:
             await session.execute(sa.select(1))
             held.check_outbound("media-service")  # strict no more: a warning
+
+
+class TestTrack:
+    def test_a_pool_the_event_registry_mistakes_for_a_tracked_one_is_tracked(self, monkeypatch) -> None:
+        """SQLAlchemy's ``event.contains`` goes by ``id(pool)``; a disposed engine's new pool keeps its old
+        pool's id registered, so a pool later made at that dead pool's address reads as listened to (seen
+        once in a full run: a task's connection counted 0). ``track`` asks the pool's own listeners."""
+        monkeypatch.setattr(event, "contains", lambda *args: True)  # what that stale id answers
+        engine = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")  # never connected
+        held.track(engine)
+        assert list(engine.sync_engine.pool.dispatch.checkout) == [held._checkout]
+        assert list(engine.sync_engine.pool.dispatch.checkin) == [held._checkin]
+        monkeypatch.undo()
+        engine.sync_engine.dispose()  # its new pool carries the listeners: tracking it again adds none
+        held.track(engine)
+        assert list(engine.sync_engine.pool.dispatch.checkout) == [held._checkout]

@@ -137,7 +137,7 @@ class TokenVerifier:
     A token's kind (user, plugin, service) comes from its scope and must match its audience: plugin tokens
     carry ``<audience>-plugin``, the others ``<audience>``. Callers name the kinds they accept; the kit's
     FastAPI dependencies accept users (and services where declared), only ``PluginPrincipal`` plugins.
-    With ``revocations``, tokens of revoked devices and members are refused within seconds. With ``cache``,
+    With ``revocations``, tokens of revoked devices, members and sessions are refused within seconds. With ``cache``,
     a token verified in the last seconds is not verified again (see ``vitrine_kit.auth.cache``).
     """
 

@@ -1,8 +1,9 @@
 """Revoked tokens: a list every verifier pulls from auth-service every few seconds.
 
 A revocation names a kind, a subject and a tenant (a plugin device; a member removed from, or whose role
-changed in, a tenant) and refuses that subject's tokens issued before it. Keys are hashed, so the list says
-nothing about who was revoked; entries drop out once every token they can refuse has expired.
+changed in, a tenant), or a session (the ``sid`` claim of user tokens: one login, logged out), and refuses
+the tokens under it issued before it. Keys are hashed, so the list says nothing about who was revoked;
+entries drop out once every token they can refuse has expired.
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ def revocation_key(kind: TokenKind | str, subject: str | uuid.UUID, tenant_id: u
     """The hashed key under which tokens of ``subject`` (in ``tenant_id``) are revoked."""
     raw = f"{TokenKind(kind).value}:{subject}:{tenant_id or ''}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def session_revocation_key(sid: str | uuid.UUID) -> str:
+    """The hashed key under which the tokens of session ``sid`` (their ``sid`` claim) are revoked."""
+    return hashlib.sha256(f"session:{sid}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -187,10 +193,15 @@ class RevocationList:
         await self._ensure_fresh()
         if kind is TokenKind.PLUGIN and time.monotonic() - self._fresh_at > self.max_stale_s:
             raise RevocationUnknown("the revocation list is out of date")
-        entry = self._entries.get(revocation_key(kind, str(claims["sub"]), _tid(claims)))
-        if entry is None or entry.expires_at <= time.time():
-            return False
-        return float(claims.get("iat", 0)) < entry.not_before
+        keys = [revocation_key(kind, str(claims["sub"]), _tid(claims))]
+        if claims.get("sid"):  # a user token of a session (service and plugin tokens have none)
+            keys.append(session_revocation_key(str(claims["sid"])))
+        issued_at, now = float(claims.get("iat", 0)), time.time()
+        for key in keys:
+            entry = self._entries.get(key)
+            if entry is not None and entry.expires_at > now and issued_at < entry.not_before:
+                return True
+        return False
 
 
 def _tid(claims: dict[str, Any]) -> uuid.UUID | None:

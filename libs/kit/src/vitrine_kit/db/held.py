@@ -86,9 +86,14 @@ def _checkin(dbapi_connection: Any, record: Any) -> None:
 
 
 def track(engine: AsyncEngine) -> None:
-    """Count the connections of ``engine``'s pool each task holds (once per engine)."""
+    """Count the connections of ``engine``'s pool each task holds (once per engine).
+
+    Whether the pool listens already is read from the pool's own listeners, not ``event.contains``: that
+    looks listeners up by ``id(pool)``, and a disposed engine's new pool keeps its old pool's id registered,
+    so a pool made later at that dead pool's address would pass for tracked and never be counted.
+    """
     pool = engine.sync_engine.pool
-    if not event.contains(pool, "checkout", _checkout):
+    if _checkout not in pool.dispatch.checkout:
         event.listen(pool, "checkout", _checkout)
         event.listen(pool, "checkin", _checkin)
 
