@@ -112,6 +112,19 @@ class ListingImageRecord(TenantBase):
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class CommandClaim(TenantBase):
+    """A publication's publish or delist in flight at Etsy: claimed in a short transaction before Etsy is
+    called (no connection held meanwhile), released in the transaction that records the result. One command
+    per publication at a time, across replicas; a claim whose holder died lapses at ``claimed_until``."""
+
+    __tablename__ = "etsy_command_claims"
+
+    publication_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    token: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))  # one per delivery
+    message_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    claimed_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ReceiptLine(TenantBase):
     """A receipt's transaction already reported as ``order.received`` (the key makes it once-only)."""
 
