@@ -11,7 +11,9 @@ import httpx
 import pytest_asyncio
 import sqlalchemy as sa
 from marketplace_etsy.config import Settings
+from marketplace_etsy.consumers import consumer
 from marketplace_etsy.models import CommandClaim, EtsyListing, ListingState
+from marketplace_etsy.publications.attempts import COMMANDS
 from marketplace_etsy.publications.service import publication_service
 from vitrine_contracts import new_envelope
 from vitrine_contracts.catalog import PublicationDelistRequested
@@ -42,6 +44,9 @@ async def claims(etsy: Any) -> list[CommandClaim]:
 
 
 class TestNoConnectionHeld:
+    def test_the_inbox_checked_after_a_claim_is_the_commands_queue(self) -> None:
+        assert consumer.name == COMMANDS
+
     async def test_a_publish_then_a_delist_call_out_with_no_connection_held(self, h, strict_etsy) -> None:
         etsy = strict_etsy
         account = await etsy.connect()

@@ -6,12 +6,11 @@ from vitrine_contracts.catalog import PublicationDelistRequested, PublicationReq
 from vitrine_kit.events.consumer import EventConsumer
 
 from marketplace_etsy.context import EtsyContext
-from marketplace_etsy.publications.attempts import COMMANDS
 from marketplace_etsy.publications.service import Outcome, publication_service
 from marketplace_etsy.scope import Scope
 
 # Handlers call Etsy: one message per transaction (no batching), bound only to the commands for Etsy.
-consumer: EventConsumer[EtsyContext] = EventConsumer(COMMANDS)
+consumer: EventConsumer[EtsyContext] = EventConsumer("marketplace-etsy.commands")
 
 
 # Etsy and media-service are called in the ``prepare`` step, before the message's transaction and with no

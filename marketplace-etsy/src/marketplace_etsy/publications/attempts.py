@@ -38,7 +38,8 @@ from marketplace_etsy.models import CommandAction, CommandAttempt, CommandClaim
 
 logger = logging.getLogger(__name__)
 
-# The queue of the publication commands addressed to Etsy (its inbox rows name it).
+# The queue of the publication commands addressed to Etsy (its inbox rows name it); consumers.py spells it
+# out too, where deploy/generate.py reads it.
 COMMANDS = "marketplace-etsy.commands"
 
 

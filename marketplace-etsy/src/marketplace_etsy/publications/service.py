@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from vitrine_contracts import Envelope, Event
+from vitrine_contracts import Event
 from vitrine_contracts.catalog import (
     PublicationDelisted,
     PublicationDelistFailed,
@@ -79,21 +78,14 @@ class PublicationService:
         self, preparing: Preparing[EtsyContext], event: PublicationRequested
     ) -> Outcome:
         """draft → photos → active (or a revise of the live listing): ``succeeded`` or ``failed``."""
-        ctx, tenant_id = preparing.context, preparing.tenant_id
-        async with claimed(ctx, tenant_id, event.publication_id, preparing.envelope.id) as claim:
-            if await already_handled(ctx, tenant_id, preparing.envelope.id):
-                await release_now(ctx, tenant_id, event.publication_id, claim)
-                return Outcome(None)
-            return await self._publish(ctx, preparing.envelope, tenant_id, event, claim)
+        return await self._claimed(
+            preparing, event.publication_id, lambda claim: self._publish(preparing, event, claim)
+        )
 
     async def _publish(
-        self,
-        ctx: EtsyContext,
-        envelope: Envelope[Any],
-        tenant_id: uuid.UUID,
-        event: PublicationRequested,
-        claim: uuid.UUID,
+        self, preparing: Preparing[EtsyContext], event: PublicationRequested, claim: uuid.UUID
     ) -> Outcome:
+        ctx, tenant_id, envelope = preparing.context, preparing.tenant_id, preparing.envelope
         async with ctx.db.tenant_session(tenant_id) as session:
             account = await self._account(session, event.account_id)
         if account is None:
@@ -176,21 +168,14 @@ class PublicationService:
         self, preparing: Preparing[EtsyContext], event: PublicationDelistRequested
     ) -> Outcome:
         """deleteListing (or deactivate): ``publication.delisted`` or ``publication.delist_failed``."""
-        ctx, tenant_id = preparing.context, preparing.tenant_id
-        async with claimed(ctx, tenant_id, event.publication_id, preparing.envelope.id) as claim:
-            if await already_handled(ctx, tenant_id, preparing.envelope.id):
-                await release_now(ctx, tenant_id, event.publication_id, claim)
-                return Outcome(None)
-            return await self._delist(ctx, preparing.envelope, tenant_id, event, claim)
+        return await self._claimed(
+            preparing, event.publication_id, lambda claim: self._delist(preparing, event, claim)
+        )
 
     async def _delist(
-        self,
-        ctx: EtsyContext,
-        envelope: Envelope[Any],
-        tenant_id: uuid.UUID,
-        event: PublicationDelistRequested,
-        claim: uuid.UUID,
+        self, preparing: Preparing[EtsyContext], event: PublicationDelistRequested, claim: uuid.UUID
     ) -> Outcome:
+        ctx, tenant_id, envelope = preparing.context, preparing.tenant_id, preparing.envelope
         async with ctx.db.tenant_session(tenant_id) as session:
             row = await self._listing_of(session, event)
             listing_id = row.listing_id if row is not None else _external_id(event.external_id)
@@ -229,6 +214,21 @@ class PublicationService:
             return Outcome(self._delist_failed(event, reason, True), claim)
         row_id = row.id if row is not None else None
         return Outcome(self._delisted(event), claim, row_id, EtsyListing.mark_delisted)
+
+    async def _claimed(
+        self,
+        preparing: Preparing[EtsyContext],
+        publication_id: uuid.UUID,
+        command: Callable[[uuid.UUID], Awaitable[Outcome]],
+    ) -> Outcome:
+        """``command(claim)`` run holding the publication's claim, unless a copy of the message delivered at
+        the same time was handled while this one waited for the claim."""
+        ctx, tenant_id, message_id = preparing.context, preparing.tenant_id, preparing.envelope.id
+        async with claimed(ctx, tenant_id, publication_id, message_id) as claim:
+            if await already_handled(ctx, tenant_id, message_id):
+                await release_now(ctx, tenant_id, publication_id, claim)
+                return Outcome(None)
+            return await command(claim)
 
     async def finish(self, scope: Scope, publication_id: uuid.UUID, outcome: Outcome) -> None:
         """In the message's transaction: the outcome recorded on the listing row, the claim released, the
