@@ -19,6 +19,7 @@ from vitrine_contracts import new_envelope
 from vitrine_contracts.catalog import PublicationDelistRequested
 from vitrine_contracts.common import Marketplace
 from vitrine_kit.db import held
+from vitrine_kit.db.base import utcnow
 
 
 @pytest_asyncio.fixture
@@ -67,6 +68,19 @@ class TestNoConnectionHeld:
         [listing] = await etsy.listings()
         assert listing["deleted"] is True
         assert await claims(etsy) == []  # each released in the transaction that recorded the result
+
+    async def test_an_expiring_token_is_refreshed_with_no_connection_held(self, h, strict_etsy) -> None:
+        etsy = strict_etsy
+        account = await etsy.connect()
+        await etsy.set_account(access_expires_at=utcnow())
+        before = len(await etsy.requests("/v3/public/oauth/token"))
+        event = h.request(account)
+        await etsy.send(event)
+        await etsy.wait_event("publication.succeeded", publication_id=str(event.publication_id))
+        assert len(await etsy.requests("/v3/public/oauth/token")) == before + 1
+        stored = await etsy.account()
+        assert stored.access_expires_at > utcnow()
+        assert stored.refreshing_until is None  # the mark is cleared with the rotated pair
 
     async def test_a_message_delivered_twice_at_once_lists_once(self, h, strict_etsy) -> None:
         etsy = strict_etsy

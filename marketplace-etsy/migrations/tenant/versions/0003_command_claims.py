@@ -1,4 +1,5 @@
-"""command claims: the publish/delist of a publication in flight at Etsy, claimed with no connection held
+"""command claims and token refresh marks: Etsy called with no connection held by a publish, a delist or a
+token refresh, one at a time per publication / account
 
 Revision ID: h_pub_0001
 Revises: yt0002
@@ -24,7 +25,11 @@ def upgrade() -> None:
         sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=False),
         schema=target_schema(),
     )
+    op.add_column(
+        "etsy_accounts", sa.Column("refreshing_until", sa.DateTime(timezone=True)), schema=target_schema()
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("etsy_accounts", "refreshing_until", schema=target_schema())
     op.drop_table("etsy_command_claims", schema=target_schema())

@@ -40,6 +40,8 @@ class EtsyAccount(TenantBase):
     return_policy_id: Mapped[int | None] = mapped_column(BigInteger)
     connected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A refresh of the tokens under way (one at a time, Etsy called with no connection held) until then.
+    refreshing_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     def mark_reconnect(self) -> None:
