@@ -79,6 +79,11 @@ class Settings(BaseServiceSettings):
     breaker_reset_s: float = 10.0
     # Publish/delist give up (and tell the seller) after this many deliveries of the command.
     command_max_attempts: int = 5
+    # A publish/delist claims its publication before calling Etsy (no connection held meanwhile), renewed
+    # while it runs: another command of the publication waits up to ``command_claim_wait_s`` for it, then is
+    # redelivered later; a claim no longer renewed (the process died) lapses after ``command_claim_s``.
+    command_claim_s: float = 30.0
+    command_claim_wait_s: float = 45.0
 
     # Receipts: each connected shop is polled every this many seconds, by exactly one replica.
     receipt_poll_interval_s: float = 60.0

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 from vitrine_kit.breaker import BreakerOpen, CircuitBreaker
+from vitrine_kit.db.held import check_outbound
 from vitrine_marketplace import (
     AuthExpired,
     CircuitOpen,
@@ -135,6 +136,7 @@ class EtsyHttp:
         files: Files | None,
     ) -> httpx.Response | httpx.TransportError:
         """One attempt through the breaker: a transport failure or a 5xx counts against it."""
+        check_outbound("etsy")
         try:
             with self.breaker.attempt() as call:
                 try:

@@ -9,12 +9,19 @@ from marketplace_etsy.models.shared import (
     ReceiptPoll,
     ShopDirectory,
 )
-from marketplace_etsy.models.tenant import EtsyAccount, EtsyListing, ListingImageRecord, ReceiptLine
+from marketplace_etsy.models.tenant import (
+    CommandClaim,
+    EtsyAccount,
+    EtsyListing,
+    ListingImageRecord,
+    ReceiptLine,
+)
 
 __all__ = [
     "AccountStatus",
     "CommandAction",
     "CommandAttempt",
+    "CommandClaim",
     "EtsyAccount",
     "EtsyListing",
     "ListingImageRecord",

@@ -40,6 +40,8 @@ class EtsyAccount(TenantBase):
     return_policy_id: Mapped[int | None] = mapped_column(BigInteger)
     connected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A refresh of the tokens under way (one at a time, Etsy called with no connection held) until then.
+    refreshing_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     def mark_reconnect(self) -> None:
@@ -110,6 +112,19 @@ class ListingImageRecord(TenantBase):
     media_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     listing_image_id: Mapped[int] = mapped_column(BigInteger)
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CommandClaim(TenantBase):
+    """A publication's publish or delist in flight at Etsy: claimed in a short transaction before Etsy is
+    called (no connection held meanwhile), released in the transaction that records the result. One command
+    per publication at a time, across replicas; a claim whose holder died lapses at ``claimed_until``."""
+
+    __tablename__ = "etsy_command_claims"
+
+    publication_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    token: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))  # one per delivery
+    message_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    claimed_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ReceiptLine(TenantBase):

@@ -5,10 +5,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from vitrine_contracts import Event
 from vitrine_contracts.catalog import (
     PublicationDelisted,
     PublicationDelistFailed,
@@ -19,6 +22,8 @@ from vitrine_contracts.catalog import (
 )
 from vitrine_contracts.common import Marketplace
 from vitrine_kit.clients.media import MediaUnavailable, PhotoMissing
+from vitrine_kit.db.base import utcnow
+from vitrine_kit.events.consumer import Preparing
 from vitrine_marketplace import (
     AuthRevoked,
     MarketplaceError,
@@ -30,10 +35,17 @@ from marketplace_etsy.accounts import repository as accounts
 from marketplace_etsy.accounts.setup import setup_service
 from marketplace_etsy.accounts.tokens import token_service
 from marketplace_etsy.context import EtsyContext
-from marketplace_etsy.etsy.listing import EtsyShop
+from marketplace_etsy.etsy.listing import EtsyDraft, EtsyShop
 from marketplace_etsy.models import AccountStatus, CommandAction, EtsyAccount, EtsyListing, ListingState
 from marketplace_etsy.publications import progress as steps
-from marketplace_etsy.publications.attempts import Attempt, count_attempt, lock_publication
+from marketplace_etsy.publications.attempts import (
+    Attempt,
+    already_handled,
+    claimed,
+    count_attempt,
+    release_now,
+    release_publication,
+)
 from marketplace_etsy.publications.draft import etsy_draft, seller_reason, sku_for
 from marketplace_etsy.scope import Scope
 
@@ -44,86 +56,102 @@ class SetupIncomplete(MarketplaceRejected):
     code = "setup-incomplete"
 
 
-class PublicationService:
-    """The adapter's side of a publication: the listing row and its steps, Etsy's calls, the result."""
+@dataclass(frozen=True)
+class Outcome:
+    """What a command came to at Etsy (worked out by ``prepare_*`` with no connection held): recorded on the
+    listing row, the publication's claim released and the event emitted, all in the message's transaction."""
 
-    async def publish(self, scope: Scope, event: PublicationRequested) -> None:
-        """draft → photos → active (or a revise of the live listing), then ``succeeded`` or ``failed``."""
-        ctx = scope.context
-        await lock_publication(scope.session, event.publication_id)
-        account = await self._account(scope.session, event.account_id)
+    event: Event | None  # None: nothing left to do (the message was handled meanwhile)
+    claim: uuid.UUID | None = None
+    row_id: uuid.UUID | None = None
+    change: Callable[[EtsyListing], None] | None = None
+
+
+class PublicationService:
+    """The adapter's side of a publication: the listing row and its steps, Etsy's calls, the result.
+
+    Etsy and media-service are called in ``prepare_publish`` / ``prepare_delist``, before the message's
+    transaction, each step committed in a short transaction of its own; :meth:`finish` records the outcome
+    in the message's transaction."""
+
+    async def prepare_publish(
+        self, preparing: Preparing[EtsyContext], event: PublicationRequested
+    ) -> Outcome:
+        """draft → photos → active (or a revise of the live listing): ``succeeded`` or ``failed``."""
+        return await self._claimed(
+            preparing, event.publication_id, lambda claim: self._publish(preparing, event, claim)
+        )
+
+    async def _publish(
+        self, preparing: Preparing[EtsyContext], event: PublicationRequested, claim: uuid.UUID
+    ) -> Outcome:
+        ctx, tenant_id, envelope = preparing.context, preparing.tenant_id, preparing.envelope
+        async with ctx.db.tenant_session(tenant_id) as session:
+            account = await self._account(session, event.account_id)
         if account is None:
-            self._failed(
-                scope, event, "no-account", "Connect your Etsy shop in Vitrine before publishing to Etsy."
-            )
-            return
+            reason = "Connect your Etsy shop in Vitrine before publishing to Etsy."
+            return Outcome(self._failed(event, "no-account", reason), claim)
         if account.status is not AccountStatus.ACTIVE:
-            self._failed(
-                scope, event, "account-reconnect", "Etsy no longer accepts this shop: connect Etsy again."
-            )
-            return
+            reason = "Etsy no longer accepts this shop: connect Etsy again."
+            return Outcome(self._failed(event, "account-reconnect", reason), claim)
         if account.shop_id is None:
-            self._failed(
-                scope, event, "setup-incomplete", "Open your Etsy shop, then connect it to Vitrine again."
-            )
-            return
+            reason = "Open your Etsy shop, then connect it to Vitrine again."
+            return Outcome(self._failed(event, "setup-incomplete", reason), claim)
         sku = sku_for(event.publication_id)
         built = etsy_draft(event.snapshot, sku)
         if built.draft is None:
-            self._failed(scope, event, "incomplete-product", f"Etsy needs {', '.join(built.missing)}.")
-            return
+            reason = f"Etsy needs {', '.join(built.missing)}."
+            return Outcome(self._failed(event, "incomplete-product", reason), claim)
         draft = built.draft
         if account.currency and draft.currency != account.currency:
-            self._failed(
-                scope,
-                event,
-                "currency-mismatch",
-                f"Your Etsy shop sells in {account.currency}; this product is priced in {draft.currency}.",
+            reason = (
+                f"Your Etsy shop sells in {account.currency}; this product is priced in {draft.currency}."
             )
-            return
+            return Outcome(self._failed(event, "currency-mismatch", reason), claim)
         action = CommandAction.REVISE if event.action == "revise" else CommandAction.PUBLISH
         attempt = await count_attempt(
-            scope, event.publication_id, action, started=(event.product_id, Marketplace.ETSY)
+            ctx,
+            envelope,
+            tenant_id,
+            event.publication_id,
+            action,
+            started=(event.product_id, Marketplace.ETSY),
         )
-        row, ranks = await steps.claim_row(ctx, scope.tenant_id, event, account, sku)
+        row, ranks = await steps.claim_row(ctx, tenant_id, event, account, sku)
         if row.state is ListingState.ACTIVE and action is CommandAction.PUBLISH and row.listing_id:
-            self._succeeded(scope, event, PublishedListing(external_id=str(row.listing_id), url=row.url))
-            return  # listed by an earlier attempt whose result was lost: nothing to ask Etsy
-        progress = steps.StoredProgress(ctx, scope.tenant_id, row, ranks)
+            # listed by an earlier attempt whose result was lost: nothing to ask Etsy
+            listed = PublishedListing(external_id=str(row.listing_id), url=row.url)
+            return Outcome(self._succeeded(event, listed), claim, row.id, _listed(draft, listed))
+        progress = steps.StoredProgress(ctx, tenant_id, row, ranks)
         revising = action is CommandAction.REVISE and row.state is ListingState.ACTIVE and row.listing_id
 
         async def photo(media_id: str) -> bytes:
-            return await ctx.media.image_bytes(
-                scope.tenant_id, uuid.UUID(media_id), ctx.settings.image_rendition
-            )
+            return await ctx.media.image_bytes(tenant_id, uuid.UUID(media_id), ctx.settings.image_rendition)
 
         async def run(shop: EtsyShop) -> PublishedListing:
-            shop = await self._with_profiles(ctx, scope.tenant_id, account, shop)
+            shop = await self._with_profiles(ctx, tenant_id, account, shop)
             if revising:
                 return await ctx.etsy.revise(shop, draft.model_copy(update={"listing_id": row.listing_id}))
             return await ctx.etsy.publish(shop, draft, progress=progress, photos=photo)
 
+        def failed(code: str, reason: str, *, retryable: bool = False, error: str | None = None) -> Outcome:
+            event_failed = self._failed(event, code, reason, retryable=retryable)
+            return Outcome(event_failed, claim, row.id, self._failure(error or reason))
+
         try:
-            result = await token_service.call(ctx, scope.tenant_id, account, run)
+            result = await token_service.call(ctx, tenant_id, account, run)
         except AuthRevoked:
-            await self._record_failure(ctx, scope.tenant_id, row, "account-reconnect")
-            self._failed(
-                scope, event, "account-reconnect", "Etsy no longer accepts this shop: connect Etsy again."
-            )
-            return
+            reason = "Etsy no longer accepts this shop: connect Etsy again."
+            return failed("account-reconnect", reason, error="account-reconnect")
         except PhotoMissing as exc:
-            await self._record_failure(ctx, scope.tenant_id, row, str(exc))
-            self._failed(
-                scope, event, "photo-missing", f"{exc} Remove it from the product or upload it again."
+            return failed(
+                "photo-missing", f"{exc} Remove it from the product or upload it again.", error=str(exc)
             )
-            return
         except MarketplaceRejected as exc:
             code, reason = seller_reason(exc)
             if code == "setup-incomplete":
-                await self._forget_profiles(ctx, scope.tenant_id, account)
-            await self._record_failure(ctx, scope.tenant_id, row, reason)
-            self._failed(scope, event, code, reason)
-            return
+                await self._forget_profiles(ctx, tenant_id, account)
+            return failed(code, reason)
         except (MarketplaceError, MediaUnavailable) as exc:
             what = exc.message if isinstance(exc, MarketplaceError) else str(exc)
             if self._will_retry(ctx, attempt):
@@ -131,46 +159,40 @@ class PublicationService:
                     "etsy publish will be retried", extra={"attempt": attempt.number, "error": what}
                 )
                 raise  # redelivered with a growing delay; the next delivery resumes from the recorded steps
-            await self._record_failure(ctx, scope.tenant_id, row, what)
             reason = f"Etsy could not be reached after {attempt.delivery} tries ({what}). Try again in a few minutes."
-            self._failed(scope, event, "etsy-unavailable", reason, retryable=True)
-            return
+            return failed("etsy-unavailable", reason, retryable=True, error=what)
 
-        def listed(listing: EtsyListing) -> None:
-            listing.price, listing.currency, listing.quantity = draft.price, draft.currency, draft.quantity
-            if result.url:
-                listing.url = result.url
+        return Outcome(self._succeeded(event, result), claim, row.id, _listed(draft, result))
 
-        await steps.record(ctx, scope.tenant_id, row.id, listed)
-        self._succeeded(scope, event, result)
-
-    async def delist(self, scope: Scope, event: PublicationDelistRequested) -> None:
-        """deleteListing (or deactivate), then ``publication.delisted`` or ``publication.delist_failed``."""
-        ctx = scope.context
-        await lock_publication(scope.session, event.publication_id)
-        row = await self._listing_of(scope.session, event)
-        if row is not None and row.state is ListingState.DELISTED:
-            self._delisted(scope, event)
-            return
-        listing_id = row.listing_id if row is not None else _external_id(event.external_id)
-        account = (
-            await accounts.get(scope.session, row.account_id)
-            if row is not None
-            else await accounts.current(scope.session)
+    async def prepare_delist(
+        self, preparing: Preparing[EtsyContext], event: PublicationDelistRequested
+    ) -> Outcome:
+        """deleteListing (or deactivate): ``publication.delisted`` or ``publication.delist_failed``."""
+        return await self._claimed(
+            preparing, event.publication_id, lambda claim: self._delist(preparing, event, claim)
         )
+
+    async def _delist(
+        self, preparing: Preparing[EtsyContext], event: PublicationDelistRequested, claim: uuid.UUID
+    ) -> Outcome:
+        ctx, tenant_id, envelope = preparing.context, preparing.tenant_id, preparing.envelope
+        async with ctx.db.tenant_session(tenant_id) as session:
+            row = await self._listing_of(session, event)
+            listing_id = row.listing_id if row is not None else _external_id(event.external_id)
+            account = (
+                await accounts.get(session, row.account_id)
+                if row is not None
+                else await accounts.current(session)
+            )
+        if row is not None and row.state is ListingState.DELISTED:
+            return Outcome(self._delisted(event), claim)
         requested_draft = row is not None and row.listing_id is None and row.draft_requested_at is not None
         if account is None or (listing_id is None and not requested_draft):
-            self._delisted(scope, event)  # nothing of it on Etsy that Vitrine knows of
-            return
+            return Outcome(self._delisted(event), claim)  # nothing of it on Etsy that Vitrine knows of
+        reconnect = "Etsy no longer accepts this shop: connect Etsy again, then end the listing."
         if account.status is not AccountStatus.ACTIVE:
-            self._delist_failed(
-                scope,
-                event,
-                "Etsy no longer accepts this shop: connect Etsy again, then end the listing.",
-                False,
-            )
-            return
-        attempt = await count_attempt(scope, event.publication_id, CommandAction.DELIST)
+            return Outcome(self._delist_failed(event, reconnect, False), claim)
+        attempt = await count_attempt(ctx, envelope, tenant_id, event.publication_id, CommandAction.DELIST)
 
         async def end(shop: EtsyShop) -> None:
             target = listing_id
@@ -180,31 +202,48 @@ class PublicationService:
                 await ctx.etsy.end_listing(shop, target)
 
         try:
-            await token_service.call(ctx, scope.tenant_id, account, end)
+            await token_service.call(ctx, tenant_id, account, end)
         except AuthRevoked:
-            self._delist_failed(
-                scope,
-                event,
-                "Etsy no longer accepts this shop: connect Etsy again, then end the listing.",
-                False,
-            )
-            return
+            return Outcome(self._delist_failed(event, reconnect, False), claim)
         except MarketplaceRejected as exc:
-            self._delist_failed(scope, event, exc.message, False)
-            return
+            return Outcome(self._delist_failed(event, exc.message, False), claim)
         except MarketplaceError as exc:
             if self._will_retry(ctx, attempt):
                 raise
-            self._delist_failed(
-                scope,
-                event,
-                f"Etsy could not be reached after {attempt.delivery} tries ({exc.message}).",
-                True,
-            )
-            return
-        if row is not None:
-            row.mark_delisted()
-        self._delisted(scope, event)
+            reason = f"Etsy could not be reached after {attempt.delivery} tries ({exc.message})."
+            return Outcome(self._delist_failed(event, reason, True), claim)
+        row_id = row.id if row is not None else None
+        return Outcome(self._delisted(event), claim, row_id, EtsyListing.mark_delisted)
+
+    async def _claimed(
+        self,
+        preparing: Preparing[EtsyContext],
+        publication_id: uuid.UUID,
+        command: Callable[[uuid.UUID], Awaitable[Outcome]],
+    ) -> Outcome:
+        """``command(claim)`` run holding the publication's claim, unless a copy of the message delivered at
+        the same time was handled while this one waited for the claim."""
+        ctx, tenant_id, message_id = preparing.context, preparing.tenant_id, preparing.envelope.id
+        async with claimed(ctx, tenant_id, publication_id, message_id) as claim:
+            if await already_handled(ctx, tenant_id, message_id):
+                await release_now(ctx, tenant_id, publication_id, claim)
+                return Outcome(None)
+            return await command(claim)
+
+    async def finish(self, scope: Scope, publication_id: uuid.UUID, outcome: Outcome) -> None:
+        """In the message's transaction: the outcome recorded on the listing row, the claim released, the
+        event emitted (so a crash before the commit leaves all three to the redelivery)."""
+        held = True
+        if outcome.claim is not None:
+            held = await release_publication(scope.session, publication_id, outcome.claim)
+        if held and outcome.row_id is not None and outcome.change is not None:
+            # Not when the claim lapsed and another command took it: that one records its own.
+            row = await scope.session.get(EtsyListing, outcome.row_id)
+            if row is not None:
+                outcome.change(row)
+                row.updated_at = utcnow()
+        if outcome.event is not None:
+            scope.emit(outcome.event)
 
     # --- helpers --------------------------------------------------------------------------------------
 
@@ -270,66 +309,65 @@ class PublicationService:
             )
             await session.commit()  # commit: forgotten even if this delivery rolls back
 
-    async def _record_failure(
-        self, ctx: EtsyContext, tenant_id: uuid.UUID, row: EtsyListing, reason: str
-    ) -> None:
+    def _failure(self, reason: str) -> Callable[[EtsyListing], None]:
         def failed(listing: EtsyListing) -> None:
             if listing.state is ListingState.ACTIVE:
                 listing.last_error = reason[:2000]  # a failed revise leaves the listing live
             else:
                 listing.mark_failed(reason)
 
-        await steps.record(ctx, tenant_id, row.id, failed)
+        return failed
 
-    def _succeeded(self, scope: Scope, event: PublicationRequested, result: PublishedListing) -> None:
-        scope.emit(
-            PublicationSucceeded(
-                publication_id=event.publication_id,
-                product_id=event.product_id,
-                marketplace=Marketplace.ETSY,
-                external_id=result.external_id,
-                url=result.url,
-                listed_at=datetime.now(UTC),
-            )
+    def _succeeded(self, event: PublicationRequested, result: PublishedListing) -> Event:
+        return PublicationSucceeded(
+            publication_id=event.publication_id,
+            product_id=event.product_id,
+            marketplace=Marketplace.ETSY,
+            external_id=result.external_id,
+            url=result.url,
+            listed_at=datetime.now(UTC),
         )
 
     def _failed(
-        self, scope: Scope, event: PublicationRequested, code: str, reason: str, *, retryable: bool = False
-    ) -> None:
+        self, event: PublicationRequested, code: str, reason: str, *, retryable: bool = False
+    ) -> Event:
         logger.info("etsy publication failed", extra={"publication": str(event.publication_id), "code": code})
-        scope.emit(
-            PublicationFailed(
-                publication_id=event.publication_id,
-                product_id=event.product_id,
-                marketplace=Marketplace.ETSY,
-                reason=reason,
-                code=code,
-                retryable=retryable,
-            )
+        return PublicationFailed(
+            publication_id=event.publication_id,
+            product_id=event.product_id,
+            marketplace=Marketplace.ETSY,
+            reason=reason,
+            code=code,
+            retryable=retryable,
         )
 
-    def _delisted(self, scope: Scope, event: PublicationDelistRequested) -> None:
-        scope.emit(
-            PublicationDelisted(
-                publication_id=event.publication_id,
-                product_id=event.product_id,
-                marketplace=Marketplace.ETSY,
-                delisted_at=datetime.now(UTC),
-            )
+    def _delisted(self, event: PublicationDelistRequested) -> Event:
+        return PublicationDelisted(
+            publication_id=event.publication_id,
+            product_id=event.product_id,
+            marketplace=Marketplace.ETSY,
+            delisted_at=datetime.now(UTC),
         )
 
-    def _delist_failed(
-        self, scope: Scope, event: PublicationDelistRequested, reason: str, retryable: bool
-    ) -> None:
-        scope.emit(
-            PublicationDelistFailed(
-                publication_id=event.publication_id,
-                product_id=event.product_id,
-                marketplace=Marketplace.ETSY,
-                reason=reason,
-                retryable=retryable,
-            )
+    def _delist_failed(self, event: PublicationDelistRequested, reason: str, retryable: bool) -> Event:
+        return PublicationDelistFailed(
+            publication_id=event.publication_id,
+            product_id=event.product_id,
+            marketplace=Marketplace.ETSY,
+            reason=reason,
+            retryable=retryable,
         )
+
+
+def _listed(draft: EtsyDraft, result: PublishedListing) -> Callable[[EtsyListing], None]:
+    """The listing row's change once live: the price, currency and quantity it went out with, its URL."""
+
+    def listed(listing: EtsyListing) -> None:
+        listing.price, listing.currency, listing.quantity = draft.price, draft.currency, draft.quantity
+        if result.url:
+            listing.url = result.url
+
+    return listed
 
 
 def _external_id(value: str | None) -> int | None:
