@@ -186,19 +186,21 @@ def start_app(
 
     @contextlib.asynccontextmanager
     async def start(database_url: str, **overrides: Any) -> AsyncIterator[App]:
+        defaults: dict[str, Any] = {
+            "log_json": False,
+            "outbox_poll_interval_s": 0.1,
+            "consumer_retry_delays_ms": [200, 500],
+            "media_url": None,  # photos checked at media-service are covered by tests-e2e/test_sell_once.py
+            # Long enough that three PATCHes in a row fall in one window on a loaded machine.
+            "revision_window_s": 1.0,
+            "revision_tick_s": 0.1,
+            "ecb_refresh_s": 0,  # no ECB fetch from tests; rates are stored by the tests that need them
+        }
         settings = Settings(
             database_url=database_url,
             amqp_url=amqp_url,
             broker_namespace=f"{broker_namespace}{uuid.uuid4().hex[:6]}.",
-            log_json=False,
-            outbox_poll_interval_s=0.1,
-            consumer_retry_delays_ms=[200, 500],
-            media_url=None,  # photos checked at media-service are covered by tests-e2e/test_sell_once.py
-            # Long enough that three PATCHes in a row fall in one window on a loaded machine.
-            revision_window_s=1.0,
-            revision_tick_s=0.1,
-            ecb_refresh_s=0,  # no ECB fetch from tests; rates are stored by the tests that need them
-            **overrides,
+            **{**defaults, **overrides},
         )
         async with running_app(create_app(settings, verifier=test_keys.verifier())) as (client, runtime):
             queues = {runner.queue_name for runner in runtime.runners}

@@ -42,7 +42,8 @@ def test_the_host_environment_stays_out_of_the_build_context() -> None:
 
 @pytest.mark.parametrize("image", [p for p in IMAGED if p.compile], ids=lambda p: p.name)
 def test_a_compiled_image_builds_its_extensions_with_the_locked_tools(image: Process) -> None:
-    assert image.compile is not None and (ROOT / image.compile).is_file()
+    assert image.compile is not None
+    assert (ROOT / image.compile).is_file()
     text = (ROOT / image.folder / "Dockerfile").read_text()
     build_stage = text.split("FROM deps AS build", 1)[1].split("\nFROM ", 1)[0]
     locked = {p["name"]: p["version"] for p in tomllib.loads((ROOT / "uv.lock").read_text())["package"]}

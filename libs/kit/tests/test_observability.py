@@ -18,6 +18,9 @@ METRIC_CLASSES = {
     "Histogram": ("_bucket", "_sum", "_count", "_created"),
 }
 METRIC_CLASSES["Summary"] = ("_sum", "_count", "_created")
+# Families a custom collector yields at scrape (the gateway's request figures, gateway/src/gateway/ops.py).
+METRIC_CLASSES["CounterMetricFamily"] = METRIC_CLASSES["Counter"]
+METRIC_CLASSES["HistogramMetricFamily"] = ("_bucket", "_sum", "_count")
 PROMQL_WORDS = {
     "and",
     "or",
@@ -52,7 +55,7 @@ def _series_in(path: Path) -> set[str]:
         kind = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
         name = node.args[0].value
         if kind in METRIC_CLASSES and isinstance(name, str):
-            base = name.removesuffix("_total") if kind == "Counter" else name
+            base = name.removesuffix("_total") if kind.startswith("Counter") else name
             names |= {base, *(base + suffix for suffix in METRIC_CLASSES[kind])}
     return names
 
