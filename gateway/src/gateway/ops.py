@@ -54,7 +54,8 @@ _go_float: Callable[[float], str] = floatToGoString
 
 class TrafficCollector(Collector):
     """``gateway_requests_total`` and ``gateway_request_duration_seconds`` from ``Traffic``'s counts, as
-    prometheus_client's Counter and Histogram would give them (each series from its first request)."""
+    prometheus_client's Counter and Histogram would give them (every counter's ``_created`` is the process's
+    start, not the first request of its labels)."""
 
     def __init__(self, traffic: Traffic, created: float) -> None:
         self.traffic = traffic
@@ -72,9 +73,7 @@ class TrafficCollector(Collector):
         bounds = [*(_go_float(b) for b in self.traffic.bounds), "+Inf"]
         for upstream, counts in sorted(self.traffic.latency.items()):
             cumulative = list(itertools.accumulate(counts[:-1]))
-            latency.add_metric(
-                [upstream], list(zip(bounds, cumulative, strict=True)), counts[-1], timestamp=None
-            )
+            latency.add_metric([upstream], list(zip(bounds, cumulative, strict=True)), counts[-1])
         yield requests
         yield latency
 
